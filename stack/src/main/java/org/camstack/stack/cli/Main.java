@@ -1,0 +1,35 @@
+package org.camstack.stack.cli;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+
+/**
+ * The {@code ./camstack} dispatcher: one sub-command per verb. Every verb catches its own errors,
+ * prints one line, and returns an exit code.
+ */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args, System.out, System.err));
+  }
+
+  static int run(String[] args, PrintStream out, PrintStream err) {
+    if (args.length == 0 || args[0].equals("help") || args[0].equals("--help")) {
+      usage(out);
+      return 0;
+    }
+    String verb = args[0];
+    String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    switch (verb) {
+      default:
+        err.println("camstack: unknown command '" + verb + "' (try ./camstack help)");
+        return 2;
+    }
+  }
+
+  private static void usage(PrintStream out) {
+    out.println("usage: ./camstack <command> [options]");
+    out.println("  devlist [--topology FILE] [-v]   build the stack in-process, scan, print the EDT");
+  }
+}
