@@ -927,7 +927,7 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
     if (t.luns.isEmpty() && t.reportedLuns == null) {
       bus.targets.remove(d.path.target());
     }
-    getContext().stop(d.ref);
+    d.ref.tell(new XptDevice.Retire());
   }
 
   private Behavior<Command> onDeviceTerminated(DeviceTerminated m) {
@@ -1142,7 +1142,7 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
     if (orphan == d) {
       if (d.periphs.isEmpty()) {
         orphans.remove(m.path());
-        getContext().stop(d.ref);
+        d.ref.tell(new XptDevice.Retire());
       }
     } else {
       retireIfUnused(buses.get(m.path().bus()), d);
@@ -1213,7 +1213,7 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
         failProbeWaiters(d);
         d.periphs.removeIf(p -> p.name().equals("probe"));
         if (d.periphs.isEmpty()) {
-          getContext().stop(d.ref);
+          d.ref.tell(new XptDevice.Retire());
         } else {
           orphans.put(d.path, d);
         }
