@@ -291,7 +291,9 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   }
 
   private Behavior<Periph.Command> onAcquire(Periph.Acquire cmd) {
-    if (invalid) {
+    if (cmd.token() == null) {
+      cmd.replyTo().tell(StatusReply.error(name + ": acquire without a reason"));
+    } else if (invalid) {
       emit(new LifetimeEvent.AcquireRefused(id, path, identity, cmd.token().name()));
       cmd.replyTo().tell(StatusReply.error(name + " is invalid"));
     } else {
