@@ -4,15 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
+import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.camstack.stack.lifetime.ViolationKind;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Short chaos runs on the real stack (the long ones are {@code ./camstack chaos}): fixed mode
  * finds nothing, legacy mode finds both seed bugs. The seed is in every failure message; rerun
  * with {@code ./camstack chaos --seed S}.
  */
+@ExtendWith(LogCapturingExtension.class)
 class LifetimeChaosTest {
 
   private static long seed() {

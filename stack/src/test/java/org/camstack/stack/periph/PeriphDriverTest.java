@@ -181,6 +181,25 @@ class PeriphDriverTest {
   }
 
   @Test
+  void aHandleToTheOldIncarnationNeverReachesTheNewOneOfTheSameUnit() {
+    PeriphRig rig = rig();
+    PeriphDriver.UnitInfo old = attach(rig, D0);
+    rig.awaitNode("pass0");
+    rig.lost(D0);
+    rig.destroyTaskFor("pass0");
+    testKit.createTestProbe().expectTerminated(old.periph());
+    PeriphDriver.UnitInfo neu = attach(rig, D1);
+    assertEquals(0, neu.unit());
+    assertTrue(neu.generation() > old.generation());
+
+    TestProbe<org.apache.pekko.pattern.StatusReply<org.apache.pekko.Done>> reply = testKit.createTestProbe();
+    old.periph().tell(new Periph.Acquire(RefToken.TOOL, reply.getRef()));
+    reply.expectNoMessage(PeriphRig.SHORT); // dead letter: pass0#1 is gone
+    assertTrue(!rig.refs(neu.periph()).held().containsKey(RefToken.TOOL));
+    assertEquals(neu.generation(), rig.refs(neu.periph()).id().generation());
+  }
+
+  @Test
   void periphsAreRegisteredWithTheXptAndRemovedWhenFreed() {
     PeriphRig rig = rig();
     attach(rig, D0);

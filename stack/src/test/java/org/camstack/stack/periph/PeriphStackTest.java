@@ -126,6 +126,26 @@ class PeriphStackTest {
   }
 
   @Test
+  void daReReadsItsCapacityAfterTheCapacityChangedUnitAttention() {
+    StackRig local = new StackRig(ActorTestKitHolder.kit(), false);
+    local.scanAndSettle();
+    String da = "da" + local.units("da").atPath(CamPath.of(0, 0, 0)).unit();
+    Devfs.FileHandle fh = local.openOk(da);
+    assertEquals(64L * 1024 * 1024, ((DaPeriph.MediaInfo) local.ioctl(fh, new DaPeriph.GetMediaInfo()).result()).mediaSize());
+
+    local.simDo(local.sim(0), r -> new EmuSim.ResizeLun(0, 0, 2 * 131072, r)); // UA 2A/09 pending
+    assertEquals(Errno.OK, local.call(r -> new Devfs.Read(fh, 0, 512, r)).errno()); // UA retried
+    TestProbe<Object> p = testKit.createTestProbe();
+    p.awaitAssert(
+        () -> {
+          DaPeriph.MediaInfo mi = (DaPeriph.MediaInfo) local.ioctl(fh, new DaPeriph.GetMediaInfo()).result();
+          assertEquals(128L * 1024 * 1024, mi.mediaSize());
+          return null;
+        });
+    local.close(fh);
+  }
+
+  @Test
   void passRunsUserCcbsAndRefusesXptOnlyFunctionCodes() {
     Devfs.FileHandle fh = rig.openOk(passAt(0));
     TestProbe<Ccb.Completed> ignored = testKit.createTestProbe();

@@ -42,13 +42,26 @@ public final class StackRig {
   public final LifetimeChecker checker = new LifetimeChecker();
   public final CamStack stack;
 
+  /** Starts a stack under its own parent actor (several may share the kit's system). */
   public StackRig(ActorTestKit kit, boolean legacy) {
     this.kit = kit;
-    this.stack =
-        CamStack.start(
-            kit.system(),
-            kit.system().settings().config(),
-            CamStack.Options.DEFAULT.withListener(checker).withLegacyMode(legacy));
+    java.util.concurrent.CompletableFuture<CamStack> started = new java.util.concurrent.CompletableFuture<>();
+    CamStack.Options options = CamStack.Options.DEFAULT.withListener(checker).withLegacyMode(legacy);
+    kit.spawn(
+        org.apache.pekko.actor.typed.javadsl.Behaviors.<Void>setup(
+            ctx -> {
+              try {
+                started.complete(CamStack.start(ctx, kit.system().settings().config(), options));
+              } catch (RuntimeException e) {
+                started.completeExceptionally(e);
+              }
+              return org.apache.pekko.actor.typed.javadsl.Behaviors.empty();
+            }));
+    try {
+      this.stack = started.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("stack did not start: " + e, e);
+    }
   }
 
   /** Scans every bus and waits for the periph layer to settle. */
