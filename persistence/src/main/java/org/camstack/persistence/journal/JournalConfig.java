@@ -101,7 +101,7 @@ public final class JournalConfig {
   /** The H2 URL for a data directory: {@code jdbc:h2:file:<abs dir>/camstack;AUTO_SERVER=TRUE}. */
   public static String h2Url(Path dataDir) {
     Path abs = dataDir.toAbsolutePath().normalize();
-    return "jdbc:h2:file:" + abs.resolve(H2_DATABASE_NAME) + ";AUTO_SERVER=TRUE";
+    return "jdbc:h2:file:" + abs.resolve(H2_DATABASE_NAME) + ";AUTO_SERVER=TRUE;WRITE_DELAY=0";
   }
 
   /** Which database a JDBC URL names; {@link IllegalArgumentException} if not H2 or PostgreSQL. */
