@@ -90,7 +90,7 @@ class CrashRecoveryTest {
       LifetimeJournal.to(writer).stackStarted("boot-2");
       TestProbe<StatusReply<Long>> flushed = node.createTestProbe();
       writer.tell(new AuditWriter.Flush(flushed.getRef()));
-      flushed.expectMessageClass(StatusReply.class, Duration.ofSeconds(30));
+      flushed.receiveMessage(Duration.ofSeconds(30));
       Run verify = inspect("verify", "--db", dir.toString(), "--host", host);
       assertEquals(0, verify.exit(), verify.out());
     } finally {

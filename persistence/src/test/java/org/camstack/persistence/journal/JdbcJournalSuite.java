@@ -175,8 +175,7 @@ abstract class JdbcJournalSuite {
   private long flush(ActorRef<AuditWriter.Command> writer) {
     TestProbe<StatusReply<Long>> p = node.createTestProbe();
     writer.tell(new AuditWriter.Flush(p.getRef()));
-    @SuppressWarnings("unchecked")
-    StatusReply<Long> r = p.expectMessageClass(StatusReply.class, Duration.ofSeconds(30));
+    StatusReply<Long> r = p.receiveMessage(Duration.ofSeconds(30));
     return r.getValue();
   }
 
@@ -250,8 +249,7 @@ abstract class JdbcJournalSuite {
       attach(LifetimeJournal.to(audit), "da", unit, 1, dev, "scbus0:4:0");
       TestProbe<StatusReply<Long>> p = first.createTestProbe();
       audit.tell(new AuditWriter.Flush(p.getRef()));
-      @SuppressWarnings("unchecked")
-      StatusReply<Long> flushed = p.expectMessageClass(StatusReply.class, Duration.ofSeconds(30));
+      StatusReply<Long> flushed = p.receiveMessage(Duration.ofSeconds(30));
       auditSeq = flushed.getValue();
     } finally {
       first.shutdownTestKit();
