@@ -41,7 +41,7 @@ class CrashRecoveryTest {
 
   @Test
   void aKilledNodeLeavesAConsistentJournal() throws Exception {
-    Path dir = Path.of("target", "h2", "crash-" + JournalTestSupport.RUN);
+    Path dir = JournalTestSupport.freshH2Dir("crash");
     String dev = JournalTestSupport.wwn("crash");
     String host = JournalTestSupport.host("crash");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
