@@ -357,7 +357,7 @@ public final class ChaosEngine {
       return io(fh);
     }
     c.files.remove(fh);
-    return pending("close " + fh.name(), ask(r -> new Devfs.Close(fh, r)), x -> {});
+    return pending("close " + fh.name(), this.<Devfs.DevReply>ask(r -> new Devfs.Close(fh, r)), x -> {});
   }
 
   private Pending open(Client c) {
@@ -367,7 +367,7 @@ public final class ChaosEngine {
     }
     return pending(
         "open " + name,
-        ask(r -> new Devfs.Open(name, Devfs.FREAD | Devfs.FWRITE, (ActorRef<Devfs.OpenResult>) r)),
+        this.<Devfs.OpenResult>ask(r -> new Devfs.Open(name, Devfs.FREAD | Devfs.FWRITE, r)),
         r -> {
           Devfs.OpenResult or = (Devfs.OpenResult) r;
           if (or.ok()) {
@@ -400,12 +400,12 @@ public final class ChaosEngine {
       int roll = rnd.nextInt(100);
       long off = 512L * rnd.nextInt(2048);
       if (roll < 45) {
-        return pending("io read " + fh.name(), ask(r -> new Devfs.Read(fh, off, 4096, r)), x -> {});
+        return pending("io read " + fh.name(), this.<Devfs.DevReply>ask(r -> new Devfs.Read(fh, off, 4096, r)), x -> {});
       } else if (roll < 85) {
         byte[] data = new byte[4096];
         rnd.nextBytes(data);
         ByteString bs = ByteString.fromArray(data);
-        return pending("io write " + fh.name(), ask(r -> new Devfs.Write(fh, off, bs, r)), x -> {});
+        return pending("io write " + fh.name(), this.<Devfs.DevReply>ask(r -> new Devfs.Write(fh, off, bs, r)), x -> {});
       } else if (roll < 93) {
         cmd = new DaPeriph.Flush();
       } else {
@@ -430,7 +430,7 @@ public final class ChaosEngine {
       cmd = new PassPeriph.CamIoCommand(tur);
     }
     Devfs.IoctlCmd c = cmd;
-    return pending("io ioctl " + fh.name(), ask(r -> new Devfs.Ioctl(fh, c, r)), x -> {});
+    return pending("io ioctl " + fh.name(), this.<Devfs.DevReply>ask(r -> new Devfs.Ioctl(fh, c, r)), x -> {});
   }
 
   private Pending globalOp() {
@@ -517,11 +517,10 @@ public final class ChaosEngine {
     return new Pending(what, answer, after);
   }
 
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private CompletableFuture<Object> ask(Function<ActorRef, Devfs.Command> build) {
-    return AskPattern.<Devfs.Command, Object>ask(
-            stack.devfs(), r -> build.apply((ActorRef) r), settings.opTimeout(), system.scheduler())
-        .toCompletableFuture();
+  /** Asks devfs; the answer (of type R) is handed on as an Object for {@link Pending}. */
+  private <R> CompletableFuture<Object> ask(Function<ActorRef<R>, Devfs.Command> build) {
+    CompletionStage<R> s = AskPattern.ask(stack.devfs(), build::apply, settings.opTimeout(), system.scheduler());
+    return s.toCompletableFuture().thenApply(r -> (Object) r);
   }
 
   private CompletableFuture<StatusReply<Done>> simAsk(
@@ -611,7 +610,7 @@ public final class ChaosEngine {
     List<CompletableFuture<?>> all = new ArrayList<>();
     for (Client c : clients) {
       for (Devfs.FileHandle fh : c.files) {
-        all.add(ask(r -> new Devfs.Close(fh, r)));
+        all.add(this.<Devfs.DevReply>ask(r -> new Devfs.Close(fh, r)));
       }
       c.files.clear();
     }
