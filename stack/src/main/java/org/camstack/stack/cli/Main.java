@@ -22,6 +22,10 @@ public final class Main {
     String verb = args[0];
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
     switch (verb) {
+      case "node":
+        return NodeCommand.run(rest, out, err);
+      case "ctl":
+        return CtlCommand.run(rest, out, err);
       default:
         err.println("camstack: unknown command '" + verb + "' (try ./camstack help)");
         return 2;
@@ -31,5 +35,7 @@ public final class Main {
   private static void usage(PrintStream out) {
     out.println("usage: ./camstack <command> [options]");
     out.println("  devlist [--topology FILE] [-v]   build the stack in-process, scan, print the EDT");
+    out.println("  node [--data DIR] [--port N] ... run an emulator node with its management API");
+    out.println("  ctl [--node URL] VERB ...        camcontrol-style verbs against a running node");
   }
 }
