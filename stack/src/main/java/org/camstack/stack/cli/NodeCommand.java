@@ -76,29 +76,29 @@ public final class NodeCommand implements Callable<Integer> {
     return cl.execute(args);
   }
 
-  /** The command-line values as {@code camstack.node.*} overrides. */
+  /** The command-line values as config overrides (full keys). */
   Map<String, Object> overrides() {
     Map<String, Object> m = new HashMap<>();
     if (data != null) {
-      m.put("data-dir", data.toString());
+      m.put("camstack.data-dir", data.toString());
     }
     if (journal != null) {
-      m.put("journal-url", journal);
+      m.put("camstack.journal.url", journal);
     }
     if (!seeds.isEmpty()) {
-      m.put("seed-nodes", List.copyOf(seeds));
+      m.put("camstack.node.seed-nodes", List.copyOf(seeds));
     }
     if (port != null) {
-      m.put("port", port);
+      m.put("camstack.node.port", port);
     }
     if (clusterPort != null) {
-      m.put("cluster-port", clusterPort);
+      m.put("camstack.node.cluster-port", clusterPort);
     }
     if (bind != null) {
-      m.put("bind", bind);
+      m.put("camstack.node.bind", bind);
     }
     if (token != null) {
-      m.put("token", token);
+      m.put("camstack.node.token", token);
     }
     return m;
   }
@@ -116,7 +116,7 @@ public final class NodeCommand implements Callable<Integer> {
     EmulatorNode node;
     try {
       node = EmulatorNode.start(settings, out);
-    } catch (IllegalStateException e) {
+    } catch (RuntimeException e) {
       err.println("camstack node: " + e.getMessage());
       NodeLogging.stop();
       return 1;

@@ -1,7 +1,5 @@
 package org.camstack.stack.node;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -69,8 +67,7 @@ public final class EmulatorNode {
     NodeFiles files = NodeFiles.lock(settings.dataDir());
     ActorSystem<Void> system = null;
     try {
-      Config journal = journalConfig(settings);
-      system = ActorSystem.create(Behaviors.empty(), NodeSettings.SYSTEM_NAME, settings.systemConfig(journal));
+      system = ActorSystem.create(Behaviors.empty(), NodeSettings.SYSTEM_NAME, settings.systemConfig());
       Cluster cluster = Cluster.get(system);
       if (settings.seeds().isEmpty()) {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
@@ -102,10 +99,6 @@ public final class EmulatorNode {
       files.close();
       throw e;
     }
-  }
-
-  private static Config journalConfig(NodeSettings settings) {
-    return StackNodeService.journalConfig(settings);
   }
 
   private void registerShutdown() {
@@ -200,10 +193,5 @@ public final class EmulatorNode {
       Throwable c = e.getCause();
       throw new IllegalStateException(what + ": " + ManagementRoutes.oneLine(String.valueOf(c.getMessage())));
     }
-  }
-
-  /** An empty config, for callers that need a neutral journal layer. */
-  static Config none() {
-    return ConfigFactory.empty();
   }
 }

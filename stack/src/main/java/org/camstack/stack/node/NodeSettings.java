@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.camstack.persistence.journal.JournalConfig;
 
 /**
  * Everything {@code camstack node} needs to start, from the command line over the config file over
@@ -47,6 +48,7 @@ public record NodeSettings(
 
   public NodeSettings {
     seeds = List.copyOf(seeds);
+    journalUrl.ifPresent(JournalConfig::kindOf);
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("bad --port " + port + ": expected 0..65535");
     }
@@ -64,8 +66,9 @@ public record NodeSettings(
   }
 
   /**
-   * Reads the settings: {@code overrides} (from the command line, {@code camstack.node.*} keys)
-   * over {@code configFile} over application.conf and reference.conf.
+   * Reads the settings: {@code overrides} (from the command line: full keys such as {@code
+   * camstack.node.port}, {@code camstack.data-dir}, {@code camstack.journal.url}) over {@code
+   * configFile} over application.conf and reference.conf.
    *
    * @throws IllegalArgumentException one line, for a missing config file or a bad value
    */
@@ -78,14 +81,14 @@ public record NodeSettings(
       }
       base = ConfigFactory.parseFile(f.toFile()).withFallback(base).resolve();
     }
-    Config c = ConfigFactory.parseMap(prefixed(overrides)).withFallback(base);
-    Config n = c.getConfig("camstack.node");
     try {
+      Config c = ConfigFactory.parseMap(values(overrides)).withFallback(base).resolve();
+      Config n = c.getConfig("camstack.node");
       return new NodeSettings(
           c,
           configFile,
-          Path.of(n.getString("data-dir")),
-          Optional.of(n.getString("journal-url")).filter(s -> !s.isBlank()),
+          Path.of(c.getString("camstack.data-dir")),
+          Optional.of(c.getString("camstack.journal.url")).filter(s -> !s.isBlank()),
           n.getStringList("seed-nodes"),
           n.getInt("port"),
           n.getInt("cluster-port"),
@@ -98,11 +101,17 @@ public record NodeSettings(
     }
   }
 
-  private static Map<String, Object> prefixed(Map<String, Object> overrides) {
+  private static Map<String, Object> values(Map<String, Object> overrides) {
     Map<String, Object> m = new HashMap<>();
-    overrides.forEach(
-        (k, v) -> m.put("camstack.node." + k, v instanceof List<?> l ? ConfigValueFactory.fromIterable(l) : v));
+    overrides.forEach((k, v) -> m.put(k, v instanceof List<?> l ? ConfigValueFactory.fromIterable(l) : v));
     return m;
+  }
+
+  /** The journal: {@code camstack.journal.url} (with user/password) or H2 under the data dir. */
+  public JournalConfig journal() {
+    return journalUrl
+        .map(u -> JournalConfig.jdbc(u, config.getString("camstack.journal.user"), config.getString("camstack.journal.password")))
+        .orElseGet(() -> JournalConfig.h2(dataDir));
   }
 
   /** {@code HOST:PORT} &rarr; {@code pekko://camstack@HOST:PORT}. */
@@ -140,9 +149,9 @@ public record NodeSettings(
    * The ActorSystem configuration: a Pekko Cluster member on artery tcp at 127.0.0.1:{@code
    * clusterPort}, split-brain resolver, JMX multi-mbeans on (several nodes may share a JVM in
    * tests), JVM exit left to the caller; layered over {@code journal} (the persistence plugin
-   * settings) and {@link #config()}.
+   * settings of {@link #journal()}) and {@link #config()}.
    */
-  public Config systemConfig(Config journal) {
+  public Config systemConfig() {
     List<String> seedUris = new ArrayList<>();
     seeds.forEach(s -> seedUris.add(seedUri(s)));
     Map<String, Object> m = new HashMap<>();
@@ -154,6 +163,7 @@ public record NodeSettings(
     m.put("pekko.cluster.downing-provider-class", "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider");
     m.put("pekko.cluster.jmx.multi-mbeans-in-same-jvm", "on");
     m.put("pekko.coordinated-shutdown.exit-jvm", "off");
-    return ConfigFactory.parseMap(m).withFallback(journal).withFallback(config).resolve();
+    m.put("camstack.data-dir", dataDir.toString());
+    return ConfigFactory.parseMap(m).withFallback(journal().toConfig()).withFallback(config).resolve();
   }
 }

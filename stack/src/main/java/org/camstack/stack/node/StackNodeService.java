@@ -1,7 +1,5 @@
 package org.camstack.stack.node;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -25,10 +23,6 @@ public final class StackNodeService implements NodeService {
 
   static StackNodeService start(ActorSystem<?> system, NodeSettings settings) {
     return new StackNodeService(system, settings);
-  }
-
-  static Config journalConfig(NodeSettings settings) {
-    return ConfigFactory.empty();
   }
 
   CompletionStage<Done> firstScan() {
