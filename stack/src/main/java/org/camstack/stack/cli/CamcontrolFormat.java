@@ -285,7 +285,7 @@ public final class CamcontrolFormat {
 
   static String faultLine(ApiModel.FaultRule r) {
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format("%3d  %-14s %-5s", nz(r.id()), r.type(), r.commands() == null ? "any" : r.commands()));
+    sb.append(String.format("%3s  %-14s %-5s", r.id() == null ? "-" : r.id(), r.type(), r.commands() == null ? "any" : r.commands()));
     if (r.lbaStart() != null) {
       sb.append(" lba ").append(r.lbaStart());
       if (r.lbaEnd() != null && !r.lbaEnd().equals(r.lbaStart())) {

@@ -202,9 +202,9 @@ public final class ApiModel {
   /**
    * A fault rule in the style of {@code ctladm inject} / scsi_debug.
    *
-   * @param id rule id (assigned by the node; ignored on add)
+   * @param id rule id (the node assigns {@code 1}, {@code 2}, ... when absent on add)
    * @param type {@code medium-error}, {@code unit-attention}, {@code aborted}, {@code busy}, {@code
-   *     task-set-full}, {@code timeout}, {@code sense}
+   *     task-set-full}, {@code timeout}, {@code sense} (ctladm inject / scsi_debug)
    * @param commands {@code read}, {@code write} or {@code any}
    * @param lbaStart first LBA of the range (medium error), inclusive
    * @param lbaEnd last LBA of the range, inclusive
@@ -212,7 +212,7 @@ public final class ApiModel {
    * @param senseKey custom sense (type {@code sense} or {@code unit-attention})
    */
   public record FaultRule(
-      Long id,
+      String id,
       String type,
       String commands,
       Long lbaStart,

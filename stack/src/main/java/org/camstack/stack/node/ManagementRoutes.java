@@ -118,7 +118,7 @@ public final class ManagementRoutes extends AllDirectives {
                             concat(
                                 get(() -> reply(() -> service.faults(dev))),
                                 post(() -> body(ApiModel.FaultRule.class, r -> reply(() -> service.faultAdd(dev, r)))))),
-                    path(id -> delete(() -> reply(() -> service.faultDelete(dev, number(id, "rule id"))))))));
+                    path(id -> delete(() -> reply(() -> service.faultDelete(dev, id)))))));
   }
 
   private Route luns() {

@@ -62,7 +62,7 @@ public interface NodeService {
 
   CompletionStage<ApiModel.FaultRule> faultAdd(String dev, ApiModel.FaultRule rule);
 
-  CompletionStage<ApiModel.Ack> faultDelete(String dev, long id);
+  CompletionStage<ApiModel.Ack> faultDelete(String dev, String id);
 
   CompletionStage<ApiModel.Delay> delay(String dev, ApiModel.Delay delay);
 

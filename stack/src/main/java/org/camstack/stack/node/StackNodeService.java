@@ -71,7 +71,7 @@ public final class StackNodeService implements NodeService {
   @Override public CompletionStage<ApiModel.LunInfo> lunResize(String path, ApiModel.LunResize request) { return todo(); }
   @Override public CompletionStage<ApiModel.FaultList> faults(String dev) { return todo(); }
   @Override public CompletionStage<ApiModel.FaultRule> faultAdd(String dev, ApiModel.FaultRule rule) { return todo(); }
-  @Override public CompletionStage<ApiModel.Ack> faultDelete(String dev, long id) { return todo(); }
+  @Override public CompletionStage<ApiModel.Ack> faultDelete(String dev, String id) { return todo(); }
   @Override public CompletionStage<ApiModel.Delay> delay(String dev, ApiModel.Delay delay) { return todo(); }
   @Override public CompletionStage<ApiModel.Handle> open(ApiModel.Open request) { return todo(); }
   @Override public CompletionStage<ApiModel.Ack> close(long handle) { return todo(); }
