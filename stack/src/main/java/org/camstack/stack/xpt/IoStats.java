@@ -4,8 +4,12 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
+import com.typesafe.config.Config;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.SingleWriterRecorder;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Extension;
+import org.apache.pekko.actor.typed.ExtensionId;
 import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.ccb.CamStatus;
 
@@ -51,16 +55,17 @@ public final class IoStats {
    * One completed SCSI command. Single writer: call only from the owning device queue.
    *
    * @param opcode the CDB's operation code
-   * @param bytes bytes transferred (data in or data out)
+   * @param bytesIn bytes transferred to the initiator
+   * @param bytesOut bytes sent to the device
    * @param latencyNanos from dispatch to completion
    */
-  public void record(int opcode, long bytes, long latencyNanos, CamStatus status) {
+  public void record(int opcode, long bytesIn, long bytesOut, long latencyNanos, CamStatus status) {
     if (isRead(opcode)) {
       bump(READS, 1);
-      bump(BYTES_READ, bytes);
+      bump(BYTES_READ, bytesIn);
     } else if (isWrite(opcode)) {
       bump(WRITES, 1);
-      bump(BYTES_WRITTEN, bytes);
+      bump(BYTES_WRITTEN, bytesOut);
     } else {
       bump(OTHER, 1);
     }
@@ -132,13 +137,36 @@ public final class IoStats {
 
   /**
    * Where the device queues publish their statistics and the management API reads them: one
-   * {@link IoStats} per LUN path, replaced when the LUN's device queue is re-created.
+   * {@link IoStats} per LUN path, replaced when the LUN's device queue is re-created. One per
+   * ActorSystem ({@link #get}); {@code camstack.xpt.io-stats = off} disables collection (the
+   * device queues then skip even the clock reads).
    */
-  public static final class Registry {
+  public static final class Registry implements Extension {
     private final Map<CamPath, IoStats> byPath = new ConcurrentHashMap<>();
+    private final boolean enabled;
 
-    /** A fresh instance for a new device queue at {@code path}. */
+    public Registry() {
+      this(true);
+    }
+
+    Registry(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    /** The registry of {@code system}. */
+    public static Registry get(ActorSystem<?> system) {
+      return Id.INSTANCE.apply(system);
+    }
+
+    public boolean enabled() {
+      return enabled;
+    }
+
+    /** A fresh instance for a new device queue at {@code path}; null when disabled. */
     public IoStats register(CamPath path) {
+      if (!enabled) {
+        return null;
+      }
       IoStats s = new IoStats(path);
       byPath.put(path, s);
       return s;
@@ -151,6 +179,19 @@ public final class IoStats {
 
     public Map<CamPath, IoStats> all() {
       return Map.copyOf(byPath);
+    }
+  }
+
+  /** The extension id of {@link Registry}. */
+  public static final class Id extends ExtensionId<Registry> {
+    static final Id INSTANCE = new Id();
+
+    private Id() {}
+
+    @Override
+    public Registry createExtension(ActorSystem<?> system) {
+      Config c = system.settings().config();
+      return new Registry(!c.hasPath("camstack.xpt.io-stats") || c.getBoolean("camstack.xpt.io-stats"));
     }
   }
 }
