@@ -15,6 +15,8 @@ public enum ViolationKind {
   ALIAS_ON_INVALID,
   /** A unit number was handed out again before the previous owner's destructor and dev-gone. */
   UNIT_REUSED,
+  /** A periph returned its unit before its destructor ran or while its node existed (I3, I4). */
+  UNIT_FREED_EARLY,
   /** An external acquire succeeded on an invalidated periph (I1). */
   ACQUIRE_AFTER_INVALID,
   /** A reference was released that was not held (I5). */

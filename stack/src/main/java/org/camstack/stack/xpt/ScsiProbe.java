@@ -18,6 +18,7 @@ import org.camstack.stack.ccb.CamStatus;
 import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.ccb.CcbFlags;
 import org.camstack.stack.ccb.DeviceInfo;
+import org.camstack.stack.scsi.Cdbs;
 import org.camstack.stack.scsi.ScsiStatus;
 import org.camstack.stack.scsi.Sense;
 
@@ -452,27 +453,20 @@ final class ScsiProbe extends AbstractBehavior<ScsiProbe.Command> {
 
   // --- CDBs and decoding -----------------------------------------------------------------------
 
-  static ByteString tur() {
-    return ByteString.fromArrayUnsafe(new byte[6]);
+  private static ByteString tur() {
+    return Cdbs.testUnitReady();
   }
 
-  static ByteString inquiry(boolean evpd, int page, int alloc) {
-    return ByteString.fromArrayUnsafe(
-        new byte[] {0x12, (byte) (evpd ? 1 : 0), (byte) page, (byte) (alloc >> 8), (byte) alloc, 0});
+  private static ByteString inquiry(boolean evpd, int page, int alloc) {
+    return Cdbs.inquiry(evpd, page, alloc);
   }
 
-  static ByteString reportLunsCdb(int alloc) {
-    byte[] b = new byte[12];
-    b[0] = (byte) 0xa0;
-    b[6] = (byte) (alloc >>> 24);
-    b[7] = (byte) (alloc >>> 16);
-    b[8] = (byte) (alloc >>> 8);
-    b[9] = (byte) alloc;
-    return ByteString.fromArrayUnsafe(b);
+  private static ByteString reportLunsCdb(int alloc) {
+    return Cdbs.reportLuns(Cdbs.RPL_REPORT_DEFAULT, alloc);
   }
 
-  static ByteString modeSenseControlCdb() {
-    return ByteString.fromArrayUnsafe(new byte[] {0x1a, 0x08, 0x0a, 0, (byte) MODE_SENSE_ALLOC, 0});
+  private static ByteString modeSenseControlCdb() {
+    return Cdbs.modeSense6(true, Cdbs.PC_CURRENT, 0x0a, 0, MODE_SENSE_ALLOC);
   }
 
   private static long be32(ByteString b, int off) {

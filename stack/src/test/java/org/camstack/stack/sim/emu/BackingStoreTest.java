@@ -43,6 +43,20 @@ class BackingStoreTest {
   }
 
   @Test
+  void ramStoreTakesSlicedAndComposedByteStrings() {
+    RamStore s = new RamStore(1 << 20);
+    ByteString big = pattern(4096);
+    ByteString slice = big.slice(512, 1536); // offset into a shared array
+    s.write(0, slice, 512);
+    assertArrayEquals(slice.toArray(), s.read(0, 2, 512).toArray());
+    ByteString composed = bytes(512, 1).concat(bytes(512, 2)).concat(slice);
+    s.write(RamStore.CHUNK / 512 - 2, composed, 512); // also across a chunk boundary
+    assertArrayEquals(composed.toArray(), s.read(RamStore.CHUNK / 512 - 2, 4, 512).toArray());
+    s.write(10, composed, 512);
+    assertArrayEquals(composed.toArray(), s.read(10, 4, 512).toArray());
+  }
+
+  @Test
   void ramStoreUnmapFreesWholeChunksAndZerosPartialOnes() {
     RamStore s = new RamStore(4L * RamStore.CHUNK);
     int perChunk = RamStore.CHUNK / 512;

@@ -260,7 +260,7 @@ class EmuDiskIoTest {
   }
 
   /** A RAM store that claims no thin provisioning, like a file. */
-  static final class FileLikeThickStore implements BackingStore {
+  static class FileLikeThickStore implements BackingStore {
     private final RamStore ram;
 
     FileLikeThickStore(long size) {
