@@ -307,7 +307,7 @@ public final class CtlCommand {
         ApiModel.FaultRule rule =
             new ApiModel.FaultRule(null, p.get(1), o.opt("commands"), lbaStart, lbaEnd, o.has("continuous"), key, asc, ascq);
         Reply<ApiModel.FaultRule> r = client.post(devPath(p.get(0)) + "/faults", rule, ApiModel.FaultRule.class);
-        return print(r, f -> "rule " + f.id() + " added: " + CamcontrolFormat.faultLine(f).strip() + "\n");
+        return print(r, f -> "rule " + f.id() + " added on " + p.get(0) + "\n");
       }
       case "list": {
         String dev = Opts.parse(args, "", Set.of()).positionals(1, 1, "inject list DEV").get(0);

@@ -26,6 +26,8 @@ public final class Main {
         return NodeCommand.run(rest, out, err);
       case "ctl":
         return CtlCommand.run(rest, out, err);
+      case "journal":
+        return org.camstack.persistence.inspect.JournalInspector.run(rest, out, err);
       default:
         err.println("camstack: unknown command '" + verb + "' (try ./camstack help)");
         return 2;
@@ -37,5 +39,6 @@ public final class Main {
     out.println("  devlist [--topology FILE] [-v]   build the stack in-process, scan, print the EDT");
     out.println("  node [--data DIR] [--port N] ... run an emulator node with its management API");
     out.println("  ctl [--node URL] VERB ...        camcontrol-style verbs against a running node");
+    out.println("  journal [--db DIR] VERB ...      read a node's journal (ids, show, tail, timeline, verify, export)");
   }
 }

@@ -1,5 +1,6 @@
 package org.camstack.stack.node;
 
+import com.typesafe.config.Config;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -15,6 +16,8 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.camstack.persistence.journal.JournalSchema;
+import org.camstack.stack.lifetime.LifetimeListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,15 +41,22 @@ public final class EmulatorNode {
   private final NodeSettings settings;
   private final NodeFiles files;
   private final ActorSystem<Void> system;
+  private final NodeStack stack;
   private final StackNodeService service;
   private final ServerBinding binding;
   private final String apiUrl;
 
   private EmulatorNode(
-      NodeSettings settings, NodeFiles files, ActorSystem<Void> system, StackNodeService service, ServerBinding binding) {
+      NodeSettings settings,
+      NodeFiles files,
+      ActorSystem<Void> system,
+      NodeStack stack,
+      StackNodeService service,
+      ServerBinding binding) {
     this.settings = settings;
     this.files = files;
     this.system = system;
+    this.stack = stack;
     this.service = service;
     this.binding = binding;
     this.apiUrl = "http://" + hostForUrl(settings.apiHost()) + ":" + binding.localAddress().getPort();
@@ -72,7 +82,17 @@ public final class EmulatorNode {
       if (settings.seeds().isEmpty()) {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
-      StackNodeService service = StackNodeService.start(system, settings);
+      Config config = system.settings().config();
+      if (config.getBoolean("camstack.journal.create-schema")) {
+        await(JournalSchema.createIfNotExists(system), Duration.ofSeconds(60), "cannot create the journal schema at " + settings.journal());
+      }
+      String hostId = files.hostId(config.getString("camstack.node.host-id"));
+      JournalWiring wiring =
+          await(JournalWiring.load(system, hostId, Duration.ofSeconds(60)), Duration.ofSeconds(70), "cannot load the unit wiring from " + settings.journal());
+      NodeStack stack = NodeStack.start(system, config, LifetimeListener.NOOP, wiring, settings.askTimeout());
+      StackNodeService service =
+          new StackNodeService(
+              system, stack.xpt, stack.devfs, stack, wiring, stack.firstScan(), settings.askTimeout(), settings.scanTimeout());
       ManagementRoutes routes = new ManagementRoutes(service, settings.token());
       ServerBinding binding =
           await(
@@ -80,7 +100,7 @@ public final class EmulatorNode {
               Duration.ofSeconds(30),
               "cannot bind the API to " + settings.bind() + ":" + settings.port());
       binding.addToCoordinatedShutdown(Duration.ofSeconds(5), system);
-      EmulatorNode node = new EmulatorNode(settings, files, system, service, binding);
+      EmulatorNode node = new EmulatorNode(settings, files, system, stack, service, binding);
       node.registerShutdown();
       await(service.firstScan(), settings.scanTimeout(), "the first scan did not finish");
       node.announce(out);
@@ -110,7 +130,7 @@ public final class EmulatorNode {
           service.markStopping();
           return CompletableFuture.completedFuture(Done.getInstance());
         });
-    cs.addTask(CoordinatedShutdown.PhaseBeforeClusterShutdown(), "camstack-detach-stack", service::detach);
+    cs.addTask(CoordinatedShutdown.PhaseBeforeClusterShutdown(), "camstack-detach-stack", stack::detach);
     cs.addTask(
         CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
         "camstack-node-files",
@@ -122,7 +142,7 @@ public final class EmulatorNode {
   }
 
   private void announce(PrintStream out) {
-    String devlist = service.devlistText();
+    String devlist = await(service.devlistText(), settings.askTimeout(), "cannot read the devlist");
     out.print(devlist);
     out.println("camstack node: API listening on " + apiUrl);
     out.flush();

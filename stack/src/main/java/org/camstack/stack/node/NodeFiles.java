@@ -26,6 +26,7 @@ public final class NodeFiles implements AutoCloseable {
 
   public static final String LOCK_FILE = "node.lock";
   public static final String INFO_FILE = "node.json";
+  public static final String HOST_ID_FILE = "host-id";
 
   private final Path dataDir;
   private final FileChannel channel;
@@ -86,6 +87,30 @@ public final class NodeFiles implements AutoCloseable {
       }
     } catch (IOException e) {
       throw new IllegalStateException("cannot write " + target + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * The id of this host's per-host entities (wiring, lifetime audit): {@code override} when given,
+   * else the one in {@code DATA/host-id}, created on first start, so a data directory is one host.
+   */
+  public String hostId(String override) {
+    if (override != null && !override.isBlank()) {
+      return override.trim();
+    }
+    Path f = dataDir.resolve(HOST_ID_FILE);
+    try {
+      if (Files.isRegularFile(f)) {
+        String id = Files.readString(f, StandardCharsets.UTF_8).trim();
+        if (!id.isEmpty()) {
+          return id;
+        }
+      }
+      String id = "host-" + Long.toHexString(new java.security.SecureRandom().nextLong() & 0xffffffffffL);
+      Files.writeString(f, id + "\n", StandardCharsets.UTF_8);
+      return id;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read or write " + f + ": " + e.getMessage());
     }
   }
 

@@ -146,6 +146,21 @@ public final class StackNodeService implements NodeService {
     return action(r -> new Ccb.ScsiIo(header(path, flags, timeoutMs, r), cdb, ByteString.emptyByteString(), dataIn, -1), t);
   }
 
+  /**
+   * {@link #scsi} retried on UNIT ATTENTION (cf. {@code SF_RETRY_UA} with the pass driver's error
+   * recovery): a pending UA such as 2A/09 CAPACITY DATA HAS CHANGED is reported once and the
+   * command then answers with the new data.
+   */
+  private CompletionStage<Ccb.Completed> scsiRetryUa(CamPath path, ByteString cdb, int dataIn, int timeoutMs, int retries) {
+    return scsi(path, cdb, dataIn, timeoutMs)
+        .thenCompose(
+            c -> {
+              boolean ua =
+                  c.status() == CamStatus.SCSI_STATUS_ERROR && c.autosenseValid() && Sense.key(c.sense()) == Sense.UNIT_ATTENTION;
+              return ua && retries > 0 ? scsiRetryUa(path, cdb, dataIn, timeoutMs, retries - 1) : CompletableFuture.completedFuture(c);
+            });
+  }
+
   private CompletionStage<Ccb.DevMatchResult> devMatch(CamPath pattern, String periph) {
     return action(r -> new Ccb.DevMatch(header(CamPath.XPT, 0, 0, r), pattern, periph), askTimeout)
         .thenApply(c -> c.resultAs(Ccb.DevMatchResult.class));
@@ -330,8 +345,8 @@ public final class StackNodeService implements NodeService {
   }
 
   private CompletionStage<ApiModel.Inquiry> inquiry(Target t) {
-    CompletionStage<Ccb.Completed> std = scsi(t.path(), Cdbs.inquiry(false, 0, 36), 36, 5000);
-    CompletionStage<Ccb.Completed> sn = scsi(t.path(), Cdbs.inquiry(true, 0x80, 255), 255, 5000);
+    CompletionStage<Ccb.Completed> std = scsiRetryUa(t.path(), Cdbs.inquiry(false, 0, 36), 36, 5000, 4);
+    CompletionStage<Ccb.Completed> sn = std.thenCompose(x -> scsiRetryUa(t.path(), Cdbs.inquiry(true, 0x80, 255), 255, 5000, 4));
     CompletionStage<Ccb.Completed> cpi = action(r -> new Ccb.PathInq(header(t.path(), 0, 0, r)), askTimeout);
     CompletionStage<Ccb.Completed> cts = action(r -> new Ccb.GetTranSettings(header(t.path(), 0, 0, r)), askTimeout);
     return std.thenCompose(
@@ -446,7 +461,7 @@ public final class StackNodeService implements NodeService {
 
   /** cf. camcontrol scsireadcapacity(): (10), then (16) when the last LBA is 0xFFFFFFFF. */
   private CompletionStage<ApiModel.ReadCap> readcap(Target t) {
-    return scsi(t.path(), Cdbs.readCapacity10(), 8, 5000)
+    return scsiRetryUa(t.path(), Cdbs.readCapacity10(), 8, 5000, 4)
         .thenCompose(
             c -> {
               if (!c.isOk() || c.data().size() < 8) {
@@ -457,7 +472,7 @@ public final class StackNodeService implements NodeService {
               if (last != 0xffffffffL) {
                 return CompletableFuture.completedFuture(new ApiModel.ReadCap(t.name(), t.path().btl(), last, len, false));
               }
-              return scsi(t.path(), Cdbs.readCapacity16(32), 32, 5000)
+              return scsiRetryUa(t.path(), Cdbs.readCapacity16(32), 32, 5000, 4)
                   .thenApply(
                       c16 -> {
                         if (!c16.isOk() || c16.data().size() < 12) {
