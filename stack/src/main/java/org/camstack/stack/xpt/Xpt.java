@@ -502,7 +502,7 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
     d.tran = s.settings();
     if (old.tagEnabled() != d.tran.tagEnabled()) {
       Bus bus = buses.get(d.path.bus());
-      d.ref.tell(new XptDevice.SetTags(d.tran.tagEnabled() ? bus.queueDepth : 1));
+      d.ref.tell(new XptDevice.SetTags(d.tran.tagEnabled() ? tagDepth(bus, d.path) : 1));
     }
     done(Ccb.Completed.ok(s, d.tran));
     deliver(new AsyncEvent.TransferNeg(d.path, d.tran));
@@ -866,7 +866,7 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
     d.info = r.info().withPhysPath(d.physPath);
     if (d.tagged != r.tagged() || !d.configured) {
       d.tagged = r.tagged();
-      d.ref.tell(new XptDevice.SetTags(d.tagged ? bus.queueDepth : 1));
+      d.ref.tell(new XptDevice.SetTags(d.tagged ? tagDepth(bus, d.path) : 1));
     }
     if (!d.configured) {
       d.configured = true;
@@ -875,6 +875,17 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
         deliver(new AsyncEvent.FoundDevice(d.path, d.info, d.ref));
       }
     }
+  }
+
+  /** cf. {@code xpt_start_tags()}: the SIM's queue depth, or less if the SIM says so for this LUN. */
+  private static int tagDepth(Bus bus, CamPath p) {
+    int lunDepth;
+    try {
+      lunDepth = bus.dataPath.maxTags(p.target(), p.lun());
+    } catch (RuntimeException e) {
+      lunDepth = Integer.MAX_VALUE;
+    }
+    return Math.max(1, Math.min(bus.queueDepth, lunDepth));
   }
 
   /** cf. {@code probe_purge_old()}: LUNs the target no longer reports are lost. */
@@ -916,7 +927,7 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
     if (t.luns.isEmpty() && t.reportedLuns == null) {
       bus.targets.remove(d.path.target());
     }
-    getContext().stop(d.ref);
+    d.ref.tell(new XptDevice.Retire());
   }
 
   private Behavior<Command> onDeviceTerminated(DeviceTerminated m) {
@@ -1131,7 +1142,7 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
     if (orphan == d) {
       if (d.periphs.isEmpty()) {
         orphans.remove(m.path());
-        getContext().stop(d.ref);
+        d.ref.tell(new XptDevice.Retire());
       }
     } else {
       retireIfUnused(buses.get(m.path().bus()), d);
@@ -1202,7 +1213,7 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
         failProbeWaiters(d);
         d.periphs.removeIf(p -> p.name().equals("probe"));
         if (d.periphs.isEmpty()) {
-          getContext().stop(d.ref);
+          d.ref.tell(new XptDevice.Retire());
         } else {
           orphans.put(d.path, d);
         }

@@ -94,6 +94,12 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
   /** The device was lost: flush with DEV_NOT_THERE, refuse new CCBs. */
   record DeviceLost() implements Command {}
 
+  /**
+   * The XPT drops the device: flush like {@link DeviceLost}, then stop. Sent (rather than stopping
+   * the actor from outside) so that everything already in the mailbox still completes.
+   */
+  record Retire() implements Command {}
+
   /** A probe starts on a lost device: accept CCBs again. */
   record DeviceRevived() implements Command {}
 
@@ -202,6 +208,7 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
         .onMessage(ReleaseOpenings.class, this::onReleaseOpenings)
         .onMessage(GetCounters.class, this::onGetCounters)
         .onMessage(DeviceLost.class, this::onDeviceLost)
+        .onMessage(Retire.class, this::onRetire)
         .onMessage(DeviceRevived.class, this::onDeviceRevived)
         .onMessage(SetTags.class, this::onSetTags)
         .onMessage(Reset.class, this::onReset)
@@ -245,8 +252,8 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
     }
     if (q.tryStartNow()) {
       dispatch(ccb);
-      if (q.queued() > 0) {
-        runQueue();
+      if (q.queued() > 0 || q.waiting() > 0) {
+        runQueue(); // the completion may have unfrozen the queue or freed an opening
       }
     } else {
       q.enqueue(ccb);
@@ -546,6 +553,11 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
     }
     log.debug("{}: device lost, queue flushed", path);
     return this;
+  }
+
+  private Behavior<Command> onRetire(Retire m) {
+    onDeviceLost(new DeviceLost());
+    return Behaviors.stopped();
   }
 
   private Behavior<Command> onDeviceRevived(DeviceRevived m) {
