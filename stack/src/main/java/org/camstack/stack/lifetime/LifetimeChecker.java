@@ -34,6 +34,7 @@ public final class LifetimeChecker implements LifetimeListener {
 
   private static final class Incarnation {
     final PeriphId id;
+    final org.camstack.stack.ccb.CamPath path;
     final String identity;
     boolean invalidated;
     boolean destructorRun;
@@ -41,8 +42,9 @@ public final class LifetimeChecker implements LifetimeListener {
     final Set<Long> liveNodes = new HashSet<>();
     final Map<String, Integer> refs = new TreeMap<>();
 
-    Incarnation(PeriphId id, String identity) {
+    Incarnation(PeriphId id, org.camstack.stack.ccb.CamPath path, String identity) {
       this.id = id;
+      this.path = path;
       this.identity = identity;
     }
 
@@ -159,14 +161,14 @@ public final class LifetimeChecker implements LifetimeListener {
         }
         flag(ViolationKind.UNIT_REUSED,
             "unit " + key + " given to " + id + " while " + prev + " still exists: " + String.join(", ", why),
-            new Incarnation(id, r.identity()), key);
+            new Incarnation(id, r.path(), r.identity()), key);
       }
     }
-    live.put(id, new Incarnation(id, r.identity()));
+    live.put(id, new Incarnation(id, r.path(), r.identity()));
   }
 
   private void flag(ViolationKind kind, String message, Incarnation inc, String name) {
-    add(new LifetimeEvent.ProtocolViolation(kind, message, inc.id, null, inc.identity, List.of(name)));
+    add(new LifetimeEvent.ProtocolViolation(kind, message, inc.id, inc.path, inc.identity, List.of(name)));
   }
 
   private void add(LifetimeEvent.ProtocolViolation v) {

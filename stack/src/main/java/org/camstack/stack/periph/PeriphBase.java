@@ -127,7 +127,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     this.asyncAdapter = context.messageAdapter(AsyncEvent.class, AsyncArrived::new);
     this.destroyedAdapter = context.messageAdapter(Devfs.Destroyed.class, SyncDestroyed::new);
     if (!legacy) {
-      refs.put(RefToken.ALLOC, 1); // cf. cam_periph_alloc(): "Dropped by invalidation"
+      acquire(RefToken.ALLOC, false); // cf. cam_periph_alloc(): "Dropped by invalidation"
     }
   }
 

@@ -238,14 +238,14 @@ public final class PeriphDriver extends AbstractBehavior<PeriphDriver.Command> {
     PeriphArgs args =
         new PeriphArgs(
             id, path, found.info(), found.device(), xpt, devfs, getContext().getSelf(), settings);
+    settings
+        .listener()
+        .onEvent(new LifetimeEvent.PeriphRegistered(id, path, DeviceIdentity.of(found.info()).key()));
     ActorRef<Periph.Command> ref =
         getContext().spawn(spec.factory().create(args), spec.name() + unit + "-g" + generation);
     getContext().watchWith(ref, new PeriphStopped(unit, generation));
     units.put(unit, new Entry(unit, generation, path, found.info(), ref));
     wiring.assigned(spec.name(), unit, path, found.info(), wired.isPresent() && wired.getAsInt() == unit);
-    settings
-        .listener()
-        .onEvent(new LifetimeEvent.PeriphRegistered(id, path, DeviceIdentity.of(found.info()).key()));
     getContext().getLog().info("{}{} at {}: {}", spec.name(), unit, path, found.info().identity());
   }
 
