@@ -92,7 +92,7 @@ public final class EmulatorNode {
       NodeStack stack = NodeStack.start(system, config, LifetimeListener.NOOP, wiring, settings.askTimeout());
       StackNodeService service =
           new StackNodeService(
-              system, stack.xpt, stack.devfs, stack, wiring, stack.firstScan(), settings.askTimeout(), settings.scanTimeout());
+              system, stack.xpt(), stack.devfs, stack, wiring, stack.firstScan(), settings.askTimeout(), settings.scanTimeout());
       ManagementRoutes routes = new ManagementRoutes(service, settings.token());
       ServerBinding binding =
           await(

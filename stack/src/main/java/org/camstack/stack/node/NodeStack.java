@@ -1,18 +1,21 @@
 package org.camstack.stack.node;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.pattern.StatusReply;
 import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.ccb.CamPriority;
 import org.camstack.stack.ccb.Ccb;
@@ -22,83 +25,98 @@ import org.camstack.stack.periph.PeriphDriver;
 import org.camstack.stack.periph.PeriphSettings;
 import org.camstack.stack.periph.WiringSource;
 import org.camstack.stack.scsi.pass.PassPeriph;
-import org.camstack.stack.sim.emu.EmuDevice;
-import org.camstack.stack.sim.emu.EmuDisk;
+import org.camstack.stack.sim.BusSpec;
+import org.camstack.stack.sim.EmuSim;
+import org.camstack.stack.sim.Topology;
+import org.camstack.stack.sim.emu.Delay;
+import org.camstack.stack.sim.emu.FaultRule;
 import org.camstack.stack.sim.emu.LunSpec;
 import org.camstack.stack.xpt.Xpt;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The stack of one node: the {@link Xpt}, devfs, the periph drivers and the emulated buses of the
- * topology ({@code camstack.topology}, default {@code camstack-node-topology.conf}), started under
- * the ActorSystem's system guardian. Also the node's {@link SimControl}.
+ * The stack of one node: the XPT, one {@link EmuSim} per bus of {@code camstack.topology}, devfs
+ * and the periph drivers, as system actors (the same parts as {@link org.camstack.stack.CamStack},
+ * with the buses registered in topology order). Also the node's {@link
+ * SimControl}: the emulator verbs become EmuSim control messages.
  *
- * <p>Start: the XPT, devfs and the drivers first (so the drivers see every AC_FOUND_DEVICE), then
- * each bus registers ({@code xpt_bus_register}) and is scanned. {@link #firstScan()} completes when
- * every bus was scanned and every configured device has its periphs. {@link #detach()} deregisters
- * the buses: AC_LOST_DEVICE for every device, so each periph is invalidated and freed through the
- * normal protocol (devfs destroy, callback, destructor, unit freed).
+ * <p>{@link #firstScan()} completes when every bus was scanned and every configured device has
+ * its periphs. {@link #detach()} deregisters the buses at shutdown: AC_LOST_DEVICE for every
+ * device, so each periph is invalidated and freed through the normal protocol (devfs destroy,
+ * callback, destructor, unit freed).
  */
 final class NodeStack implements SimControl {
   private static final Logger LOG = LoggerFactory.getLogger(NodeStack.class);
 
   private final ActorSystem<?> system;
-  final ActorRef<Xpt.Command> xpt;
+  private final Topology topology;
+  private final ActorRef<Xpt.Command> xpt;
   final ActorRef<Devfs.Command> devfs;
-  private final List<EmuBus> buses;
   private final Duration askTimeout;
   private final CompletableFuture<Done> firstScan = new CompletableFuture<>();
   private final AtomicLong ccbIds = new AtomicLong(1L << 56);
+  /** path id &rarr; the SIM, its topology index, its spec (known once the buses registered). */
+  private final Map<Integer, Bus> buses = new ConcurrentHashMap<>();
+  /** The LUNs as the API knows them (configured, plugged, resized); pulled ones stay for re-plug. */
+  private final Map<CamPath, LunState> luns = new ConcurrentHashMap<>();
+
+  private record Bus(int pathId, int index, BusSpec spec, ActorRef<EmuSim.Command> sim) {}
+
+  private record LunState(LunSpec spec, long blocks, boolean present, Delay delay) {
+    LunState with(long newBlocks, boolean nowPresent, Delay newDelay) {
+      return new LunState(spec, newBlocks, nowPresent, newDelay);
+    }
+  }
 
   private NodeStack(
-      ActorSystem<?> system, ActorRef<Xpt.Command> xpt, ActorRef<Devfs.Command> devfs, List<EmuBus> buses, Duration askTimeout) {
+      ActorSystem<?> system, Topology topology, ActorRef<Xpt.Command> xpt, ActorRef<Devfs.Command> devfs, Duration askTimeout) {
     this.system = system;
+    this.topology = topology;
     this.xpt = xpt;
     this.devfs = devfs;
-    this.buses = buses;
     this.askTimeout = askTimeout;
   }
 
-  /** The topology of {@code config}, or the shipped default. */
-  static List<EmuBus> topology(Config config) {
-    Config c = config.hasPath("camstack.topology") ? config : ConfigFactory.parseResources("camstack-node-topology.conf");
-    List<EmuBus> out = new ArrayList<>();
-    int i = 0;
-    java.util.Map<String, Integer> units = new java.util.HashMap<>();
-    for (Config b : c.getConfigList("camstack.topology.buses")) {
-      String sim = b.hasPath("sim") ? b.getString("sim") : "emusim";
-      int unit = units.merge(sim, 1, Integer::sum) - 1;
-      out.add(EmuBus.fromConfig(b, unit, i++));
-    }
-    return out;
-  }
-
   /** Starts the stack; the buses register and scan in the background ({@link #firstScan()}). */
-  static NodeStack start(ActorSystem<?> system, Config config, LifetimeListener listener, WiringSource wiring, Duration askTimeout) {
-    List<EmuBus> buses = topology(config);
+  static NodeStack start(
+      ActorSystem<?> system, Config config, LifetimeListener listener, WiringSource wiring, Duration askTimeout) {
+    Topology topology = Topology.fromConfig(config);
     ActorRef<Xpt.Command> xpt = system.systemActorOf(Xpt.create(Xpt.Settings.fromConfig(config)), "xpt", Props.empty());
     ActorRef<Devfs.Command> devfs = system.systemActorOf(Devfs.create(listener), "devfs", Props.empty());
     PeriphSettings ps = PeriphSettings.fromConfig(config).withListener(listener);
     for (PeriphDriver.Spec spec : drivers()) {
+      // before the SIMs, so that the drivers see every AC_FOUND_DEVICE
       system.systemActorOf(PeriphDriver.create(spec, xpt.narrow(), devfs, wiring, ps), "driver-" + spec.name(), Props.empty());
     }
-    NodeStack stack = new NodeStack(system, xpt, devfs, buses, askTimeout);
-    stack.registerAll();
+    NodeStack stack = new NodeStack(system, topology, xpt, devfs, askTimeout);
+    stack.boot();
     return stack;
   }
 
-  /** The periph drivers of this build, in attach order. */
+  /** The periph drivers of this build. */
   static List<PeriphDriver.Spec> drivers() {
     return List.of(PassPeriph.SPEC);
   }
 
-  private void registerAll() {
-    CompletionStage<Done> all = CompletableFuture.completedFuture(Done.getInstance());
-    for (EmuBus bus : buses) {
-      all = all.thenCompose(d -> register(bus));
+  ActorRef<Xpt.Command> xpt() {
+    return xpt;
+  }
+
+  /**
+   * Starts the SIMs one after the other, each once the previous one registered its bus, so that
+   * bus {@code i} of the topology is always {@code scbus<i>} (cf. the {@code hint.scbus.N.at}
+   * wiring that keeps bus numbers stable across boots); then scans every bus.
+   */
+  private void boot() {
+    CompletionStage<Done> chain = CompletableFuture.completedFuture(Done.getInstance());
+    List<BusSpec> specs = topology.buses();
+    for (int i = 0; i < specs.size(); i++) {
+      int index = i;
+      chain = chain.thenCompose(d -> startSim(index, specs.get(index)));
     }
-    all.thenCompose(d -> settle(0, -1))
+    chain.thenCompose(d -> scanAll())
+        .thenCompose(c -> settle(0, -1))
         .whenComplete(
             (d, e) -> {
               if (e != null) {
@@ -109,25 +127,42 @@ final class NodeStack implements SimControl {
             });
   }
 
-  /** cf. xpt_bus_register(), then wait for the boot-time scan (a SCAN_BUS joins the running one). */
-  private CompletionStage<Done> register(EmuBus bus) {
-    return AskPattern.<Xpt.Command, Xpt.BusRegistered>ask(
-            xpt, r -> new Xpt.RegisterBus(bus.cpi(), bus.queueDepth, bus, r), askTimeout, system.scheduler())
-        .thenCompose(
-            reg -> {
-              bus.pathId = reg.pathId();
-              LOG.info("scbus{} on {}{} bus 0 registered", reg.pathId(), bus.simName, bus.simUnit);
-              return scanBus(reg.pathId());
+  private CompletionStage<Done> startSim(int index, BusSpec spec) {
+    ActorRef<EmuSim.Command> sim = system.systemActorOf(EmuSim.create(spec, xpt), spec.name() + spec.unit(), Props.empty());
+    return AskPattern.<EmuSim.Command, EmuSim.BusInfo>ask(sim, EmuSim.GetBus::new, Duration.ofSeconds(60), system.scheduler())
+        .thenApply(
+            b -> {
+              buses.put(b.pathId(), new Bus(b.pathId(), index, spec, sim));
+              for (Map.Entry<Integer, List<LunSpec>> t : spec.targets().entrySet()) {
+                for (LunSpec l : t.getValue()) {
+                  luns.put(CamPath.of(b.pathId(), t.getKey(), l.lun()), new LunState(l, l.blocks(), true, Delay.NONE));
+                }
+              }
+              LOG.info("scbus{} on {}{} bus 0", b.pathId(), b.simName(), b.simUnit());
+              return Done.getInstance();
             });
   }
 
-  private CompletionStage<Done> scanBus(int pathId) {
+  /** XPT_SCAN_BUS of every bus (a scan already running is joined). */
+  private CompletionStage<Done> scanAll() {
+    CompletionStage<Done> all = CompletableFuture.completedFuture(Done.getInstance());
+    for (Bus b : buses.values()) {
+      all = all.thenCombine(
+          AskPattern.<Xpt.Command, Ccb.Completed>ask(
+              xpt, r -> new Xpt.Action(new Ccb.ScanBus(header(CamPath.bus(b.pathId()), r))), Duration.ofSeconds(120), system.scheduler()),
+          (x, y) -> Done.getInstance());
+    }
+    return all;
+  }
+
+  private CompletionStage<Ccb.DevMatchResult> devMatch() {
     return AskPattern.<Xpt.Command, Ccb.Completed>ask(
-            xpt,
-            r -> new Xpt.Action(new Ccb.ScanBus(new Ccb.Header(ccbIds.incrementAndGet(), CamPath.bus(pathId), CamPriority.NORMAL, 0, 0, 0, r))),
-            Duration.ofSeconds(60),
-            system.scheduler())
-        .thenApply(c -> Done.getInstance());
+            xpt, r -> new Xpt.Action(new Ccb.DevMatch(header(CamPath.XPT, r), CamPath.XPT, "")), askTimeout, system.scheduler())
+        .thenApply(c -> c.resultAs(Ccb.DevMatchResult.class));
+  }
+
+  private Ccb.Header header(CamPath path, ActorRef<Ccb.Completed> r) {
+    return new Ccb.Header(ccbIds.incrementAndGet(), path, CamPriority.NORMAL, 0, 0, 0, r);
   }
 
   /**
@@ -135,16 +170,12 @@ final class NodeStack implements SimControl {
    * has a periph and the periph count stopped moving (at most ~10 s).
    */
   private CompletionStage<Done> settle(int round, int lastCount) {
-    return AskPattern.<Xpt.Command, Ccb.Completed>ask(
-            xpt,
-            r -> new Xpt.Action(new Ccb.DevMatch(new Ccb.Header(ccbIds.incrementAndGet(), CamPath.XPT, CamPriority.NORMAL, 0, 0, 0, r), CamPath.XPT, "")),
-            askTimeout,
-            system.scheduler())
+    return devMatch()
         .thenCompose(
-            c -> {
+            m -> {
               int count = 0;
               boolean bare = false;
-              for (Ccb.BusMatch b : c.resultAs(Ccb.DevMatchResult.class).buses()) {
+              for (Ccb.BusMatch b : m.buses()) {
                 for (Ccb.DeviceMatch d : b.devices()) {
                   if (!d.unconfigured()) {
                     count += d.periphs().size();
@@ -156,16 +187,27 @@ final class NodeStack implements SimControl {
                 return CompletableFuture.completedFuture(Done.getInstance());
               }
               int n = count;
-              CompletableFuture<Done> next = new CompletableFuture<>();
-              system.scheduler().scheduleOnce(Duration.ofMillis(50), () -> settle(round + 1, n).whenComplete((d, e) -> {
-                if (e != null) {
-                  next.completeExceptionally(e);
-                } else {
-                  next.complete(d);
-                }
-              }), system.executionContext());
-              return next;
+              return later(Duration.ofMillis(50), () -> settle(round + 1, n));
             });
+  }
+
+  private <T> CompletionStage<T> later(Duration d, java.util.function.Supplier<CompletionStage<T>> next) {
+    CompletableFuture<T> f = new CompletableFuture<>();
+    system.scheduler()
+        .scheduleOnce(
+            d,
+            () ->
+                next.get()
+                    .whenComplete(
+                        (v, e) -> {
+                          if (e != null) {
+                            f.completeExceptionally(e);
+                          } else {
+                            f.complete(v);
+                          }
+                        }),
+            system.executionContext());
+    return f;
   }
 
   CompletionStage<Done> firstScan() {
@@ -174,13 +216,11 @@ final class NodeStack implements SimControl {
 
   /**
    * cf. xpt_bus_deregister() of every bus at shutdown: every periph is invalidated through the
-   * normal protocol; completes when devfs holds no periph node any more (or after 10 s).
+   * normal protocol; completes when devfs holds no node any more (or after ~10 s).
    */
   CompletionStage<Done> detach() {
-    for (EmuBus bus : buses) {
-      if (bus.pathId >= 0) {
-        xpt.tell(new Xpt.DeregisterBus(bus.pathId));
-      }
+    for (Bus b : buses.values()) {
+      xpt.tell(new Xpt.DeregisterBus(b.pathId()));
     }
     return drained(0);
   }
@@ -195,84 +235,201 @@ final class NodeStack implements SimControl {
                 }
                 return CompletableFuture.completedFuture(Done.getInstance());
               }
-              CompletableFuture<Done> next = new CompletableFuture<>();
-              system.scheduler().scheduleOnce(Duration.ofMillis(50), () -> drained(round + 1).whenComplete((d, e) -> next.complete(Done.getInstance())), system.executionContext());
-              return next;
+              return later(Duration.ofMillis(50), () -> drained(round + 1));
             });
   }
 
   // ------------------------------------------------------------------ SimControl
 
-  private EmuBus bus(int pathId) {
-    for (EmuBus b : buses) {
-      if (b.pathId == pathId) {
-        return b;
-      }
+  private Bus bus(CamPath path) {
+    Bus b = buses.get(path.bus());
+    if (b == null) {
+      throw ApiException.notFound("no emulated bus scbus" + path.bus());
     }
-    throw ApiException.notFound("no emulated bus scbus" + pathId);
+    return b;
+  }
+
+  private LunState present(CamPath path) {
+    LunState s = luns.get(path);
+    if (s == null || !s.present()) {
+      throw ApiException.notFound("no emulated LUN at " + path.btl());
+    }
+    return s;
+  }
+
+  /** An EmuSim control message; its refusal becomes a 400 (the checks before it gave 404/409). */
+  private CompletionStage<Done> control(Bus b, Function<ActorRef<StatusReply<Done>>, EmuSim.Command> msg) {
+    return AskPattern.<EmuSim.Command, StatusReply<Done>>ask(b.sim(), msg::apply, askTimeout, system.scheduler())
+        .thenApply(
+            r -> {
+              if (r.isError()) {
+                throw ApiException.badRequest(ManagementRoutes.oneLine(r.getError().getMessage()));
+              }
+              return Done.getInstance();
+            });
+  }
+
+  private static ApiModel.LunInfo info(CamPath p, LunState s) {
+    LunSpec l = s.spec();
+    boolean disk = l.type() == LunSpec.Type.DISK;
+    return new ApiModel.LunInfo(
+        p.btl(), disk ? "disk" : "ses", l.vendor(), l.product(), l.revision(), l.serial(),
+        disk ? s.blocks() : 0, disk ? l.blockSize() : 0, true, s.present());
   }
 
   @Override
-  public ApiModel.Topology topology() {
+  public CompletionStage<ApiModel.Topology> topology() {
     List<ApiModel.TopologyBus> out = new ArrayList<>();
-    for (EmuBus b : buses) {
-      out.add(new ApiModel.TopologyBus(b.pathId, b.simName, b.simUnit, b.maxTarget, b.maxLun, b.initiatorId, b.luns()));
+    buses.values().stream()
+        .sorted((a, b) -> Integer.compare(a.pathId(), b.pathId()))
+        .forEach(
+            b -> {
+              List<ApiModel.LunInfo> l = new ArrayList<>();
+              luns.entrySet().stream()
+                  .filter(e -> e.getKey().bus() == b.pathId() && e.getValue().present())
+                  .sorted((x, y) -> x.getKey().target() != y.getKey().target()
+                      ? Integer.compare(x.getKey().target(), y.getKey().target())
+                      : Long.compare(x.getKey().lun(), y.getKey().lun()))
+                  .forEach(e -> l.add(info(e.getKey(), e.getValue())));
+              BusSpec s = b.spec();
+              out.add(new ApiModel.TopologyBus(b.pathId(), s.name(), s.unit(), s.maxTarget(), s.maxLun(), s.initiatorId(), l));
+            });
+    return CompletableFuture.completedFuture(new ApiModel.Topology(out));
+  }
+
+  /**
+   * The LUN a request describes at {@code path}: a LUN plugged there before keeps its identity
+   * (serial, WWN) unless the request names a serial, so a device pulled and plugged again is the
+   * same device (and gets its unit back through the wiring).
+   */
+  private LunSpec identityFor(CamPath path, LunSpec requested, boolean keep) {
+    LunState old = luns.get(path);
+    if (!keep) {
+      return requested;
     }
-    return new ApiModel.Topology(out);
+    if (old != null) {
+      return requested.withIdentity(old.spec().serial(), old.spec().wwn());
+    }
+    Bus b = bus(path);
+    return requested.withIdentity(
+        LunSpec.defaultSerial(b.index(), path.target(), path.lun()), LunSpec.defaultWwn(b.index(), path.target(), path.lun()));
   }
 
   @Override
-  public EmuDevice device(CamPath path) {
-    for (EmuBus b : buses) {
-      if (b.pathId == path.bus()) {
-        return b.device(path.target(), path.lun());
-      }
+  public CompletionStage<ApiModel.LunInfo> addLun(CamPath path, LunSpec requested, boolean keepIdentity) {
+    Bus b = bus(path);
+    LunSpec spec = identityFor(path, requested, keepIdentity);
+    LunState old = luns.get(path);
+    if (old != null && old.present()) {
+      throw ApiException.conflict("lun " + path.btl() + " is already present");
     }
-    return null;
-  }
-
-  @Override
-  public CompletionStage<ApiModel.LunInfo> addLun(CamPath path, LunSpec spec) {
-    EmuBus b = bus(path.bus());
-    EmuDevice d = b.plug(path.target(), spec);
-    // cf. a hot-plug noticed by the transport: probe the new LUN now
-    return scanLun(path).thenApply(x -> EmuBus.info(b.pathId, path.target(), d));
+    boolean targetPresent = luns.entrySet().stream()
+        .anyMatch(e -> e.getValue().present() && e.getKey().bus() == path.bus() && e.getKey().target() == path.target());
+    CompletionStage<Done> plug =
+        targetPresent
+            ? control(b, r -> new EmuSim.AddLun(path.target(), spec, r))
+            : control(b, r -> new EmuSim.AddTarget(path.target(), List.of(spec), r));
+    return plug.thenCompose(d -> {
+          luns.put(path, new LunState(spec, spec.blocks(), true, Delay.NONE));
+          // cf. a hot-plug the transport notices: probe the new LUN now
+          return scanLun(path);
+        })
+        .thenApply(d -> info(path, luns.get(path)));
   }
 
   @Override
   public CompletionStage<Done> removeLun(CamPath path) {
-    EmuBus b = bus(path.bus());
-    if (b.pull(path.target(), path.lun()) == null) {
-      throw ApiException.notFound("no emulated LUN at " + path.btl());
-    }
-    // the re-probe fails: AC_LOST_DEVICE, the periphs are invalidated
-    return scanLun(path);
+    Bus b = bus(path);
+    LunState s = present(path);
+    boolean lastOfTarget = luns.entrySet().stream()
+        .noneMatch(e -> e.getValue().present() && e.getKey().bus() == path.bus() && e.getKey().target() == path.target()
+            && !e.getKey().equals(path));
+    CompletionStage<Done> pull =
+        lastOfTarget
+            ? control(b, r -> new EmuSim.RemoveTarget(path.target(), r))
+            : control(b, r -> new EmuSim.RemoveLun(path.target(), path.lun(), r));
+    return pull.thenCompose(
+        d -> {
+          luns.put(path, s.with(s.blocks(), false, Delay.NONE));
+          // the re-probe fails: AC_LOST_DEVICE, the periphs are invalidated
+          return scanLun(path);
+        });
   }
 
   @Override
   public CompletionStage<ApiModel.LunInfo> resize(CamPath path, long sizeBytes) {
-    EmuBus b = bus(path.bus());
-    EmuDevice d = b.device(path.target(), path.lun());
-    if (d == null) {
-      throw ApiException.notFound("no emulated LUN at " + path.btl());
-    }
-    if (!(d instanceof EmuDisk disk)) {
+    Bus b = bus(path);
+    LunState s = present(path);
+    if (s.spec().type() != LunSpec.Type.DISK) {
       throw ApiException.badRequest(path.btl() + " is not a disk");
     }
-    long blocks = sizeBytes / disk.blockSize();
+    long blocks = sizeBytes / s.spec().blockSize();
     if (blocks <= 0) {
-      throw ApiException.badRequest("bad size " + sizeBytes + ": smaller than one block of " + disk.blockSize());
+      throw ApiException.badRequest("bad size " + sizeBytes + ": smaller than one block of " + s.spec().blockSize());
     }
-    disk.resize(blocks);
-    return CompletableFuture.completedFuture(EmuBus.info(b.pathId, path.target(), d));
+    return control(b, r -> new EmuSim.ResizeLun(path.target(), path.lun(), blocks, r))
+        .thenApply(
+            d -> {
+              LunState n = s.with(blocks, true, s.delay());
+              luns.put(path, n);
+              return info(path, n);
+            });
+  }
+
+  @Override
+  public CompletionStage<List<FaultRule>> faults(CamPath path) {
+    Bus b = bus(path);
+    present(path);
+    return AskPattern.<EmuSim.Command, StatusReply<List<FaultRule>>>ask(
+            b.sim(), r -> new EmuSim.ListFaults(path.target(), path.lun(), r), askTimeout, system.scheduler())
+        .thenApply(
+            r -> {
+              if (r.isError()) {
+                throw ApiException.notFound(ManagementRoutes.oneLine(r.getError().getMessage()));
+              }
+              return r.getValue();
+            });
+  }
+
+  @Override
+  public CompletionStage<Done> addFault(CamPath path, FaultRule rule) {
+    Bus b = bus(path);
+    present(path);
+    return control(b, r -> new EmuSim.AddFault(path.target(), path.lun(), rule, r));
+  }
+
+  @Override
+  public CompletionStage<Done> deleteFault(CamPath path, String id) {
+    return faults(path)
+        .thenCompose(
+            rules -> {
+              if (rules.stream().noneMatch(f -> f.id().equals(id))) {
+                throw ApiException.notFound(path.btl() + ": no fault rule " + id);
+              }
+              return control(bus(path), r -> new EmuSim.DeleteFault(path.target(), path.lun(), id, r));
+            });
+  }
+
+  @Override
+  public CompletionStage<Delay> delay(CamPath path) {
+    return CompletableFuture.completedFuture(present(path).delay());
+  }
+
+  @Override
+  public CompletionStage<Done> setDelay(CamPath path, Delay delay) {
+    Bus b = bus(path);
+    LunState s = present(path);
+    return control(b, r -> new EmuSim.SetDelay(path.target(), path.lun(), delay, r))
+        .thenApply(
+            d -> {
+              luns.put(path, s.with(s.blocks(), true, delay));
+              return d;
+            });
   }
 
   private CompletionStage<Done> scanLun(CamPath path) {
     return AskPattern.<Xpt.Command, Ccb.Completed>ask(
-            xpt,
-            r -> new Xpt.Action(new Ccb.ScanLun(new Ccb.Header(ccbIds.incrementAndGet(), path, CamPriority.NORMAL, 0, 0, 0, r), false)),
-            Duration.ofSeconds(30),
-            system.scheduler())
+            xpt, r -> new Xpt.Action(new Ccb.ScanLun(header(path, r), false)), Duration.ofSeconds(30), system.scheduler())
         .thenApply(c -> Done.getInstance());
   }
 }

@@ -33,7 +33,6 @@ import org.camstack.stack.scsi.Sense;
 import org.camstack.stack.scsi.SenseTables;
 import org.camstack.stack.scsi.pass.PassPeriph;
 import org.camstack.stack.sim.emu.Delay;
-import org.camstack.stack.sim.emu.EmuDevice;
 import org.camstack.stack.sim.emu.FaultRule;
 import org.camstack.stack.sim.emu.LunSpec;
 import org.camstack.stack.xpt.IoStats;
@@ -279,7 +278,7 @@ public final class StackNodeService implements NodeService {
 
   @Override
   public CompletionStage<ApiModel.Topology> topology() {
-    return guard(() -> CompletableFuture.completedFuture(sims.topology()));
+    return guard(sims::topology);
   }
 
   @Override
@@ -573,7 +572,7 @@ public final class StackNodeService implements NodeService {
           CamPath p = lunPath(req.path());
           LunSpec spec = lunSpec(p, req);
           logWithPath(p, "api: lun add {} ({} blocks of {})", p.btl(), spec.blocks(), spec.blockSize());
-          return sims.addLun(p, spec);
+          return sims.addLun(p, spec, req.serial() == null);
         });
   }
 
@@ -646,27 +645,22 @@ public final class StackNodeService implements NodeService {
         });
   }
 
-  private EmuDevice emuDevice(Target t) {
-    EmuDevice d = sims.device(t.path());
-    if (d == null) {
-      throw ApiException.notFound(t.name() + ": not an emulated LUN of this node");
-    }
-    return d;
-  }
-
   @Override
   public CompletionStage<ApiModel.FaultList> faults(String dev) {
-    return guard(() -> resolve(dev)).thenApply(t -> faultList(t, emuDevice(t)));
-  }
-
-  private static ApiModel.FaultList faultList(Target t, EmuDevice d) {
-    List<ApiModel.FaultRule> rules = new ArrayList<>();
-    for (FaultRule r : d.faults()) {
-      rules.add(toApi(r));
-    }
-    Delay delay = d.delay();
-    long fixed = delay.minNanos() / 1000;
-    return new ApiModel.FaultList(t.path().btl(), rules, new ApiModel.Delay(fixed, delay.maxNanos() / 1000 - fixed));
+    return guard(() -> resolve(dev))
+        .thenCompose(
+            t ->
+                sims.faults(t.path())
+                    .thenCombine(
+                        sims.delay(t.path()),
+                        (rules, delay) -> {
+                          List<ApiModel.FaultRule> out = new ArrayList<>();
+                          for (FaultRule r : rules) {
+                            out.add(toApi(r));
+                          }
+                          long fixed = delay.minNanos() / 1000;
+                          return new ApiModel.FaultList(t.path().btl(), out, new ApiModel.Delay(fixed, delay.maxNanos() / 1000 - fixed));
+                        }));
   }
 
   private static final Map<String, FaultRule.Kind> KINDS =
@@ -741,51 +735,53 @@ public final class StackNodeService implements NodeService {
   @Override
   public CompletionStage<ApiModel.FaultRule> faultAdd(String dev, ApiModel.FaultRule rule) {
     return guard(() -> resolve(dev))
-        .thenApply(
+        .thenCompose(
             t -> {
-              EmuDevice d = emuDevice(t);
               FaultRule r = fromApi(rule);
-              d.addFault(r);
-              sims.faultsChanged(t.path(), d);
-              logWithPath(t.path(), "api: fault rule {} added on {}: {}", r.id(), t.name(), r);
-              return toApi(r);
+              return sims.addFault(t.path(), r)
+                  .thenApply(
+                      d -> {
+                        logWithPath(t.path(), "api: fault rule {} added on {}: {}", r.id(), t.name(), r);
+                        return toApi(r);
+                      });
             });
   }
 
   @Override
   public CompletionStage<ApiModel.Ack> faultDelete(String dev, String id) {
     return guard(() -> resolve(dev))
-        .thenApply(
-            t -> {
-              EmuDevice d = emuDevice(t);
-              if (!d.removeFault(id)) {
-                throw ApiException.notFound(t.name() + ": no fault rule " + id);
-              }
-              sims.faultsChanged(t.path(), d);
-              logWithPath(t.path(), "api: fault rule {} deleted on {}", id, t.name());
-              return new ApiModel.Ack(true, "rule " + id + " deleted");
-            });
+        .thenCompose(
+            t ->
+                sims.deleteFault(t.path(), id)
+                    .thenApply(
+                        d -> {
+                          logWithPath(t.path(), "api: fault rule {} deleted on {}", id, t.name());
+                          return new ApiModel.Ack(true, "rule " + id + " deleted");
+                        }));
   }
 
   @Override
   public CompletionStage<ApiModel.Delay> delay(String dev, ApiModel.Delay delay) {
-    return guard(() -> resolve(dev))
-        .thenApply(
-            t -> {
-              long fixed = delay.fixedMicros() == null ? 0 : delay.fixedMicros();
-              long random = delay.randomMicros() == null ? 0 : delay.randomMicros();
-              if (fixed < 0 || random < 0) {
-                throw ApiException.badRequest("bad delay " + fixed + "+" + random + " us: must not be negative");
-              }
-              if (fixed + random > 3_600_000_000L) {
-                throw ApiException.badRequest("bad delay: at most one hour");
-              }
-              EmuDevice d = emuDevice(t);
-              d.setDelay(Delay.uniform(fixed * 1000, (fixed + random) * 1000));
-              sims.faultsChanged(t.path(), d);
-              logWithPath(t.path(), "api: delay of {} set to {}+{} us", t.name(), fixed, random);
-              return new ApiModel.Delay(fixed, random);
-            });
+    return guard(
+        () -> {
+          long fixed = delay.fixedMicros() == null ? 0 : delay.fixedMicros();
+          long random = delay.randomMicros() == null ? 0 : delay.randomMicros();
+          if (fixed < 0 || random < 0) {
+            throw ApiException.badRequest("bad delay " + fixed + "+" + random + " us: must not be negative");
+          }
+          if (fixed + random > 3_600_000_000L) {
+            throw ApiException.badRequest("bad delay: at most one hour");
+          }
+          return resolve(dev)
+              .thenCompose(
+                  t ->
+                      sims.setDelay(t.path(), Delay.uniform(fixed * 1000, (fixed + random) * 1000))
+                          .thenApply(
+                              d -> {
+                                logWithPath(t.path(), "api: delay of {} set to {}+{} us", t.name(), fixed, random);
+                                return new ApiModel.Delay(fixed, random);
+                              }));
+        });
   }
 
   // ------------------------------------------------------------------ devfs scripting
