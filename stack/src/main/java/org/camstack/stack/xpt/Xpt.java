@@ -247,8 +247,10 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
   }
 
   private static final class Scan {
-    final List<Ccb> waiters = new ArrayList<>();
+    List<Ccb> waiters = new ArrayList<>();
     ActorRef<BusScanner.Command> scanner;
+    boolean again; // a request came while this scan ran: scan once more afterwards
+    List<Ccb> nextWaiters = new ArrayList<>();
   }
 
   private final Settings settings;
@@ -683,23 +685,31 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
   }
 
   /**
-   * Starts (or joins) the scan of a bus ({@code target} -1) or of one target. A request arriving
-   * while the same scan runs completes with it.
+   * Starts the scan of a bus ({@code target} -1) or of one target. A request arriving while the
+   * same scan runs may describe a change the running scan already passed: it is queued, and one
+   * more scan runs afterwards for all such requests.
    */
   private void startScan(Bus bus, int target, Ccb request) {
     long key = scanKey(bus.pathId, target);
     Scan running = scans.get(key);
     if (running != null) {
+      running.again = true;
       if (request != null) {
-        running.waiters.add(request);
+        running.nextWaiters.add(request);
       }
       return;
     }
-    Scan scan = new Scan();
+    List<Ccb> waiters = new ArrayList<>();
     if (request != null) {
-      scan.waiters.add(request);
+      waiters.add(request);
     }
-    scans.put(key, scan);
+    runScan(bus, target, waiters);
+  }
+
+  private void runScan(Bus bus, int target, List<Ccb> waiters) {
+    Scan scan = new Scan();
+    scan.waiters = waiters;
+    scans.put(scanKey(bus.pathId, target), scan);
     List<Integer> targets = new ArrayList<>();
     if (target == CamPath.WILDCARD) {
       for (int t = 0; t <= bus.cpi.maxTarget(); t++) {
@@ -721,8 +731,12 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
     Scan scan = scans.get(key);
     if (scan != null && m.scanner().equals(scan.scanner)) {
       scans.remove(key);
+      Bus bus = buses.get(m.bus());
       for (Ccb c : scan.waiters) {
-        done(Ccb.Completed.of(c, buses.containsKey(m.bus()) ? CamStatus.REQ_CMP : CamStatus.PATH_INVALID));
+        done(Ccb.Completed.of(c, bus != null ? CamStatus.REQ_CMP : CamStatus.PATH_INVALID));
+      }
+      if (scan.again && bus != null) {
+        runScan(bus, m.target(), scan.nextWaiters);
       }
     }
     return this;
@@ -1223,6 +1237,9 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
       Map.Entry<Long, Scan> e = it.next();
       if ((int) (e.getKey() >> 32) == m.pathId()) {
         for (Ccb c : e.getValue().waiters) {
+          fail(c, CamStatus.PATH_INVALID);
+        }
+        for (Ccb c : e.getValue().nextWaiters) {
           fail(c, CamStatus.PATH_INVALID);
         }
         it.remove(); // the scanner finishes on its own; its ScanFinished is then stale

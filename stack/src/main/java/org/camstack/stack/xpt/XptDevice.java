@@ -560,8 +560,16 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
     return Behaviors.stopped();
   }
 
+  /**
+   * A new probe starts on a lost device. Freezes left by the periphs of the old device are theirs
+   * and will never be released (they were invalidated): thaw, so the probe is not wedged.
+   */
   private Behavior<Command> onDeviceRevived(DeviceRevived m) {
     lost = false;
+    if (q.frozen() > 0) {
+      log.debug("{}: revived with freeze count {}: thawed", path, q.frozen());
+      q.thaw();
+    }
     return this;
   }
 
