@@ -136,11 +136,31 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
    * constructor. cf. cam_periph_alloc(): xpt_add_periph(), then ctor.
    */
   protected final void start() {
-    xpt.tell(new Xpt.AddPeriph(path, id.driver(), id.unit()));
+    if (addToXptAtStart()) {
+      addToXpt();
+    }
     Set<AsyncCode> events = EnumSet.of(AsyncCode.AC_LOST_DEVICE);
     events.addAll(asyncEvents());
     xpt.tell(new Xpt.RegisterAsync(events, path, asyncAdapter, null));
     onRegister();
+  }
+
+  private boolean inXpt;
+
+  /** cf. xpt_add_periph(): the device's periph list (devlist) shows this instance. Idempotent. */
+  protected final void addToXpt() {
+    if (!inXpt && !freeing) {
+      inXpt = true;
+      xpt.tell(new Xpt.AddPeriph(path, id.driver(), id.unit()));
+    }
+  }
+
+  /**
+   * Whether {@link #start()} registers with the XPT at once (CAM's order) or the driver does it
+   * later with {@link #addToXpt()}.
+   */
+  protected boolean addToXptAtStart() {
+    return true;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -165,6 +185,9 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
 
   /** The node was created ({@link #makeDev}); cf. the rest of passregister() after make_dev. */
   protected void onNodeCreated(long nodeId, String nodeName) {}
+
+  /** Devfs answered {@link #makeDev}, successfully or not. */
+  protected void onMakeDevAnswered() {}
 
   /** Devfs called back: the node is gone (fixed mode). Before DEVFS is released. */
   protected void onNodeGone() {}
@@ -370,7 +393,9 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     if (!legacy) {
       unitFreed(); // cf. 2012-post camperiphfree(): destructor first, then the unit may be reused
     }
-    xpt.tell(new Xpt.RemovePeriph(path, id.driver(), id.unit()));
+    if (inXpt) {
+      xpt.tell(new Xpt.RemovePeriph(path, id.driver(), id.unit())); // cf. xpt_remove_periph()
+    }
     if (!inflight.isEmpty()) {
       emit(
           new LifetimeEvent.ProtocolViolation(
@@ -430,7 +455,13 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
       break;
     }
     release(RefToken.HOLD);
+    if (!locked && !stopped) {
+      onUnheld();
+    }
   }
+
+  /** The exclusive section is free again (for drivers with their own waiters). */
+  protected void onUnheld() {}
 
   /** Takes the hold lock for the periph's own use; false if it is taken or the periph invalid. */
   protected final boolean tryHoldInternal() {
@@ -471,6 +502,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
 
   private Behavior<Periph.Command> onNodeMade(NodeMade msg) {
     makeDevPending = false;
+    onMakeDevAnswered();
     Devfs.MakeDevResult r = msg.result();
     if (r.ok()) {
       nodeId = r.nodeId();
@@ -684,6 +716,35 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
       doAcquire(RefToken.CCB);
     }
     device.tell(new XptDevice.Action(ccb));
+  }
+
+  /**
+   * Sends a CCB to the XPT itself (scans, EDT queries) rather than the device queue; its
+   * completion is accounted like any other (I6) and otherwise ignored.
+   */
+  protected final void xptAction(Ccb ccb) {
+    if (inflight.putIfAbsent(ccb.ccbId(), c -> {}) != null) {
+      throw new IllegalStateException(name + ": ccb id " + ccb.ccbId() + " reused");
+    }
+    if (!legacy) {
+      doAcquire(RefToken.CCB);
+    }
+    xpt.tell(new Xpt.Action(ccb));
+  }
+
+  private int recoveries; // cf. CAM_PERIPH_RECOVERY_INPROG
+
+  /** A START UNIT / TUR recovery is running: other failing CCBs are requeued. */
+  final boolean recoveryInProgress() {
+    return recoveries > 0;
+  }
+
+  final void recoveryStarted() {
+    recoveries++;
+  }
+
+  final void recoveryEnded() {
+    recoveries--;
   }
 
   /** CCBs issued and not completed. */
