@@ -24,7 +24,7 @@ import org.camstack.stack.lifetime.LifetimeListener;
 import org.camstack.stack.periph.PeriphDriver;
 import org.camstack.stack.periph.PeriphSettings;
 import org.camstack.stack.periph.WiringSource;
-import org.camstack.stack.scsi.pass.PassPeriph;
+import org.camstack.stack.CamStack;
 import org.camstack.stack.sim.BusSpec;
 import org.camstack.stack.sim.EmuSim;
 import org.camstack.stack.sim.Topology;
@@ -87,16 +87,16 @@ final class NodeStack implements SimControl {
     PeriphSettings ps = PeriphSettings.fromConfig(config).withListener(listener);
     for (PeriphDriver.Spec spec : drivers()) {
       // before the SIMs, so that the drivers see every AC_FOUND_DEVICE
-      system.systemActorOf(PeriphDriver.create(spec, xpt.narrow(), devfs, wiring, ps), "driver-" + spec.name(), Props.empty());
+      system.systemActorOf(PeriphDriver.create(spec, xpt.narrow(), devfs, wiring, ps), "periph-" + spec.name(), Props.empty());
     }
     NodeStack stack = new NodeStack(system, topology, xpt, devfs, askTimeout);
     stack.boot();
     return stack;
   }
 
-  /** The periph drivers of this build. */
+  /** The periph drivers of this build (pass, da, ses), as the stack bootstrap starts them. */
   static List<PeriphDriver.Spec> drivers() {
-    return List.of(PassPeriph.SPEC);
+    return CamStack.DRIVERS;
   }
 
   ActorRef<Xpt.Command> xpt() {
