@@ -196,7 +196,7 @@ public final class JournalInspector {
     }
   }
 
-  @Command(name = "ids", description = "List entities: type, id, event count, last update.")
+  @Command(name = "ids", mixinStandardHelpOptions = true, description = "List entities: type, id, event count, last update.")
   static final class Ids extends Verb {
     Ids(Context ctx) {
       super(ctx);
@@ -215,7 +215,7 @@ public final class JournalInspector {
     }
   }
 
-  @Command(name = "show", description = "Show one entity's events: seq, time, event, fields.")
+  @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one entity's events: seq, time, event, fields.")
   static final class Show extends Verb {
     @Parameters(
         index = "0",
@@ -265,7 +265,7 @@ public final class JournalInspector {
     return pids.get(0);
   }
 
-  @Command(name = "tail", description = "Show the latest events across entities; -f follows.")
+  @Command(name = "tail", mixinStandardHelpOptions = true, description = "Show the latest events across entities; -f follows.")
   static final class Tail extends Verb {
     @Option(names = "-n", paramLabel = "N", description = "how many (default: 20)")
     int count = 20;
@@ -340,6 +340,7 @@ public final class JournalInspector {
 
   @Command(
       name = "timeline",
+      mixinStandardHelpOptions = true,
       description =
           "Every lifecycle step of a device and of each periph that ever attached to it, in order.")
   static final class Timeline extends Verb {
@@ -403,6 +404,7 @@ public final class JournalInspector {
 
   @Command(
       name = "verify",
+      mixinStandardHelpOptions = true,
       description =
           "Replay the lifetime trail and check the lifetime invariants; exit 0 only if all hold.")
   static final class Verify extends Verb {
@@ -444,7 +446,7 @@ public final class JournalInspector {
     }
   }
 
-  @Command(name = "export", description = "Every event as one JSON object per line.")
+  @Command(name = "export", mixinStandardHelpOptions = true, description = "Every event as one JSON object per line.")
   static final class Export extends Verb {
     @Option(names = "--json", description = "JSON lines (the only format)")
     boolean json = true;
