@@ -17,7 +17,11 @@ import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.camstack.persistence.journal.JournalSchema;
-import org.camstack.stack.lifetime.LifetimeListener;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.pattern.StatusReply;
+import org.camstack.persistence.audit.AuditWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +48,7 @@ public final class EmulatorNode {
   private final NodeStack stack;
   private final StackNodeService service;
   private final ServerBinding binding;
+  private final ActorRef<AuditWriter.Command> audit;
   private final String apiUrl;
 
   private EmulatorNode(
@@ -52,13 +57,15 @@ public final class EmulatorNode {
       ActorSystem<Void> system,
       NodeStack stack,
       StackNodeService service,
-      ServerBinding binding) {
+      ServerBinding binding,
+      ActorRef<AuditWriter.Command> audit) {
     this.settings = settings;
     this.files = files;
     this.system = system;
     this.stack = stack;
     this.service = service;
     this.binding = binding;
+    this.audit = audit;
     this.apiUrl = "http://" + hostForUrl(settings.apiHost()) + ":" + binding.localAddress().getPort();
   }
 
@@ -89,7 +96,9 @@ public final class EmulatorNode {
       String hostId = files.hostId(config.getString("camstack.node.host-id"));
       JournalWiring wiring =
           await(JournalWiring.load(system, hostId, Duration.ofSeconds(60)), Duration.ofSeconds(70), "cannot load the unit wiring from " + settings.journal());
-      NodeStack stack = NodeStack.start(system, config, LifetimeListener.NOOP, wiring, settings.askTimeout());
+      ActorRef<AuditWriter.Command> audit = system.systemActorOf(AuditWriter.create(hostId), "lifetime-audit", Props.empty());
+      audit.tell(new AuditWriter.Record(org.camstack.persistence.audit.LifetimeEvent.StackStarted.now(java.util.UUID.randomUUID().toString())));
+      NodeStack stack = NodeStack.start(system, config, new AuditListener(audit), wiring, settings.askTimeout());
       StackNodeService service =
           new StackNodeService(
               system, stack.xpt(), stack.devfs, stack, wiring, stack.firstScan(), settings.askTimeout(), settings.scanTimeout());
@@ -100,7 +109,7 @@ public final class EmulatorNode {
               Duration.ofSeconds(30),
               "cannot bind the API to " + settings.bind() + ":" + settings.port());
       binding.addToCoordinatedShutdown(Duration.ofSeconds(5), system);
-      EmulatorNode node = new EmulatorNode(settings, files, system, stack, service, binding);
+      EmulatorNode node = new EmulatorNode(settings, files, system, stack, service, binding, audit);
       node.registerShutdown();
       await(service.firstScan(), settings.scanTimeout(), "the first scan did not finish");
       node.announce(out);
@@ -131,6 +140,17 @@ public final class EmulatorNode {
           return CompletableFuture.completedFuture(Done.getInstance());
         });
     cs.addTask(CoordinatedShutdown.PhaseBeforeClusterShutdown(), "camstack-detach-stack", stack::detach);
+    cs.addTask(
+        CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+        "camstack-flush-audit",
+        () ->
+            AskPattern.<AuditWriter.Command, StatusReply<Long>>ask(audit, AuditWriter.Flush::new, Duration.ofSeconds(10), system.scheduler())
+                .handle((r, e) -> {
+                  if (e != null) {
+                    LOG.warn("lifetime audit not flushed at shutdown: {}", e.toString());
+                  }
+                  return Done.getInstance();
+                }));
     cs.addTask(
         CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
         "camstack-node-files",
