@@ -1,6 +1,5 @@
 package org.camstack.stack.cli;
 
-import java.util.List;
 import java.util.Locale;
 import org.camstack.stack.node.ApiModel;
 
@@ -336,10 +335,5 @@ public final class CamcontrolFormat {
 
   private static String truncate(String s, int n) {
     return s.length() <= n ? s : s.substring(0, n - 1) + "+";
-  }
-
-  /** Joins lines for tests. */
-  static String lines(List<String> l) {
-    return String.join("\n", l) + "\n";
   }
 }

@@ -1,7 +1,6 @@
 package org.camstack.stack.node;
 
 import java.util.List;
-import java.util.Map;
 
 /**
  * The JSON documents of the management API (see docs/operations.md). Requests and replies are
@@ -322,7 +321,4 @@ public final class ApiModel {
 
   /** {@code POST /api/wiring}: wire {@code driver+unit} to the device named by {@code device}. */
   public record Wire(String driver, Integer unit, String device) {}
-
-  /** Free-form details for endpoints whose payload belongs to another module. */
-  public record Properties(Map<String, Object> values) {}
 }

@@ -7,7 +7,6 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -1004,10 +1003,5 @@ public final class StackNodeService implements NodeService {
   @Override
   public CompletionStage<ApiModel.Ack> unwire(String driver, int unit) {
     return guard(() -> wiring.unwire(driver, unit));
-  }
-
-  /** Handles still open (devfs files opened through the API). */
-  Optional<Devfs.FileHandle> openFile(long handle) {
-    return Optional.ofNullable(files.get(handle));
   }
 }
