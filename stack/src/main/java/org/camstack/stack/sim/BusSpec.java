@@ -22,6 +22,7 @@ import org.camstack.stack.sim.emu.LunSpec;
  * {
  *   name = "emusim"          # SIM driver name: the bus prints as "scbus0 on emusim0 bus 0"
  *   unit = 0                 # SIM unit number (default: the bus's index in the list)
+ *   scbus = 0                # path id the bus is wired to (default: its index; -1 = any free)
  *   max-target = 15          # highest target id (cf. ccb_pathinq.max_target)
  *   max-lun = 255            # highest LUN the SIM addresses (cf. max_lun)
  *   initiator-id = 7         # the HBA's own target id, never scanned
@@ -41,6 +42,7 @@ import org.camstack.stack.sim.emu.LunSpec;
 public record BusSpec(
     String name,
     int unit,
+    int pathId,
     int maxTarget,
     int maxLun,
     int initiatorId,
@@ -54,7 +56,7 @@ public record BusSpec(
     if (name == null || name.isBlank() || !name.matches("[a-z][a-z_]*")) {
       throw new IllegalArgumentException("bus name '" + name + "' must be lower-case letters (e.g. emusim)");
     }
-    if (unit < 0 || maxTarget < 0 || maxTarget > 65535 || maxLun < 0 || maxLun > LunSpec.MAX_LUN) {
+    if (unit < 0 || pathId < -1 || maxTarget < 0 || maxTarget > 65535 || maxLun < 0 || maxLun > LunSpec.MAX_LUN) {
       throw new IllegalArgumentException(name + unit + ": bad unit, max-target or max-lun");
     }
     if (initiatorId < 0 || initiatorId > maxTarget) {
@@ -82,15 +84,15 @@ public record BusSpec(
 
   /** A bus with CAM-like defaults and no targets. */
   public static BusSpec empty(String name, int unit) {
-    return new BusSpec(name, unit, 15, 255, 7, 32, false, true, true, Map.of());
+    return new BusSpec(name, unit, -1, 15, 255, 7, 32, false, true, true, Map.of());
   }
 
   public BusSpec withTargets(Map<Integer, List<LunSpec>> newTargets) {
-    return new BusSpec(name, unit, maxTarget, maxLun, initiatorId, queueDepth, seqScan, scanOnRegister, rescanOnChange, newTargets);
+    return new BusSpec(name, unit, pathId, maxTarget, maxLun, initiatorId, queueDepth, seqScan, scanOnRegister, rescanOnChange, newTargets);
   }
 
   public BusSpec withScanOnRegister(boolean scan) {
-    return new BusSpec(name, unit, maxTarget, maxLun, initiatorId, queueDepth, seqScan, scan, rescanOnChange, targets);
+    return new BusSpec(name, unit, pathId, maxTarget, maxLun, initiatorId, queueDepth, seqScan, scan, rescanOnChange, targets);
   }
 
   /**
@@ -125,6 +127,7 @@ public record BusSpec(
       return new BusSpec(
           name,
           unit,
+          c.hasPath("scbus") ? c.getInt("scbus") : index,
           c.hasPath("max-target") ? c.getInt("max-target") : 15,
           maxLun,
           c.hasPath("initiator-id") ? c.getInt("initiator-id") : 7,

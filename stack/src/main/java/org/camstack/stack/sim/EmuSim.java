@@ -184,7 +184,7 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
             300_000,
             EmuDisk.MAX_TRANSFER_BYTES);
     ActorRef<Xpt.BusRegistered> reg = ctx.messageAdapter(Xpt.BusRegistered.class, Registered::new);
-    xpt.tell(new Xpt.RegisterBus(cpi, spec.queueDepth(), path, reg));
+    xpt.tell(new Xpt.RegisterBus(cpi, spec.pathId(), spec.queueDepth(), path, reg));
   }
 
   @Override

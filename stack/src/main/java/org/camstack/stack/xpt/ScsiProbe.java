@@ -19,6 +19,7 @@ import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.ccb.CcbFlags;
 import org.camstack.stack.ccb.DeviceInfo;
 import org.camstack.stack.scsi.Cdbs;
+import org.camstack.stack.scsi.ReportLuns;
 import org.camstack.stack.scsi.ScsiStatus;
 import org.camstack.stack.scsi.Sense;
 
@@ -350,20 +351,18 @@ final class ScsiProbe extends AbstractBehavior<ScsiProbe.Command> {
   }
 
   private Behavior<Command> onReportLuns(ByteString data) {
-    if (data.size() < 8) {
+    if (data.size() < ReportLuns.HEADER_LENGTH) {
       reportedLuns = null;
       return afterReportLuns();
     }
-    long listLen = be32(data, 0);
-    if (listLen + 8 > rlAlloc && listLen + 8 <= REPORT_LUNS_MAX_ALLOC) {
-      rlAlloc = (int) listLen + 8; // cf. probedone(): resize and resend
+    long needed = ReportLuns.requiredLength(data);
+    if (needed > rlAlloc && needed <= REPORT_LUNS_MAX_ALLOC) {
+      rlAlloc = (int) needed; // cf. probedone(): resize and resend
       sendReportLuns();
       return this;
     }
-    int n = (int) Math.min(listLen, data.size() - 8) / 8;
-    List<Long> luns = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      long lun = decodeLun(data, 8 + i * 8);
+    List<Long> luns = new ArrayList<>();
+    for (long lun : ReportLuns.parse(data)) {
       if (lun >= 0 && !luns.contains(lun)) {
         luns.add(lun);
       }
@@ -467,30 +466,6 @@ final class ScsiProbe extends AbstractBehavior<ScsiProbe.Command> {
 
   private static ByteString modeSenseControlCdb() {
     return Cdbs.modeSense6(true, Cdbs.PC_CURRENT, 0x0a, 0, MODE_SENSE_ALLOC);
-  }
-
-  private static long be32(ByteString b, int off) {
-    return ((long) (b.apply(off) & 0xff) << 24)
-        | ((b.apply(off + 1) & 0xff) << 16)
-        | ((b.apply(off + 2) & 0xff) << 8)
-        | (b.apply(off + 3) & 0xff);
-  }
-
-  /**
-   * A LUN of a REPORT LUNS entry: peripheral device addressing with bus 0 (LUN &lt; 256) or flat
-   * space addressing (LUN &lt; 16384); other address methods give -1 (skipped).
-   */
-  static long decodeLun(ByteString b, int off) {
-    int b0 = b.apply(off) & 0xff;
-    int b1 = b.apply(off + 1) & 0xff;
-    int method = b0 >> 6;
-    if (method == 0 && (b0 & 0x3f) == 0) {
-      return b1;
-    }
-    if (method == 1) {
-      return ((long) (b0 & 0x3f) << 8) | b1;
-    }
-    return -1;
   }
 
   private static ByteString vpdPayload(ByteString page) {

@@ -97,14 +97,20 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
 
   /**
    * cf. {@code xpt_bus_register(sim, parent, bus)}: a SIM registers one bus with its capabilities
-   * and the data path the device queues call directly. The XPT assigns the path id (lowest free),
-   * raises AC_PATH_REGISTERED and, unless {@link HbaFlags#PIM_NOSCAN}, scans the bus. Reply:
-   * {@link BusRegistered}.
+   * and the data path the device queues call directly. The XPT assigns the path id: the wanted one
+   * when it is free (cf. a {@code hint.scbus.N.at} wiring in {@code xptpathid()}), else the lowest
+   * free one; raises AC_PATH_REGISTERED and, unless {@link HbaFlags#PIM_NOSCAN}, scans the bus.
+   * Reply: {@link BusRegistered}.
    *
+   * @param wantedPathId the path id the bus is wired to, or -1 for any
    * @param queueDepth the SIM's per-device tag depth (openings of a tagged device)
    */
   public record RegisterBus(
-      Ccb.PathInqResult cpi, int queueDepth, SimDataPath dataPath, ActorRef<BusRegistered> replyTo)
+      Ccb.PathInqResult cpi,
+      int wantedPathId,
+      int queueDepth,
+      SimDataPath dataPath,
+      ActorRef<BusRegistered> replyTo)
       implements SimCommand {}
 
   /** The path id the XPT gave a registered bus. */
@@ -1192,9 +1198,12 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
       log.warn("RegisterBus without capabilities or data path ignored");
       return this;
     }
-    int pathId = 0;
-    while (buses.containsKey(pathId)) {
-      pathId++;
+    int pathId = m.wantedPathId();
+    if (pathId < 0 || buses.containsKey(pathId)) {
+      pathId = 0;
+      while (buses.containsKey(pathId)) {
+        pathId++;
+      }
     }
     Bus bus = new Bus(pathId, m.cpi(), m.queueDepth(), m.dataPath());
     buses.put(pathId, bus);

@@ -37,7 +37,7 @@ final class XptFixture {
 
   int register(FakeBus bus, int unit) {
     TestProbe<Xpt.BusRegistered> p = kit.createTestProbe();
-    xpt.tell(new Xpt.RegisterBus(bus.cpi(unit), 32, bus, p.getRef()));
+    xpt.tell(new Xpt.RegisterBus(bus.cpi(unit), -1, 32, bus, p.getRef()));
     return p.expectMessageClass(Xpt.BusRegistered.class, WAIT).pathId();
   }
 
