@@ -30,6 +30,8 @@ public final class Main {
         return CtlCommand.run(rest, out, err);
       case "journal":
         return org.camstack.persistence.inspect.JournalInspector.run(rest, out, err);
+      case "chaos":
+        return ChaosCommand.run(rest, out, err);
       default:
         err.println("camstack: unknown command '" + verb + "' (try ./camstack help)");
         return 2;
@@ -42,5 +44,7 @@ public final class Main {
     out.println("  node [--data DIR] [--port N] ... run an emulator node with its management API");
     out.println("  ctl [--node URL] VERB ...        camcontrol-style verbs against a running node");
     out.println("  journal [--db DIR] VERB ...      read a node's journal (ids, show, tail, timeline, verify, export)");
+    out.println("  chaos [--seed S] [--cycles N] [--clients C] [--legacy] [--stop-on-bugs]");
+    out.println("                                   seeded lifetime chaos on the real stack; exit 0 = no violation");
   }
 }

@@ -571,8 +571,9 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
 
   /**
    * Models a thread that sleeps inside the periph (destroy_dev, taskqueue_drain): until a message
-   * matching {@code wake} arrives, nothing else is handled (calls, completions and events that
-   * arrive meanwhile are not answered, as with the sleeping kernel thread). The waking message is
+   * matching {@code wake} arrives, nothing else is handled (completions and events that arrive
+   * meanwhile are dropped, as with the freed periph), except that a devfs call gets ENXIO, which
+   * is what another kernel thread entering the invalid periph would get. The waking message is
    * handled normally, then {@code then} runs.
    */
   private void sleepUntil(java.util.function.Predicate<Periph.Command> wake, Runnable then) {
@@ -590,7 +591,12 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
 
   private Behavior<Periph.Command> whileAsleep(Periph.Command m) {
     if (!wakeOn.test(m)) {
-      getContext().getLog().debug("asleep in the destructor: {} not handled", m);
+      if (m instanceof DevCall dc) {
+        // another kernel thread entering the driver meanwhile finds the periph invalid
+        dc.call().reply(Devfs.DevReply.error(Errno.ENXIO));
+      } else {
+        getContext().getLog().debug("asleep in the destructor: {} not handled", m);
+      }
       return Behaviors.same();
     }
     if (m instanceof CcbDone d) {
