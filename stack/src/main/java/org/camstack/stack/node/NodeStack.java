@@ -13,7 +13,6 @@ import java.util.function.Function;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.pattern.StatusReply;
 import org.camstack.stack.ccb.CamPath;
@@ -21,13 +20,10 @@ import org.camstack.stack.ccb.CamPriority;
 import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.devfs.Devfs;
 import org.camstack.stack.lifetime.LifetimeListener;
-import org.camstack.stack.periph.PeriphDriver;
-import org.camstack.stack.periph.PeriphSettings;
 import org.camstack.stack.periph.WiringSource;
 import org.camstack.stack.CamStack;
 import org.camstack.stack.sim.BusSpec;
 import org.camstack.stack.sim.EmuSim;
-import org.camstack.stack.sim.Topology;
 import org.camstack.stack.sim.emu.Delay;
 import org.camstack.stack.sim.emu.FaultRule;
 import org.camstack.stack.sim.emu.LunSpec;
@@ -36,9 +32,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The stack of one node: the XPT, one {@link EmuSim} per bus of {@code camstack.topology}, devfs
- * and the periph drivers, as system actors (the same parts as {@link org.camstack.stack.CamStack},
- * with the buses registered in topology order). Also the node's {@link
+ * The stack of one node: {@link CamStack} (the XPT, devfs, the periph drivers and one {@link
+ * EmuSim} per bus of {@code camstack.topology}, as system actors) with the node's lifetime listener
+ * (the journalled audit trail) and unit wiring. Also the node's {@link
  * SimControl}: the emulator verbs become EmuSim control messages.
  *
  * <p>{@link #firstScan()} completes when every bus was scanned and every configured device has
@@ -50,8 +46,7 @@ final class NodeStack implements SimControl {
   private static final Logger LOG = LoggerFactory.getLogger(NodeStack.class);
 
   private final ActorSystem<?> system;
-  private final Topology topology;
-  private final ActorRef<Xpt.Command> xpt;
+  private final CamStack cam;
   final ActorRef<Devfs.Command> devfs;
   private final Duration askTimeout;
   private final CompletableFuture<Done> firstScan = new CompletableFuture<>();
@@ -69,53 +64,49 @@ final class NodeStack implements SimControl {
     }
   }
 
-  private NodeStack(
-      ActorSystem<?> system, Topology topology, ActorRef<Xpt.Command> xpt, ActorRef<Devfs.Command> devfs, Duration askTimeout) {
+  private NodeStack(ActorSystem<?> system, CamStack cam, Duration askTimeout) {
     this.system = system;
-    this.topology = topology;
-    this.xpt = xpt;
-    this.devfs = devfs;
+    this.cam = cam;
+    this.devfs = cam.devfs();
     this.askTimeout = askTimeout;
   }
 
-  /** Starts the stack; the buses register and scan in the background ({@link #firstScan()}). */
+  /**
+   * Starts the stack ({@link CamStack} with the node's lifetime listener and wiring); the buses
+   * register (path ids wired to the topology order) and scan in the background ({@link
+   * #firstScan()}).
+   */
   static NodeStack start(
       ActorSystem<?> system, Config config, LifetimeListener listener, WiringSource wiring, Duration askTimeout) {
-    Topology topology = Topology.fromConfig(config);
-    ActorRef<Xpt.Command> xpt = system.systemActorOf(Xpt.create(Xpt.Settings.fromConfig(config)), "xpt", Props.empty());
-    ActorRef<Devfs.Command> devfs = system.systemActorOf(Devfs.create(listener), "devfs", Props.empty());
-    PeriphSettings ps = PeriphSettings.fromConfig(config).withListener(listener);
-    for (PeriphDriver.Spec spec : drivers()) {
-      // before the SIMs, so that the drivers see every AC_FOUND_DEVICE
-      system.systemActorOf(PeriphDriver.create(spec, xpt.narrow(), devfs, wiring, ps), "periph-" + spec.name(), Props.empty());
-    }
-    NodeStack stack = new NodeStack(system, topology, xpt, devfs, askTimeout);
+    CamStack cam = CamStack.start(system, config, CamStack.Options.DEFAULT.withListener(listener).withWiring(wiring));
+    NodeStack stack = new NodeStack(system, cam, askTimeout);
     stack.boot();
     return stack;
   }
 
-  /** The periph drivers of this build (pass, da, ses), as the stack bootstrap starts them. */
-  static List<PeriphDriver.Spec> drivers() {
-    return CamStack.DRIVERS;
-  }
-
   ActorRef<Xpt.Command> xpt() {
-    return xpt;
+    return cam.xpt();
   }
 
-  /**
-   * Starts the SIMs one after the other, each once the previous one registered its bus, so that
-   * bus {@code i} of the topology is always {@code scbus<i>} (cf. the {@code hint.scbus.N.at}
-   * wiring that keeps bus numbers stable across boots); then scans every bus.
-   */
   private void boot() {
-    CompletionStage<Done> chain = CompletableFuture.completedFuture(Done.getInstance());
-    List<BusSpec> specs = topology.buses();
-    for (int i = 0; i < specs.size(); i++) {
-      int index = i;
-      chain = chain.thenCompose(d -> startSim(index, specs.get(index)));
-    }
-    chain.thenCompose(d -> scanAll())
+    Duration scan = Duration.ofSeconds(120);
+    cam.buses(scan)
+        .thenCompose(
+            infos -> {
+              List<BusSpec> specs = cam.topology().buses();
+              for (int i = 0; i < infos.size(); i++) {
+                EmuSim.BusInfo b = infos.get(i);
+                BusSpec spec = specs.get(i);
+                buses.put(b.pathId(), new Bus(b.pathId(), i, spec, cam.sims().get(i)));
+                for (Map.Entry<Integer, List<LunSpec>> t : spec.targets().entrySet()) {
+                  for (LunSpec l : t.getValue()) {
+                    luns.put(CamPath.of(b.pathId(), t.getKey(), l.lun()), new LunState(l, l.blocks(), true, Delay.NONE));
+                  }
+                }
+                LOG.info("scbus{} on {}{} bus 0", b.pathId(), b.simName(), b.simUnit());
+              }
+              return cam.scanAll(scan);
+            })
         .thenCompose(c -> settle(0, -1))
         .whenComplete(
             (d, e) -> {
@@ -127,40 +118,6 @@ final class NodeStack implements SimControl {
             });
   }
 
-  private CompletionStage<Done> startSim(int index, BusSpec spec) {
-    ActorRef<EmuSim.Command> sim = system.systemActorOf(EmuSim.create(spec, xpt), spec.name() + spec.unit(), Props.empty());
-    return AskPattern.<EmuSim.Command, EmuSim.BusInfo>ask(sim, EmuSim.GetBus::new, Duration.ofSeconds(60), system.scheduler())
-        .thenApply(
-            b -> {
-              buses.put(b.pathId(), new Bus(b.pathId(), index, spec, sim));
-              for (Map.Entry<Integer, List<LunSpec>> t : spec.targets().entrySet()) {
-                for (LunSpec l : t.getValue()) {
-                  luns.put(CamPath.of(b.pathId(), t.getKey(), l.lun()), new LunState(l, l.blocks(), true, Delay.NONE));
-                }
-              }
-              LOG.info("scbus{} on {}{} bus 0", b.pathId(), b.simName(), b.simUnit());
-              return Done.getInstance();
-            });
-  }
-
-  /** XPT_SCAN_BUS of every bus (a scan already running is joined). */
-  private CompletionStage<Done> scanAll() {
-    CompletionStage<Done> all = CompletableFuture.completedFuture(Done.getInstance());
-    for (Bus b : buses.values()) {
-      all = all.thenCombine(
-          AskPattern.<Xpt.Command, Ccb.Completed>ask(
-              xpt, r -> new Xpt.Action(new Ccb.ScanBus(header(CamPath.bus(b.pathId()), r))), Duration.ofSeconds(120), system.scheduler()),
-          (x, y) -> Done.getInstance());
-    }
-    return all;
-  }
-
-  private CompletionStage<Ccb.DevMatchResult> devMatch() {
-    return AskPattern.<Xpt.Command, Ccb.Completed>ask(
-            xpt, r -> new Xpt.Action(new Ccb.DevMatch(header(CamPath.XPT, r), CamPath.XPT, "")), askTimeout, system.scheduler())
-        .thenApply(c -> c.resultAs(Ccb.DevMatchResult.class));
-  }
-
   private Ccb.Header header(CamPath path, ActorRef<Ccb.Completed> r) {
     return new Ccb.Header(ccbIds.incrementAndGet(), path, CamPriority.NORMAL, 0, 0, 0, r);
   }
@@ -170,7 +127,7 @@ final class NodeStack implements SimControl {
    * has a periph and the periph count stopped moving (at most ~10 s).
    */
   private CompletionStage<Done> settle(int round, int lastCount) {
-    return devMatch()
+    return cam.devMatch(askTimeout)
         .thenCompose(
             m -> {
               int count = 0;
@@ -220,7 +177,7 @@ final class NodeStack implements SimControl {
    */
   CompletionStage<Done> detach() {
     for (Bus b : buses.values()) {
-      xpt.tell(new Xpt.DeregisterBus(b.pathId()));
+      cam.xpt().tell(new Xpt.DeregisterBus(b.pathId()));
     }
     return drained(0);
   }
@@ -429,7 +386,7 @@ final class NodeStack implements SimControl {
 
   private CompletionStage<Done> scanLun(CamPath path) {
     return AskPattern.<Xpt.Command, Ccb.Completed>ask(
-            xpt, r -> new Xpt.Action(new Ccb.ScanLun(header(path, r), false)), Duration.ofSeconds(30), system.scheduler())
+            cam.xpt(), r -> new Xpt.Action(new Ccb.ScanLun(header(path, r), false)), Duration.ofSeconds(30), system.scheduler())
         .thenApply(c -> Done.getInstance());
   }
 }
