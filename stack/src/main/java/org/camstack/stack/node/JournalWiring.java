@@ -11,7 +11,9 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.pattern.StatusReply;
 import org.camstack.persistence.wiring.HostWiringEntity;
 import org.camstack.stack.ccb.CamPath;
@@ -32,24 +34,29 @@ import org.slf4j.LoggerFactory;
 final class JournalWiring implements WiringSource, WiringControl {
   private static final Logger LOG = LoggerFactory.getLogger(JournalWiring.class);
 
-  private final EntityRef<HostWiringEntity.Command> entity;
+  private final ActorSystem<?> system;
+  private final ActorRef<HostWiringEntity.Command> entity;
   private final Duration timeout;
   /** (driver, deviceKey) &rarr; wiring. Written on the driver threads and the API's. */
   private final Map<String, HostWiringEntity.Wiring> byDevice = new ConcurrentHashMap<>();
   /** deviceKey &rarr; where the device was last seen. */
   private final Map<String, CamPath> seenAt = new ConcurrentHashMap<>();
 
-  private JournalWiring(EntityRef<HostWiringEntity.Command> entity, Duration timeout) {
+  private JournalWiring(ActorSystem<?> system, ActorRef<HostWiringEntity.Command> entity, Duration timeout) {
+    this.system = system;
     this.entity = entity;
     this.timeout = timeout;
   }
 
-  /** Loads the host's wiring (the cluster member must be up for sharding to deliver). */
+  /**
+   * Loads the host's wiring. The entity runs on this node (not through Cluster Sharding): it is
+   * this host's state and lives in this node's journal, whatever other members of the cluster do.
+   */
   static CompletionStage<JournalWiring> load(ActorSystem<?> system, String hostId, Duration timeout) {
-    HostWiringEntity.init(system);
-    EntityRef<HostWiringEntity.Command> ref = HostWiringEntity.entityRef(system, hostId);
-    JournalWiring w = new JournalWiring(ref, timeout);
-    return ref.<StatusReply<HostWiringEntity.State>>ask(HostWiringEntity.GetWiring::new, timeout)
+    ActorRef<HostWiringEntity.Command> ref =
+        system.systemActorOf(HostWiringEntity.create(hostId), "wiring-" + hostId, Props.empty());
+    JournalWiring w = new JournalWiring(system, ref, timeout);
+    return w.<StatusReply<HostWiringEntity.State>>ask(HostWiringEntity.GetWiring::new)
         .thenApply(
             r -> {
               for (HostWiringEntity.Wiring e : r.getValue().wirings()) {
@@ -62,6 +69,10 @@ final class JournalWiring implements WiringSource, WiringControl {
 
   private static String key(String driver, String deviceKey) {
     return driver + "|" + deviceKey;
+  }
+
+  private <R> CompletionStage<R> ask(java.util.function.Function<ActorRef<R>, HostWiringEntity.Command> msg) {
+    return AskPattern.ask(entity, msg::apply, timeout, system.scheduler());
   }
 
   // ------------------------------------------------------------------ WiringSource
@@ -100,8 +111,7 @@ final class JournalWiring implements WiringSource, WiringControl {
     // the driver chose the first unit no wiring holds; with every lower unit busy the entity
     // records exactly that one
     java.util.Set<Integer> busy = IntStream.range(0, unit).boxed().collect(Collectors.toSet());
-    entity
-        .<StatusReply<Integer>>ask(r -> new HostWiringEntity.AssignUnit(dk, driver, busy, r), timeout)
+    this.<StatusReply<Integer>>ask(r -> new HostWiringEntity.AssignUnit(dk, driver, busy, r))
         .whenComplete(
             (r, e) -> {
               if (e != null) {
@@ -132,8 +142,7 @@ final class JournalWiring implements WiringSource, WiringControl {
     if (dk.isEmpty()) {
       throw ApiException.conflict(path.btl() + " has no stable identity (no WWN, no serial) to wire");
     }
-    return entity
-        .<StatusReply<Done>>ask(r -> new HostWiringEntity.Wire(dk, driver, unit, r), timeout)
+    return this.<StatusReply<Done>>ask(r -> new HostWiringEntity.Wire(dk, driver, unit, r))
         .thenApply(
             r -> {
               if (r.isError()) {
@@ -158,8 +167,7 @@ final class JournalWiring implements WiringSource, WiringControl {
       throw ApiException.notFound(driver + unit + " is not wired");
     }
     HostWiringEntity.Wiring h = holder;
-    return entity
-        .<StatusReply<Done>>ask(r -> new HostWiringEntity.Unwire(h.deviceKey(), driver, r), timeout)
+    return this.<StatusReply<Done>>ask(r -> new HostWiringEntity.Unwire(h.deviceKey(), driver, r))
         .thenApply(
             r -> {
               if (r.isError()) {
