@@ -24,6 +24,12 @@ public final class Main {
     switch (verb) {
       case "devlist":
         return DevlistCommand.run(rest, out, err);
+      case "node":
+        return NodeCommand.run(rest, out, err);
+      case "ctl":
+        return CtlCommand.run(rest, out, err);
+      case "journal":
+        return org.camstack.persistence.inspect.JournalInspector.run(rest, out, err);
       case "chaos":
         return ChaosCommand.run(rest, out, err);
       case "periphlist":
@@ -38,6 +44,9 @@ public final class Main {
     out.println("usage: ./camstack <command> [options]");
     out.println("  devlist [--topology FILE] [-v]   build the stack in-process, scan, print the EDT");
     out.println("  periphlist DEV [--topology FILE] periphs of one device (da0, pass3 or B:T:L), camcontrol's format");
+    out.println("  node [--data DIR] [--port N] ... run an emulator node with its management API");
+    out.println("  ctl [--node URL] VERB ...        camcontrol-style verbs against a running node");
+    out.println("  journal [--db DIR] VERB ...      read a node's journal (ids, show, tail, timeline, verify, export)");
     out.println("  chaos [--seed S] [--cycles N] [--clients C] [--legacy] [--stop-on-bugs]");
     out.println("                                   seeded lifetime chaos on the real stack; exit 0 = no violation");
   }

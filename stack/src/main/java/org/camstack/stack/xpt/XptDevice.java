@@ -126,11 +126,13 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
   private static final class InFlight {
     final Ccb.ScsiIo io;
     final ScsiResponse response;
+    final long startNanos;
     Cancellable timeout;
 
-    InFlight(Ccb.ScsiIo io, ScsiResponse response) {
+    InFlight(Ccb.ScsiIo io, ScsiResponse response, long startNanos) {
       this.io = io;
       this.response = response;
+      this.startNanos = startNanos;
     }
   }
 
@@ -165,6 +167,7 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
   private final ActorRef<Xpt.Command> xpt;
   private final Logger log;
   private final DevQueue q;
+  private final IoStats ioStats; // null when camstack.xpt.io-stats = off
   private final Map<Long, InFlight> inFlight = new HashMap<>();
   private Cancellable releaseTimer;
   private long nextTag;
@@ -192,6 +195,7 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
     this.xpt = xpt;
     this.log = ctx.getLog();
     this.q = new DevQueue(1, Math.max(1, maxTags));
+    this.ioStats = IoStats.Registry.get(ctx.getSystem()).register(path);
   }
 
   @Override
@@ -296,6 +300,7 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
       finish(io, SimIo.failed(io, CamStatus.REQ_INVALID));
       return;
     }
+    long t0 = ioStats == null ? 0 : System.nanoTime();
     ScsiResponse r;
     try {
       int init = io.initiatorId() < 0 ? simInitiatorId : io.initiatorId();
@@ -309,10 +314,19 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
     if (r == null) {
       finish(io, SimIo.failed(io, CamStatus.SEL_TIMEOUT));
     } else if (r.dropped() || r.delayNanos() > 0) {
-      goAsync(io, r);
+      goAsync(io, r, t0);
     } else {
-      finish(io, SimIo.completion(io, r));
+      Ccb.Completed c = SimIo.completion(io, r);
+      finish(io, c);
+      if (ioStats != null) {
+        recordIo(io, c, t0);
+      }
     }
+  }
+
+  /** ctlstat-like accounting of one completed SCSI_IO (cf. devstat_end_transaction()). */
+  private void recordIo(Ccb.ScsiIo io, Ccb.Completed c, long t0) {
+    ioStats.record(io.opcode(), io.dxferLen() - c.resid(), io.dataOut().size(), System.nanoTime() - t0, c.status());
   }
 
   private void dispatchResetDev(Ccb ccb) {
@@ -334,9 +348,9 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
   }
 
   /** The SIM holds the answer back: schedule it and arm the CCB's timeout. */
-  private void goAsync(Ccb.ScsiIo io, ScsiResponse r) {
+  private void goAsync(Ccb.ScsiIo io, ScsiResponse r, long t0) {
     long tag = nextTag++;
-    InFlight f = new InFlight(io, r);
+    InFlight f = new InFlight(io, r, t0);
     inFlight.put(tag, f);
     if (!r.dropped()) {
       getContext().scheduleOnce(Duration.ofNanos(r.delayNanos()), getContext().getSelf(), new SimCompleted(tag));
@@ -369,7 +383,11 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
     if (f.timeout != null) {
       f.timeout.cancel();
     }
-    finish(f.io, SimIo.completion(f.io, f.response));
+    Ccb.Completed c = SimIo.completion(f.io, f.response);
+    finish(f.io, c);
+    if (ioStats != null) {
+      recordIo(f.io, c, f.startNanos);
+    }
     runQueue();
     return this;
   }
@@ -382,7 +400,11 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
     // the delayed answer stays scheduled: when it comes it is counted as late and dropped
     timedOut++;
     log.debug("{}: ccb [{}] timed out", path, f.io.ccbId());
-    finish(f.io, SimIo.failed(f.io, CamStatus.CMD_TIMEOUT));
+    Ccb.Completed c = SimIo.failed(f.io, CamStatus.CMD_TIMEOUT);
+    finish(f.io, c);
+    if (ioStats != null) {
+      recordIo(f.io, c, f.startNanos);
+    }
     runQueue();
     return this;
   }

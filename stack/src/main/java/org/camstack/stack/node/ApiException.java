@@ -1,0 +1,41 @@
+package org.camstack.stack.node;
+
+/**
+ * Bad user input or a missing object at the management boundary: becomes a 4xx with a one-line
+ * JSON message ({@link ApiModel.Error}); nothing was changed. Not for invariant violations (those
+ * are {@link IllegalStateException} and answer 500).
+ */
+public final class ApiException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  private final int status;
+
+  private ApiException(int status, String message) {
+    super(message, null, false, false);
+    this.status = status;
+  }
+
+  /** 400: malformed input (bad B:T:L, negative size, bad hex, missing field). */
+  public static ApiException badRequest(String message) {
+    return new ApiException(400, message);
+  }
+
+  /** 404: unknown device, handle, rule or LUN. */
+  public static ApiException notFound(String message) {
+    return new ApiException(404, message);
+  }
+
+  /** 409: the request conflicts with the current state (LUN already present, node busy). */
+  public static ApiException conflict(String message) {
+    return new ApiException(409, message);
+  }
+
+  /** 503: the node is not ready (first scan not finished) or shutting down. */
+  public static ApiException unavailable(String message) {
+    return new ApiException(503, message);
+  }
+
+  public int status() {
+    return status;
+  }
+}

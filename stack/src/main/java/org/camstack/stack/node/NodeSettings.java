@@ -1,0 +1,169 @@
+package org.camstack.stack.node;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.camstack.persistence.journal.JournalConfig;
+
+/**
+ * Everything {@code camstack node} needs to start, from the command line over the config file over
+ * the shipped defaults ({@code camstack.node.*} in reference.conf; see docs/operations.md).
+ *
+ * @param config the merged configuration (config file, application.conf, reference.conf), before
+ *     the node-specific overrides of {@link #systemConfig()}
+ * @param configFile the {@code --config} file, if any
+ * @param dataDir where the H2 journal, the logs, {@code node.lock} and {@code node.json} live
+ * @param journalUrl a JDBC URL (PostgreSQL) instead of the embedded H2 journal
+ * @param seeds cluster seed nodes as {@code HOST:PORT}; empty = join itself
+ * @param port management API port (0 = any free port)
+ * @param clusterPort Pekko remoting (artery tcp) port (0 = any free port)
+ * @param bind address the management API binds to
+ * @param token bearer token; required when {@code bind} is not a loopback address
+ */
+public record NodeSettings(
+    Config config,
+    Optional<Path> configFile,
+    Path dataDir,
+    Optional<String> journalUrl,
+    List<String> seeds,
+    int port,
+    int clusterPort,
+    String bind,
+    Optional<String> token,
+    Duration askTimeout,
+    Duration scanTimeout) {
+
+  /** The ActorSystem name every node of a camstack cluster shares. */
+  public static final String SYSTEM_NAME = "camstack";
+
+  public NodeSettings {
+    seeds = List.copyOf(seeds);
+    journalUrl.ifPresent(JournalConfig::kindOf);
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("bad --port " + port + ": expected 0..65535");
+    }
+    if (clusterPort < 0 || clusterPort > 65535) {
+      throw new IllegalArgumentException("bad --cluster-port " + clusterPort + ": expected 0..65535");
+    }
+    for (String s : seeds) {
+      seedUri(s);
+    }
+    token = token.filter(t -> !t.isBlank());
+    if (token.isEmpty() && !isLoopback(bind)) {
+      throw new IllegalArgumentException(
+          "binding the API to " + bind + " needs a token (--token or camstack.node.token)");
+    }
+  }
+
+  /**
+   * Reads the settings: {@code overrides} (from the command line: full keys such as {@code
+   * camstack.node.port}, {@code camstack.data-dir}, {@code camstack.journal.url}) over {@code
+   * configFile} over application.conf and reference.conf.
+   *
+   * @throws IllegalArgumentException one line, for a missing config file or a bad value
+   */
+  public static NodeSettings load(Optional<Path> configFile, Map<String, Object> overrides) {
+    Config base = ConfigFactory.load();
+    if (configFile.isPresent()) {
+      Path f = configFile.get();
+      if (!Files.isRegularFile(f)) {
+        throw new IllegalArgumentException("config file " + f + " not found");
+      }
+      base = ConfigFactory.parseFile(f.toFile()).withFallback(base).resolve();
+    }
+    try {
+      Config c = ConfigFactory.parseMap(values(overrides)).withFallback(base).resolve();
+      Config n = c.getConfig("camstack.node");
+      return new NodeSettings(
+          c,
+          configFile,
+          Path.of(c.getString("camstack.data-dir")),
+          Optional.of(c.getString("camstack.journal.url")).filter(s -> !s.isBlank()),
+          n.getStringList("seed-nodes"),
+          n.getInt("port"),
+          n.getInt("cluster-port"),
+          n.getString("bind"),
+          Optional.of(n.getString("token")),
+          n.getDuration("ask-timeout"),
+          n.getDuration("scan-timeout"));
+    } catch (com.typesafe.config.ConfigException e) {
+      throw new IllegalArgumentException(ManagementRoutes.oneLine(e.getMessage()));
+    }
+  }
+
+  private static Map<String, Object> values(Map<String, Object> overrides) {
+    Map<String, Object> m = new HashMap<>();
+    overrides.forEach((k, v) -> m.put(k, v instanceof List<?> l ? ConfigValueFactory.fromIterable(l) : v));
+    return m;
+  }
+
+  /** The journal: {@code camstack.journal.url} (with user/password) or H2 under the data dir. */
+  public JournalConfig journal() {
+    return journalUrl
+        .map(u -> JournalConfig.jdbc(u, config.getString("camstack.journal.user"), config.getString("camstack.journal.password")))
+        .orElseGet(() -> JournalConfig.h2(dataDir));
+  }
+
+  /** {@code HOST:PORT} &rarr; {@code pekko://camstack@HOST:PORT}. */
+  public static String seedUri(String hostPort) {
+    String s = hostPort.startsWith("pekko://") ? hostPort.substring(hostPort.indexOf('@') + 1) : hostPort;
+    int colon = s.lastIndexOf(':');
+    if (colon <= 0 || colon == s.length() - 1) {
+      throw new IllegalArgumentException("bad --seed '" + hostPort + "': expected HOST:PORT");
+    }
+    try {
+      int p = Integer.parseInt(s.substring(colon + 1));
+      if (p <= 0 || p > 65535) {
+        throw new NumberFormatException();
+      }
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("bad --seed '" + hostPort + "': expected HOST:PORT");
+    }
+    return "pekko://" + SYSTEM_NAME + "@" + s;
+  }
+
+  static boolean isLoopback(String address) {
+    try {
+      return InetAddress.getByName(address).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException("bad --bind '" + address + "': unknown host");
+    }
+  }
+
+  /** The host a client on this machine uses to reach the API. */
+  public String apiHost() {
+    return bind.equals("0.0.0.0") || bind.equals("::") ? "127.0.0.1" : bind;
+  }
+
+  /**
+   * The ActorSystem configuration: a Pekko Cluster member on artery tcp at 127.0.0.1:{@code
+   * clusterPort}, split-brain resolver, JMX multi-mbeans on (several nodes may share a JVM in
+   * tests), JVM exit left to the caller; layered over {@code journal} (the persistence plugin
+   * settings of {@link #journal()}) and {@link #config()}.
+   */
+  public Config systemConfig() {
+    List<String> seedUris = new ArrayList<>();
+    seeds.forEach(s -> seedUris.add(seedUri(s)));
+    Map<String, Object> m = new HashMap<>();
+    m.put("pekko.actor.provider", "cluster");
+    m.put("pekko.remote.artery.transport", "tcp");
+    m.put("pekko.remote.artery.canonical.hostname", "127.0.0.1");
+    m.put("pekko.remote.artery.canonical.port", clusterPort);
+    m.put("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seedUris));
+    m.put("pekko.cluster.downing-provider-class", "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider");
+    m.put("pekko.cluster.jmx.multi-mbeans-in-same-jvm", "on");
+    m.put("pekko.coordinated-shutdown.exit-jvm", "off");
+    m.put("camstack.data-dir", dataDir.toString());
+    return ConfigFactory.parseMap(m).withFallback(journal().toConfig()).withFallback(config).resolve();
+  }
+}

@@ -1,0 +1,200 @@
+package org.camstack.stack.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.camstack.stack.cli.CtlCommand;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * End to end: a real {@code camstack node} process on loopback ({@code --port 0 --cluster-port 0}
+ * and a temp data dir), driven with {@code camstack ctl} against the URL in {@code node.json}.
+ * Hot-unplug of a LUN whose pass node is open, close, re-plug under the same unit name, resize and
+ * readcap, SIGTERM (exit 0), restart on the same data with the same devlist; a second node on the
+ * same data refuses to start.
+ */
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
+class EmulatorNodeProcessTest {
+
+  private static final ActorTestKit TESTKIT = ActorTestKit.create();
+  private static final TestProbe<Void> PROBE = TESTKIT.createTestProbe();
+  private final List<Process> started = new ArrayList<>();
+
+  @AfterAll
+  static void shutdownTestKit() {
+    TESTKIT.shutdownTestKit();
+  }
+
+  @AfterEach
+  void killLeftovers() throws InterruptedException {
+    for (Process p : started) {
+      if (p.isAlive()) {
+        p.destroyForcibly();
+        p.waitFor(30, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  private Process startNode(Path data, String tag) throws IOException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            java, "-XX:TieredStopAtLevel=1", "-Xss1m", "-cp", System.getProperty("java.class.path"),
+            "org.camstack.stack.node.EmulatorNode", "--port", "0", "--cluster-port", "0", "--data", data.toString());
+    pb.redirectOutput(data.resolveSibling(data.getFileName() + "-" + tag + ".out").toFile());
+    pb.redirectError(data.resolveSibling(data.getFileName() + "-" + tag + ".err").toFile());
+    Process p = pb.start();
+    started.add(p);
+    return p;
+  }
+
+  /** Waits for the {@code node.json} a node writes once ready. */
+  private static String awaitReady(Process p, Path data) {
+    return PROBE.awaitAssert(
+        Duration.ofSeconds(90),
+        Duration.ofMillis(100),
+        () -> {
+          if (!p.isAlive()) {
+            fail("node exited with " + p.exitValue());
+          }
+          Optional<NodeFiles.NodeInfo> info = NodeFiles.readInfo(data);
+          assertTrue(info.isPresent() && info.get().pid() == p.pid(), "node.json not written yet");
+          return info.get().url();
+        });
+  }
+
+  private record Ctl(int exit, String out, String err) {}
+
+  private static Ctl ctl(String url, String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    List<String> all = new ArrayList<>(List.of("--node", url));
+    all.addAll(List.of(args));
+    int rc =
+        CtlCommand.run(
+            all.toArray(String[]::new),
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Ctl(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  private static Ctl ok(String url, String... args) {
+    Ctl c = ctl(url, args);
+    assertEquals(0, c.exit(), () -> String.join(" ", args) + " failed: " + c.err() + c.out());
+    return c;
+  }
+
+  /** Re-runs a ctl read until its output satisfies {@code p} (the stack attaches asynchronously). */
+  private static Ctl eventually(String url, Predicate<String> p, String... args) {
+    return PROBE.awaitAssert(
+        Duration.ofSeconds(20),
+        Duration.ofMillis(100),
+        () -> {
+          Ctl c = ctl(url, args);
+          assertTrue(p.test(c.out()), () -> "not yet: " + String.join(" ", args) + " -> " + c.out() + c.err());
+          return c;
+        });
+  }
+
+  private static String passAt(String devlist, String btl) {
+    String[] p = btl.split(":");
+    Matcher m =
+        Pattern.compile("at scbus" + p[0] + " target " + p[1] + " lun " + p[2] + " \\((?:[a-z]+\\d+,)*(pass\\d+)").matcher(devlist);
+    assertTrue(m.find(), () -> "no pass periph at " + btl + " in\n" + devlist);
+    return m.group(1);
+  }
+
+  private static List<String> normalized(String devlist) {
+    List<String> out = new ArrayList<>();
+    Matcher m = Pattern.compile("^(.*)\\((.*)\\)$", Pattern.MULTILINE).matcher(devlist);
+    while (m.find()) {
+      List<String> periphs = new ArrayList<>(List.of(m.group(2).split(",")));
+      periphs.sort(null);
+      out.add(m.group(1) + periphs);
+    }
+    assertFalse(out.isEmpty(), devlist);
+    return out;
+  }
+
+  private static int stop(Process p) throws InterruptedException {
+    p.destroy(); // SIGTERM
+    assertTrue(p.waitFor(90, TimeUnit.SECONDS), "node did not stop on SIGTERM");
+    return p.exitValue();
+  }
+
+  @Test
+  void hotUnplugReplugResizeRestartThroughCtl() throws Exception {
+    Path data = Files.createTempDirectory("camstack-e2e").resolve("data");
+    Process node = startNode(data, "a");
+    String url = awaitReady(node, data);
+
+    String devlist = ok(url, "devlist").out();
+    assertTrue(devlist.contains("<CAMSTACK EMU-DISK 0001>"), devlist);
+    String lun = "0:2:0";
+    String pass = passAt(devlist, lun);
+
+    // remove the LUN while its pass node is open
+    String handle = ok(url, "open", pass).out().trim();
+    ok(url, "lun", "remove", lun);
+    eventually(url, out -> !out.contains("at scbus0 target 2 lun 0 "), "devlist");
+    Ctl gone = ctl(url, "inquiry", lun);
+    assertEquals(1, gone.exit());
+    ok(url, "close", handle);
+
+    // plug it back: the same unit name
+    ok(url, "lun", "add", lun, "--size", "512M");
+    Pattern back = Pattern.compile("at scbus0 target 2 lun 0 \\(([a-z]+\\d+,)*" + pass + "[,)]");
+    String again = eventually(url, out -> back.matcher(out).find(), "devlist").out();
+    assertEquals(pass, passAt(again, lun));
+
+    // resize: readcap shows the new size
+    ok(url, "lun", "resize", lun, "1G");
+    assertEquals("Last Block: 2097151, Block Length: 512 bytes\n", ok(url, "readcap", lun).out());
+    assertEquals("Device Size: 1.0 G, Block Length: 512 bytes\n", ok(url, "readcap", pass, "-h").out());
+
+    // a second node on the same data refuses to start
+    Process second = startNode(data, "b");
+    assertTrue(second.waitFor(90, TimeUnit.SECONDS));
+    assertEquals(1, second.exitValue());
+    String err = Files.readString(data.resolveSibling("data-b.err"));
+    assertTrue(err.contains("is in use by another node"), err);
+
+    String before = ok(url, "devlist").out();
+    assertEquals(0, stop(node));
+    assertFalse(Files.exists(data.resolve(NodeFiles.INFO_FILE)), "node.json left behind");
+    Ctl down = ctl(url, "devlist");
+    assertEquals(1, down.exit());
+    assertEquals("camstack ctl: cannot reach node at " + url + "\n", down.err());
+
+    // restart on the same data: the same devlist
+    Process restarted = startNode(data, "c");
+    String url2 = awaitReady(restarted, data);
+    assertNotNull(url2);
+    // same devices under the same unit names (the order inside the parentheses is attach order,
+    // which camcontrol shows either way: (pass0,da0) or (da0,pass0))
+    assertEquals(normalized(before), normalized(ok(url2, "devlist").out()));
+    assertEquals(0, stop(restarted));
+  }
+}
