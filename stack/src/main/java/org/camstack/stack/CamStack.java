@@ -82,7 +82,7 @@ public final class CamStack {
   }
 
   /** The periph drivers the stack starts, in start order. */
-  public static final List<PeriphDriver.Spec> DRIVERS = List.of(PassPeriph.SPEC, DaPeriph.SPEC, SesPeriph.SPEC);
+  public static final List<PeriphDriver.Spec> DRIVERS = List.of(DaPeriph.SPEC, SesPeriph.SPEC, PassPeriph.SPEC);
 
   private final ActorSystem<?> system;
   private final Topology topology;
@@ -162,12 +162,34 @@ public final class CamStack {
     for (BusSpec bus : topology.buses()) {
       sims.add(spawner.spawn(EmuSim.create(bus, xpt), bus.name() + bus.unit()));
     }
-    return new CamStack(system, topology, xpt, sims, devfs, drivers, ps);
+    CamStack stack = new CamStack(system, topology, xpt, sims, devfs, drivers, ps);
+    stack.finishConfig();
+    return stack;
   }
 
   /**
-   * cf. periphdriver_register() + each driver's init(): before the SIMs, so that their
-   * AC_FOUND_DEVICE registrations see every device (late registrants get the replay anyway).
+   * cf. {@code xpt_config()} / {@code xpt_finishconfig()}: the periph drivers register for
+   * AC_FOUND_DEVICE only once the initial scans of the buses are done, so the XPT's replay attaches
+   * the devices in EDT order and boot-time unit numbers follow the topology (da0 at the lowest
+   * bus:target:lun) instead of probe completion order. Drivers are told in {@link #DRIVERS} order
+   * (da before pass, so devlist shows {@code (pass0,da0)} as camcontrol does). Devices found later
+   * (hot-plug, rescans) attach as they come.
+   */
+  private void finishConfig() {
+    boolean anyScan = topology.buses().stream().anyMatch(BusSpec::scanOnRegister);
+    CompletionStage<?> initial =
+        anyScan ? scanAll(Duration.ofSeconds(30)) : CompletableFuture.completedFuture(null);
+    initial.whenComplete(
+        (r, e) -> {
+          for (ActorRef<PeriphDriver.Command> d : drivers.values()) {
+            d.tell(new PeriphDriver.XptConfigured());
+          }
+        });
+  }
+
+  /**
+   * cf. periphdriver_register(): the driver actors exist before the SIMs; they register for
+   * AC_FOUND_DEVICE in {@link #finishConfig()}.
    */
   private static java.util.Map<String, ActorRef<PeriphDriver.Command>> startPeriphDrivers(
       Spawner spawner,
@@ -179,7 +201,8 @@ public final class CamStack {
     for (PeriphDriver.Spec spec : DRIVERS) {
       out.put(
           spec.name(),
-          spawner.spawn(PeriphDriver.create(spec, xpt.narrow(), devfs, wiring, settings), "periph-" + spec.name()));
+          spawner.spawn(
+              PeriphDriver.create(spec, xpt.narrow(), devfs, wiring, settings, false), "periph-" + spec.name()));
     }
     return out;
   }

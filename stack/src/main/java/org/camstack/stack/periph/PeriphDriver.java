@@ -102,6 +102,14 @@ public final class PeriphDriver extends AbstractBehavior<PeriphDriver.Command> {
     }
   }
 
+  /**
+   * cf. {@code xpt_finishconfig()} &rarr; {@code periphdriver_init()}: the initial bus scans are done;
+   * a driver created with {@code registerNow == false} registers for AC_FOUND_DEVICE now, and the
+   * XPT's replay attaches every device in EDT order, so boot-time unit numbers follow the topology
+   * (da0 on the lowest bus:target:lun), not probe completion order. Idempotent; no reply.
+   */
+  public record XptConfigured() implements Command {}
+
   private record AsyncArrived(AsyncEvent event) implements Command {}
 
   private record PeriphStopped(int unit, long generation) implements Command {}
@@ -129,7 +137,22 @@ public final class PeriphDriver extends AbstractBehavior<PeriphDriver.Command> {
       ActorRef<Devfs.Command> devfs,
       WiringSource wiring,
       PeriphSettings settings) {
-    return Behaviors.setup(ctx -> new PeriphDriver(ctx, spec, xpt, devfs, wiring, settings));
+    return create(spec, xpt, devfs, wiring, settings, true);
+  }
+
+  /**
+   * Creates the driver actor.
+   *
+   * @param registerNow false: wait for {@link XptConfigured} before registering with the XPT (boot)
+   */
+  public static Behavior<Command> create(
+      Spec spec,
+      ActorRef<Xpt.PeriphCommand> xpt,
+      ActorRef<Devfs.Command> devfs,
+      WiringSource wiring,
+      PeriphSettings settings,
+      boolean registerNow) {
+    return Behaviors.setup(ctx -> new PeriphDriver(ctx, spec, xpt, devfs, wiring, settings, registerNow));
   }
 
   private static final class Entry {
@@ -159,6 +182,7 @@ public final class PeriphDriver extends AbstractBehavior<PeriphDriver.Command> {
   private final Map<CamPath, AsyncEvent.FoundDevice> deferred = new LinkedHashMap<>();
   private final List<String> warnings = new ArrayList<>();
   private long nextGeneration = 1; // cf. drv->generation
+  private boolean registered;
 
   private PeriphDriver(
       ActorContext<Command> context,
@@ -166,7 +190,8 @@ public final class PeriphDriver extends AbstractBehavior<PeriphDriver.Command> {
       ActorRef<Xpt.PeriphCommand> xpt,
       ActorRef<Devfs.Command> devfs,
       WiringSource wiring,
-      PeriphSettings settings) {
+      PeriphSettings settings,
+      boolean registerNow) {
     super(context);
     this.spec = spec;
     this.xpt = xpt;
@@ -174,7 +199,17 @@ public final class PeriphDriver extends AbstractBehavior<PeriphDriver.Command> {
     this.wiring = wiring;
     this.settings = settings;
     this.asyncAdapter = context.messageAdapter(AsyncEvent.class, AsyncArrived::new);
-    // cf. passinit() et al.: xpt_register_async(AC_FOUND_DEVICE, passasync, NULL, NULL)
+    if (registerNow) {
+      registerAsync();
+    }
+  }
+
+  /** cf. passinit() et al.: xpt_register_async(AC_FOUND_DEVICE, passasync, NULL, NULL). */
+  private void registerAsync() {
+    if (registered) {
+      return;
+    }
+    registered = true;
     xpt.tell(
         new Xpt.RegisterAsync(
             EnumSet.of(AsyncCode.AC_FOUND_DEVICE, AsyncCode.AC_LOST_DEVICE),
@@ -183,12 +218,18 @@ public final class PeriphDriver extends AbstractBehavior<PeriphDriver.Command> {
             null));
   }
 
+  private Behavior<Command> onXptConfigured(XptConfigured msg) {
+    registerAsync();
+    return this;
+  }
+
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(UnitFreed.class, this::onUnitFreed)
         .onMessage(PeriphInvalidated.class, this::onPeriphInvalidated)
         .onMessage(ListUnits.class, this::onListUnits)
+        .onMessage(XptConfigured.class, this::onXptConfigured)
         .onMessage(AsyncArrived.class, this::onAsyncArrived)
         .onMessage(PeriphStopped.class, this::onPeriphStopped)
         .build();
