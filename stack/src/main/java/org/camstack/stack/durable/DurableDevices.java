@@ -397,6 +397,11 @@ public final class DurableDevices implements DeviceHooks.Factory {
     return ask(inventory, HostInventoryEntity.GetInventory::new);
   }
 
+  /** The host's inventory entity (tests: to stage an interrupted plug or pull). */
+  ActorRef<HostInventoryEntity.Command> inventoryRef() {
+    return inventory;
+  }
+
   /** Completes once every device's journal agrees with the device (e.g. before a shutdown). */
   public CompletionStage<Done> flush() {
     List<CompletableFuture<Done>> all = new ArrayList<>();
