@@ -32,6 +32,8 @@ public final class Main {
         return org.camstack.persistence.inspect.JournalInspector.run(rest, out, err);
       case "chaos":
         return ChaosCommand.run(rest, out, err);
+      case "periphlist":
+        return PeriphlistCommand.run(rest, out, err);
       default:
         err.println("camstack: unknown command '" + verb + "' (try ./camstack help)");
         return 2;
@@ -41,6 +43,7 @@ public final class Main {
   private static void usage(PrintStream out) {
     out.println("usage: ./camstack <command> [options]");
     out.println("  devlist [--topology FILE] [-v]   build the stack in-process, scan, print the EDT");
+    out.println("  periphlist DEV [--topology FILE] periphs of one device (da0, pass3 or B:T:L), camcontrol's format");
     out.println("  node [--data DIR] [--port N] ... run an emulator node with its management API");
     out.println("  ctl [--node URL] VERB ...        camcontrol-style verbs against a running node");
     out.println("  journal [--db DIR] VERB ...      read a node's journal (ids, show, tail, timeline, verify, export)");

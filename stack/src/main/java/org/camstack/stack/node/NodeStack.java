@@ -135,7 +135,7 @@ final class NodeStack implements SimControl {
               }
               return cam.scanAll(scan);
             })
-        .thenCompose(c -> settle(0, -1))
+        .thenCompose(c -> settle(0, null, 0))
         .whenComplete(
             (d, e) -> {
               if (e != null) {
@@ -151,28 +151,25 @@ final class NodeStack implements SimControl {
   }
 
   /**
-   * The drivers attach asynchronously after AC_FOUND_DEVICE: wait until every configured device
-   * has a periph and the periph count stopped moving (at most ~10 s).
+   * The drivers attach asynchronously after AC_FOUND_DEVICE: wait until no probe runs, every
+   * configured device has its periphs, and three snapshots 50 ms apart agree (at most ~10 s).
    */
-  private CompletionStage<Done> settle(int round, int lastCount) {
+  private CompletionStage<Done> settle(int round, Ccb.DevMatchResult last, int stable) {
     return cam.devMatch(askTimeout)
         .thenCompose(
             m -> {
-              int count = 0;
-              boolean bare = false;
+              boolean settled = true;
               for (Ccb.BusMatch b : m.buses()) {
                 for (Ccb.DeviceMatch d : b.devices()) {
-                  if (!d.unconfigured()) {
-                    count += d.periphs().size();
-                    bare |= d.periphs().isEmpty();
-                  }
+                  boolean probing = d.periphs().stream().anyMatch(p -> p.startsWith("probe"));
+                  settled &= !probing && (d.unconfigured() || !d.periphs().isEmpty());
                 }
               }
-              if ((!bare && count == lastCount) || round >= 200) {
+              int now = settled && m.equals(last) ? stable + 1 : 0;
+              if (now >= 2 || round >= 200) {
                 return CompletableFuture.completedFuture(Done.getInstance());
               }
-              int n = count;
-              return later(Duration.ofMillis(50), () -> settle(round + 1, n));
+              return later(Duration.ofMillis(50), () -> settle(round + 1, m, now));
             });
   }
 

@@ -66,6 +66,13 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
 
   private record RunLater(Runnable task) implements Periph.Command {}
 
+  private record Started(XptDevice.Start start) implements Periph.Command {}
+
+  private record DeviceQueueGone() implements Periph.Command {}
+
+  /** A CCB waiting for an opening (cf. the periph's bio queue before dastart()). */
+  private record Queued(Ccb ccb, Consumer<Ccb.Completed> done, long seq) {}
+
   /** Wraps a periph behavior with the {@code camPeriph} / {@code camPath} MDC (B9). */
   protected static Behavior<Periph.Command> withMdc(PeriphArgs args, Behavior<Periph.Command> b) {
     return Behaviors.withMdc(
@@ -90,9 +97,21 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   private final ActorRef<Devfs.MakeDevResult> madeAdapter;
   private final ActorRef<AsyncEvent> asyncAdapter;
   private final ActorRef<Devfs.Destroyed> destroyedAdapter;
+  private final ActorRef<XptDevice.Start> startAdapter;
+  private final java.util.PriorityQueue<Queued> allocQueue =
+      new java.util.PriorityQueue<>(
+          (a, b) ->
+              a.ccb().header().priority() != b.ccb().header().priority()
+                  ? Integer.compare(a.ccb().header().priority(), b.ccb().header().priority())
+                  : Long.compare(a.seq(), b.seq()));
+  private boolean scheduled; // a Schedule is outstanding (cf. periph->scheduled_priority)
+  private long queueSeq;
 
   private final EnumMap<RefToken, Integer> refs = new EnumMap<>(RefToken.class);
-  private final Map<Long, Consumer<Ccb.Completed>> inflight = new HashMap<>();
+  private final Map<Long, Outstanding> inflight = new HashMap<>();
+
+  /** A CCB sent and not completed, with what to do with its completion. */
+  private record Outstanding(Ccb ccb, Consumer<Ccb.Completed> onDone) {}
   private final ArrayDeque<Periph.Hold> holdWaiters = new ArrayDeque<>();
   private final List<Runnable> afterUnblock = new ArrayList<>();
   private boolean invalid; // cf. CAM_PERIPH_INVALID
@@ -107,6 +126,8 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   private int openCount; // cf. softc->open_count
   private boolean legacyOpen; // cf. PASS_FLAG_OPEN / SES_FLAG_OPEN (2012-pre)
   private long nextCcbId = 1;
+  private final java.util.Set<Long> xptCcbs = new java.util.HashSet<>(); // sent to the XPT, not the device
+  private boolean deviceGone; // the device queue actor stopped
 
   protected PeriphBase(ActorContext<Periph.Command> context, PeriphArgs args) {
     super(context);
@@ -126,6 +147,8 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     this.madeAdapter = context.messageAdapter(Devfs.MakeDevResult.class, NodeMade::new);
     this.asyncAdapter = context.messageAdapter(AsyncEvent.class, AsyncArrived::new);
     this.destroyedAdapter = context.messageAdapter(Devfs.Destroyed.class, SyncDestroyed::new);
+    this.startAdapter = context.messageAdapter(XptDevice.Start.class, Started::new);
+    context.watchWith(device, new DeviceQueueGone());
     if (!legacy) {
       acquire(RefToken.ALLOC, false); // cf. cam_periph_alloc(): "Dropped by invalidation"
     }
@@ -174,6 +197,18 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
 
   /** The destructor (cf. passcleanup(), dacleanup(), enc_dtor()). Runs once. */
   protected abstract void cleanup();
+
+  private final List<CamPath> extraAsyncPaths = new ArrayList<>();
+
+  /**
+   * An async registration on another (wildcard) path, e.g. AC_FOUND_DEVICE on the bus; dropped at
+   * invalidation. Events arrive at {@link #onAsyncEvent}; AC_LOST_DEVICE of another device does
+   * not invalidate this periph.
+   */
+  protected final void registerAsync(Set<AsyncCode> events, CamPath other) {
+    extraAsyncPaths.add(other);
+    xpt.tell(new Xpt.RegisterAsync(events, other, asyncAdapter, null));
+  }
 
   /** Async events besides AC_LOST_DEVICE this driver wants on its path. */
   protected Set<AsyncCode> asyncEvents() {
@@ -237,7 +272,9 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
             .onMessage(DevGone.class, this::onDevGone)
             .onMessage(NodeMade.class, this::onNodeMade)
             .onMessage(AsyncArrived.class, this::onAsyncArrived)
-            .onMessage(RunLater.class, this::onRunLater);
+            .onMessage(RunLater.class, this::onRunLater)
+            .onMessage(Started.class, this::onStarted)
+            .onMessage(DeviceQueueGone.class, this::onDeviceQueueGone);
     addHandlers(b);
     return b.build();
   }
@@ -358,7 +395,11 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     emit(new LifetimeEvent.Invalidated(id, path, identity, cause));
     args.driver().tell(new PeriphDriver.PeriphInvalidated(id.unit(), id.generation()));
     xpt.tell(new Xpt.UnregisterAsync(path, asyncAdapter));
+    for (CamPath extra : extraAsyncPaths) {
+      xpt.tell(new Xpt.UnregisterAsync(extra, asyncAdapter));
+    }
     onInvalidate();
+    flushQueue(); // cf. cam_iosched_flush(softc->cam_iosched, NULL, ENXIO)
     if (legacy) {
       maybeFree(); // cf. 2012-pre cam_periph_invalidate(): if refcount == 0, camperiphfree()
       return;
@@ -390,11 +431,13 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   private void finishFree() {
     emit(new LifetimeEvent.DestructorRun(id, path, identity));
     getContext().getLog().debug("destructor ran");
+    if (inXpt) {
+      // cf. xpt_remove_periph(), under the same topology lock as the unit's release: sent before
+      // UnitFreed, so it reaches the XPT before any AddPeriph of a new owner of this unit
+      xpt.tell(new Xpt.RemovePeriph(path, id.driver(), id.unit()));
+    }
     if (!legacy) {
       unitFreed(); // cf. 2012-post camperiphfree(): destructor first, then the unit may be reused
-    }
-    if (inXpt) {
-      xpt.tell(new Xpt.RemovePeriph(path, id.driver(), id.unit())); // cf. xpt_remove_periph()
     }
     if (!inflight.isEmpty()) {
       emit(
@@ -715,13 +758,99 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
    * with its completion. Fixed mode holds a CCB reference until then.
    */
   protected final void action(Ccb ccb, Consumer<Ccb.Completed> onDone) {
-    if (inflight.putIfAbsent(ccb.ccbId(), onDone) != null) {
+    if (inflight.putIfAbsent(ccb.ccbId(), new Outstanding(ccb, onDone)) != null) {
       throw new IllegalStateException(name + ": ccb id " + ccb.ccbId() + " reused");
     }
     if (!legacy) {
       doAcquire(RefToken.CCB);
     }
-    device.tell(new XptDevice.Action(ccb));
+    if (deviceGone) {
+      ccbAdapter.tell(Ccb.Completed.of(ccb, org.camstack.stack.ccb.CamStatus.DEV_NOT_THERE));
+    } else {
+      device.tell(new XptDevice.Action(ccb));
+    }
+  }
+
+  /**
+   * The device queue actor stopped (the XPT retired the device): it will never complete what we
+   * sent it. Those CCBs complete here with DEV_NOT_THERE, once each (I6), and the periph goes
+   * invalid as for AC_LOST_DEVICE.
+   */
+  private Behavior<Periph.Command> onDeviceQueueGone(DeviceQueueGone msg) {
+    deviceGone = true;
+    for (Long ccbId : List.copyOf(inflight.keySet())) {
+      Outstanding o = inflight.get(ccbId);
+      if (o != null && !xptCcbs.contains(ccbId)) {
+        completeCcb(Ccb.Completed.of(o.ccb(), org.camstack.stack.ccb.CamStatus.DEV_NOT_THERE));
+      }
+    }
+    flushQueue();
+    invalidate("device queue gone");
+    return next();
+  }
+
+  /**
+   * cf. xpt_schedule() + periph_start(): queues {@code ccb} (by priority) until the device grants
+   * an opening, then sends it like {@link #action}. Queued CCBs complete with DEV_NOT_THERE when
+   * the periph is invalidated or the device is lost (cf. cam_iosched_flush(..., ENXIO)), so each
+   * still completes exactly once (I6).
+   */
+  protected final void schedule(Ccb ccb, Consumer<Ccb.Completed> onDone) {
+    if (invalid) {
+      onDone.accept(Ccb.Completed.of(ccb, org.camstack.stack.ccb.CamStatus.DEV_NOT_THERE));
+      return;
+    }
+    if (!legacy) {
+      doAcquire(RefToken.CCB);
+    }
+    allocQueue.add(new Queued(ccb, onDone, queueSeq++));
+    requestStart();
+  }
+
+  private void requestStart() {
+    if (!scheduled && !allocQueue.isEmpty()) {
+      scheduled = true;
+      Queued head = allocQueue.peek();
+      device.tell(new XptDevice.Schedule(head.ccb().header().priority(), allocQueue.size(), startAdapter));
+    }
+  }
+
+  private Behavior<Periph.Command> onStarted(Started msg) {
+    scheduled = false;
+    int granted = msg.start().granted();
+    if (granted == 0) {
+      flushQueue(); // the device is gone
+      return next();
+    }
+    while (granted > 0 && !allocQueue.isEmpty()) {
+      Queued q = allocQueue.poll();
+      granted--;
+      action(q.ccb(), q.done());
+      if (!legacy) {
+        release(RefToken.CCB); // the queue's reference; action() holds its own
+      }
+    }
+    if (granted > 0) {
+      device.tell(new XptDevice.ReleaseOpenings(granted));
+    }
+    requestStart();
+    return next();
+  }
+
+  /** Completes every queued CCB with DEV_NOT_THERE. */
+  private void flushQueue() {
+    while (!allocQueue.isEmpty()) {
+      Queued q = allocQueue.poll();
+      q.done().accept(Ccb.Completed.of(q.ccb(), org.camstack.stack.ccb.CamStatus.DEV_NOT_THERE));
+      if (!legacy) {
+        release(RefToken.CCB);
+      }
+    }
+  }
+
+  /** CCBs waiting for an opening. */
+  protected final int queuedCcbs() {
+    return allocQueue.size();
   }
 
   /**
@@ -729,9 +858,15 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
    * completion is accounted like any other (I6) and otherwise ignored.
    */
   protected final void xptAction(Ccb ccb) {
-    if (inflight.putIfAbsent(ccb.ccbId(), c -> {}) != null) {
+    xptAction(ccb, c -> {});
+  }
+
+  /** As {@link #xptAction(Ccb)}, with its completion handed to {@code onDone}. */
+  protected final void xptAction(Ccb ccb, Consumer<Ccb.Completed> onDone) {
+    if (inflight.putIfAbsent(ccb.ccbId(), new Outstanding(ccb, onDone)) != null) {
       throw new IllegalStateException(name + ": ccb id " + ccb.ccbId() + " reused");
     }
+    xptCcbs.add(ccb.ccbId());
     if (!legacy) {
       doAcquire(RefToken.CCB);
     }
@@ -764,8 +899,9 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   }
 
   private void completeCcb(Ccb.Completed done) {
-    Consumer<Ccb.Completed> cb = inflight.remove(done.ccb().ccbId());
-    if (cb == null) {
+    xptCcbs.remove(done.ccb().ccbId());
+    Outstanding o = inflight.remove(done.ccb().ccbId());
+    if (o == null) {
       emit(
           new LifetimeEvent.ProtocolViolation(
               ViolationKind.CCB_COMPLETED_TWICE,
@@ -777,7 +913,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
               List.of(name)));
       return;
     }
-    cb.accept(done);
+    o.onDone().accept(done);
     if (!legacy) {
       release(RefToken.CCB);
     }
@@ -792,8 +928,10 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   // Async
 
   private Behavior<Periph.Command> onAsyncArrived(AsyncArrived msg) {
-    if (msg.event() instanceof AsyncEvent.LostDevice) {
-      invalidate("AC_LOST_DEVICE"); // cf. cam_periph_async()
+    if (msg.event() instanceof AsyncEvent.LostDevice lost) {
+      if (lost.path().matches(path)) {
+        invalidate("AC_LOST_DEVICE"); // cf. cam_periph_async()
+      }
     } else if (!invalid) {
       onAsyncEvent(msg.event());
     }

@@ -67,6 +67,16 @@ public final class RunCcb {
     new RunCcb(periph, ccb, camFlags, senseFlags, done).issue(ccb);
   }
 
+  /**
+   * As {@link #run}, but the first issue waits for an opening of the device ({@link
+   * PeriphBase#schedule}, cf. dastart()); re-issues go out directly, as cam_periph_error() does.
+   */
+  public static void runScheduled(
+      PeriphBase periph, Ccb ccb, int camFlags, int senseFlags, Consumer<Result> done) {
+    RunCcb r = new RunCcb(periph, ccb, camFlags, senseFlags, done);
+    periph.schedule(ccb, r::onComplete);
+  }
+
   /** The errno of the periph layer for one of the classifier's. */
   public static Errno errno(org.camstack.stack.scsi.Errno e) {
     try {

@@ -436,7 +436,7 @@ public final class DaPeriph extends PeriphBase {
             cdb,
             write ? data.take(bytes) : ByteString.emptyByteString(),
             bytes);
-    RunCcb.run(
+    RunCcb.runScheduled(
         this,
         io,
         0,
@@ -524,7 +524,7 @@ public final class DaPeriph extends PeriphBase {
     flags = CcbFlags.DIR_OUT;
     Ccb.ScsiIo io =
         new Ccb.ScsiIo(header(CamPriority.NORMAL, flags, args.settings().ccbTimeoutMs(), RETRIES), cdb, out, out.size());
-    RunCcb.run(
+    RunCcb.runScheduled(
         this,
         io,
         0,
