@@ -234,7 +234,11 @@ public final class EmulatorNode {
     return CoordinatedShutdown.get(system)
         .runAll(CoordinatedShutdown.unknownReason())
         .thenCompose(d -> system.getWhenTerminated())
-        .thenApply(d -> Done.getInstance());
+        .thenApply(
+            d -> {
+              files.close(); // also on termination, but that callback may run after this one
+              return Done.getInstance();
+            });
   }
 
   /** Blocks until the ActorSystem terminated (after {@link #shutdown()} or a cluster downing). */
