@@ -591,7 +591,8 @@ public abstract class EmuDevice implements ScsiLun {
   /**
    * Replaces the unit attention state by {@code s} (a device restored from its durable state):
    * the posted conditions, and the pending queue of each initiator in it. Other initiators get the
-   * posted conditions not excluding them on their first command, as usual.
+   * posted conditions not excluding them on their first command, as usual. Call it before the
+   * device is in the data path.
    */
   public final void restoreUnitAttentions(UnitAttentionSnapshot s) {
     synchronized (uaLock) {
@@ -1024,14 +1025,18 @@ public abstract class EmuDevice implements ScsiLun {
     stateChanged(DeviceStateSink.RESERVATION);
   }
 
-  /** Puts back the SPC-2 reservation holder of a restored device ({@code -1}: none). */
+  /**
+   * Puts back the SPC-2 reservation holder of a restored device ({@code -1}: none), before it is in
+   * the data path.
+   */
   public final void restoreReservation(int holder) {
     reservedBy = holder < 0 ? NO_RESERVATION : holder;
   }
 
   /**
    * Puts back the media state of a restored device. A restored removal prevention is lifted by an
-   * ALLOW from any initiator (the device no longer knows which one prevented), or a reset.
+   * ALLOW from any initiator (the device no longer knows which one prevented), or a reset. Call it
+   * before the device is in the data path.
    */
   public final void restoreMedia(boolean isStarted, boolean present, boolean removalPrevented) {
     started = isStarted;
