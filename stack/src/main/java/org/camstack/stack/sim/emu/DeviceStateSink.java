@@ -39,7 +39,8 @@ public interface DeviceStateSink {
   void changed(EmuDevice device, int aspects);
 
   /**
-   * A one-shot fault rule fired and is gone (followed by {@code changed(device, FAULTS)}), so the
+   * A one-shot fault rule fires: called just before it leaves {@link EmuDevice#faults()} (under the
+   * device's fault lock: keep it trivial) and followed by {@code changed(device, FAULTS)}, so the
    * receiver can tell a consumed rule from a deleted one.
    */
   default void faultFired(EmuDevice device, FaultRule rule) {}

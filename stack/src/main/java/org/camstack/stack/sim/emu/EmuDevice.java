@@ -689,12 +689,21 @@ public abstract class EmuDevice implements ScsiLun {
     return removed;
   }
 
-  private boolean removeExact(FaultRule rule) {
+  /**
+   * Removes a one-shot rule that fires; false when it is gone already. The sink hears that it
+   * fired before the rule disappears from {@link #faults()}, so whoever reads the list without it
+   * knows it was consumed, not deleted.
+   */
+  private boolean consumeOneShot(FaultRule rule) {
     synchronized (this) {
       FaultRule[] cur = faults;
       FaultRule[] next = Arrays.stream(cur).filter(f -> f != rule).toArray(FaultRule[]::new);
+      if (next.length == cur.length) {
+        return false;
+      }
+      sink.faultFired(this, rule);
       faults = next.length == 0 ? NO_FAULTS : next;
-      return next.length != cur.length;
+      return true;
     }
   }
 
@@ -749,12 +758,10 @@ public abstract class EmuDevice implements ScsiLun {
         firstBad = Math.max(lba, f.lbaStart());
       }
       if (!f.continuous()) {
-        if (!removeExact(f)) {
+        if (!consumeOneShot(f)) {
           continue; // a one-shot rule fires once, even against a concurrent removal
         }
-        DeviceStateSink s = sink;
-        s.faultFired(this, f);
-        s.changed(this, DeviceStateSink.FAULTS);
+        stateChanged(DeviceStateSink.FAULTS);
       }
       return faultResponse(f, (flags & F_WRITE) != 0, firstBad, dxferLen);
     }
