@@ -26,6 +26,7 @@ import org.camstack.stack.scsi.da.DaPeriph;
 import org.camstack.stack.scsi.pass.PassPeriph;
 import org.camstack.stack.scsi.ses.SesPeriph;
 import org.camstack.stack.sim.BusSpec;
+import org.camstack.stack.sim.DeviceHooks;
 import org.camstack.stack.sim.EmuSim;
 import org.camstack.stack.sim.Topology;
 import org.camstack.stack.xpt.Xpt;
@@ -39,7 +40,7 @@ import org.camstack.stack.xpt.Xpt;
  * <p>The periph layer starts between the XPT and the SIMs: {@link Devfs}, then one {@link
  * PeriphDriver} per driver (da, pass, ses), so their AC_FOUND_DEVICE registrations see every
  * device. {@link Options} carries what a caller may want to plug in (a lifetime listener, devfs
- * settings, a wiring source, legacy mode).
+ * settings, a wiring source, legacy mode, the topology to emulate, device hooks for durable state).
  *
  * <p>Thread-safety: the handle is immutable; every helper is an ask to the actors.
  */
@@ -59,25 +60,48 @@ public final class CamStack {
    * @param devfs devfs settings (the destroy task's latency)
    * @param wiring device hints / persisted wiring
    * @param legacyMode null: {@code camstack.legacy-mode}; else overrides it
+   * @param topology null: {@code camstack.topology}; else the buses to emulate (e.g. the topology
+   *     as restored from the journal)
+   * @param deviceHooks what each SIM shows its devices to (durable device state)
    */
-  public record Options(LifetimeListener listener, Devfs.Settings devfs, WiringSource wiring, Boolean legacyMode) {
+  public record Options(
+      LifetimeListener listener,
+      Devfs.Settings devfs,
+      WiringSource wiring,
+      Boolean legacyMode,
+      Topology topology,
+      DeviceHooks.Factory deviceHooks) {
     public static final Options DEFAULT =
-        new Options(LifetimeListener.NOOP, Devfs.Settings.defaults(), WiringSource.NONE, null);
+        new Options(LifetimeListener.NOOP, Devfs.Settings.defaults(), WiringSource.NONE, null, null, DeviceHooks.Factory.NONE);
+
+    public Options {
+      deviceHooks = deviceHooks == null ? DeviceHooks.Factory.NONE : deviceHooks;
+    }
 
     public Options withListener(LifetimeListener l) {
-      return new Options(l, devfs, wiring, legacyMode);
+      return new Options(l, devfs, wiring, legacyMode, topology, deviceHooks);
     }
 
     public Options withDevfs(Devfs.Settings d) {
-      return new Options(listener, d, wiring, legacyMode);
+      return new Options(listener, d, wiring, legacyMode, topology, deviceHooks);
     }
 
     public Options withWiring(WiringSource w) {
-      return new Options(listener, devfs, w, legacyMode);
+      return new Options(listener, devfs, w, legacyMode, topology, deviceHooks);
     }
 
     public Options withLegacyMode(boolean legacy) {
-      return new Options(listener, devfs, wiring, legacy);
+      return new Options(listener, devfs, wiring, legacy, topology, deviceHooks);
+    }
+
+    /** Emulates {@code t} instead of {@code camstack.topology}. */
+    public Options withTopology(Topology t) {
+      return new Options(listener, devfs, wiring, legacyMode, t, deviceHooks);
+    }
+
+    /** Shows every SIM's devices to the hooks {@code f} makes for its bus. */
+    public Options withDeviceHooks(DeviceHooks.Factory f) {
+      return new Options(listener, devfs, wiring, legacyMode, topology, f);
     }
   }
 
@@ -149,7 +173,7 @@ public final class CamStack {
   }
 
   private static CamStack start(Spawner spawner, ActorSystem<?> system, Config config, Options options) {
-    Topology topology = Topology.fromConfig(config);
+    Topology topology = options.topology() != null ? options.topology() : Topology.fromConfig(config);
     ActorRef<Xpt.Command> xpt = spawner.spawn(Xpt.create(Xpt.Settings.fromConfig(config)), "xpt");
     PeriphSettings ps = PeriphSettings.fromConfig(config).withListener(options.listener());
     if (options.legacyMode() != null) {
@@ -159,8 +183,9 @@ public final class CamStack {
     java.util.Map<String, ActorRef<PeriphDriver.Command>> drivers =
         startPeriphDrivers(spawner, xpt, devfs, options.wiring(), ps);
     List<ActorRef<EmuSim.Command>> sims = new ArrayList<>();
-    for (BusSpec bus : topology.buses()) {
-      sims.add(spawner.spawn(EmuSim.create(bus, xpt), bus.name() + bus.unit()));
+    for (int i = 0; i < topology.buses().size(); i++) {
+      BusSpec bus = topology.buses().get(i);
+      sims.add(spawner.spawn(EmuSim.create(bus, xpt, options.deviceHooks().forBus(i, bus)), bus.name() + bus.unit()));
     }
     CamStack stack = new CamStack(system, topology, xpt, sims, devfs, drivers, ps);
     stack.finishConfig();

@@ -20,6 +20,7 @@ import org.apache.pekko.serialization.SerializationExtension;
 import org.apache.pekko.serialization.Serializers;
 import org.camstack.persistence.audit.LifetimeEvent;
 import org.camstack.persistence.device.DeviceEntity;
+import org.camstack.persistence.inventory.HostInventoryEntity;
 import org.camstack.persistence.wiring.HostWiringEntity;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -89,6 +90,7 @@ class GoldenEventsTest {
     events.addAll(List.of(DeviceEntity.Event.class.getPermittedSubclasses()));
     events.addAll(List.of(DeviceEntity.State.class.getPermittedSubclasses()));
     events.addAll(List.of(HostWiringEntity.Event.class.getPermittedSubclasses()));
+    events.addAll(List.of(HostInventoryEntity.Event.class.getPermittedSubclasses()));
     events.addAll(List.of(LifetimeEvent.class.getPermittedSubclasses()));
     for (Class<?> c : events) {
       assertTrue(samples.contains(c), "no golden sample for " + c.getName());

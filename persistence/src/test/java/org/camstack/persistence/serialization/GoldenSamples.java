@@ -9,6 +9,7 @@ import org.camstack.persistence.device.DeviceConfig;
 import org.camstack.persistence.device.DeviceEntity;
 import org.camstack.persistence.device.FaultRule;
 import org.camstack.persistence.device.UnitAttention;
+import org.camstack.persistence.inventory.HostInventoryEntity;
 import org.camstack.persistence.wiring.HostWiringEntity;
 
 /**
@@ -82,6 +83,19 @@ final class GoldenSamples {
         m,
         w,
         new HostWiringEntity.State(List.of(new HostWiringEntity.Wiring(WWN, "da", 3, false))));
+
+    String v = HostInventoryEntity.ENTITY_TYPE;
+    put(m, v, new HostInventoryEntity.DevicesPlugged(List.of(WWN), "hot-plug"));
+    put(m, v, new HostInventoryEntity.DevicesUnplugged(List.of(WWN), "target removed"));
+    put(m, v, new HostInventoryEntity.DevicesForgotten(List.of(WWN), "recovery"));
+    put(m, v, new HostInventoryEntity.TopologyRecorded(Map.of(WWN, CONFIG)));
+    put(
+        m,
+        v,
+        new HostInventoryEntity.State(
+            Map.of(
+                WWN, new HostInventoryEntity.Member(true, CONFIG),
+                "naa.5000c50000000002", new HostInventoryEntity.Member(false, null))));
 
     String l = LifetimeAudit.ENTITY_TYPE;
     long t = 1_764_000_000_000_000L;

@@ -22,6 +22,8 @@ import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.pattern.StatusReply;
 import org.camstack.persistence.audit.AuditWriter;
+import org.camstack.stack.durable.DurableDevices;
+import org.camstack.stack.sim.Topology;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,7 +100,13 @@ public final class EmulatorNode {
           await(JournalWiring.load(system, hostId, Duration.ofSeconds(60)), Duration.ofSeconds(70), "cannot load the unit wiring from " + settings.journal());
       ActorRef<AuditWriter.Command> audit = system.systemActorOf(AuditWriter.create(hostId), "lifetime-audit", Props.empty());
       audit.tell(new AuditWriter.Record(org.camstack.persistence.audit.LifetimeEvent.StackStarted.now(java.util.UUID.randomUUID().toString())));
-      NodeStack stack = NodeStack.start(system, config, new AuditListener(audit), wiring, settings.askTimeout());
+      DurableDevices durable =
+          await(
+              DurableDevices.recover(system, hostId, Topology.fromConfig(config), Duration.ofSeconds(60)),
+              Duration.ofSeconds(70),
+              "cannot recover the emulated devices from " + settings.journal());
+      flushOnShutdown(system, durable);
+      NodeStack stack = NodeStack.start(system, config, new AuditListener(audit), wiring, settings.askTimeout(), durable);
       StackNodeService service =
           new StackNodeService(
               system, stack.xpt(), stack.devfs, stack, wiring, stack.firstScan(), settings.askTimeout(), settings.scanTimeout());
@@ -161,6 +169,23 @@ public final class EmulatorNode {
     system.getWhenTerminated().thenRun(files::close);
   }
 
+  /** The devices' journals catch up with the devices before the journal closes. */
+  private static void flushOnShutdown(ActorSystem<Void> system, DurableDevices durable) {
+    CoordinatedShutdown.get(system)
+        .addTask(
+            CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+            "camstack-flush-devices",
+            () ->
+                durable.flush()
+                    .handle(
+                        (d, e) -> {
+                          if (e != null) {
+                            LOG.warn("device state not flushed at shutdown: {}", e.toString());
+                          }
+                          return Done.getInstance();
+                        }));
+  }
+
   private void announce(PrintStream out) {
     String devlist = await(service.devlistText(), settings.askTimeout(), "cannot read the devlist");
     out.print(devlist);
@@ -209,7 +234,11 @@ public final class EmulatorNode {
     return CoordinatedShutdown.get(system)
         .runAll(CoordinatedShutdown.unknownReason())
         .thenCompose(d -> system.getWhenTerminated())
-        .thenApply(d -> Done.getInstance());
+        .thenApply(
+            d -> {
+              files.close(); // also on termination, but that callback may run after this one
+              return Done.getInstance();
+            });
   }
 
   /** Blocks until the ActorSystem terminated (after {@link #shutdown()} or a cluster downing). */

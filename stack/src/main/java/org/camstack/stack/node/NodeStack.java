@@ -22,6 +22,7 @@ import org.camstack.stack.devfs.Devfs;
 import org.camstack.stack.lifetime.LifetimeListener;
 import org.camstack.stack.periph.WiringSource;
 import org.camstack.stack.CamStack;
+import org.camstack.stack.durable.DurableDevices;
 import org.camstack.stack.sim.BusSpec;
 import org.camstack.stack.sim.EmuSim;
 import org.camstack.stack.sim.emu.Delay;
@@ -64,11 +65,15 @@ final class NodeStack implements SimControl {
     }
   }
 
-  private NodeStack(ActorSystem<?> system, CamStack cam, Duration askTimeout) {
+  /** The node's durable devices, or null (devices not journalled). */
+  private final DurableDevices durable;
+
+  private NodeStack(ActorSystem<?> system, CamStack cam, Duration askTimeout, DurableDevices durable) {
     this.system = system;
     this.cam = cam;
     this.devfs = cam.devfs();
     this.askTimeout = askTimeout;
+    this.durable = durable;
   }
 
   /**
@@ -78,8 +83,22 @@ final class NodeStack implements SimControl {
    */
   static NodeStack start(
       ActorSystem<?> system, Config config, LifetimeListener listener, WiringSource wiring, Duration askTimeout) {
-    CamStack cam = CamStack.start(system, config, CamStack.Options.DEFAULT.withListener(listener).withWiring(wiring));
-    NodeStack stack = new NodeStack(system, cam, askTimeout);
+    return start(system, config, listener, wiring, askTimeout, null);
+  }
+
+  /**
+   * {@link #start(ActorSystem, Config, LifetimeListener, WiringSource, Duration)} on the devices
+   * {@code durable} recovered (null: none): the SIMs emulate its topology and show it their devices.
+   */
+  static NodeStack start(
+      ActorSystem<?> system, Config config, LifetimeListener listener, WiringSource wiring, Duration askTimeout,
+      DurableDevices durable) {
+    CamStack.Options options = CamStack.Options.DEFAULT.withListener(listener).withWiring(wiring);
+    if (durable != null) {
+      options = options.withTopology(durable.topology()).withDeviceHooks(durable);
+    }
+    CamStack cam = CamStack.start(system, config, options);
+    NodeStack stack = new NodeStack(system, cam, askTimeout, durable);
     stack.boot();
     return stack;
   }
@@ -100,7 +119,16 @@ final class NodeStack implements SimControl {
                 buses.put(b.pathId(), new Bus(b.pathId(), i, spec, cam.sims().get(i)));
                 for (Map.Entry<Integer, List<LunSpec>> t : spec.targets().entrySet()) {
                   for (LunSpec l : t.getValue()) {
-                    luns.put(CamPath.of(b.pathId(), t.getKey(), l.lun()), new LunState(l, l.blocks(), true, Delay.NONE));
+                    Delay delay = durable == null ? Delay.NONE : durable.delay(DurableDevices.deviceKey(l));
+                    luns.put(CamPath.of(b.pathId(), t.getKey(), l.lun()), new LunState(l, l.blocks(), true, delay));
+                  }
+                }
+                if (durable != null) { // pulled before the restart: a re-plug keeps their identity
+                  for (DurableDevices.Placement p : durable.pulled()) {
+                    if (p.busIndex() == i) {
+                      luns.putIfAbsent(
+                          CamPath.of(b.pathId(), p.target(), p.spec().lun()), new LunState(p.spec(), p.spec().blocks(), false, Delay.NONE));
+                    }
                   }
                 }
                 LOG.info("scbus{} on {}{} bus 0", b.pathId(), b.simName(), b.simUnit());

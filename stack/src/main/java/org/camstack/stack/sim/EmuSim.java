@@ -5,6 +5,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -14,6 +16,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.util.ByteString;
 import org.camstack.stack.ccb.CamPath;
@@ -42,6 +45,11 @@ import org.camstack.stack.xpt.Xpt;
  * <p>Data path vs control: CCBs never pass through this actor. Control changes happen here and
  * are published to the concurrent target map (and the devices' own thread-safe state), which the
  * device queues read on their threads.
+ *
+ * <p>Durable state: with {@link DeviceHooks} (see {@link #create(BusSpec, ActorRef, DeviceHooks)})
+ * each power-on device is shown to the hooks before the bus registers, and a plug or pull takes
+ * effect, and is acknowledged, only once the hooks recorded it; meanwhile the other control
+ * messages wait (stashed, in order).
  *
  * <p>Lifetime: registers on start; deregisters its bus when stopped.
  */
@@ -103,6 +111,10 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
 
   private record Registered(Xpt.BusRegistered registered) implements Command {}
 
+  /** The hooks recorded (or failed to record) a plug or pull; {@code apply} makes it happen. */
+  private record Recorded(Runnable apply, String what, ActorRef<StatusReply<Done>> replyTo, Throwable failure)
+      implements Command {}
+
   /** The data path handed to the XPT: the live targets of the bus. Thread-safe. */
   private static final class DataPath implements SimDataPath {
     final Map<Integer, EmuTarget> targets = new ConcurrentHashMap<>();
@@ -144,26 +156,46 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
    * @throws IllegalArgumentException when a LUN of the spec cannot be built (e.g. a missing file)
    */
   public static Behavior<Command> create(BusSpec spec, ActorRef<Xpt.Command> xpt) {
-    return Behaviors.setup(ctx -> new EmuSim(ctx, spec, xpt));
+    return create(spec, xpt, DeviceHooks.NONE);
   }
+
+  /**
+   * A SIM whose devices are shown to {@code hooks}: at power-on, and before every plug and pull.
+   *
+   * @throws IllegalArgumentException when a LUN of the spec cannot be built (e.g. a missing file)
+   */
+  public static Behavior<Command> create(BusSpec spec, ActorRef<Xpt.Command> xpt, DeviceHooks hooks) {
+    return Behaviors.setup(ctx -> Behaviors.withStash(STASH, stash -> new EmuSim(ctx, spec, xpt, hooks, stash)));
+  }
+
+  private static final int STASH = 10_000;
 
   private final BusSpec spec;
   private final ActorRef<Xpt.Command> xpt;
+  private final DeviceHooks hooks;
+  private final StashBuffer<Command> stash;
   private final DataPath path = new DataPath();
   private final EnclosureView enclosureView;
   private final List<ActorRef<BusInfo>> waiting = new ArrayList<>();
   private int pathId = -1;
+  /** A plug or pull waits for the hooks: other control messages wait for it. */
+  private boolean recording;
 
-  private EmuSim(ActorContext<Command> ctx, BusSpec spec, ActorRef<Xpt.Command> xpt) {
+  private EmuSim(
+      ActorContext<Command> ctx, BusSpec spec, ActorRef<Xpt.Command> xpt, DeviceHooks hooks, StashBuffer<Command> stash) {
     super(ctx);
     this.spec = spec;
     this.xpt = xpt;
+    this.hooks = hooks == null ? DeviceHooks.NONE : hooks;
+    this.stash = stash;
     Collection<EmuTarget> live = path.targets.values();
     this.enclosureView = EnclosureView.ofTargets(() -> live);
     for (Map.Entry<Integer, List<LunSpec>> e : spec.targets().entrySet()) {
       List<EmuDevice> devs = new ArrayList<>();
       for (LunSpec l : e.getValue()) {
-        devs.add(EmuDevices.create(l, enclosureView));
+        EmuDevice d = EmuDevices.create(l, enclosureView);
+        this.hooks.poweredOn(e.getKey(), d);
+        devs.add(d);
       }
       path.targets.put(e.getKey(), new EmuTarget(e.getKey(), devs));
     }
@@ -190,6 +222,8 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
+        .onMessage(Command.class, m -> recording && waitsForRecording(m), this::stashIt)
+        .onMessage(Recorded.class, this::onRecorded)
         .onMessage(AddLun.class, this::onAddLun)
         .onMessage(RemoveLun.class, this::onRemoveLun)
         .onMessage(AddTarget.class, this::onAddTarget)
@@ -220,26 +254,47 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
     if (m.spec() == null || m.spec().lun() > spec.maxLun()) {
       return error(m.replyTo(), "lun beyond max-lun " + spec.maxLun());
     }
+    if (t.device(m.spec().lun()) != null) {
+      return error(m.replyTo(), "target " + m.target() + " already has lun " + m.spec().lun());
+    }
+    EmuDevice d;
     try {
-      t.addLun(EmuDevices.create(m.spec(), enclosureView));
+      d = EmuDevices.create(m.spec(), enclosureView);
     } catch (IllegalArgumentException e) {
       return error(m.replyTo(), e.getMessage());
     }
-    occupancyChanged();
-    getContext().getLog().info("{}: target {} lun {} plugged", simName(), m.target(), m.spec().lun());
-    m.replyTo().tell(StatusReply.ack());
-    return this;
+    Runnable apply =
+        () -> {
+          try {
+            t.addLun(d);
+          } catch (IllegalArgumentException e) {
+            error(m.replyTo(), e.getMessage());
+            return;
+          }
+          occupancyChanged();
+          getContext().getLog().info("{}: target {} lun {} plugged", simName(), m.target(), m.spec().lun());
+          m.replyTo().tell(StatusReply.ack());
+        };
+    return whenRecorded(hooks.plugging(m.target(), List.of(d)), apply, "plug", m.replyTo());
   }
 
   private Behavior<Command> onRemoveLun(RemoveLun m) {
     EmuTarget t = path.targets.get(m.target());
-    if (t == null || t.removeLun(m.lun()) == null) {
+    EmuDevice d = t == null ? null : t.device(m.lun());
+    if (d == null) {
       return error(m.replyTo(), "no lun " + m.target() + ":" + m.lun());
     }
-    occupancyChanged();
-    getContext().getLog().info("{}: target {} lun {} pulled", simName(), m.target(), m.lun());
-    m.replyTo().tell(StatusReply.ack());
-    return this;
+    Runnable apply =
+        () -> {
+          if (t.removeLun(m.lun()) == null) {
+            error(m.replyTo(), "no lun " + m.target() + ":" + m.lun());
+            return;
+          }
+          occupancyChanged();
+          getContext().getLog().info("{}: target {} lun {} pulled", simName(), m.target(), m.lun());
+          m.replyTo().tell(StatusReply.ack());
+        };
+    return whenRecorded(hooks.unplugging(m.target(), List.of(d), "lun removed"), apply, "pull", m.replyTo());
   }
 
   private Behavior<Command> onAddTarget(AddTarget m) {
@@ -251,6 +306,7 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
       return error(m.replyTo(), "target " + id + " already present");
     }
     List<EmuDevice> devs = new ArrayList<>();
+    EmuTarget target;
     try {
       for (LunSpec l : m.luns()) {
         if (l.lun() > spec.maxLun()) {
@@ -258,26 +314,89 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
         }
         devs.add(EmuDevices.create(l, enclosureView));
       }
-      path.targets.put(id, new EmuTarget(id, devs));
+      target = new EmuTarget(id, devs);
     } catch (IllegalArgumentException e) {
       return error(m.replyTo(), e.getMessage());
     }
-    occupancyChanged();
-    getContext().getLog().info("{}: target {} plugged", simName(), id);
-    m.replyTo().tell(StatusReply.ack());
-    rescan(id);
-    return this;
+    Runnable apply =
+        () -> {
+          if (path.targets.putIfAbsent(id, target) != null) {
+            error(m.replyTo(), "target " + id + " already present");
+            return;
+          }
+          occupancyChanged();
+          getContext().getLog().info("{}: target {} plugged", simName(), id);
+          m.replyTo().tell(StatusReply.ack());
+          rescan(id);
+        };
+    return whenRecorded(hooks.plugging(id, devs), apply, "plug", m.replyTo());
   }
 
   private Behavior<Command> onRemoveTarget(RemoveTarget m) {
-    if (path.targets.remove(m.target()) == null) {
+    EmuTarget t = path.targets.get(m.target());
+    if (t == null) {
       return error(m.replyTo(), "no target " + m.target());
     }
-    occupancyChanged();
-    getContext().getLog().info("{}: target {} pulled", simName(), m.target());
-    m.replyTo().tell(StatusReply.ack());
-    rescan(m.target());
+    Runnable apply =
+        () -> {
+          if (!path.targets.remove(m.target(), t)) {
+            error(m.replyTo(), "no target " + m.target());
+            return;
+          }
+          occupancyChanged();
+          getContext().getLog().info("{}: target {} pulled", simName(), m.target());
+          m.replyTo().tell(StatusReply.ack());
+          rescan(m.target());
+        };
+    return whenRecorded(
+        hooks.unplugging(m.target(), List.copyOf(t.luns().values()), "target removed"), apply, "pull", m.replyTo());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // plug and pull wait for the hooks
+
+  /** Which messages wait while a plug or pull is being recorded: every control message. */
+  private static boolean waitsForRecording(Command m) {
+    return !(m instanceof Recorded) && !(m instanceof Registered) && !(m instanceof GetBus);
+  }
+
+  private Behavior<Command> stashIt(Command m) {
+    if (stash.isFull()) {
+      getContext().getLog().warn("{}: {} control messages waiting for the journal; dropping {}", simName(), STASH, m);
+      return this;
+    }
+    stash.stash(m);
     return this;
+  }
+
+  /**
+   * Applies a plug or pull once {@code recorded} completed: at once when it already did (no
+   * hooks), else when the hooks report back, holding back the other control messages meanwhile.
+   */
+  private Behavior<Command> whenRecorded(
+      CompletionStage<Done> recorded, Runnable apply, String what, ActorRef<StatusReply<Done>> replyTo) {
+    CompletableFuture<Done> f = recorded.toCompletableFuture();
+    if (f.isDone() && !f.isCompletedExceptionally()) {
+      apply.run();
+      return this;
+    }
+    recording = true;
+    getContext().pipeToSelf(recorded, (d, e) -> new Recorded(apply, what, replyTo, e));
+    return this;
+  }
+
+  private Behavior<Command> onRecorded(Recorded r) {
+    recording = false;
+    if (r.failure() != null) {
+      Throwable c = r.failure() instanceof java.util.concurrent.CompletionException && r.failure().getCause() != null
+          ? r.failure().getCause()
+          : r.failure();
+      getContext().getLog().warn("{}: {} refused: cannot record it: {}", simName(), r.what(), c.toString());
+      error(r.replyTo(), r.what() + " refused: cannot record it: " + c.getMessage());
+    } else {
+      r.apply().run();
+    }
+    return stash.unstashAll(this);
   }
 
   /** cf. an HBA driver's xpt_rescan() on a topology change (mpssas, isp). */

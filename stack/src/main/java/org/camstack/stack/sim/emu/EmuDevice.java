@@ -11,7 +11,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.apache.pekko.util.ByteString;
@@ -74,6 +78,8 @@ public abstract class EmuDevice implements ScsiLun {
   static final int F_LBA = 0x40;
 
   private static final int NO_RESERVATION = Integer.MIN_VALUE;
+  /** Stands for the initiator(s) that prevented medium removal before a restore. */
+  private static final int RESTORED_PREVENTER = Integer.MIN_VALUE;
   private static final int UA_CAP = 16;
   private static final FaultRule[] NO_FAULTS = new FaultRule[0];
 
@@ -105,6 +111,9 @@ public abstract class EmuDevice implements ScsiLun {
   private volatile boolean softwareWriteProtect;
 
   private volatile ByteString stdInquiry;
+
+  // durable state: who is told about changes (DeviceStateSink)
+  private volatile DeviceStateSink sink = DeviceStateSink.NONE;
 
   protected EmuDevice(LunSpec spec) {
     this.spec = spec;
@@ -164,6 +173,25 @@ public abstract class EmuDevice implements ScsiLun {
     this.target = t;
   }
 
+  // ---------------------------------------------------------------- durable state
+
+  /**
+   * Who hears about changes of this device's durable state ({@link DeviceStateSink}); {@code null}
+   * or {@link DeviceStateSink#NONE} for nobody.
+   */
+  public final void setStateSink(DeviceStateSink s) {
+    sink = s == null ? DeviceStateSink.NONE : s;
+  }
+
+  public final DeviceStateSink stateSink() {
+    return sink;
+  }
+
+  /** Tells the sink that {@code aspects} ({@link DeviceStateSink#MEDIA}, ...) changed. */
+  protected final void stateChanged(int aspects) {
+    sink.changed(this, aspects);
+  }
+
   // ---------------------------------------------------------------- execute
 
   @Override
@@ -199,6 +227,7 @@ public abstract class EmuDevice implements ScsiLun {
       if (nexus.pending) {
         int code = nexus.poll();
         if (code >= 0) {
+          stateChanged(DeviceStateSink.UNIT_ATTENTIONS);
           return checkCondition(Sense.fixed(Sense.UNIT_ATTENTION, code >>> 8, code & 0xff), dxferLen);
         }
       }
@@ -338,7 +367,10 @@ public abstract class EmuDevice implements ScsiLun {
 
   /** START STOP UNIT's effect, also for the control plane. */
   public final void setStarted(boolean s) {
-    started = s;
+    if (started != s) {
+      started = s;
+      stateChanged(DeviceStateSink.MEDIA);
+    }
   }
 
   public final boolean isMediumPresent() {
@@ -346,7 +378,10 @@ public abstract class EmuDevice implements ScsiLun {
   }
 
   protected final void setMediumPresent(boolean present) {
-    mediumPresent = present;
+    if (mediumPresent != present) {
+      mediumPresent = present;
+      stateChanged(DeviceStateSink.MEDIA);
+    }
   }
 
   /** PREVENT ALLOW MEDIUM REMOVAL in effect from any initiator. */
@@ -355,13 +390,21 @@ public abstract class EmuDevice implements ScsiLun {
   }
 
   protected final void setPrevent(int initiatorId, boolean prevent) {
+    boolean was;
+    boolean now;
     synchronized (preventers) {
+      was = prevented;
       if (prevent) {
         preventers.add(initiatorId);
       } else {
         preventers.remove(initiatorId);
+        preventers.remove(RESTORED_PREVENTER); // whoever prevented before the restore
       }
-      prevented = !preventers.isEmpty();
+      now = !preventers.isEmpty();
+      prevented = now;
+    }
+    if (was != now) {
+      stateChanged(DeviceStateSink.MEDIA);
     }
   }
 
@@ -403,6 +446,7 @@ public abstract class EmuDevice implements ScsiLun {
       clearUnitAttentions();
       postUnitAttention(asc, ascq);
     }
+    stateChanged(DeviceStateSink.RESERVATION | DeviceStateSink.MEDIA | DeviceStateSink.MODE_PAGES);
   }
 
   // ---------------------------------------------------------------- unit attentions
@@ -416,7 +460,7 @@ public abstract class EmuDevice implements ScsiLun {
   public final void postUnitAttention(int asc, int ascq, int exceptInitiator) {
     int code = ((asc & 0xff) << 8) | (ascq & 0xff);
     synchronized (uaLock) {
-      Ua ua = new Ua(code, exceptInitiator);
+      Ua ua = new Ua(code, exceptInitiator, Set.of());
       addCapped(uaHistory, ua);
       for (int i = 0; i < lowNexus.length(); i++) {
         Nexus n = lowNexus.get(i);
@@ -430,6 +474,7 @@ public abstract class EmuDevice implements ScsiLun {
         }
       }
     }
+    stateChanged(DeviceStateSink.UNIT_ATTENTIONS);
   }
 
   /** Sets a deferred error (response code 0x71) reported by the next command of any initiator. */
@@ -454,6 +499,7 @@ public abstract class EmuDevice implements ScsiLun {
       }
       deferredError = null;
     }
+    stateChanged(DeviceStateSink.UNIT_ATTENTIONS);
   }
 
   /** The unit attentions pending for {@code initiatorId}, oldest first, as (asc << 8 | ascq). */
@@ -462,7 +508,7 @@ public abstract class EmuDevice implements ScsiLun {
   }
 
   private static void addCapped(ArrayDeque<Ua> q, Ua ua) {
-    q.removeIf(u -> u.code == ua.code && u.except == ua.except);
+    q.removeIf(u -> u.code == ua.code && u.except == ua.except && u.excluded.equals(ua.excluded));
     q.addLast(ua);
     while (q.size() > UA_CAP) {
       q.removeFirst();
@@ -479,27 +525,100 @@ public abstract class EmuDevice implements ScsiLun {
   }
 
   private Nexus createNexus(int id) {
+    Nexus n;
+    boolean history;
     synchronized (uaLock) {
-      Nexus n = id >= 0 && id < 256 ? lowNexus.get(id) : highNexus.get(id);
+      n = id >= 0 && id < 256 ? lowNexus.get(id) : highNexus.get(id);
       if (n != null) {
         return n;
       }
       n = new Nexus(id);
       for (Ua ua : uaHistory) {
-        if (ua.except != id) {
+        if (ua.except != id && !ua.excluded.contains(id)) {
           n.offer(ua.code);
         }
       }
-      if (id >= 0 && id < 256) {
-        lowNexus.set(id, n);
-      } else {
-        highNexus.put(id, n);
-      }
-      return n;
+      putNexus(n);
+      history = !uaHistory.isEmpty();
+    }
+    if (history) {
+      stateChanged(DeviceStateSink.UNIT_ATTENTIONS); // the posted ones no longer wait for this one
+    }
+    return n;
+  }
+
+  private void putNexus(Nexus n) {
+    if (n.id >= 0 && n.id < 256) {
+      lowNexus.set(n.id, n);
+    } else {
+      highNexus.put(n.id, n);
     }
   }
 
-  private record Ua(int code, int except) {}
+  /**
+   * The unit attention state as plain values (durable device state): each posted condition with
+   * every initiator it is not for, and the pending queue of every initiator seen.
+   */
+  public final UnitAttentionSnapshot unitAttentions() {
+    synchronized (uaLock) {
+      List<Nexus> seen = new ArrayList<>();
+      for (int i = 0; i < lowNexus.length(); i++) {
+        Nexus n = lowNexus.get(i);
+        if (n != null) {
+          seen.add(n);
+        }
+      }
+      seen.addAll(highNexus.values());
+      List<UnitAttentionSnapshot.Posted> posted = new ArrayList<>();
+      for (Ua ua : uaHistory) {
+        SortedSet<Integer> ex = new TreeSet<>(ua.excluded);
+        if (ua.except != Integer.MIN_VALUE) {
+          ex.add(ua.except);
+        }
+        for (Nexus n : seen) {
+          ex.add(n.id);
+        }
+        posted.add(new UnitAttentionSnapshot.Posted(ua.code, ex));
+      }
+      Map<Integer, List<Integer>> pending = new TreeMap<>();
+      for (Nexus n : seen) {
+        pending.put(n.id, n.snapshot());
+      }
+      return new UnitAttentionSnapshot(posted, pending);
+    }
+  }
+
+  /**
+   * Replaces the unit attention state by {@code s} (a device restored from its durable state):
+   * the posted conditions, and the pending queue of each initiator in it. Other initiators get the
+   * posted conditions not excluding them on their first command, as usual. Call it before the
+   * device is in the data path.
+   */
+  public final void restoreUnitAttentions(UnitAttentionSnapshot s) {
+    synchronized (uaLock) {
+      uaHistory.clear();
+      for (int i = 0; i < lowNexus.length(); i++) {
+        lowNexus.set(i, null);
+      }
+      highNexus.clear();
+      for (UnitAttentionSnapshot.Posted p : s.posted()) {
+        addCapped(uaHistory, new Ua(p.code(), Integer.MIN_VALUE, Set.copyOf(p.excluded())));
+      }
+      for (Map.Entry<Integer, List<Integer>> e : s.pending().entrySet()) {
+        Nexus n = new Nexus(e.getKey());
+        for (int code : e.getValue()) {
+          n.offer(code);
+        }
+        putNexus(n);
+      }
+    }
+  }
+
+  /**
+   * A condition posted to every initiator not seen yet but {@code except} and {@code excluded}
+   * (the latter: initiators seen before a restore).
+   */
+  private record Ua(int code, int except, Set<Integer> excluded) {}
 
   /** Per-initiator (I_T nexus) state: the queue of pending unit attentions. */
   private static final class Nexus {
@@ -552,24 +671,39 @@ public abstract class EmuDevice implements ScsiLun {
       next.add(rule);
       faults = next.toArray(NO_FAULTS);
     }
+    stateChanged(DeviceStateSink.FAULTS);
   }
 
   /** Removes the rule with this id; false when there was none. */
   public final boolean removeFault(String id) {
+    boolean removed;
     synchronized (this) {
       FaultRule[] cur = faults;
       FaultRule[] next = Arrays.stream(cur).filter(f -> !f.id().equals(id)).toArray(FaultRule[]::new);
       faults = next.length == 0 ? NO_FAULTS : next;
-      return next.length != cur.length;
+      removed = next.length != cur.length;
     }
+    if (removed) {
+      stateChanged(DeviceStateSink.FAULTS);
+    }
+    return removed;
   }
 
-  private boolean removeExact(FaultRule rule) {
+  /**
+   * Removes a one-shot rule that fires; false when it is gone already. The sink hears that it
+   * fired before the rule disappears from {@link #faults()}, so whoever reads the list without it
+   * knows it was consumed, not deleted.
+   */
+  private boolean consumeOneShot(FaultRule rule) {
     synchronized (this) {
       FaultRule[] cur = faults;
       FaultRule[] next = Arrays.stream(cur).filter(f -> f != rule).toArray(FaultRule[]::new);
+      if (next.length == cur.length) {
+        return false;
+      }
+      sink.faultFired(this, rule);
       faults = next.length == 0 ? NO_FAULTS : next;
-      return next.length != cur.length;
+      return true;
     }
   }
 
@@ -577,6 +711,7 @@ public abstract class EmuDevice implements ScsiLun {
     synchronized (this) {
       faults = NO_FAULTS;
     }
+    stateChanged(DeviceStateSink.FAULTS);
   }
 
   /** The active rules in insertion order (one-shot rules that fired are gone). */
@@ -585,7 +720,11 @@ public abstract class EmuDevice implements ScsiLun {
   }
 
   public final void setDelay(Delay d) {
-    delay = d == null ? Delay.NONE : d;
+    Delay next = d == null ? Delay.NONE : d;
+    if (!next.equals(delay)) {
+      delay = next;
+      stateChanged(DeviceStateSink.DELAY);
+    }
   }
 
   public final Delay delay() {
@@ -618,8 +757,11 @@ public abstract class EmuDevice implements ScsiLun {
         }
         firstBad = Math.max(lba, f.lbaStart());
       }
-      if (!f.continuous() && !removeExact(f)) {
-        continue; // a one-shot rule fires once, even against a concurrent removal
+      if (!f.continuous()) {
+        if (!consumeOneShot(f)) {
+          continue; // a one-shot rule fires once, even against a concurrent removal
+        }
+        stateChanged(DeviceStateSink.FAULTS);
       }
       return faultResponse(f, (flags & F_WRITE) != 0, firstBad, dxferLen);
     }
@@ -821,6 +963,7 @@ public abstract class EmuDevice implements ScsiLun {
     if (n.pending) {
       int code = n.poll();
       if (code >= 0) {
+        stateChanged(DeviceStateSink.UNIT_ATTENTIONS);
         s = Sense.fixed(Sense.UNIT_ATTENTION, code >>> 8, code & 0xff);
       }
     }
@@ -861,6 +1004,7 @@ public abstract class EmuDevice implements ScsiLun {
       }
       reservedBy = initiatorId;
     }
+    stateChanged(DeviceStateSink.RESERVATION);
     return good(dxferLen);
   }
 
@@ -869,10 +1013,15 @@ public abstract class EmuDevice implements ScsiLun {
     if (op == RELEASE_6 ? (b1 & 0x1f) != 0 : (b1 & 0x12) != 0) {
       return invalidCdbField(1, -1, dxferLen);
     }
+    boolean released = false;
     synchronized (preventers) {
       if (reservedBy == initiatorId) {
         reservedBy = NO_RESERVATION;
+        released = true;
       }
+    }
+    if (released) {
+      stateChanged(DeviceStateSink.RESERVATION);
     }
     return good(dxferLen); // releasing another initiator's reservation is a no-op (SPC-2)
   }
@@ -880,6 +1029,32 @@ public abstract class EmuDevice implements ScsiLun {
   /** Drops the SPC-2 reservation (control plane). */
   public final void releaseReservation() {
     reservedBy = NO_RESERVATION;
+    stateChanged(DeviceStateSink.RESERVATION);
+  }
+
+  /**
+   * Puts back the SPC-2 reservation holder of a restored device ({@code -1}: none), before it is in
+   * the data path.
+   */
+  public final void restoreReservation(int holder) {
+    reservedBy = holder < 0 ? NO_RESERVATION : holder;
+  }
+
+  /**
+   * Puts back the media state of a restored device. A restored removal prevention is lifted by an
+   * ALLOW from any initiator (the device no longer knows which one prevented), or a reset. Call it
+   * before the device is in the data path.
+   */
+  public final void restoreMedia(boolean isStarted, boolean present, boolean removalPrevented) {
+    started = isStarted;
+    mediumPresent = present;
+    synchronized (preventers) {
+      preventers.clear();
+      if (removalPrevented) {
+        preventers.add(RESTORED_PREVENTER);
+      }
+      prevented = removalPrevented;
+    }
   }
 
   // ---------------------------------------------------------------- SEND DIAGNOSTIC
@@ -1105,9 +1280,50 @@ public abstract class EmuDevice implements ScsiLun {
       }
     }
     if (changed) {
+      stateChanged(DeviceStateSink.MODE_PAGES);
       postUnitAttention(0x2a, 0x01, initiatorId);
     }
     return good(dxferLen);
+  }
+
+  /**
+   * Every mode page's values for page control {@code pc} (0 current, 1 changeable, 2 default, 3
+   * saved), by page code, as copies: byte 0 the page code (PS clear), byte 1 the page length.
+   */
+  public final Map<Integer, byte[]> modePages(int pc) {
+    synchronized (modeLock) {
+      Map<Integer, byte[]> out = new TreeMap<>();
+      for (ModePage p : modePages) {
+        out.put(p.code, p.values(pc).clone());
+      }
+      return out;
+    }
+  }
+
+  /**
+   * Puts back a mode page of a restored device as its current and saved values (only the
+   * changeable bits are taken).
+   *
+   * @param values byte 0 the page code, byte 1 the page length, then the parameters
+   * @return false when the device has no such page or its length differs
+   */
+  public final boolean restoreModePage(byte[] values) {
+    if (values == null || values.length < 2) {
+      return false;
+    }
+    synchronized (modeLock) {
+      ModePage p = findPage(values[0] & 0x3f);
+      if (p == null || p.length() != values.length) {
+        return false;
+      }
+      for (int i = 2; i < p.length(); i++) {
+        int ch = p.changeable[i] & 0xff;
+        p.current[i] = (byte) ((p.defaults[i] & ~ch) | (values[i] & ch));
+      }
+      System.arraycopy(p.current, 0, p.saved, 0, p.length());
+      modePagesChanged();
+      return true;
+    }
   }
 
   @Override

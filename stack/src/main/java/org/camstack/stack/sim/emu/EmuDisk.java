@@ -146,6 +146,7 @@ public class EmuDisk extends EmuDevice {
         blocks = newBlocks;
       }
     }
+    stateChanged(DeviceStateSink.CAPACITY);
     postUnitAttention(0x2a, 0x09);
   }
 

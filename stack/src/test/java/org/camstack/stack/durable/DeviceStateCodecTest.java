@@ -1,0 +1,135 @@
+package org.camstack.stack.durable;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.pekko.util.ByteString;
+import org.camstack.persistence.device.DeviceConfig;
+import org.camstack.persistence.device.DeviceEntity;
+import org.camstack.stack.sim.emu.Delay;
+import org.camstack.stack.sim.emu.EmuDisk;
+import org.camstack.stack.sim.emu.FaultRule;
+import org.camstack.stack.sim.emu.LunSpec;
+import org.camstack.stack.sim.emu.UnitAttentionSnapshot;
+import org.junit.jupiter.api.Test;
+
+/** The conversions between emulated devices and their journal, without a journal. */
+class DeviceStateCodecTest {
+
+  private static final LunSpec SPEC = LunSpec.parse("lun = 3, blocks = 4096, removable = true, rotation-rate = 7200, wwn = \"5000c50000000abc\"");
+
+  @Test
+  void aLunAndItsJournalConfigurationConvertBothWays() {
+    DeviceConfig c = DeviceStateCodec.config(2, 5, SPEC);
+    assertEquals(2, c.bus());
+    assertEquals(5, c.target());
+    assertEquals("ram", c.storeKind());
+    assertEquals("naa.5000c50000000abc", DeviceStateCodec.deviceKey(SPEC));
+    assertEquals(SPEC, DeviceStateCodec.spec(c, "naa.5000c50000000abc", 3, 4096, SPEC));
+    LunSpec bare = DeviceStateCodec.spec(c, "naa.5000c50000000abc", 3, 8192, null);
+    assertEquals(8192, bare.blocks());
+    assertEquals(0, bare.rotationRate()); // not in the journal configuration: the default
+    assertEquals(SPEC.withStore(LunSpec.StoreKind.FILE, "/tmp/x.img"),
+        DeviceStateCodec.spec(DeviceStateCodec.config(2, 5, SPEC.withStore(LunSpec.StoreKind.FILE, "/tmp/x.img")),
+            "naa.5000c50000000abc", 3, 4096, SPEC));
+  }
+
+  @Test
+  void everyKindOfFaultRuleSurvivesTheJournal() {
+    List<FaultRule> rules =
+        List.of(
+            FaultRule.mediumError("m", FaultRule.CommandClass.READ, 100, 8, false),
+            FaultRule.mediumError("m2", FaultRule.CommandClass.WRITE, 0, 1, true),
+            FaultRule.unitAttention("u", FaultRule.CommandClass.ANY, 0x29, 0x00, true),
+            FaultRule.abortedCommand("a", FaultRule.CommandClass.ANY, false),
+            FaultRule.busy("b", FaultRule.CommandClass.WRITE, true).onLbas(10, 10),
+            FaultRule.taskSetFull("q", FaultRule.CommandClass.ANY, true),
+            FaultRule.timeout("t", FaultRule.CommandClass.READ, false),
+            FaultRule.customSense("c", FaultRule.CommandClass.ANY, 0x0b, 0x47, 0x03, true));
+    for (FaultRule r : rules) {
+      org.camstack.persistence.device.FaultRule j = DeviceStateCodec.toJournal(r);
+      assertEquals(r, DeviceStateCodec.fromJournal(j), j.toString());
+      assertEquals(!r.continuous(), j.oneShot());
+    }
+    assertEquals("medium-error", DeviceStateCodec.toJournal(rules.get(0)).kind());
+    assertEquals(Long.MAX_VALUE, DeviceStateCodec.toJournal(rules.get(3)).lbaLast());
+  }
+
+  @Test
+  void aDelayIsItsFixedAndRandomMicroseconds() {
+    Delay d = Delay.uniform(50_000, 75_000);
+    assertEquals(Map.of("any", 50L, "any-random", 25L), DeviceStateCodec.delays(d));
+    assertEquals(d, DeviceStateCodec.delay(DeviceStateCodec.delays(d)));
+    assertEquals(Map.of(), DeviceStateCodec.delays(Delay.NONE));
+    assertEquals(Delay.NONE, DeviceStateCodec.delay(Map.of()));
+  }
+
+  @Test
+  void unitAttentionsKeepTheirInitiatorsAndOrder() {
+    UnitAttentionSnapshot s =
+        new UnitAttentionSnapshot(
+            List.of(
+                new UnitAttentionSnapshot.Posted(0x2a09, new TreeSet<>()),
+                new UnitAttentionSnapshot.Posted(0x3f0e, new TreeSet<>(Set.of(3, 7)))),
+            Map.of(7, List.of(0x3f0e, 0x2a09), 3, List.of(0x2901)));
+    List<DeviceStateCodec.UaEntry> e = DeviceStateCodec.uaEntries(s);
+    assertEquals(
+        List.of(
+            new DeviceStateCodec.UaEntry("*", 0x2a, 0x09),
+            new DeviceStateCodec.UaEntry("*!3,7", 0x3f, 0x0e),
+            new DeviceStateCodec.UaEntry("3", 0x29, 0x01),
+            new DeviceStateCodec.UaEntry("7", 0x3f, 0x0e),
+            new DeviceStateCodec.UaEntry("7", 0x2a, 0x09)),
+        e);
+    long[] id = {1};
+    List<org.camstack.persistence.device.UnitAttention> journal =
+        e.stream().map(x -> new org.camstack.persistence.device.UnitAttention(id[0]++, x.initiator(), x.asc(), x.ascq(), "")).toList();
+    assertEquals(s, DeviceStateCodec.uaSnapshot(journal));
+  }
+
+  @Test
+  void aFreshDeviceAgreesWithAFreshJournalAndAChangeIsOneCommand() {
+    EmuDisk d = new EmuDisk(SPEC);
+    DeviceEntity.Configured fresh =
+        new DeviceEntity.Configured(
+            DeviceStateCodec.config(0, 0, SPEC), true, 4096, 512, new DeviceEntity.Media(true, true, false), Map.of(),
+            new DeviceEntity.Reservations("", Map.of(), "", 0, 0), List.of(), Map.of(), List.of(), 1);
+    assertEquals(List.of(), DeviceStateCodec.diff(DeviceStateCodec.view(d), fresh, Set.of()));
+    d.execute(ByteString.fromArray(new byte[] {0x16, 0, 0, 0, 0, 0}), ByteString.emptyByteString(), 0, 7); // RESERVE
+    assertEquals("[Reserve 7]", DeviceStateCodec.diff(DeviceStateCodec.view(d), fresh, Set.of()).toString());
+    d.setDelay(Delay.fixed(10_000));
+    d.addFault(FaultRule.busy("b", FaultRule.CommandClass.ANY, true));
+    List<DeviceStateCodec.Step> steps = DeviceStateCodec.diff(DeviceStateCodec.view(d), fresh, Set.of());
+    assertEquals("[Reserve 7, AddFaultRule b, SetDelay any 10]", steps.toString());
+  }
+
+  @Test
+  void aRestoredDeviceShowsTheJournalsState() {
+    EmuDisk d = new EmuDisk(SPEC);
+    byte[] caching = d.modePages(0).get(0x08);
+    caching[2] &= ~0x04;
+    DeviceEntity.Configured s =
+        new DeviceEntity.Configured(
+            DeviceStateCodec.config(0, 0, SPEC), true, 6000, 512, new DeviceEntity.Media(false, false, true),
+            Map.of("08", java.util.HexFormat.of().formatHex(caching)),
+            new DeviceEntity.Reservations("7", Map.of(), "", 0, 0),
+            List.of(DeviceStateCodec.toJournal(FaultRule.busy("b", FaultRule.CommandClass.ANY, true))),
+            Map.of("any", 20L),
+            List.of(new org.camstack.persistence.device.UnitAttention(4, "3", 0x2a, 0x09, "")),
+            5);
+    DeviceStateCodec.restore(s, d);
+    assertEquals(6000, d.blocks());
+    assertTrue(!d.isStarted() && !d.isMediumPresent() && d.isRemovalPrevented());
+    assertTrue(!d.writeCacheEnabled());
+    assertEquals(7, d.reservationHolder());
+    assertEquals(List.of("b"), d.faults().stream().map(FaultRule::id).toList());
+    assertEquals(Delay.fixed(20_000), d.delay());
+    assertEquals(List.of(0x2a09), d.pendingUnitAttentions(3));
+    assertEquals(List.of(), d.pendingUnitAttentions(7)); // nothing posted to initiators not seen yet
+    assertEquals(List.of(), DeviceStateCodec.diff(DeviceStateCodec.view(d), s, Set.of()));
+  }
+}
