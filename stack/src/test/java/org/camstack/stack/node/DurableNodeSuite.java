@@ -98,15 +98,23 @@ abstract class DurableNodeSuite {
     return out;
   }
 
+  /**
+   * Waits until {@code ok} holds on a settled devlist: every device has its pass and its da, no
+   * transient probe periph is listed.
+   */
   private static List<String> eventually(EmulatorNode n, Predicate<List<String>> ok) {
     return PROBE.awaitAssert(
         Duration.ofSeconds(30),
         Duration.ofMillis(100),
         () -> {
           List<String> l = names(n);
-          assertTrue(ok.test(l), () -> "not yet: " + l);
+          assertTrue(settled(l) && ok.test(l), () -> "not yet: " + l);
           return l;
         });
+  }
+
+  private static boolean settled(List<String> names) {
+    return names.stream().allMatch(l -> l.contains("pass") && l.contains("da") && !l.contains("probe"));
   }
 
   private static boolean has(List<String> names, String path) {
