@@ -49,7 +49,7 @@ public final class OrphanedIo implements Extension {
 
   /** Makes sure the listener of {@code system} runs (idempotent). */
   public static OrphanedIo get(ActorSystem<?> system) {
-    return system.extension(Id.INSTANCE);
+    return system.registerExtension(Id.INSTANCE);
   }
 
   /** The extension id. */
