@@ -4,7 +4,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -17,6 +19,7 @@ import org.camstack.stack.ccb.CcbFlags;
 import org.camstack.stack.ccb.DeviceInfo;
 import org.camstack.stack.devfs.Devfs;
 import org.camstack.stack.devfs.Errno;
+import org.camstack.stack.periph.OrphanedIo;
 import org.camstack.stack.periph.Periph;
 import org.camstack.stack.periph.PeriphArgs;
 import org.camstack.stack.periph.PeriphBase;
@@ -36,7 +39,9 @@ import org.camstack.stack.xpt.AsyncEvent;
  * RC10 or the device is SPC-3 or later, then VPD pages B2 (logical block provisioning), B0 (block
  * limits) and B1 (block device characteristics) when listed; then the node {@code daN} is made
  * (cf. disk_create()), holding DEVFS until devfs reports it gone (cf. dadiskgonecb()). Block I/O
- * enters through devfs: read and write at byte offsets (whole blocks), {@link Flush} (SYNCHRONIZE
+ * enters through devfs (read, write and the ioctls below) or, after an open, straight from the
+ * opener through the strategy path ({@link GetDiskHandle}, {@link Strategy}, {@link Bio}; cf. GEOM
+ * calling dastrategy()), both onto the same queue: read and write at byte offsets (whole blocks), {@link Flush} (SYNCHRONIZE
  * CACHE) and {@link Delete} (UNMAP, WRITE SAME(16/10) with UNMAP, or WRITE SAME zeroing), each
  * built from the smallest CDB that fits. Open and last close of removable media send PREVENT
  * ALLOW MEDIUM REMOVAL inside the exclusive section (cf. cam_periph_hold()). A capacity-changed
@@ -85,6 +90,95 @@ public final class DaPeriph extends PeriphBase {
   /** Re-reads the capacity now (cf. dareprobe()). No reply. */
   public record Reprobe() implements Periph.Command {}
 
+  // ---------------------------------------------------------------------------------------------
+  // The strategy path: block I/O after open, straight to this periph (cf. GEOM and dastrategy())
+
+  /**
+   * Asked on an open {@code daN}: the disk's strategy handle (cf. the GEOM provider a consumer
+   * attaches to). Result: {@link DiskHandle}. One devfs call per open, never one per I/O.
+   */
+  public record GetDiskHandle() implements Devfs.IoctlCmd {}
+
+  /**
+   * The address of one disk incarnation for block I/O (cf. the GEOM provider of {@code daN}). It
+   * holds no reference: the open of the node (OPEN) keeps the periph alive, as GEOM's access count
+   * does. A handle of a periph that is invalid, or of an earlier generation, gets ENXIO for every
+   * bio, also once that periph is gone (see {@link OrphanedIo}).
+   *
+   * @param periph the da periph actor (this incarnation)
+   * @param mediaSize bytes, when the handle was made
+   */
+  public record DiskHandle(
+      ActorRef<Periph.Command> periph, String name, int unit, long generation, long mediaSize, int sectorSize)
+      implements Devfs.IoctlResult {
+    /** Sends {@code bio} to the disk (cf. g_io_request()). */
+    public void strategy(Bio bio) {
+      periph.tell(new Strategy(generation, bio));
+    }
+  }
+
+  /** cf. BIO_READ, BIO_WRITE, BIO_FLUSH, BIO_DELETE. */
+  public enum BioOp {
+    READ,
+    WRITE,
+    FLUSH,
+    DELETE
+  }
+
+  /**
+   * cf. {@code struct bio}: one block request. Offset and length in bytes, whole sectors; a WRITE
+   * takes its length from {@code data}; FLUSH ignores offset and length. Answered exactly once with
+   * {@link BioDone} to {@code replyTo}.
+   */
+  public record Bio(BioOp op, long offset, long length, ByteString data, ActorRef<BioDone> replyTo) {
+    public static Bio read(long offset, long length, ActorRef<BioDone> replyTo) {
+      return new Bio(BioOp.READ, offset, length, null, replyTo);
+    }
+
+    public static Bio write(long offset, ByteString data, ActorRef<BioDone> replyTo) {
+      return new Bio(BioOp.WRITE, offset, data == null ? 0 : data.size(), data, replyTo);
+    }
+
+    public static Bio flush(ActorRef<BioDone> replyTo) {
+      return new Bio(BioOp.FLUSH, 0, 0, null, replyTo);
+    }
+
+    public static Bio delete(long offset, long length, ActorRef<BioDone> replyTo) {
+      return new Bio(BioOp.DELETE, offset, length, null, replyTo);
+    }
+  }
+
+  /**
+   * cf. biodone(): the outcome of a {@link Bio}: errno (ENXIO once the disk is gone, EPERM when the
+   * node is not open, EINVAL or EIO for a bad range), bytes done, and the data of a READ.
+   */
+  public record BioDone(Bio bio, Errno errno, long bytes, ByteString data) {
+    public BioDone {
+      data = data == null ? ByteString.emptyByteString() : data;
+    }
+
+    public static BioDone error(Bio bio, Errno errno) {
+      return new BioDone(bio, errno, 0, ByteString.emptyByteString());
+    }
+
+    public boolean ok() {
+      return errno == Errno.OK;
+    }
+  }
+
+  /**
+   * cf. dastrategy(): a bio for the incarnation {@code generation}; send it with {@link
+   * DiskHandle#strategy}. Its CCBs queue with the periph's other I/O within the device's openings.
+   */
+  public record Strategy(long generation, Bio bio) implements Periph.Command, OrphanedIo.Orphanable {
+    @Override
+    public void orphaned() {
+      if (bio != null && bio.replyTo() != null) {
+        bio.replyTo().tell(BioDone.error(bio, Errno.ENXIO));
+      }
+    }
+  }
+
   public static Behavior<Periph.Command> create(PeriphArgs args) {
     return withMdc(args, Behaviors.setup(ctx -> new DaPeriph(ctx, args)));
   }
@@ -111,6 +205,7 @@ public final class DaPeriph extends PeriphBase {
 
   private DaPeriph(ActorContext<Periph.Command> context, PeriphArgs args) {
     super(context, args);
+    OrphanedIo.get(context.getSystem()); // strategy requests that outlive this periph get ENXIO
     start();
   }
 
@@ -126,7 +221,13 @@ public final class DaPeriph extends PeriphBase {
         m -> {
           probe();
           return next();
-        });
+        })
+        .onMessage(
+            Strategy.class,
+            m -> {
+              onStrategy(m);
+              return next();
+            });
   }
 
   /** cf. daregister(): start the probe; the disk is created when it is done. */
@@ -372,32 +473,109 @@ public final class DaPeriph extends PeriphBase {
 
   @Override
   protected void onDevRead(Devfs.CdevCall call, Devfs.ReadRequest req) {
-    Errno bad = checkRange(req.offset(), req.length());
-    if (bad != Errno.OK) {
-      replyCall(call, Devfs.DevReply.error(bad));
-      return;
-    }
-    long lba = req.offset() / blockSize;
-    long count = Math.min(req.length() / blockSize, blocks - lba);
-    ByteStringBuilder out = new ByteStringBuilder();
-    transfer(false, lba, count, ByteString.emptyByteString(), out, e -> replyCall(call, e == Errno.OK ? Devfs.DevReply.data(out.result()) : Devfs.DevReply.error(e)));
+    io(BioOp.READ, req.offset(), req.length(), null, (e, d) -> replyCall(call, e == Errno.OK ? Devfs.DevReply.data(d) : Devfs.DevReply.error(e)));
   }
 
   @Override
   protected void onDevWrite(Devfs.CdevCall call, Devfs.WriteRequest req) {
-    Errno bad = checkRange(req.offset(), req.data().size());
-    if (bad != Errno.OK) {
-      replyCall(call, Devfs.DevReply.error(bad));
+    io(BioOp.WRITE, req.offset(), req.data().size(), req.data(), (e, d) -> replyCall(call, new Devfs.DevReply(e, null, null)));
+  }
+
+  /**
+   * cf. dastrategy() + dastart(): one block request, from devfs (read, write, the Flush and Delete
+   * ioctls) or from the strategy path ({@link Strategy}). Its CCBs wait for the device's openings
+   * ({@link RunCcb#runScheduled}); {@code done} runs exactly once with the errno and, for a read,
+   * the data. Queued CCBs of an invalidated periph complete with DEV_NOT_THERE (cf. bioq_flush()
+   * with ENXIO in daoninvalidate()), which completes the request.
+   */
+  private void io(BioOp op, long offset, long length, ByteString data, BiConsumer<Errno, ByteString> done) {
+    ByteString none = ByteString.emptyByteString();
+    switch (op) {
+      case READ -> {
+        Errno bad = checkRange(offset, length);
+        if (bad != Errno.OK) {
+          done.accept(bad, none);
+          return;
+        }
+        long lba = offset / blockSize;
+        long count = Math.min(length / blockSize, blocks - lba);
+        ByteStringBuilder out = new ByteStringBuilder();
+        transfer(false, lba, count, none, out, e -> done.accept(e, e == Errno.OK ? out.result() : none));
+      }
+      case WRITE -> {
+        Errno bad = checkRange(offset, length);
+        if (bad != Errno.OK) {
+          done.accept(bad, none);
+          return;
+        }
+        long lba = offset / blockSize;
+        long count = length / blockSize;
+        if (lba + count > blocks) {
+          done.accept(Errno.EIO, none);
+          return;
+        }
+        dirty = true;
+        transfer(true, lba, count, data, null, e -> done.accept(e, none));
+      }
+      case FLUSH -> {
+        if (isInvalid()) {
+          done.accept(Errno.ENXIO, none);
+          return;
+        }
+        dirty = false;
+        scsi(Cdbs.synchronizeCache10(0, 0, false), 0, CcbFlags.SF_RETRY_UA, r -> done.accept(r.errno(), none));
+      }
+      case DELETE -> {
+        Errno bad = checkRange(offset, length);
+        if (bad != Errno.OK) {
+          done.accept(bad, none);
+          return;
+        }
+        long lba = offset / blockSize;
+        long count = Math.min(length / blockSize, blocks - lba);
+        deleteRange(deleteMethod(), lba, count, e -> done.accept(e, none));
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The strategy path (cf. GEOM -> dastrategy() -> biodone())
+
+  private DiskHandle diskHandle() {
+    return new DiskHandle(getContext().getSelf(), name, id.unit(), id.generation(), blocks * blockSize, blockSize);
+  }
+
+  /** cf. dastrategy(): checks the handle, then {@link #io}; completes the bio once (biodone()). */
+  private void onStrategy(Strategy s) {
+    Bio bio = s.bio();
+    if (bio == null || bio.replyTo() == null) {
+      log().warn("strategy request without a bio or a reply address: dropped");
       return;
     }
-    long lba = req.offset() / blockSize;
-    long count = req.data().size() / blockSize;
-    if (lba + count > blocks) {
-      replyCall(call, Devfs.DevReply.error(Errno.EIO));
+    if (isInvalid() || s.generation() != id.generation()) {
+      bio.replyTo().tell(BioDone.error(bio, Errno.ENXIO)); // cf. g_io_request() on an orphan
       return;
     }
-    dirty = true;
-    transfer(true, lba, count, req.data(), null, e -> replyCall(call, new Devfs.DevReply(e, null, null)));
+    if (openCount() == 0) {
+      bio.replyTo().tell(BioDone.error(bio, Errno.EPERM)); // cf. g_io_check(): no access
+      return;
+    }
+    if (bio.op() == null || (bio.op() == BioOp.WRITE && bio.data() == null)) {
+      bio.replyTo().tell(BioDone.error(bio, Errno.EINVAL));
+      return;
+    }
+    long length = bio.op() == BioOp.WRITE ? bio.data().size() : bio.length();
+    io(
+        bio.op(),
+        bio.offset(),
+        length,
+        bio.data(),
+        (e, d) -> {
+          // cf. bioq_flush(..., ENXIO): what failed because the disk went away is ENXIO
+          Errno errno = e != Errno.OK && isInvalid() ? Errno.ENXIO : e;
+          long bytes = errno != Errno.OK || bio.op() == BioOp.FLUSH ? 0 : bio.op() == BioOp.READ ? d.size() : length;
+          bio.replyTo().tell(new BioDone(bio, errno, bytes, d));
+        });
   }
 
   private Errno checkRange(long offset, long length) {
@@ -461,32 +639,19 @@ public final class DaPeriph extends PeriphBase {
           call,
           Devfs.DevReply.ok(
               new MediaInfo(blocks * blockSize, blockSize, blocks, lbpme, deleteMethod(), rotationRate, maxUnmapBlocks, maxTransferBlocks, probes)));
+    } else if (cmd instanceof GetDiskHandle) {
+      // devfs let the caller in: the node is open (cf. g_disk_access() after daopen())
+      replyCall(call, isInvalid() ? Devfs.DevReply.error(Errno.ENXIO) : Devfs.DevReply.ok(diskHandle()));
     } else if (cmd instanceof Flush) {
-      if (isInvalid()) {
-        replyCall(call, Devfs.DevReply.error(Errno.ENXIO));
-        return;
-      }
-      dirty = false;
-      scsi(Cdbs.synchronizeCache10(0, 0, false), 0, CcbFlags.SF_RETRY_UA, r -> replyCall(call, new Devfs.DevReply(r.errno(), null, null)));
+      io(BioOp.FLUSH, 0, 0, null, (e, d) -> replyCall(call, new Devfs.DevReply(e, null, null)));
     } else if (cmd instanceof Delete d) {
-      delete(call, d);
+      io(BioOp.DELETE, d.offset(), d.length(), null, (e, x) -> replyCall(call, new Devfs.DevReply(e, null, null)));
     } else {
       replyCall(call, Devfs.DevReply.error(Errno.ENOTTY));
     }
   }
 
   /** cf. da_delete_unmap(), da_delete_ws(). */
-  private void delete(Devfs.CdevCall call, Delete d) {
-    Errno bad = checkRange(d.offset(), d.length());
-    if (bad != Errno.OK) {
-      replyCall(call, Devfs.DevReply.error(bad));
-      return;
-    }
-    long lba = d.offset() / blockSize;
-    long count = Math.min(d.length() / blockSize, blocks - lba);
-    deleteRange(deleteMethod(), lba, count, e -> replyCall(call, new Devfs.DevReply(e, null, null)));
-  }
-
   private void deleteRange(String method, long lba, long count, Consumer<Errno> done) {
     if (count <= 0) {
       done.accept(Errno.OK);
