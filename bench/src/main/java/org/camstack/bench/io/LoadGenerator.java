@@ -10,6 +10,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.util.ByteString;
 import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.ccb.CamPriority;
+import org.camstack.stack.ccb.CamStatus;
 import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.ccb.CcbFlags;
 import org.camstack.stack.xpt.XptDevice;
@@ -33,6 +34,11 @@ public final class LoadGenerator extends AbstractBehavior<Object> {
    * phase's tally. Sent by the harness only, never during a phase.
    */
   public record Run(long deadlineNanos, long opsLimit, CompletableFuture<Tally> done) {}
+
+  /** Stop the generator (between phases). No reply. */
+  public enum Stop {
+    INSTANCE
+  }
 
   private static final int SLOT_BITS = 16;
   private static final long SLOT_MASK = (1L << SLOT_BITS) - 1;
@@ -86,6 +92,7 @@ public final class LoadGenerator extends AbstractBehavior<Object> {
     return newReceiveBuilder()
         .onMessage(Ccb.Completed.class, this::onCompleted)
         .onMessage(Run.class, this::onRun)
+        .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
         .build();
   }
 
@@ -118,13 +125,17 @@ public final class LoadGenerator extends AbstractBehavior<Object> {
     Tally t = tally;
     t.latency.recordValue(Math.max(0, now - issuedAt[slot]));
     t.completed++;
-    if (c.status() == org.camstack.stack.ccb.CamStatus.REQ_CMP) {
+    if (c.status() == CamStatus.REQ_CMP) {
       t.bytes += workload.bytesPerIo() - c.resid();
     } else {
       t.errors++;
       if (t.firstError == null) {
         t.firstError = c.status() + " scsi=" + c.scsiStatus();
       }
+    }
+    if (c.devQueueFrozen()) {
+      // cf. cam_periph_error(): the periph owes the release of a queue its completion froze
+      device.tell(new XptDevice.ReleaseDevq(1, true));
     }
     if (done == null) {
       return this; // a straggler from an aborted phase
