@@ -57,6 +57,8 @@ public final class BenchMain implements Callable<Integer> {
     if (System.getProperty("logback.configurationFile") == null) {
       System.setProperty("logback.configurationFile", LOGBACK);
     }
+    // initialise SLF4J now, before Pekko's threads log (avoids SLF4J's replay warning)
+    org.slf4j.LoggerFactory.getILoggerFactory();
   }
 
   /** Runs one command line; returns the exit code (0 ok, 1 failure, 2 bad usage). */
