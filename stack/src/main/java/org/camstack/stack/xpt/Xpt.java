@@ -1,21 +1,46 @@
 package org.camstack.stack.xpt;
 
+import com.typesafe.config.Config;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.util.ByteString;
 import org.camstack.stack.ccb.AsyncCode;
 import org.camstack.stack.ccb.CamPath;
+import org.camstack.stack.ccb.CamStatus;
 import org.camstack.stack.ccb.Ccb;
+import org.camstack.stack.ccb.CcbFlags;
+import org.camstack.stack.ccb.DeviceInfo;
+import org.camstack.stack.ccb.HbaFlags;
+import org.camstack.stack.sim.SimDataPath;
+import org.slf4j.Logger;
 
 /**
- * PROTOCOL of the transport layer's control-plane actor: buses, the EDT (bus &rarr; target &rarr;
- * device), async subscriptions, scanning and probing, and every XPT function code. SCSI I/O does
- * not pass through it on the hot path (see {@link XptDevice}). cf. sys/cam/cam_xpt.c.
+ * PROTOCOL and actor of the transport layer's control plane: buses, the EDT (bus &rarr; target
+ * &rarr; device), async subscriptions, scanning and probing, and every XPT function code. SCSI I/O
+ * does not pass through it on the hot path (see {@link XptDevice}). cf. sys/cam/cam_xpt.c.
  *
  * <p>One view per kind of caller, as {@code cam_xpt_periph.h} / {@code cam_xpt_sim.h}: hand
  * periphs {@code xpt.narrow()} to {@link PeriphCommand}, SIMs to {@link SimCommand}.
+ *
+ * <p>Actor tree: the XPT spawns one {@link XptDevice} per LUN it knows (cf. {@code struct
+ * cam_ed}), one {@link ScsiProbe} per LUN being probed and one {@link BusScanner} per bus or target
+ * scan in progress. It death-watches subscribers, devices and probes. Every CCB it receives
+ * completes exactly once; malformed ones with REQ_INVALID, PATH_INVALID or DEV_NOT_THERE.
  */
-public final class Xpt {
-  private Xpt() {}
+public final class Xpt extends AbstractBehavior<Xpt.Command> {
 
   /** Supertype of all messages to the XPT. */
   public interface Command {}
@@ -64,7 +89,1136 @@ public final class Xpt {
 
   /**
    * cf. {@code xpt_async(code, path, arg)} raised by a periph (e.g. AC_LOST_DEVICE from error
-   * recovery, AC_UNIT_ATTENTION, AC_INQ_CHANGED, AC_ADVINFO_CHANGED). No reply.
+   * recovery, AC_UNIT_ATTENTION, AC_INQ_CHANGED, AC_ADVINFO_CHANGED). The XPT applies its own
+   * transport hook first (a lost device is unconfigured, an inquiry change re-probes, a reset is
+   * recorded), then delivers. No reply.
    */
   public record RaiseAsync(AsyncEvent event) implements PeriphCommand {}
+
+  /**
+   * cf. {@code xpt_bus_register(sim, parent, bus)}: a SIM registers one bus with its capabilities
+   * and the data path the device queues call directly. The XPT assigns the path id (lowest free),
+   * raises AC_PATH_REGISTERED and, unless {@link HbaFlags#PIM_NOSCAN}, scans the bus. Reply:
+   * {@link BusRegistered}.
+   *
+   * @param queueDepth the SIM's per-device tag depth (openings of a tagged device)
+   */
+  public record RegisterBus(
+      Ccb.PathInqResult cpi, int queueDepth, SimDataPath dataPath, ActorRef<BusRegistered> replyTo)
+      implements SimCommand {}
+
+  /** The path id the XPT gave a registered bus. */
+  public record BusRegistered(int pathId) {}
+
+  /**
+   * cf. {@code xpt_bus_deregister(path_id)}: AC_LOST_DEVICE for every device of the bus, then
+   * AC_PATH_DEREGISTERED. No reply.
+   */
+  public record DeregisterBus(int pathId) implements SimCommand {}
+
+  // --- internal messages (package-private: sent by the XPT's children) -------------------------
+
+  /** A probe finished. */
+  record ProbeDone(CamPath path, ActorRef<ScsiProbe.Command> probe, ScsiProbe.Result result) implements Command {}
+
+  /** A scanner asks for one LUN to be probed; the answer is a {@link BusScanner.LunScanned}. */
+  record ProbeLun(CamPath path, ActorRef<BusScanner.Command> replyTo) implements Command {}
+
+  /** A scanner is done ({@code target} -1 for a whole bus). */
+  record ScanFinished(int bus, int target, ActorRef<BusScanner.Command> scanner) implements Command {}
+
+  private record SubscriberTerminated(ActorRef<AsyncEvent> subscriber) implements Command {}
+
+  private record DeviceTerminated(CamPath path, ActorRef<XptDevice.Command> ref) implements Command {}
+
+  private record ProbeTerminated(CamPath path, ActorRef<ScsiProbe.Command> probe) implements Command {}
+
+  /**
+   * XPT settings ({@code camstack.xpt}).
+   *
+   * @param defaultTimeout the SIM default for CCBs with {@code timeoutMs == 0}
+   * @param probeTimeout timeout of each probe CCB
+   * @param probeRetries retries of each probe CCB (unit attentions, busy, ...)
+   */
+  public record Settings(Duration defaultTimeout, Duration probeTimeout, int probeRetries) {
+    public static final Settings DEFAULT = new Settings(Duration.ofSeconds(60), Duration.ofSeconds(10), 4);
+
+    /** Reads {@code camstack.xpt} from a full config (or the defaults when the section is absent). */
+    public static Settings fromConfig(Config config) {
+      if (!config.hasPath("camstack.xpt")) {
+        return DEFAULT;
+      }
+      Config c = config.getConfig("camstack.xpt");
+      return new Settings(
+          c.hasPath("default-timeout") ? c.getDuration("default-timeout") : DEFAULT.defaultTimeout(),
+          c.hasPath("probe-timeout") ? c.getDuration("probe-timeout") : DEFAULT.probeTimeout(),
+          c.hasPath("probe-retries") ? c.getInt("probe-retries") : DEFAULT.probeRetries());
+    }
+  }
+
+  /** The XPT's own bus ({@code scbus-1 on xpt0 bus 0}); cf. the "xpt" SIM of cam_xpt.c. */
+  public static final Ccb.PathInqResult XPT_CPI =
+      new Ccb.PathInqResult(1, 0, HbaFlags.PIM_NOSCAN, 0, 0, 0, "FreeBSD", "", "xpt", 0, 0, 0, 0);
+
+  /** cf. {@code xpt_init()} creating the XPT. */
+  public static Behavior<Command> create(Settings settings) {
+    return Behaviors.setup(ctx -> new Xpt(ctx, settings));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // EDT
+
+  private record PeriphId(String name, int unit) {
+    String display() {
+      return name + unit;
+    }
+  }
+
+  /** Someone waiting for a probe: a SCAN_LUN CCB or a scanner. */
+  private interface ProbeWaiter {
+    void probed(ScsiProbe.Result result, CamStatus status);
+  }
+
+  /** cf. {@code struct cam_eb}. */
+  private static final class Bus {
+    final int pathId;
+    final Ccb.PathInqResult cpi;
+    final int queueDepth;
+    final SimDataPath dataPath;
+    final TreeMap<Integer, Target> targets = new TreeMap<>();
+    long lastResetMillis;
+
+    Bus(int pathId, Ccb.PathInqResult cpi, int queueDepth, SimDataPath dataPath) {
+      this.pathId = pathId;
+      this.cpi = cpi;
+      this.queueDepth = Math.max(1, queueDepth);
+      this.dataPath = dataPath;
+    }
+
+    Device device(CamPath p) {
+      Target t = targets.get(p.target());
+      return t == null ? null : t.luns.get(p.lun());
+    }
+  }
+
+  /** cf. {@code struct cam_et}. */
+  private static final class Target {
+    final TreeMap<Long, Device> luns = new TreeMap<>();
+    List<Long> reportedLuns; // cf. target->luns: the last REPORT LUNS data
+  }
+
+  /** cf. {@code struct cam_ed}. */
+  private static final class Device {
+    final CamPath path;
+    final ActorRef<XptDevice.Command> ref;
+    final List<PeriphId> periphs = new ArrayList<>(); // newest first
+    long generation;
+    DeviceInfo info; // last probe data, null before the first successful probe
+    boolean configured; // !CAM_DEV_UNCONFIGURED
+    boolean lost; // the XptDevice was told DeviceLost
+    boolean tagged;
+    Ccb.TranSettings tran;
+    String physPath = "";
+    ByteString rcapLong = ByteString.emptyByteString();
+    ActorRef<ScsiProbe.Command> probe;
+    int probeUnit = -1;
+    boolean probeExpectInqChange;
+    List<ProbeWaiter> probeWaiters = new ArrayList<>();
+    List<ProbeWaiter> queuedWaiters = new ArrayList<>();
+    boolean queuedProbe;
+    boolean queuedExpectInqChange = true;
+
+    Device(CamPath path, ActorRef<XptDevice.Command> ref) {
+      this.path = path;
+      this.ref = ref;
+    }
+  }
+
+  private static final class Subscription {
+    final CamPath path;
+    final ActorRef<AsyncEvent> subscriber;
+    Set<AsyncCode> events;
+
+    Subscription(CamPath path, ActorRef<AsyncEvent> subscriber, Set<AsyncCode> events) {
+      this.path = path;
+      this.subscriber = subscriber;
+      this.events = events;
+    }
+  }
+
+  private static final class Scan {
+    final List<Ccb> waiters = new ArrayList<>();
+    ActorRef<BusScanner.Command> scanner;
+  }
+
+  private final Settings settings;
+  private final Logger log;
+  private final TreeMap<Integer, Bus> buses = new TreeMap<>();
+  private final List<Subscription> subscriptions = new ArrayList<>(); // newest first
+  private final Map<Long, Scan> scans = new HashMap<>();
+  private final Map<CamPath, Device> orphans = new HashMap<>(); // lost with their bus, periphs attached
+  private final TreeSet<Integer> probeUnits = new TreeSet<>();
+  private final List<PeriphId> xptPeriphs = new ArrayList<>();
+  private long xptGeneration;
+  private long spawnSeq;
+
+  private Xpt(ActorContext<Command> ctx, Settings settings) {
+    super(ctx);
+    this.settings = settings;
+    this.log = ctx.getLog();
+    xptPeriphs.add(new PeriphId("xpt", 0)); // cf. xptregister(): the xpt0 periph on the wildcard path
+    xptGeneration = 1;
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Action.class, this::onAction)
+        .onMessage(RegisterAsync.class, this::onRegisterAsync)
+        .onMessage(UnregisterAsync.class, this::onUnregisterAsync)
+        .onMessage(AddPeriph.class, this::onAddPeriph)
+        .onMessage(RemovePeriph.class, this::onRemovePeriph)
+        .onMessage(RaiseAsync.class, this::onRaiseAsync)
+        .onMessage(RegisterBus.class, this::onRegisterBus)
+        .onMessage(DeregisterBus.class, this::onDeregisterBus)
+        .onMessage(ProbeDone.class, this::onProbeDone)
+        .onMessage(ProbeLun.class, this::onProbeLun)
+        .onMessage(ScanFinished.class, this::onScanFinished)
+        .onMessage(SubscriberTerminated.class, this::onSubscriberTerminated)
+        .onMessage(DeviceTerminated.class, this::onDeviceTerminated)
+        .onMessage(ProbeTerminated.class, this::onProbeTerminated)
+        .build();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // xpt_action
+
+  /** cf. {@code xpt_action_default()}: one branch per function code. */
+  private Behavior<Command> onAction(Action a) {
+    Ccb ccb = a.ccb();
+    if (ccb instanceof Ccb.ScsiIo
+        || ccb instanceof Ccb.ResetDev
+        || ccb instanceof Ccb.RelSimQ
+        || ccb instanceof Ccb.Abort
+        || ccb instanceof Ccb.GetDevStats) {
+      forwardToDevice(ccb);
+    } else if (ccb instanceof Ccb.Noop) {
+      if ((ccb.header().flags() & CcbFlags.DEV_QFREEZE) != 0) {
+        forwardToDevice(ccb);
+      } else {
+        done(Ccb.Completed.of(ccb, CamStatus.REQ_CMP));
+      }
+    } else if (ccb instanceof Ccb.GetDevType) {
+      onGetDevType(ccb);
+    } else if (ccb instanceof Ccb.GetDevList g) {
+      onGetDevList(g);
+    } else if (ccb instanceof Ccb.PathInq) {
+      onPathInq(ccb);
+    } else if (ccb instanceof Ccb.SetAsync s) {
+      onSetAsync(s);
+    } else if (ccb instanceof Ccb.ScanBus) {
+      onScanBus(ccb);
+    } else if (ccb instanceof Ccb.ScanTarget) {
+      onScanTarget(ccb);
+    } else if (ccb instanceof Ccb.ScanLun s) {
+      onScanLun(s);
+    } else if (ccb instanceof Ccb.DevMatch m) {
+      done(Ccb.Completed.ok(m, devMatch(m.pattern(), m.periphName())));
+    } else if (ccb instanceof Ccb.ResetBus) {
+      onResetBus(ccb);
+    } else if (ccb instanceof Ccb.GetTranSettings) {
+      onGetTranSettings(ccb);
+    } else if (ccb instanceof Ccb.SetTranSettings s) {
+      onSetTranSettings(s);
+    } else if (ccb instanceof Ccb.DevAdvInfo d) {
+      onDevAdvInfo(d);
+    } else if (ccb instanceof Ccb.PathStats) {
+      onPathStats(ccb);
+    } else {
+      done(Ccb.Completed.of(ccb, CamStatus.REQ_INVALID));
+    }
+    return this;
+  }
+
+  private static void done(Ccb.Completed c) {
+    c.ccb().header().replyTo().tell(c);
+  }
+
+  private static void fail(Ccb ccb, CamStatus status) {
+    done(SimIo.failed(ccb, status));
+  }
+
+  /** The bus of a CCB, or null after completing it with PATH_INVALID. */
+  private Bus busFor(Ccb ccb) {
+    Bus bus = ccb.path().bus() == CamPath.WILDCARD ? null : buses.get(ccb.path().bus());
+    if (bus == null) {
+      fail(ccb, CamStatus.PATH_INVALID);
+    }
+    return bus;
+  }
+
+  /** The device of a CCB, or null after completing it with the error status. */
+  private Device deviceFor(Ccb ccb) {
+    Bus bus = busFor(ccb);
+    if (bus == null) {
+      return null;
+    }
+    CamPath p = ccb.path();
+    if (p.target() == CamPath.WILDCARD || p.lun() == CamPath.WILDCARD) {
+      fail(ccb, CamStatus.REQ_INVALID);
+      return null;
+    }
+    Device d = bus.device(p);
+    if (d == null) {
+      fail(ccb, CamStatus.DEV_NOT_THERE);
+    }
+    return d;
+  }
+
+  private void forwardToDevice(Ccb ccb) {
+    Device d = deviceFor(ccb);
+    if (d != null) {
+      d.ref.tell(new XptDevice.Action(ccb));
+    }
+  }
+
+  /** cf. {@code XPT_GDEV_TYPE}: unconfigured devices are not there. */
+  private void onGetDevType(Ccb ccb) {
+    if (ccb.path().equals(CamPath.XPT)) {
+      done(Ccb.Completed.ok(ccb, xptDeviceInfo()));
+      return;
+    }
+    Device d = deviceFor(ccb);
+    if (d == null) {
+      return;
+    }
+    if (!d.configured || d.info == null) {
+      fail(ccb, CamStatus.DEV_NOT_THERE);
+      return;
+    }
+    done(Ccb.Completed.ok(ccb, d.info));
+  }
+
+  /**
+   * cf. {@code XPT_GDEVLIST}: the periph at {@code index}; LIST_CHANGED when the caller's
+   * generation is stale (index &gt; 0), ERROR past the end; the answer carries the post-increment
+   * index and the device generation, as camcontrol periphlist prints them.
+   */
+  private void onGetDevList(Ccb.GetDevList g) {
+    List<PeriphId> periphs;
+    long generation;
+    if (g.path().equals(CamPath.XPT)) {
+      periphs = xptPeriphs;
+      generation = xptGeneration;
+    } else {
+      Device d = deviceFor(g);
+      if (d == null) {
+        return;
+      }
+      periphs = d.periphs;
+      generation = d.generation;
+    }
+    Ccb.GdevListResult r;
+    if (g.index() != 0 && g.generation() != generation) {
+      r = new Ccb.GdevListResult("", -1, g.generation(), g.index(), Ccb.ListStatus.LIST_CHANGED);
+    } else if (g.index() < 0 || g.index() >= periphs.size()) {
+      r = new Ccb.GdevListResult("", -1, g.generation(), g.index(), Ccb.ListStatus.ERROR);
+    } else {
+      PeriphId p = periphs.get(g.index());
+      Ccb.ListStatus st =
+          g.index() + 1 < periphs.size() ? Ccb.ListStatus.MORE_DEVS : Ccb.ListStatus.LAST_DEVICE;
+      r = new Ccb.GdevListResult(p.name(), p.unit(), generation, g.index() + 1, st);
+    }
+    done(Ccb.Completed.ok(g, r));
+  }
+
+  /** cf. {@code XPT_PATH_INQ}: the SIM's capabilities (the XPT's own for the wildcard bus). */
+  private void onPathInq(Ccb ccb) {
+    if (ccb.path().bus() == CamPath.WILDCARD) {
+      done(Ccb.Completed.ok(ccb, XPT_CPI));
+      return;
+    }
+    Bus bus = busFor(ccb);
+    if (bus != null) {
+      done(Ccb.Completed.ok(ccb, bus.cpi));
+    }
+  }
+
+  /** cf. {@code XPT_SASYNC_CB}: register (or, with no events, unregister) a subscriber. */
+  @SuppressWarnings("unchecked") // the CCB carries ActorRef<?>; subscribers accept AsyncEvent
+  private void onSetAsync(Ccb.SetAsync s) {
+    if (s.subscriber() == null) {
+      fail(s, CamStatus.REQ_INVALID);
+      return;
+    }
+    ActorRef<AsyncEvent> sub = (ActorRef<AsyncEvent>) s.subscriber();
+    if (s.events().isEmpty()) {
+      unregister(s.path(), sub);
+    } else {
+      register(s.events(), s.path(), sub);
+    }
+    done(Ccb.Completed.of(s, CamStatus.REQ_CMP));
+  }
+
+  private void onResetBus(Ccb ccb) {
+    Bus bus = busFor(ccb);
+    if (bus == null) {
+      return;
+    }
+    bus.dataPath.resetBus(); // cf. the SIM's XPT_RESET_BUS: UA 29/02 on every LUN
+    busWasReset(bus);
+    done(Ccb.Completed.of(ccb, CamStatus.REQ_CMP));
+    deliver(new AsyncEvent.BusReset(CamPath.bus(bus.pathId)));
+  }
+
+  private void busWasReset(Bus bus) {
+    bus.lastResetMillis = System.currentTimeMillis();
+    XptDevice.Reset reset = new XptDevice.Reset(CamStatus.SCSI_BUS_RESET, bus.lastResetMillis);
+    for (Target t : bus.targets.values()) {
+      for (Device d : t.luns.values()) {
+        d.ref.tell(reset);
+      }
+    }
+  }
+
+  private void onGetTranSettings(Ccb ccb) {
+    Device d = deviceFor(ccb);
+    if (d != null) {
+      done(Ccb.Completed.ok(ccb, tranSettings(d)));
+    }
+  }
+
+  /** cf. {@code XPT_SET_TRAN_SETTINGS}: tag enable changes the openings; AC_TRANSFER_NEG. */
+  private void onSetTranSettings(Ccb.SetTranSettings s) {
+    Device d = deviceFor(s);
+    if (d == null) {
+      return;
+    }
+    if (s.settings() == null) {
+      fail(s, CamStatus.REQ_INVALID);
+      return;
+    }
+    Ccb.TranSettings old = tranSettings(d);
+    d.tran = s.settings();
+    if (old.tagEnabled() != d.tran.tagEnabled()) {
+      Bus bus = buses.get(d.path.bus());
+      d.ref.tell(new XptDevice.SetTags(d.tran.tagEnabled() ? bus.queueDepth : 1));
+    }
+    done(Ccb.Completed.ok(s, d.tran));
+    deliver(new AsyncEvent.TransferNeg(d.path, d.tran));
+  }
+
+  private Ccb.TranSettings tranSettings(Device d) {
+    if (d.tran != null) {
+      return d.tran;
+    }
+    int proto = d.info == null ? 0 : d.info.ansiVersion();
+    return new Ccb.TranSettings("SAS", 0, proto, d.tagged, 0, 0, 0);
+  }
+
+  /**
+   * cf. {@code XPT_DEV_ADVINFO}: read the device id, serial, physical path or long read-capacity
+   * buffer; with data, set the physical path or the read-capacity buffer (AC_ADVINFO_CHANGED).
+   */
+  private void onDevAdvInfo(Ccb.DevAdvInfo a) {
+    Device d = deviceFor(a);
+    if (d == null) {
+      return;
+    }
+    if (a.type() == null) {
+      fail(a, CamStatus.REQ_INVALID);
+      return;
+    }
+    boolean set = a.setData() != null && !a.setData().isEmpty();
+    if (set) {
+      if (a.type() == Ccb.AdvInfoType.PHYS_PATH) {
+        d.physPath = a.setData().utf8String();
+        if (d.info != null) {
+          d.info = d.info.withPhysPath(d.physPath);
+        }
+      } else if (a.type() == Ccb.AdvInfoType.RCAPLONG) {
+        d.rcapLong = a.setData();
+      } else {
+        fail(a, CamStatus.REQ_INVALID);
+        return;
+      }
+      done(Ccb.Completed.ok(a, new Ccb.AdvInfoResult(a.type(), a.setData())));
+      deliver(new AsyncEvent.AdvInfoChanged(d.path, a.type()));
+      return;
+    }
+    ByteString data;
+    switch (a.type()) {
+      case SCSI_DEVID:
+        data = d.info == null ? ByteString.emptyByteString() : d.info.deviceId();
+        break;
+      case SERIAL_NUM:
+        data = d.info == null ? ByteString.emptyByteString() : ByteString.fromString(d.info.serial());
+        break;
+      case PHYS_PATH:
+        data = ByteString.fromString(d.physPath);
+        break;
+      case RCAPLONG:
+        data = d.rcapLong;
+        break;
+      default:
+        fail(a, CamStatus.REQ_INVALID);
+        return;
+    }
+    done(Ccb.Completed.ok(a, new Ccb.AdvInfoResult(a.type(), data)));
+  }
+
+  private void onPathStats(Ccb ccb) {
+    if (ccb.path().bus() == CamPath.WILDCARD) {
+      done(Ccb.Completed.ok(ccb, new Ccb.PathStatsResult(0)));
+      return;
+    }
+    Bus bus = busFor(ccb);
+    if (bus != null) {
+      done(Ccb.Completed.ok(ccb, new Ccb.PathStatsResult(bus.lastResetMillis)));
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // DEV_MATCH
+
+  /** cf. {@code xptedtmatch()}: buses in path-id order, the XPT's own bus last (path id ~0). */
+  private Ccb.DevMatchResult devMatch(CamPath pattern, String periphName) {
+    String filter = periphName == null ? "" : periphName;
+    List<Ccb.BusMatch> out = new ArrayList<>();
+    for (Bus bus : buses.values()) {
+      if (pattern.bus() != CamPath.WILDCARD && pattern.bus() != bus.pathId) {
+        continue;
+      }
+      List<Ccb.DeviceMatch> devs = new ArrayList<>();
+      for (Target t : bus.targets.values()) {
+        for (Device d : t.luns.values()) {
+          if (pattern.matches(d.path) && periphMatches(d.periphs, filter)) {
+            devs.add(new Ccb.DeviceMatch(d.path, matchInfo(d), displayNames(d.periphs), !d.configured));
+          }
+        }
+      }
+      if (filter.isEmpty() || !devs.isEmpty()) {
+        out.add(new Ccb.BusMatch(bus.pathId, bus.cpi.devName(), bus.cpi.unitNumber(), bus.cpi.busId(), devs));
+      }
+    }
+    if (pattern.bus() == CamPath.WILDCARD && periphMatches(xptPeriphs, filter)) {
+      Ccb.DeviceMatch xptDev = new Ccb.DeviceMatch(CamPath.XPT, xptDeviceInfo(), displayNames(xptPeriphs), true);
+      out.add(new Ccb.BusMatch(CamPath.WILDCARD, XPT_CPI.devName(), XPT_CPI.unitNumber(), XPT_CPI.busId(), List.of(xptDev)));
+    }
+    return new Ccb.DevMatchResult(out);
+  }
+
+  private static boolean periphMatches(List<PeriphId> periphs, String filter) {
+    if (filter.isEmpty()) {
+      return true;
+    }
+    for (PeriphId p : periphs) {
+      if (p.name().equals(filter) || p.display().equals(filter)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static List<String> displayNames(List<PeriphId> periphs) {
+    List<String> names = new ArrayList<>(periphs.size());
+    for (PeriphId p : periphs) {
+      names.add(p.display());
+    }
+    return names;
+  }
+
+  private static DeviceInfo matchInfo(Device d) {
+    return d.info != null ? d.info : new DeviceInfo(d.path, ByteString.emptyByteString(), null, null, null, d.physPath);
+  }
+
+  private static DeviceInfo xptDeviceInfo() {
+    return new DeviceInfo(CamPath.XPT, ByteString.emptyByteString(), null, null, null, null);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Scanning
+
+  private static long scanKey(int bus, int target) {
+    return ((long) bus << 32) | (target & 0xffffffffL);
+  }
+
+  /** cf. {@code scsi_scan_bus(XPT_SCAN_BUS)}. */
+  private void onScanBus(Ccb ccb) {
+    Bus bus = busFor(ccb);
+    if (bus != null) {
+      startScan(bus, CamPath.WILDCARD, ccb);
+    }
+  }
+
+  /** cf. {@code scsi_scan_bus(XPT_SCAN_TGT)}. */
+  private void onScanTarget(Ccb ccb) {
+    Bus bus = busFor(ccb);
+    if (bus == null) {
+      return;
+    }
+    int t = ccb.path().target();
+    if (t == CamPath.WILDCARD || t > bus.cpi.maxTarget()) {
+      fail(ccb, CamStatus.REQ_INVALID);
+      return;
+    }
+    startScan(bus, t, ccb);
+  }
+
+  /** cf. {@code scsi_scan_lun()}. Completes REQ_CMP when the LUN is there. */
+  private void onScanLun(Ccb.ScanLun s) {
+    Bus bus = busFor(s);
+    if (bus == null) {
+      return;
+    }
+    CamPath p = s.path();
+    if (p.target() == CamPath.WILDCARD
+        || p.lun() == CamPath.WILDCARD
+        || p.target() > bus.cpi.maxTarget()
+        || p.lun() > bus.cpi.maxLun()) {
+      fail(s, CamStatus.REQ_INVALID);
+      return;
+    }
+    scanLun(bus, p, s.expectInqChange(), (r, status) -> done(SimIo.failed(s, status)));
+  }
+
+  /**
+   * Starts (or joins) the scan of a bus ({@code target} -1) or of one target. A request arriving
+   * while the same scan runs completes with it.
+   */
+  private void startScan(Bus bus, int target, Ccb request) {
+    long key = scanKey(bus.pathId, target);
+    Scan running = scans.get(key);
+    if (running != null) {
+      if (request != null) {
+        running.waiters.add(request);
+      }
+      return;
+    }
+    Scan scan = new Scan();
+    if (request != null) {
+      scan.waiters.add(request);
+    }
+    scans.put(key, scan);
+    List<Integer> targets = new ArrayList<>();
+    if (target == CamPath.WILDCARD) {
+      for (int t = 0; t <= bus.cpi.maxTarget(); t++) {
+        if (t != bus.cpi.initiatorId()) {
+          targets.add(t);
+        }
+      }
+    } else {
+      targets.add(target);
+    }
+    boolean seq = (bus.cpi.hbaMisc() & HbaFlags.PIM_SEQSCAN) != 0;
+    String name = "scan-" + bus.pathId + "-" + (target == CamPath.WILDCARD ? "all" : target) + "-" + (spawnSeq++);
+    scan.scanner =
+        getContext().spawn(BusScanner.create(bus.pathId, target, targets, bus.cpi.maxLun(), seq, getContext().getSelf()), name);
+  }
+
+  private Behavior<Command> onScanFinished(ScanFinished m) {
+    long key = scanKey(m.bus(), m.target());
+    Scan scan = scans.get(key);
+    if (scan != null && m.scanner().equals(scan.scanner)) {
+      scans.remove(key);
+      for (Ccb c : scan.waiters) {
+        done(Ccb.Completed.of(c, buses.containsKey(m.bus()) ? CamStatus.REQ_CMP : CamStatus.PATH_INVALID));
+      }
+    }
+    return this;
+  }
+
+  private Behavior<Command> onProbeLun(ProbeLun m) {
+    Bus bus = buses.get(m.path().bus());
+    if (bus == null) {
+      m.replyTo().tell(new BusScanner.LunScanned(m.path(), false, CamStatus.PATH_INVALID, 0, null));
+      return this;
+    }
+    scanLun(bus, m.path(), false,
+        (r, status) -> m.replyTo().tell(new BusScanner.LunScanned(m.path(), r.found(), status, r.ansiVersion(), r.reportedLuns())));
+    return this;
+  }
+
+  /** Probes one LUN, creating its device entry; a probe already running takes the request next. */
+  private void scanLun(Bus bus, CamPath p, boolean expectInqChange, ProbeWaiter waiter) {
+    Device d = bus.device(p);
+    if (d == null) {
+      d = createDevice(bus, p);
+    }
+    if (d.probe != null) {
+      // cf. scsi_scan_lun(): queue the request to the running probe; it probes again after
+      d.queuedProbe = true;
+      d.queuedWaiters.add(waiter);
+      d.queuedExpectInqChange &= expectInqChange;
+      return;
+    }
+    List<ProbeWaiter> waiters = new ArrayList<>();
+    waiters.add(waiter);
+    startProbe(d, expectInqChange, waiters);
+  }
+
+  /** cf. {@code xpt_alloc_device()}: a new, unconfigured device with its queue actor. */
+  private Device createDevice(Bus bus, CamPath p) {
+    String name = "dev-" + p.bus() + "-" + p.target() + "-" + p.lun() + "-" + (spawnSeq++);
+    ActorRef<XptDevice.Command> ref =
+        getContext().spawn(
+            XptDevice.create(p, bus.dataPath, bus.cpi.initiatorId(), bus.queueDepth, settings.defaultTimeout(), getContext().getSelf()),
+            name);
+    getContext().watchWith(ref, new DeviceTerminated(p, ref));
+    Device d = new Device(p, ref);
+    bus.targets.computeIfAbsent(p.target(), t -> new Target()).luns.put(p.lun(), d);
+    return d;
+  }
+
+  private void startProbe(Device d, boolean expectInqChange, List<ProbeWaiter> waiters) {
+    if (d.lost) {
+      d.lost = false;
+      d.ref.tell(new XptDevice.DeviceRevived());
+    }
+    int unit = 0;
+    while (probeUnits.contains(unit)) {
+      unit++;
+    }
+    probeUnits.add(unit);
+    d.probeUnit = unit;
+    d.probeWaiters = waiters;
+    DeviceInfo previous = d.configured ? d.info : null;
+    String name = "probe-" + d.path.bus() + "-" + d.path.target() + "-" + d.path.lun() + "-" + (spawnSeq++);
+    d.probe =
+        getContext().spawn(
+            ScsiProbe.create(d.path, d.ref, getContext().getSelf(), previous, expectInqChange, settings.probeTimeout(), settings.probeRetries()),
+            name);
+    getContext().watchWith(d.probe, new ProbeTerminated(d.path, d.probe));
+    addPeriph(d, new PeriphId("probe", unit)); // cf. cam_periph_alloc(..., "probe", ...)
+    d.probeExpectInqChange = expectInqChange;
+  }
+
+  /** cf. {@code probedone()} end: announce, purge, complete the requests, maybe probe again. */
+  private Behavior<Command> onProbeDone(ProbeDone m) {
+    Bus bus = buses.get(m.path().bus());
+    Device d = bus == null ? null : bus.device(m.path());
+    if (d == null || !m.probe().equals(d.probe)) {
+      log.debug("{}: stale probe result ignored", m.path());
+      return this;
+    }
+    ScsiProbe.Result r = m.result();
+    boolean expect = d.probeExpectInqChange;
+    endProbe(d);
+    Target target = bus.targets.get(d.path.target());
+    if (d.path.lun() == 0) {
+      target.reportedLuns = r.reportedLuns();
+      if (r.reportedLuns() != null) {
+        purgeOld(bus, target, r.reportedLuns());
+      }
+    }
+    if (r.found()) {
+      configure(bus, d, r, expect);
+    } else {
+      lose(d);
+      if (r.failStatus() == CamStatus.SEL_TIMEOUT) {
+        // the whole target stopped answering selection: every LUN on it is gone
+        for (Device other : new ArrayList<>(target.luns.values())) {
+          lose(other);
+          retireIfUnused(bus, other);
+        }
+      }
+    }
+    CamStatus status = r.found() ? CamStatus.REQ_CMP : r.failStatus();
+    List<ProbeWaiter> waiters = d.probeWaiters;
+    d.probeWaiters = new ArrayList<>();
+    if (d.queuedProbe) {
+      List<ProbeWaiter> next = d.queuedWaiters;
+      boolean nextExpect = d.queuedExpectInqChange;
+      d.queuedWaiters = new ArrayList<>();
+      d.queuedProbe = false;
+      d.queuedExpectInqChange = true;
+      startProbe(d, nextExpect, next);
+    } else {
+      retireIfUnused(bus, d);
+    }
+    for (ProbeWaiter w : waiters) {
+      w.probed(r, status);
+    }
+    if (r.rescanTarget()) {
+      log.debug("{}: REPORTED LUNS DATA HAS CHANGED: rescanning the target", d.path);
+      startScan(bus, d.path.target(), null);
+    }
+    return this;
+  }
+
+  private void endProbe(Device d) {
+    d.probe = null;
+    if (d.probeUnit >= 0) {
+      probeUnits.remove(d.probeUnit);
+      removePeriph(d, new PeriphId("probe", d.probeUnit));
+      d.probeUnit = -1;
+    }
+  }
+
+  /** cf. {@code probedone()} PROBE_SERIAL_NUM / PROBE_TUR_FOR_NEGOTIATION. */
+  private void configure(Bus bus, Device d, ScsiProbe.Result r, boolean expectInqChange) {
+    if (d.configured && r.changed() && !expectInqChange) {
+      log.info("{}: inquiry data changed: announcing as a new device", d.path);
+      lose(d); // cf. AC_LOST_DEVICE first, then found
+      d.lost = false;
+      d.ref.tell(new XptDevice.DeviceRevived());
+    }
+    d.info = r.info().withPhysPath(d.physPath);
+    if (d.tagged != r.tagged() || !d.configured) {
+      d.tagged = r.tagged();
+      d.ref.tell(new XptDevice.SetTags(d.tagged ? bus.queueDepth : 1));
+    }
+    if (!d.configured) {
+      d.configured = true;
+      if (!expectInqChange) {
+        log.info("{}: found {}", d.path, d.info.identity());
+        deliver(new AsyncEvent.FoundDevice(d.path, d.info, d.ref));
+      }
+    }
+  }
+
+  /** cf. {@code probe_purge_old()}: LUNs the target no longer reports are lost. */
+  private void purgeOld(Bus bus, Target target, List<Long> reported) {
+    for (Device other : new ArrayList<>(target.luns.values())) {
+      if (other.path.lun() != 0 && !reported.contains(other.path.lun()) && other.configured) {
+        log.info("{}: no longer in REPORT LUNS", other.path);
+        lose(other);
+        retireIfUnused(bus, other);
+      }
+    }
+  }
+
+  /**
+   * cf. {@code scsi_dev_async(AC_LOST_DEVICE)}: unconfigure, flush the queue, announce. No-op for a
+   * device that is not configured.
+   */
+  private void lose(Device d) {
+    if (!d.configured) {
+      return;
+    }
+    d.configured = false;
+    d.lost = true;
+    d.ref.tell(new XptDevice.DeviceLost());
+    log.info("{}: lost device", d.path);
+    deliver(new AsyncEvent.LostDevice(d.path));
+  }
+
+  /** cf. {@code xpt_release_device()}: drop an unconfigured device nobody uses. */
+  private void retireIfUnused(Bus bus, Device d) {
+    if (d.configured || d.probe != null || !d.periphs.isEmpty() || d.queuedProbe) {
+      return;
+    }
+    Target t = bus == null ? null : bus.targets.get(d.path.target());
+    if (t == null || t.luns.get(d.path.lun()) != d) {
+      return; // already retired
+    }
+    t.luns.remove(d.path.lun());
+    if (t.luns.isEmpty() && t.reportedLuns == null) {
+      bus.targets.remove(d.path.target());
+    }
+    getContext().stop(d.ref);
+  }
+
+  private Behavior<Command> onDeviceTerminated(DeviceTerminated m) {
+    Bus bus = buses.get(m.path().bus());
+    Device d = bus == null ? null : bus.device(m.path());
+    if (d != null && d.ref.equals(m.ref())) {
+      // the queue actor crashed: the device is gone for everyone
+      log.warn("{}: device queue stopped unexpectedly", m.path());
+      lose(d);
+      d.periphs.clear();
+      d.configured = false;
+      if (d.probe != null) {
+        getContext().stop(d.probe);
+      }
+      bus.targets.get(m.path().target()).luns.remove(m.path().lun());
+      failProbeWaiters(d);
+    }
+    Device orphan = orphans.get(m.path());
+    if (orphan != null && orphan.ref.equals(m.ref())) {
+      orphans.remove(m.path());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onProbeTerminated(ProbeTerminated m) {
+    Bus bus = buses.get(m.path().bus());
+    Device d = bus == null ? null : bus.device(m.path());
+    if (d != null && m.probe().equals(d.probe)) {
+      // stopped without a ProbeDone: a probe bug; the requests still complete exactly once
+      log.warn("{}: probe stopped without a result", m.path());
+      endProbe(d);
+      failProbeWaiters(d);
+      retireIfUnused(bus, d);
+    }
+    return this;
+  }
+
+  private void failProbeWaiters(Device d) {
+    ScsiProbe.Result r = ScsiProbe.Result.notThere(CamStatus.REQ_CMP_ERR);
+    List<ProbeWaiter> all = new ArrayList<>(d.probeWaiters);
+    all.addAll(d.queuedWaiters);
+    d.probeWaiters = new ArrayList<>();
+    d.queuedWaiters = new ArrayList<>();
+    d.queuedProbe = false;
+    for (ProbeWaiter w : all) {
+      w.probed(r, CamStatus.REQ_CMP_ERR);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Async subscriptions
+
+  private Behavior<Command> onRegisterAsync(RegisterAsync m) {
+    if (m.events().isEmpty()) {
+      unregister(m.path(), m.subscriber());
+    } else {
+      register(m.events(), m.path(), m.subscriber());
+    }
+    if (m.ack() != null) {
+      m.ack().tell(new AsyncRegistered(m.path()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onUnregisterAsync(UnregisterAsync m) {
+    unregister(m.path(), m.subscriber());
+    return this;
+  }
+
+  /** cf. {@code xpt_register_async()}: insert at the head, watch, replay. */
+  private void register(Set<AsyncCode> events, CamPath path, ActorRef<AsyncEvent> subscriber) {
+    Subscription existing = null;
+    for (Subscription s : subscriptions) {
+      if (s.subscriber.equals(subscriber) && s.path.equals(path)) {
+        existing = s;
+        break;
+      }
+    }
+    if (existing != null) {
+      existing.events = events;
+    } else {
+      subscriptions.add(0, new Subscription(path, subscriber, events));
+      getContext().watchWith(subscriber, new SubscriberTerminated(subscriber));
+    }
+    if (events.contains(AsyncCode.AC_PATH_REGISTERED)) {
+      for (Bus bus : buses.values()) {
+        CamPath bp = CamPath.bus(bus.pathId);
+        if (overlaps(path, bp)) {
+          subscriber.tell(new AsyncEvent.PathRegistered(bp, bus.cpi));
+        }
+      }
+    }
+    if (events.contains(AsyncCode.AC_FOUND_DEVICE)) {
+      for (Bus bus : buses.values()) {
+        for (Target t : bus.targets.values()) {
+          for (Device d : t.luns.values()) {
+            if (d.configured && path.matches(d.path)) {
+              subscriber.tell(new AsyncEvent.FoundDevice(d.path, d.info, d.ref));
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private void unregister(CamPath path, ActorRef<AsyncEvent> subscriber) {
+    subscriptions.removeIf(s -> s.subscriber.equals(subscriber) && s.path.equals(path));
+  }
+
+  private Behavior<Command> onSubscriberTerminated(SubscriberTerminated m) {
+    subscriptions.removeIf(s -> s.subscriber.equals(m.subscriber()));
+    return this;
+  }
+
+  private static boolean overlaps(CamPath a, CamPath b) {
+    return a.matches(b) || b.matches(a);
+  }
+
+  /** cf. {@code xpt_async()}: every subscriber whose path overlaps the event's and wants the code. */
+  private void deliver(AsyncEvent ev) {
+    for (Subscription s : subscriptions) {
+      if (s.events.contains(ev.code()) && overlaps(s.path, ev.path())) {
+        s.subscriber.tell(ev);
+      }
+    }
+  }
+
+  /** Applies the XPT's own handling of an event raised by a periph or a device, then delivers. */
+  private Behavior<Command> onRaiseAsync(RaiseAsync m) {
+    AsyncEvent ev = m.event();
+    if (ev == null) {
+      return this;
+    }
+    if (ev instanceof AsyncEvent.LostDevice) {
+      // lose() delivers one LostDevice per configured device covered by the (wildcard) path
+      for (Device d : devicesCoveredBy(ev.path())) {
+        lose(d);
+        retireIfUnused(buses.get(d.path.bus()), d);
+      }
+      return this;
+    }
+    if (ev instanceof AsyncEvent.InqChanged && !ev.path().isWildcard()) {
+      Bus bus = buses.get(ev.path().bus());
+      if (bus != null && bus.device(ev.path()) != null) {
+        scanLun(bus, ev.path(), true, (r, st) -> {});
+      }
+    } else if (ev instanceof AsyncEvent.SentBdr) {
+      long now = System.currentTimeMillis();
+      for (Device d : devicesCoveredBy(ev.path())) {
+        d.ref.tell(new XptDevice.Reset(CamStatus.BDR_SENT, now));
+      }
+    } else if (ev instanceof AsyncEvent.BusReset) {
+      Bus bus = buses.get(ev.path().bus());
+      if (bus != null) {
+        busWasReset(bus);
+      }
+    }
+    deliver(ev);
+    return this;
+  }
+
+  private List<Device> devicesCoveredBy(CamPath p) {
+    List<Device> out = new ArrayList<>();
+    for (Bus bus : buses.values()) {
+      if (p.bus() != CamPath.WILDCARD && p.bus() != bus.pathId) {
+        continue;
+      }
+      for (Target t : bus.targets.values()) {
+        for (Device d : t.luns.values()) {
+          if (p.matches(d.path)) {
+            out.add(d);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Periph lists
+
+  private Behavior<Command> onAddPeriph(AddPeriph m) {
+    PeriphId id = new PeriphId(m.periphName(), m.unit());
+    if (m.path().equals(CamPath.XPT)) {
+      xptPeriphs.add(0, id);
+      xptGeneration++;
+      return this;
+    }
+    Device d = findDevice(m.path());
+    if (d == null) {
+      log.debug("{}: AddPeriph {} for a device not in the EDT ignored", m.path(), id.display());
+      return this;
+    }
+    addPeriph(d, id);
+    return this;
+  }
+
+  private Behavior<Command> onRemovePeriph(RemovePeriph m) {
+    PeriphId id = new PeriphId(m.periphName(), m.unit());
+    if (m.path().equals(CamPath.XPT)) {
+      if (xptPeriphs.remove(id)) {
+        xptGeneration++;
+      }
+      return this;
+    }
+    Device d = findDevice(m.path());
+    if (d == null) {
+      return this;
+    }
+    removePeriph(d, id);
+    Device orphan = orphans.get(m.path());
+    if (orphan == d) {
+      if (d.periphs.isEmpty()) {
+        orphans.remove(m.path());
+        getContext().stop(d.ref);
+      }
+    } else {
+      retireIfUnused(buses.get(m.path().bus()), d);
+    }
+    return this;
+  }
+
+  private Device findDevice(CamPath p) {
+    if (p.isWildcard()) {
+      return null;
+    }
+    Bus bus = buses.get(p.bus());
+    Device d = bus == null ? null : bus.device(p);
+    return d != null ? d : orphans.get(p);
+  }
+
+  private static void addPeriph(Device d, PeriphId id) {
+    d.periphs.add(0, id); // cf. SLIST_INSERT_HEAD(&device->periphs, ...)
+    d.generation++;
+  }
+
+  private static void removePeriph(Device d, PeriphId id) {
+    if (d.periphs.remove(id)) {
+      d.generation++;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Buses
+
+  private Behavior<Command> onRegisterBus(RegisterBus m) {
+    if (m.cpi() == null || m.dataPath() == null) {
+      log.warn("RegisterBus without capabilities or data path ignored");
+      return this;
+    }
+    int pathId = 0;
+    while (buses.containsKey(pathId)) {
+      pathId++;
+    }
+    Bus bus = new Bus(pathId, m.cpi(), m.queueDepth(), m.dataPath());
+    buses.put(pathId, bus);
+    log.info("scbus{} on {}{} bus {} registered", pathId, m.cpi().devName(), m.cpi().unitNumber(), m.cpi().busId());
+    if (m.replyTo() != null) {
+      m.replyTo().tell(new BusRegistered(pathId));
+    }
+    deliver(new AsyncEvent.PathRegistered(CamPath.bus(pathId), m.cpi()));
+    if ((m.cpi().hbaMisc() & HbaFlags.PIM_NOSCAN) == 0) {
+      startScan(bus, CamPath.WILDCARD, null); // cf. xpt_bus_register(): xpt_rescan(bus)
+    }
+    return this;
+  }
+
+  private Behavior<Command> onDeregisterBus(DeregisterBus m) {
+    Bus bus = buses.remove(m.pathId());
+    if (bus == null) {
+      return this;
+    }
+    for (Target t : bus.targets.values()) {
+      for (Device d : t.luns.values()) {
+        lose(d);
+        if (d.probe != null) {
+          getContext().stop(d.probe);
+          d.probe = null;
+          if (d.probeUnit >= 0) {
+            probeUnits.remove(d.probeUnit);
+          }
+        }
+        failProbeWaiters(d);
+        d.periphs.removeIf(p -> p.name().equals("probe"));
+        if (d.periphs.isEmpty()) {
+          getContext().stop(d.ref);
+        } else {
+          orphans.put(d.path, d);
+        }
+      }
+    }
+    for (Iterator<Map.Entry<Long, Scan>> it = scans.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<Long, Scan> e = it.next();
+      if ((int) (e.getKey() >> 32) == m.pathId()) {
+        for (Ccb c : e.getValue().waiters) {
+          fail(c, CamStatus.PATH_INVALID);
+        }
+        it.remove(); // the scanner finishes on its own; its ScanFinished is then stale
+      }
+    }
+    log.info("scbus{} deregistered", m.pathId());
+    deliver(new AsyncEvent.PathDeregistered(CamPath.bus(m.pathId())));
+    return this;
+  }
 }

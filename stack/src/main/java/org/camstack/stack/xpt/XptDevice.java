@@ -1,36 +1,61 @@
 package org.camstack.stack.xpt;
 
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.camstack.stack.ccb.CamPath;
+import org.camstack.stack.ccb.CamStatus;
 import org.camstack.stack.ccb.Ccb;
+import org.camstack.stack.ccb.CcbFlags;
+import org.camstack.stack.sim.ScsiResponse;
+import org.camstack.stack.sim.SimDataPath;
+import org.slf4j.Logger;
 
 /**
- * PROTOCOL of the per-device transport actor: one per LUN the XPT knows (configured or being
- * probed). It owns the device's CCB queue (priority order), its openings, its freeze count and the
- * timeouts of CCBs handed to the SIM, and it calls the SIM's data path directly, so the CCB hot
- * path is periph &rarr; XptDevice &rarr; (SIM, same thread) &rarr; periph: two hops, no central
- * actor. cf. {@code struct cam_ed} + {@code struct cam_ccbq} in sys/cam/cam_xpt_internal.h and
- * sys/cam/cam_queue.[ch].
+ * The per-device transport actor: one per LUN the XPT knows (configured or being probed). It owns
+ * the device's CCB queue (priority order), its openings, its freeze count and the timeouts of CCBs
+ * handed to the SIM, and it calls the SIM's data path directly, so the CCB hot path is periph
+ * &rarr; XptDevice &rarr; (SIM, same thread) &rarr; periph: two hops, no central actor, no timer
+ * and no log line per CCB. cf. {@code struct cam_ed} + {@code struct cam_ccbq} in
+ * sys/cam/cam_xpt_internal.h and sys/cam/cam_queue.[ch]; the queue bookkeeping itself is {@link
+ * DevQueue}.
  *
- * <p>The actor implementation lives in this class (see the XPT issue); this comment is the
- * contract periph drivers code against.
+ * <p>Only a device answer with {@link ScsiResponse#delayNanos()} &gt; 0 or {@link
+ * ScsiResponse#dropped()} goes asynchronous: its completion is scheduled to self and a timeout is
+ * armed; whichever comes first completes the CCB, the other is counted and dropped.
+ *
+ * <p>Senders: periphs ({@link Action}, {@link Schedule}, {@link ReleaseDevq}, {@link FreezeDevq},
+ * {@link ReleaseOpenings}), the {@link Xpt} (forwarded actions and the package-private control
+ * messages). Lifetime: spawned and stopped by the XPT; when the device is lost every queued and
+ * later CCB completes with {@code CAM_DEV_NOT_THERE} until the XPT revives or stops it.
  */
-public final class XptDevice {
-  private XptDevice() {}
+public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
 
   /** Supertype of all messages to a device queue. */
   public interface Command {}
 
   /**
    * cf. {@code xpt_action(ccb)} for device-queued function codes (SCSI_IO, RESET_DEV) and the
-   * device-level immediate ones (REL_SIMQ, ABORT, GDEV_STATS, GDEV_TYPE, GDEVLIST, DEV_ADVINFO,
-   * GET/SET_TRAN_SETTINGS, NOOP). Reply: exactly one {@link Ccb.Completed} to {@code
-   * ccb.header().replyTo()}, also when the device is gone (DEV_NOT_THERE) or the CCB is malformed.
+   * device-level immediate ones (REL_SIMQ, ABORT, GDEV_STATS, NOOP). Other codes (GDEV_TYPE,
+   * GDEVLIST, DEV_ADVINFO, GET/SET_TRAN_SETTINGS, ...) are forwarded to the {@link Xpt}, which owns
+   * the EDT. Reply: exactly one {@link Ccb.Completed} to {@code ccb.header().replyTo()}, also when
+   * the device is gone (DEV_NOT_THERE) or the CCB is malformed.
    */
   public record Action(Ccb ccb) implements Command {}
 
   /**
    * cf. {@code xpt_schedule(periph, priority)}: ask for {@code count} openings at {@code priority};
-   * the device answers with {@link Start} once it can (by priority among waiting periphs).
+   * the device answers with {@link Start} once it can (by priority among waiting periphs). Each
+   * completion of a device-queued CCB returns one granted opening; unused ones go back with {@link
+   * ReleaseOpenings}. A lost device answers {@code Start(priority, 0)}.
    */
   public record Schedule(int priority, int count, ActorRef<Start> replyTo) implements Command {}
 
@@ -39,10 +64,489 @@ public final class XptDevice {
 
   /**
    * cf. {@code xpt_release_devq(path, count, run_queue)}. No reply. A periph sends this after it
-   * handled a completion with {@code devQueueFrozen()} (or uses REL_SIMQ).
+   * handled a completion with {@code devQueueFrozen()} (or uses REL_SIMQ). The queue is run at the
+   * end of the message either way.
    */
   public record ReleaseDevq(int count, boolean runQueue) implements Command {}
 
   /** cf. {@code xpt_freeze_devq(path, count)}. No reply. */
   public record FreezeDevq(int count) implements Command {}
+
+  /** cf. {@code xpt_release_ccb()}: return {@code count} granted openings unused. No reply. */
+  public record ReleaseOpenings(int count) implements Command {}
+
+  /** Asks for the device queue's counters. Reply: {@link Counters}. */
+  public record GetCounters(ActorRef<Counters> replyTo) implements Command {}
+
+  /**
+   * Counters of one device queue.
+   *
+   * @param completed CCBs completed by the SIM path (any status)
+   * @param timedOut CCBs completed with CMD_TIMEOUT
+   * @param lateCompletions device answers that arrived after their CCB had completed (dropped)
+   * @param aborted CCBs completed with REQ_ABORTED
+   * @param frozen the current freeze count
+   */
+  public record Counters(long completed, long timedOut, long lateCompletions, long aborted, int frozen) {}
+
+  // --- from the XPT (package-private) ---------------------------------------------------------
+
+  /** The device was lost: flush with DEV_NOT_THERE, refuse new CCBs. */
+  record DeviceLost() implements Command {}
+
+  /** A probe starts on a lost device: accept CCBs again. */
+  record DeviceRevived() implements Command {}
+
+  /** New tag depth (cf. {@code xpt_start_tags()} / {@code xpt_stop_tags()}). */
+  record SetTags(int openings) implements Command {}
+
+  /**
+   * A bus reset or BDR hit the device: outstanding delayed CCBs complete with {@code status}
+   * (SCSI_BUS_RESET / BDR_SENT).
+   */
+  record Reset(CamStatus status, long millis) implements Command {}
+
+  // --- private ----------------------------------------------------------------------------------
+
+  private record SimCompleted(long tag) implements Command {}
+
+  private record CcbTimedOut(long tag) implements Command {}
+
+  private enum ReleaseTimeout implements Command {
+    INSTANCE
+  }
+
+  /** A CCB whose answer the SIM holds back (delayed or dropped). */
+  private static final class InFlight {
+    final Ccb.ScsiIo io;
+    final ScsiResponse response;
+    Cancellable timeout;
+
+    InFlight(Ccb.ScsiIo io, ScsiResponse response) {
+      this.io = io;
+      this.response = response;
+    }
+  }
+
+  /**
+   * @param path the device (concrete bus, target and LUN)
+   * @param dataPath the SIM's data path, called directly on this actor's thread
+   * @param simInitiatorId the SIM's own initiator id (used when a CCB says -1)
+   * @param maxTags the SIM's queue depth; the device starts untagged (one opening)
+   * @param defaultTimeout the SIM default for CCBs with {@code timeoutMs == 0}
+   * @param xpt where non-queue function codes and raised async events go
+   */
+  public static Behavior<Command> create(
+      CamPath path,
+      SimDataPath dataPath,
+      int simInitiatorId,
+      int maxTags,
+      Duration defaultTimeout,
+      ActorRef<Xpt.Command> xpt) {
+    if (path.isWildcard()) {
+      throw new IllegalArgumentException("a device queue needs a concrete path: " + path);
+    }
+    // No withMdc here: it would cost a thread-local map per message on the hot path. Log lines
+    // carry the path as an argument instead.
+    return Behaviors.setup(
+        ctx -> new XptDevice(ctx, path, dataPath, simInitiatorId, maxTags, defaultTimeout, xpt));
+  }
+
+  private final CamPath path;
+  private final SimDataPath dataPath;
+  private final int simInitiatorId;
+  private final long defaultTimeoutMs;
+  private final ActorRef<Xpt.Command> xpt;
+  private final Logger log;
+  private final DevQueue q;
+  private final Map<Long, InFlight> inFlight = new HashMap<>();
+  private Cancellable releaseTimer;
+  private long nextTag;
+  private boolean lost; // cf. CAM_DEV_UNCONFIGURED after AC_LOST_DEVICE
+  private boolean running; // re-entrancy guard for runQueue()
+  private long lastResetMillis;
+  private long completed;
+  private long timedOut;
+  private long lateCompletions;
+  private long aborted;
+
+  private XptDevice(
+      ActorContext<Command> ctx,
+      CamPath path,
+      SimDataPath dataPath,
+      int simInitiatorId,
+      int maxTags,
+      Duration defaultTimeout,
+      ActorRef<Xpt.Command> xpt) {
+    super(ctx);
+    this.path = path;
+    this.dataPath = dataPath;
+    this.simInitiatorId = simInitiatorId;
+    this.defaultTimeoutMs = defaultTimeout.toMillis();
+    this.xpt = xpt;
+    this.log = ctx.getLog();
+    this.q = new DevQueue(1, Math.max(1, maxTags));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Action.class, this::onAction)
+        .onMessage(Schedule.class, this::onSchedule)
+        .onMessage(ReleaseDevq.class, this::onReleaseDevq)
+        .onMessage(FreezeDevq.class, this::onFreezeDevq)
+        .onMessage(ReleaseOpenings.class, this::onReleaseOpenings)
+        .onMessage(GetCounters.class, this::onGetCounters)
+        .onMessage(DeviceLost.class, this::onDeviceLost)
+        .onMessage(DeviceRevived.class, this::onDeviceRevived)
+        .onMessage(SetTags.class, this::onSetTags)
+        .onMessage(Reset.class, this::onReset)
+        .onMessage(SimCompleted.class, this::onSimCompleted)
+        .onMessage(CcbTimedOut.class, this::onCcbTimedOut)
+        .onMessageEquals(ReleaseTimeout.INSTANCE, this::onReleaseTimeout)
+        .build();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Actions
+
+  private Behavior<Command> onAction(Action a) {
+    Ccb ccb = a.ccb();
+    if (ccb instanceof Ccb.ScsiIo || ccb instanceof Ccb.ResetDev) {
+      onQueued(ccb);
+    } else if (ccb instanceof Ccb.RelSimQ r) {
+      onRelSimQ(r);
+    } else if (ccb instanceof Ccb.Abort ab) {
+      onAbort(ab);
+    } else if (ccb instanceof Ccb.GetDevStats) {
+      reply(ccb, Ccb.Completed.ok(ccb, stats()));
+    } else if (ccb instanceof Ccb.Noop) {
+      onNoop(ccb);
+    } else {
+      // EDT-level codes: the XPT owns the answer (cf. xpt_action_default()).
+      xpt.tell(new Xpt.Action(ccb));
+    }
+    return this;
+  }
+
+  /** Device-queued codes: the hot path. cf. {@code xpt_action_default(XPT_SCSI_IO)}. */
+  private void onQueued(Ccb ccb) {
+    if (!path.equals(ccb.path())) {
+      reply(ccb, SimIo.failed(ccb, CamStatus.PATH_INVALID));
+      return;
+    }
+    if (lost) {
+      reply(ccb, SimIo.failed(ccb, CamStatus.DEV_NOT_THERE));
+      return;
+    }
+    if (q.tryStartNow()) {
+      dispatch(ccb);
+      if (q.queued() > 0) {
+        runQueue();
+      }
+    } else {
+      q.enqueue(ccb);
+      runQueue();
+    }
+  }
+
+  /**
+   * cf. {@code xpt_run_devq()}: hand CCBs to the SIM while the queue is unfrozen and openings are
+   * free.
+   */
+  private void runQueue() {
+    if (running) {
+      return;
+    }
+    running = true;
+    try {
+      Ccb next;
+      while ((next = q.pollStartable()) != null) {
+        dispatch(next);
+      }
+      DevQueue.Grant g;
+      while ((g = q.pollGrant()) != null) {
+        g.replyTo().tell(new Start(g.priority(), g.granted()));
+      }
+    } finally {
+      running = false;
+    }
+  }
+
+  /** cf. {@code sim_action()}: a direct call into the SIM on this thread. */
+  private void dispatch(Ccb ccb) {
+    if (ccb instanceof Ccb.ScsiIo io) {
+      dispatchScsiIo(io);
+    } else if (ccb instanceof Ccb.ResetDev) {
+      dispatchResetDev(ccb);
+    } else {
+      throw new IllegalStateException("not a device-queued CCB: " + ccb.funcCode());
+    }
+  }
+
+  private void dispatchScsiIo(Ccb.ScsiIo io) {
+    if (SimIo.malformed(io)) {
+      finish(io, SimIo.failed(io, CamStatus.REQ_INVALID));
+      return;
+    }
+    ScsiResponse r;
+    try {
+      int init = io.initiatorId() < 0 ? simInitiatorId : io.initiatorId();
+      r = dataPath.execute(path.target(), path.lun(), io.cdb(), io.dataOut(), io.dxferLen(), init);
+    } catch (RuntimeException e) {
+      // an emulator bug must not lose the CCB: complete it as an HBA error
+      log.warn("{}: SIM data path threw on opcode [0x{}]", path, Integer.toHexString(io.opcode()), e);
+      finish(io, SimIo.failed(io, CamStatus.UNREC_HBA_ERROR));
+      return;
+    }
+    if (r == null) {
+      finish(io, SimIo.failed(io, CamStatus.SEL_TIMEOUT));
+    } else if (r.dropped() || r.delayNanos() > 0) {
+      goAsync(io, r);
+    } else {
+      finish(io, SimIo.completion(io, r));
+    }
+  }
+
+  private void dispatchResetDev(Ccb ccb) {
+    boolean there;
+    try {
+      there = dataPath.resetTarget(path.target());
+    } catch (RuntimeException e) {
+      log.warn("{}: SIM reset of target {} threw", path, path.target(), e);
+      finish(ccb, SimIo.failed(ccb, CamStatus.UNREC_HBA_ERROR));
+      return;
+    }
+    if (!there) {
+      finish(ccb, SimIo.failed(ccb, CamStatus.SEL_TIMEOUT));
+      return;
+    }
+    finish(ccb, Ccb.Completed.of(ccb, CamStatus.REQ_CMP));
+    // cf. xpt_async(AC_SENT_BDR) after a successful XPT_RESET_DEV
+    xpt.tell(new Xpt.RaiseAsync(new AsyncEvent.SentBdr(CamPath.target(path.bus(), path.target()))));
+  }
+
+  /** The SIM holds the answer back: schedule it and arm the CCB's timeout. */
+  private void goAsync(Ccb.ScsiIo io, ScsiResponse r) {
+    long tag = nextTag++;
+    InFlight f = new InFlight(io, r);
+    inFlight.put(tag, f);
+    if (!r.dropped()) {
+      getContext().scheduleOnce(Duration.ofNanos(r.delayNanos()), getContext().getSelf(), new SimCompleted(tag));
+    }
+    int t = io.header().timeoutMs();
+    long ms = t == 0 ? defaultTimeoutMs : t;
+    if (t != Ccb.Header.TIME_INFINITY && ms > 0) {
+      f.timeout = getContext().scheduleOnce(Duration.ofMillis(ms), getContext().getSelf(), new CcbTimedOut(tag));
+    }
+  }
+
+  /** Completes a CCB that was active at the SIM: freeze contract, openings, reply. */
+  private void finish(Ccb ccb, Ccb.Completed c) {
+    int flags = q.complete(ccb, c.status());
+    completed++;
+    reply(ccb, flags == 0 ? c : c.withStatusFlags(c.statusFlags() | flags));
+  }
+
+  private static void reply(Ccb ccb, Ccb.Completed c) {
+    ccb.header().replyTo().tell(c);
+  }
+
+  private Behavior<Command> onSimCompleted(SimCompleted m) {
+    InFlight f = inFlight.remove(m.tag());
+    if (f == null) {
+      lateCompletions++;
+      log.debug("{}: late completion dropped (ccb already completed)", path);
+      return this;
+    }
+    if (f.timeout != null) {
+      f.timeout.cancel();
+    }
+    finish(f.io, SimIo.completion(f.io, f.response));
+    runQueue();
+    return this;
+  }
+
+  private Behavior<Command> onCcbTimedOut(CcbTimedOut m) {
+    InFlight f = inFlight.remove(m.tag());
+    if (f == null) {
+      return this;
+    }
+    // the delayed answer stays scheduled: when it comes it is counted as late and dropped
+    timedOut++;
+    log.debug("{}: ccb [{}] timed out", path, f.io.ccbId());
+    finish(f.io, SimIo.failed(f.io, CamStatus.CMD_TIMEOUT));
+    runQueue();
+    return this;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Immediate device-level codes
+
+  /** cf. {@code XPT_REL_SIMQ} in {@code xpt_action_default()}. */
+  private void onRelSimQ(Ccb.RelSimQ r) {
+    if (r.count() < 0 || r.openings() < 0 || r.releaseTimeoutMs() < 0) {
+      reply(r, Ccb.Completed.of(r, CamStatus.REQ_INVALID));
+      return;
+    }
+    boolean countOnly = (r.header().flags() & CcbFlags.DEV_QFREEZE) != 0;
+    boolean armTimer = q.releaseSimq(r.releaseFlags(), r.openings(), r.count(), countOnly);
+    if (armTimer) {
+      if (releaseTimer != null) {
+        releaseTimer.cancel();
+      }
+      releaseTimer =
+          getContext().scheduleOnce(Duration.ofMillis(r.releaseTimeoutMs()), getContext().getSelf(), ReleaseTimeout.INSTANCE);
+    }
+    reply(r, Ccb.Completed.ok(r, new Ccb.RelSimResult(q.frozen())));
+    runQueue();
+  }
+
+  private Behavior<Command> onReleaseTimeout() {
+    releaseTimer = null;
+    q.releaseTimeoutFired();
+    runQueue();
+    return this;
+  }
+
+  /**
+   * cf. {@code XPT_ABORT}: a CCB still queued completes with REQ_ABORTED; a CCB whose answer the
+   * SIM holds back is aborted too (its late answer is dropped). Otherwise UA_ABORT.
+   */
+  private void onAbort(Ccb.Abort ab) {
+    ActorRef<Ccb.Completed> owner = ab.header().replyTo();
+    Ccb victim = q.removeQueued(ab.abortCcbId(), owner);
+    if (victim == null) {
+      victim = abortInFlight(ab.abortCcbId(), owner);
+    }
+    if (victim == null) {
+      reply(ab, Ccb.Completed.of(ab, CamStatus.UA_ABORT));
+      return;
+    }
+    aborted++;
+    reply(victim, SimIo.failed(victim, CamStatus.REQ_ABORTED));
+    reply(ab, Ccb.Completed.of(ab, CamStatus.REQ_CMP));
+    runQueue();
+  }
+
+  private Ccb abortInFlight(long ccbId, ActorRef<Ccb.Completed> owner) {
+    Iterator<InFlight> it = inFlight.values().iterator();
+    while (it.hasNext()) {
+      InFlight f = it.next();
+      if (f.io.ccbId() == ccbId && f.io.header().replyTo().equals(owner)) {
+        it.remove();
+        if (f.timeout != null) {
+          f.timeout.cancel();
+        }
+        q.abandonActive();
+        return f.io;
+      }
+    }
+    return null;
+  }
+
+  /** cf. {@code cam_freeze_devq()}: XPT_NOOP with CAM_DEV_QFREEZE freezes the queue. */
+  private void onNoop(Ccb ccb) {
+    if ((ccb.header().flags() & CcbFlags.DEV_QFREEZE) != 0) {
+      q.freeze(1);
+      reply(ccb, Ccb.Completed.of(ccb, CamStatus.REQ_CMP).withStatusFlags(CamStatus.DEV_QFRZN));
+    } else {
+      reply(ccb, Ccb.Completed.of(ccb, CamStatus.REQ_CMP));
+    }
+  }
+
+  private Ccb.DevStatsResult stats() {
+    return new Ccb.DevStatsResult(
+        q.openings() - q.active(),
+        q.active(),
+        q.allocated(),
+        q.queued(),
+        0,
+        q.maxTags(),
+        1,
+        q.frozen(),
+        lastResetMillis);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Periph-side queue control
+
+  private Behavior<Command> onSchedule(Schedule s) {
+    if (lost || s.count() < 1) {
+      s.replyTo().tell(new Start(s.priority(), 0));
+      return this;
+    }
+    q.schedule(s.priority(), s.count(), s.replyTo());
+    runQueue();
+    return this;
+  }
+
+  private Behavior<Command> onReleaseDevq(ReleaseDevq r) {
+    q.release(r.count());
+    runQueue();
+    return this;
+  }
+
+  private Behavior<Command> onFreezeDevq(FreezeDevq f) {
+    q.freeze(f.count());
+    return this;
+  }
+
+  private Behavior<Command> onReleaseOpenings(ReleaseOpenings r) {
+    q.releaseOpenings(r.count());
+    runQueue();
+    return this;
+  }
+
+  private Behavior<Command> onGetCounters(GetCounters g) {
+    g.replyTo().tell(new Counters(completed, timedOut, lateCompletions, aborted, q.frozen()));
+    return this;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // From the XPT
+
+  /** cf. the transport's AC_LOST_DEVICE hook: every waiting CCB completes with DEV_NOT_THERE. */
+  private Behavior<Command> onDeviceLost(DeviceLost m) {
+    lost = true;
+    for (Ccb c : q.drainQueued()) {
+      reply(c, SimIo.failed(c, CamStatus.DEV_NOT_THERE));
+    }
+    for (InFlight f : inFlight.values()) {
+      if (f.timeout != null) {
+        f.timeout.cancel();
+      }
+      finish(f.io, SimIo.failed(f.io, CamStatus.DEV_NOT_THERE));
+    }
+    inFlight.clear();
+    for (DevQueue.Grant g : q.drainWaiters()) {
+      g.replyTo().tell(new Start(g.priority(), 0));
+    }
+    log.debug("{}: device lost, queue flushed", path);
+    return this;
+  }
+
+  private Behavior<Command> onDeviceRevived(DeviceRevived m) {
+    lost = false;
+    return this;
+  }
+
+  private Behavior<Command> onSetTags(SetTags t) {
+    q.setOpenings(t.openings());
+    runQueue();
+    return this;
+  }
+
+  private Behavior<Command> onReset(Reset r) {
+    lastResetMillis = r.millis();
+    for (InFlight f : inFlight.values()) {
+      if (f.timeout != null) {
+        f.timeout.cancel();
+      }
+      finish(f.io, SimIo.failed(f.io, r.status()));
+    }
+    inFlight.clear();
+    runQueue();
+    return this;
+  }
 }
