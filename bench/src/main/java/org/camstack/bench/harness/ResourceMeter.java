@@ -36,6 +36,11 @@ public final class ResourceMeter {
       return coresBusy() / Runtime.getRuntime().availableProcessors();
     }
 
+    /** The same usage with the allocation counted by the load threads themselves. */
+    public Usage withAllocated(long bytes) {
+      return new Usage(wallNanos, cpuNanos, gcMillis, gcCount, bytes);
+    }
+
     public Map<String, Object> describe() {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("cpuCoresBusy", coresBusy());
@@ -81,6 +86,15 @@ public final class ResourceMeter {
     java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
     if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
       return sun.getProcessCpuTime();
+    }
+    return -1;
+  }
+
+  /** Bytes the calling thread allocated so far, or -1. */
+  public static long currentThreadAllocatedBytes() {
+    ThreadMXBean t = ManagementFactory.getThreadMXBean();
+    if (t instanceof com.sun.management.ThreadMXBean sun && sun.isThreadAllocatedMemorySupported()) {
+      return sun.getThreadAllocatedBytes(Thread.currentThread().getId());
     }
     return -1;
   }

@@ -3,14 +3,15 @@ package org.camstack.bench.io;
 import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.ccb.CamStatus;
 import org.camstack.stack.ccb.Ccb;
-import org.camstack.stack.sim.ScsiLun;
 import org.camstack.stack.sim.ScsiResponse;
+import org.camstack.stack.sim.SimDataPath;
 import org.camstack.stack.xpt.DevQueue;
 import org.camstack.stack.xpt.SimIo;
 
 /**
  * The baselines' device layer: the stack's own {@link DevQueue} bookkeeping and {@link SimIo}
- * completion code around the very {@link ScsiLun} the actor stack drives, called directly. It
+ * completion code around the very SIM data path and emulated LUN the actor stack drives, called
+ * directly. It
  * makes the calls {@code XptDevice} makes for a SCSI_IO on its synchronous path (start, SIM
  * execute, completion, queue accounting) with the message hops taken out, so the ratio actor /
  * direct isolates the messaging cost.
@@ -20,14 +21,14 @@ import org.camstack.stack.xpt.SimIo;
  */
 final class DirectLun {
   final CamPath path;
-  final ScsiLun lun;
+  final SimDataPath sim;
   final int initiatorId;
   final DevQueue queue;
   long frozenCompletions;
 
-  DirectLun(CamPath path, ScsiLun lun, int initiatorId, int openings, int maxTags) {
+  DirectLun(CamPath path, SimDataPath sim, int initiatorId, int openings, int maxTags) {
     this.path = path;
-    this.lun = lun;
+    this.sim = sim;
     this.initiatorId = initiatorId;
     this.queue = new DevQueue(openings, maxTags);
   }
@@ -45,7 +46,7 @@ final class DirectLun {
       return null;
     }
     int init = io.initiatorId() < 0 ? initiatorId : io.initiatorId();
-    ScsiResponse r = lun.execute(io.cdb(), io.dataOut(), io.dxferLen(), init);
+    ScsiResponse r = sim.execute(path.target(), path.lun(), io.cdb(), io.dataOut(), io.dxferLen(), init);
     if (r == null) {
       return SimIo.failed(io, CamStatus.SEL_TIMEOUT);
     }

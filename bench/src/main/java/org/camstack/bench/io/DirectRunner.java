@@ -48,7 +48,7 @@ public final class DirectRunner {
     // one DirectLun per LUN shared by the threads (guarded by its SIM's lock)
     List<DirectLun> shared = new ArrayList<>();
     for (LunFixture f : luns) {
-      shared.add(new DirectLun(f.path(), f.lun(), INITIATOR, spec.qd(), Math.max(spec.qd(), 256)));
+      shared.add(new DirectLun(f.path(), f.sim(), INITIATOR, spec.qd(), Math.max(spec.qd(), 256)));
     }
     SlotDriver[] drivers = new SlotDriver[n];
     for (int t = 0; t < n; t++) {
@@ -64,7 +64,7 @@ public final class DirectRunner {
             LunFixture f = luns.get(lun);
             w = new Workload(spec, lun * 131 + t, f.logicalBlock(), f.capacityBlocks(), cdbs);
           }
-          mine.add(new SlotDriver.Slot(shared.get(lun), simLocks[luns.get(lun).sim() % simLocks.length], w));
+          mine.add(new SlotDriver.Slot(shared.get(lun), simLocks[luns.get(lun).simIndex() % simLocks.length], w));
         }
       }
       drivers[t] = new SlotDriver(mine.toArray(new SlotDriver.Slot[0]), true, dummy, timeoutMs);
@@ -75,8 +75,12 @@ public final class DirectRunner {
     ResourceMeter.Snapshot snap = ResourceMeter.start();
     long deadline = spec.ops() > 0 ? Long.MAX_VALUE : System.nanoTime() + spec.durationNanos();
     Tally t = runThreads(drivers, deadline, spec.ops() > 0 ? Math.max(1, spec.ops() / n) : 0);
+    ResourceMeter.Usage u = snap.delta();
+    if (t.threadAllocatedBytes >= 0) {
+      u = u.withAllocated(t.threadAllocatedBytes); // the caller threads are gone by now
+    }
     return new Measurement("kernel-lock", n + " caller threads, same direct calls, one lock per SIM (" + spec.sims() + " SIM"
-        + (spec.sims() == 1 ? "" : "s") + ")", t, snap.delta(), n);
+        + (spec.sims() == 1 ? "" : "s") + ")", t, u, n);
   }
 
   private static Tally runThreads(SlotDriver[] drivers, long deadline, long opsEach) throws InterruptedException {
@@ -113,7 +117,7 @@ public final class DirectRunner {
     List<Workload> ws = new ArrayList<>();
     for (int i = 0; i < luns.size(); i++) {
       LunFixture f = luns.get(i);
-      ls.add(new DirectLun(f.path(), f.lun(), INITIATOR, spec.qd(), Math.max(spec.qd(), 256)));
+      ls.add(new DirectLun(f.path(), f.sim(), INITIATOR, spec.qd(), Math.max(spec.qd(), 256)));
       ws.add(new Workload(spec, i, f.logicalBlock(), f.capacityBlocks(), cdbs));
     }
     // interleave: one request of each LUN in turn, as the actor stack's LUNs progress side by side

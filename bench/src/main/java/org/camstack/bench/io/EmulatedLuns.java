@@ -30,21 +30,40 @@ public final class EmulatedLuns implements AutoCloseable {
 
   private static final int FILL_CHUNK = 64 << 10;
 
-  private final List<EmuDisk> disks;
+  /** Targets per bus before LUNs are stacked on targets (LUN i of a bus: target i % 256, LUN i / 256). */
+  public static final int TARGETS_PER_BUS = 256;
+
+  /**
+   * Where one disk sits.
+   *
+   * @param sim the bus (index into {@link #buses()})
+   */
+  public record Placement(int sim, int target, long lun, EmuDisk disk) {}
+
+  private final List<Placement> placements;
+  private final List<EmuBus> buses;
   private final List<Path> files;
 
-  private EmulatedLuns(List<EmuDisk> disks, List<Path> files) {
-    this.disks = disks;
+  private EmulatedLuns(List<Placement> placements, List<EmuBus> buses, List<Path> files) {
+    this.placements = placements;
+    this.buses = buses;
     this.files = files;
   }
 
-  /** One disk per LUN; {@code lunNumber(i)} gives the LUN id each disk reports. */
-  public static EmulatedLuns create(IoSpec spec, java.util.function.IntToLongFunction lunNumber) throws IOException {
+  /** One disk per LUN, spread round robin over {@code spec.sims()} buses. */
+  public static EmulatedLuns create(IoSpec spec) throws IOException {
     long blocks = Math.max(1, spec.storeBytes() / LOGICAL_BLOCK);
-    List<EmuDisk> disks = new ArrayList<>();
+    List<Placement> placements = new ArrayList<>();
+    List<EmuBus> buses = new ArrayList<>();
+    for (int s = 0; s < spec.sims(); s++) {
+      buses.add(new EmuBus());
+    }
     List<Path> files = new ArrayList<>();
     for (int i = 0; i < spec.luns(); i++) {
-      long lun = lunNumber.applyAsLong(i);
+      int sim = spec.simOf(i);
+      int j = i / spec.sims();
+      int target = j % TARGETS_PER_BUS;
+      long lun = j / TARGETS_PER_BUS;
       LunSpec ls = LunSpec.disk(lun, blocks, LOGICAL_BLOCK);
       BackingStore store;
       switch (spec.store()) {
@@ -67,13 +86,39 @@ public final class EmulatedLuns implements AutoCloseable {
       if (!spec.store().equals("null")) {
         fill(d, blocks, i);
       }
-      disks.add(d);
+      buses.get(sim).attach(target, d);
+      placements.add(new Placement(sim, target, lun, d));
     }
-    return new EmulatedLuns(disks, files);
+    return new EmulatedLuns(placements, buses, files);
   }
 
-  public List<EmuDisk> disks() {
-    return disks;
+  public List<Placement> placements() {
+    return placements;
+  }
+
+  public List<EmuBus> buses() {
+    return buses;
+  }
+
+  /** Highest target id used on any bus. */
+  public int maxTarget() {
+    return placements.stream().mapToInt(Placement::target).max().orElse(0);
+  }
+
+  /** Highest LUN id used on any target. */
+  public long maxLun() {
+    return placements.stream().mapToLong(Placement::lun).max().orElse(0);
+  }
+
+  /** The fixtures, with the path ids the XPT gave the buses. */
+  public List<LunFixture> fixtures(int[] pathIds) {
+    List<LunFixture> out = new ArrayList<>();
+    for (Placement p : placements) {
+      EmuDisk d = p.disk();
+      out.add(new LunFixture(org.camstack.stack.ccb.CamPath.of(pathIds[p.sim()], p.target(), p.lun()),
+          buses.get(p.sim()), p.sim(), d.blockSize(), d.blocks()));
+    }
+    return out;
   }
 
   /** Consumes the power-on unit attention(s) for every initiator the benchmark uses. */
@@ -107,12 +152,8 @@ public final class EmulatedLuns implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    for (EmuDisk d : disks) {
-      try {
-        d.store().close();
-      } catch (Exception e) {
-        // closing a store at the end of a run: nothing to recover
-      }
+    for (Placement p : placements) {
+      p.disk().store().close();
     }
     for (Path f : files) {
       Files.deleteIfExists(f);

@@ -1,6 +1,7 @@
 package org.camstack.bench.io;
 
 import org.apache.pekko.actor.typed.ActorRef;
+import org.camstack.bench.harness.ResourceMeter;
 import org.apache.pekko.util.ByteString;
 import org.camstack.stack.ccb.CamPriority;
 import org.camstack.stack.ccb.CamStatus;
@@ -54,6 +55,7 @@ final class SlotDriver {
   /** Runs one phase on the calling thread until the deadline (or {@code opsLimit} I/Os), then drains. */
   Tally run(long deadline, long opsLimit) {
     Tally t = new Tally();
+    long alloc0 = ResourceMeter.currentThreadAllocatedBytes();
     issued = 0;
     outstanding = 0;
     long now = System.nanoTime();
@@ -90,6 +92,8 @@ final class SlotDriver {
       }
     }
     t.endNanos = System.nanoTime();
+    long alloc1 = ResourceMeter.currentThreadAllocatedBytes();
+    t.threadAllocatedBytes = alloc0 < 0 || alloc1 < 0 ? -1 : alloc1 - alloc0;
     return t;
   }
 

@@ -19,6 +19,8 @@ public final class Tally {
   public String firstError;
   public long startNanos;
   public long endNanos;
+  /** Bytes the load thread(s) allocated in the phase (baselines only; -1 = unknown). */
+  public long threadAllocatedBytes = -1;
 
   public void merge(Tally other) {
     latency.add(other.latency);
@@ -30,6 +32,9 @@ public final class Tally {
     }
     startNanos = startNanos == 0 ? other.startNanos : Math.min(startNanos, other.startNanos);
     endNanos = Math.max(endNanos, other.endNanos);
+    if (other.threadAllocatedBytes >= 0) {
+      threadAllocatedBytes = Math.max(0, threadAllocatedBytes) + other.threadAllocatedBytes;
+    }
   }
 
   public void reset() {
