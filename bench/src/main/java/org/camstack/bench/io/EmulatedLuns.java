@@ -30,8 +30,11 @@ public final class EmulatedLuns implements AutoCloseable {
 
   private static final int FILL_CHUNK = 64 << 10;
 
-  /** Targets per bus before LUNs are stacked on targets (LUN i of a bus: target i % 256, LUN i / 256). */
-  public static final int TARGETS_PER_BUS = 256;
+  /**
+   * Targets per bus before LUNs are stacked on targets (disk j of a bus: target slot j % 255, LUN
+   * j / 255); target ids skip the SIM's own initiator id, which a scan never probes.
+   */
+  public static final int TARGETS_PER_BUS = 255;
 
   /**
    * Where one disk sits.
@@ -62,7 +65,8 @@ public final class EmulatedLuns implements AutoCloseable {
     for (int i = 0; i < spec.luns(); i++) {
       int sim = spec.simOf(i);
       int j = i / spec.sims();
-      int target = j % TARGETS_PER_BUS;
+      int slot = j % TARGETS_PER_BUS;
+      int target = slot < DirectRunner.INITIATOR ? slot : slot + 1;
       long lun = j / TARGETS_PER_BUS;
       LunSpec ls = LunSpec.disk(lun, blocks, LOGICAL_BLOCK);
       BackingStore store;

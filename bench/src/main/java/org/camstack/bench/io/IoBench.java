@@ -1,7 +1,13 @@
 package org.camstack.bench.io;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.camstack.stack.ccb.Ccb;
 import org.camstack.bench.harness.DispatcherSettings;
 import org.camstack.bench.report.Progress;
 import org.camstack.stack.scsi.Cdbs;
@@ -54,35 +60,53 @@ public final class IoBench {
 
   /** Builds the LUNs, runs actor, direct-1t and kernel-lock in turn, tears everything down. */
   public static Result run(Options o, Progress progress, String label) throws Exception {
-    IoSpec spec = o.spec();
-    progress.step(label + ": build " + spec.luns() + " emulated LUNs (" + spec.store() + ")");
-    try (EmulatedLuns emulated = EmulatedLuns.create(spec)) {
-      Measurement actor;
-      Measurement direct = null;
-      Measurement kernel = null;
-      try (ActorStack stack = ActorStack.boot(emulated, Math.max(32, spec.qd()), o.dispatcher())) {
-        progress.stepDone();
-        progress.step(label + ": actor stack");
-        actor = ActorRunner.run(spec, stack.luns(), stack.devices(), CDBS, stack, o.dispatcher().threads(), o.timeoutMs(),
+    List<Result> out = new ArrayList<>();
+    runSeries(o, new int[] {o.spec().qd()}, progress, label, out::add);
+    return out.get(0);
+  }
+
+  /**
+   * One stack (LUNs, XPT, devices) for several queue depths: for each QD the actor stack, then
+   * the baselines, each reported to {@code sink}. {@code o.spec()} gives everything but the QD.
+   */
+  public static void runSeries(Options o, int[] qds, Progress progress, String label, Consumer<Result> sink) throws Exception {
+    IoSpec base = o.spec();
+    progress.step(label + ": build " + base.luns() + " emulated LUNs (" + base.store() + ")");
+    int maxQd = Arrays.stream(qds).max().orElse(base.qd());
+    try (EmulatedLuns emulated = EmulatedLuns.create(base);
+        ActorStack stack = ActorStack.boot(emulated, Math.max(32, maxQd), o.dispatcher())) {
+      progress.stepDone();
+      for (int qd : qds) {
+        IoSpec spec = base.with(base.luns(), qd);
+        String at = label + " L" + spec.luns() + " QD" + qd;
+        progress.step(at + ": actor stack");
+        Measurement actor = ActorRunner.run(spec, stack.luns(), stack.devices(), CDBS, stack, o.dispatcher().threads(), o.timeoutMs(),
             "load generator per LUN -> XptDevice (SIM called on its thread) -> emulated LUN; dispatcher " + o.dispatcher(),
             Long.toString(System.nanoTime(), 36));
         progress.stepDone();
+        Measurement direct = null;
+        Measurement kernel = null;
         if (o.baselines()) {
-          var dummy = stack.system().ignoreRef();
-          progress.step(label + ": baseline direct-1t");
-          direct = DirectRunner.singleThread(spec, stack.luns(), CDBS, dummy.narrow(), o.timeoutMs());
+          ActorRef<Ccb.Completed> dummy = stack.system().ignoreRef();
+          progress.step(at + ": baseline direct-1t");
+          direct = DirectRunner.singleThread(spec, stack.luns(), CDBS, dummy, o.timeoutMs());
           progress.stepDone();
-          progress.step(label + ": baseline kernel-lock");
-          kernel = DirectRunner.kernelLike(spec, stack.luns(), CDBS, dummy.narrow(), o.timeoutMs(), o.callerThreads());
+          progress.step(at + ": baseline kernel-lock");
+          kernel = DirectRunner.kernelLike(spec, stack.luns(), CDBS, dummy, o.timeoutMs(), o.callerThreads());
           progress.stepDone();
         }
+        sink.accept(new Result(spec, actor, direct, kernel));
       }
-      return new Result(spec, actor, direct, kernel);
     }
   }
 
   /** Progress steps one {@link #run} announces. */
   public static int steps(boolean baselines) {
-    return baselines ? 4 : 2;
+    return steps(baselines, 1);
+  }
+
+  /** Progress steps of a {@link #runSeries} over {@code qds} queue depths. */
+  public static int steps(boolean baselines, int qds) {
+    return 1 + qds * (baselines ? 3 : 1);
   }
 }
