@@ -1,0 +1,762 @@
+package org.camstack.stack.periph;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.ReceiveBuilder;
+import org.apache.pekko.pattern.StatusReply;
+import org.camstack.stack.ccb.AsyncCode;
+import org.camstack.stack.ccb.CamPath;
+import org.camstack.stack.ccb.Ccb;
+import org.camstack.stack.ccb.DeviceInfo;
+import org.camstack.stack.devfs.Devfs;
+import org.camstack.stack.devfs.Errno;
+import org.camstack.stack.lifetime.LifetimeEvent;
+import org.camstack.stack.lifetime.PeriphId;
+import org.camstack.stack.lifetime.ViolationKind;
+import org.camstack.stack.xpt.AsyncEvent;
+import org.camstack.stack.xpt.Xpt;
+import org.camstack.stack.xpt.XptDevice;
+import org.slf4j.Logger;
+
+/**
+ * What every peripheral instance shares: references by {@link RefToken}, invalidation, the free
+ * order, the hold lock, the devfs node and its destroy protocol, CCB bookkeeping, and the entry of
+ * devfs calls. cf. sys/cam/cam_periph.c. Drivers ({@code PassPeriph}, {@code DaPeriph}, {@code
+ * SesPeriph}) extend it and supply the ctor ({@link #onRegister()}), oninvalidate ({@link
+ * #onInvalidate()}), dtor ({@link #cleanup()}) and the device methods.
+ *
+ * <p>Fixed (2012-post) lifetime: allocation holds ALLOC; the node holds DEVFS from {@code make_dev}
+ * until devfs reports it gone; every open holds OPEN, every outstanding CCB holds CCB. {@link
+ * Periph.Invalidate} (once) deregisters async events, runs oninvalidate, asks devfs to destroy the
+ * node with a callback, and drops ALLOC. When invalid and unreferenced: destructor, then {@link
+ * PeriphDriver.UnitFreed}, then {@link Xpt.RemovePeriph}, then stop.
+ *
+ * <p>Legacy (2012-pre) lifetime, with {@link PeriphSettings#legacyMode()}: no ALLOC, DEVFS or CCB
+ * references; oninvalidate does not touch devfs; the free order is UnitFreed, then destructor (which
+ * destroys the node itself, without callback, or synchronously for enc).
+ *
+ * <p>Every handler ends with {@link #next()}: helpers never return behaviors, the state decides.
+ */
+public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
+
+  private record CcbDone(Ccb.Completed completed) implements Periph.Command {}
+
+  private record DevCall(Devfs.CdevCall call) implements Periph.Command {}
+
+  private record DevGone(Devfs.NodeGone gone) implements Periph.Command {}
+
+  private record NodeMade(Devfs.MakeDevResult result) implements Periph.Command {}
+
+  private record AsyncArrived(AsyncEvent event) implements Periph.Command {}
+
+  private record SyncDestroyed(Devfs.Destroyed destroyed) implements Periph.Command {}
+
+  private record RunLater(Runnable task) implements Periph.Command {}
+
+  /** Wraps a periph behavior with the {@code camPeriph} / {@code camPath} MDC (B9). */
+  protected static Behavior<Periph.Command> withMdc(PeriphArgs args, Behavior<Periph.Command> b) {
+    return Behaviors.withMdc(
+        Periph.Command.class,
+        Map.of("camPeriph", args.name(), "camPath", args.path().toString()),
+        b);
+  }
+
+  protected final PeriphArgs args;
+  protected final PeriphId id;
+  protected final CamPath path;
+  protected final DeviceInfo info;
+  protected final String name;
+  protected final String identity;
+  protected final boolean legacy;
+  protected final ActorRef<XptDevice.Command> device;
+  protected final ActorRef<Xpt.PeriphCommand> xpt;
+  protected final ActorRef<Devfs.Command> devfs;
+  protected final ActorRef<Ccb.Completed> ccbAdapter;
+  protected final ActorRef<Devfs.CdevCall> callAdapter;
+  private final ActorRef<Devfs.NodeGone> goneAdapter;
+  private final ActorRef<Devfs.MakeDevResult> madeAdapter;
+  private final ActorRef<AsyncEvent> asyncAdapter;
+  private final ActorRef<Devfs.Destroyed> destroyedAdapter;
+
+  private final EnumMap<RefToken, Integer> refs = new EnumMap<>(RefToken.class);
+  private final Map<Long, Consumer<Ccb.Completed>> inflight = new HashMap<>();
+  private final ArrayDeque<Periph.Hold> holdWaiters = new ArrayDeque<>();
+  private final List<Runnable> afterUnblock = new ArrayList<>();
+  private boolean invalid; // cf. CAM_PERIPH_INVALID
+  private boolean locked; // cf. CAM_PERIPH_LOCKED
+  private boolean freeing; // cf. CAM_PERIPH_FREE
+  private boolean blocked; // asleep in a synchronous destroy_dev()
+  private boolean finishPending;
+  private boolean stopped;
+  private boolean makeDevPending;
+  private long nodeId;
+  private String nodeName = "";
+  private int openCount; // cf. softc->open_count
+  private boolean legacyOpen; // cf. PASS_FLAG_OPEN / SES_FLAG_OPEN (2012-pre)
+  private long nextCcbId = 1;
+
+  protected PeriphBase(ActorContext<Periph.Command> context, PeriphArgs args) {
+    super(context);
+    this.args = args;
+    this.id = args.id();
+    this.path = args.path();
+    this.info = args.info();
+    this.name = args.name();
+    this.identity = args.identity();
+    this.legacy = args.settings().legacyMode();
+    this.device = args.device();
+    this.xpt = args.xpt();
+    this.devfs = args.devfs();
+    this.ccbAdapter = context.messageAdapter(Ccb.Completed.class, CcbDone::new);
+    this.callAdapter = context.messageAdapter(Devfs.CdevCall.class, DevCall::new);
+    this.goneAdapter = context.messageAdapter(Devfs.NodeGone.class, DevGone::new);
+    this.madeAdapter = context.messageAdapter(Devfs.MakeDevResult.class, NodeMade::new);
+    this.asyncAdapter = context.messageAdapter(AsyncEvent.class, AsyncArrived::new);
+    this.destroyedAdapter = context.messageAdapter(Devfs.Destroyed.class, SyncDestroyed::new);
+    if (!legacy) {
+      acquire(RefToken.ALLOC, false); // cf. cam_periph_alloc(): "Dropped by invalidation"
+    }
+  }
+
+  /**
+   * Registers with the XPT and runs the driver's ctor. Call once, at the end of the subclass
+   * constructor. cf. cam_periph_alloc(): xpt_add_periph(), then ctor.
+   */
+  protected final void start() {
+    xpt.tell(new Xpt.AddPeriph(path, id.driver(), id.unit()));
+    Set<AsyncCode> events = EnumSet.of(AsyncCode.AC_LOST_DEVICE);
+    events.addAll(asyncEvents());
+    xpt.tell(new Xpt.RegisterAsync(events, path, asyncAdapter, null));
+    onRegister();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Driver hooks
+
+  /** The ctor (cf. passregister(), daregister(), enc_ctor()). */
+  protected abstract void onRegister();
+
+  /** Driver part of oninvalidate (cf. passoninvalidate()); the base does async and devfs. */
+  protected void onInvalidate() {}
+
+  /** The destructor (cf. passcleanup(), dacleanup(), enc_dtor()). Runs once. */
+  protected abstract void cleanup();
+
+  /** Async events besides AC_LOST_DEVICE this driver wants on its path. */
+  protected Set<AsyncCode> asyncEvents() {
+    return Set.of();
+  }
+
+  /** An async event other than AC_LOST_DEVICE (which invalidates). */
+  protected void onAsyncEvent(AsyncEvent event) {}
+
+  /** The node was created ({@link #makeDev}); cf. the rest of passregister() after make_dev. */
+  protected void onNodeCreated(long nodeId, String nodeName) {}
+
+  /** Devfs called back: the node is gone (fixed mode). Before DEVFS is released. */
+  protected void onNodeGone() {}
+
+  /** d_open. Answer exactly once (maybe later) with {@link #replyCall}. */
+  protected void onDevOpen(Devfs.CdevCall call, Devfs.OpenRequest req) {
+    replyCall(call, Devfs.DevReply.error(Errno.ENODEV));
+  }
+
+  /** d_close. */
+  protected void onDevClose(Devfs.CdevCall call, Devfs.CloseRequest req) {
+    replyCall(call, Devfs.DevReply.ok());
+  }
+
+  /** d_ioctl. */
+  protected void onDevIoctl(Devfs.CdevCall call, Devfs.IoctlRequest req) {
+    replyCall(call, Devfs.DevReply.error(Errno.ENOTTY));
+  }
+
+  /** d_read. */
+  protected void onDevRead(Devfs.CdevCall call, Devfs.ReadRequest req) {
+    replyCall(call, Devfs.DevReply.error(Errno.ENODEV));
+  }
+
+  /** d_write. */
+  protected void onDevWrite(Devfs.CdevCall call, Devfs.WriteRequest req) {
+    replyCall(call, Devfs.DevReply.error(Errno.ENODEV));
+  }
+
+  /** Adds the driver's own message handlers. */
+  protected void addHandlers(ReceiveBuilder<Periph.Command> builder) {}
+
+  // ---------------------------------------------------------------------------------------------
+
+  @Override
+  public final Receive<Periph.Command> createReceive() {
+    ReceiveBuilder<Periph.Command> b =
+        newReceiveBuilder()
+            .onMessage(Periph.Acquire.class, this::onAcquire)
+            .onMessage(Periph.Release.class, this::onRelease)
+            .onMessage(Periph.Invalidate.class, this::onInvalidateMsg)
+            .onMessage(Periph.Hold.class, this::onHold)
+            .onMessage(Periph.Unhold.class, this::onUnhold)
+            .onMessage(Periph.DumpRefs.class, this::onDumpRefs)
+            .onMessage(CcbDone.class, this::onCcbDone)
+            .onMessage(DevCall.class, this::onDevCall)
+            .onMessage(DevGone.class, this::onDevGone)
+            .onMessage(NodeMade.class, this::onNodeMade)
+            .onMessage(AsyncArrived.class, this::onAsyncArrived)
+            .onMessage(RunLater.class, this::onRunLater);
+    addHandlers(b);
+    return b.build();
+  }
+
+  /** The behavior after a handler: stopped once freed, asleep while blocked, else this. */
+  protected final Behavior<Periph.Command> next() {
+    if (stopped) {
+      return Behaviors.stopped();
+    }
+    if (blocked) {
+      return asleep();
+    }
+    return this;
+  }
+
+  private Behavior<Periph.Command> onAcquire(Periph.Acquire cmd) {
+    if (invalid) {
+      emit(new LifetimeEvent.AcquireRefused(id, path, identity, cmd.token().name()));
+      cmd.replyTo().tell(StatusReply.error(name + " is invalid"));
+    } else {
+      acquire(cmd.token(), true);
+      cmd.replyTo().tell(StatusReply.ack());
+    }
+    return next();
+  }
+
+  private Behavior<Periph.Command> onRelease(Periph.Release cmd) {
+    release(cmd.token());
+    return next();
+  }
+
+  private Behavior<Periph.Command> onInvalidateMsg(Periph.Invalidate cmd) {
+    invalidate(cmd.cause());
+    return next();
+  }
+
+  private Behavior<Periph.Command> onDumpRefs(Periph.DumpRefs q) {
+    q.replyTo().tell(new Periph.Refs(id, path, invalid, refs, inflight.size(), nodeName));
+    return next();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // References
+
+  /** True once invalidated. */
+  protected final boolean isInvalid() {
+    return invalid;
+  }
+
+  /**
+   * cf. cam_periph_acquire(): refused (false) once invalid. For references the periph takes on a
+   * caller's behalf (OPEN, HOLD).
+   */
+  protected final boolean tryAcquire(RefToken token) {
+    if (invalid) {
+      emit(new LifetimeEvent.AcquireRefused(id, path, identity, token.name()));
+      return false;
+    }
+    acquire(token, true);
+    return true;
+  }
+
+  /** cf. cam_periph_doacquire(): unconditional, for the periph's own holders (TASK, CCB). */
+  protected final void doAcquire(RefToken token) {
+    acquire(token, false);
+  }
+
+  private void acquire(RefToken token, boolean external) {
+    int held = refs.merge(token, 1, Integer::sum);
+    if (token != RefToken.CCB) {
+      emit(new LifetimeEvent.RefAcquired(id, path, identity, token.name(), external, held));
+    }
+  }
+
+  /**
+   * cf. cam_periph_release(). Throws on a token not held (I5). The last release of an invalid
+   * periph frees it.
+   */
+  protected final void release(RefToken token) {
+    Integer held = refs.get(token);
+    if (held == null) {
+      emit(
+          new LifetimeEvent.ProtocolViolation(
+              ViolationKind.REF_UNDERFLOW,
+              id + ": release of unheld reference " + token,
+              id,
+              path,
+              identity,
+              List.of(name)));
+      throw new IllegalStateException(name + ": release of unheld reference " + token);
+    }
+    if (held == 1) {
+      refs.remove(token);
+    } else {
+      refs.put(token, held - 1);
+    }
+    if (token != RefToken.CCB) {
+      emit(new LifetimeEvent.RefReleased(id, path, identity, token.name(), held - 1));
+    }
+    maybeFree();
+  }
+
+  /** References currently held for {@code token}. */
+  protected final int held(RefToken token) {
+    return refs.getOrDefault(token, 0);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Invalidation and free
+
+  /** cf. cam_periph_invalidate(). Idempotent (I2). */
+  protected final void invalidate(String cause) {
+    if (invalid) {
+      return; // only the first invalidation runs oninvalidate
+    }
+    invalid = true;
+    getContext().getLog().info("invalidated: {}", cause);
+    emit(new LifetimeEvent.Invalidated(id, path, identity, cause));
+    args.driver().tell(new PeriphDriver.PeriphInvalidated(id.unit(), id.generation()));
+    xpt.tell(new Xpt.UnregisterAsync(path, asyncAdapter));
+    onInvalidate();
+    if (legacy) {
+      maybeFree(); // cf. 2012-pre cam_periph_invalidate(): if refcount == 0, camperiphfree()
+      return;
+    }
+    requestNodeDestroy();
+    release(RefToken.ALLOC);
+  }
+
+  private void maybeFree() {
+    if (invalid && !freeing && refs.isEmpty() && !makeDevPending) {
+      free();
+    }
+  }
+
+  /** cf. camperiphfree(). */
+  private void free() {
+    freeing = true;
+    if (legacy) {
+      unitFreed(); // 2012-pre: TAILQ_REMOVE before the destructor: the unit is reusable now
+    }
+    cleanup();
+    if (blocked) {
+      finishPending = true; // the destructor sleeps in destroy_dev()
+      return;
+    }
+    finishFree();
+  }
+
+  private void finishFree() {
+    emit(new LifetimeEvent.DestructorRun(id, path, identity));
+    getContext().getLog().debug("destructor ran");
+    if (!legacy) {
+      unitFreed(); // cf. 2012-post camperiphfree(): destructor first, then the unit may be reused
+    }
+    xpt.tell(new Xpt.RemovePeriph(path, id.driver(), id.unit()));
+    if (!inflight.isEmpty()) {
+      emit(
+          new LifetimeEvent.ProtocolViolation(
+              ViolationKind.CCB_LOST,
+              id + " freed with " + inflight.size() + " CCB(s) outstanding",
+              id,
+              path,
+              identity,
+              List.of(name)));
+    }
+    stopped = true;
+  }
+
+  private void unitFreed() {
+    emit(new LifetimeEvent.UnitFreed(id, path, identity));
+    args.driver().tell(new PeriphDriver.UnitFreed(id.unit(), id.generation()));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Hold / unhold
+
+  private Behavior<Periph.Command> onHold(Periph.Hold cmd) {
+    if (!tryAcquire(RefToken.HOLD)) {
+      cmd.replyTo().tell(StatusReply.error(name + ": " + Errno.ENXIO));
+      return next();
+    }
+    if (!locked) {
+      locked = true;
+      cmd.replyTo().tell(StatusReply.ack());
+    } else {
+      holdWaiters.add(cmd); // cf. CAM_PERIPH_LOCK_WANTED, sleep "caplck"
+    }
+    return next();
+  }
+
+  private Behavior<Periph.Command> onUnhold(Periph.Unhold cmd) {
+    unhold();
+    return next();
+  }
+
+  /** cf. cam_periph_unhold(). */
+  protected final void unhold() {
+    if (!locked) {
+      throw new IllegalStateException(name + ": unhold without hold");
+    }
+    locked = false;
+    while (!holdWaiters.isEmpty()) {
+      Periph.Hold w = holdWaiters.poll();
+      if (invalid) {
+        // cf. 2012-post cam_periph_hold(): woke up, periph invalid -> release, ENXIO
+        w.replyTo().tell(StatusReply.error(name + ": " + Errno.ENXIO));
+        release(RefToken.HOLD);
+        continue;
+      }
+      locked = true;
+      w.replyTo().tell(StatusReply.ack());
+      break;
+    }
+    release(RefToken.HOLD);
+  }
+
+  /** Takes the hold lock for the periph's own use; false if it is taken or the periph invalid. */
+  protected final boolean tryHoldInternal() {
+    if (locked || invalid) {
+      return false;
+    }
+    acquire(RefToken.HOLD, false);
+    locked = true;
+    return true;
+  }
+
+  protected final boolean isHeld() {
+    return locked;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Devfs node
+
+  /**
+   * cf. make_dev(): creates the node {@code nodeName}. Fixed mode takes DEVFS first (cf. the
+   * cam_periph_acquire() before make_dev in passregister()); it is dropped when devfs reports the
+   * node gone.
+   */
+  protected final void makeDev(String node, boolean trackClose) {
+    if (!legacy) {
+      doAcquire(RefToken.DEVFS);
+    }
+    makeDevPending = true;
+    nodeName = node;
+    devfs.tell(
+        new Devfs.MakeDev(
+            node,
+            trackClose,
+            0,
+            new Devfs.Owner(id, path, identity, callAdapter, getContext().getSelf()),
+            madeAdapter));
+  }
+
+  private Behavior<Periph.Command> onNodeMade(NodeMade msg) {
+    makeDevPending = false;
+    Devfs.MakeDevResult r = msg.result();
+    if (r.ok()) {
+      nodeId = r.nodeId();
+      if (invalid && !legacy) {
+        requestNodeDestroy(); // invalidated while make_dev was in progress
+      } else if (!invalid) {
+        onNodeCreated(nodeId, nodeName);
+      }
+    } else {
+      getContext().getLog().warn("make_dev({}) failed: {}", nodeName, r.errno());
+      nodeName = "";
+      if (!legacy) {
+        release(RefToken.DEVFS);
+      }
+    }
+    maybeFree();
+    return next();
+  }
+
+  /** The devfs node id, 0 when none. */
+  protected final long nodeId() {
+    return nodeId;
+  }
+
+  protected final String nodeName() {
+    return nodeName;
+  }
+
+  /** cf. destroy_dev_sched_cb(dev, xxdevgonecb, periph) in oninvalidate (fixed mode). */
+  private void requestNodeDestroy() {
+    if (nodeId != 0) {
+      devfs.tell(new Devfs.DestroyDevSched(nodeId, goneAdapter));
+    }
+  }
+
+  /** Legacy destructors: cf. destroy_dev_sched(dev) in 2012-pre passcleanup(): no callback. */
+  protected final void destroyNodeNoCallback() {
+    if (nodeId != 0) {
+      devfs.tell(new Devfs.DestroyDevSched(nodeId, null));
+    }
+  }
+
+  /**
+   * Legacy enc destructor: cf. destroy_dev(dev) in 2012-pre enc_dtor(): synchronous, the periph
+   * sleeps until devfs answers. Called from a d_close this deadlocks (bug B); devfs detects it.
+   */
+  protected final void destroyNodeSync() {
+    if (nodeId != 0) {
+      sleepUntil(m -> m instanceof SyncDestroyed, () -> {});
+      devfs.tell(new Devfs.DestroyDev(nodeId, getContext().getSelf(), destroyedAdapter));
+    }
+  }
+
+  /**
+   * cf. taskqueue_drain() in a destructor: sleeps until the completion of {@code ccbId} (the
+   * task's CCB) arrived and was handled, then runs {@code then}. Runs {@code then} at once when
+   * that CCB is not outstanding.
+   */
+  protected final void drainCcb(long ccbId, Runnable then) {
+    if (!inflight.containsKey(ccbId)) {
+      then.run();
+      return;
+    }
+    sleepUntil(m -> m instanceof CcbDone d && d.completed().ccb().ccbId() == ccbId, then);
+  }
+
+  /**
+   * Models a thread that sleeps inside the periph (destroy_dev, taskqueue_drain): until a message
+   * matching {@code wake} arrives, nothing else is handled (calls, completions and events that
+   * arrive meanwhile are not answered, as with the sleeping kernel thread). The waking message is
+   * handled normally, then {@code then} runs.
+   */
+  private void sleepUntil(java.util.function.Predicate<Periph.Command> wake, Runnable then) {
+    blocked = true;
+    wakeOn = wake;
+    onWake = then;
+  }
+
+  private java.util.function.Predicate<Periph.Command> wakeOn;
+  private Runnable onWake;
+
+  private Behavior<Periph.Command> asleep() {
+    return Behaviors.receive(Periph.Command.class).onAnyMessage(this::whileAsleep).build();
+  }
+
+  private Behavior<Periph.Command> whileAsleep(Periph.Command m) {
+    if (!wakeOn.test(m)) {
+      getContext().getLog().debug("asleep in the destructor: {} not handled", m);
+      return Behaviors.same();
+    }
+    if (m instanceof CcbDone d) {
+      completeCcb(d.completed());
+    }
+    blocked = false;
+    Runnable then = onWake;
+    wakeOn = null;
+    onWake = null;
+    then.run();
+    if (!blocked) {
+      List<Runnable> pending = List.copyOf(afterUnblock);
+      afterUnblock.clear();
+      pending.forEach(Runnable::run);
+      if (finishPending) {
+        finishPending = false;
+        finishFree();
+      }
+    }
+    return next();
+  }
+
+  private Behavior<Periph.Command> onDevGone(DevGone msg) {
+    getContext().getLog().debug("devfs node [{}] gone", msg.gone().nodeName());
+    nodeId = 0;
+    onNodeGone();
+    // cf. passdevgonecb(): no more close calls will come: drop one reference per open
+    while (openCount > 0) {
+      openCount--;
+      release(RefToken.OPEN);
+    }
+    release(RefToken.DEVFS);
+    return next();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Device calls
+
+  private Behavior<Periph.Command> onDevCall(DevCall msg) {
+    Devfs.CdevCall call = msg.call();
+    Devfs.DevRequest r = call.request();
+    if (r instanceof Devfs.OpenRequest o) {
+      onDevOpen(call, o);
+    } else if (r instanceof Devfs.CloseRequest c) {
+      onDevClose(call, c);
+    } else if (r instanceof Devfs.IoctlRequest i) {
+      onDevIoctl(call, i);
+    } else if (r instanceof Devfs.ReadRequest rd) {
+      onDevRead(call, rd);
+    } else if (r instanceof Devfs.WriteRequest w) {
+      onDevWrite(call, w);
+    }
+    return next();
+  }
+
+  /** Answers a devfs call; while asleep in destroy_dev the answer waits for the wake-up. */
+  protected final void replyCall(Devfs.CdevCall call, Devfs.DevReply reply) {
+    if (blocked) {
+      afterUnblock.add(() -> call.reply(reply));
+    } else {
+      call.reply(reply);
+    }
+  }
+
+  /**
+   * The open-reference discipline of pass(4) and enc(4). Fixed (D_TRACKCLOSE): every open takes
+   * OPEN (refused once invalid), every close drops one, dev-gone drops the rest. Legacy: the first
+   * opener keeps the reference, the (last) close drops it.
+   *
+   * @return OK, or ENXIO when invalid
+   */
+  protected final Errno openReference() {
+    if (invalid) {
+      emit(new LifetimeEvent.AcquireRefused(id, path, identity, RefToken.OPEN.name()));
+      return Errno.ENXIO;
+    }
+    if (legacy) {
+      if (!legacyOpen) {
+        legacyOpen = true;
+        acquire(RefToken.OPEN, true);
+      }
+    } else {
+      acquire(RefToken.OPEN, true);
+      openCount++;
+    }
+    return Errno.OK;
+  }
+
+  /** The close half of {@link #openReference()}. May free the periph. */
+  protected final void closeReference() {
+    if (legacy) {
+      if (legacyOpen) {
+        legacyOpen = false;
+        release(RefToken.OPEN);
+      }
+    } else if (openCount > 0) {
+      openCount--;
+      release(RefToken.OPEN);
+    }
+  }
+
+  protected final int openCount() {
+    return legacy ? (legacyOpen ? 1 : 0) : openCount;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // CCBs
+
+  /** A header for a CCB this periph issues to its device; completion comes back here. */
+  protected final Ccb.Header header(int priority, int flags, int timeoutMs, int retries) {
+    return new Ccb.Header(nextCcbId++, path, priority, flags, timeoutMs, retries, ccbAdapter);
+  }
+
+  /**
+   * cf. xpt_action(ccb) from a periph: sends the CCB to the device queue; {@code onDone} runs once
+   * with its completion. Fixed mode holds a CCB reference until then.
+   */
+  protected final void action(Ccb ccb, Consumer<Ccb.Completed> onDone) {
+    if (inflight.putIfAbsent(ccb.ccbId(), onDone) != null) {
+      throw new IllegalStateException(name + ": ccb id " + ccb.ccbId() + " reused");
+    }
+    if (!legacy) {
+      doAcquire(RefToken.CCB);
+    }
+    device.tell(new XptDevice.Action(ccb));
+  }
+
+  /** CCBs issued and not completed. */
+  protected final int outstandingCcbs() {
+    return inflight.size();
+  }
+
+  private Behavior<Periph.Command> onCcbDone(CcbDone msg) {
+    completeCcb(msg.completed());
+    return next();
+  }
+
+  private void completeCcb(Ccb.Completed done) {
+    Consumer<Ccb.Completed> cb = inflight.remove(done.ccb().ccbId());
+    if (cb == null) {
+      emit(
+          new LifetimeEvent.ProtocolViolation(
+              ViolationKind.CCB_COMPLETED_TWICE,
+              id + ": completion of ccb " + done.ccb().ccbId() + " that is not outstanding ("
+                  + done.status() + ")",
+              id,
+              path,
+              identity,
+              List.of(name)));
+      return;
+    }
+    cb.accept(done);
+    if (!legacy) {
+      release(RefToken.CCB);
+    }
+  }
+
+  /** cf. xpt_release_devq(path, 1, TRUE): the release owed after a frozen completion. */
+  protected final void releaseDevq() {
+    device.tell(new XptDevice.ReleaseDevq(1, true));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Async
+
+  private Behavior<Periph.Command> onAsyncArrived(AsyncArrived msg) {
+    if (msg.event() instanceof AsyncEvent.LostDevice) {
+      invalidate("AC_LOST_DEVICE"); // cf. cam_periph_async()
+    } else if (!invalid) {
+      onAsyncEvent(msg.event());
+    }
+    return next();
+  }
+
+  /** Runs {@code task} on this actor after {@code delay} (a callout). */
+  protected final void later(java.time.Duration delay, Runnable task) {
+    if (delay.isZero() || delay.isNegative()) {
+      getContext().getSelf().tell(new RunLater(task));
+    } else {
+      getContext().scheduleOnce(delay, getContext().getSelf(), new RunLater(task));
+    }
+  }
+
+  private Behavior<Periph.Command> onRunLater(RunLater msg) {
+    msg.task().run();
+    return next();
+  }
+
+  /** cf. xpt_async(code, path, arg) raised by the periph (AC_LOST_DEVICE, AC_UNIT_ATTENTION). */
+  protected final void raiseAsync(AsyncEvent event) {
+    xpt.tell(new Xpt.RaiseAsync(event));
+  }
+
+  protected final void emit(LifetimeEvent event) {
+    args.settings().listener().onEvent(event);
+  }
+
+  protected final Logger log() {
+    return getContext().getLog();
+  }
+}

@@ -1,0 +1,316 @@
+package org.camstack.stack.scsi.ses;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.util.ByteString;
+import org.camstack.stack.ccb.CamPriority;
+import org.camstack.stack.ccb.Ccb;
+import org.camstack.stack.ccb.CcbFlags;
+import org.camstack.stack.ccb.DeviceInfo;
+import org.camstack.stack.devfs.Devfs;
+import org.camstack.stack.devfs.Errno;
+import org.camstack.stack.periph.Periph;
+import org.camstack.stack.periph.PeriphArgs;
+import org.camstack.stack.periph.PeriphBase;
+import org.camstack.stack.periph.PeriphDriver;
+import org.camstack.stack.periph.RefToken;
+import org.camstack.stack.periph.RunCcb;
+
+/**
+ * One SCSI Enclosure Services instance, {@code sesN} (the enc(4) driver; periph name "ses"). cf.
+ * sys/cam/scsi/scsi_enc.c and scsi_enc_ses.c at commit ea37f51942.
+ *
+ * <p>A daemon loop (cf. enc_daemon) refreshes the configuration (page 0x01) and status (page
+ * 0x02) every {@link org.camstack.stack.periph.PeriphSettings#sesRefreshInterval()}, each cycle
+ * holding TASK; element control (ident, fault) goes out as SEND DIAGNOSTIC.
+ *
+ * <p>Fixed lifetime: the node is made with D_TRACKCLOSE while holding DEVFS; oninvalidate stops
+ * the daemon and asks devfs to destroy the node with a callback (cf. enc_oninvalidate()); the
+ * destructor never touches devfs. Legacy (2012-pre): the destructor destroys the node
+ * synchronously; reached from the last close, that is a self-deadlock (bug B).
+ */
+public final class SesPeriph extends PeriphBase {
+
+  /** The driver: SES enclosures. cf. enc_ctor()'s type check. */
+  public static final PeriphDriver.Spec SPEC =
+      new PeriphDriver.Spec("ses", info -> info.deviceType() == DeviceInfo.T_ENCLOSURE, SesPeriph::create);
+
+  /** ENCIOC_GETNELM. Result: {@link ElementCount}. */
+  public record GetElementCount() implements Devfs.IoctlCmd {}
+
+  public record ElementCount(int count) implements Devfs.IoctlResult {}
+
+  /** ENCIOC_GETELMMAP. Result: {@link ElementMap}. */
+  public record GetElementMap() implements Devfs.IoctlCmd {}
+
+  /** One element of the map: index over all individual elements, in page order. */
+  public record Element(int index, int elementType, int subenclosure, String typeText) {}
+
+  public record ElementMap(List<Element> elements) implements Devfs.IoctlResult {
+    public ElementMap {
+      elements = List.copyOf(elements);
+    }
+  }
+
+  /** ENCIOC_GETELMSTAT. Result: {@link ElementStatus}. */
+  public record GetElementStatus(int index) implements Devfs.IoctlCmd {}
+
+  /**
+   * An element's status bytes and, for slots, the decoded ident / fault bits.
+   *
+   * @param statusCode byte 0 bits 3..0 (OK, critical, not installed, ...)
+   */
+  public record ElementStatus(int index, int elementType, ByteString status, int statusCode, boolean ident, boolean fault)
+      implements Devfs.IoctlResult {}
+
+  /**
+   * ENCIOC_SETELMSTAT for a device slot: request ident and/or fault. Answers once the device
+   * accepted the control page; the status is re-read afterwards.
+   */
+  public record SetElementStatus(int index, boolean ident, boolean fault) implements Devfs.IoctlCmd {}
+
+  /** ENCIOC_GETENCSTAT. Result: {@link EnclosureStatus}. */
+  public record GetEnclosureStatus() implements Devfs.IoctlCmd {}
+
+  /** Byte 1 of the status page: INVOP, INFO, NON-CRIT, CRIT, UNRECOV. */
+  public record EnclosureStatus(int flags, long generation, int refreshes) implements Devfs.IoctlResult {}
+
+  /** Runs one refresh cycle now (cf. enc_update_request()). No reply. */
+  public record Refresh() implements Periph.Command {}
+
+  public static Behavior<Periph.Command> create(PeriphArgs args) {
+    return withMdc(args, Behaviors.setup(ctx -> new SesPeriph(ctx, args)));
+  }
+
+  private SesPages.Configuration config; // cf. enc_cache
+  private SesPages.Status status;
+  private boolean initialized; // cf. ENC_FLAG_INITIALIZED
+  private boolean shutdown; // cf. ENC_FLAG_SHUTDOWN
+  private boolean cycleRunning;
+  private int refreshes;
+
+  private SesPeriph(ActorContext<Periph.Command> context, PeriphArgs args) {
+    super(context, args);
+    start();
+  }
+
+  @Override
+  protected void addHandlers(org.apache.pekko.actor.typed.javadsl.ReceiveBuilder<Periph.Command> b) {
+    b.onMessage(Refresh.class, m -> {
+      refresh();
+      return next();
+    });
+  }
+
+  /** cf. enc_ctor(): the node, then the daemon. */
+  @Override
+  protected void onRegister() {
+    makeDev(name, !legacy);
+    initialized = true;
+    refresh();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The daemon
+
+  /** One cycle: configuration (when unknown or stale), then status. Holds TASK (fixed). */
+  private void refresh() {
+    if (shutdown || cycleRunning || isInvalid()) {
+      return;
+    }
+    cycleRunning = true;
+    if (!legacy) {
+      doAcquire(RefToken.TASK);
+    }
+    if (config == null) {
+      readPage(SesPages.PAGE_CONFIGURATION, this::onConfiguration);
+    } else {
+      readPage(SesPages.PAGE_STATUS, this::onStatus);
+    }
+  }
+
+  private void readPage(int page, java.util.function.Consumer<RunCcb.Result> then) {
+    int alloc = 4096;
+    Ccb.ScsiIo io =
+        new Ccb.ScsiIo(
+            header(CamPriority.NORMAL, CcbFlags.DIR_IN, args.settings().ccbTimeoutMs(), 4),
+            SesPages.receiveDiagnostic(page, alloc),
+            ByteString.emptyByteString(),
+            alloc);
+    RunCcb.run(this, io, 0, CcbFlags.SF_RETRY_UA | CcbFlags.SF_NO_PRINT, then);
+  }
+
+  private void onConfiguration(RunCcb.Result r) {
+    if (r.ok() && !shutdown) {
+      try {
+        config = SesPages.parseConfiguration(r.completed().data());
+        status = null;
+        readPage(SesPages.PAGE_STATUS, this::onStatus);
+        return;
+      } catch (IllegalArgumentException e) {
+        log().warn("bad configuration page: {}", e.getMessage());
+      }
+    }
+    endCycle();
+  }
+
+  private void onStatus(RunCcb.Result r) {
+    if (r.ok() && !shutdown && config != null) {
+      try {
+        SesPages.Status s = SesPages.parseStatus(r.completed().data(), config);
+        if (s.generation() != config.generation()) {
+          config = null; // the configuration changed: re-read it next cycle
+        } else {
+          status = s;
+          refreshes++;
+        }
+      } catch (IllegalArgumentException e) {
+        log().warn("bad status page: {}", e.getMessage());
+        config = null;
+      }
+    }
+    endCycle();
+  }
+
+  private void endCycle() {
+    cycleRunning = false;
+    if (!shutdown && !isInvalid()) {
+      later(args.settings().sesRefreshInterval(), this::refresh);
+    }
+    if (!legacy) {
+      release(RefToken.TASK);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Lifetime
+
+  /** cf. enc_oninvalidate(): shut the daemon down; the base asks devfs to destroy the node. */
+  @Override
+  protected void onInvalidate() {
+    shutdown = true;
+  }
+
+  /** cf. enc_dtor(). */
+  @Override
+  protected void cleanup() {
+    if (legacy) {
+      destroyNodeSync(); // 2012-pre: destroy_dev(enc->enc_dev) from the destructor
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Device methods
+
+  /** cf. enc_open(). */
+  @Override
+  protected void onDevOpen(Devfs.CdevCall call, Devfs.OpenRequest req) {
+    if (!initialized) {
+      replyCall(call, Devfs.DevReply.error(Errno.ENXIO));
+      return;
+    }
+    replyCall(call, new Devfs.DevReply(openReference(), null, null));
+  }
+
+  /** cf. enc_close(). */
+  @Override
+  protected void onDevClose(Devfs.CdevCall call, Devfs.CloseRequest req) {
+    closeReference();
+    replyCall(call, Devfs.DevReply.ok());
+  }
+
+  /** cf. enc_ioctl(). */
+  @Override
+  protected void onDevIoctl(Devfs.CdevCall call, Devfs.IoctlRequest req) {
+    Devfs.IoctlCmd cmd = req.cmd();
+    if (cmd instanceof GetElementCount) {
+      replyCall(call, Devfs.DevReply.ok(new ElementCount(config == null ? 0 : config.elementCount())));
+    } else if (cmd instanceof GetElementMap) {
+      replyCall(call, Devfs.DevReply.ok(new ElementMap(elementMap())));
+    } else if (cmd instanceof GetElementStatus g) {
+      ElementStatus s = elementStatus(g.index());
+      replyCall(call, s == null ? Devfs.DevReply.error(Errno.EINVAL) : Devfs.DevReply.ok(s));
+    } else if (cmd instanceof GetEnclosureStatus) {
+      replyCall(
+          call,
+          Devfs.DevReply.ok(
+              new EnclosureStatus(status == null ? 0 : status.flags(), status == null ? -1 : status.generation(), refreshes)));
+    } else if (cmd instanceof SetElementStatus s) {
+      setElementStatus(call, s);
+    } else {
+      replyCall(call, Devfs.DevReply.error(Errno.ENOTTY));
+    }
+  }
+
+  private List<Element> elementMap() {
+    List<Element> out = new ArrayList<>();
+    if (config == null) {
+      return out;
+    }
+    int idx = 0;
+    for (SesPages.TypeDescriptor t : config.types()) {
+      for (int i = 0; i < t.possibleElements(); i++) {
+        out.add(new Element(idx++, t.elementType(), t.subenclosureId(), t.text()));
+      }
+    }
+    return out;
+  }
+
+  /** {type index, element index} of a global element index, or null. */
+  private int[] locate(int index) {
+    if (config == null || index < 0) {
+      return null;
+    }
+    int idx = index;
+    for (int ti = 0; ti < config.types().size(); ti++) {
+      int n = config.types().get(ti).possibleElements();
+      if (idx < n) {
+        return new int[] {ti, idx};
+      }
+      idx -= n;
+    }
+    return null;
+  }
+
+  private ElementStatus elementStatus(int index) {
+    int[] at = locate(index);
+    if (at == null || status == null) {
+      return null;
+    }
+    int type = config.types().get(at[0]).elementType();
+    ByteString st = status.elements().get(at[0]).get(at[1]);
+    boolean slot = SesPages.isSlot(type);
+    return new ElementStatus(
+        index, type, st, SesPages.statusCode(st), slot && SesPages.slotIdent(st), slot && SesPages.slotFault(st));
+  }
+
+  /** cf. ses_set_status(): one control page via SEND DIAGNOSTIC, then a status refresh. */
+  private void setElementStatus(Devfs.CdevCall call, SetElementStatus s) {
+    int[] at = locate(s.index());
+    if (at == null || !SesPages.isSlot(config.types().get(at[0]).elementType())) {
+      replyCall(call, Devfs.DevReply.error(Errno.EINVAL));
+      return;
+    }
+    ByteString page = SesPages.control(config, at[0], at[1], SesPages.slotControl(s.ident(), s.fault()));
+    Ccb.ScsiIo io =
+        new Ccb.ScsiIo(
+            header(CamPriority.NORMAL, CcbFlags.DIR_OUT, args.settings().ccbTimeoutMs(), 4),
+            SesPages.sendDiagnostic(page.size()),
+            page,
+            page.size());
+    RunCcb.run(
+        this,
+        io,
+        0,
+        CcbFlags.SF_RETRY_UA,
+        r -> {
+          replyCall(call, new Devfs.DevReply(r.errno(), null, null));
+          if (r.ok()) {
+            refresh();
+          }
+        });
+  }
+}
