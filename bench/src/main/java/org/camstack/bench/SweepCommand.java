@@ -93,8 +93,9 @@ final class SweepCommand implements Callable<Integer> {
       var env = RunEnvironment.capture();
       String title = String.format(Locale.ROOT, "camstack bench sweep: %d B %s, %d%% read, %s store",
           base.blockSize(), base.sequential() ? "sequential" : "random", base.readPercent(), base.store());
-      String sub = String.format(Locale.ROOT, "JDK %s, %s cores, dispatcher %s, %s per point; actor = load generator -> XptDevice -> SIM -> LUN",
-          env.get("jdk"), env.get("cores"), o0.dispatcher(), Units.nanos(io.duration) / 1e9 + " s");
+      String sub = String.format(Locale.ROOT,
+          "JDK %s, %s cores, dispatcher %s, %s s per point, load average %.1f; actor = load generator -> XptDevice -> SIM -> LUN",
+          env.get("jdk"), env.get("cores"), o0.dispatcher(), Units.nanos(io.duration) / 1e9, ((Number) env.get("loadAverage")).doubleValue());
       SweepChart.write(svg, title, sub, points);
       parent.err.println("bench: wrote " + svg);
     }
