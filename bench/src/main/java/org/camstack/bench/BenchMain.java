@@ -63,6 +63,7 @@ public final class BenchMain implements Callable<Integer> {
 
   /** Runs one command line; returns the exit code (0 ok, 1 failure, 2 bad usage). */
   public static int run(String[] args, PrintStream out, PrintStream err) {
+    useBenchLogging();
     CommandLine cl = new CommandLine(new BenchMain(out, err));
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
