@@ -22,6 +22,8 @@ public final class Main {
     String verb = args[0];
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
     switch (verb) {
+      case "devlist":
+        return DevlistCommand.run(rest, out, err);
       default:
         err.println("camstack: unknown command '" + verb + "' (try ./camstack help)");
         return 2;

@@ -37,4 +37,12 @@ public interface SimDataPath {
    * @return false when the target does not answer selection
    */
   boolean resetTarget(int target);
+
+  /**
+   * The tag depth the SIM grants one LUN (e.g. its configured queue depth); the XPT uses the
+   * smaller of this and the bus's queue depth for a tagged device.
+   */
+  default int maxTags(int target, long lun) {
+    return Integer.MAX_VALUE;
+  }
 }

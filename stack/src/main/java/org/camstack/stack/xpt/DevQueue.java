@@ -250,6 +250,14 @@ public final class DevQueue {
     return armTimer;
   }
 
+  /** Drops every freeze and pending delayed release (a lost device revived for a new probe). */
+  public void thaw() {
+    frozen = 0;
+    relOnComplete = 0;
+    relOnQueueEmpty = 0;
+    relOnTimeout = 0;
+  }
+
   /** cf. {@code xpt_release_devq_timeout()}: the RELEASE_AFTER_TIMEOUT timer fired. */
   public int releaseTimeoutFired() {
     int n = relOnTimeout;

@@ -18,6 +18,8 @@ import org.camstack.stack.ccb.CamStatus;
 import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.ccb.CcbFlags;
 import org.camstack.stack.ccb.DeviceInfo;
+import org.camstack.stack.scsi.Cdbs;
+import org.camstack.stack.scsi.ReportLuns;
 import org.camstack.stack.scsi.ScsiStatus;
 import org.camstack.stack.scsi.Sense;
 
@@ -349,20 +351,18 @@ final class ScsiProbe extends AbstractBehavior<ScsiProbe.Command> {
   }
 
   private Behavior<Command> onReportLuns(ByteString data) {
-    if (data.size() < 8) {
+    if (data.size() < ReportLuns.HEADER_LENGTH) {
       reportedLuns = null;
       return afterReportLuns();
     }
-    long listLen = be32(data, 0);
-    if (listLen + 8 > rlAlloc && listLen + 8 <= REPORT_LUNS_MAX_ALLOC) {
-      rlAlloc = (int) listLen + 8; // cf. probedone(): resize and resend
+    long needed = ReportLuns.requiredLength(data);
+    if (needed > rlAlloc && needed <= REPORT_LUNS_MAX_ALLOC) {
+      rlAlloc = (int) needed; // cf. probedone(): resize and resend
       sendReportLuns();
       return this;
     }
-    int n = (int) Math.min(listLen, data.size() - 8) / 8;
-    List<Long> luns = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      long lun = decodeLun(data, 8 + i * 8);
+    List<Long> luns = new ArrayList<>();
+    for (long lun : ReportLuns.parse(data)) {
       if (lun >= 0 && !luns.contains(lun)) {
         luns.add(lun);
       }
@@ -452,51 +452,20 @@ final class ScsiProbe extends AbstractBehavior<ScsiProbe.Command> {
 
   // --- CDBs and decoding -----------------------------------------------------------------------
 
-  static ByteString tur() {
-    return ByteString.fromArrayUnsafe(new byte[6]);
+  private static ByteString tur() {
+    return Cdbs.testUnitReady();
   }
 
-  static ByteString inquiry(boolean evpd, int page, int alloc) {
-    return ByteString.fromArrayUnsafe(
-        new byte[] {0x12, (byte) (evpd ? 1 : 0), (byte) page, (byte) (alloc >> 8), (byte) alloc, 0});
+  private static ByteString inquiry(boolean evpd, int page, int alloc) {
+    return Cdbs.inquiry(evpd, page, alloc);
   }
 
-  static ByteString reportLunsCdb(int alloc) {
-    byte[] b = new byte[12];
-    b[0] = (byte) 0xa0;
-    b[6] = (byte) (alloc >>> 24);
-    b[7] = (byte) (alloc >>> 16);
-    b[8] = (byte) (alloc >>> 8);
-    b[9] = (byte) alloc;
-    return ByteString.fromArrayUnsafe(b);
+  private static ByteString reportLunsCdb(int alloc) {
+    return Cdbs.reportLuns(Cdbs.RPL_REPORT_DEFAULT, alloc);
   }
 
-  static ByteString modeSenseControlCdb() {
-    return ByteString.fromArrayUnsafe(new byte[] {0x1a, 0x08, 0x0a, 0, (byte) MODE_SENSE_ALLOC, 0});
-  }
-
-  private static long be32(ByteString b, int off) {
-    return ((long) (b.apply(off) & 0xff) << 24)
-        | ((b.apply(off + 1) & 0xff) << 16)
-        | ((b.apply(off + 2) & 0xff) << 8)
-        | (b.apply(off + 3) & 0xff);
-  }
-
-  /**
-   * A LUN of a REPORT LUNS entry: peripheral device addressing with bus 0 (LUN &lt; 256) or flat
-   * space addressing (LUN &lt; 16384); other address methods give -1 (skipped).
-   */
-  static long decodeLun(ByteString b, int off) {
-    int b0 = b.apply(off) & 0xff;
-    int b1 = b.apply(off + 1) & 0xff;
-    int method = b0 >> 6;
-    if (method == 0 && (b0 & 0x3f) == 0) {
-      return b1;
-    }
-    if (method == 1) {
-      return ((long) (b0 & 0x3f) << 8) | b1;
-    }
-    return -1;
+  private static ByteString modeSenseControlCdb() {
+    return Cdbs.modeSense6(true, Cdbs.PC_CURRENT, 0x0a, 0, MODE_SENSE_ALLOC);
   }
 
   private static ByteString vpdPayload(ByteString page) {

@@ -97,14 +97,20 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
 
   /**
    * cf. {@code xpt_bus_register(sim, parent, bus)}: a SIM registers one bus with its capabilities
-   * and the data path the device queues call directly. The XPT assigns the path id (lowest free),
-   * raises AC_PATH_REGISTERED and, unless {@link HbaFlags#PIM_NOSCAN}, scans the bus. Reply:
-   * {@link BusRegistered}.
+   * and the data path the device queues call directly. The XPT assigns the path id: the wanted one
+   * when it is free (cf. a {@code hint.scbus.N.at} wiring in {@code xptpathid()}), else the lowest
+   * free one; raises AC_PATH_REGISTERED and, unless {@link HbaFlags#PIM_NOSCAN}, scans the bus.
+   * Reply: {@link BusRegistered}.
    *
+   * @param wantedPathId the path id the bus is wired to, or -1 for any
    * @param queueDepth the SIM's per-device tag depth (openings of a tagged device)
    */
   public record RegisterBus(
-      Ccb.PathInqResult cpi, int queueDepth, SimDataPath dataPath, ActorRef<BusRegistered> replyTo)
+      Ccb.PathInqResult cpi,
+      int wantedPathId,
+      int queueDepth,
+      SimDataPath dataPath,
+      ActorRef<BusRegistered> replyTo)
       implements SimCommand {}
 
   /** The path id the XPT gave a registered bus. */
@@ -247,8 +253,10 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
   }
 
   private static final class Scan {
-    final List<Ccb> waiters = new ArrayList<>();
+    List<Ccb> waiters = new ArrayList<>();
     ActorRef<BusScanner.Command> scanner;
+    boolean again; // a request came while this scan ran: scan once more afterwards
+    List<Ccb> nextWaiters = new ArrayList<>();
   }
 
   private final Settings settings;
@@ -502,7 +510,7 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
     d.tran = s.settings();
     if (old.tagEnabled() != d.tran.tagEnabled()) {
       Bus bus = buses.get(d.path.bus());
-      d.ref.tell(new XptDevice.SetTags(d.tran.tagEnabled() ? bus.queueDepth : 1));
+      d.ref.tell(new XptDevice.SetTags(d.tran.tagEnabled() ? tagDepth(bus, d.path) : 1));
     }
     done(Ccb.Completed.ok(s, d.tran));
     deliver(new AsyncEvent.TransferNeg(d.path, d.tran));
@@ -683,23 +691,31 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
   }
 
   /**
-   * Starts (or joins) the scan of a bus ({@code target} -1) or of one target. A request arriving
-   * while the same scan runs completes with it.
+   * Starts the scan of a bus ({@code target} -1) or of one target. A request arriving while the
+   * same scan runs may describe a change the running scan already passed: it is queued, and one
+   * more scan runs afterwards for all such requests.
    */
   private void startScan(Bus bus, int target, Ccb request) {
     long key = scanKey(bus.pathId, target);
     Scan running = scans.get(key);
     if (running != null) {
+      running.again = true;
       if (request != null) {
-        running.waiters.add(request);
+        running.nextWaiters.add(request);
       }
       return;
     }
-    Scan scan = new Scan();
+    List<Ccb> waiters = new ArrayList<>();
     if (request != null) {
-      scan.waiters.add(request);
+      waiters.add(request);
     }
-    scans.put(key, scan);
+    runScan(bus, target, waiters);
+  }
+
+  private void runScan(Bus bus, int target, List<Ccb> waiters) {
+    Scan scan = new Scan();
+    scan.waiters = waiters;
+    scans.put(scanKey(bus.pathId, target), scan);
     List<Integer> targets = new ArrayList<>();
     if (target == CamPath.WILDCARD) {
       for (int t = 0; t <= bus.cpi.maxTarget(); t++) {
@@ -721,8 +737,12 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
     Scan scan = scans.get(key);
     if (scan != null && m.scanner().equals(scan.scanner)) {
       scans.remove(key);
+      Bus bus = buses.get(m.bus());
       for (Ccb c : scan.waiters) {
-        done(Ccb.Completed.of(c, buses.containsKey(m.bus()) ? CamStatus.REQ_CMP : CamStatus.PATH_INVALID));
+        done(Ccb.Completed.of(c, bus != null ? CamStatus.REQ_CMP : CamStatus.PATH_INVALID));
+      }
+      if (scan.again && bus != null) {
+        runScan(bus, m.target(), scan.nextWaiters);
       }
     }
     return this;
@@ -866,7 +886,7 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
     d.info = r.info().withPhysPath(d.physPath);
     if (d.tagged != r.tagged() || !d.configured) {
       d.tagged = r.tagged();
-      d.ref.tell(new XptDevice.SetTags(d.tagged ? bus.queueDepth : 1));
+      d.ref.tell(new XptDevice.SetTags(d.tagged ? tagDepth(bus, d.path) : 1));
     }
     if (!d.configured) {
       d.configured = true;
@@ -875,6 +895,17 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
         deliver(new AsyncEvent.FoundDevice(d.path, d.info, d.ref));
       }
     }
+  }
+
+  /** cf. {@code xpt_start_tags()}: the SIM's queue depth, or less if the SIM says so for this LUN. */
+  private static int tagDepth(Bus bus, CamPath p) {
+    int lunDepth;
+    try {
+      lunDepth = bus.dataPath.maxTags(p.target(), p.lun());
+    } catch (RuntimeException e) {
+      lunDepth = Integer.MAX_VALUE;
+    }
+    return Math.max(1, Math.min(bus.queueDepth, lunDepth));
   }
 
   /** cf. {@code probe_purge_old()}: LUNs the target no longer reports are lost. */
@@ -916,7 +947,7 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
     if (t.luns.isEmpty() && t.reportedLuns == null) {
       bus.targets.remove(d.path.target());
     }
-    getContext().stop(d.ref);
+    d.ref.tell(new XptDevice.Retire());
   }
 
   private Behavior<Command> onDeviceTerminated(DeviceTerminated m) {
@@ -1131,7 +1162,7 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
     if (orphan == d) {
       if (d.periphs.isEmpty()) {
         orphans.remove(m.path());
-        getContext().stop(d.ref);
+        d.ref.tell(new XptDevice.Retire());
       }
     } else {
       retireIfUnused(buses.get(m.path().bus()), d);
@@ -1167,9 +1198,12 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
       log.warn("RegisterBus without capabilities or data path ignored");
       return this;
     }
-    int pathId = 0;
-    while (buses.containsKey(pathId)) {
-      pathId++;
+    int pathId = m.wantedPathId();
+    if (pathId < 0 || buses.containsKey(pathId)) {
+      pathId = 0;
+      while (buses.containsKey(pathId)) {
+        pathId++;
+      }
     }
     Bus bus = new Bus(pathId, m.cpi(), m.queueDepth(), m.dataPath());
     buses.put(pathId, bus);
@@ -1202,7 +1236,7 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
         failProbeWaiters(d);
         d.periphs.removeIf(p -> p.name().equals("probe"));
         if (d.periphs.isEmpty()) {
-          getContext().stop(d.ref);
+          d.ref.tell(new XptDevice.Retire());
         } else {
           orphans.put(d.path, d);
         }
@@ -1212,6 +1246,9 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
       Map.Entry<Long, Scan> e = it.next();
       if ((int) (e.getKey() >> 32) == m.pathId()) {
         for (Ccb c : e.getValue().waiters) {
+          fail(c, CamStatus.PATH_INVALID);
+        }
+        for (Ccb c : e.getValue().nextWaiters) {
           fail(c, CamStatus.PATH_INVALID);
         }
         it.remove(); // the scanner finishes on its own; its ScanFinished is then stale

@@ -94,6 +94,12 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
   /** The device was lost: flush with DEV_NOT_THERE, refuse new CCBs. */
   record DeviceLost() implements Command {}
 
+  /**
+   * The XPT drops the device: flush like {@link DeviceLost}, then stop. Sent (rather than stopping
+   * the actor from outside) so that everything already in the mailbox still completes.
+   */
+  record Retire() implements Command {}
+
   /** A probe starts on a lost device: accept CCBs again. */
   record DeviceRevived() implements Command {}
 
@@ -198,6 +204,7 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
         .onMessage(ReleaseOpenings.class, this::onReleaseOpenings)
         .onMessage(GetCounters.class, this::onGetCounters)
         .onMessage(DeviceLost.class, this::onDeviceLost)
+        .onMessage(Retire.class, this::onRetire)
         .onMessage(DeviceRevived.class, this::onDeviceRevived)
         .onMessage(SetTags.class, this::onSetTags)
         .onMessage(Reset.class, this::onReset)
@@ -241,8 +248,8 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
     }
     if (q.tryStartNow()) {
       dispatch(ccb);
-      if (q.queued() > 0) {
-        runQueue();
+      if (q.queued() > 0 || q.waiting() > 0) {
+        runQueue(); // the completion may have unfrozen the queue or freed an opening
       }
     } else {
       q.enqueue(ccb);
@@ -526,8 +533,21 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
     return this;
   }
 
+  private Behavior<Command> onRetire(Retire m) {
+    onDeviceLost(new DeviceLost());
+    return Behaviors.stopped();
+  }
+
+  /**
+   * A new probe starts on a lost device. Freezes left by the periphs of the old device are theirs
+   * and will never be released (they were invalidated): thaw, so the probe is not wedged.
+   */
   private Behavior<Command> onDeviceRevived(DeviceRevived m) {
     lost = false;
+    if (q.frozen() > 0) {
+      log.debug("{}: revived with freeze count {}: thawed", path, q.frozen());
+      q.thaw();
+    }
     return this;
   }
 

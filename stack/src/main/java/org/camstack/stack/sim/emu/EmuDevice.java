@@ -382,8 +382,10 @@ public abstract class EmuDevice implements ScsiLun {
 
   /**
    * A reset of this LUN (bus reset, BDR, LUN reset): releases the reservation and medium-removal
-   * prevention, reverts current mode values to the saved ones, and posts UA {@code asc/ascq}
-   * (29/02 bus reset, 29/03 BDR) to every initiator.
+   * prevention, reverts current mode values to the saved ones, and replaces every pending unit
+   * attention by {@code asc/ascq} (29/02 bus reset, 29/03 BDR) for every initiator: the reset
+   * supersedes what was pending (cf. the highest-priority-first reporting of CTL's {@code
+   * ctl_build_ua}).
    */
   public void reset(int asc, int ascq) {
     reservedBy = NO_RESERVATION;
@@ -397,7 +399,10 @@ public abstract class EmuDevice implements ScsiLun {
       }
       modePagesChanged();
     }
-    postUnitAttention(asc, ascq);
+    synchronized (uaLock) {
+      clearUnitAttentions();
+      postUnitAttention(asc, ascq);
+    }
   }
 
   // ---------------------------------------------------------------- unit attentions

@@ -153,7 +153,7 @@ public final class EmuTarget {
   // ---------------------------------------------------------------- REPORT LUNS
 
   /** The REPORT LUNS parameter data for every LUN (header + 8-byte entries). */
-  public ByteString reportLunsData() {
+  public ByteString reportLuns() {
     return lunList;
   }
 

@@ -103,9 +103,18 @@ public final class RamStore implements BackingStore {
 
   @Override
   public void write(long lba, ByteString data, int blockSize) {
-    ByteBuffer src = data.asByteBuffer();
     long pos = lba * blockSize;
-    int n = src.remaining();
+    int n = data.size();
+    int first = (int) (pos & (CHUNK - 1));
+    if (first + n <= CHUNK) {
+      // the common case, one chunk: copy straight from the ByteString, nothing allocated
+      byte[] c = chunkForWrite(pos >>> CHUNK_SHIFT);
+      if (c != null) {
+        data.copyToArray(c, first, n);
+      }
+      return;
+    }
+    ByteBuffer src = data.asByteBuffer();
     int done = 0;
     while (done < n) {
       long p = pos + done;

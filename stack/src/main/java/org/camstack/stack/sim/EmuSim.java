@@ -1,0 +1,412 @@
+package org.camstack.stack.sim;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.util.ByteString;
+import org.camstack.stack.ccb.CamPath;
+import org.camstack.stack.ccb.CamPriority;
+import org.camstack.stack.ccb.Ccb;
+import org.camstack.stack.ccb.HbaFlags;
+import org.camstack.stack.sim.emu.Delay;
+import org.camstack.stack.sim.emu.EmuDevice;
+import org.camstack.stack.sim.emu.EmuDevices;
+import org.camstack.stack.sim.emu.EmuDisk;
+import org.camstack.stack.sim.emu.EmuEnclosure;
+import org.camstack.stack.sim.emu.EmuTarget;
+import org.camstack.stack.sim.emu.EnclosureView;
+import org.camstack.stack.sim.emu.FaultRule;
+import org.camstack.stack.sim.emu.LunSpec;
+import org.camstack.stack.xpt.AsyncEvent;
+import org.camstack.stack.xpt.Xpt;
+
+/**
+ * An emulated HBA with one bus: holds the bus's {@link EmuTarget}s in a concurrent map that is the
+ * {@link SimDataPath} the device queues call directly, registers the bus with the XPT, and takes
+ * runtime control messages (plug and pull LUNs and targets, reset the bus, resize, faults,
+ * delays), each answered with a {@link StatusReply}. cf. {@code struct cam_sim} + an HBA driver
+ * (mps, isp); the control messages play the part of {@code ctladm} and of cables being pulled.
+ *
+ * <p>Data path vs control: CCBs never pass through this actor. Control changes happen here and
+ * are published to the concurrent target map (and the devices' own thread-safe state), which the
+ * device queues read on their threads.
+ *
+ * <p>Lifetime: registers on start; deregisters its bus when stopped.
+ */
+public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
+
+  /** Supertype of all messages to an emulated SIM. */
+  public interface Command {}
+
+  /** Plugs a LUN into an existing target (the others report UA 3F/0E). Reply: ack or error. */
+  public record AddLun(int target, LunSpec spec, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /** Pulls a LUN (it disappears from REPORT LUNS; the others report UA 3F/0E). Reply: ack or error. */
+  public record RemoveLun(int target, long lun, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /**
+   * Plugs a target with its LUNs (cf. a SAS device arriving); with rescan-on-change the SIM asks
+   * the XPT to scan it. Reply: ack or error.
+   */
+  public record AddTarget(int target, List<LunSpec> luns, ActorRef<StatusReply<Done>> replyTo) implements Command {
+    public AddTarget {
+      luns = List.copyOf(luns);
+    }
+  }
+
+  /**
+   * Pulls a whole target: from now on it answers selection timeout; with rescan-on-change the SIM
+   * asks the XPT to scan it. Reply: ack or error.
+   */
+  public record RemoveTarget(int target, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /** A SCSI bus reset (UA 29/02 on every LUN, AC_BUS_RESET). Reply: ack. */
+  public record ResetBus(ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /** Changes a disk's capacity (UA 2A/09). Reply: ack or error. */
+  public record ResizeLun(int target, long lun, long blocks, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /** Adds (or replaces by id) a fault rule on a LUN. Reply: ack or error. */
+  public record AddFault(int target, long lun, FaultRule rule, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /** The active fault rules of a LUN. Reply: the list, or an error. */
+  public record ListFaults(int target, long lun, ActorRef<StatusReply<List<FaultRule>>> replyTo) implements Command {}
+
+  /** Removes a fault rule by id. Reply: ack, or an error when there is none. */
+  public record DeleteFault(int target, long lun, String id, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /** Sets a LUN's injected completion delay ({@link Delay#NONE} to clear). Reply: ack or error. */
+  public record SetDelay(int target, long lun, Delay delay, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /** Asks for the bus identity; answered once the XPT registered the bus. Reply: {@link BusInfo}. */
+  public record GetBus(ActorRef<BusInfo> replyTo) implements Command {}
+
+  /**
+   * The registered bus.
+   *
+   * @param pathId the XPT's path id ({@code scbusN})
+   * @param targets target id &rarr; LUNs present now
+   */
+  public record BusInfo(int pathId, String simName, int simUnit, Map<Integer, List<Long>> targets) {}
+
+  private record Registered(Xpt.BusRegistered registered) implements Command {}
+
+  /** The data path handed to the XPT: the live targets of the bus. Thread-safe. */
+  private static final class DataPath implements SimDataPath {
+    final Map<Integer, EmuTarget> targets = new ConcurrentHashMap<>();
+
+    @Override
+    public ScsiResponse execute(int target, long lun, ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId) {
+      EmuTarget t = targets.get(target);
+      return t == null ? null : t.execute(lun, cdb, dataOut, dxferLen, initiatorId);
+    }
+
+    @Override
+    public void resetBus() {
+      for (EmuTarget t : targets.values()) {
+        t.busReset();
+      }
+    }
+
+    @Override
+    public boolean resetTarget(int target) {
+      EmuTarget t = targets.get(target);
+      if (t == null) {
+        return false;
+      }
+      t.targetReset();
+      return true;
+    }
+
+    @Override
+    public int maxTags(int target, long lun) {
+      EmuTarget t = targets.get(target);
+      EmuDevice d = t == null ? null : t.device(lun);
+      return d == null ? Integer.MAX_VALUE : d.spec().queueDepth();
+    }
+  }
+
+  /**
+   * @param spec the bus and its power-on targets
+   * @param xpt where the bus registers (the SIM view of the XPT)
+   * @throws IllegalArgumentException when a LUN of the spec cannot be built (e.g. a missing file)
+   */
+  public static Behavior<Command> create(BusSpec spec, ActorRef<Xpt.Command> xpt) {
+    return Behaviors.setup(ctx -> new EmuSim(ctx, spec, xpt));
+  }
+
+  private final BusSpec spec;
+  private final ActorRef<Xpt.Command> xpt;
+  private final DataPath path = new DataPath();
+  private final EnclosureView enclosureView;
+  private final List<ActorRef<BusInfo>> waiting = new ArrayList<>();
+  private int pathId = -1;
+
+  private EmuSim(ActorContext<Command> ctx, BusSpec spec, ActorRef<Xpt.Command> xpt) {
+    super(ctx);
+    this.spec = spec;
+    this.xpt = xpt;
+    Collection<EmuTarget> live = path.targets.values();
+    this.enclosureView = EnclosureView.ofTargets(() -> live);
+    for (Map.Entry<Integer, List<LunSpec>> e : spec.targets().entrySet()) {
+      List<EmuDevice> devs = new ArrayList<>();
+      for (LunSpec l : e.getValue()) {
+        devs.add(EmuDevices.create(l, enclosureView));
+      }
+      path.targets.put(e.getKey(), new EmuTarget(e.getKey(), devs));
+    }
+    int misc = (spec.scanOnRegister() ? 0 : HbaFlags.PIM_NOSCAN) | (spec.seqScan() ? HbaFlags.PIM_SEQSCAN : 0);
+    Ccb.PathInqResult cpi =
+        new Ccb.PathInqResult(
+            1,
+            HbaFlags.PI_TAG_ABLE | HbaFlags.PI_SDTR_ABLE | HbaFlags.PI_WIDE_16,
+            misc,
+            spec.maxTarget(),
+            spec.maxLun(),
+            spec.initiatorId(),
+            "camstack",
+            "CAMSTACK",
+            spec.name(),
+            spec.unit(),
+            0,
+            300_000,
+            EmuDisk.MAX_TRANSFER_BYTES);
+    ActorRef<Xpt.BusRegistered> reg = ctx.messageAdapter(Xpt.BusRegistered.class, Registered::new);
+    xpt.tell(new Xpt.RegisterBus(cpi, spec.pathId(), spec.queueDepth(), path, reg));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(AddLun.class, this::onAddLun)
+        .onMessage(RemoveLun.class, this::onRemoveLun)
+        .onMessage(AddTarget.class, this::onAddTarget)
+        .onMessage(RemoveTarget.class, this::onRemoveTarget)
+        .onMessage(ResetBus.class, this::onResetBus)
+        .onMessage(ResizeLun.class, this::onResizeLun)
+        .onMessage(AddFault.class, this::onAddFault)
+        .onMessage(ListFaults.class, this::onListFaults)
+        .onMessage(DeleteFault.class, this::onDeleteFault)
+        .onMessage(SetDelay.class, this::onSetDelay)
+        .onMessage(GetBus.class, this::onGetBus)
+        .onMessage(Registered.class, this::onRegistered)
+        .onSignal(PostStop.class, s -> onPostStop())
+        .build();
+  }
+
+  private String simName() {
+    return spec.name() + spec.unit();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private Behavior<Command> onAddLun(AddLun m) {
+    EmuTarget t = path.targets.get(m.target());
+    if (t == null) {
+      return error(m.replyTo(), "no target " + m.target() + " (add the target first)");
+    }
+    if (m.spec() == null || m.spec().lun() > spec.maxLun()) {
+      return error(m.replyTo(), "lun beyond max-lun " + spec.maxLun());
+    }
+    try {
+      t.addLun(EmuDevices.create(m.spec(), enclosureView));
+    } catch (IllegalArgumentException e) {
+      return error(m.replyTo(), e.getMessage());
+    }
+    occupancyChanged();
+    getContext().getLog().info("{}: target {} lun {} plugged", simName(), m.target(), m.spec().lun());
+    m.replyTo().tell(StatusReply.ack());
+    return this;
+  }
+
+  private Behavior<Command> onRemoveLun(RemoveLun m) {
+    EmuTarget t = path.targets.get(m.target());
+    if (t == null || t.removeLun(m.lun()) == null) {
+      return error(m.replyTo(), "no lun " + m.target() + ":" + m.lun());
+    }
+    occupancyChanged();
+    getContext().getLog().info("{}: target {} lun {} pulled", simName(), m.target(), m.lun());
+    m.replyTo().tell(StatusReply.ack());
+    return this;
+  }
+
+  private Behavior<Command> onAddTarget(AddTarget m) {
+    int id = m.target();
+    if (id < 0 || id > spec.maxTarget() || id == spec.initiatorId()) {
+      return error(m.replyTo(), "target " + id + " not in 0.." + spec.maxTarget() + " or is the initiator");
+    }
+    if (path.targets.containsKey(id)) {
+      return error(m.replyTo(), "target " + id + " already present");
+    }
+    List<EmuDevice> devs = new ArrayList<>();
+    try {
+      for (LunSpec l : m.luns()) {
+        if (l.lun() > spec.maxLun()) {
+          return error(m.replyTo(), "lun " + l.lun() + " beyond max-lun " + spec.maxLun());
+        }
+        devs.add(EmuDevices.create(l, enclosureView));
+      }
+      path.targets.put(id, new EmuTarget(id, devs));
+    } catch (IllegalArgumentException e) {
+      return error(m.replyTo(), e.getMessage());
+    }
+    occupancyChanged();
+    getContext().getLog().info("{}: target {} plugged", simName(), id);
+    m.replyTo().tell(StatusReply.ack());
+    rescan(id);
+    return this;
+  }
+
+  private Behavior<Command> onRemoveTarget(RemoveTarget m) {
+    if (path.targets.remove(m.target()) == null) {
+      return error(m.replyTo(), "no target " + m.target());
+    }
+    occupancyChanged();
+    getContext().getLog().info("{}: target {} pulled", simName(), m.target());
+    m.replyTo().tell(StatusReply.ack());
+    rescan(m.target());
+    return this;
+  }
+
+  /** cf. an HBA driver's xpt_rescan() on a topology change (mpssas, isp). */
+  private void rescan(int target) {
+    if (spec.rescanOnChange() && pathId >= 0) {
+      ActorRef<Ccb.Completed> ignore = getContext().getSystem().ignoreRef();
+      Ccb.Header h = new Ccb.Header(0, CamPath.target(pathId, target), CamPriority.XPT, 0, 0, 0, ignore);
+      xpt.tell(new Xpt.Action(new Ccb.ScanTarget(h)));
+    }
+  }
+
+  private Behavior<Command> onResetBus(ResetBus m) {
+    path.resetBus();
+    if (pathId >= 0) {
+      xpt.tell(new Xpt.RaiseAsync(new AsyncEvent.BusReset(CamPath.bus(pathId))));
+    }
+    m.replyTo().tell(StatusReply.ack());
+    return this;
+  }
+
+  private Behavior<Command> onResizeLun(ResizeLun m) {
+    EmuDevice d = device(m.target(), m.lun());
+    if (!(d instanceof EmuDisk disk)) {
+      return error(m.replyTo(), "no disk at " + m.target() + ":" + m.lun());
+    }
+    try {
+      disk.resize(m.blocks());
+    } catch (IllegalArgumentException e) {
+      return error(m.replyTo(), e.getMessage());
+    }
+    m.replyTo().tell(StatusReply.ack());
+    return this;
+  }
+
+  private Behavior<Command> onAddFault(AddFault m) {
+    EmuDevice d = device(m.target(), m.lun());
+    if (d == null || m.rule() == null) {
+      return error(m.replyTo(), "no lun " + m.target() + ":" + m.lun());
+    }
+    d.addFault(m.rule());
+    m.replyTo().tell(StatusReply.ack());
+    return this;
+  }
+
+  private Behavior<Command> onListFaults(ListFaults m) {
+    EmuDevice d = device(m.target(), m.lun());
+    if (d == null) {
+      m.replyTo().tell(StatusReply.error("no lun " + m.target() + ":" + m.lun()));
+      return this;
+    }
+    m.replyTo().tell(StatusReply.success(d.faults()));
+    return this;
+  }
+
+  private Behavior<Command> onDeleteFault(DeleteFault m) {
+    EmuDevice d = device(m.target(), m.lun());
+    if (d == null) {
+      return error(m.replyTo(), "no lun " + m.target() + ":" + m.lun());
+    }
+    if (!d.removeFault(m.id())) {
+      return error(m.replyTo(), "no fault '" + m.id() + "' on " + m.target() + ":" + m.lun());
+    }
+    m.replyTo().tell(StatusReply.ack());
+    return this;
+  }
+
+  private Behavior<Command> onSetDelay(SetDelay m) {
+    EmuDevice d = device(m.target(), m.lun());
+    if (d == null) {
+      return error(m.replyTo(), "no lun " + m.target() + ":" + m.lun());
+    }
+    d.setDelay(m.delay());
+    m.replyTo().tell(StatusReply.ack());
+    return this;
+  }
+
+  private Behavior<Command> onGetBus(GetBus m) {
+    if (pathId < 0) {
+      waiting.add(m.replyTo());
+    } else {
+      m.replyTo().tell(busInfo());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onRegistered(Registered m) {
+    pathId = m.registered().pathId();
+    for (ActorRef<BusInfo> w : waiting) {
+      w.tell(busInfo());
+    }
+    waiting.clear();
+    return this;
+  }
+
+  private Behavior<Command> onPostStop() {
+    if (pathId >= 0) {
+      xpt.tell(new Xpt.DeregisterBus(pathId));
+    }
+    return this;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private BusInfo busInfo() {
+    Map<Integer, List<Long>> t = new TreeMap<>();
+    for (Map.Entry<Integer, EmuTarget> e : path.targets.entrySet()) {
+      t.put(e.getKey(), List.copyOf(e.getValue().luns().keySet()));
+    }
+    return new BusInfo(pathId, spec.name(), spec.unit(), t);
+  }
+
+  private EmuDevice device(int target, long lun) {
+    EmuTarget t = path.targets.get(target);
+    return t == null ? null : t.device(lun);
+  }
+
+  /** Enclosures on this bus re-read which slots hold disks. */
+  private void occupancyChanged() {
+    for (EmuTarget t : path.targets.values()) {
+      for (EmuDevice d : t.luns().values()) {
+        if (d instanceof EmuEnclosure enc) {
+          enc.occupancyChanged();
+        }
+      }
+    }
+  }
+
+  private Behavior<Command> error(ActorRef<StatusReply<Done>> replyTo, String message) {
+    replyTo.tell(StatusReply.error(simName() + ": " + message));
+    return this;
+  }
+}

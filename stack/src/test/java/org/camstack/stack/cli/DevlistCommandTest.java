@@ -1,0 +1,153 @@
+package org.camstack.stack.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.util.ByteString;
+import org.camstack.stack.ccb.CamPath;
+import org.camstack.stack.ccb.Ccb;
+import org.camstack.stack.ccb.DeviceInfo;
+import org.camstack.stack.testkit.TestStack;
+import org.camstack.stack.testkit.TopologyBuilder;
+import org.camstack.stack.xpt.Xpt;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code ./camstack devlist}: camcontrol's format, the default topology, flags and errors. */
+class DevlistCommandTest {
+
+  private static final ActorTestKit testKit = ActorTestKit.create();
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  private record Run(int code, String out, String err) {}
+
+  private static Run run(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  private static DeviceInfo info(CamPath p, String vendor, String product, String rev) {
+    byte[] inq = new byte[36];
+    inq[4] = 31;
+    String s = String.format("%-8s%-16s%-4s", vendor, product, rev);
+    System.arraycopy(s.getBytes(StandardCharsets.US_ASCII), 0, inq, 8, 28);
+    return new DeviceInfo(p, ByteString.fromArrayUnsafe(inq), null, null, null, null);
+  }
+
+  @Test
+  void formatIsCamcontrolsIdentityIn33ColumnsThenTwoSpaces() {
+    CamPath a = CamPath.of(0, 0, 0);
+    CamPath b = CamPath.of(0, 1, 0);
+    CamPath gone = CamPath.of(0, 2, 0);
+    Ccb.DevMatchResult edt =
+        new Ccb.DevMatchResult(
+            List.of(
+                new Ccb.BusMatch(0, "emusim", 0, 0, List.of(
+                    new Ccb.DeviceMatch(a, info(a, "SEAGATE", "ST3146855LW", "0003"), List.of("pass0", "da0"), false),
+                    new Ccb.DeviceMatch(b, info(b, "CAMSTACK", "EMU-DISK", "0001"), List.of(), false),
+                    new Ccb.DeviceMatch(gone, info(gone, "X", "Y", "Z"), List.of("pass2"), true))),
+                new Ccb.BusMatch(-1, "xpt", 0, 0, List.of(
+                    new Ccb.DeviceMatch(CamPath.XPT, new DeviceInfo(CamPath.XPT, ByteString.emptyByteString(), null, null, null, null), List.of("xpt0"), true)))));
+    assertEquals(
+        List.of(
+            "<SEAGATE ST3146855LW 0003>         at scbus0 target 0 lun 0 (pass0,da0)",
+            "<CAMSTACK EMU-DISK 0001>           at scbus0 target 1 lun 0 ()"),
+        DevlistCommand.lines(edt, false));
+    assertEquals(
+        List.of(
+            "scbus0 on emusim0 bus 0:",
+            "<SEAGATE ST3146855LW 0003>         at scbus0 target 0 lun 0 (pass0,da0)",
+            "<CAMSTACK EMU-DISK 0001>           at scbus0 target 1 lun 0 ()",
+            "<X Y Z>                            at scbus0 target 2 lun 0 (pass2)",
+            "scbus-1 on xpt0 bus 0:",
+            "<>                                 at scbus-1 target -1 lun -1 (xpt0)"),
+        DevlistCommand.lines(edt, true));
+  }
+
+  @Test
+  void periphsArePrintedNewestFirstFromTheLiveEdt() {
+    try (TestStack s = TestStack.start(testKit, TopologyBuilder.create().bus().disk(0, 0).disk(1, 0).build())) {
+      s.xpt().tell(new Xpt.AddPeriph(s.path(0, 0, 0), "pass", 0));
+      s.xpt().tell(new Xpt.AddPeriph(s.path(0, 0, 0), "da", 0));
+      s.xpt().tell(new Xpt.AddPeriph(s.path(0, 1, 0), "da", 1));
+      s.xpt().tell(new Xpt.AddPeriph(s.path(0, 1, 0), "pass", 1));
+      String bus = "scbus" + s.pathId(0);
+      assertEquals(
+          List.of(
+              "<CAMSTACK EMU-DISK 0001>           at " + bus + " target 0 lun 0 (da0,pass0)",
+              "<CAMSTACK EMU-DISK 0001>           at " + bus + " target 1 lun 0 (pass1,da1)"),
+          DevlistCommand.lines(s.devMatch(), false));
+    }
+  }
+
+  @Test
+  void devlistOnTheDefaultTopologyPrintsEveryDeviceAndExitsZero() {
+    Run r = run("devlist");
+    assertEquals(0, r.code(), r.err());
+    assertEquals(
+        List.of(
+            "<CAMSTACK EMU-DISK 0001>           at scbus0 target 0 lun 0 ()",
+            "<CAMSTACK EMU-DISK 0001>           at scbus0 target 1 lun 0 ()",
+            "<CAMSTACK EMU-DISK 0001>           at scbus0 target 2 lun 0 ()",
+            "<CAMSTACK EMU-SES 0001>            at scbus0 target 6 lun 0 ()",
+            "<CAMSTACK EMU-DISK 0001>           at scbus1 target 0 lun 0 ()",
+            "<CAMSTACK EMU-DISK 0001>           at scbus1 target 3 lun 0 ()",
+            "<CAMSTACK EMU-DISK 0001>           at scbus1 target 5 lun 0 ()",
+            "<CAMSTACK EMU-DISK 0001>           at scbus1 target 5 lun 3 ()",
+            "<CAMSTACK EMU-DISK 0001>           at scbus1 target 5 lun 7 ()"),
+        r.out().lines().toList());
+  }
+
+  @Test
+  void verboseAddsBusLinesAndTheXptDevice(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("topo.conf");
+    Files.writeString(file, "buses = [ { name = \"emusim\", max-lun = 3, targets = [ { id = 2, luns = [ { lun = 0, size = 1MiB, product = \"MY-DISK\" } ] } ] } ]\n");
+    Run r = run("devlist", "--topology", file.toString(), "-v");
+    assertEquals(0, r.code(), r.err());
+    assertEquals(
+        List.of(
+            "scbus0 on emusim0 bus 0:",
+            "<CAMSTACK MY-DISK 0001>            at scbus0 target 2 lun 0 ()",
+            "scbus-1 on xpt0 bus 0:",
+            "<>                                 at scbus-1 target -1 lun -1 (xpt0)"),
+        r.out().lines().toList());
+  }
+
+  @Test
+  void badFlagsAndBadTopologiesGiveOneLineAndExitTwo(@TempDir Path dir) throws IOException {
+    Run bad = run("devlist", "--verbose");
+    assertEquals(2, bad.code());
+    assertEquals(1, bad.err().lines().count());
+    assertTrue(bad.err().contains("unknown option '--verbose'"), bad.err());
+    assertEquals("", bad.out());
+
+    Run missing = run("devlist", "--topology", dir.resolve("nope.conf").toString());
+    assertEquals(2, missing.code());
+    assertEquals(1, missing.err().lines().count());
+    assertTrue(missing.err().contains("not found"), missing.err());
+
+    Path broken = dir.resolve("broken.conf");
+    Files.writeString(broken, "buses = [ { initiator-id = 0, targets = [ { id = 0 } ] } ]\n");
+    Run r = run("devlist", "--topology=" + broken);
+    assertEquals(2, r.code());
+    assertEquals(1, r.err().lines().count(), r.err());
+
+    Run noArg = run("devlist", "--topology");
+    assertEquals(2, noArg.code());
+  }
+}
