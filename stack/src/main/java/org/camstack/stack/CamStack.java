@@ -17,6 +17,14 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.ccb.CamPriority;
 import org.camstack.stack.ccb.Ccb;
+import org.camstack.stack.devfs.Devfs;
+import org.camstack.stack.lifetime.LifetimeListener;
+import org.camstack.stack.periph.PeriphDriver;
+import org.camstack.stack.periph.PeriphSettings;
+import org.camstack.stack.periph.WiringSource;
+import org.camstack.stack.scsi.da.DaPeriph;
+import org.camstack.stack.scsi.pass.PassPeriph;
+import org.camstack.stack.scsi.ses.SesPeriph;
 import org.camstack.stack.sim.BusSpec;
 import org.camstack.stack.sim.EmuSim;
 import org.camstack.stack.sim.Topology;
@@ -28,8 +36,10 @@ import org.camstack.stack.xpt.Xpt;
  * one CCB). cf. the CAM part of the kernel's boot: {@code xpt_init()}, then the HBA drivers attach
  * and register their buses, then {@code xpt_config()} scans them.
  *
- * <p>Periph drivers (da, pass, ses, ...) are started in {@link #startPeriphDrivers} — the place
- * the periph layer hooks in; until then the EDT has no periphs but the probes and xpt0.
+ * <p>The periph layer starts between the XPT and the SIMs: {@link Devfs}, then one {@link
+ * PeriphDriver} per driver (da, pass, ses), so their AC_FOUND_DEVICE registrations see every
+ * device. {@link Options} carries what a caller may want to plug in (a lifetime listener, devfs
+ * settings, a wiring source, legacy mode).
  *
  * <p>Thread-safety: the handle is immutable; every helper is an ask to the actors.
  */
@@ -42,16 +52,61 @@ public final class CamStack {
 
   private static final AtomicLong IDS = new AtomicLong(1);
 
+  /**
+   * What the periph layer is started with.
+   *
+   * @param listener lifetime events of periphs and devfs
+   * @param devfs devfs settings (the destroy task's latency)
+   * @param wiring device hints / persisted wiring
+   * @param legacyMode null: {@code camstack.legacy-mode}; else overrides it
+   */
+  public record Options(LifetimeListener listener, Devfs.Settings devfs, WiringSource wiring, Boolean legacyMode) {
+    public static final Options DEFAULT =
+        new Options(LifetimeListener.NOOP, Devfs.Settings.defaults(), WiringSource.NONE, null);
+
+    public Options withListener(LifetimeListener l) {
+      return new Options(l, devfs, wiring, legacyMode);
+    }
+
+    public Options withDevfs(Devfs.Settings d) {
+      return new Options(listener, d, wiring, legacyMode);
+    }
+
+    public Options withWiring(WiringSource w) {
+      return new Options(listener, devfs, w, legacyMode);
+    }
+
+    public Options withLegacyMode(boolean legacy) {
+      return new Options(listener, devfs, wiring, legacy);
+    }
+  }
+
+  /** The periph drivers the stack starts, in start order. */
+  public static final List<PeriphDriver.Spec> DRIVERS = List.of(PassPeriph.SPEC, DaPeriph.SPEC, SesPeriph.SPEC);
+
   private final ActorSystem<?> system;
   private final Topology topology;
   private final ActorRef<Xpt.Command> xpt;
   private final List<ActorRef<EmuSim.Command>> sims;
+  private final ActorRef<Devfs.Command> devfs;
+  private final java.util.Map<String, ActorRef<PeriphDriver.Command>> drivers;
+  private final PeriphSettings periphSettings;
 
-  private CamStack(ActorSystem<?> system, Topology topology, ActorRef<Xpt.Command> xpt, List<ActorRef<EmuSim.Command>> sims) {
+  private CamStack(
+      ActorSystem<?> system,
+      Topology topology,
+      ActorRef<Xpt.Command> xpt,
+      List<ActorRef<EmuSim.Command>> sims,
+      ActorRef<Devfs.Command> devfs,
+      java.util.Map<String, ActorRef<PeriphDriver.Command>> drivers,
+      PeriphSettings periphSettings) {
     this.system = system;
     this.topology = topology;
     this.xpt = xpt;
     this.sims = List.copyOf(sims);
+    this.devfs = devfs;
+    this.drivers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(drivers));
+    this.periphSettings = periphSettings;
   }
 
   /**
@@ -61,6 +116,11 @@ public final class CamStack {
    * @throws IllegalArgumentException with a one-line message for a bad topology
    */
   public static CamStack start(ActorSystem<?> system, Config config) {
+    return start(system, config, Options.DEFAULT);
+  }
+
+  /** {@link #start(ActorSystem, Config)} with periph-layer options. */
+  public static CamStack start(ActorSystem<?> system, Config config, Options options) {
     Spawner s =
         new Spawner() {
           @Override
@@ -68,11 +128,16 @@ public final class CamStack {
             return system.systemActorOf(behavior, name, Props.empty());
           }
         };
-    return start(s, system, config);
+    return start(s, system, config, options);
   }
 
   /** Starts the stack as children of {@code parent} (e.g. a node guardian). */
   public static CamStack start(ActorContext<?> parent, Config config) {
+    return start(parent, config, Options.DEFAULT);
+  }
+
+  /** {@link #start(ActorContext, Config)} with periph-layer options. */
+  public static CamStack start(ActorContext<?> parent, Config config, Options options) {
     Spawner s =
         new Spawner() {
           @Override
@@ -80,26 +145,58 @@ public final class CamStack {
             return parent.spawn(behavior, name);
           }
         };
-    return start(s, parent.getSystem(), config);
+    return start(s, parent.getSystem(), config, options);
   }
 
-  private static CamStack start(Spawner spawner, ActorSystem<?> system, Config config) {
+  private static CamStack start(Spawner spawner, ActorSystem<?> system, Config config, Options options) {
     Topology topology = Topology.fromConfig(config);
     ActorRef<Xpt.Command> xpt = spawner.spawn(Xpt.create(Xpt.Settings.fromConfig(config)), "xpt");
-    startPeriphDrivers(spawner, xpt, config);
+    PeriphSettings ps = PeriphSettings.fromConfig(config).withListener(options.listener());
+    if (options.legacyMode() != null) {
+      ps = ps.withLegacyMode(options.legacyMode());
+    }
+    ActorRef<Devfs.Command> devfs = spawner.spawn(Devfs.create(options.devfs(), options.listener()), "devfs");
+    java.util.Map<String, ActorRef<PeriphDriver.Command>> drivers =
+        startPeriphDrivers(spawner, xpt, devfs, options.wiring(), ps);
     List<ActorRef<EmuSim.Command>> sims = new ArrayList<>();
     for (BusSpec bus : topology.buses()) {
       sims.add(spawner.spawn(EmuSim.create(bus, xpt), bus.name() + bus.unit()));
     }
-    return new CamStack(system, topology, xpt, sims);
+    return new CamStack(system, topology, xpt, sims, devfs, drivers, ps);
   }
 
   /**
-   * Where periph drivers start: before the SIMs, so that their AC_FOUND_DEVICE registrations see
-   * every device (late registrants get the replay anyway). Branch periph adds da, pass, ses here.
+   * cf. periphdriver_register() + each driver's init(): before the SIMs, so that their
+   * AC_FOUND_DEVICE registrations see every device (late registrants get the replay anyway).
    */
-  private static void startPeriphDrivers(Spawner spawner, ActorRef<Xpt.Command> xpt, Config config) {
-    // no periph drivers yet
+  private static java.util.Map<String, ActorRef<PeriphDriver.Command>> startPeriphDrivers(
+      Spawner spawner,
+      ActorRef<Xpt.Command> xpt,
+      ActorRef<Devfs.Command> devfs,
+      WiringSource wiring,
+      PeriphSettings settings) {
+    java.util.Map<String, ActorRef<PeriphDriver.Command>> out = new java.util.LinkedHashMap<>();
+    for (PeriphDriver.Spec spec : DRIVERS) {
+      out.put(
+          spec.name(),
+          spawner.spawn(PeriphDriver.create(spec, xpt.narrow(), devfs, wiring, settings), "periph-" + spec.name()));
+    }
+    return out;
+  }
+
+  /** The device file system. */
+  public ActorRef<Devfs.Command> devfs() {
+    return devfs;
+  }
+
+  /** The periph drivers by name ({@code pass}, {@code da}, {@code ses}). */
+  public java.util.Map<String, ActorRef<PeriphDriver.Command>> drivers() {
+    return drivers;
+  }
+
+  /** The settings the periph layer runs with (legacy mode, listener). */
+  public PeriphSettings periphSettings() {
+    return periphSettings;
   }
 
   public ActorRef<Xpt.Command> xpt() {
@@ -144,6 +241,46 @@ public final class CamStack {
               return CompletableFuture.allOf(scans.toArray(CompletableFuture[]::new))
                   .thenApply(v -> scans.stream().map(CompletableFuture::join).toList());
             });
+  }
+
+  /**
+   * Blocks until the periph layer settled after a scan: every configured device has its pass
+   * instance, no probe is running, and two snapshots 25 ms apart agree. Not for actor code.
+   *
+   * @return the settled EDT
+   * @throws java.util.concurrent.TimeoutException when it does not settle in time
+   */
+  public Ccb.DevMatchResult awaitPeriphs(Duration timeout)
+      throws java.util.concurrent.TimeoutException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Ccb.DevMatchResult last = null;
+    while (System.nanoTime() < deadline) {
+      Ccb.DevMatchResult now;
+      try {
+        now = devMatch(timeout).toCompletableFuture().get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw new IllegalStateException("DEV_MATCH failed: " + e.getCause());
+      }
+      if (settled(now) && now.equals(last)) {
+        return now;
+      }
+      last = now;
+      Thread.sleep(25);
+    }
+    throw new java.util.concurrent.TimeoutException("periph layer did not settle in " + timeout);
+  }
+
+  private static boolean settled(Ccb.DevMatchResult edt) {
+    for (Ccb.BusMatch b : edt.buses()) {
+      for (Ccb.DeviceMatch d : b.devices()) {
+        boolean probing = d.periphs().stream().anyMatch(p -> p.startsWith("probe"));
+        boolean hasPass = d.periphs().stream().anyMatch(p -> p.startsWith("pass"));
+        if (probing || (!d.unconfigured() && !hasPass)) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   /** XPT_DEV_MATCH of the whole EDT (every bus, the xpt bus last). */

@@ -61,7 +61,7 @@ public final class DevlistCommand {
     try {
       CamStack stack = CamStack.start(system, config);
       stack.scanAll(TIMEOUT).toCompletableFuture().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-      Ccb.DevMatchResult edt = stack.devMatch(TIMEOUT).toCompletableFuture().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      Ccb.DevMatchResult edt = stack.awaitPeriphs(TIMEOUT);
       out.print(format(edt, verbose));
       out.flush();
       return 0;

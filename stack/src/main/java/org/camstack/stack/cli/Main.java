@@ -24,6 +24,8 @@ public final class Main {
     switch (verb) {
       case "devlist":
         return DevlistCommand.run(rest, out, err);
+      case "chaos":
+        return ChaosCommand.run(rest, out, err);
       default:
         err.println("camstack: unknown command '" + verb + "' (try ./camstack help)");
         return 2;
@@ -33,5 +35,7 @@ public final class Main {
   private static void usage(PrintStream out) {
     out.println("usage: ./camstack <command> [options]");
     out.println("  devlist [--topology FILE] [-v]   build the stack in-process, scan, print the EDT");
+    out.println("  chaos [--seed S] [--cycles N] [--clients C] [--legacy] [--stop-on-bugs]");
+    out.println("                                   seeded lifetime chaos on the real stack; exit 0 = no violation");
   }
 }

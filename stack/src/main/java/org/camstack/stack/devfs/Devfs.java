@@ -389,6 +389,7 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
   private final Map<Long, Node> nodes = new HashMap<>(); // not yet destroyed, incl. aliases
   private final Map<Long, FileHandle> files = new HashMap<>();
   private final Map<Long, Call> calls = new LinkedHashMap<>();
+  private final Set<Long> forcedCalls = new HashSet<>(); // failed by devfs, the driver may still answer
   private final Set<ActorRef<?>> watched = new HashSet<>();
   private final Set<ActorRef<?>> deadOwners = new HashSet<>();
   private final ArrayDeque<Node> destroyQueue = new ArrayDeque<>(); // cf. dev_ddtr
@@ -653,7 +654,17 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
   private Behavior<Command> onCallReturn(CallReturn ret) {
     Call call = calls.remove(ret.callId());
     if (call == null) {
-      getContext().getLog().debug("late return of call [{}] (already failed)", ret.callId());
+      if (!forcedCalls.remove(ret.callId())) {
+        violation(
+            ViolationKind.CLIENT_REPLY,
+            "call " + ret.callId() + " returned twice (or was never made)",
+            null,
+            null,
+            "",
+            List.of());
+      } else {
+        getContext().getLog().debug("late return of call [{}] (already failed)", ret.callId());
+      }
       return this;
     }
     Node node = call.node();
@@ -873,28 +884,39 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
   private Behavior<Command> onOwnerTerminated(OwnerTerminated t) {
     watched.remove(t.actor());
     deadOwners.add(t.actor());
+    // cf. bug D: a thread inside d_ioctl dereferences si_drv1 while camperiphfree frees it
+    Map<Node, List<Call>> inside = new LinkedHashMap<>();
+    for (Call c : calls.values()) {
+      if (c.node().owner.actor().equals(t.actor())) {
+        inside.computeIfAbsent(c.node(), n -> new ArrayList<>()).add(c);
+      }
+    }
+    for (Map.Entry<Node, List<Call>> e : inside.entrySet()) {
+      Node node = e.getKey();
+      List<String> methods = new ArrayList<>();
+      for (Call c : e.getValue()) {
+        methods.add(methodName(c.request()));
+      }
+      violation(
+          ViolationKind.CALL_IN_FLIGHT_AT_FREE,
+          "use after free: "
+              + e.getValue().size()
+              + " call(s) ("
+              + String.join(", ", methods)
+              + ") in flight on "
+              + node.name
+              + " when "
+              + node.owner.periph()
+              + " was freed",
+          node.owner.periph(),
+          node.owner.path(),
+          node.owner.identity(),
+          List.of(node.name));
+      failCallsInside(node);
+    }
     for (Node node : List.copyOf(nodes.values())) {
       if (node.parent != null || !node.owner.actor().equals(t.actor())) {
         continue;
-      }
-      if (node.threadCount > 0) {
-        // cf. bug D: a thread inside d_ioctl dereferences si_drv1 while camperiphfree frees it
-        violation(
-            ViolationKind.CALL_IN_FLIGHT_AT_FREE,
-            "use after free: "
-                + node.threadCount
-                + " call(s) ("
-                + callsInside(node)
-                + ") in flight on "
-                + node.name
-                + " when "
-                + node.owner.periph()
-                + " was freed",
-            node.owner.periph(),
-            node.owner.path(),
-            node.owner.identity(),
-            List.of(node.name));
-        failCallsInside(node);
       }
       if (node.state == State.ACTIVE) {
         violation(
@@ -915,9 +937,13 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
     for (Call c : List.copyOf(calls.values())) {
       if (c.node() == node) {
         calls.remove(c.callId());
+        forcedCalls.add(c.callId());
         node.threadCount--;
         finishCall(c, DevReply.error(Errno.ENXIO));
       }
+    }
+    if (node.threadCount == 0) {
+      maybeQueueDestroy(node);
     }
   }
 

@@ -66,6 +66,13 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
 
   private record RunLater(Runnable task) implements Periph.Command {}
 
+  private record Started(XptDevice.Start start) implements Periph.Command {}
+
+  private record DeviceQueueGone() implements Periph.Command {}
+
+  /** A CCB waiting for an opening (cf. the periph's bio queue before dastart()). */
+  private record Queued(Ccb ccb, Consumer<Ccb.Completed> done, long seq) {}
+
   /** Wraps a periph behavior with the {@code camPeriph} / {@code camPath} MDC (B9). */
   protected static Behavior<Periph.Command> withMdc(PeriphArgs args, Behavior<Periph.Command> b) {
     return Behaviors.withMdc(
@@ -90,9 +97,21 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   private final ActorRef<Devfs.MakeDevResult> madeAdapter;
   private final ActorRef<AsyncEvent> asyncAdapter;
   private final ActorRef<Devfs.Destroyed> destroyedAdapter;
+  private final ActorRef<XptDevice.Start> startAdapter;
+  private final java.util.PriorityQueue<Queued> allocQueue =
+      new java.util.PriorityQueue<>(
+          (a, b) ->
+              a.ccb().header().priority() != b.ccb().header().priority()
+                  ? Integer.compare(a.ccb().header().priority(), b.ccb().header().priority())
+                  : Long.compare(a.seq(), b.seq()));
+  private boolean scheduled; // a Schedule is outstanding (cf. periph->scheduled_priority)
+  private long queueSeq;
 
   private final EnumMap<RefToken, Integer> refs = new EnumMap<>(RefToken.class);
-  private final Map<Long, Consumer<Ccb.Completed>> inflight = new HashMap<>();
+  private final Map<Long, Outstanding> inflight = new HashMap<>();
+
+  /** A CCB sent and not completed, with what to do with its completion. */
+  private record Outstanding(Ccb ccb, Consumer<Ccb.Completed> onDone) {}
   private final ArrayDeque<Periph.Hold> holdWaiters = new ArrayDeque<>();
   private final List<Runnable> afterUnblock = new ArrayList<>();
   private boolean invalid; // cf. CAM_PERIPH_INVALID
@@ -107,6 +126,8 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   private int openCount; // cf. softc->open_count
   private boolean legacyOpen; // cf. PASS_FLAG_OPEN / SES_FLAG_OPEN (2012-pre)
   private long nextCcbId = 1;
+  private final java.util.Set<Long> xptCcbs = new java.util.HashSet<>(); // sent to the XPT, not the device
+  private boolean deviceGone; // the device queue actor stopped
 
   protected PeriphBase(ActorContext<Periph.Command> context, PeriphArgs args) {
     super(context);
@@ -126,6 +147,8 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     this.madeAdapter = context.messageAdapter(Devfs.MakeDevResult.class, NodeMade::new);
     this.asyncAdapter = context.messageAdapter(AsyncEvent.class, AsyncArrived::new);
     this.destroyedAdapter = context.messageAdapter(Devfs.Destroyed.class, SyncDestroyed::new);
+    this.startAdapter = context.messageAdapter(XptDevice.Start.class, Started::new);
+    context.watchWith(device, new DeviceQueueGone());
     if (!legacy) {
       acquire(RefToken.ALLOC, false); // cf. cam_periph_alloc(): "Dropped by invalidation"
     }
@@ -136,11 +159,31 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
    * constructor. cf. cam_periph_alloc(): xpt_add_periph(), then ctor.
    */
   protected final void start() {
-    xpt.tell(new Xpt.AddPeriph(path, id.driver(), id.unit()));
+    if (addToXptAtStart()) {
+      addToXpt();
+    }
     Set<AsyncCode> events = EnumSet.of(AsyncCode.AC_LOST_DEVICE);
     events.addAll(asyncEvents());
     xpt.tell(new Xpt.RegisterAsync(events, path, asyncAdapter, null));
     onRegister();
+  }
+
+  private boolean inXpt;
+
+  /** cf. xpt_add_periph(): the device's periph list (devlist) shows this instance. Idempotent. */
+  protected final void addToXpt() {
+    if (!inXpt && !freeing) {
+      inXpt = true;
+      xpt.tell(new Xpt.AddPeriph(path, id.driver(), id.unit()));
+    }
+  }
+
+  /**
+   * Whether {@link #start()} registers with the XPT at once (CAM's order) or the driver does it
+   * later with {@link #addToXpt()}.
+   */
+  protected boolean addToXptAtStart() {
+    return true;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -165,6 +208,9 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
 
   /** The node was created ({@link #makeDev}); cf. the rest of passregister() after make_dev. */
   protected void onNodeCreated(long nodeId, String nodeName) {}
+
+  /** Devfs answered {@link #makeDev}, successfully or not. */
+  protected void onMakeDevAnswered() {}
 
   /** Devfs called back: the node is gone (fixed mode). Before DEVFS is released. */
   protected void onNodeGone() {}
@@ -214,7 +260,9 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
             .onMessage(DevGone.class, this::onDevGone)
             .onMessage(NodeMade.class, this::onNodeMade)
             .onMessage(AsyncArrived.class, this::onAsyncArrived)
-            .onMessage(RunLater.class, this::onRunLater);
+            .onMessage(RunLater.class, this::onRunLater)
+            .onMessage(Started.class, this::onStarted)
+            .onMessage(DeviceQueueGone.class, this::onDeviceQueueGone);
     addHandlers(b);
     return b.build();
   }
@@ -336,6 +384,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     args.driver().tell(new PeriphDriver.PeriphInvalidated(id.unit(), id.generation()));
     xpt.tell(new Xpt.UnregisterAsync(path, asyncAdapter));
     onInvalidate();
+    flushQueue(); // cf. cam_iosched_flush(softc->cam_iosched, NULL, ENXIO)
     if (legacy) {
       maybeFree(); // cf. 2012-pre cam_periph_invalidate(): if refcount == 0, camperiphfree()
       return;
@@ -367,10 +416,14 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   private void finishFree() {
     emit(new LifetimeEvent.DestructorRun(id, path, identity));
     getContext().getLog().debug("destructor ran");
+    if (inXpt) {
+      // cf. xpt_remove_periph(), under the same topology lock as the unit's release: sent before
+      // UnitFreed, so it reaches the XPT before any AddPeriph of a new owner of this unit
+      xpt.tell(new Xpt.RemovePeriph(path, id.driver(), id.unit()));
+    }
     if (!legacy) {
       unitFreed(); // cf. 2012-post camperiphfree(): destructor first, then the unit may be reused
     }
-    xpt.tell(new Xpt.RemovePeriph(path, id.driver(), id.unit()));
     if (!inflight.isEmpty()) {
       emit(
           new LifetimeEvent.ProtocolViolation(
@@ -430,7 +483,13 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
       break;
     }
     release(RefToken.HOLD);
+    if (!locked && !stopped) {
+      onUnheld();
+    }
   }
+
+  /** The exclusive section is free again (for drivers with their own waiters). */
+  protected void onUnheld() {}
 
   /** Takes the hold lock for the periph's own use; false if it is taken or the periph invalid. */
   protected final boolean tryHoldInternal() {
@@ -471,6 +530,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
 
   private Behavior<Periph.Command> onNodeMade(NodeMade msg) {
     makeDevPending = false;
+    onMakeDevAnswered();
     Devfs.MakeDevResult r = msg.result();
     if (r.ok()) {
       nodeId = r.nodeId();
@@ -539,8 +599,9 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
 
   /**
    * Models a thread that sleeps inside the periph (destroy_dev, taskqueue_drain): until a message
-   * matching {@code wake} arrives, nothing else is handled (calls, completions and events that
-   * arrive meanwhile are not answered, as with the sleeping kernel thread). The waking message is
+   * matching {@code wake} arrives, nothing else is handled (completions and events that arrive
+   * meanwhile are dropped, as with the freed periph), except that a devfs call gets ENXIO, which
+   * is what another kernel thread entering the invalid periph would get. The waking message is
    * handled normally, then {@code then} runs.
    */
   private void sleepUntil(java.util.function.Predicate<Periph.Command> wake, Runnable then) {
@@ -558,7 +619,12 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
 
   private Behavior<Periph.Command> whileAsleep(Periph.Command m) {
     if (!wakeOn.test(m)) {
-      getContext().getLog().debug("asleep in the destructor: {} not handled", m);
+      if (m instanceof DevCall dc) {
+        // another kernel thread entering the driver meanwhile finds the periph invalid
+        dc.call().reply(Devfs.DevReply.error(Errno.ENXIO));
+      } else {
+        getContext().getLog().debug("asleep in the destructor: {} not handled", m);
+      }
       return Behaviors.same();
     }
     if (m instanceof CcbDone d) {
@@ -677,13 +743,129 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
    * with its completion. Fixed mode holds a CCB reference until then.
    */
   protected final void action(Ccb ccb, Consumer<Ccb.Completed> onDone) {
-    if (inflight.putIfAbsent(ccb.ccbId(), onDone) != null) {
+    if (inflight.putIfAbsent(ccb.ccbId(), new Outstanding(ccb, onDone)) != null) {
       throw new IllegalStateException(name + ": ccb id " + ccb.ccbId() + " reused");
     }
     if (!legacy) {
       doAcquire(RefToken.CCB);
     }
-    device.tell(new XptDevice.Action(ccb));
+    if (deviceGone) {
+      ccbAdapter.tell(Ccb.Completed.of(ccb, org.camstack.stack.ccb.CamStatus.DEV_NOT_THERE));
+    } else {
+      device.tell(new XptDevice.Action(ccb));
+    }
+  }
+
+  /**
+   * The device queue actor stopped (the XPT retired the device): it will never complete what we
+   * sent it. Those CCBs complete here with DEV_NOT_THERE, once each (I6), and the periph goes
+   * invalid as for AC_LOST_DEVICE.
+   */
+  private Behavior<Periph.Command> onDeviceQueueGone(DeviceQueueGone msg) {
+    deviceGone = true;
+    for (Long ccbId : List.copyOf(inflight.keySet())) {
+      Outstanding o = inflight.get(ccbId);
+      if (o != null && !xptCcbs.contains(ccbId)) {
+        completeCcb(Ccb.Completed.of(o.ccb(), org.camstack.stack.ccb.CamStatus.DEV_NOT_THERE));
+      }
+    }
+    flushQueue();
+    invalidate("device queue gone");
+    return next();
+  }
+
+  /**
+   * cf. xpt_schedule() + periph_start(): queues {@code ccb} (by priority) until the device grants
+   * an opening, then sends it like {@link #action}. Queued CCBs complete with DEV_NOT_THERE when
+   * the periph is invalidated or the device is lost (cf. cam_iosched_flush(..., ENXIO)), so each
+   * still completes exactly once (I6).
+   */
+  protected final void schedule(Ccb ccb, Consumer<Ccb.Completed> onDone) {
+    if (invalid) {
+      onDone.accept(Ccb.Completed.of(ccb, org.camstack.stack.ccb.CamStatus.DEV_NOT_THERE));
+      return;
+    }
+    if (!legacy) {
+      doAcquire(RefToken.CCB);
+    }
+    allocQueue.add(new Queued(ccb, onDone, queueSeq++));
+    requestStart();
+  }
+
+  private void requestStart() {
+    if (!scheduled && !allocQueue.isEmpty()) {
+      scheduled = true;
+      Queued head = allocQueue.peek();
+      device.tell(new XptDevice.Schedule(head.ccb().header().priority(), allocQueue.size(), startAdapter));
+    }
+  }
+
+  private Behavior<Periph.Command> onStarted(Started msg) {
+    scheduled = false;
+    int granted = msg.start().granted();
+    if (granted == 0) {
+      flushQueue(); // the device is gone
+      return next();
+    }
+    while (granted > 0 && !allocQueue.isEmpty()) {
+      Queued q = allocQueue.poll();
+      granted--;
+      action(q.ccb(), q.done());
+      if (!legacy) {
+        release(RefToken.CCB); // the queue's reference; action() holds its own
+      }
+    }
+    if (granted > 0) {
+      device.tell(new XptDevice.ReleaseOpenings(granted));
+    }
+    requestStart();
+    return next();
+  }
+
+  /** Completes every queued CCB with DEV_NOT_THERE. */
+  private void flushQueue() {
+    while (!allocQueue.isEmpty()) {
+      Queued q = allocQueue.poll();
+      q.done().accept(Ccb.Completed.of(q.ccb(), org.camstack.stack.ccb.CamStatus.DEV_NOT_THERE));
+      if (!legacy) {
+        release(RefToken.CCB);
+      }
+    }
+  }
+
+  /** CCBs waiting for an opening. */
+  protected final int queuedCcbs() {
+    return allocQueue.size();
+  }
+
+  /**
+   * Sends a CCB to the XPT itself (scans, EDT queries) rather than the device queue; its
+   * completion is accounted like any other (I6) and otherwise ignored.
+   */
+  protected final void xptAction(Ccb ccb) {
+    if (inflight.putIfAbsent(ccb.ccbId(), new Outstanding(ccb, c -> {})) != null) {
+      throw new IllegalStateException(name + ": ccb id " + ccb.ccbId() + " reused");
+    }
+    xptCcbs.add(ccb.ccbId());
+    if (!legacy) {
+      doAcquire(RefToken.CCB);
+    }
+    xpt.tell(new Xpt.Action(ccb));
+  }
+
+  private int recoveries; // cf. CAM_PERIPH_RECOVERY_INPROG
+
+  /** A START UNIT / TUR recovery is running: other failing CCBs are requeued. */
+  final boolean recoveryInProgress() {
+    return recoveries > 0;
+  }
+
+  final void recoveryStarted() {
+    recoveries++;
+  }
+
+  final void recoveryEnded() {
+    recoveries--;
   }
 
   /** CCBs issued and not completed. */
@@ -697,8 +879,9 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   }
 
   private void completeCcb(Ccb.Completed done) {
-    Consumer<Ccb.Completed> cb = inflight.remove(done.ccb().ccbId());
-    if (cb == null) {
+    xptCcbs.remove(done.ccb().ccbId());
+    Outstanding o = inflight.remove(done.ccb().ccbId());
+    if (o == null) {
       emit(
           new LifetimeEvent.ProtocolViolation(
               ViolationKind.CCB_COMPLETED_TWICE,
@@ -710,7 +893,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
               List.of(name)));
       return;
     }
-    cb.accept(done);
+    o.onDone().accept(done);
     if (!legacy) {
       release(RefToken.CCB);
     }

@@ -72,10 +72,11 @@ public final class PeriphDriver extends AbstractBehavior<PeriphDriver.Command> {
   }
 
   /**
-   * Answer to {@link ListUnits}: units in use in unit order, paths with a deferred arrival, and
-   * the device-hint conflicts seen so far.
+   * Answer to {@link ListUnits}: units in use in unit order, paths with a deferred arrival, the
+   * device-hint conflicts seen so far, and how many periph actors of this driver are alive.
    */
-  public record Units(String driver, List<UnitInfo> units, List<CamPath> deferred, List<String> warnings) {
+  public record Units(
+      String driver, List<UnitInfo> units, List<CamPath> deferred, List<String> warnings, int liveActors) {
     public Units {
       units = List.copyOf(units);
       deferred = List.copyOf(deferred);
@@ -348,7 +349,8 @@ public final class PeriphDriver extends AbstractBehavior<PeriphDriver.Command> {
           new UnitInfo(
               e.unit, e.generation, e.path, e.invalid, DeviceIdentity.of(e.info).key(), e.ref));
     }
-    q.replyTo().tell(new Units(spec.name(), out, new ArrayList<>(deferred.keySet()), warnings));
+    int live = getContext().getChildren().size();
+    q.replyTo().tell(new Units(spec.name(), out, new ArrayList<>(deferred.keySet()), warnings, live));
     return this;
   }
 

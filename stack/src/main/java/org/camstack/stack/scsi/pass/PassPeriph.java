@@ -78,6 +78,20 @@ public final class PassPeriph extends PeriphBase {
     makeDev(name, !legacy); // 2012-post: D_TRACKCLOSE
   }
 
+  /**
+   * pass joins the device's periph list once its node exists, after the type-specific driver that
+   * attached to the same device: devlist shows {@code (pass0,da0)} as camcontrol does.
+   */
+  @Override
+  protected boolean addToXptAtStart() {
+    return false;
+  }
+
+  @Override
+  protected void onMakeDevAnswered() {
+    addToXpt();
+  }
+
   @Override
   protected Set<AsyncCode> asyncEvents() {
     return Set.of(AsyncCode.AC_ADVINFO_CHANGED);

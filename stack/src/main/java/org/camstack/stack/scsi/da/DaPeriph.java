@@ -1,0 +1,560 @@
+package org.camstack.stack.scsi.da;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.util.ByteString;
+import org.apache.pekko.util.ByteStringBuilder;
+import org.camstack.stack.ccb.AsyncCode;
+import org.camstack.stack.ccb.CamPriority;
+import org.camstack.stack.ccb.Ccb;
+import org.camstack.stack.ccb.CcbFlags;
+import org.camstack.stack.ccb.DeviceInfo;
+import org.camstack.stack.devfs.Devfs;
+import org.camstack.stack.devfs.Errno;
+import org.camstack.stack.periph.Periph;
+import org.camstack.stack.periph.PeriphArgs;
+import org.camstack.stack.periph.PeriphBase;
+import org.camstack.stack.periph.PeriphDriver;
+import org.camstack.stack.periph.RefToken;
+import org.camstack.stack.periph.RunCcb;
+import org.camstack.stack.scsi.Cdbs;
+import org.camstack.stack.scsi.ReadCapacity;
+import org.camstack.stack.scsi.Vpd;
+import org.camstack.stack.xpt.AsyncEvent;
+
+/**
+ * One direct-access (disk) instance, {@code daN}. cf. sys/cam/scsi/scsi_da.c (2012-post with the
+ * disk-gone reference).
+ *
+ * <p>Probe (holding PROBE): READ CAPACITY(10), READ CAPACITY(16) when the capacity overflows
+ * RC10 or the device is SPC-3 or later, then VPD pages B2 (logical block provisioning), B0 (block
+ * limits) and B1 (block device characteristics) when listed; then the node {@code daN} is made
+ * (cf. disk_create()), holding DEVFS until devfs reports it gone (cf. dadiskgonecb()). Block I/O
+ * enters through devfs: read and write at byte offsets (whole blocks), {@link Flush} (SYNCHRONIZE
+ * CACHE) and {@link Delete} (UNMAP, WRITE SAME(16/10) with UNMAP, or WRITE SAME zeroing), each
+ * built from the smallest CDB that fits. Open and last close of removable media send PREVENT
+ * ALLOW MEDIUM REMOVAL inside the exclusive section (cf. cam_periph_hold()). A capacity-changed
+ * unit attention (2A/09) re-reads the capacity.
+ */
+public final class DaPeriph extends PeriphBase {
+
+  /** The driver: direct access, RBC and optical devices. cf. daasync(AC_FOUND_DEVICE). */
+  public static final PeriphDriver.Spec SPEC =
+      new PeriphDriver.Spec(
+          "da",
+          info -> {
+            int t = info.deviceType();
+            return info.qualifier() == 0
+                && (t == DeviceInfo.T_DIRECT || t == DeviceInfo.T_RBC || t == DeviceInfo.T_OPTICAL);
+          },
+          DaPeriph::create);
+
+  /** DIOCGMEDIASIZE and friends. Result: {@link MediaInfo}. */
+  public record GetMediaInfo() implements Devfs.IoctlCmd {}
+
+  /**
+   * What the probe learned.
+   *
+   * @param deleteMethod UNMAP, WS16, WS10, ZERO or NONE (cf. da_delete_method)
+   * @param maxUnmapBlocks per-command limit from VPD B0 (0: none reported)
+   */
+  public record MediaInfo(
+      long mediaSize,
+      int sectorSize,
+      long blocks,
+      boolean thin,
+      String deleteMethod,
+      int rotationRate,
+      long maxUnmapBlocks,
+      long maxTransferBlocks,
+      int probes)
+      implements Devfs.IoctlResult {}
+
+  /** BIO_FLUSH: SYNCHRONIZE CACHE. */
+  public record Flush() implements Devfs.IoctlCmd {}
+
+  /** BIO_DELETE (DIOCGDELETE) of a byte range, whole blocks. */
+  public record Delete(long offset, long length) implements Devfs.IoctlCmd {}
+
+  /** Re-reads the capacity now (cf. dareprobe()). No reply. */
+  public record Reprobe() implements Periph.Command {}
+
+  public static Behavior<Periph.Command> create(PeriphArgs args) {
+    return withMdc(args, Behaviors.setup(ctx -> new DaPeriph(ctx, args)));
+  }
+
+  private static final int RETRIES = 4; // cf. da_retry_count
+  private static final long DEFAULT_MAX_XFER_BYTES = 128 * 1024; // cf. DFLTPHYS-ish
+
+  private long blocks;
+  private int blockSize;
+  private boolean lbpme;
+  private boolean lbpu;
+  private boolean lbpws;
+  private boolean lbpws10;
+  private long maxUnmapBlocks;
+  private long maxUnmapDescriptors;
+  private long maxTransferBlocks;
+  private int rotationRate;
+  private boolean probing; // cf. DA_STATE_PROBE_*
+  private boolean reprobeWanted;
+  private int probes;
+  private boolean dirty; // cf. DA_FLAG_DIRTY
+  private final ArrayDeque<Runnable> exclusiveWaiters = new ArrayDeque<>();
+  private boolean holdOwned;
+
+  private DaPeriph(ActorContext<Periph.Command> context, PeriphArgs args) {
+    super(context, args);
+    start();
+  }
+
+  @Override
+  protected Set<AsyncCode> asyncEvents() {
+    return Set.of(AsyncCode.AC_UNIT_ATTENTION);
+  }
+
+  @Override
+  protected void addHandlers(org.apache.pekko.actor.typed.javadsl.ReceiveBuilder<Periph.Command> b) {
+    b.onMessage(
+        Reprobe.class,
+        m -> {
+          probe();
+          return next();
+        });
+  }
+
+  /** cf. daregister(): start the probe; the disk is created when it is done. */
+  @Override
+  protected void onRegister() {
+    probe();
+  }
+
+  /** cf. daasync(AC_UNIT_ATTENTION): 2A/09 capacity data has changed. */
+  @Override
+  protected void onAsyncEvent(AsyncEvent event) {
+    if (event instanceof AsyncEvent.UnitAttention ua && ua.asc() == 0x2a && ua.ascq() == 0x09) {
+      log().info("capacity data has changed: re-reading it");
+      probe();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Probe (cf. dastart/dadone DA_STATE_PROBE_RC, _RC16, _LBP, _BLK_LIMITS, _BDC)
+
+  private void probe() {
+    if (isInvalid()) {
+      return;
+    }
+    if (probing) {
+      reprobeWanted = true;
+      return;
+    }
+    probing = true;
+    doAcquire(RefToken.PROBE);
+    scsi(Cdbs.readCapacity10(), ReadCapacity.RC10_LENGTH, CcbFlags.SF_RETRY_UA, this::onRc10);
+  }
+
+  private void onRc10(RunCcb.Result r) {
+    if (!r.ok()) {
+      log().info("READ CAPACITY failed: {}", r.errno());
+      setCapacity(0, blockSize == 0 ? 512 : blockSize);
+      probeDone();
+      return;
+    }
+    ReadCapacity rc = ReadCapacity.parse10(r.completed().data());
+    setCapacity(rc.blocks(), (int) rc.blockLength());
+    if (rc.needsLong() || info.ansiVersion() >= 5) {
+      scsi(Cdbs.readCapacity16(ReadCapacity.RC16_LENGTH), ReadCapacity.RC16_LENGTH, CcbFlags.SF_RETRY_UA | CcbFlags.SF_NO_PRINT, this::onRc16);
+    } else {
+      vpdPages();
+    }
+  }
+
+  private void onRc16(RunCcb.Result r) {
+    if (r.ok()) {
+      ReadCapacity rc = ReadCapacity.parse16(r.completed().data());
+      if (rc.blockLength() > 0) {
+        setCapacity(rc.blocks(), (int) rc.blockLength());
+      }
+      lbpme = rc.lbpme();
+    }
+    vpdPages();
+  }
+
+  private void vpdPages() {
+    List<Integer> pages = new ArrayList<>();
+    for (int p : new int[] {Vpd.LOGICAL_BLOCK_PROVISIONING, Vpd.BLOCK_LIMITS, Vpd.BLOCK_CHARACTERISTICS}) {
+      if (info.supportsVpd(p)) {
+        pages.add(p);
+      }
+    }
+    nextVpd(pages, 0);
+  }
+
+  private void nextVpd(List<Integer> pages, int i) {
+    if (i >= pages.size() || isInvalid()) {
+      probeDone();
+      return;
+    }
+    int page = pages.get(i);
+    scsi(
+        Cdbs.inquiry(true, page, 252),
+        252,
+        CcbFlags.SF_RETRY_UA | CcbFlags.SF_NO_PRINT,
+        r -> {
+          if (r.ok()) {
+            vpd(page, r.completed().data());
+          }
+          nextVpd(pages, i + 1);
+        });
+  }
+
+  private void vpd(int page, ByteString d) {
+    if (page == Vpd.LOGICAL_BLOCK_PROVISIONING && d.size() >= 6) {
+      int b5 = d.apply(5) & 0xff;
+      lbpu = (b5 & 0x80) != 0;
+      lbpws = (b5 & 0x40) != 0;
+      lbpws10 = (b5 & 0x20) != 0;
+    } else if (page == Vpd.BLOCK_LIMITS && d.size() >= 28) {
+      long maxXfer = be32(d, 8);
+      maxTransferBlocks = maxXfer;
+      maxUnmapBlocks = be32(d, 20);
+      maxUnmapDescriptors = be32(d, 24);
+    } else if (page == Vpd.BLOCK_CHARACTERISTICS && d.size() >= 6) {
+      rotationRate = ((d.apply(4) & 0xff) << 8) | (d.apply(5) & 0xff);
+    }
+  }
+
+  private void probeDone() {
+    probing = false;
+    probes++;
+    if (nodeId() == 0 && nodeName().isEmpty() && !isInvalid()) {
+      makeDev(name, !legacy); // cf. disk_create()
+      log().info("{} MB ({} {} byte sectors), delete method {}", blocks * blockSize / (1024 * 1024), blocks, blockSize, deleteMethod());
+    }
+    release(RefToken.PROBE);
+    if (reprobeWanted && !isInvalid()) {
+      reprobeWanted = false;
+      probe();
+    }
+  }
+
+  private void setCapacity(long b, int bs) {
+    blocks = b;
+    blockSize = bs <= 0 ? 512 : bs;
+  }
+
+  /** cf. dadeletemethodchoose(). */
+  private String deleteMethod() {
+    if (lbpme && lbpu) {
+      return "UNMAP";
+    }
+    if (lbpme && lbpws) {
+      return "WS16";
+    }
+    if (lbpme && lbpws10) {
+      return "WS10";
+    }
+    return "ZERO";
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Lifetime
+
+  /**
+   * cf. daoninvalidate(): nothing queued here outlives the invalidation: callers waiting for the
+   * exclusive section wake up at its release, see the periph invalid and get ENXIO; in-flight
+   * CCBs complete with DEV_NOT_THERE from the device queue. The base tells devfs (disk_gone()).
+   */
+  @Override
+  protected void onInvalidate() {}
+
+  /** cf. dacleanup(). */
+  @Override
+  protected void cleanup() {
+    if (legacy) {
+      destroyNodeNoCallback(); // 2011 da: disk_destroy() from the destructor, no callback
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Exclusive section (cf. cam_periph_hold() in daopen()/daclose())
+
+  private void exclusive(Runnable body) {
+    if (isHeld()) {
+      exclusiveWaiters.add(body); // cf. CAM_PERIPH_LOCK_WANTED
+      return;
+    }
+    holdOwned = tryHoldInternal(); // fails only when invalid: the body answers ENXIO
+    body.run();
+  }
+
+  private void endExclusive() {
+    if (holdOwned) {
+      holdOwned = false;
+      unhold(); // calls onUnheld()
+    } else {
+      onUnheld();
+    }
+  }
+
+  @Override
+  protected void onUnheld() {
+    if (!isHeld() && !exclusiveWaiters.isEmpty()) {
+      exclusive(exclusiveWaiters.poll());
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Device methods
+
+  /** cf. daopen(). */
+  @Override
+  protected void onDevOpen(Devfs.CdevCall call, Devfs.OpenRequest req) {
+    exclusive(
+        () -> {
+          Errno e = openReference();
+          if (e != Errno.OK) {
+            replyCall(call, Devfs.DevReply.error(e));
+            endExclusive();
+            return;
+          }
+          if (info.removable() && openCount() == 1) {
+            scsi(
+                Cdbs.preventAllow(true),
+                0,
+                CcbFlags.SF_RETRY_UA | CcbFlags.SF_NO_PRINT,
+                r -> {
+                  replyCall(call, Devfs.DevReply.ok()); // errors ignored, as daopen() does
+                  endExclusive();
+                });
+          } else {
+            replyCall(call, Devfs.DevReply.ok());
+            endExclusive();
+          }
+        });
+  }
+
+  /** cf. daclose(): on the last close, flush a dirty cache and allow removal. */
+  @Override
+  protected void onDevClose(Devfs.CdevCall call, Devfs.CloseRequest req) {
+    exclusive(
+        () -> {
+          boolean last = req.lastClose();
+          Runnable finish =
+              () -> {
+                closeReference();
+                replyCall(call, Devfs.DevReply.ok());
+                endExclusive();
+              };
+          if (!last || isInvalid()) {
+            finish.run();
+            return;
+          }
+          Runnable allow =
+              info.removable()
+                  ? () -> scsi(Cdbs.preventAllow(false), 0, CcbFlags.SF_RETRY_UA | CcbFlags.SF_NO_PRINT, r -> finish.run())
+                  : finish;
+          if (dirty) {
+            dirty = false;
+            scsi(Cdbs.synchronizeCache10(0, 0, false), 0, CcbFlags.SF_RETRY_UA | CcbFlags.SF_NO_PRINT, r -> allow.run());
+          } else {
+            allow.run();
+          }
+        });
+  }
+
+  @Override
+  protected void onDevRead(Devfs.CdevCall call, Devfs.ReadRequest req) {
+    Errno bad = checkRange(req.offset(), req.length());
+    if (bad != Errno.OK) {
+      replyCall(call, Devfs.DevReply.error(bad));
+      return;
+    }
+    long lba = req.offset() / blockSize;
+    long count = Math.min(req.length() / blockSize, blocks - lba);
+    ByteStringBuilder out = new ByteStringBuilder();
+    transfer(false, lba, count, ByteString.emptyByteString(), out, e -> replyCall(call, e == Errno.OK ? Devfs.DevReply.data(out.result()) : Devfs.DevReply.error(e)));
+  }
+
+  @Override
+  protected void onDevWrite(Devfs.CdevCall call, Devfs.WriteRequest req) {
+    Errno bad = checkRange(req.offset(), req.data().size());
+    if (bad != Errno.OK) {
+      replyCall(call, Devfs.DevReply.error(bad));
+      return;
+    }
+    long lba = req.offset() / blockSize;
+    long count = req.data().size() / blockSize;
+    if (lba + count > blocks) {
+      replyCall(call, Devfs.DevReply.error(Errno.EIO));
+      return;
+    }
+    dirty = true;
+    transfer(true, lba, count, req.data(), null, e -> replyCall(call, new Devfs.DevReply(e, null, null)));
+  }
+
+  private Errno checkRange(long offset, long length) {
+    if (isInvalid()) {
+      return Errno.ENXIO;
+    }
+    if (blocks == 0) {
+      return Errno.ENXIO; // no media
+    }
+    if (offset < 0 || length < 0 || offset % blockSize != 0 || length % blockSize != 0) {
+      return Errno.EINVAL;
+    }
+    if (offset / blockSize >= blocks && length > 0) {
+      return Errno.EIO;
+    }
+    return Errno.OK;
+  }
+
+  /** Splits a transfer into commands of at most the device's maximum transfer length. */
+  private void transfer(
+      boolean write, long lba, long count, ByteString data, ByteStringBuilder out, Consumer<Errno> done) {
+    if (count <= 0) {
+      done.accept(Errno.OK);
+      return;
+    }
+    long maxBlocks = Math.max(1, DEFAULT_MAX_XFER_BYTES / blockSize);
+    if (maxTransferBlocks > 0) {
+      maxBlocks = Math.min(maxBlocks, maxTransferBlocks);
+    }
+    long n = Math.min(count, maxBlocks);
+    int bytes = (int) (n * blockSize);
+    ByteString cdb = Cdbs.readWrite(write, lba, n, false, false, 6);
+    Ccb.ScsiIo io =
+        new Ccb.ScsiIo(
+            header(CamPriority.NORMAL, write ? CcbFlags.DIR_OUT : CcbFlags.DIR_IN, args.settings().ccbTimeoutMs(), RETRIES),
+            cdb,
+            write ? data.take(bytes) : ByteString.emptyByteString(),
+            bytes);
+    RunCcb.runScheduled(
+        this,
+        io,
+        0,
+        CcbFlags.SF_RETRY_UA,
+        r -> {
+          if (!r.ok()) {
+            done.accept(r.errno());
+            return;
+          }
+          if (!write) {
+            out.append(r.completed().data());
+          }
+          transfer(write, lba + n, count - n, write ? data.drop(bytes) : data, out, done);
+        });
+  }
+
+  @Override
+  protected void onDevIoctl(Devfs.CdevCall call, Devfs.IoctlRequest req) {
+    Devfs.IoctlCmd cmd = req.cmd();
+    if (cmd instanceof GetMediaInfo) {
+      replyCall(
+          call,
+          Devfs.DevReply.ok(
+              new MediaInfo(blocks * blockSize, blockSize, blocks, lbpme, deleteMethod(), rotationRate, maxUnmapBlocks, maxTransferBlocks, probes)));
+    } else if (cmd instanceof Flush) {
+      if (isInvalid()) {
+        replyCall(call, Devfs.DevReply.error(Errno.ENXIO));
+        return;
+      }
+      dirty = false;
+      scsi(Cdbs.synchronizeCache10(0, 0, false), 0, CcbFlags.SF_RETRY_UA, r -> replyCall(call, new Devfs.DevReply(r.errno(), null, null)));
+    } else if (cmd instanceof Delete d) {
+      delete(call, d);
+    } else {
+      replyCall(call, Devfs.DevReply.error(Errno.ENOTTY));
+    }
+  }
+
+  /** cf. da_delete_unmap(), da_delete_ws(). */
+  private void delete(Devfs.CdevCall call, Delete d) {
+    Errno bad = checkRange(d.offset(), d.length());
+    if (bad != Errno.OK) {
+      replyCall(call, Devfs.DevReply.error(bad));
+      return;
+    }
+    long lba = d.offset() / blockSize;
+    long count = Math.min(d.length() / blockSize, blocks - lba);
+    deleteRange(deleteMethod(), lba, count, e -> replyCall(call, new Devfs.DevReply(e, null, null)));
+  }
+
+  private void deleteRange(String method, long lba, long count, Consumer<Errno> done) {
+    if (count <= 0) {
+      done.accept(Errno.OK);
+      return;
+    }
+    long perCmd = 0xffffffffL;
+    if (method.equals("UNMAP") && maxUnmapBlocks > 0 && maxUnmapBlocks != 0xffffffffL) {
+      perCmd = maxUnmapBlocks;
+    }
+    if (method.equals("WS10")) {
+      perCmd = 0xffff;
+    }
+    long n = Math.min(count, perCmd);
+    ByteString cdb;
+    ByteString out;
+    int flags;
+    switch (method) {
+      case "UNMAP" -> {
+        out = Cdbs.unmapParameters(List.of(new Cdbs.LbaRange(lba, n)));
+        cdb = Cdbs.unmap(out.size(), false);
+      }
+      case "WS16" -> {
+        out = ByteString.fromArray(new byte[blockSize]);
+        cdb = Cdbs.writeSame16(lba, n, true);
+      }
+      case "WS10" -> {
+        out = ByteString.fromArray(new byte[blockSize]);
+        cdb = Cdbs.writeSame10(lba, (int) n, true);
+      }
+      default -> {
+        out = ByteString.fromArray(new byte[blockSize]);
+        cdb = Cdbs.writeSame16(lba, n, false);
+      }
+    }
+    flags = CcbFlags.DIR_OUT;
+    Ccb.ScsiIo io =
+        new Ccb.ScsiIo(header(CamPriority.NORMAL, flags, args.settings().ccbTimeoutMs(), RETRIES), cdb, out, out.size());
+    RunCcb.runScheduled(
+        this,
+        io,
+        0,
+        CcbFlags.SF_RETRY_UA,
+        r -> {
+          if (!r.ok()) {
+            done.accept(r.errno());
+          } else {
+            deleteRange(method, lba + n, count - n, done);
+          }
+        });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  /** One SCSI command with da's retries and error recovery (cf. cam_periph_runccb with daerror). */
+  private void scsi(ByteString cdb, int dataIn, int senseFlags, Consumer<RunCcb.Result> then) {
+    Ccb.ScsiIo io =
+        new Ccb.ScsiIo(
+            header(CamPriority.NORMAL, dataIn > 0 ? CcbFlags.DIR_IN : CcbFlags.DIR_NONE, args.settings().ccbTimeoutMs(), RETRIES),
+            cdb,
+            ByteString.emptyByteString(),
+            dataIn);
+    RunCcb.run(this, io, 0, senseFlags, then);
+  }
+
+  private static long be32(ByteString b, int off) {
+    return ((long) (b.apply(off) & 0xff) << 24)
+        | ((b.apply(off + 1) & 0xff) << 16)
+        | ((b.apply(off + 2) & 0xff) << 8)
+        | (b.apply(off + 3) & 0xff);
+  }
+}

@@ -1,0 +1,258 @@
+package org.camstack.stack.periph;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.util.ByteString;
+import org.camstack.stack.ccb.CamPath;
+import org.camstack.stack.ccb.CamPriority;
+import org.camstack.stack.ccb.CamStatus;
+import org.camstack.stack.ccb.Ccb;
+import org.camstack.stack.ccb.CcbFlags;
+import org.camstack.stack.devfs.Devfs;
+import org.camstack.stack.lifetime.DeviceIdentity;
+import org.camstack.stack.lifetime.LifetimeEvent;
+import org.camstack.stack.lifetime.ViolationKind;
+import org.camstack.stack.scsi.pass.PassPeriph;
+import org.camstack.stack.testkit.PeriphRig;
+import org.camstack.stack.testkit.TestDevices;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The lifetime invariants I1-I7 (style.md B6), one test each, plus hold/unhold and DumpRefs. */
+@ExtendWith(LogCapturingExtension.class)
+class LifetimeInvariantsTest {
+
+  private static final ActorTestKit testKit = ActorTestKit.create();
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  private static final CamPath D = CamPath.of(0, 4, 0);
+
+  private final PeriphRig rig = new PeriphRig(testKit, PassPeriph.SPEC, false);
+
+  private ActorRef<Periph.Command> pass0() {
+    rig.found(TestDevices.disk(D));
+    ActorRef<Periph.Command> p = rig.awaitUnitAt(D).periph();
+    PeriphRig.answerPhysPath(rig.nextCcb(D), "");
+    rig.awaitNode("pass0");
+    return p;
+  }
+
+  private <T extends LifetimeEvent> List<T> events(Class<T> type) {
+    return rig.checker.eventsOf(type);
+  }
+
+  private void awaitCount(Class<? extends LifetimeEvent> type, int n) {
+    TestProbe<Object> p = testKit.createTestProbe();
+    p.awaitAssert(
+        () -> {
+          assertEquals(n, events(type).size(), type.getSimpleName());
+          return null;
+        });
+  }
+
+  @Test
+  void i1AcquireAfterInvalidateIsRefused() {
+    ActorRef<Periph.Command> p = pass0();
+    assertTrue(rig.acquire(p, RefToken.TOOL).isSuccess());
+    p.tell(new Periph.Release(RefToken.TOOL));
+
+    p.tell(new Periph.Invalidate("test"));
+    StatusReply<Done> r = rig.acquire(p, RefToken.TOOL);
+
+    assertTrue(r.isError());
+    assertEquals(1, events(LifetimeEvent.AcquireRefused.class).size());
+    assertEquals(List.of(), rig.checker.violations());
+  }
+
+  @Test
+  void i2InvalidateIsIdempotent() {
+    ActorRef<Periph.Command> p = pass0();
+
+    p.tell(new Periph.Invalidate("first"));
+    p.tell(new Periph.Invalidate("second"));
+    rig.lost(D); // and the async path too
+    Periph.Refs refs = rig.refs(p);
+
+    assertTrue(refs.invalid());
+    assertEquals(Map.of(RefToken.DEVFS, 1), refs.held()); // ALLOC dropped once
+    assertEquals(1, events(LifetimeEvent.Invalidated.class).size());
+    assertEquals("first", events(LifetimeEvent.Invalidated.class).get(0).cause());
+    assertEquals(1, events(LifetimeEvent.NodeDestroyRequested.class).size());
+  }
+
+  @Test
+  void i3TheUnitIsFreedOnlyAfterDevfsReportsTheNodeGone() {
+    ActorRef<Periph.Command> p = pass0();
+
+    p.tell(new Periph.Invalidate("AC_LOST_DEVICE"));
+    rig.awaitDestroyRequested("pass0");
+    assertEquals(Map.of(RefToken.DEVFS, 1), rig.refs(p).held());
+    assertEquals(0, events(LifetimeEvent.UnitFreed.class).size());
+    assertEquals(0, rig.units().unit(0).unit());
+
+    rig.runDestroyTask();
+    testKit.createTestProbe().expectTerminated(p);
+    awaitCount(LifetimeEvent.UnitFreed.class, 1);
+    assertTrue(rig.units().units().isEmpty());
+  }
+
+  @Test
+  void i4TheDestructorRunsBeforeTheUnitIsFreed() {
+    ActorRef<Periph.Command> p = pass0();
+    p.tell(new Periph.Invalidate("test"));
+    rig.destroyTaskFor("pass0");
+    awaitCount(LifetimeEvent.UnitFreed.class, 1);
+
+    List<LifetimeEvent> ev = rig.checker.events();
+    int dtor = ev.indexOf(events(LifetimeEvent.DestructorRun.class).get(0));
+    int freed = ev.indexOf(events(LifetimeEvent.UnitFreed.class).get(0));
+    assertTrue(dtor < freed);
+    assertEquals(List.of(), rig.checker.violations());
+  }
+
+  @Test
+  void i4InLegacyModeTheUnitIsFreedBeforeTheDestructorAndTheCheckerSaysSo() {
+    PeriphRig legacy = new PeriphRig(testKit, PassPeriph.SPEC, true);
+    legacy.found(TestDevices.disk(D));
+    ActorRef<Periph.Command> p = legacy.awaitUnitAt(D).periph();
+    PeriphRig.answerPhysPath(legacy.nextCcb(D), "");
+    legacy.awaitNode("pass0");
+
+    p.tell(new Periph.Invalidate("test"));
+    testKit.createTestProbe().expectTerminated(p);
+
+    assertTrue(
+        legacy.checker.violations().stream().anyMatch(v -> v.kind() == ViolationKind.UNIT_FREED_EARLY),
+        legacy.checker.violations().toString());
+  }
+
+  @Test
+  void i5ReleaseOfAnUnheldReferenceFailsLoudly() {
+    ActorRef<Periph.Command> p = pass0();
+
+    p.tell(new Periph.Release(RefToken.OPEN));
+
+    testKit.createTestProbe().expectTerminated(p);
+    TestProbe<Object> w = testKit.createTestProbe();
+    w.awaitAssert(
+        () -> {
+          List<ViolationKind> kinds = rig.checker.violations().stream().map(v -> v.kind()).toList();
+          assertTrue(kinds.contains(ViolationKind.REF_UNDERFLOW), kinds.toString());
+          assertTrue(kinds.contains(ViolationKind.PERIPH_CRASHED), kinds.toString());
+          return null;
+        });
+  }
+
+  @Test
+  void i6EveryCcbCompletesExactlyOnceAlsoAcrossInvalidation() {
+    ActorRef<Periph.Command> p = pass0();
+    Devfs.FileHandle fh = rig.openOk("pass0");
+    Ccb.ScsiIo tur =
+        new Ccb.ScsiIo(
+            new Ccb.Header(9, D, CamPriority.NORMAL, CcbFlags.DIR_NONE, 5000, 0, testKit.<Ccb.Completed>createTestProbe().getRef()),
+            ByteString.fromArray(new byte[6]),
+            ByteString.emptyByteString(),
+            0);
+    TestProbe<Devfs.DevReply> reply = rig.ioctl(fh, new PassPeriph.CamIoCommand(tur));
+    Ccb sent = rig.nextCcb(D);
+    assertEquals(Map.of(RefToken.DEVFS, 1, RefToken.ALLOC, 1, RefToken.OPEN, 1, RefToken.CCB, 1), rig.refs(p).held());
+
+    p.tell(new Periph.Invalidate("AC_LOST_DEVICE"));
+    PeriphRig.complete(sent, CamStatus.DEV_NOT_THERE); // the device queue flushes it
+    PeriphRig.complete(sent, CamStatus.REQ_CMP); // a second completion is a transport bug
+
+    Devfs.DevReply r = reply.receiveMessage();
+    assertEquals(CamStatus.DEV_NOT_THERE, ((PassPeriph.CamIoResult) r.result()).completed().status());
+    reply.expectNoMessage(PeriphRig.SHORT);
+    TestProbe<Object> w = testKit.createTestProbe();
+    w.awaitAssert(
+        () -> {
+          assertEquals(
+              List.of(ViolationKind.CCB_COMPLETED_TWICE),
+              rig.checker.violations().stream().map(v -> v.kind()).toList());
+          return null;
+        });
+    assertEquals(0, rig.refs(p).ccbsOutstanding());
+  }
+
+  @Test
+  void i7EventsCarryTheDeviceIdentityNotTheUnit() {
+    CamPath a = CamPath.of(0, 1, 0);
+    CamPath b = CamPath.of(0, 2, 0);
+    rig.found(TestDevices.disk(a));
+    PeriphRig.answerPhysPath(rig.nextCcb(a), "");
+    rig.awaitNode("pass0");
+    rig.lost(a);
+    rig.destroyTaskFor("pass0");
+    awaitCount(LifetimeEvent.UnitFreed.class, 1);
+    rig.found(TestDevices.disk(b)); // another device gets unit 0 again
+    PeriphRig.answerPhysPath(rig.nextCcb(b), "");
+    awaitCount(LifetimeEvent.PeriphRegistered.class, 2);
+
+    List<LifetimeEvent.PeriphRegistered> reg = events(LifetimeEvent.PeriphRegistered.class);
+    assertEquals(reg.get(0).periph().name(), reg.get(1).periph().name());
+    assertNotEquals(reg.get(0).periph(), reg.get(1).periph()); // generation differs
+    assertNotEquals(reg.get(0).identity(), reg.get(1).identity());
+    assertEquals(DeviceIdentity.of(TestDevices.disk(a)).key(), reg.get(0).identity());
+    assertTrue(reg.get(0).identity().startsWith("naa.5000c5"), reg.get(0).identity());
+  }
+
+  @Test
+  void holdIsExclusiveAndWaitersAreServedInOrderOrRefusedOnceInvalid() {
+    ActorRef<Periph.Command> p = pass0();
+    TestProbe<StatusReply<Done>> first = testKit.createTestProbe();
+    TestProbe<StatusReply<Done>> second = testKit.createTestProbe();
+    TestProbe<StatusReply<Done>> third = testKit.createTestProbe();
+
+    p.tell(new Periph.Hold(first.getRef()));
+    assertTrue(first.receiveMessage().isSuccess());
+    p.tell(new Periph.Hold(second.getRef()));
+    p.tell(new Periph.Hold(third.getRef()));
+    second.expectNoMessage(PeriphRig.SHORT);
+    assertEquals(3, rig.refs(p).held().get(RefToken.HOLD));
+
+    p.tell(new Periph.Unhold());
+    assertTrue(second.receiveMessage().isSuccess());
+    third.expectNoMessage(PeriphRig.SHORT);
+
+    p.tell(new Periph.Invalidate("test"));
+    p.tell(new Periph.Unhold());
+    assertTrue(third.receiveMessage().isError()); // woke up, periph invalid: ENXIO
+    assertFalse(rig.refs(p).held().containsKey(RefToken.HOLD));
+
+    TestProbe<StatusReply<Done>> late = testKit.createTestProbe();
+    p.tell(new Periph.Hold(late.getRef()));
+    assertTrue(late.receiveMessage().isError());
+  }
+
+  @Test
+  void dumpRefsNamesEveryReferenceByReason() {
+    ActorRef<Periph.Command> p = pass0();
+    rig.openOk("pass0");
+    rig.openOk("pass0");
+    rig.acquire(p, RefToken.TOOL);
+
+    Periph.Refs refs = rig.refs(p);
+
+    assertEquals(
+        Map.of(RefToken.ALLOC, 1, RefToken.DEVFS, 1, RefToken.OPEN, 2, RefToken.TOOL, 1), refs.held());
+    assertEquals("pass0", refs.node());
+    assertEquals(5, refs.total());
+  }
+}
