@@ -1,0 +1,104 @@
+package org.camstack.persistence.journal;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.RecipientRef;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.japi.function.Function;
+import org.apache.pekko.pattern.StatusReply;
+import org.camstack.persistence.inspect.JournalInspector;
+
+/** Starting nodes on a real JDBC journal, asking entities, and running the inspector in tests. */
+public final class JournalTestSupport {
+  private JournalTestSupport() {}
+
+  /** Unique per test run, so that ids do not collide in a database that outlives the run. */
+  public static final String RUN =
+      Long.toString(System.currentTimeMillis(), 36)
+          + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36 * 36), 36);
+
+  /** A WWN-like device key unique to this run. */
+  public static String wwn(String tag) {
+    return "naa.5000c5" + RUN + "." + tag;
+  }
+
+  /** A host id unique to this run. */
+  public static String host(String tag) {
+    return tag + "-" + RUN;
+  }
+
+  /** A fresh embedded H2 journal directory under target/h2. */
+  public static JournalConfig freshH2(String name) {
+    return JournalConfig.h2(Path.of("target", "h2", name + "-" + RUN));
+  }
+
+  /** PostgreSQL from CAMSTACK_PG_URL / CAMSTACK_PG_USER / CAMSTACK_PG_PASSWORD. */
+  public static JournalConfig postgresFromEnv() {
+    return JournalConfig.jdbc(
+        System.getenv("CAMSTACK_PG_URL"),
+        envOr("CAMSTACK_PG_USER", "camstack"),
+        envOr("CAMSTACK_PG_PASSWORD", "camstack"));
+  }
+
+  private static String envOr(String name, String dflt) {
+    String v = System.getenv(name);
+    return v == null || v.isEmpty() ? dflt : v;
+  }
+
+  /** A node (ActorSystem) on {@code journal}, with the schema created. */
+  public static ActorTestKit startNode(String name, JournalConfig journal) {
+    Config config = journal.applyTo(ConfigFactory.load());
+    ActorTestKit kit = ActorTestKit.create(name, config);
+    try {
+      JournalSchema.createIfNotExists(kit.system()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      kit.shutdownTestKit();
+      throw new IllegalStateException("schema creation failed on " + journal, e);
+    }
+    return kit;
+  }
+
+  /** Asks an entity and waits for a successful reply. */
+  public static <M, T> T ask(
+      ActorTestKit kit, RecipientRef<M> ref, Function<ActorRef<StatusReply<T>>, M> message) {
+    try {
+      return AskPattern.askWithStatus(ref, message, Duration.ofSeconds(20), kit.scheduler())
+          .toCompletableFuture()
+          .get(25, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("ask failed: " + e, e);
+    }
+  }
+
+  /** Asks an entity a command that replies {@code StatusReply<Done>} and waits for the ack. */
+  public static <M> void ack(
+      ActorTestKit kit, RecipientRef<M> ref, Function<ActorRef<StatusReply<Done>>, M> message) {
+    JournalTestSupport.<M, Done>ask(kit, ref, message);
+  }
+
+  /** What one inspector run printed. */
+  public record Run(int exit, String out, String err) {}
+
+  /** Runs {@code journal <args>} in-process. */
+  public static Run inspect(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int exit;
+    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+      exit = JournalInspector.run(args, o, e);
+    }
+    return new Run(
+        exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+}
