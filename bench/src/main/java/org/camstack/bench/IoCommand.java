@@ -43,7 +43,9 @@ final class IoCommand implements Callable<Integer> {
     }
     Report report = new Report("io");
     spec.describe().forEach(report::config);
-    report.config("baselines", o.baselines()).config("callerThreads", o.callerThreads()).config("timeoutMs", o.timeoutMs());
+    report.config("periph", o.viaDa() ? "da" : "xpt").config("baselines", o.baselines())
+        .config("callerThreads", o.callerThreads()).config("timeoutMs", o.timeoutMs());
+    report.note("actor: " + r.actor().how());
     report.environment(RunEnvironment.capture(o.dispatcher().describe()));
     addRows(report, r, "");
     report.columns(columns());
@@ -146,6 +148,11 @@ final class IoCommand implements Callable<Integer> {
     @Option(names = "--timeout-ms", defaultValue = "0", description = "CCB timeout in the headers, 0 = the SIM default (default: ${DEFAULT-VALUE})")
     int timeoutMs;
 
+    @Option(names = "--periph", defaultValue = "xpt",
+        description = "xpt: load generators in the periph's position send CCBs to the device queues; "
+            + "da: read/write on the daN nodes through devfs and the da periph (default: ${DEFAULT-VALUE})")
+    String periph;
+
     IoSpec spec(boolean quick) {
       if (!pattern.equals("rand") && !pattern.equals("seq")) {
         throw new IllegalArgumentException("--pattern must be rand or seq");
@@ -161,8 +168,11 @@ final class IoCommand implements Callable<Integer> {
     }
 
     IoBench.Options options(IoSpec spec, BenchMain.Common common) {
+      if (!periph.equals("xpt") && !periph.equals("da")) {
+        throw new IllegalArgumentException("--periph must be xpt or da");
+      }
       int callers = callerThreads != null ? callerThreads : Runtime.getRuntime().availableProcessors();
-      return new IoBench.Options(spec, common.dispatcher(), !noBaselines, callers, timeoutMs);
+      return new IoBench.Options(spec, common.dispatcher(), !noBaselines, callers, timeoutMs, periph.equals("da"));
     }
   }
 }

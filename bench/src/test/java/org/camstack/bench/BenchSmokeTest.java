@@ -63,6 +63,20 @@ class BenchSmokeTest {
   }
 
   @Test
+  void ioThroughTheDaPeriphAndDevfsCompletesEveryRequest() throws Exception {
+    Path json = dir.resolve("io-da.json");
+    Run r = bench("io", "--periph", "da", "--luns", "2", "--qd", "4", "--store", "ram", "--store-size", "2m", "--read-pct", "50",
+        "--duration", "300ms", "--warmup", "100ms", "--no-baselines", "--quiet", "--json", json.toString());
+
+    assertEquals(0, r.code(), r.err());
+    JsonNode actor = new ObjectMapper().readTree(json.toFile()).at("/results/0");
+    assertEquals("actor", actor.get("name").asText());
+    assertTrue(actor.get("ios").asLong() > 0);
+    assertEquals(0, actor.get("errors").asLong());
+    assertTrue(actor.get("how").asText().contains("da periph"));
+  }
+
+  @Test
   void sweepWritesTheChartAndOneRowPerStackAndPoint() throws Exception {
     Path svg = dir.resolve("sweep.svg");
     Path json = dir.resolve("sweep.json");

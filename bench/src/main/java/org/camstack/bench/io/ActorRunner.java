@@ -7,12 +7,15 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.camstack.bench.harness.ResourceMeter;
+import org.camstack.stack.devfs.Devfs;
 import org.camstack.stack.xpt.XptDevice;
 
 /**
- * The actor stack under load: one {@link LoadGenerator} per LUN in the periph's position, each
- * keeping {@code qd} CCBs in flight at its LUN's {@link XptDevice} (which calls the SIM data path
- * on its own thread). Every actor runs on the benchmark dispatcher.
+ * The actor stack under load: one generator per LUN, either a {@link LoadGenerator} in the
+ * periph's position keeping {@code qd} CCBs in flight at its LUN's {@link XptDevice} (which calls
+ * the SIM data path on its own thread), or a {@link DaLoadGenerator} reading and writing the
+ * LUN's {@code daN} node through devfs and the da periph. Every actor runs on the benchmark
+ * dispatcher.
  */
 public final class ActorRunner {
   private ActorRunner() {}
@@ -23,6 +26,8 @@ public final class ActorRunner {
   }
 
   /**
+   * Load generators in the periph's position, one per LUN, talking to the LUNs' device queues.
+   *
    * @param devices the LUNs' device queues, index-aligned with {@code luns}
    * @param how how the load reaches the stack (for the report)
    */
@@ -42,15 +47,46 @@ public final class ActorRunner {
       Workload w = new Workload(spec, i, f.logicalBlock(), f.capacityBlocks(), cdbs);
       gens.add(spawner.spawn(LoadGenerator.create(devices.get(i), f.path(), w, spec.qd(), timeoutMs), "load-" + runId + "-" + i));
     }
+    return measure(spec, gens, threads, how, "actor");
+  }
+
+  /**
+   * Load through the da periphs: one generator per disk on devfs node {@code daN}
+   * (read(2)/write(2) at byte offsets).
+   */
+  public static Measurement runDa(
+      IoSpec spec, List<LunFixture> luns, ActorRef<Devfs.Command> devfs, Spawner spawner, int threads, String how, String runId)
+      throws Exception {
+    List<ActorRef<Object>> gens = new ArrayList<>();
+    List<CompletableFuture<String>> opened = new ArrayList<>();
+    for (int i = 0; i < luns.size(); i++) {
+      LunFixture f = luns.get(i);
+      Workload w = new Workload(spec, i, f.logicalBlock(), f.capacityBlocks(), null);
+      ActorRef<Object> g = spawner.spawn(DaLoadGenerator.create(devfs, w, spec.qd(), f.logicalBlock()), "daload-" + runId + "-" + i);
+      CompletableFuture<String> o = new CompletableFuture<>();
+      g.tell(new DaLoadGenerator.Open("da" + i, o));
+      opened.add(o);
+      gens.add(g);
+    }
+    for (int i = 0; i < opened.size(); i++) {
+      String errno = opened.get(i).get(30, TimeUnit.SECONDS);
+      if (!errno.equals("OK")) {
+        throw new IllegalStateException("open da" + i + ": " + errno);
+      }
+    }
+    return measure(spec, gens, threads, how, "actor");
+  }
+
+  private static Measurement measure(IoSpec spec, List<ActorRef<Object>> gens, int threads, String how, String stack) throws Exception {
     try {
       if (spec.warmupNanos() > 0) {
         phase(gens, System.nanoTime() + spec.warmupNanos(), 0, spec.warmupNanos());
       }
       ResourceMeter.Snapshot snap = ResourceMeter.start();
       long deadline = spec.ops() > 0 ? Long.MAX_VALUE : System.nanoTime() + spec.durationNanos();
-      long opsEach = spec.ops() > 0 ? Math.max(1, spec.ops() / luns.size()) : 0;
+      long opsEach = spec.ops() > 0 ? Math.max(1, spec.ops() / gens.size()) : 0;
       Tally t = phase(gens, deadline, opsEach, spec.durationNanos());
-      return new Measurement("actor", how, t, snap.delta(), threads);
+      return new Measurement(stack, how, t, snap.delta(), threads);
     } finally {
       for (ActorRef<Object> g : gens) {
         g.tell(LoadGenerator.Stop.INSTANCE);

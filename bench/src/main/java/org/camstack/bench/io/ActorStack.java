@@ -12,6 +12,7 @@ import org.camstack.bench.harness.DispatcherSettings;
 import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.ccb.HbaFlags;
+import org.camstack.stack.devfs.Devfs;
 import org.camstack.stack.xpt.XptDevice;
 
 /**
@@ -23,15 +24,26 @@ public final class ActorStack implements ActorRunner.Spawner, AutoCloseable {
   private final ActorSystem<StackHost.Command> system;
   private final List<LunFixture> luns;
   private final List<ActorRef<XptDevice.Command>> devices;
+  private final ActorRef<Devfs.Command> devfs;
 
-  private ActorStack(ActorSystem<StackHost.Command> system, List<LunFixture> luns, List<ActorRef<XptDevice.Command>> devices) {
+  private ActorStack(ActorSystem<StackHost.Command> system, List<LunFixture> luns, List<ActorRef<XptDevice.Command>> devices,
+      ActorRef<Devfs.Command> devfs) {
     this.system = system;
     this.luns = luns;
     this.devices = devices;
+    this.devfs = devfs;
   }
 
   /** Boots the XPT over {@code emulated}'s buses and waits until every LUN is configured. */
   public static ActorStack boot(EmulatedLuns emulated, int queueDepth, DispatcherSettings dispatcher) throws Exception {
+    return boot(emulated, queueDepth, dispatcher, false);
+  }
+
+  /**
+   * As {@link #boot(EmulatedLuns, int, DispatcherSettings)}; with {@code withDa} also devfs and
+   * the da driver, waiting until every disk has its {@code daN} node.
+   */
+  public static ActorStack boot(EmulatedLuns emulated, int queueDepth, DispatcherSettings dispatcher, boolean withDa) throws Exception {
     ActorSystem<StackHost.Command> system = ActorSystem.create(
         StackHost.create(), "bench-io", dispatcher.toConfig().withFallback(ConfigFactory.load()));
     try {
@@ -41,7 +53,7 @@ public final class ActorStack implements ActorRunner.Spawner, AutoCloseable {
       }
       CompletableFuture<StackHost.Booted> booted = new CompletableFuture<>();
       int n = emulated.placements().size();
-      system.tell(new StackHost.Boot(buses, n, booted));
+      system.tell(new StackHost.Boot(buses, n, withDa, booted));
       StackHost.Booted b = booted.get(Math.max(60, n / 20), TimeUnit.SECONDS);
       List<LunFixture> luns = emulated.fixtures(b.pathIds());
       List<ActorRef<XptDevice.Command>> devices = new ArrayList<>();
@@ -52,7 +64,7 @@ public final class ActorStack implements ActorRunner.Spawner, AutoCloseable {
         }
         devices.add(d);
       }
-      return new ActorStack(system, luns, devices);
+      return new ActorStack(system, luns, devices, b.devfs());
     } catch (Exception e) {
       system.terminate();
       throw e;
@@ -72,6 +84,11 @@ public final class ActorStack implements ActorRunner.Spawner, AutoCloseable {
 
   public List<ActorRef<XptDevice.Command>> devices() {
     return devices;
+  }
+
+  /** devfs (null unless booted with the da driver). */
+  public ActorRef<Devfs.Command> devfs() {
+    return devfs;
   }
 
   public ActorSystem<StackHost.Command> system() {

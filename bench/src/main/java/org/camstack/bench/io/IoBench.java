@@ -36,8 +36,9 @@ public final class IoBench {
    * @param baselines also run direct-1t and kernel-lock
    * @param callerThreads threads of the kernel-like baseline (the cores)
    * @param timeoutMs CCB timeout in the headers (0 = the SIM default)
+   * @param viaDa drive the da periphs through devfs instead of the device queues directly
    */
-  public record Options(IoSpec spec, DispatcherSettings dispatcher, boolean baselines, int callerThreads, int timeoutMs) {}
+  public record Options(IoSpec spec, DispatcherSettings dispatcher, boolean baselines, int callerThreads, int timeoutMs, boolean viaDa) {}
 
   /** The three measurements of one run (baselines null when not run). */
   public record Result(IoSpec spec, Measurement actor, Measurement direct, Measurement kernel) {
@@ -74,15 +75,20 @@ public final class IoBench {
     progress.step(label + ": build " + base.luns() + " emulated LUNs (" + base.store() + ")");
     int maxQd = Arrays.stream(qds).max().orElse(base.qd());
     try (EmulatedLuns emulated = EmulatedLuns.create(base);
-        ActorStack stack = ActorStack.boot(emulated, Math.max(32, maxQd), o.dispatcher())) {
+        ActorStack stack = ActorStack.boot(emulated, Math.max(32, maxQd), o.dispatcher(), o.viaDa())) {
       progress.stepDone();
       for (int qd : qds) {
         IoSpec spec = base.with(base.luns(), qd);
         String at = label + " L" + spec.luns() + " QD" + qd;
         progress.step(at + ": actor stack");
-        Measurement actor = ActorRunner.run(spec, stack.luns(), stack.devices(), CDBS, stack, o.dispatcher().threads(), o.timeoutMs(),
-            "load generator per LUN -> XptDevice (SIM called on its thread) -> emulated LUN; dispatcher " + o.dispatcher(),
-            Long.toString(System.nanoTime(), 36));
+        String runId = Long.toString(System.nanoTime(), 36);
+        Measurement actor = o.viaDa()
+            ? ActorRunner.runDa(spec, stack.luns(), stack.devfs(), stack, o.dispatcher().threads(),
+                "read/write on daN -> devfs -> da periph -> XptDevice (SIM called on its thread) -> emulated LUN; dispatcher "
+                    + o.dispatcher(), runId)
+            : ActorRunner.run(spec, stack.luns(), stack.devices(), CDBS, stack, o.dispatcher().threads(), o.timeoutMs(),
+                "load generator per LUN (periph position) -> XptDevice (SIM called on its thread) -> emulated LUN; dispatcher "
+                    + o.dispatcher(), runId);
         progress.stepDone();
         Measurement direct = null;
         Measurement kernel = null;

@@ -14,6 +14,13 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.camstack.stack.ccb.AsyncCode;
 import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.ccb.Ccb;
+import org.camstack.stack.devfs.Devfs;
+import org.camstack.stack.lifetime.LifetimeEvent;
+import org.camstack.stack.lifetime.LifetimeListener;
+import org.camstack.stack.periph.PeriphDriver;
+import org.camstack.stack.periph.PeriphSettings;
+import org.camstack.stack.periph.WiringSource;
+import org.camstack.stack.scsi.da.DaPeriph;
 import org.camstack.stack.sim.SimDataPath;
 import org.camstack.stack.xpt.AsyncEvent;
 import org.camstack.stack.xpt.Xpt;
@@ -22,7 +29,8 @@ import org.camstack.stack.xpt.XptDevice;
 /**
  * Guardian of the benchmark's ActorSystem: it starts the real {@link Xpt}, subscribes to
  * AC_FOUND_DEVICE / AC_LOST_DEVICE, registers the emulated buses (the XPT scans and probes them
- * and creates one {@link XptDevice} per LUN) and spawns the load generators next to them.
+ * and creates one {@link XptDevice} per LUN), optionally starts devfs and the {@code da} driver
+ * (one {@code daN} periph and node per disk), and spawns the load generators next to them.
  */
 public final class StackHost extends AbstractBehavior<StackHost.Command> {
 
@@ -38,14 +46,21 @@ public final class StackHost extends AbstractBehavior<StackHost.Command> {
    */
   public record BusSpec(Ccb.PathInqResult cpi, int queueDepth, SimDataPath dataPath) {}
 
-  /** The XPT's answer to a boot: path ids in bus order, and every found device's queue. */
-  public record Booted(int[] pathIds, Map<CamPath, ActorRef<XptDevice.Command>> devices) {}
+  /**
+   * The XPT's answer to a boot: path ids in bus order, every found device's queue, and devfs
+   * (null unless the da driver was started).
+   */
+  public record Booted(int[] pathIds, Map<CamPath, ActorRef<XptDevice.Command>> devices, ActorRef<Devfs.Command> devfs) {}
 
   /**
    * Register {@code buses} and complete {@code done} once {@code expectDevices} devices were
-   * found. Only one boot at a time.
+   * found (and, with {@code withDa}, devfs and the da driver are up and every device has its
+   * {@code daN} node). Only one boot at a time.
    */
-  public record Boot(List<BusSpec> buses, int expectDevices, CompletableFuture<Booted> done) implements Command {}
+  public record Boot(List<BusSpec> buses, int expectDevices, boolean withDa, CompletableFuture<Booted> done) implements Command {}
+
+  /** A lifetime event from devfs or a periph (counts da nodes). */
+  private record Lifetime(LifetimeEvent event) implements Command {}
 
   /** Spawn a child; {@code done} completes with its ref. */
   public record Spawn<T>(Behavior<T> behavior, String name, CompletableFuture<ActorRef<T>> done) implements Command {}
@@ -67,6 +82,8 @@ public final class StackHost extends AbstractBehavior<StackHost.Command> {
   private Boot boot;
   private long foundEvents;
   private long lostEvents;
+  private ActorRef<Devfs.Command> devfs;
+  private int daNodes;
 
   public static Behavior<Command> create() {
     return Behaviors.setup(StackHost::new);
@@ -88,11 +105,20 @@ public final class StackHost extends AbstractBehavior<StackHost.Command> {
         .onMessage(Counts.class, this::onCounts)
         .onMessage(Async.class, this::onAsync)
         .onMessage(Registered.class, this::onRegistered)
+        .onMessage(Lifetime.class, this::onLifetime)
         .build();
   }
 
   private Behavior<Command> onBoot(Boot b) {
     boot = b;
+    if (b.withDa() && devfs == null) {
+      // the periph layer starts before the buses register, as in CamStack: devfs, then the driver
+      ActorRef<Command> self = getContext().getSelf();
+      LifetimeListener listener = e -> self.tell(new Lifetime(e));
+      devfs = getContext().spawn(Devfs.create(listener), "devfs");
+      getContext().spawn(PeriphDriver.create(DaPeriph.SPEC, xpt.narrow(), devfs, WiringSource.NONE,
+          PeriphSettings.defaults().withListener(listener)), "da");
+    }
     pathIds = new int[b.buses().size()];
     registered = 0;
     if (!b.buses().isEmpty()) {
@@ -106,7 +132,7 @@ public final class StackHost extends AbstractBehavior<StackHost.Command> {
     BusSpec s = boot.buses().get(index);
     ActorRef<Xpt.BusRegistered> reply =
         getContext().messageAdapter(Xpt.BusRegistered.class, r -> new Registered(index, r.pathId()));
-    xpt.tell(new Xpt.RegisterBus(s.cpi(), s.queueDepth(), s.dataPath(), reply));
+    xpt.tell(new Xpt.RegisterBus(s.cpi(), -1, s.queueDepth(), s.dataPath(), reply));
   }
 
   private Behavior<Command> onRegistered(Registered r) {
@@ -147,11 +173,20 @@ public final class StackHost extends AbstractBehavior<StackHost.Command> {
     return this;
   }
 
+  private Behavior<Command> onLifetime(Lifetime l) {
+    if (l.event() instanceof LifetimeEvent.NodeCreated n && n.name().startsWith("da")) {
+      daNodes++;
+      checkBooted();
+    }
+    return this;
+  }
+
   private void checkBooted() {
-    if (boot != null && registered == boot.buses().size() && found.size() >= boot.expectDevices()) {
+    if (boot != null && registered == boot.buses().size() && found.size() >= boot.expectDevices()
+        && (!boot.withDa() || daNodes >= boot.expectDevices())) {
       Boot b = boot;
       boot = null;
-      b.done().complete(new Booted(pathIds.clone(), Map.copyOf(found)));
+      b.done().complete(new Booted(pathIds.clone(), Map.copyOf(found), devfs));
     }
   }
 }

@@ -25,6 +25,7 @@ public final class Workload {
   private long state;
   private long seqSlot;
   private boolean lastRead;
+  private long lastLba;
 
   /**
    * @param spec the workload
@@ -48,6 +49,12 @@ public final class Workload {
 
   /** The next CDB; {@link #lastWasRead()} tells its direction. */
   public ByteString next() {
+    advance();
+    return lastRead ? cdbs.read(lastLba, blocksPerIo) : cdbs.write(lastLba, blocksPerIo);
+  }
+
+  /** The next request without a CDB: direction ({@link #lastWasRead()}) and {@link #lastLba()}. */
+  public void advance() {
     long r = nextRandom();
     lastRead = readPercent == 100 || (readPercent != 0 && Long.remainderUnsigned(r >>> 7, 100) < readPercent);
     long slot;
@@ -57,8 +64,12 @@ public final class Workload {
     } else {
       slot = Long.remainderUnsigned(r, slots);
     }
-    long lba = slot * blocksPerIo;
-    return lastRead ? cdbs.read(lba, blocksPerIo) : cdbs.write(lba, blocksPerIo);
+    lastLba = slot * blocksPerIo;
+  }
+
+  /** LBA of the last request. */
+  public long lastLba() {
+    return lastLba;
   }
 
   public boolean lastWasRead() {

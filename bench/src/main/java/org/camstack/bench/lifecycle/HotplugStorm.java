@@ -85,7 +85,7 @@ public final class HotplugStorm extends AbstractBehavior<Object> {
         PeriphSettings.defaults().withListener(listener)), "pass");
     Ccb.PathInqResult cpi = new Ccb.PathInqResult(1, HbaFlags.PI_TAG_ABLE | HbaFlags.PI_WIDE_16, HbaFlags.PIM_NOSCAN,
         255, 7, INITIATOR, "FreeBSD", "camstack", "emusim", 0, 0, 3300, 1 << 20);
-    xpt.tell(new Xpt.RegisterBus(cpi, 32, bus, ctx.messageAdapter(Xpt.BusRegistered.class, r -> new BusUp(r.pathId()))));
+    xpt.tell(new Xpt.RegisterBus(cpi, -1, 32, bus, ctx.messageAdapter(Xpt.BusRegistered.class, r -> new BusUp(r.pathId()))));
   }
 
   @Override
