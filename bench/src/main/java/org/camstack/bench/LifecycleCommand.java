@@ -26,11 +26,11 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code bench lifecycle}: a hot-plug storm. LUNs are plugged and pulled on an emulated bus and
- * rescanned through the real XPT; the pass driver attaches and detaches periphs with their devfs
+ * rescanned through the real XPT; the pass and da drivers attach and detach periphs with their devfs
  * nodes; every lifetime event is journaled (H2 by default, PostgreSQL with {@code --journal}).
  */
 @Command(name = "lifecycle", mixinStandardHelpOptions = true,
-    description = "Hot-plug storm: attach + detach cycles per second with pass periphs and devfs nodes, lifetime events journaled.")
+    description = "Hot-plug storm: attach + detach cycles per second with pass and da periphs and devfs nodes, lifetime events journaled.")
 final class LifecycleCommand implements Callable<Integer> {
   @ParentCommand BenchMain parent;
 
@@ -61,7 +61,7 @@ final class LifecycleCommand implements Callable<Integer> {
     Progress progress = common.progress(2);
     try (JournalTarget target = journal.open()) {
       report.config("slots", slots).config("durationSeconds", dur / 1e9).config("warmupSeconds", warm / 1e9)
-          .config("journal", noJournal ? "off" : target.describe()).config("periphDrivers", List.of("pass"));
+          .config("journal", noJournal ? "off" : target.describe()).config("periphDrivers", List.of("pass", "da"));
       Config cfg = common.dispatcher().toConfig().withFallback(ConfigFactory.load());
       if (!noJournal) {
         cfg = target.config().applyTo(cfg);
@@ -100,8 +100,8 @@ final class LifecycleCommand implements Callable<Integer> {
     } finally {
       progress.finish();
     }
-    report.note("periphs: pass only (the da driver is not in the stack yet); each cycle = scan, probe, AC_FOUND_DEVICE, "
-        + "pass attach + devfs node, pull, rescan, AC_LOST_DEVICE, invalidate, devfs destroy + callback, dtor, unit freed");
+    report.note("each cycle = scan, probe, AC_FOUND_DEVICE, "
+        + "pass and da attach (da reads the capacity) + a devfs node each, pull, rescan, AC_LOST_DEVICE, invalidate, devfs destroy + callback, dtor, units freed");
     report.environment(RunEnvironment.capture(common.dispatcher().describe()));
     report.columns(List.of(
         Column.count("cycles", "cycles"),

@@ -1,6 +1,7 @@
 package org.camstack.bench.lifecycle;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -20,6 +21,7 @@ import org.camstack.stack.lifetime.LifetimeEvent;
 import org.camstack.stack.periph.PeriphDriver;
 import org.camstack.stack.periph.PeriphSettings;
 import org.camstack.stack.periph.WiringSource;
+import org.camstack.stack.scsi.da.DaPeriph;
 import org.camstack.stack.scsi.pass.PassPeriph;
 import org.camstack.stack.sim.emu.EmuDisk;
 import org.camstack.stack.sim.emu.LunSpec;
@@ -27,11 +29,11 @@ import org.camstack.stack.sim.emu.NullStore;
 import org.camstack.stack.xpt.Xpt;
 
 /**
- * Guardian of the lifecycle benchmark: the real XPT, devfs and the {@code pass} periph driver
- * over one emulated bus, with the lifetime events journaled through {@link AuditWriter}. Each of
+ * Guardian of the lifecycle benchmark: the real XPT, devfs and the {@code pass} and {@code da}
+ * periph drivers over one emulated bus, with the lifetime events journaled through {@link AuditWriter}. Each of
  * {@code slots} targets cycles: plug a disk and rescan (XPT_SCAN_LUN: probe, AC_FOUND_DEVICE,
  * periph attach, devfs node), then pull it and rescan (probe fails, AC_LOST_DEVICE, invalidate,
- * devfs destroy with callback, destructor, unit freed). A cycle ends when the unit is freed.
+ * devfs destroy with callback, destructor, unit freed). A cycle ends when both units are freed.
  */
 public final class HotplugStorm extends AbstractBehavior<Object> {
 
@@ -53,12 +55,17 @@ public final class HotplugStorm extends AbstractBehavior<Object> {
 
   private static final int INITIATOR = 7;
 
+  /** The periph drivers that attach to every disk: one node and one unit each per cycle. */
+  static final List<PeriphDriver.Spec> DRIVERS = List.of(PassPeriph.SPEC, DaPeriph.SPEC);
+
   private final ActorRef<Xpt.Command> xpt;
   private final boolean journal;
   private final AuditBridge listener;
   private ActorRef<AuditWriter.Command> writer;
   private final EmuBus bus = new EmuBus();
   private final Map<Integer, Boolean> attached = new HashMap<>();
+  private final Map<Integer, Integer> nodes = new HashMap<>(); // devfs nodes made this cycle
+  private final Map<Integer, Integer> freed = new HashMap<>(); // units freed this cycle
   private int pathId = -1;
   private Run run;
   private int[] targets;
@@ -81,8 +88,9 @@ public final class HotplugStorm extends AbstractBehavior<Object> {
     this.journal = journal;
     listener = new AuditBridge(ctx.getSelf());
     ActorRef<Devfs.Command> devfs = ctx.spawn(Devfs.create(listener), "devfs");
-    ctx.spawn(PeriphDriver.create(PassPeriph.SPEC, xpt.narrow(), devfs, WiringSource.NONE,
-        PeriphSettings.defaults().withListener(listener)), "pass");
+    for (PeriphDriver.Spec d : DRIVERS) {
+      ctx.spawn(PeriphDriver.create(d, xpt.narrow(), devfs, WiringSource.NONE, PeriphSettings.defaults().withListener(listener)), d.name());
+    }
     Ccb.PathInqResult cpi = new Ccb.PathInqResult(1, HbaFlags.PI_TAG_ABLE | HbaFlags.PI_WIDE_16, HbaFlags.PIM_NOSCAN,
         255, 7, INITIATOR, "FreeBSD", "camstack", "emusim", 0, 0, 3300, 1 << 20);
     xpt.tell(new Xpt.RegisterBus(cpi, -1, 32, bus, ctx.messageAdapter(Xpt.BusRegistered.class, r -> new BusUp(r.pathId()))));
@@ -142,16 +150,19 @@ public final class HotplugStorm extends AbstractBehavior<Object> {
   private Behavior<Object> onNodeCreated(LifetimeEvent.NodeCreated e) {
     events++;
     int t = e.path().target();
-    if (Boolean.TRUE.equals(attached.get(t))) {
-      detach(t);
+    if (nodes.merge(t, 1, Integer::sum) == DRIVERS.size() && Boolean.TRUE.equals(attached.get(t))) {
+      detach(t); // every driver has its node: pull the disk
     }
     return this;
   }
 
   private Behavior<Object> onUnitFreed(LifetimeEvent.UnitFreed e) {
     events++;
-    cycles++;
     int t = e.path().target();
+    if (freed.merge(t, 1, Integer::sum) < DRIVERS.size()) {
+      return this; // the other driver's unit is still held
+    }
+    cycles++;
     if (run != null && System.nanoTime() < run.deadlineNanos()) {
       attach(t);
     } else if (--active == 0) {
@@ -185,6 +196,8 @@ public final class HotplugStorm extends AbstractBehavior<Object> {
 
   /** Plug a fresh disk at {@code target} and rescan the LUN. */
   private void attach(int target) {
+    nodes.put(target, 0);
+    freed.put(target, 0);
     bus.attach(target, new EmuDisk(LunSpec.disk(0, 2048, 512).withStore(LunSpec.StoreKind.NULL, null), new NullStore(2048 * 512)));
     attached.put(target, true);
     scan(target);
