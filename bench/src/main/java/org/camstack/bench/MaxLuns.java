@@ -17,19 +17,20 @@ import org.camstack.bench.report.RunEnvironment;
 /**
  * {@code bench recovery --max-luns}: how many LUNs one node attaches within its heap. Boots the
  * real XPT over N null-store emulated disks (scan, probe, one XptDevice each) for growing N
- * (doubling from 500), measures the heap after a full GC, and stops at the limit, when a boot
+ * (doubling from {@code --lun-start}), measures the heap after a full GC, and stops at the limit, when a boot
  * fails, or when the next step would pass 80 % of the max heap by the measured cost per LUN.
+ * {@code --lun-start} sets the first step (e.g. straight to 100,000).
  */
 final class MaxLuns {
   private MaxLuns() {}
 
-  static int run(BenchMain parent, BenchMain.Common common, int limit) throws Exception {
+  static int run(BenchMain parent, BenchMain.Common common, int start, int limit) throws Exception {
     Report report = new Report("recovery --max-luns");
     long maxHeap = Runtime.getRuntime().maxMemory();
     report.config("lunLimit", limit).config("maxHeapBytes", maxHeap).config("store", "null, 1 MiB per LUN");
     report.environment(RunEnvironment.capture(common.dispatcher().describe()));
     int steps = 0;
-    for (long n = 500; n < limit; n *= 2) {
+    for (long n = start; n < limit; n *= 2) {
       steps++;
     }
     Progress progress = common.progress(steps + 1);
@@ -37,7 +38,7 @@ final class MaxLuns {
     double perLun = 0;
     int reached = 0;
     try {
-      for (int n = Math.min(500, limit); ; n = (int) Math.min((long) n * 2, limit)) {
+      for (int n = Math.min(start, limit); ; n = (int) Math.min((long) n * 2, limit)) {
         if (perLun > 0 && base + perLun * n > 0.8 * maxHeap) {
           report.note(String.format(Locale.ROOT, "stopped before %,d LUNs: would pass 80%% of the heap at %,.0f B per LUN", n, perLun));
           break;

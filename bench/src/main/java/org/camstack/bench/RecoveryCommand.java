@@ -35,16 +35,26 @@ final class RecoveryCommand implements Callable<Integer> {
 
   @Mixin JournalOptions journal;
 
+  @Option(names = "--recoveries", paramLabel = "N",
+      description = "pekko.persistence.max-concurrent-recoveries (default: the configured value, Pekko's default 50)")
+  Integer recoveries;
+
   @Option(names = "--max-luns", description = "instead: attach LUNs until the heap is nearly full (or --lun-limit), report LUNs and memory per LUN")
   boolean maxLuns;
 
   @Option(names = "--lun-limit", paramLabel = "N", description = "stop --max-luns at N LUNs (default 100000, quick 2000)")
   Integer lunLimit;
 
+  @Option(names = "--lun-start", paramLabel = "N", defaultValue = "500", description = "first --max-luns step; doubles from there (default: ${DEFAULT-VALUE})")
+  int lunStart;
+
   @Override
   public Integer call() throws Exception {
     if (maxLuns) {
-      return MaxLuns.run(parent, common, lunLimit != null ? lunLimit : common.quick ? 2000 : 100_000);
+      if (lunStart < 1) {
+        throw new IllegalArgumentException("--lun-start must be >= 1");
+      }
+      return MaxLuns.run(parent, common, lunStart, lunLimit != null ? lunLimit : common.quick ? 2000 : 100_000);
     }
     int n = devices != null ? devices : common.quick ? 500 : 10_000;
     if (n < 1 || cycles < 0 || window < 1) {
@@ -55,8 +65,8 @@ final class RecoveryCommand implements Callable<Integer> {
     RecoveryBench.Result r;
     try (JournalTarget target = journal.open()) {
       report.config("devices", n).config("cycles", cycles).config("eventsPerDevice", 2 + 2 * cycles)
-          .config("window", window).config("journal", target.describe());
-      r = RecoveryBench.run(new RecoveryBench.Options(n, cycles, window, common.dispatcher()), target, progress);
+          .config("window", window).config("journal", target.describe()).config("maxConcurrentRecoveries", recoveries);
+      r = RecoveryBench.run(new RecoveryBench.Options(n, cycles, window, common.dispatcher(), recoveries), target, progress);
       report.add(target.kind(), r.figures());
     } finally {
       progress.finish();

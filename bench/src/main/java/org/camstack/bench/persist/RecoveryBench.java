@@ -29,8 +29,10 @@ public final class RecoveryBench {
    * @param devices entities to write and recover
    * @param cycles stop/start pairs per device (events per device = 2 + 2 x cycles)
    * @param window commands (or recoveries) in flight
+   * @param maxConcurrentRecoveries {@code pekko.persistence.max-concurrent-recoveries}, or null for
+   *     the configured value
    */
-  public record Options(int devices, int cycles, int window, DispatcherSettings dispatcher) {}
+  public record Options(int devices, int cycles, int window, DispatcherSettings dispatcher, Integer maxConcurrentRecoveries) {}
 
   /** Figures of one run. */
   public record Result(
@@ -65,7 +67,11 @@ public final class RecoveryBench {
       // an NAA-5 style key, unique per run so a kept PostgreSQL journal never mixes runs
       keys.add(String.format(Locale.ROOT, "naa.5%s%08x", run, i));
     }
-    Config cfg = journal.config().applyTo(o.dispatcher().toConfig().withFallback(ConfigFactory.load()));
+    Config base = o.dispatcher().toConfig().withFallback(ConfigFactory.load());
+    if (o.maxConcurrentRecoveries() != null) {
+      base = ConfigFactory.parseString("pekko.persistence.max-concurrent-recoveries = " + o.maxConcurrentRecoveries()).withFallback(base);
+    }
+    Config cfg = journal.config().applyTo(base);
 
     progress.step("recovery: write " + o.devices() + " device histories to " + journal.kind());
     ActorSystem<Fleet.Command> writer = ActorSystem.create(Fleet.create(), "bench-recovery-write", cfg);
