@@ -34,7 +34,7 @@ final class IoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     IoSpec spec = io.spec(common.quick);
     IoBench.Options o = io.options(spec, common);
-    Progress progress = common.progress(IoBench.steps(o.baselines()));
+    Progress progress = common.progress(IoBench.steps(o.baselines(), 1, o.repeat()));
     IoBench.Result r;
     try {
       r = IoBench.run(o, progress, "io");
@@ -44,7 +44,7 @@ final class IoCommand implements Callable<Integer> {
     Report report = new Report("io");
     spec.describe().forEach(report::config);
     report.config("periph", o.viaDa() ? "da" : "xpt").config("baselines", o.baselines())
-        .config("callerThreads", o.callerThreads()).config("timeoutMs", o.timeoutMs());
+        .config("callerThreads", o.callerThreads()).config("timeoutMs", o.timeoutMs()).config("repeat", o.repeat());
     report.note("actor: " + r.actor().how());
     report.environment(RunEnvironment.capture(o.dispatcher().describe()));
     addRows(report, r, "");
@@ -66,6 +66,7 @@ final class IoCommand implements Callable<Integer> {
         Column.count("gcMillis", "GC ms"),
         Column.count("allocBytesPerIo", "B/IO"),
         Column.count("errors", "errors"),
+        Column.of("spread", "IOPS min-max"),
         Column.ratio("ratio", "actor/x"));
   }
 
@@ -75,6 +76,9 @@ final class IoCommand implements Callable<Integer> {
         continue;
       }
       var f = m.figures();
+      if (f.containsKey("iopsMin")) {
+        f.put("spread", String.format(Locale.ROOT, "%.0fk-%.0fk", (Double) f.get("iopsMin") / 1e3, (Double) f.get("iopsMax") / 1e3));
+      }
       if (m != r.actor()) {
         f.put("ratio", r.actor().iops() / m.iops());
       }
@@ -148,6 +152,10 @@ final class IoCommand implements Callable<Integer> {
     @Option(names = "--timeout-ms", defaultValue = "0", description = "CCB timeout in the headers, 0 = the SIM default (default: ${DEFAULT-VALUE})")
     int timeoutMs;
 
+    @Option(names = "--repeat", defaultValue = "1",
+        description = "runs of each stack, interleaved (actor, direct-1t, kernel-lock, actor, ...); the median is reported (default: ${DEFAULT-VALUE})")
+    int repeat;
+
     @Option(names = "--periph", defaultValue = "xpt",
         description = "xpt: load generators in the periph's position send CCBs to the device queues; "
             + "da: read/write on the daN nodes through devfs and the da periph (default: ${DEFAULT-VALUE})")
@@ -172,7 +180,7 @@ final class IoCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--periph must be xpt or da");
       }
       int callers = callerThreads != null ? callerThreads : Runtime.getRuntime().availableProcessors();
-      return new IoBench.Options(spec, common.dispatcher(), !noBaselines, callers, timeoutMs, periph.equals("da"));
+      return new IoBench.Options(spec, common.dispatcher(), !noBaselines, callers, timeoutMs, periph.equals("da"), repeat);
     }
   }
 }

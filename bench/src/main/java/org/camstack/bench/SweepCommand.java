@@ -58,7 +58,7 @@ final class SweepCommand implements Callable<Integer> {
     IoSpec base = io.spec(common.quick);
     long budget = Units.bytes(storeBudget);
     IoBench.Options o0 = io.options(base, common);
-    Progress progress = common.progress(lunCounts.length * IoBench.steps(o0.baselines(), qds.length));
+    Progress progress = common.progress(lunCounts.length * IoBench.steps(o0.baselines(), qds.length, o0.repeat()));
     List<IoBench.Result> results = new ArrayList<>();
     try {
       for (int luns : lunCounts) {

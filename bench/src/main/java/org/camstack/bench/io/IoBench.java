@@ -37,8 +37,16 @@ public final class IoBench {
    * @param callerThreads threads of the kernel-like baseline (the cores)
    * @param timeoutMs CCB timeout in the headers (0 = the SIM default)
    * @param viaDa drive the da periphs through devfs instead of the device queues directly
+   * @param repeat runs of each stack, interleaved; the median (by IOPS) is reported
    */
-  public record Options(IoSpec spec, DispatcherSettings dispatcher, boolean baselines, int callerThreads, int timeoutMs, boolean viaDa) {}
+  public record Options(
+      IoSpec spec, DispatcherSettings dispatcher, boolean baselines, int callerThreads, int timeoutMs, boolean viaDa, int repeat) {
+    public Options {
+      if (repeat < 1) {
+        throw new IllegalArgumentException("--repeat must be >= 1");
+      }
+    }
+  }
 
   /** The three measurements of one run (baselines null when not run). */
   public record Result(IoSpec spec, Measurement actor, Measurement direct, Measurement kernel) {
@@ -80,30 +88,55 @@ public final class IoBench {
       for (int qd : qds) {
         IoSpec spec = base.with(base.luns(), qd);
         String at = label + " L" + spec.luns() + " QD" + qd;
-        progress.step(at + ": actor stack");
-        String runId = Long.toString(System.nanoTime(), 36);
-        Measurement actor = o.viaDa()
-            ? ActorRunner.runDa(spec, stack.luns(), stack.devfs(), stack, o.dispatcher().threads(),
-                "read/write on daN -> devfs -> da periph -> XptDevice (SIM called on its thread) -> emulated LUN; dispatcher "
-                    + o.dispatcher(), runId)
-            : ActorRunner.run(spec, stack.luns(), stack.devices(), CDBS, stack, o.dispatcher().threads(), o.timeoutMs(),
-                "load generator per LUN (periph position) -> XptDevice (SIM called on its thread) -> emulated LUN; dispatcher "
-                    + o.dispatcher(), runId);
-        progress.stepDone();
-        Measurement direct = null;
-        Measurement kernel = null;
-        if (o.baselines()) {
-          ActorRef<Ccb.Completed> dummy = stack.system().ignoreRef();
-          progress.step(at + ": baseline direct-1t");
-          direct = DirectRunner.singleThread(spec, stack.luns(), CDBS, dummy, o.timeoutMs());
+        List<Measurement> actors = new ArrayList<>();
+        List<Measurement> directs = new ArrayList<>();
+        List<Measurement> kernels = new ArrayList<>();
+        for (int rep = 1; rep <= o.repeat(); rep++) {
+          String r = o.repeat() > 1 ? " (" + rep + "/" + o.repeat() + ")" : "";
+          progress.step(at + ": actor stack" + r);
+          String runId = Long.toString(System.nanoTime(), 36);
+          actors.add(o.viaDa()
+              ? ActorRunner.runDa(spec, stack.luns(), stack.devfs(), stack, o.dispatcher().threads(),
+                  "read/write on daN -> devfs -> da periph -> XptDevice (SIM called on its thread) -> emulated LUN; dispatcher "
+                      + o.dispatcher(), runId)
+              : ActorRunner.run(spec, stack.luns(), stack.devices(), CDBS, stack, o.dispatcher().threads(), o.timeoutMs(),
+                  "load generator per LUN (periph position) -> XptDevice (SIM called on its thread) -> emulated LUN; dispatcher "
+                      + o.dispatcher(), runId));
           progress.stepDone();
-          progress.step(at + ": baseline kernel-lock");
-          kernel = DirectRunner.kernelLike(spec, stack.luns(), CDBS, dummy, o.timeoutMs(), o.callerThreads());
-          progress.stepDone();
+          if (o.baselines()) {
+            ActorRef<Ccb.Completed> dummy = stack.system().ignoreRef();
+            progress.step(at + ": baseline direct-1t" + r);
+            directs.add(DirectRunner.singleThread(spec, stack.luns(), CDBS, dummy, o.timeoutMs()));
+            progress.stepDone();
+            progress.step(at + ": baseline kernel-lock" + r);
+            kernels.add(DirectRunner.kernelLike(spec, stack.luns(), CDBS, dummy, o.timeoutMs(), o.callerThreads()));
+            progress.stepDone();
+          }
         }
+        Measurement actor = median(actors);
+        Measurement direct = median(directs);
+        Measurement kernel = median(kernels);
         sink.accept(new Result(spec, actor, direct, kernel));
       }
     }
+  }
+
+  /**
+   * The run with the median IOPS of {@code ms} (the stacks are interleaved run by run, so noise
+   * from other processes hits them alike), with the spread of all runs added to its figures.
+   */
+  static Measurement median(List<Measurement> ms) {
+    if (ms.isEmpty()) {
+      return null;
+    }
+    List<Measurement> sorted = new ArrayList<>(ms);
+    sorted.sort((a, b) -> Double.compare(a.iops(), b.iops()));
+    Measurement m = sorted.get((sorted.size() - 1) / 2);
+    if (ms.size() == 1) {
+      return m;
+    }
+    double[] all = ms.stream().mapToDouble(Measurement::iops).toArray();
+    return m.withSpread(all);
   }
 
   /** Progress steps one {@link #run} announces. */
@@ -113,6 +146,11 @@ public final class IoBench {
 
   /** Progress steps of a {@link #runSeries} over {@code qds} queue depths. */
   public static int steps(boolean baselines, int qds) {
-    return 1 + qds * (baselines ? 3 : 1);
+    return steps(baselines, qds, 1);
+  }
+
+  /** Progress steps of a {@link #runSeries} over {@code qds} queue depths, {@code repeat} runs each. */
+  public static int steps(boolean baselines, int qds, int repeat) {
+    return 1 + qds * repeat * (baselines ? 3 : 1);
   }
 }

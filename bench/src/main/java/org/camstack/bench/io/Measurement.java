@@ -12,8 +12,18 @@ import org.camstack.bench.harness.ResourceMeter;
  * @param tally completions, bytes, errors and latencies merged over all load sources
  * @param usage CPU, GC and allocation over the measured phase
  * @param threads threads that carried the load (dispatcher threads or caller threads)
+ * @param allIops with {@code --repeat}: the IOPS of every run this median was chosen from, else null
  */
-public record Measurement(String stack, String how, Tally tally, ResourceMeter.Usage usage, int threads) {
+public record Measurement(String stack, String how, Tally tally, ResourceMeter.Usage usage, int threads, double[] allIops) {
+
+  public Measurement(String stack, String how, Tally tally, ResourceMeter.Usage usage, int threads) {
+    this(stack, how, tally, usage, threads, null);
+  }
+
+  /** This run, marked as the median of runs whose IOPS were {@code all}. */
+  public Measurement withSpread(double[] all) {
+    return new Measurement(stack, how, tally, usage, threads, all.clone());
+  }
 
   public double seconds() {
     long span = tally.endNanos - tally.startNanos;
@@ -55,6 +65,14 @@ public record Measurement(String stack, String how, Tally tally, ResourceMeter.U
     m.put("threads", threads);
     m.putAll(usage.describe());
     m.put("allocBytesPerIo", usage.allocatedBytes() < 0 || tally.completed == 0 ? null : (double) usage.allocatedBytes() / tally.completed);
+    if (allIops != null) {
+      double[] sorted = allIops.clone();
+      java.util.Arrays.sort(sorted);
+      m.put("runs", sorted.length);
+      m.put("iopsMin", sorted[0]);
+      m.put("iopsMax", sorted[sorted.length - 1]);
+      m.put("iopsAllRuns", sorted);
+    }
     m.put("how", how);
     return m;
   }
