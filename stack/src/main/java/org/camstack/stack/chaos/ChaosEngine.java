@@ -130,6 +130,7 @@ public final class ChaosEngine {
       Map<ViolationKind, LifetimeEvent.ProtocolViolation> examples,
       int bugAFoundAt,
       int bugBFoundAt,
+      Map<String, Long> lifetimeEvents,
       Duration elapsed) {
 
     public int violations() {
@@ -284,6 +285,7 @@ public final class ChaosEngine {
         new EnumMap<>(examples),
         bugAAt,
         bugBAt,
+        checker.eventsByType(),
         Duration.ofNanos(System.nanoTime() - t0));
   }
 

@@ -89,6 +89,11 @@ public final class ChaosCommand {
     out.printf(
         "summary: %d cycles, %d ops (%s), %d violations, %.1f s%n",
         r.cyclesRun(), r.ops(), opsText, r.violations(), r.elapsed().toMillis() / 1000.0);
+    StringBuilder ev = new StringBuilder();
+    for (String k : new String[] {"PeriphRegistered", "NodeCreated", "AliasAdded", "Invalidated", "NodeGone", "DestructorRun", "UnitFreed"}) {
+      ev.append(ev.length() == 0 ? "" : ", ").append(k).append(' ').append(r.lifetimeEvents().getOrDefault(k, 0L));
+    }
+    out.println("lifetime events: " + ev);
     if (r.violations() > 0) {
       out.println("violations by kind:");
       for (Map.Entry<ViolationKind, Integer> e : r.violationsByKind().entrySet()) {

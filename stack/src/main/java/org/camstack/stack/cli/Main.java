@@ -26,6 +26,8 @@ public final class Main {
         return DevlistCommand.run(rest, out, err);
       case "chaos":
         return ChaosCommand.run(rest, out, err);
+      case "periphlist":
+        return PeriphlistCommand.run(rest, out, err);
       default:
         err.println("camstack: unknown command '" + verb + "' (try ./camstack help)");
         return 2;
@@ -35,6 +37,7 @@ public final class Main {
   private static void usage(PrintStream out) {
     out.println("usage: ./camstack <command> [options]");
     out.println("  devlist [--topology FILE] [-v]   build the stack in-process, scan, print the EDT");
+    out.println("  periphlist DEV [--topology FILE] periphs of one device (da0, pass3 or B:T:L), camcontrol's format");
     out.println("  chaos [--seed S] [--cycles N] [--clients C] [--legacy] [--stop-on-bugs]");
     out.println("                                   seeded lifetime chaos on the real stack; exit 0 = no violation");
   }

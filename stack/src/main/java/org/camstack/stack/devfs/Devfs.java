@@ -698,7 +698,7 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
   // System calls
 
   private Behavior<Command> onOpen(Open cmd) {
-    Node node = names.get(cmd.name());
+    Node node = cmd.name() == null ? null : names.get(cmd.name());
     if (node == null) {
       cmd.replyTo().tell(new OpenResult(cmd.name(), null, Errno.ENOENT));
       return this;
@@ -748,6 +748,10 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
   }
 
   private Behavior<Command> onWrite(Write cmd) {
+    if (cmd.data() == null) {
+      cmd.replyTo().tell(DevReply.error(Errno.EINVAL));
+      return this;
+    }
     return simpleCall(cmd.file(), new WriteRequest(cmd.offset(), cmd.data()), cmd.replyTo());
   }
 
@@ -857,6 +861,9 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
     }
     Owner o = node.owner;
     listener.onEvent(new LifetimeEvent.NodeGone(o.periph(), o.path(), o.identity(), node.name, node.id));
+    if (deadOwners.contains(o.actor()) && nodes.values().stream().noneMatch(n -> n.owner.actor().equals(o.actor()))) {
+      deadOwners.remove(o.actor()); // nothing of it left to refuse calls for
+    }
     getContext().getLog().debug("destroyed [{}] (node {})", node.name, node.id);
   }
 

@@ -60,6 +60,7 @@ public final class LifetimeChecker implements LifetimeListener {
   private final Map<String, PeriphId> lastByUnit = new HashMap<>();
   private final EnumMap<ViolationKind, Integer> counts = new EnumMap<>(ViolationKind.class);
   private long eventCount;
+  private final Map<String, Long> eventsByType = new TreeMap<>();
 
   /** @param recordEvents keep every event for {@link #events()} (tests); off for long runs */
   public LifetimeChecker(boolean recordEvents) {
@@ -73,6 +74,7 @@ public final class LifetimeChecker implements LifetimeListener {
   @Override
   public synchronized void onEvent(LifetimeEvent e) {
     eventCount++;
+    eventsByType.merge(e.getClass().getSimpleName(), 1L, Long::sum);
     if (recordEvents) {
       events.add(e);
     }
@@ -240,6 +242,11 @@ public final class LifetimeChecker implements LifetimeListener {
 
   public synchronized long eventCount() {
     return eventCount;
+  }
+
+  /** How many events of each type were observed (e.g. {@code AliasAdded=12}). */
+  public synchronized Map<String, Long> eventsByType() {
+    return new TreeMap<>(eventsByType);
   }
 
   /** Incarnations registered and not finished (alive, or invalid and not yet freed). */

@@ -198,6 +198,18 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   /** The destructor (cf. passcleanup(), dacleanup(), enc_dtor()). Runs once. */
   protected abstract void cleanup();
 
+  private final List<CamPath> extraAsyncPaths = new ArrayList<>();
+
+  /**
+   * An async registration on another (wildcard) path, e.g. AC_FOUND_DEVICE on the bus; dropped at
+   * invalidation. Events arrive at {@link #onAsyncEvent}; AC_LOST_DEVICE of another device does
+   * not invalidate this periph.
+   */
+  protected final void registerAsync(Set<AsyncCode> events, CamPath other) {
+    extraAsyncPaths.add(other);
+    xpt.tell(new Xpt.RegisterAsync(events, other, asyncAdapter, null));
+  }
+
   /** Async events besides AC_LOST_DEVICE this driver wants on its path. */
   protected Set<AsyncCode> asyncEvents() {
     return Set.of();
@@ -279,7 +291,9 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   }
 
   private Behavior<Periph.Command> onAcquire(Periph.Acquire cmd) {
-    if (invalid) {
+    if (cmd.token() == null) {
+      cmd.replyTo().tell(StatusReply.error(name + ": acquire without a reason"));
+    } else if (invalid) {
       emit(new LifetimeEvent.AcquireRefused(id, path, identity, cmd.token().name()));
       cmd.replyTo().tell(StatusReply.error(name + " is invalid"));
     } else {
@@ -383,6 +397,9 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     emit(new LifetimeEvent.Invalidated(id, path, identity, cause));
     args.driver().tell(new PeriphDriver.PeriphInvalidated(id.unit(), id.generation()));
     xpt.tell(new Xpt.UnregisterAsync(path, asyncAdapter));
+    for (CamPath extra : extraAsyncPaths) {
+      xpt.tell(new Xpt.UnregisterAsync(extra, asyncAdapter));
+    }
     onInvalidate();
     flushQueue(); // cf. cam_iosched_flush(softc->cam_iosched, NULL, ENXIO)
     if (legacy) {
@@ -843,7 +860,12 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
    * completion is accounted like any other (I6) and otherwise ignored.
    */
   protected final void xptAction(Ccb ccb) {
-    if (inflight.putIfAbsent(ccb.ccbId(), new Outstanding(ccb, c -> {})) != null) {
+    xptAction(ccb, c -> {});
+  }
+
+  /** As {@link #xptAction(Ccb)}, with its completion handed to {@code onDone}. */
+  protected final void xptAction(Ccb ccb, Consumer<Ccb.Completed> onDone) {
+    if (inflight.putIfAbsent(ccb.ccbId(), new Outstanding(ccb, onDone)) != null) {
       throw new IllegalStateException(name + ": ccb id " + ccb.ccbId() + " reused");
     }
     xptCcbs.add(ccb.ccbId());
@@ -908,8 +930,10 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   // Async
 
   private Behavior<Periph.Command> onAsyncArrived(AsyncArrived msg) {
-    if (msg.event() instanceof AsyncEvent.LostDevice) {
-      invalidate("AC_LOST_DEVICE"); // cf. cam_periph_async()
+    if (msg.event() instanceof AsyncEvent.LostDevice lost) {
+      if (lost.path().matches(path)) {
+        invalidate("AC_LOST_DEVICE"); // cf. cam_periph_async()
+      }
     } else if (!invalid) {
       onAsyncEvent(msg.event());
     }

@@ -80,37 +80,61 @@ class DevlistCommandTest {
   }
 
   @Test
-  void periphsArePrintedNewestFirstFromTheLiveEdt() {
+  void periphsArePrintedNewestFirstFromTheLiveEdt() throws Exception {
     try (TestStack s = TestStack.start(testKit, TopologyBuilder.create().bus().disk(0, 0).disk(1, 0).build())) {
-      s.xpt().tell(new Xpt.AddPeriph(s.path(0, 0, 0), "pass", 0));
-      s.xpt().tell(new Xpt.AddPeriph(s.path(0, 0, 0), "da", 0));
-      s.xpt().tell(new Xpt.AddPeriph(s.path(0, 1, 0), "da", 1));
-      s.xpt().tell(new Xpt.AddPeriph(s.path(0, 1, 0), "pass", 1));
+      s.stack().awaitPeriphs(TestStack.TIMEOUT); // pass and da attached by the periph layer
+      s.xpt().tell(new Xpt.AddPeriph(s.path(0, 0, 0), "tst", 0));
+      s.xpt().tell(new Xpt.AddPeriph(s.path(0, 0, 0), "tst", 1));
+      s.xpt().tell(new Xpt.AddPeriph(s.path(0, 1, 0), "tst", 3));
+      s.xpt().tell(new Xpt.AddPeriph(s.path(0, 1, 0), "tst", 2));
       String bus = "scbus" + s.pathId(0);
-      assertEquals(
-          List.of(
-              "<CAMSTACK EMU-DISK 0001>           at " + bus + " target 0 lun 0 (da0,pass0)",
-              "<CAMSTACK EMU-DISK 0001>           at " + bus + " target 1 lun 0 (pass1,da1)"),
-          DevlistCommand.lines(s.devMatch(), false));
+      List<String> lines = DevlistCommand.lines(s.devMatch(), false);
+      assertEquals(2, lines.size(), lines.toString());
+      assertTrue(
+          lines.get(0).matches("<CAMSTACK EMU-DISK 0001>           at " + bus + " target 0 lun 0 \\(tst1,tst0,(pass0,da0|da0,pass0)\\)"),
+          lines.get(0));
+      assertTrue(
+          lines.get(1).matches("<CAMSTACK EMU-DISK 0001>           at " + bus + " target 1 lun 0 \\(tst2,tst3,(pass1,da1|da1,pass1)\\)"),
+          lines.get(1));
     }
   }
 
   @Test
-  void devlistOnTheDefaultTopologyPrintsEveryDeviceAndExitsZero() {
+  void devlistOnTheDefaultTopologyPrintsEveryDeviceWithItsPeriphsAndExitsZero() {
     Run r = run("devlist");
     assertEquals(0, r.code(), r.err());
-    assertEquals(
+    List<String> lines = r.out().lines().toList();
+    List<String> where =
         List.of(
-            "<CAMSTACK EMU-DISK 0001>           at scbus0 target 0 lun 0 ()",
-            "<CAMSTACK EMU-DISK 0001>           at scbus0 target 1 lun 0 ()",
-            "<CAMSTACK EMU-DISK 0001>           at scbus0 target 2 lun 0 ()",
-            "<CAMSTACK EMU-SES 0001>            at scbus0 target 6 lun 0 ()",
-            "<CAMSTACK EMU-DISK 0001>           at scbus1 target 0 lun 0 ()",
-            "<CAMSTACK EMU-DISK 0001>           at scbus1 target 3 lun 0 ()",
-            "<CAMSTACK EMU-DISK 0001>           at scbus1 target 5 lun 0 ()",
-            "<CAMSTACK EMU-DISK 0001>           at scbus1 target 5 lun 3 ()",
-            "<CAMSTACK EMU-DISK 0001>           at scbus1 target 5 lun 7 ()"),
-        r.out().lines().toList());
+            "<CAMSTACK EMU-DISK 0001>           at scbus0 target 0 lun 0 ",
+            "<CAMSTACK EMU-DISK 0001>           at scbus0 target 1 lun 0 ",
+            "<CAMSTACK EMU-DISK 0001>           at scbus0 target 2 lun 0 ",
+            "<CAMSTACK EMU-SES 0001>            at scbus0 target 6 lun 0 ",
+            "<CAMSTACK EMU-DISK 0001>           at scbus1 target 0 lun 0 ",
+            "<CAMSTACK EMU-DISK 0001>           at scbus1 target 3 lun 0 ",
+            "<CAMSTACK EMU-DISK 0001>           at scbus1 target 5 lun 0 ",
+            "<CAMSTACK EMU-DISK 0001>           at scbus1 target 5 lun 3 ",
+            "<CAMSTACK EMU-DISK 0001>           at scbus1 target 5 lun 7 ");
+    assertEquals(where.size(), lines.size(), r.out());
+    java.util.Set<String> names = new java.util.TreeSet<>();
+    for (int i = 0; i < where.size(); i++) {
+      String line = lines.get(i);
+      assertTrue(line.startsWith(where.get(i)), line);
+      String kind = where.get(i).contains("EMU-SES") ? "ses" : "da";
+      String periphs = line.substring(where.get(i).length());
+      assertTrue(periphs.matches("\\((pass\\d+," + kind + "\\d+|" + kind + "\\d+,pass\\d+)\\)"), line);
+      names.addAll(List.of(periphs.substring(1, periphs.length() - 1).split(",")));
+    }
+    // camcontrol's numbering: every unit once, the first free one (discovery order decides who)
+    java.util.Set<String> expected = new java.util.TreeSet<>();
+    for (int u = 0; u < 9; u++) {
+      expected.add("pass" + u);
+    }
+    for (int u = 0; u < 8; u++) {
+      expected.add("da" + u);
+    }
+    expected.add("ses0");
+    assertEquals(expected, names);
   }
 
   @Test
@@ -122,7 +146,7 @@ class DevlistCommandTest {
     assertEquals(
         List.of(
             "scbus0 on emusim0 bus 0:",
-            "<CAMSTACK MY-DISK 0001>            at scbus0 target 2 lun 0 ()",
+            "<CAMSTACK MY-DISK 0001>            at scbus0 target 2 lun 0 (pass0,da0)",
             "scbus-1 on xpt0 bus 0:",
             "<>                                 at scbus-1 target -1 lun -1 (xpt0)"),
         r.out().lines().toList());

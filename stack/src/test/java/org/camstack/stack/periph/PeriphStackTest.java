@@ -107,6 +107,25 @@ class PeriphStackTest {
   }
 
   @Test
+  void theEnclosurePublishesPhysicalPathsThatPassTurnsIntoAliases() {
+    String pass0 = passAt(0);
+    String pass1 = passAt(1);
+    TestProbe<Object> p = testKit.createTestProbe();
+    List<String> aliases =
+        p.awaitAssert(
+            () -> {
+              List<String> a =
+                  rig.nodes().nodes().stream().filter(n -> !n.parent().isEmpty()).map(Devfs.NodeInfo::name).toList();
+              assertTrue(a.stream().anyMatch(n -> n.matches("enc@n[0-9a-f]+/type@0/slot@0/" + pass0)), a.toString());
+              assertTrue(a.stream().anyMatch(n -> n.matches("enc@n[0-9a-f]+/type@0/slot@1/" + pass1)), a.toString());
+              return a;
+            });
+    assertEquals(2, aliases.size(), aliases.toString()); // the disk at target 2 sits in no slot
+    Devfs.FileHandle viaAlias = rig.openOk(aliases.get(0));
+    assertEquals(Errno.OK, rig.close(viaAlias).errno());
+  }
+
+  @Test
   void passRunsUserCcbsAndRefusesXptOnlyFunctionCodes() {
     Devfs.FileHandle fh = rig.openOk(passAt(0));
     TestProbe<Ccb.Completed> ignored = testKit.createTestProbe();

@@ -79,8 +79,9 @@ public final class PassPeriph extends PeriphBase {
   }
 
   /**
-   * pass joins the device's periph list once its node exists, after the type-specific driver that
-   * attached to the same device: devlist shows {@code (pass0,da0)} as camcontrol does.
+   * pass joins the device's periph list once its node and first physical-path task are done,
+   * normally after the type-specific driver of the same device: devlist then shows {@code
+   * (pass0,da0)} as camcontrol usually does (the order is the attach order, newest first).
    */
   @Override
   protected boolean addToXptAtStart() {
@@ -89,7 +90,9 @@ public final class PassPeriph extends PeriphBase {
 
   @Override
   protected void onMakeDevAnswered() {
-    addToXpt();
+    if (nodeId() == 0) {
+      addToXpt(); // no node, no task
+    }
   }
 
   @Override
@@ -139,6 +142,7 @@ public final class PassPeriph extends PeriphBase {
   /** cf. pass_add_physpath(). */
   private void physPathTask(Ccb.Completed done) {
     physpathCcb = 0;
+    addToXpt();
     if (!legacy && isInvalid()) {
       // 2012-post: "Don't attempt to add a physical path alias if the peripheral is invalid"
       release(RefToken.TASK);

@@ -16,6 +16,7 @@ public final class SesPages {
   public static final int PAGE_SUPPORTED = 0x00;
   public static final int PAGE_CONFIGURATION = 0x01;
   public static final int PAGE_STATUS = 0x02;
+  public static final int PAGE_ADDITIONAL_STATUS = 0x0a;
 
   /** Element types (SES-2 table 3, the ones the driver distinguishes). */
   public static final int ELM_DEVICE_SLOT = 0x01;
@@ -38,8 +39,12 @@ public final class SesPages {
   /** A type descriptor header of the configuration page, with its text. */
   public record TypeDescriptor(int elementType, int possibleElements, int subenclosureId, String text) {}
 
-  /** The configuration page (0x01). */
-  public record Configuration(long generation, int subenclosures, List<TypeDescriptor> types) {
+  /**
+   * The configuration page (0x01).
+   *
+   * @param logicalId the primary subenclosure's enclosure logical identifier (bytes 4..11)
+   */
+  public record Configuration(long generation, int subenclosures, long logicalId, List<TypeDescriptor> types) {
     public Configuration {
       types = List.copyOf(types);
     }
@@ -79,8 +84,14 @@ public final class SesPages {
     long gen = be32(page, 4);
     int p = 8;
     int headers = 0;
+    long logicalId = 0;
     for (int s = 0; s <= secondary; s++) {
       need(p + 4 <= len, "enclosure descriptor");
+      if (s == 0 && p + 12 <= len) {
+        for (int i = 0; i < 8; i++) {
+          logicalId = (logicalId << 8) | (page.apply(p + 4 + i) & 0xff);
+        }
+      }
       headers += page.apply(p + 2) & 0xff;
       p += 4 + (page.apply(p + 3) & 0xff);
     }
@@ -98,7 +109,70 @@ public final class SesPages {
       p += tl;
       types.add(new TypeDescriptor(h[0], h[1], h[2], text));
     }
-    return new Configuration(gen, secondary + 1, types);
+    return new Configuration(gen, secondary + 1, logicalId, types);
+  }
+
+  /**
+   * A SAS device attached to an element, from the additional element status page.
+   *
+   * @param elementIndex the element's index over all individual elements (EIP)
+   * @param sasAddress the attached end device's SAS address
+   */
+  public record Attached(int elementIndex, long sasAddress) {}
+
+  /**
+   * cf. ses_process_elm_addlstatus(): the SAS addresses behind the elements of page 0x0A (SAS
+   * protocol, descriptor type 0, EIP set). Elements with no device are left out.
+   */
+  public static List<Attached> parseAdditionalStatus(ByteString page) {
+    if (page.size() < 8 || (page.apply(0) & 0xff) != PAGE_ADDITIONAL_STATUS) {
+      throw new IllegalArgumentException("not an additional element status page");
+    }
+    int len = Math.min(page.size(), 4 + be16(page, 2));
+    List<Attached> out = new ArrayList<>();
+    int p = 8;
+    while (p + 2 <= len) {
+      int b0 = page.apply(p) & 0xff;
+      int dlen = (page.apply(p + 1) & 0xff) + 2;
+      need(p + dlen <= len, "additional element status descriptor");
+      boolean invalid = (b0 & 0x80) != 0;
+      boolean eip = (b0 & 0x10) != 0;
+      int proto = b0 & 0x0f;
+      if (!invalid && eip && proto == 6 && dlen >= 8) {
+        int elementIndex = page.apply(p + 3) & 0xff;
+        int phys = page.apply(p + 4) & 0xff;
+        int type = (page.apply(p + 5) & 0xff) >> 6;
+        int q = p + 8;
+        for (int i = 0; i < phys && type == 0 && q + 28 <= p + dlen; i++, q += 28) {
+          long sas = 0;
+          for (int k = 0; k < 8; k++) {
+            sas = (sas << 8) | (page.apply(q + 12 + k) & 0xff);
+          }
+          if (sas != 0) {
+            out.add(new Attached(elementIndex, sas));
+            break;
+          }
+        }
+      }
+      p += dlen;
+    }
+    return out;
+  }
+
+  /**
+   * cf. ses_setphyspath_callback(): {@code id1,enc@n<logical id>/type@<type index>/slot@<element
+   * index in type>}.
+   */
+  public static String physPath(Configuration config, int elementIndex) {
+    int idx = elementIndex;
+    for (int ti = 0; ti < config.types().size(); ti++) {
+      int n = config.types().get(ti).possibleElements();
+      if (idx < n) {
+        return String.format("id1,enc@n%x/type@%x/slot@%x", config.logicalId(), ti, idx);
+      }
+      idx -= n;
+    }
+    return "";
   }
 
   /** cf. ses_process_status(). */

@@ -91,6 +91,7 @@ public final class SesPeriph extends PeriphBase {
   private boolean shutdown; // cf. ENC_FLAG_SHUTDOWN
   private boolean cycleRunning;
   private int refreshes;
+  private boolean noAdditionalStatus; // page 0x0A not supported
 
   private SesPeriph(ActorContext<Periph.Command> context, PeriphArgs args) {
     super(context, args);
@@ -110,7 +111,16 @@ public final class SesPeriph extends PeriphBase {
   protected void onRegister() {
     makeDev(name, !legacy);
     initialized = true;
+    // new disks on the bus may sit in our slots: refresh (and publish physical paths) then
+    registerAsync(java.util.EnumSet.of(org.camstack.stack.ccb.AsyncCode.AC_FOUND_DEVICE), org.camstack.stack.ccb.CamPath.bus(path.bus()));
     refresh();
+  }
+
+  @Override
+  protected void onAsyncEvent(org.camstack.stack.xpt.AsyncEvent event) {
+    if (event instanceof org.camstack.stack.xpt.AsyncEvent.FoundDevice f && !f.path().equals(path)) {
+      refresh();
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -166,6 +176,10 @@ public final class SesPeriph extends PeriphBase {
         } else {
           status = s;
           refreshes++;
+          if (!noAdditionalStatus) {
+            readPage(SesPages.PAGE_ADDITIONAL_STATUS, this::onAdditionalStatus);
+            return;
+          }
         }
       } catch (IllegalArgumentException e) {
         log().warn("bad status page: {}", e.getMessage());
@@ -173,6 +187,57 @@ public final class SesPeriph extends PeriphBase {
       }
     }
     endCycle();
+  }
+
+  /**
+   * cf. ses_process_elm_addlstatus() + ses_setphyspath_callback(): the disks behind the slots get
+   * their physical path (XPT_DEV_ADVINFO), which pass turns into {@code <physpath>/passN}.
+   */
+  private void onAdditionalStatus(RunCcb.Result r) {
+    if (!r.ok() || shutdown || config == null) {
+      noAdditionalStatus |= r.errno() == Errno.EINVAL;
+      endCycle();
+      return;
+    }
+    java.util.Map<Long, String> wanted = new java.util.HashMap<>();
+    try {
+      for (SesPages.Attached a : SesPages.parseAdditionalStatus(r.completed().data())) {
+        String pp = SesPages.physPath(config, a.elementIndex());
+        if (!pp.isEmpty()) {
+          wanted.put(a.sasAddress(), pp);
+        }
+      }
+    } catch (IllegalArgumentException e) {
+      log().warn("bad additional element status page: {}", e.getMessage());
+    }
+    Ccb.DevMatch match =
+        new Ccb.DevMatch(header(CamPriority.NORMAL, 0, 0, 0).withPath(org.camstack.stack.ccb.CamPath.XPT), org.camstack.stack.ccb.CamPath.XPT, "");
+    xptAction(match, c -> publish(c, wanted));
+    endCycle();
+  }
+
+  private void publish(Ccb.Completed c, java.util.Map<Long, String> wanted) {
+    if (!c.isOk() || !(c.result() instanceof Ccb.DevMatchResult edt) || isInvalid()) {
+      return;
+    }
+    for (Ccb.BusMatch b : edt.buses()) {
+      for (Ccb.DeviceMatch d : b.devices()) {
+        if (d.unconfigured() || d.info() == null) {
+          continue;
+        }
+        String wwn = org.camstack.stack.lifetime.DeviceIdentity.of(d.info()).wwn();
+        for (java.util.Map.Entry<Long, String> w : wanted.entrySet()) {
+          if (wwn.equals(String.format("naa.%016x", w.getKey())) && !w.getValue().equals(d.info().physPath())) {
+            Ccb.DevAdvInfo set =
+                new Ccb.DevAdvInfo(
+                    header(CamPriority.NORMAL, CcbFlags.DIR_OUT, 0, 0).withPath(d.path()),
+                    Ccb.AdvInfoType.PHYS_PATH,
+                    ByteString.fromString(w.getValue()));
+            xptAction(set);
+          }
+        }
+      }
+    }
   }
 
   private void endCycle() {
