@@ -6,11 +6,16 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.Cancellable;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -31,8 +36,9 @@ import org.camstack.persistence.serialization.CborSerializable;
  * are dropped, counted and logged at WARN (the trail then has a gap that {@code journal verify}
  * may report).
  *
- * <p>{@link Flush} replies once everything recorded before it is in the journal (tests, orderly
- * shutdown).
+ * <p>{@link Flush} replies once everything recorded before it is in the journal (tests). An orderly
+ * shutdown flushes by itself: the writer registers a CoordinatedShutdown task in the {@code
+ * service-stop} phase (cancelled when the writer stops first).
  */
 public final class AuditWriter extends AbstractBehavior<AuditWriter.Command> {
 
@@ -44,7 +50,7 @@ public final class AuditWriter extends AbstractBehavior<AuditWriter.Command> {
 
   /**
    * Replies with the log's sequence number once every event recorded before this message is
-   * persisted.
+   * persisted (-1 if this writer has not written anything yet).
    */
   public record Flush(ActorRef<StatusReply<Long>> replyTo) implements Command {}
 
@@ -125,6 +131,7 @@ public final class AuditWriter extends AbstractBehavior<AuditWriter.Command> {
   private long dropped;
   private long retries;
   private Duration backoff = Duration.ofMillis(100);
+  private final Cancellable shutdownFlush;
 
   private record Waiter(long target, ActorRef<StatusReply<Long>> replyTo) {}
 
@@ -137,6 +144,17 @@ public final class AuditWriter extends AbstractBehavior<AuditWriter.Command> {
     this.timers = timers;
     this.audit = audit;
     this.settings = settings;
+    ActorRef<Command> self = context.getSelf();
+    var system = context.getSystem();
+    this.shutdownFlush =
+        CoordinatedShutdown.get(system)
+            .addCancellableTask(
+                CoordinatedShutdown.PhaseServiceStop(),
+                "flush-lifetime-audit-" + self.path().name(),
+                () ->
+                    AskPattern.<Command, Long>askWithStatus(
+                            self, Flush::new, settings.writeTimeout(), system.scheduler())
+                        .handle((seq, err) -> Done.getInstance()));
   }
 
   @Override
@@ -149,7 +167,20 @@ public final class AuditWriter extends AbstractBehavior<AuditWriter.Command> {
         .onMessage(Written.class, this::onWritten)
         .onMessage(WriteFailed.class, this::onWriteFailed)
         .onMessageEquals(RetryTick.INSTANCE, this::onRetryTick)
+        .onSignal(PostStop.class, stop -> onPostStop())
         .build();
+  }
+
+  private Behavior<Command> onPostStop() {
+    shutdownFlush.cancel();
+    if (!buffer.isEmpty() || inFlight != null) {
+      getContext()
+          .getLog()
+          .warn(
+              "lifetime audit writer stopped with [{}] events not written",
+              buffer.size() + (inFlight == null ? 0 : inFlight.size()));
+    }
+    return this;
   }
 
   private Behavior<Command> onRecord(Record r) {

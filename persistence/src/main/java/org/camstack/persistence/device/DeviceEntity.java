@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.pekko.Done;
@@ -690,7 +691,7 @@ public final class DeviceEntity
     if (c.hex() == null || !Hex.isHex(c.hex())) {
       return error(c.replyTo(), "mode page bytes are not hex");
     }
-    String hex = c.hex().toLowerCase(java.util.Locale.ROOT);
+    String hex = c.hex().toLowerCase(Locale.ROOT);
     if (hex.equals(s.modePages().get(modePageKey(c.page(), c.subpage())))) {
       return ack(c.replyTo());
     }

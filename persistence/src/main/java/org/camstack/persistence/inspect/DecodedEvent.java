@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
 import java.util.zip.GZIPInputStream;
@@ -68,9 +67,7 @@ record DecodedEvent(JournalRow row, String name, int version, JsonNode fields, S
       return raw();
     }
     StringBuilder sb = new StringBuilder();
-    Iterator<Map.Entry<String, JsonNode>> it = fields.fields();
-    while (it.hasNext()) {
-      Map.Entry<String, JsonNode> f = it.next();
+    for (Map.Entry<String, JsonNode> f : fields.properties()) {
       if (omit.contains(f.getKey())) {
         continue;
       }

@@ -14,7 +14,9 @@ import java.util.Map;
  *
  * <ul>
  *   <li>Embedded (default): an H2 file database {@code <data-dir>/camstack.mv.db}, opened with
- *       {@code AUTO_SERVER=TRUE} so the journal inspector can read it while the node runs.
+ *       {@code AUTO_SERVER=TRUE} so the journal inspector can read it while the node runs, and
+ *       {@code WRITE_DELAY=0} so a commit is in the file before the journal acknowledges it (H2's
+ *       default delay of 500 ms loses acknowledged events when the process is killed).
  *   <li>PostgreSQL: a {@code jdbc:postgresql://host:port/db} URL with user and password. Same
  *       schema source (the DDL shipped in the plugin jar), see {@link JournalSchema}.
  * </ul>
@@ -98,10 +100,13 @@ public final class JournalConfig {
     return h2(Path.of(config.getString("camstack.data-dir")));
   }
 
-  /** The H2 URL for a data directory: {@code jdbc:h2:file:<abs dir>/camstack;AUTO_SERVER=TRUE}. */
+  /**
+   * The H2 URL for a data directory: {@code
+   * jdbc:h2:file:<abs dir>/camstack;AUTO_SERVER=TRUE;WRITE_DELAY=0}.
+   */
   public static String h2Url(Path dataDir) {
     Path abs = dataDir.toAbsolutePath().normalize();
-    return "jdbc:h2:file:" + abs.resolve(H2_DATABASE_NAME) + ";AUTO_SERVER=TRUE";
+    return "jdbc:h2:file:" + abs.resolve(H2_DATABASE_NAME) + ";AUTO_SERVER=TRUE;WRITE_DELAY=0";
   }
 
   /** Which database a JDBC URL names; {@link IllegalArgumentException} if not H2 or PostgreSQL. */

@@ -88,7 +88,7 @@ class LifetimeAuditTest {
     }
     TestProbe<StatusReply<Long>> flushed = testKit.createTestProbe();
     writer.tell(new AuditWriter.Flush(flushed.getRef()));
-    assertEquals((long) n, flushed.expectMessageClass(StatusReply.class, Duration.ofSeconds(20)).getValue());
+    assertEquals((long) n, flushed.receiveMessage(Duration.ofSeconds(20)).getValue());
 
     TestProbe<AuditWriter.Stats> stats = testKit.createTestProbe();
     writer.tell(new AuditWriter.GetStats(stats.getRef()));
@@ -113,14 +113,14 @@ class LifetimeAuditTest {
     TestProbe<StatusReply<Long>> flushed = testKit.createTestProbe();
     writer.tell(new AuditWriter.Record(registered(0)));
     writer.tell(new AuditWriter.Flush(flushed.getRef()));
-    flushed.expectMessageClass(StatusReply.class, Duration.ofSeconds(10));
+    flushed.receiveMessage(Duration.ofSeconds(10));
 
     journal.failNextPersisted(pid);
     for (int i = 1; i <= 3; i++) {
       writer.tell(new AuditWriter.Record(registered(i)));
     }
     writer.tell(new AuditWriter.Flush(flushed.getRef()));
-    assertEquals(4L, flushed.expectMessageClass(StatusReply.class, Duration.ofSeconds(20)).getValue());
+    assertEquals(4L, flushed.receiveMessage(Duration.ofSeconds(20)).getValue());
     assertEquals(
         List.of(registered(0), registered(1), registered(2), registered(3)),
         journal.persistedInStorage(pid));
@@ -140,7 +140,7 @@ class LifetimeAuditTest {
     lj.protocolViolation("pass", 3, 2, "naa.5000c50000000003", "devfs-name-collision", "pass3 exists", List.of("pass3"));
     TestProbe<StatusReply<Long>> flushed = testKit.createTestProbe();
     writer.tell(new AuditWriter.Flush(flushed.getRef()));
-    assertEquals(3L, flushed.expectMessageClass(StatusReply.class, Duration.ofSeconds(10)).getValue());
+    assertEquals(3L, flushed.receiveMessage(Duration.ofSeconds(10)).getValue());
     List<Object> events = journal.persistedInStorage(LifetimeAudit.persistenceId(host).id());
     var reg = (PeriphRegistered) events.get(1);
     assertEquals("pass3", reg.periphName());

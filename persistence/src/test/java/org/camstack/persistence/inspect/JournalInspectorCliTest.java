@@ -75,7 +75,7 @@ class JournalInspectorCliTest {
 
   @Test
   void aDatabaseWithoutTheJournalTableIsAOneLineError() throws Exception {
-    Path dir = Path.of("target", "h2", "empty-" + JournalTestSupport.RUN);
+    Path dir = JournalTestSupport.freshH2Dir("empty");
     Files.createDirectories(dir);
     try (Connection c = DriverManager.getConnection(JournalConfig.h2Url(dir), "sa", "")) {
       c.createStatement().execute("CREATE TABLE other(x INT)");

@@ -6,7 +6,7 @@ import java.util.List;
 /** The JDBC suite on the embedded H2 journal: a fresh file database under target/h2. */
 class H2JournalTest extends JdbcJournalSuite {
 
-  private final Path dataDir = Path.of("target", "h2", "H2JournalTest-" + JournalTestSupport.RUN);
+  private final Path dataDir = JournalTestSupport.freshH2Dir("H2JournalTest");
   private final JournalConfig journal = JournalConfig.h2(dataDir);
 
   @Override

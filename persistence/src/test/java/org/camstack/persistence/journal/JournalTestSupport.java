@@ -3,6 +3,11 @@ package org.camstack.persistence.journal;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -37,9 +42,32 @@ public final class JournalTestSupport {
     return tag + "-" + RUN;
   }
 
-  /** A fresh embedded H2 journal directory under target/h2. */
-  public static JournalConfig freshH2(String name) {
-    return JournalConfig.h2(Path.of("target", "h2", name + "-" + RUN));
+  /**
+   * A fresh H2 data directory {@code target/h2/<name>-<run>}. Directories of earlier runs of the
+   * same name are deleted (the last run's journal stays for {@code journal --db ...}).
+   */
+  public static Path freshH2Dir(String name) {
+    Path root = Path.of("target", "h2");
+    try {
+      if (Files.isDirectory(root)) {
+        try (Stream<Path> old = Files.list(root)) {
+          for (Path dir : old.filter(d -> d.getFileName().toString().startsWith(name + "-")).toList()) {
+            deleteTree(dir);
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return root.resolve(name + "-" + RUN);
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (Stream<Path> all = Files.walk(dir)) {
+      for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
   }
 
   /** PostgreSQL from CAMSTACK_PG_URL / CAMSTACK_PG_USER / CAMSTACK_PG_PASSWORD. */

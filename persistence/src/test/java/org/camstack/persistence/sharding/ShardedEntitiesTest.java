@@ -130,8 +130,7 @@ class ShardedEntitiesTest {
     lj.periphRegistered("da", 0, 1, "naa.5000c50000000abc", "scbus0:1:0");
     TestProbe<StatusReply<Long>> flushed = testKit.createTestProbe();
     writer.tell(new AuditWriter.Flush(flushed.getRef()));
-    @SuppressWarnings("unchecked")
-    StatusReply<Long> r = flushed.expectMessageClass(StatusReply.class, Duration.ofSeconds(20));
+    StatusReply<Long> r = flushed.receiveMessage(Duration.ofSeconds(20));
     assertEquals(2L, r.getValue());
   }
 }
