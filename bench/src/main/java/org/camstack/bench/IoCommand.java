@@ -93,8 +93,9 @@ final class IoCommand implements Callable<Integer> {
       report.summary("actor / direct-1t", fmt(r.ratioToDirect()) + "x  (" + (s.store().equals("null") ? "target >= 0.25x for null" : "target >= 0.4x for 4 KiB") + ")");
       report.summary("actor / kernel-lock", fmt(r.ratioToKernel()) + "x  (target >= 1.0x with 8 LUNs)");
     }
+    int i = 0;
     for (String t : Targets.check(s, r.actor())) {
-      report.summary("target", t);
+      report.summary("target " + ++i, t);
     }
     if (r.actor().tally().errors > 0) {
       report.note("the actor stack completed " + r.actor().tally().errors + " CCBs with errors, first: " + r.actor().tally().firstError);
