@@ -53,7 +53,7 @@ final class MaxLuns {
           used = usedAfterGc();
           perLun = (double) (used - base) / n;
           Map<String, Object> v = new LinkedHashMap<>();
-          v.put("luns", n);
+          v.put("luns", stack.luns().size());
           v.put("buses", spec.sims());
           v.put("bootSeconds", bootSeconds);
           v.put("lunsPerSec", n / bootSeconds);

@@ -94,8 +94,10 @@ final class SweepCommand implements Callable<Integer> {
       String title = String.format(Locale.ROOT, "camstack bench sweep: %d B %s, %d%% read, %s store",
           base.blockSize(), base.sequential() ? "sequential" : "random", base.readPercent(), base.store());
       String sub = String.format(Locale.ROOT,
-          "JDK %s, %s cores, dispatcher %s, %s s per point, load average %.1f; actor = load generator -> XptDevice -> SIM -> LUN",
-          env.get("jdk"), env.get("cores"), o0.dispatcher(), Units.nanos(io.duration) / 1e9, ((Number) env.get("loadAverage")).doubleValue());
+          "JDK %s, %s cores, dispatcher %s, %s s per point%s, load average %.1f; actor = %s",
+          env.get("jdk"), env.get("cores"), o0.dispatcher(), Units.nanos(io.duration) / 1e9,
+          o0.repeat() > 1 ? " (median of " + o0.repeat() + ")" : "", ((Number) env.get("loadAverage")).doubleValue(),
+          o0.viaDa() ? "read/write on daN -> devfs -> da -> XptDevice -> SIM -> LUN" : "load generator -> XptDevice -> SIM -> LUN");
       SweepChart.write(svg, title, sub, points);
       parent.err.println("bench: wrote " + svg);
     }

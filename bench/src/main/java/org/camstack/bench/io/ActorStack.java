@@ -74,7 +74,7 @@ public final class ActorStack implements ActorRunner.Spawner, AutoCloseable {
   /** What an emulated HBA answers to XPT_PATH_INQ: tagged queueing, wide, our initiator id. */
   static Ccb.PathInqResult cpi(int unit, int maxTarget, long maxLun) {
     return new Ccb.PathInqResult(
-        1, HbaFlags.PI_TAG_ABLE | HbaFlags.PI_WIDE_16, HbaFlags.PIM_SEQSCAN, Math.max(15, maxTarget),
+        1, HbaFlags.PI_TAG_ABLE | HbaFlags.PI_WIDE_16, 0, Math.max(15, maxTarget),
         (int) Math.max(7, maxLun), DirectRunner.INITIATOR, "FreeBSD", "camstack", "emusim", unit, 0, 3300, 1 << 20);
   }
 
@@ -107,9 +107,14 @@ public final class ActorStack implements ActorRunner.Spawner, AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
+  public void close() throws java.util.concurrent.ExecutionException, java.util.concurrent.TimeoutException {
     system.terminate();
-    system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while the benchmark system terminated", e);
+    }
   }
 
   /** The path of LUN {@code i}. */

@@ -1,6 +1,7 @@
 package org.camstack.bench.persist;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.Done;
@@ -45,7 +46,7 @@ public final class Fleet extends AbstractBehavior<Fleet.Command> {
   private static final Duration ASK_TIMEOUT = Duration.ofSeconds(60);
 
   private List<String> keys;
-  private ActorRef<DeviceEntity.Command>[] refs;
+  private List<ActorRef<DeviceEntity.Command>> refs;
   private int[] step;
   private int cycles;
   private int next;
@@ -71,11 +72,10 @@ public final class Fleet extends AbstractBehavior<Fleet.Command> {
         .build();
   }
 
-  @SuppressWarnings("unchecked")
   private Behavior<Command> onPopulate(Populate p) {
     keys = p.keys();
     cycles = p.cycles();
-    refs = new ActorRef[keys.size()];
+    refs = new ArrayList<>(java.util.Collections.nCopies(keys.size(), (ActorRef<DeviceEntity.Command>) null));
     step = new int[keys.size()];
     next = 0;
     acks = 0;
@@ -88,7 +88,7 @@ public final class Fleet extends AbstractBehavior<Fleet.Command> {
   }
 
   private void startPopulate(int i) {
-    refs[i] = getContext().spawnAnonymous(DeviceEntity.create(keys.get(i)));
+    refs.set(i, getContext().spawnAnonymous(DeviceEntity.create(keys.get(i))));
     sendStep(i);
   }
 
@@ -97,7 +97,7 @@ public final class Fleet extends AbstractBehavior<Fleet.Command> {
     String key = keys.get(i);
     getContext().ask(
         statusReplyClass(),
-        refs[i],
+        refs.get(i),
         ASK_TIMEOUT,
         (ActorRef<StatusReply<Done>> reply) -> {
           if (s == 0) {
@@ -126,8 +126,8 @@ public final class Fleet extends AbstractBehavior<Fleet.Command> {
       sendStep(i);
       return this;
     }
-    getContext().stop(refs[i]);
-    refs[i] = null;
+    getContext().stop(refs.get(i));
+    refs.set(i, null);
     finished++;
     if (next < keys.size()) {
       startPopulate(next++);
@@ -137,10 +137,9 @@ public final class Fleet extends AbstractBehavior<Fleet.Command> {
     return this;
   }
 
-  @SuppressWarnings("unchecked")
   private Behavior<Command> onRecover(Recover r) {
     keys = r.keys();
-    refs = new ActorRef[keys.size()];
+    refs = new ArrayList<>(java.util.Collections.nCopies(keys.size(), (ActorRef<DeviceEntity.Command>) null));
     next = 0;
     acks = 0;
     finished = 0;
@@ -152,10 +151,10 @@ public final class Fleet extends AbstractBehavior<Fleet.Command> {
   }
 
   private void startRecover(int i) {
-    refs[i] = getContext().spawnAnonymous(DeviceEntity.create(keys.get(i)));
+    refs.set(i, getContext().spawnAnonymous(DeviceEntity.create(keys.get(i))));
     getContext().ask(
         stateReplyClass(),
-        refs[i],
+        refs.get(i),
         ASK_TIMEOUT,
         (ActorRef<StatusReply<DeviceEntity.State>> reply) -> new DeviceEntity.Get(reply),
         (r, failure) -> new StateOf(i, r, failure));
@@ -167,8 +166,8 @@ public final class Fleet extends AbstractBehavior<Fleet.Command> {
       done.completeExceptionally(new IllegalStateException("device " + keys.get(s.device()) + ": " + why));
       return this;
     }
-    getContext().stop(refs[s.device()]);
-    refs[s.device()] = null;
+    getContext().stop(refs.get(s.device()));
+    refs.set(s.device(), null);
     if (s.reply().getValue() instanceof DeviceEntity.Configured c && c.plugged()) {
       acks++;
     }
