@@ -1,0 +1,128 @@
+package org.camstack.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.camstack.bench.harness.DispatcherSettings;
+import org.camstack.bench.report.Progress;
+import org.camstack.bench.report.Report;
+import org.camstack.bench.report.RunEnvironment;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./camstack bench io|lifecycle|recovery|sweep|jmh [options]}: the benchmark launcher.
+ * Every sub-command prints a progress bar on stderr while it runs, an aligned table on stdout at
+ * the end, and with {@code --json FILE} every figure plus the exact configuration. Bad options
+ * get a one-line message and exit code 2.
+ */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = "camstack benchmarks: the CCB path, the lifecycle path and recovery, each with its baseline.",
+    subcommands = {
+      IoCommand.class,
+      SweepCommand.class,
+      LifecycleCommand.class,
+      RecoveryCommand.class,
+      JmhCommand.class
+    })
+public final class BenchMain implements Callable<Integer> {
+
+  /** Resource with the bench's logging (warnings only, stderr). */
+  static final String LOGBACK = "camstack-bench-logback.xml";
+
+  final PrintStream out;
+  final PrintStream err;
+
+  public BenchMain() {
+    this(System.out, System.err);
+  }
+
+  BenchMain(PrintStream out, PrintStream err) {
+    this.out = out;
+    this.err = err;
+  }
+
+  public static void main(String[] args) {
+    useBenchLogging();
+    System.exit(run(args, System.out, System.err));
+  }
+
+  /** Before SLF4J starts: the stack's test-jar on the classpath would otherwise bring its test logging. */
+  static void useBenchLogging() {
+    if (System.getProperty("logback.configurationFile") == null) {
+      System.setProperty("logback.configurationFile", LOGBACK);
+    }
+    // initialise SLF4J now, before Pekko's threads log (avoids SLF4J's replay warning)
+    org.slf4j.LoggerFactory.getILoggerFactory();
+  }
+
+  /** Runs one command line; returns the exit code (0 ok, 1 failure, 2 bad usage). */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    useBenchLogging();
+    CommandLine cl = new CommandLine(new BenchMain(out, err));
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    cl.setExecutionExceptionHandler((ex, line, parse) -> {
+      if (ex instanceof IllegalArgumentException) {
+        err.println("bench: " + ex.getMessage());
+        return 2;
+      }
+      err.println("bench: failed: " + ex);
+      for (StackTraceElement e : ex.getStackTrace()) {
+        err.println("    at " + e);
+      }
+      return 1;
+    });
+    return cl.execute(args);
+  }
+
+  @Override
+  public Integer call() {
+    new CommandLine(this).usage(out);
+    return 0;
+  }
+
+  /** Options every sub-command has. */
+  static final class Common {
+    @Option(names = "--json", paramLabel = "FILE", description = "write every figure and the exact configuration as JSON")
+    Path json;
+
+    @Option(names = "--quick", description = "short runs, small grid: finishes well under a minute")
+    boolean quick;
+
+    @Option(names = "--threads", paramLabel = "N", description = "dispatcher threads (default: the cores)")
+    Integer threads;
+
+    @Option(names = "--throughput", paramLabel = "N", defaultValue = "100",
+        description = "dispatcher throughput: messages per actor turn (default: ${DEFAULT-VALUE})")
+    int throughput;
+
+    @Option(names = "--quiet", description = "no progress output")
+    boolean quiet;
+
+    DispatcherSettings dispatcher() {
+      int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+      return new DispatcherSettings(t, throughput);
+    }
+
+    Progress progress(int steps) {
+      return Progress.forConsole(steps, quiet);
+    }
+  }
+
+  /** Prints the table (and writes JSON when asked). */
+  void emit(Report report, Common common) throws IOException {
+    report.note(RunEnvironment.oneLine(RunEnvironment.capture()));
+    report.printTable(out);
+    out.flush();
+    if (common.json != null) {
+      report.writeJson(common.json);
+      err.println("bench: wrote " + common.json);
+    }
+  }
+}

@@ -1,0 +1,118 @@
+package org.camstack.bench.harness;
+
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * CPU, GC and allocation over one measured interval: {@link #start()} before, {@link
+ * Snapshot#delta()} after. Process CPU comes from {@code com.sun.management.OperatingSystemMXBean},
+ * GC from the {@code GarbageCollectorMXBean}s, allocation from the per-thread counters of the live
+ * threads (threads that die inside the interval are not counted; pool threads live on).
+ */
+public final class ResourceMeter {
+  private ResourceMeter() {}
+
+  /**
+   * What one interval cost.
+   *
+   * @param wallNanos elapsed time
+   * @param cpuNanos process CPU time (all threads, user + system)
+   * @param gcMillis collection time summed over collectors
+   * @param gcCount collections
+   * @param allocatedBytes bytes allocated by live threads (-1 when the JVM does not say)
+   */
+  public record Usage(long wallNanos, long cpuNanos, long gcMillis, long gcCount, long allocatedBytes) {
+
+    /** Cores busy on average: CPU time / wall time. */
+    public double coresBusy() {
+      return wallNanos == 0 ? 0 : (double) cpuNanos / wallNanos;
+    }
+
+    /** Share of the machine: cores busy / available cores. */
+    public double cpuShare() {
+      return coresBusy() / Runtime.getRuntime().availableProcessors();
+    }
+
+    /** The same usage with the allocation counted by the load threads themselves. */
+    public Usage withAllocated(long bytes) {
+      return new Usage(wallNanos, cpuNanos, gcMillis, gcCount, bytes);
+    }
+
+    public Map<String, Object> describe() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("cpuCoresBusy", coresBusy());
+      m.put("cpuShare", cpuShare());
+      m.put("gcMillis", gcMillis);
+      m.put("gcCount", gcCount);
+      m.put("allocatedBytes", allocatedBytes);
+      return m;
+    }
+  }
+
+  /** Counters at the start of an interval. */
+  public static final class Snapshot {
+    private final long wall = System.nanoTime();
+    private final long cpu = processCpuNanos();
+    private final long gcMillis;
+    private final long gcCount;
+    private final long alloc = allocatedBytes();
+
+    private Snapshot() {
+      long t = 0;
+      long c = 0;
+      for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+        t += Math.max(0, gc.getCollectionTime());
+        c += Math.max(0, gc.getCollectionCount());
+      }
+      gcMillis = t;
+      gcCount = c;
+    }
+
+    public Usage delta() {
+      Snapshot end = new Snapshot();
+      long a = alloc < 0 || end.alloc < 0 ? -1 : Math.max(0, end.alloc - alloc);
+      return new Usage(end.wall - wall, end.cpu - cpu, end.gcMillis - gcMillis, end.gcCount - gcCount, a);
+    }
+  }
+
+  public static Snapshot start() {
+    return new Snapshot();
+  }
+
+  static long processCpuNanos() {
+    java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+    if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+      return sun.getProcessCpuTime();
+    }
+    return -1;
+  }
+
+  /** Bytes the calling thread allocated so far, or -1. */
+  public static long currentThreadAllocatedBytes() {
+    ThreadMXBean t = ManagementFactory.getThreadMXBean();
+    if (t instanceof com.sun.management.ThreadMXBean sun && sun.isThreadAllocatedMemorySupported()) {
+      return sun.getThreadAllocatedBytes(Thread.currentThread().getId());
+    }
+    return -1;
+  }
+
+  static long allocatedBytes() {
+    ThreadMXBean t = ManagementFactory.getThreadMXBean();
+    if (!(t instanceof com.sun.management.ThreadMXBean sun) || !sun.isThreadAllocatedMemorySupported()) {
+      return -1;
+    }
+    if (!sun.isThreadAllocatedMemoryEnabled()) {
+      sun.setThreadAllocatedMemoryEnabled(true);
+    }
+    long sum = 0;
+    for (long b : sun.getThreadAllocatedBytes(sun.getAllThreadIds())) {
+      if (b > 0) {
+        sum += b;
+      }
+    }
+    return sum;
+  }
+}

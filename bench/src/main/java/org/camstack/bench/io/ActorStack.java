@@ -1,0 +1,124 @@
+package org.camstack.bench.io;
+
+import com.typesafe.config.ConfigFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.camstack.bench.harness.DispatcherSettings;
+import org.camstack.stack.ccb.CamPath;
+import org.camstack.stack.ccb.Ccb;
+import org.camstack.stack.ccb.HbaFlags;
+import org.camstack.stack.devfs.Devfs;
+import org.camstack.stack.xpt.XptDevice;
+
+/**
+ * The actor stack of one I/O run: an ActorSystem on the benchmark dispatcher, the real XPT with
+ * the emulated buses registered (scanned and probed like any SIM's), one {@link XptDevice} per
+ * LUN.
+ */
+public final class ActorStack implements ActorRunner.Spawner, AutoCloseable {
+  private final ActorSystem<StackHost.Command> system;
+  private final List<LunFixture> luns;
+  private final List<ActorRef<XptDevice.Command>> devices;
+  private final ActorRef<Devfs.Command> devfs;
+
+  private ActorStack(ActorSystem<StackHost.Command> system, List<LunFixture> luns, List<ActorRef<XptDevice.Command>> devices,
+      ActorRef<Devfs.Command> devfs) {
+    this.system = system;
+    this.luns = luns;
+    this.devices = devices;
+    this.devfs = devfs;
+  }
+
+  /** Boots the XPT over {@code emulated}'s buses and waits until every LUN is configured. */
+  public static ActorStack boot(EmulatedLuns emulated, int queueDepth, DispatcherSettings dispatcher) throws Exception {
+    return boot(emulated, queueDepth, dispatcher, false);
+  }
+
+  /**
+   * As {@link #boot(EmulatedLuns, int, DispatcherSettings)}; with {@code withDa} also devfs and
+   * the da driver, waiting until every disk has its {@code daN} node.
+   */
+  public static ActorStack boot(EmulatedLuns emulated, int queueDepth, DispatcherSettings dispatcher, boolean withDa) throws Exception {
+    ActorSystem<StackHost.Command> system = ActorSystem.create(
+        StackHost.create(), "bench-io", dispatcher.toConfig().withFallback(ConfigFactory.load()));
+    try {
+      List<StackHost.BusSpec> buses = new ArrayList<>();
+      for (int s = 0; s < emulated.buses().size(); s++) {
+        buses.add(new StackHost.BusSpec(cpi(s, emulated.maxTarget(), emulated.maxLun()), queueDepth, emulated.buses().get(s)));
+      }
+      CompletableFuture<StackHost.Booted> booted = new CompletableFuture<>();
+      int n = emulated.placements().size();
+      system.tell(new StackHost.Boot(buses, n, withDa, booted));
+      StackHost.Booted b = booted.get(Math.max(60, n / 20), TimeUnit.SECONDS);
+      List<LunFixture> luns = emulated.fixtures(b.pathIds());
+      List<ActorRef<XptDevice.Command>> devices = new ArrayList<>();
+      for (LunFixture f : luns) {
+        ActorRef<XptDevice.Command> d = b.devices().get(f.path());
+        if (d == null) {
+          throw new IllegalStateException("the XPT did not configure " + f.path());
+        }
+        devices.add(d);
+      }
+      return new ActorStack(system, luns, devices, b.devfs());
+    } catch (Exception e) {
+      system.terminate();
+      throw e;
+    }
+  }
+
+  /** What an emulated HBA answers to XPT_PATH_INQ: tagged queueing, wide, our initiator id. */
+  static Ccb.PathInqResult cpi(int unit, int maxTarget, long maxLun) {
+    return new Ccb.PathInqResult(
+        1, HbaFlags.PI_TAG_ABLE | HbaFlags.PI_WIDE_16, 0, Math.max(15, maxTarget),
+        (int) Math.max(7, maxLun), DirectRunner.INITIATOR, "FreeBSD", "camstack", "emusim", unit, 0, 3300, 1 << 20);
+  }
+
+  public List<LunFixture> luns() {
+    return luns;
+  }
+
+  public List<ActorRef<XptDevice.Command>> devices() {
+    return devices;
+  }
+
+  /** devfs (null unless booted with the da driver). */
+  public ActorRef<Devfs.Command> devfs() {
+    return devfs;
+  }
+
+  public ActorSystem<StackHost.Command> system() {
+    return system;
+  }
+
+  @Override
+  public <T> ActorRef<T> spawn(Behavior<T> behavior, String name) {
+    CompletableFuture<ActorRef<T>> f = new CompletableFuture<>();
+    system.tell(new StackHost.Spawn<>(behavior, name, f));
+    try {
+      return f.get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("spawning " + name + " failed", e);
+    }
+  }
+
+  @Override
+  public void close() throws java.util.concurrent.ExecutionException, java.util.concurrent.TimeoutException {
+    system.terminate();
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while the benchmark system terminated", e);
+    }
+  }
+
+  /** The path of LUN {@code i}. */
+  public CamPath path(int i) {
+    return luns.get(i).path();
+  }
+}

@@ -1,0 +1,217 @@
+package org.camstack.bench.lifecycle;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.pattern.StatusReply;
+import org.camstack.bench.io.EmuBus;
+import org.camstack.persistence.audit.AuditWriter;
+import org.camstack.stack.ccb.CamPath;
+import org.camstack.stack.ccb.Ccb;
+import org.camstack.stack.ccb.HbaFlags;
+import org.camstack.stack.devfs.Devfs;
+import org.camstack.stack.lifetime.LifetimeEvent;
+import org.camstack.stack.periph.PeriphDriver;
+import org.camstack.stack.periph.PeriphSettings;
+import org.camstack.stack.periph.WiringSource;
+import org.camstack.stack.scsi.da.DaPeriph;
+import org.camstack.stack.scsi.pass.PassPeriph;
+import org.camstack.stack.sim.emu.EmuDisk;
+import org.camstack.stack.sim.emu.LunSpec;
+import org.camstack.stack.sim.emu.NullStore;
+import org.camstack.stack.xpt.Xpt;
+
+/**
+ * Guardian of the lifecycle benchmark: the real XPT, devfs and the {@code pass} and {@code da}
+ * periph drivers over one emulated bus, with the lifetime events journaled through {@link AuditWriter}. Each of
+ * {@code slots} targets cycles: plug a disk and rescan (XPT_SCAN_LUN: probe, AC_FOUND_DEVICE,
+ * periph attach, devfs node), then pull it and rescan (probe fails, AC_LOST_DEVICE, invalidate,
+ * devfs destroy with callback, destructor, unit freed). A cycle ends when both units are freed.
+ */
+public final class HotplugStorm extends AbstractBehavior<Object> {
+
+  /**
+   * Run cycles on {@code slots} targets until {@code deadlineNanos}; {@code done} completes with
+   * the result once every slot finished its last cycle and the audit writer flushed. Counters
+   * start from zero for each run.
+   */
+  public record Run(int slots, long deadlineNanos, CompletableFuture<Result> done) {}
+
+  /**
+   * @param cycles attach + detach cycles completed
+   * @param lifetimeEvents lifetime events the stack emitted
+   * @param persisted audit events written to the journal (0 without a journal)
+   */
+  public record Result(long cycles, long lifetimeEvents, long persisted, long startNanos, long endNanos) {}
+
+  private record BusUp(int pathId) {}
+
+  private static final int INITIATOR = 7;
+
+  /** The periph drivers that attach to every disk: one node and one unit each per cycle. */
+  static final List<PeriphDriver.Spec> DRIVERS = List.of(PassPeriph.SPEC, DaPeriph.SPEC);
+
+  private final ActorRef<Xpt.Command> xpt;
+  private final boolean journal;
+  private final AuditBridge listener;
+  private ActorRef<AuditWriter.Command> writer;
+  private final EmuBus bus = new EmuBus();
+  private final Map<Integer, Boolean> attached = new HashMap<>();
+  private final Map<Integer, Integer> nodes = new HashMap<>(); // devfs nodes made this cycle
+  private final Map<Integer, Integer> freed = new HashMap<>(); // units freed this cycle
+  private int pathId = -1;
+  private Run run;
+  private int[] targets;
+  private long cycles;
+  private long events;
+  private int active;
+  private long ccbIds;
+  private long startNanos;
+  private long endNanos;
+  private long lastSeqNr;
+
+  /** @param journal whether to journal lifetime events (needs the JDBC journal configured) */
+  public static Behavior<Object> create(boolean journal) {
+    return Behaviors.setup(ctx -> new HotplugStorm(ctx, journal));
+  }
+
+  private HotplugStorm(ActorContext<Object> ctx, boolean journal) {
+    super(ctx);
+    xpt = ctx.spawn(Xpt.create(Xpt.Settings.DEFAULT), "xpt");
+    this.journal = journal;
+    listener = new AuditBridge(ctx.getSelf());
+    ActorRef<Devfs.Command> devfs = ctx.spawn(Devfs.create(listener), "devfs");
+    for (PeriphDriver.Spec d : DRIVERS) {
+      ctx.spawn(PeriphDriver.create(d, xpt.narrow(), devfs, WiringSource.NONE, PeriphSettings.defaults().withListener(listener)), d.name());
+    }
+    Ccb.PathInqResult cpi = new Ccb.PathInqResult(1, HbaFlags.PI_TAG_ABLE | HbaFlags.PI_WIDE_16, HbaFlags.PIM_NOSCAN,
+        255, 7, INITIATOR, "FreeBSD", "camstack", "emusim", 0, 0, 3300, 1 << 20);
+    xpt.tell(new Xpt.RegisterBus(cpi, -1, 32, bus, ctx.messageAdapter(Xpt.BusRegistered.class, r -> new BusUp(r.pathId()))));
+  }
+
+  @Override
+  public Receive<Object> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(BusUp.class, this::onBusUp)
+        .onMessage(Run.class, this::onRun)
+        .onMessage(LifetimeEvent.NodeCreated.class, this::onNodeCreated)
+        .onMessage(LifetimeEvent.UnitFreed.class, this::onUnitFreed)
+        .onMessage(LifetimeEvent.class, e -> countEvent())
+        .onMessage(Ccb.Completed.class, c -> this)
+        .onMessage(StatusReply.class, this::onFlushed)
+        .build();
+  }
+
+  private Behavior<Object> onBusUp(BusUp b) {
+    pathId = b.pathId();
+    if (run != null) {
+      start();
+    }
+    return this;
+  }
+
+  private Behavior<Object> onRun(Run r) {
+    run = r;
+    if (journal && writer == null) {
+      // spawned on the first run: the harness has created the journal schema by then
+      writer = getContext().spawn(AuditWriter.create("bench-lifecycle-" + Long.toHexString(System.nanoTime())), "audit");
+      listener.journalTo(writer);
+    }
+    if (pathId >= 0) {
+      start();
+    }
+    return this;
+  }
+
+  private void start() {
+    targets = new int[run.slots()];
+    cycles = 0;
+    events = 0;
+    startNanos = System.nanoTime();
+    for (int i = 0; i < targets.length; i++) {
+      targets[i] = i < INITIATOR ? i : i + 1;
+      active++;
+      attach(targets[i]);
+    }
+  }
+
+  private Behavior<Object> countEvent() {
+    events++;
+    return this;
+  }
+
+  private Behavior<Object> onNodeCreated(LifetimeEvent.NodeCreated e) {
+    events++;
+    int t = e.path().target();
+    if (nodes.merge(t, 1, Integer::sum) == DRIVERS.size() && Boolean.TRUE.equals(attached.get(t))) {
+      detach(t); // every driver has its node: pull the disk
+    }
+    return this;
+  }
+
+  private Behavior<Object> onUnitFreed(LifetimeEvent.UnitFreed e) {
+    events++;
+    int t = e.path().target();
+    if (freed.merge(t, 1, Integer::sum) < DRIVERS.size()) {
+      return this; // the other driver's unit is still held
+    }
+    cycles++;
+    if (run != null && System.nanoTime() < run.deadlineNanos()) {
+      attach(t);
+    } else if (--active == 0) {
+      endNanos = System.nanoTime();
+      if (writer != null) {
+        writer.tell(new AuditWriter.Flush(getContext().getSelf().narrow()));
+      } else {
+        finish(0);
+      }
+    }
+    return this;
+  }
+
+  @SuppressWarnings("rawtypes")
+  private Behavior<Object> onFlushed(StatusReply reply) {
+    if (!reply.isSuccess()) {
+      run.done().completeExceptionally(new IllegalStateException("audit flush failed: " + reply.getError().getMessage()));
+      return this;
+    }
+    finish(((Number) reply.getValue()).longValue());
+    return this;
+  }
+
+  private void finish(long seqNr) {
+    CompletableFuture<Result> f = run.done();
+    run = null;
+    long persisted = seqNr - lastSeqNr; // the audit log's sequence number counts every run
+    lastSeqNr = seqNr;
+    f.complete(new Result(cycles, events, persisted, startNanos, endNanos));
+  }
+
+  /** Plug a fresh disk at {@code target} and rescan the LUN. */
+  private void attach(int target) {
+    nodes.put(target, 0);
+    freed.put(target, 0);
+    bus.attach(target, new EmuDisk(LunSpec.disk(0, 2048, 512).withStore(LunSpec.StoreKind.NULL, null), new NullStore(2048 * 512)));
+    attached.put(target, true);
+    scan(target);
+  }
+
+  /** Pull the disk and rescan: the probe fails and the XPT reports the device lost. */
+  private void detach(int target) {
+    bus.detach(target, 0);
+    attached.put(target, false);
+    scan(target);
+  }
+
+  private void scan(int target) {
+    CamPath p = CamPath.of(pathId, target, 0);
+    xpt.tell(new Xpt.Action(new Ccb.ScanLun(Ccb.Header.of(++ccbIds, p, getContext().getSelf().narrow()), false)));
+  }
+}

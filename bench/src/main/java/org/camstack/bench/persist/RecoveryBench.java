@@ -1,0 +1,116 @@
+package org.camstack.bench.persist;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.camstack.bench.harness.DispatcherSettings;
+import org.camstack.bench.harness.ResourceMeter;
+import org.camstack.bench.report.Progress;
+import org.camstack.persistence.journal.JournalSchema;
+
+/**
+ * Time to recover the durable state of N devices from the journal. A first ActorSystem writes N
+ * {@code DeviceEntity} histories (create, plug, stop/start cycles) and terminates; a second one,
+ * on the same journal, starts all N entities and asks each for its state: the clock runs from the
+ * first start to the last answer (each answer follows the replay of its snapshot and events).
+ */
+public final class RecoveryBench {
+  private RecoveryBench() {}
+
+  /**
+   * @param devices entities to write and recover
+   * @param cycles stop/start pairs per device (events per device = 2 + 2 x cycles)
+   * @param window commands (or recoveries) in flight
+   * @param maxConcurrentRecoveries {@code pekko.persistence.max-concurrent-recoveries}, or null for
+   *     the configured value
+   */
+  public record Options(int devices, int cycles, int window, DispatcherSettings dispatcher, Integer maxConcurrentRecoveries) {}
+
+  /** Figures of one run. */
+  public record Result(
+      int devices,
+      long eventsWritten,
+      double writeSeconds,
+      double recoverSeconds,
+      long recovered,
+      ResourceMeter.Usage recoverUsage,
+      long heapAfterRecoveryBytes) {
+
+    public Map<String, Object> figures() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("devices", devices);
+      m.put("eventsWritten", eventsWritten);
+      m.put("writeSeconds", writeSeconds);
+      m.put("eventsPersistedPerSec", eventsWritten / writeSeconds);
+      m.put("recoverSeconds", recoverSeconds);
+      m.put("devicesRecoveredPerSec", devices / recoverSeconds);
+      m.put("eventsReplayedPerSec", eventsWritten / recoverSeconds);
+      m.put("recovered", recovered);
+      m.putAll(recoverUsage.describe());
+      m.put("heapUsedAfterBytes", heapAfterRecoveryBytes);
+      return m;
+    }
+  }
+
+  public static Result run(Options o, JournalTarget journal, Progress progress) throws Exception {
+    String run = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffffL);
+    List<String> keys = new ArrayList<>(o.devices());
+    for (int i = 0; i < o.devices(); i++) {
+      // an NAA-5 style key, unique per run so a kept PostgreSQL journal never mixes runs
+      keys.add(String.format(Locale.ROOT, "naa.5%s%08x", run, i));
+    }
+    Config base = o.dispatcher().toConfig().withFallback(ConfigFactory.load());
+    if (o.maxConcurrentRecoveries() != null) {
+      base = ConfigFactory.parseString("pekko.persistence.max-concurrent-recoveries = " + o.maxConcurrentRecoveries()).withFallback(base);
+    }
+    Config cfg = journal.config().applyTo(base);
+
+    progress.step("recovery: write " + o.devices() + " device histories to " + journal.kind());
+    ActorSystem<Fleet.Command> writer = ActorSystem.create(Fleet.create(), "bench-recovery-write", cfg);
+    long events;
+    double writeSeconds;
+    try {
+      JournalSchema.createIfNotExists(writer).toCompletableFuture().get(60, TimeUnit.SECONDS);
+      CompletableFuture<Long> done = new CompletableFuture<>();
+      long t0 = System.nanoTime();
+      writer.tell(new Fleet.Populate(keys, o.cycles(), o.window(), done));
+      events = done.get(30, TimeUnit.MINUTES);
+      writeSeconds = (System.nanoTime() - t0) / 1e9;
+    } finally {
+      terminate(writer);
+    }
+    progress.stepDone();
+
+    progress.step("recovery: recover " + o.devices() + " devices on a fresh system");
+    ActorSystem<Fleet.Command> reader = ActorSystem.create(Fleet.create(), "bench-recovery-read", cfg);
+    try {
+      JournalSchema.createIfNotExists(reader).toCompletableFuture().get(60, TimeUnit.SECONDS);
+      CompletableFuture<Long> done = new CompletableFuture<>();
+      ResourceMeter.Snapshot snap = ResourceMeter.start();
+      long t0 = System.nanoTime();
+      reader.tell(new Fleet.Recover(keys, o.window(), done));
+      long recovered = done.get(30, TimeUnit.MINUTES);
+      double secs = (System.nanoTime() - t0) / 1e9;
+      ResourceMeter.Usage usage = snap.delta();
+      Runtime rt = Runtime.getRuntime();
+      long heap = rt.totalMemory() - rt.freeMemory();
+      progress.stepDone();
+      return new Result(o.devices(), events, writeSeconds, secs, recovered, usage, heap);
+    } finally {
+      terminate(reader);
+    }
+  }
+
+  private static void terminate(ActorSystem<?> system) throws Exception {
+    system.terminate();
+    system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+}

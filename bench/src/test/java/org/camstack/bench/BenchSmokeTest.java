@@ -1,0 +1,111 @@
+package org.camstack.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The harness works and its numbers are sane: short {@code bench io} / {@code sweep} /
+ * {@code recovery} runs through the real stack. No speed is asserted (the machine is shared);
+ * speed goals live in docs/benchmarks.md.
+ */
+class BenchSmokeTest {
+
+  @TempDir Path dir;
+
+  private record Run(int code, String out, String err) {}
+
+  private static Run bench(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = BenchMain.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void ioRunsTheActorStackAndBothBaselinesWithSaneFigures() throws Exception {
+    Path json = dir.resolve("io.json");
+    Run r = bench("io", "--luns", "2", "--qd", "4", "--store", "ram", "--store-size", "4m", "--read-pct", "70",
+        "--duration", "300ms", "--warmup", "100ms", "--quiet", "--json", json.toString());
+
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("IOPS") && r.out().contains("kernel-lock"), r.out());
+    JsonNode tree = new ObjectMapper().readTree(json.toFile());
+    assertEquals(2, tree.at("/config/luns").asInt());
+    assertTrue(tree.at("/environment/dispatcher/throughput").asInt() > 0);
+    JsonNode results = tree.get("results");
+    assertEquals(3, results.size());
+    for (JsonNode row : results) {
+      String name = row.get("name").asText();
+      long ios = row.get("ios").asLong();
+      assertTrue(ios > 0, name);
+      assertEquals(0, row.get("errors").asLong(), name);
+      assertTrue(row.get("iops").asDouble() > 0, name);
+      double p50 = row.get("p50us").asDouble();
+      double p99 = row.get("p99us").asDouble();
+      double max = row.get("maxus").asDouble();
+      assertTrue(p50 > 0 && p50 <= p99 && p99 <= max, name + " percentiles " + p50 + " " + p99 + " " + max);
+      double bytesPerIo = row.get("mbPerSec").asDouble() * 1e6 / row.get("iops").asDouble();
+      assertEquals(4096, bytesPerIo, 1.0, name + " transfers whole blocks");
+      assertTrue(row.get("cpuCoresBusy").asDouble() >= 0, name);
+    }
+    double ratio = tree.at("/results/1/ratio").asDouble();
+    assertTrue(ratio > 0 && Double.isFinite(ratio));
+  }
+
+  @Test
+  void ioThroughTheDaPeriphAndDevfsCompletesEveryRequest() throws Exception {
+    Path json = dir.resolve("io-da.json");
+    Run r = bench("io", "--periph", "da", "--luns", "2", "--qd", "4", "--store", "ram", "--store-size", "2m", "--read-pct", "50",
+        "--duration", "300ms", "--warmup", "100ms", "--no-baselines", "--quiet", "--json", json.toString());
+
+    assertEquals(0, r.code(), r.err());
+    JsonNode actor = new ObjectMapper().readTree(json.toFile()).at("/results/0");
+    assertEquals("actor", actor.get("name").asText());
+    assertTrue(actor.get("ios").asLong() > 0);
+    assertEquals(0, actor.get("errors").asLong());
+    assertTrue(actor.get("how").asText().contains("da periph"));
+  }
+
+  @Test
+  void sweepWritesTheChartAndOneRowPerStackAndPoint() throws Exception {
+    Path svg = dir.resolve("sweep.svg");
+    Path json = dir.resolve("sweep.json");
+    Run r = bench("sweep", "--luns-list", "1,2", "--qd-list", "1,4", "--store", "null", "--store-size", "1m",
+        "--duration", "200ms", "--warmup", "50ms", "--quiet", "--svg", svg.toString(), "--json", json.toString());
+
+    assertEquals(0, r.code(), r.err());
+    assertEquals(12, new ObjectMapper().readTree(json.toFile()).get("results").size());
+    String chart = Files.readString(svg);
+    assertTrue(chart.startsWith("<svg") && chart.contains("kernel-lock") && chart.trim().endsWith("</svg>"));
+  }
+
+  @Test
+  void recoveryBringsBackEveryDeviceFromAnH2Journal() throws Exception {
+    Path json = dir.resolve("recovery.json");
+    Run r = bench("recovery", "--devices", "40", "--quiet", "--json", json.toString());
+
+    assertEquals(0, r.code(), r.err());
+    JsonNode row = new ObjectMapper().readTree(json.toFile()).at("/results/0");
+    assertEquals(40, row.get("recovered").asLong());
+    assertEquals(160, row.get("eventsWritten").asLong());
+    assertTrue(row.get("recoverSeconds").asDouble() > 0);
+  }
+
+  @Test
+  void badOptionsGetOneLineAndExitCode2() {
+    Run r = bench("io", "--pattern", "zigzag");
+
+    assertEquals(2, r.code());
+    assertEquals("bench: --pattern must be rand or seq", r.err().trim());
+  }
+}
