@@ -8,14 +8,15 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.camstack.stack.devfs.Devfs;
+import org.camstack.stack.scsi.da.DaPeriph;
 
 /**
- * Closed-loop load through the {@code da} periph the way a user reaches a disk: {@code read(2)} /
- * {@code write(2)} on the devfs node {@code daN} (devfs &rarr; da periph &rarr; XptDevice &rarr;
- * SIM &rarr; LUN and back the same way). Keeps {@code qd} requests in flight and re-issues on each
- * reply, on the stack's dispatcher (no thread wake-up per I/O of its own). Devfs requests carry no
- * id; the path is FIFO end to end for one node, so issue times are kept in a ring and matched in
- * order.
+ * Closed-loop load through the {@code da} periph the way a user reaches a disk: open the devfs
+ * node {@code daN}, then block I/O on the disk's strategy path (cf. GEOM &rarr; dastrategy(): da
+ * periph &rarr; XptDevice &rarr; SIM &rarr; LUN and back; devfs is not on the data path, so LUNs do
+ * not funnel through one actor). Keeps {@code qd} bios in flight and re-issues on each reply, on the
+ * stack's dispatcher (no thread wake-up per I/O of its own). The path is FIFO end to end for one
+ * disk, so issue times are kept in a ring and matched in order.
  *
  * <p>Protocol: {@link Open} once, then {@link LoadGenerator.Run} per phase, as {@link
  * LoadGenerator}.
@@ -30,8 +31,10 @@ public final class DaLoadGenerator extends AbstractBehavior<Object> {
   private final int qd;
   private final int blockSize;
   private final long[] ring;
-  private final ActorRef<Devfs.DevReply> replies;
+  private final ActorRef<DaPeriph.BioDone> replies;
+  private final ActorRef<Devfs.DevReply> ioctlReplies;
   private Devfs.FileHandle file;
+  private DaPeriph.DiskHandle disk;
   private CompletableFuture<String> opening;
   private int head;
   private int tail;
@@ -55,12 +58,14 @@ public final class DaLoadGenerator extends AbstractBehavior<Object> {
     this.blockSize = blockSize;
     this.ring = new long[Integer.highestOneBit(Math.max(1, qd - 1)) << 1];
     this.replies = ctx.getSelf().narrow();
+    this.ioctlReplies = ctx.getSelf().narrow();
   }
 
   @Override
   public Receive<Object> createReceive() {
     return newReceiveBuilder()
-        .onMessage(Devfs.DevReply.class, this::onReply)
+        .onMessage(DaPeriph.BioDone.class, this::onReply)
+        .onMessage(Devfs.DevReply.class, this::onDiskHandle)
         .onMessage(LoadGenerator.Run.class, this::onRun)
         .onMessage(Open.class, this::onOpen)
         .onMessage(Devfs.OpenResult.class, this::onOpened)
@@ -75,14 +80,28 @@ public final class DaLoadGenerator extends AbstractBehavior<Object> {
   }
 
   private Behavior<Object> onOpened(Devfs.OpenResult r) {
+    if (r.file() == null) {
+      opening.complete(r.errno().name());
+      return this;
+    }
     file = r.file();
-    opening.complete(r.errno().name());
+    devfs.tell(new Devfs.Ioctl(file, new DaPeriph.GetDiskHandle(), ioctlReplies));
+    return this;
+  }
+
+  private Behavior<Object> onDiskHandle(Devfs.DevReply r) {
+    if (r.result() instanceof DaPeriph.DiskHandle h) {
+      disk = h;
+      opening.complete("OK");
+    } else {
+      opening.complete(r.errno().name());
+    }
     return this;
   }
 
   private Behavior<Object> onRun(LoadGenerator.Run run) {
-    if (done != null || file == null) {
-      run.done().completeExceptionally(new IllegalStateException(file == null ? "node not open" : "a phase is already running"));
+    if (done != null || disk == null) {
+      run.done().completeExceptionally(new IllegalStateException(disk == null ? "node not open" : "a phase is already running"));
       return this;
     }
     tally = new Tally();
@@ -99,7 +118,7 @@ public final class DaLoadGenerator extends AbstractBehavior<Object> {
     return this;
   }
 
-  private Behavior<Object> onReply(Devfs.DevReply r) {
+  private Behavior<Object> onReply(DaPeriph.BioDone r) {
     long now = System.nanoTime();
     long at = ring[tail];
     tail = (tail + 1) & (ring.length - 1);
@@ -107,7 +126,7 @@ public final class DaLoadGenerator extends AbstractBehavior<Object> {
     Tally t = tally;
     t.latency.recordValue(Math.max(0, now - at));
     t.completed++;
-    if (r.isOk()) {
+    if (r.errno() == org.camstack.stack.devfs.Errno.OK) {
       t.bytes += workload.bytesPerIo();
     } else {
       t.errors++;
@@ -137,9 +156,9 @@ public final class DaLoadGenerator extends AbstractBehavior<Object> {
     outstanding++;
     issued++;
     if (workload.lastWasRead()) {
-      devfs.tell(new Devfs.Read(file, offset, workload.bytesPerIo(), replies));
+      disk.strategy(DaPeriph.Bio.read(offset, workload.bytesPerIo(), replies));
     } else {
-      devfs.tell(new Devfs.Write(file, offset, workload.writeData(), replies));
+      disk.strategy(DaPeriph.Bio.write(offset, workload.writeData(), replies));
     }
   }
 }
