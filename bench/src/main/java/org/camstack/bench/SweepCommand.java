@@ -97,7 +97,7 @@ final class SweepCommand implements Callable<Integer> {
           "JDK %s, %s cores, dispatcher %s, %s s per point%s, load average %.1f; actor = %s",
           env.get("jdk"), env.get("cores"), o0.dispatcher(), Units.nanos(io.duration) / 1e9,
           o0.repeat() > 1 ? " (median of " + o0.repeat() + ")" : "", ((Number) env.get("loadAverage")).doubleValue(),
-          o0.viaDa() ? "open daN (devfs), then bios on the da strategy path -> XptDevice -> SIM -> LUN" : "load generator -> XptDevice -> SIM -> LUN");
+          o0.viaDa() ? "open daN (devfs), then bios on the da periph strategy path -> XptDevice -> SIM -> LUN" : "load generator -> XptDevice -> SIM -> LUN");
       SweepChart.write(svg, title, sub, points);
       parent.err.println("bench: wrote " + svg);
     }

@@ -63,7 +63,7 @@ class BenchSmokeTest {
   }
 
   @Test
-  void ioThroughTheDaPeriphAndDevfsCompletesEveryRequest() throws Exception {
+  void ioThroughTheDaPeriphStrategyPathCompletesEveryRequest() throws Exception {
     Path json = dir.resolve("io-da.json");
     Run r = bench("io", "--periph", "da", "--luns", "2", "--qd", "4", "--store", "ram", "--store-size", "2m", "--read-pct", "50",
         "--duration", "300ms", "--warmup", "100ms", "--no-baselines", "--quiet", "--json", json.toString());

@@ -97,7 +97,7 @@ public final class IoBench {
           String runId = Long.toString(System.nanoTime(), 36);
           actors.add(o.viaDa()
               ? ActorRunner.runDa(spec, stack.luns(), stack.devfs(), stack, o.dispatcher().threads(),
-                  "open daN (devfs), then bios on the da strategy path -> XptDevice (SIM called on its thread) -> emulated LUN; dispatcher "
+                  "open daN (devfs), then bios on the da periph strategy path -> XptDevice (SIM called on its thread) -> emulated LUN; dispatcher "
                       + o.dispatcher(), runId)
               : ActorRunner.run(spec, stack.luns(), stack.devices(), CDBS, stack, o.dispatcher().threads(), o.timeoutMs(),
                   "load generator per LUN (periph position) -> XptDevice (SIM called on its thread) -> emulated LUN; dispatcher "
