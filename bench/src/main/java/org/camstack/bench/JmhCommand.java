@@ -39,10 +39,10 @@ final class JmhCommand implements Callable<Integer> {
       description = "benchmarks to run (JMH include regex; default: all)")
   String regex;
 
-  @Option(names = "--forks", defaultValue = "1", description = "JVM forks (default: ${DEFAULT-VALUE})")
-  int forks;
+  @Option(names = "--forks", description = "JVM forks (default 1; quick 0: in this JVM, no fork start-up)")
+  Integer forks;
 
-  @Option(names = "--iterations", paramLabel = "N", description = "measured iterations (default 3, quick 2)")
+  @Option(names = "--iterations", paramLabel = "N", description = "measured iterations (default 3, quick 1)")
   Integer iterations;
 
   @Option(names = "--time", paramLabel = "MS", description = "milliseconds per iteration (default 1000, quick 400)")
@@ -50,11 +50,12 @@ final class JmhCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    int it = iterations != null ? iterations : common.quick ? 2 : 3;
+    int it = iterations != null ? iterations : common.quick ? 1 : 3;
+    int nForks = forks != null ? forks : common.quick ? 0 : 1;
     int ms = timeMs != null ? timeMs : common.quick ? 400 : 1000;
     ChainedOptionsBuilder b = new OptionsBuilder()
         .include(regex)
-        .forks(forks)
+        .forks(nForks)
         .warmupIterations(common.quick ? 1 : 2)
         .warmupTime(TimeValue.milliseconds(ms))
         .measurementIterations(it)
@@ -71,7 +72,7 @@ final class JmhCommand implements Callable<Integer> {
     }
 
     Report report = new Report("jmh");
-    report.config("include", regex).config("forks", forks).config("iterations", it).config("iterationMillis", ms);
+    report.config("include", regex).config("forks", nForks).config("iterations", it).config("iterationMillis", ms);
     report.environment(RunEnvironment.capture(common.dispatcher().describe()));
     List<RunResult> sorted = new ArrayList<>(results);
     sorted.sort((x, y) -> label(x).compareTo(label(y)));
