@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.util.ByteString;
+import org.camstack.stack.sim.EmuBus;
 import org.camstack.stack.scsi.Cdbs;
 import org.camstack.stack.scsi.ScsiStatus;
 import org.camstack.stack.sim.ScsiResponse;

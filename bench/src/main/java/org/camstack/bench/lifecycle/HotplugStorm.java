@@ -11,7 +11,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.pattern.StatusReply;
-import org.camstack.bench.io.EmuBus;
+import org.camstack.stack.sim.EmuBus;
 import org.camstack.persistence.audit.AuditWriter;
 import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.ccb.Ccb;

@@ -115,41 +115,6 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
   private record Recorded(Runnable apply, String what, ActorRef<StatusReply<Done>> replyTo, Throwable failure)
       implements Command {}
 
-  /** The data path handed to the XPT: the live targets of the bus. Thread-safe. */
-  private static final class DataPath implements SimDataPath {
-    final Map<Integer, EmuTarget> targets = new ConcurrentHashMap<>();
-
-    @Override
-    public ScsiResponse execute(int target, long lun, ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId) {
-      EmuTarget t = targets.get(target);
-      return t == null ? null : t.execute(lun, cdb, dataOut, dxferLen, initiatorId);
-    }
-
-    @Override
-    public void resetBus() {
-      for (EmuTarget t : targets.values()) {
-        t.busReset();
-      }
-    }
-
-    @Override
-    public boolean resetTarget(int target) {
-      EmuTarget t = targets.get(target);
-      if (t == null) {
-        return false;
-      }
-      t.targetReset();
-      return true;
-    }
-
-    @Override
-    public int maxTags(int target, long lun) {
-      EmuTarget t = targets.get(target);
-      EmuDevice d = t == null ? null : t.device(lun);
-      return d == null ? Integer.MAX_VALUE : d.spec().queueDepth();
-    }
-  }
-
   /**
    * @param spec the bus and its power-on targets
    * @param xpt where the bus registers (the SIM view of the XPT)
@@ -174,7 +139,7 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
   private final ActorRef<Xpt.Command> xpt;
   private final DeviceHooks hooks;
   private final StashBuffer<Command> stash;
-  private final DataPath path = new DataPath();
+  private final EmuBus path = new EmuBus(); // the data path handed to the XPT
   private final EnclosureView enclosureView;
   private final List<ActorRef<BusInfo>> waiting = new ArrayList<>();
   private int pathId = -1;
@@ -188,7 +153,7 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
     this.xpt = xpt;
     this.hooks = hooks == null ? DeviceHooks.NONE : hooks;
     this.stash = stash;
-    Collection<EmuTarget> live = path.targets.values();
+    Collection<EmuTarget> live = path.targets().values();
     this.enclosureView = EnclosureView.ofTargets(() -> live);
     for (Map.Entry<Integer, List<LunSpec>> e : spec.targets().entrySet()) {
       List<EmuDevice> devs = new ArrayList<>();
@@ -197,7 +162,7 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
         this.hooks.poweredOn(e.getKey(), d);
         devs.add(d);
       }
-      path.targets.put(e.getKey(), new EmuTarget(e.getKey(), devs));
+      path.targets().put(e.getKey(), new EmuTarget(e.getKey(), devs));
     }
     int misc = (spec.scanOnRegister() ? 0 : HbaFlags.PIM_NOSCAN) | (spec.seqScan() ? HbaFlags.PIM_SEQSCAN : 0);
     Ccb.PathInqResult cpi =
@@ -247,7 +212,7 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
   // ---------------------------------------------------------------------------------------------
 
   private Behavior<Command> onAddLun(AddLun m) {
-    EmuTarget t = path.targets.get(m.target());
+    EmuTarget t = path.targets().get(m.target());
     if (t == null) {
       return error(m.replyTo(), "no target " + m.target() + " (add the target first)");
     }
@@ -279,7 +244,7 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
   }
 
   private Behavior<Command> onRemoveLun(RemoveLun m) {
-    EmuTarget t = path.targets.get(m.target());
+    EmuTarget t = path.targets().get(m.target());
     EmuDevice d = t == null ? null : t.device(m.lun());
     if (d == null) {
       return error(m.replyTo(), "no lun " + m.target() + ":" + m.lun());
@@ -302,7 +267,7 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
     if (id < 0 || id > spec.maxTarget() || id == spec.initiatorId()) {
       return error(m.replyTo(), "target " + id + " not in 0.." + spec.maxTarget() + " or is the initiator");
     }
-    if (path.targets.containsKey(id)) {
+    if (path.targets().containsKey(id)) {
       return error(m.replyTo(), "target " + id + " already present");
     }
     List<EmuDevice> devs = new ArrayList<>();
@@ -320,7 +285,7 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
     }
     Runnable apply =
         () -> {
-          if (path.targets.putIfAbsent(id, target) != null) {
+          if (path.targets().putIfAbsent(id, target) != null) {
             error(m.replyTo(), "target " + id + " already present");
             return;
           }
@@ -333,13 +298,13 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
   }
 
   private Behavior<Command> onRemoveTarget(RemoveTarget m) {
-    EmuTarget t = path.targets.get(m.target());
+    EmuTarget t = path.targets().get(m.target());
     if (t == null) {
       return error(m.replyTo(), "no target " + m.target());
     }
     Runnable apply =
         () -> {
-          if (!path.targets.remove(m.target(), t)) {
+          if (!path.targets().remove(m.target(), t)) {
             error(m.replyTo(), "no target " + m.target());
             return;
           }
@@ -502,20 +467,20 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
 
   private BusInfo busInfo() {
     Map<Integer, List<Long>> t = new TreeMap<>();
-    for (Map.Entry<Integer, EmuTarget> e : path.targets.entrySet()) {
+    for (Map.Entry<Integer, EmuTarget> e : path.targets().entrySet()) {
       t.put(e.getKey(), List.copyOf(e.getValue().luns().keySet()));
     }
     return new BusInfo(pathId, spec.name(), spec.unit(), t);
   }
 
   private EmuDevice device(int target, long lun) {
-    EmuTarget t = path.targets.get(target);
+    EmuTarget t = path.targets().get(target);
     return t == null ? null : t.device(lun);
   }
 
   /** Enclosures on this bus re-read which slots hold disks. */
   private void occupancyChanged() {
-    for (EmuTarget t : path.targets.values()) {
+    for (EmuTarget t : path.targets().values()) {
       for (EmuDevice d : t.luns().values()) {
         if (d instanceof EmuEnclosure enc) {
           enc.occupancyChanged();
