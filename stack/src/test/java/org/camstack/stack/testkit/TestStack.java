@@ -59,6 +59,16 @@ public final class TestStack implements AutoCloseable {
   public static TestStack start(ActorTestKit kit, Config topology) {
     TestStack s = startUnscanned(kit, topology);
     s.scanAll();
+    try {
+      // the periph layer attaches after the initial scans (cf. xpt_finishconfig): let it settle,
+      // so that tests start from a quiet stack with no driver probe still in flight
+      s.stack().awaitPeriphs(TIMEOUT);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
     return s;
   }
 
