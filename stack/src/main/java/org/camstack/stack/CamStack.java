@@ -115,6 +115,7 @@ public final class CamStack {
   private final ActorRef<Devfs.Command> devfs;
   private final java.util.Map<String, ActorRef<PeriphDriver.Command>> drivers;
   private final PeriphSettings periphSettings;
+  private final CompletableFuture<Void> configured = new CompletableFuture<>();
 
   private CamStack(
       ActorSystem<?> system,
@@ -201,15 +202,50 @@ public final class CamStack {
    * (hot-plug, rescans) attach as they come.
    */
   private void finishConfig() {
-    boolean anyScan = topology.buses().stream().anyMatch(BusSpec::scanOnRegister);
-    CompletionStage<?> initial =
-        anyScan ? scanAll(Duration.ofSeconds(30)) : CompletableFuture.completedFuture(null);
-    initial.whenComplete(
-        (r, e) -> {
-          for (ActorRef<PeriphDriver.Command> d : drivers.values()) {
-            d.tell(new PeriphDriver.XptConfigured());
-          }
-        });
+    scanBuses(Duration.ofSeconds(30), i -> topology.buses().get(i).scanOnRegister())
+        .whenComplete(
+            (r, e) -> {
+              for (ActorRef<PeriphDriver.Command> d : drivers.values()) {
+                d.tell(new PeriphDriver.XptConfigured());
+              }
+              configured.complete(null);
+            });
+  }
+
+  /**
+   * Completes once the boot configuration is done: the buses that scan on register were scanned
+   * (once) and the periph drivers were told to attach. cf. the end of {@code xpt_config()}.
+   */
+  public CompletionStage<Void> configured() {
+    return configured;
+  }
+
+  /**
+   * Completes once every bus has been scanned once: after {@link #configured()}, the buses that
+   * do not scan on register ({@code PIM_NOSCAN}) are scanned too. What the CLI and the node wait
+   * for at start-up; no bus is scanned twice.
+   */
+  public CompletionStage<Void> scannedOnce(Duration timeout) {
+    return configured
+        .thenCompose(v -> scanBuses(timeout, i -> !topology.buses().get(i).scanOnRegister()))
+        .thenApply(r -> null);
+  }
+
+  /** XPT_SCAN_BUS on the buses whose topology index passes {@code which}, in topology order. */
+  private CompletionStage<List<Ccb.Completed>> scanBuses(Duration timeout, java.util.function.IntPredicate which) {
+    return buses(timeout)
+        .thenCompose(
+            buses -> {
+              List<CompletableFuture<Ccb.Completed>> scans = new ArrayList<>();
+              for (int i = 0; i < buses.size(); i++) {
+                if (which.test(i)) {
+                  int pathId = buses.get(i).pathId();
+                  scans.add(action(r -> new Ccb.ScanBus(header(CamPath.bus(pathId), r)), timeout).toCompletableFuture());
+                }
+              }
+              return CompletableFuture.allOf(scans.toArray(CompletableFuture[]::new))
+                  .thenApply(v -> scans.stream().map(CompletableFuture::join).toList());
+            });
   }
 
   /**
@@ -274,21 +310,11 @@ public final class CamStack {
   }
 
   /**
-   * Scans every bus (XPT_SCAN_BUS each; a scan already running is joined) and completes when all
+   * Scans every bus (XPT_SCAN_BUS each; a request during a running scan gets one more scan after it) and completes when all
    * scans did, with their completions in topology order.
    */
   public CompletionStage<List<Ccb.Completed>> scanAll(Duration timeout) {
-    return buses(timeout)
-        .thenCompose(
-            buses -> {
-              List<CompletableFuture<Ccb.Completed>> scans = new ArrayList<>();
-              for (EmuSim.BusInfo b : buses) {
-                scans.add(
-                    action(r -> new Ccb.ScanBus(header(CamPath.bus(b.pathId()), r)), timeout).toCompletableFuture());
-              }
-              return CompletableFuture.allOf(scans.toArray(CompletableFuture[]::new))
-                  .thenApply(v -> scans.stream().map(CompletableFuture::join).toList());
-            });
+    return scanBuses(timeout, i -> true);
   }
 
   /**

@@ -234,7 +234,7 @@ public final class ChaosEngine {
               system,
               config,
               CamStack.Options.DEFAULT.withListener(checker).withDevfs(devfs).withLegacyMode(settings.legacy()));
-      stack.scanAll(Duration.ofSeconds(30)).toCompletableFuture().get(30, TimeUnit.SECONDS);
+      stack.scannedOnce(Duration.ofSeconds(30)).toCompletableFuture().get(30, TimeUnit.SECONDS);
       stack.awaitPeriphs(Duration.ofSeconds(30));
       for (int b = 0; b < stack.topology().buses().size(); b++) {
         BusSpec bus = stack.topology().buses().get(b);

@@ -60,7 +60,7 @@ public final class DevlistCommand {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "camstack", config);
     try {
       CamStack stack = CamStack.start(system, config);
-      stack.scanAll(TIMEOUT).toCompletableFuture().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      stack.scannedOnce(TIMEOUT).toCompletableFuture().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       Ccb.DevMatchResult edt = stack.awaitPeriphs(TIMEOUT);
       out.print(format(edt, verbose));
       out.flush();

@@ -63,7 +63,7 @@ public final class PeriphlistCommand {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "camstack", config);
     try {
       CamStack stack = CamStack.start(system, config);
-      stack.scanAll(TIMEOUT).toCompletableFuture().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      stack.scannedOnce(TIMEOUT).toCompletableFuture().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       Ccb.DevMatchResult edt = stack.awaitPeriphs(TIMEOUT);
       CamPath path = resolve(dev, edt);
       if (path == null) {

@@ -133,7 +133,7 @@ final class NodeStack implements SimControl {
                 }
                 LOG.info("scbus{} on {}{} bus 0", b.pathId(), b.simName(), b.simUnit());
               }
-              return cam.scanAll(scan);
+              return cam.scannedOnce(scan);
             })
         .thenCompose(c -> settle(0, null, 0))
         .whenComplete(

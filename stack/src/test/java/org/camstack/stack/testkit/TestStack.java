@@ -58,7 +58,7 @@ public final class TestStack implements AutoCloseable {
   /** Starts the stack on {@code topology} (over the test system's config) and scans every bus. */
   public static TestStack start(ActorTestKit kit, Config topology) {
     TestStack s = startUnscanned(kit, topology);
-    s.scanAll();
+    await(s.stack.scannedOnce(TIMEOUT));
     try {
       // the periph layer attaches after the initial scans (cf. xpt_finishconfig): let it settle,
       // so that tests start from a quiet stack with no driver probe still in flight
