@@ -47,12 +47,39 @@ public final class DevlistCommand {
         return 2;
       }
     }
+    boolean v = verbose;
+    return withStack(
+        "devlist",
+        topologyFile,
+        err,
+        (stack, edt) -> {
+          out.print(format(edt, v));
+          out.flush();
+          return 0;
+        });
+  }
+
+  /** What an in-process CLI verb does once the stack has booted and settled. */
+  @FunctionalInterface
+  interface StackVerb {
+    int run(CamStack stack, Ccb.DevMatchResult edt)
+        throws ExecutionException, TimeoutException, InterruptedException;
+  }
+
+  /**
+   * Boots the stack in-process on the default (or given) topology, waits until every bus was
+   * scanned once and the periph layer settled, runs {@code verb}, and shuts the actor system down.
+   * Errors become one line on {@code err} prefixed with {@code camstack <name>:}.
+   *
+   * @return the verb's exit code; 1 when the stack failed, 2 for a bad topology
+   */
+  static int withStack(String name, String topologyFile, PrintStream err, StackVerb verb) {
     Config config;
     try {
       config = config(topologyFile);
       Topology.fromConfig(config); // validate before starting anything
     } catch (IllegalArgumentException e) {
-      err.println("camstack devlist: " + e.getMessage());
+      err.println("camstack " + name + ": " + e.getMessage());
       return 2;
     }
     // initialise SLF4J before the actor system logs from several threads (no "replayed" notice)
@@ -61,19 +88,16 @@ public final class DevlistCommand {
     try {
       CamStack stack = CamStack.start(system, config);
       stack.scannedOnce(TIMEOUT).toCompletableFuture().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-      Ccb.DevMatchResult edt = stack.awaitPeriphs(TIMEOUT);
-      out.print(format(edt, verbose));
-      out.flush();
-      return 0;
+      return verb.run(stack, stack.awaitPeriphs(TIMEOUT));
     } catch (ExecutionException | TimeoutException e) {
-      err.println("camstack devlist: " + (e.getCause() != null ? e.getCause().getMessage() : e));
+      err.println("camstack " + name + ": " + (e.getCause() != null ? e.getCause().getMessage() : e));
       return 1;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      err.println("camstack devlist: interrupted");
+      err.println("camstack " + name + ": interrupted");
       return 1;
     } catch (IllegalArgumentException e) {
-      err.println("camstack devlist: " + e.getMessage());
+      err.println("camstack " + name + ": " + e.getMessage());
       return 2;
     } finally {
       system.terminate();

@@ -1,17 +1,13 @@
 package org.camstack.stack.cli;
 
-import com.typesafe.config.Config;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.camstack.stack.CamStack;
 import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.ccb.Ccb;
-import org.camstack.stack.sim.Topology;
 
 /**
  * {@code ./camstack periphlist DEV [--topology FILE]}: builds the stack, scans, and lists the
@@ -51,40 +47,19 @@ public final class PeriphlistCommand {
       err.println("camstack periphlist: which device? (" + USAGE + ")");
       return 2;
     }
-    Config config;
-    try {
-      config = DevlistCommand.config(topologyFile);
-      Topology.fromConfig(config);
-    } catch (IllegalArgumentException e) {
-      err.println("camstack periphlist: " + e.getMessage());
-      return 2;
-    }
-    org.slf4j.LoggerFactory.getILoggerFactory();
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "camstack", config);
-    try {
-      CamStack stack = CamStack.start(system, config);
-      stack.scannedOnce(TIMEOUT).toCompletableFuture().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-      Ccb.DevMatchResult edt = stack.awaitPeriphs(TIMEOUT);
-      CamPath path = resolve(dev, edt);
-      if (path == null) {
-        err.println("camstack periphlist: no device " + dev);
-        return 1;
-      }
-      return list(stack, path, out, err);
-    } catch (ExecutionException | TimeoutException e) {
-      err.println("camstack periphlist: " + (e.getCause() != null ? e.getCause().getMessage() : e));
-      return 1;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return 1;
-    } finally {
-      system.terminate();
-      try {
-        system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        // exiting anyway
-      }
-    }
+    String device = dev;
+    return DevlistCommand.withStack(
+        "periphlist",
+        topologyFile,
+        err,
+        (stack, edt) -> {
+          CamPath path = resolve(device, edt);
+          if (path == null) {
+            err.println("camstack periphlist: no device " + device);
+            return 1;
+          }
+          return list(stack, path, out, err);
+        });
   }
 
   /** The device of a periph name, or a {@code B:T:L} path; null when unknown. */
