@@ -126,7 +126,7 @@ public final class DaLoadGenerator extends AbstractBehavior<Object> {
     Tally t = tally;
     t.latency.recordValue(Math.max(0, now - at));
     t.completed++;
-    if (r.errno() == org.camstack.stack.devfs.Errno.OK) {
+    if (r.errno() == org.camstack.stack.ccb.Errno.OK) {
       t.bytes += workload.bytesPerIo();
     } else {
       t.errors++;

@@ -21,6 +21,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.util.ByteString;
 import org.camstack.stack.ccb.CamPath;
+import org.camstack.stack.ccb.Errno;
 import org.camstack.stack.lifetime.LifetimeEvent;
 import org.camstack.stack.lifetime.LifetimeListener;
 import org.camstack.stack.lifetime.PeriphId;
@@ -464,7 +465,7 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
   private void duplicate(String name, Owner newOwner, Node existing) {
     String msg =
         "make_dev_credv: bad si_name (error="
-            + Errno.EEXIST.value()
+            + Errno.EEXIST.number()
             + ", si_name="
             + name
             + "): still "

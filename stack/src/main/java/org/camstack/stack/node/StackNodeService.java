@@ -25,7 +25,7 @@ import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.ccb.CcbFlags;
 import org.camstack.stack.ccb.DeviceInfo;
 import org.camstack.stack.devfs.Devfs;
-import org.camstack.stack.devfs.Errno;
+import org.camstack.stack.ccb.Errno;
 import org.camstack.stack.scsi.Cdbs;
 import org.camstack.stack.scsi.ScsiStatus;
 import org.camstack.stack.scsi.Sense;

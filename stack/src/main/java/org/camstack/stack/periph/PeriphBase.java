@@ -22,7 +22,7 @@ import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.ccb.DeviceInfo;
 import org.camstack.stack.devfs.Devfs;
-import org.camstack.stack.devfs.Errno;
+import org.camstack.stack.ccb.Errno;
 import org.camstack.stack.lifetime.LifetimeEvent;
 import org.camstack.stack.lifetime.PeriphId;
 import org.camstack.stack.lifetime.ViolationKind;

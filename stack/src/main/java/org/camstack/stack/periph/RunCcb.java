@@ -7,7 +7,7 @@ import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.ccb.CamPriority;
 import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.ccb.CcbFlags;
-import org.camstack.stack.devfs.Errno;
+import org.camstack.stack.ccb.Errno;
 import org.camstack.stack.scsi.Cdbs;
 import org.camstack.stack.scsi.ErrorClassifier;
 import org.camstack.stack.scsi.Recovery;
@@ -78,7 +78,7 @@ public final class RunCcb {
   }
 
   /** The errno of the periph layer for one of the classifier's. */
-  public static Errno errno(org.camstack.stack.scsi.Errno e) {
+  public static Errno errno(org.camstack.stack.ccb.Errno e) {
     try {
       return Errno.valueOf(e.name());
     } catch (IllegalArgumentException unknown) {
@@ -115,7 +115,7 @@ public final class RunCcb {
       finish(Errno.OK, c);
     } else if (r instanceof Recovery.Fail f) {
       owedRelease(r);
-      finish(errno(f.errno()), c);
+      finish(f.errno(), c);
     } else if (r instanceof Recovery.Requeue) {
       reissue();
       owedRelease(r);
@@ -188,7 +188,7 @@ public final class RunCcb {
           } else {
             periph.recoveryEnded();
             sideEffects(rr, rc);
-            finish(rr instanceof Recovery.Fail f ? errno(f.errno()) : Errno.EIO, failed);
+            finish(rr instanceof Recovery.Fail f ? f.errno() : Errno.EIO, failed);
           }
         });
   }
@@ -196,8 +196,8 @@ public final class RunCcb {
   /** A failure no repetition of the recovery command will fix (device gone, bad request). */
   private static boolean isFinal(Recovery.Fail f) {
     return f.lostDevice()
-        || f.errno() == org.camstack.stack.scsi.Errno.EINVAL
-        || f.errno() == org.camstack.stack.scsi.Errno.ENXIO;
+        || f.errno() == Errno.EINVAL
+        || f.errno() == Errno.ENXIO;
   }
 
   private void finish(Errno e, Ccb.Completed c) {

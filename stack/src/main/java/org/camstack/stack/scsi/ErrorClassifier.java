@@ -4,6 +4,7 @@ import org.apache.pekko.util.ByteString;
 import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.ccb.CcbFlags;
 import org.camstack.stack.ccb.DeviceInfo;
+import org.camstack.stack.ccb.Errno;
 import org.camstack.stack.scsi.Recovery.Effects;
 import org.camstack.stack.scsi.Recovery.RecoveryCommand;
 

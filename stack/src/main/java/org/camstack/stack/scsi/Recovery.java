@@ -1,5 +1,7 @@
 package org.camstack.stack.scsi;
 
+import org.camstack.stack.ccb.Errno;
+
 /**
  * The decision of {@link ErrorClassifier}: what the periph does with a completed CCB, plus the
  * side effects it owes. cf. the return value ({@code 0}, {@code ERESTART}, errno) and the out
@@ -22,8 +24,14 @@ public sealed interface Recovery {
   /** Re-issue the command now without spending a retry ({@code CAM_REQUEUE_REQ}, bus reset, ...). */
   record Requeue(Effects effects) implements Recovery {}
 
-  /** Give up: the command fails with {@code errno}. */
-  record Fail(Errno errno, Effects effects) implements Recovery {}
+  /** Give up: the command fails with {@code errno} (never {@link Errno#OK}). */
+  record Fail(Errno errno, Effects effects) implements Recovery {
+    public Fail {
+      if (errno == null || errno.isOk()) {
+        throw new IllegalArgumentException("a failure needs an errno, not " + errno);
+      }
+    }
+  }
 
   /** Error recovery that must run before the original command is re-issued. */
   enum RecoveryCommand {

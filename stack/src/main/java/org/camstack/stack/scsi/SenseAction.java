@@ -1,5 +1,7 @@
 package org.camstack.stack.scsi;
 
+import org.camstack.stack.ccb.Errno;
+
 /**
  * What error recovery should do for one sense key / ASC / ASCQ: CAM's action word {@code SS_* |
  * SSQ_* | errno} as a value.

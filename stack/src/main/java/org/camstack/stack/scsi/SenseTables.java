@@ -1,12 +1,12 @@
 package org.camstack.stack.scsi;
 
-import static org.camstack.stack.scsi.Errno.EACCES;
-import static org.camstack.stack.scsi.Errno.EBUSY;
-import static org.camstack.stack.scsi.Errno.EINVAL;
-import static org.camstack.stack.scsi.Errno.EIO;
-import static org.camstack.stack.scsi.Errno.ENOSPC;
-import static org.camstack.stack.scsi.Errno.ENXIO;
-import static org.camstack.stack.scsi.Errno.EPERM;
+import static org.camstack.stack.ccb.Errno.EACCES;
+import static org.camstack.stack.ccb.Errno.EBUSY;
+import static org.camstack.stack.ccb.Errno.EINVAL;
+import static org.camstack.stack.ccb.Errno.EIO;
+import static org.camstack.stack.ccb.Errno.ENOSPC;
+import static org.camstack.stack.ccb.Errno.ENXIO;
+import static org.camstack.stack.ccb.Errno.EPERM;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.camstack.stack.ccb.CcbFlags;
+import org.camstack.stack.ccb.Errno;
 
 /**
  * Sense decoding tables: sense-key names and default actions, and the ASC/ASCQ table with the T10

@@ -13,6 +13,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.camstack.stack.ccb.CamPath;
+import org.camstack.stack.ccb.Errno;
 import org.camstack.stack.lifetime.LifetimeChecker;
 import org.camstack.stack.lifetime.LifetimeEvent;
 import org.camstack.stack.lifetime.PeriphId;

@@ -11,7 +11,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.devfs.Devfs;
-import org.camstack.stack.devfs.Errno;
+import org.camstack.stack.ccb.Errno;
 import org.camstack.stack.lifetime.LifetimeEvent;
 import org.camstack.stack.scsi.pass.PassPeriph;
 import org.camstack.stack.testkit.PeriphRig;

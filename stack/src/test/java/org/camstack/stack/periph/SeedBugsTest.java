@@ -14,7 +14,7 @@ import org.camstack.stack.ccb.CamStatus;
 import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.ccb.CcbFlags;
 import org.camstack.stack.devfs.Devfs;
-import org.camstack.stack.devfs.Errno;
+import org.camstack.stack.ccb.Errno;
 import org.camstack.stack.lifetime.LifetimeEvent;
 import org.camstack.stack.lifetime.ViolationKind;
 import org.camstack.stack.scsi.pass.PassPeriph;

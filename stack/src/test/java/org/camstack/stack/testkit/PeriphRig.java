@@ -17,7 +17,7 @@ import org.camstack.stack.ccb.CamStatus;
 import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.ccb.DeviceInfo;
 import org.camstack.stack.devfs.Devfs;
-import org.camstack.stack.devfs.Errno;
+import org.camstack.stack.ccb.Errno;
 import org.camstack.stack.lifetime.LifetimeChecker;
 import org.camstack.stack.lifetime.LifetimeEvent;
 import org.camstack.stack.periph.Periph;

@@ -12,7 +12,7 @@ import org.camstack.stack.ccb.CamPriority;
 import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.ccb.CcbFlags;
 import org.camstack.stack.devfs.Devfs;
-import org.camstack.stack.devfs.Errno;
+import org.camstack.stack.ccb.Errno;
 import org.camstack.stack.periph.Ccbs;
 import org.camstack.stack.periph.Periph;
 import org.camstack.stack.periph.PeriphArgs;

@@ -15,7 +15,7 @@ import org.camstack.stack.ccb.CamStatus;
 import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.ccb.DeviceInfo;
 import org.camstack.stack.devfs.Devfs;
-import org.camstack.stack.devfs.Errno;
+import org.camstack.stack.ccb.Errno;
 import org.camstack.stack.scsi.Opcodes;
 import org.camstack.stack.scsi.ReadCapacity;
 import org.camstack.stack.scsi.ScsiStatus;

@@ -16,7 +16,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.util.ByteString;
 import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.devfs.Devfs;
-import org.camstack.stack.devfs.Errno;
+import org.camstack.stack.ccb.Errno;
 import org.camstack.stack.periph.PeriphDriver;
 import org.camstack.stack.sim.EmuSim;
 import org.camstack.stack.sim.emu.LunSpec;

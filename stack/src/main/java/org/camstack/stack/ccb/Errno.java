@@ -1,13 +1,19 @@
-package org.camstack.stack.scsi;
+package org.camstack.stack.ccb;
 
 /**
- * The errno values CAM's error recovery returns, with FreeBSD's numbers and {@code strerror()}
- * texts. cf. sys/sys/errno.h and lib/libc/gen/errlst.c.
+ * The errno values of the whole stack, with FreeBSD's numbers and {@code strerror()} texts: what
+ * CAM's error recovery decides ({@code cam_periph_error()}), what a periph's open/strategy/ioctl
+ * and devfs return to user space. One enum for every layer; it lives in the bottom package so that
+ * devfs and the SCSI layers share it without seeing each other. cf. sys/sys/errno.h and
+ * lib/libc/gen/errlst.c.
+ *
+ * <p>{@link #OK} stands for a successful call (errno 0).
  *
  * <p>{@link #ERESTART} and {@link #EJUSTRETURN} are kernel-internal (negative) values: {@code
  * cam_periph_error()} returns ERESTART to say "the CCB was re-queued".
  */
 public enum Errno {
+  OK(0, "No error: 0"),
   EPERM(1, "Operation not permitted"),
   ENOENT(2, "No such file or directory"),
   ESRCH(3, "No such process"),
@@ -64,7 +70,7 @@ public enum Errno {
     this.text = text;
   }
 
-  /** The numeric value as in FreeBSD's errno.h. */
+  /** The numeric value as in FreeBSD's errno.h ({@code EEXIST} is 17, as in "error=17" of the 2012 panic). */
   public int number() {
     return number;
   }
@@ -82,6 +88,11 @@ public enum Errno {
       }
     }
     throw new IllegalArgumentException("unknown errno " + number);
+  }
+
+  /** True for {@link #OK}, the successful call. */
+  public boolean isOk() {
+    return this == OK;
   }
 
   /** {@code ENXIO (Device not configured)}. */
