@@ -1,6 +1,5 @@
 package org.camstack.stack.scsi;
 
-import java.nio.charset.StandardCharsets;
 import org.apache.pekko.util.ByteString;
 import org.camstack.stack.ccb.DeviceInfo;
 
@@ -143,16 +142,9 @@ public final class InquiryFormat {
     b[3] = 0x02; // response data format 2
     b[4] = (byte) (SHORT_LENGTH - 5);
     b[7] = (byte) (cmdQueue ? 0x02 : 0);
-    pad(b, 8, 8, vendor);
-    pad(b, 16, 16, product);
-    pad(b, 32, 4, revision);
+    Bytes.putAscii(b, 8, vendor, 8);
+    Bytes.putAscii(b, 16, product, 16);
+    Bytes.putAscii(b, 32, revision, 4);
     return Bytes.wrap(b);
-  }
-
-  private static void pad(byte[] b, int off, int len, String s) {
-    byte[] src = s.getBytes(StandardCharsets.US_ASCII);
-    for (int i = 0; i < len; i++) {
-      b[off + i] = i < src.length ? src[i] : (byte) ' ';
-    }
   }
 }

@@ -2,6 +2,7 @@ package org.camstack.stack.sim.emu;
 
 import java.io.UncheckedIOException;
 import org.apache.pekko.util.ByteString;
+import org.camstack.stack.scsi.Bytes;
 
 /**
  * Where an emulated disk keeps its blocks: a byte space of {@link #size()} bytes addressed in

@@ -1,10 +1,10 @@
 package org.camstack.stack.sim.emu;
 
-import static org.camstack.stack.sim.emu.Bytes.be16;
-import static org.camstack.stack.sim.emu.Bytes.be24;
-import static org.camstack.stack.sim.emu.Bytes.be32;
-import static org.camstack.stack.sim.emu.Bytes.be64;
-import static org.camstack.stack.sim.emu.Bytes.u8;
+import static org.camstack.stack.scsi.Bytes.be16;
+import static org.camstack.stack.scsi.Bytes.be24;
+import static org.camstack.stack.scsi.Bytes.be32;
+import static org.camstack.stack.scsi.Bytes.be64;
+import static org.camstack.stack.scsi.Bytes.u8;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -19,6 +19,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.apache.pekko.util.ByteString;
+import org.camstack.stack.scsi.Bytes;
 import org.camstack.stack.scsi.ScsiStatus;
 import org.camstack.stack.scsi.Sense;
 import org.camstack.stack.sim.ScsiLun;

@@ -1,12 +1,13 @@
 package org.camstack.stack.sim.emu;
 
-import static org.camstack.stack.sim.emu.Bytes.be16;
-import static org.camstack.stack.sim.emu.Bytes.be32;
-import static org.camstack.stack.sim.emu.Bytes.be64;
-import static org.camstack.stack.sim.emu.Bytes.u8;
+import static org.camstack.stack.scsi.Bytes.be16;
+import static org.camstack.stack.scsi.Bytes.be32;
+import static org.camstack.stack.scsi.Bytes.be64;
+import static org.camstack.stack.scsi.Bytes.u8;
 
 import java.io.UncheckedIOException;
 import org.apache.pekko.util.ByteString;
+import org.camstack.stack.scsi.Bytes;
 import org.camstack.stack.scsi.Sense;
 import org.camstack.stack.sim.ScsiResponse;
 

@@ -1,13 +1,14 @@
 package org.camstack.stack.sim.emu;
 
-import static org.camstack.stack.sim.emu.Bytes.be16;
-import static org.camstack.stack.sim.emu.Bytes.be32;
-import static org.camstack.stack.sim.emu.Bytes.u8;
+import static org.camstack.stack.scsi.Bytes.be16;
+import static org.camstack.stack.scsi.Bytes.be32;
+import static org.camstack.stack.scsi.Bytes.u8;
 
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.pekko.util.ByteString;
+import org.camstack.stack.scsi.Bytes;
 import org.camstack.stack.sim.ScsiResponse;
 
 /**

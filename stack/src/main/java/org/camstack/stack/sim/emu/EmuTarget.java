@@ -1,13 +1,14 @@
 package org.camstack.stack.sim.emu;
 
-import static org.camstack.stack.sim.emu.Bytes.be32;
-import static org.camstack.stack.sim.emu.Bytes.u8;
+import static org.camstack.stack.scsi.Bytes.be32;
+import static org.camstack.stack.scsi.Bytes.u8;
 
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.pekko.util.ByteString;
+import org.camstack.stack.scsi.Bytes;
 import org.camstack.stack.scsi.Sense;
 import org.camstack.stack.sim.ScsiResponse;
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.apache.pekko.util.ByteString;
+import org.camstack.stack.scsi.Bytes;
 import org.camstack.stack.scsi.Sense;
 import org.camstack.stack.sim.ScsiResponse;
 import org.junit.jupiter.api.Test;
