@@ -5,6 +5,19 @@ import static org.camstack.stack.scsi.Bytes.be24;
 import static org.camstack.stack.scsi.Bytes.be32;
 import static org.camstack.stack.scsi.Bytes.be64;
 import static org.camstack.stack.scsi.Bytes.u8;
+import static org.camstack.stack.scsi.Opcodes.INQUIRY;
+import static org.camstack.stack.scsi.Opcodes.MODE_SELECT_10;
+import static org.camstack.stack.scsi.Opcodes.MODE_SELECT_6;
+import static org.camstack.stack.scsi.Opcodes.MODE_SENSE_10;
+import static org.camstack.stack.scsi.Opcodes.MODE_SENSE_6;
+import static org.camstack.stack.scsi.Opcodes.RELEASE_10;
+import static org.camstack.stack.scsi.Opcodes.RELEASE_6;
+import static org.camstack.stack.scsi.Opcodes.REPORT_LUNS;
+import static org.camstack.stack.scsi.Opcodes.REQUEST_SENSE;
+import static org.camstack.stack.scsi.Opcodes.RESERVE_10;
+import static org.camstack.stack.scsi.Opcodes.RESERVE_6;
+import static org.camstack.stack.scsi.Opcodes.SEND_DIAGNOSTIC;
+import static org.camstack.stack.scsi.Opcodes.TEST_UNIT_READY;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -20,6 +33,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.apache.pekko.util.ByteString;
 import org.camstack.stack.scsi.Bytes;
+import org.camstack.stack.scsi.Opcodes;
 import org.camstack.stack.scsi.ScsiStatus;
 import org.camstack.stack.scsi.Sense;
 import org.camstack.stack.sim.ScsiLun;
@@ -48,20 +62,6 @@ public abstract class EmuDevice implements ScsiLun {
   private static final Logger LOG = LoggerFactory.getLogger(EmuDevice.class);
 
   // SPC opcodes
-  static final int TEST_UNIT_READY = 0x00;
-  static final int REQUEST_SENSE = 0x03;
-  static final int INQUIRY = 0x12;
-  static final int MODE_SELECT_6 = 0x15;
-  static final int RESERVE_6 = 0x16;
-  static final int RELEASE_6 = 0x17;
-  static final int MODE_SENSE_6 = 0x1a;
-  static final int RECEIVE_DIAGNOSTIC = 0x1c;
-  static final int SEND_DIAGNOSTIC = 0x1d;
-  static final int MODE_SELECT_10 = 0x55;
-  static final int RESERVE_10 = 0x56;
-  static final int RELEASE_10 = 0x57;
-  static final int MODE_SENSE_10 = 0x5a;
-  static final int REPORT_LUNS = 0xa0;
 
   /** Opcode is implemented. */
   static final int F_KNOWN = 0x01;
@@ -260,20 +260,10 @@ public abstract class EmuDevice implements ScsiLun {
 
   /** CDB length implied by the opcode's group code. */
   static int cdbLength(int op) {
-    switch (op >>> 5) {
-      case 0:
-        return 6;
-      case 1:
-      case 2:
-        return 10;
-      case 4:
-        return 16;
-      case 5:
-        return 12;
-      default:
-        return 6; // reserved / vendor specific: the subclass checks
-    }
+    int n = Opcodes.cdbLength(op);
+    return n < 0 ? 6 : n; // reserved / vendor specific: the subclass checks
   }
+
 
   /**
    * Executes a validated command (opcode known, CDB long enough, no UA, no conflict, ready when

@@ -4,10 +4,31 @@ import static org.camstack.stack.scsi.Bytes.be16;
 import static org.camstack.stack.scsi.Bytes.be32;
 import static org.camstack.stack.scsi.Bytes.be64;
 import static org.camstack.stack.scsi.Bytes.u8;
+import static org.camstack.stack.scsi.Opcodes.PREVENT_ALLOW;
+import static org.camstack.stack.scsi.Opcodes.READ_10;
+import static org.camstack.stack.scsi.Opcodes.READ_12;
+import static org.camstack.stack.scsi.Opcodes.READ_16;
+import static org.camstack.stack.scsi.Opcodes.READ_6;
+import static org.camstack.stack.scsi.Opcodes.READ_CAPACITY_10;
+import static org.camstack.stack.scsi.Opcodes.SERVICE_ACTION_IN_16;
+import static org.camstack.stack.scsi.Opcodes.START_STOP_UNIT;
+import static org.camstack.stack.scsi.Opcodes.SYNCHRONIZE_CACHE_10;
+import static org.camstack.stack.scsi.Opcodes.SYNCHRONIZE_CACHE_16;
+import static org.camstack.stack.scsi.Opcodes.UNMAP;
+import static org.camstack.stack.scsi.Opcodes.VERIFY_10;
+import static org.camstack.stack.scsi.Opcodes.VERIFY_12;
+import static org.camstack.stack.scsi.Opcodes.VERIFY_16;
+import static org.camstack.stack.scsi.Opcodes.WRITE_10;
+import static org.camstack.stack.scsi.Opcodes.WRITE_12;
+import static org.camstack.stack.scsi.Opcodes.WRITE_16;
+import static org.camstack.stack.scsi.Opcodes.WRITE_6;
+import static org.camstack.stack.scsi.Opcodes.WRITE_SAME_10;
+import static org.camstack.stack.scsi.Opcodes.WRITE_SAME_16;
 
 import java.io.UncheckedIOException;
 import org.apache.pekko.util.ByteString;
 import org.camstack.stack.scsi.Bytes;
+import org.camstack.stack.scsi.Opcodes;
 import org.camstack.stack.scsi.Sense;
 import org.camstack.stack.sim.ScsiResponse;
 
@@ -23,26 +44,6 @@ import org.camstack.stack.sim.ScsiResponse;
  * handlers.
  */
 public class EmuDisk extends EmuDevice {
-  static final int READ_6 = 0x08;
-  static final int WRITE_6 = 0x0a;
-  static final int START_STOP_UNIT = 0x1b;
-  static final int PREVENT_ALLOW = 0x1e;
-  static final int READ_CAPACITY_10 = 0x25;
-  static final int READ_10 = 0x28;
-  static final int WRITE_10 = 0x2a;
-  static final int VERIFY_10 = 0x2f;
-  static final int SYNCHRONIZE_CACHE_10 = 0x35;
-  static final int WRITE_SAME_10 = 0x41;
-  static final int UNMAP = 0x42;
-  static final int READ_16 = 0x88;
-  static final int WRITE_16 = 0x8a;
-  static final int VERIFY_16 = 0x8f;
-  static final int SYNCHRONIZE_CACHE_16 = 0x91;
-  static final int WRITE_SAME_16 = 0x93;
-  static final int SERVICE_ACTION_IN_16 = 0x9e;
-  static final int READ_12 = 0xa8;
-  static final int WRITE_12 = 0xaa;
-  static final int VERIFY_12 = 0xaf;
 
   /** Largest single transfer, bytes (VPD 0xB0 MAXIMUM TRANSFER LENGTH = this / block size). */
   public static final int MAX_TRANSFER_BYTES = 16 << 20;
@@ -507,7 +508,7 @@ public class EmuDisk extends EmuDevice {
   }
 
   private ScsiResponse serviceActionIn(ByteString cdb, int dxferLen) {
-    if ((u8(cdb, 1) & 0x1f) != 0x10) {
+    if ((u8(cdb, 1) & 0x1f) != Opcodes.SA_READ_CAPACITY_16) {
       return invalidCdbField(1, 4, dxferLen);
     }
     long alloc = be32(cdb, 10);

@@ -3,6 +3,7 @@ package org.camstack.stack.sim.emu;
 import static org.camstack.stack.scsi.Bytes.be16;
 import static org.camstack.stack.scsi.Bytes.be32;
 import static org.camstack.stack.scsi.Bytes.u8;
+import static org.camstack.stack.scsi.Opcodes.RECEIVE_DIAGNOSTIC;
 
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;

@@ -2,6 +2,9 @@ package org.camstack.stack.sim.emu;
 
 import static org.camstack.stack.scsi.Bytes.be32;
 import static org.camstack.stack.scsi.Bytes.u8;
+import static org.camstack.stack.scsi.Opcodes.INQUIRY;
+import static org.camstack.stack.scsi.Opcodes.REPORT_LUNS;
+import static org.camstack.stack.scsi.Opcodes.REQUEST_SENSE;
 
 import java.util.Collection;
 import java.util.Collections;
@@ -218,7 +221,7 @@ public final class EmuTarget {
       return ScsiResponse.checkCondition(Sense.illegalField(0x24, 0x00, true, 0, -1), dxferLen);
     }
     switch (op) {
-      case EmuDevice.INQUIRY: {
+      case INQUIRY: {
         if ((u8(cdb, 1) & 0x01) != 0) {
           return ScsiResponse.checkCondition(NOT_SUPPORTED, dxferLen);
         }
@@ -229,11 +232,11 @@ public final class EmuTarget {
         b[4] = 31;
         return EmuDevice.goodData(ByteString.fromArrayUnsafe(b), Bytes.be16(cdb, 3), dxferLen);
       }
-      case EmuDevice.REQUEST_SENSE: {
+      case REQUEST_SENSE: {
         ByteString s = (u8(cdb, 1) & 0x01) != 0 ? Sense.toDescriptor(NOT_SUPPORTED) : NOT_SUPPORTED;
         return EmuDevice.goodData(s, u8(cdb, 4), dxferLen);
       }
-      case EmuDevice.REPORT_LUNS:
+      case REPORT_LUNS:
         return reportLuns(cdb, dxferLen, lunList);
       default:
         return ScsiResponse.checkCondition(NOT_SUPPORTED, dxferLen);
