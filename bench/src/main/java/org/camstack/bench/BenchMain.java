@@ -52,7 +52,7 @@ public final class BenchMain implements Callable<Integer> {
     System.exit(run(args, System.out, System.err));
   }
 
-  /** Before SLF4J starts: the stack's test-jar on the classpath would otherwise bring its test logging. */
+  /** Before SLF4J starts: the stack jar on the classpath would otherwise bring its own logback.xml. */
   static void useBenchLogging() {
     if (System.getProperty("logback.configurationFile") == null) {
       System.setProperty("logback.configurationFile", LOGBACK);

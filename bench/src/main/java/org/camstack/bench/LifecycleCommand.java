@@ -1,7 +1,6 @@
 package org.camstack.bench;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -19,6 +18,7 @@ import org.camstack.bench.report.Progress;
 import org.camstack.bench.report.Report;
 import org.camstack.bench.report.RunEnvironment;
 import org.camstack.persistence.journal.JournalSchema;
+import org.camstack.stack.CamStackConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -62,7 +62,7 @@ final class LifecycleCommand implements Callable<Integer> {
     try (JournalTarget target = journal.open()) {
       report.config("slots", slots).config("durationSeconds", dur / 1e9).config("warmupSeconds", warm / 1e9)
           .config("journal", noJournal ? "off" : target.describe()).config("periphDrivers", List.of("pass", "da"));
-      Config cfg = common.dispatcher().toConfig().withFallback(ConfigFactory.load());
+      Config cfg = common.dispatcher().toConfig().withFallback(CamStackConfig.load());
       if (!noJournal) {
         cfg = target.config().applyTo(cfg);
       }

@@ -1,6 +1,5 @@
 package org.camstack.bench.io;
 
-import com.typesafe.config.ConfigFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -9,6 +8,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.camstack.bench.harness.DispatcherSettings;
+import org.camstack.stack.CamStackConfig;
 import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.ccb.HbaFlags;
@@ -45,7 +45,7 @@ public final class ActorStack implements ActorRunner.Spawner, AutoCloseable {
    */
   public static ActorStack boot(EmulatedLuns emulated, int queueDepth, DispatcherSettings dispatcher, boolean withDa) throws Exception {
     ActorSystem<StackHost.Command> system = ActorSystem.create(
-        StackHost.create(), "bench-io", dispatcher.toConfig().withFallback(ConfigFactory.load()));
+        StackHost.create(), "bench-io", dispatcher.toConfig().withFallback(CamStackConfig.load()));
     try {
       List<StackHost.BusSpec> buses = new ArrayList<>();
       for (int s = 0; s < emulated.buses().size(); s++) {

@@ -1,6 +1,5 @@
 package org.camstack.bench.jmh;
 
-import com.typesafe.config.ConfigFactory;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -11,6 +10,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.camstack.bench.harness.DispatcherSettings;
+import org.camstack.stack.CamStackConfig;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -49,7 +49,7 @@ public class MessageHopBenchmark {
   @Setup(Level.Trial)
   public void setUp() {
     DispatcherSettings d = threads > 0 ? new DispatcherSettings(threads, 100) : DispatcherSettings.forCores();
-    system = ActorSystem.create(Pinger.create(), "hop", d.toConfig().withFallback(ConfigFactory.load()));
+    system = ActorSystem.create(Pinger.create(), "hop", d.toConfig().withFallback(CamStackConfig.load()));
   }
 
   @TearDown(Level.Trial)

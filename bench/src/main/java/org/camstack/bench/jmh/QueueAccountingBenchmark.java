@@ -4,6 +4,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.util.ByteString;
+import org.camstack.stack.CamStackConfig;
 import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.ccb.CamStatus;
 import org.camstack.stack.ccb.Ccb;
@@ -39,7 +40,7 @@ public class QueueAccountingBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() {
-    system = ActorSystem.create(Behaviors.empty(), "queue");
+    system = ActorSystem.create(Behaviors.empty(), "queue", CamStackConfig.load());
     hot = new DevQueue(32, 256);
     queued = new DevQueue(4, 256);
     ccbs = new Ccb.ScsiIo[BATCH];

@@ -5,6 +5,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.util.ByteString;
+import org.camstack.stack.CamStackConfig;
 import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.ccb.CamStatus;
 import org.camstack.stack.ccb.Ccb;
@@ -40,7 +41,7 @@ public class SenseBuildBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() {
-    system = ActorSystem.create(Behaviors.empty(), "sense");
+    system = ActorSystem.create(Behaviors.empty(), "sense", CamStackConfig.load());
     ActorRef<Ccb.Completed> nobody = system.ignoreRef();
     Ccb.ScsiIo io = new Ccb.ScsiIo(Ccb.Header.of(1, CamPath.of(0, 0, 0), nobody), Cdbs.read(4096, 8), ByteString.emptyByteString(), 4096);
     mediumError = new Ccb.Completed(io, CamStatus.SCSI_STATUS_ERROR, CamStatus.AUTOSNS_VALID, ScsiStatus.CHECK_COND,

@@ -15,6 +15,7 @@ import org.camstack.bench.harness.DispatcherSettings;
 import org.camstack.bench.harness.ResourceMeter;
 import org.camstack.bench.report.Progress;
 import org.camstack.persistence.journal.JournalSchema;
+import org.camstack.stack.CamStackConfig;
 
 /**
  * Time to recover the durable state of N devices from the journal. A first ActorSystem writes N
@@ -67,7 +68,7 @@ public final class RecoveryBench {
       // an NAA-5 style key, unique per run so a kept PostgreSQL journal never mixes runs
       keys.add(String.format(Locale.ROOT, "naa.5%s%08x", run, i));
     }
-    Config base = o.dispatcher().toConfig().withFallback(ConfigFactory.load());
+    Config base = o.dispatcher().toConfig().withFallback(CamStackConfig.load());
     if (o.maxConcurrentRecoveries() != null) {
       base = ConfigFactory.parseString("pekko.persistence.max-concurrent-recoveries = " + o.maxConcurrentRecoveries()).withFallback(base);
     }

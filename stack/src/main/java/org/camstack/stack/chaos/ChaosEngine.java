@@ -30,6 +30,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.util.ByteString;
 import org.camstack.stack.CamStack;
+import org.camstack.stack.CamStackConfig;
 import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.ccb.CamPriority;
 import org.camstack.stack.ccb.Ccb;
@@ -179,7 +180,7 @@ public final class ChaosEngine {
                 + "pekko.log-dead-letters = off\n"
                 + "pekko.log-dead-letters-during-shutdown = off\n"
                 + "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off\n")
-        .withFallback(ConfigFactory.load())
+        .withFallback(CamStackConfig.load())
         .resolve();
   }
 

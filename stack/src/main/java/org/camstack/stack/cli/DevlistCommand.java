@@ -12,6 +12,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.camstack.stack.CamStack;
+import org.camstack.stack.CamStackConfig;
 import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.sim.Topology;
 
@@ -117,7 +118,7 @@ public final class DevlistCommand {
                 + "pekko.stdout-loglevel = WARNING\n"
                 + "pekko.log-dead-letters = off\n"
                 + "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off\n");
-    Config base = ConfigFactory.load();
+    Config base = CamStackConfig.load();
     if (topologyFile == null) {
       return quiet.withFallback(base);
     }

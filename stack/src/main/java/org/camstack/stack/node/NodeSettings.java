@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.camstack.persistence.journal.JournalConfig;
+import org.camstack.stack.CamStackConfig;
 
 /**
  * Everything {@code camstack node} needs to start, from the command line over the config file over
@@ -73,7 +74,7 @@ public record NodeSettings(
    * @throws IllegalArgumentException one line, for a missing config file or a bad value
    */
   public static NodeSettings load(Optional<Path> configFile, Map<String, Object> overrides) {
-    Config base = ConfigFactory.load();
+    Config base = CamStackConfig.load();
     if (configFile.isPresent()) {
       Path f = configFile.get();
       if (!Files.isRegularFile(f)) {
