@@ -21,9 +21,9 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.pattern.StatusReply;
 import org.camstack.persistence.device.DeviceConfig;
 import org.camstack.persistence.device.DeviceEntity;
+import org.camstack.persistence.device.FaultRule;
 import org.camstack.stack.sim.emu.DeviceStateSink;
 import org.camstack.stack.sim.emu.EmuDevice;
-import org.camstack.stack.sim.emu.FaultRule;
 
 /**
  * Keeps the journal of one device ({@link DeviceEntity}, keyed by its WWN) up to date with the

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedSet;
@@ -18,16 +17,14 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.pattern.StatusReply;
-import org.apache.pekko.util.ByteString;
 import org.camstack.persistence.device.DeviceConfig;
 import org.camstack.persistence.device.DeviceEntity;
+import org.camstack.persistence.device.FaultRule;
 import org.camstack.persistence.device.UnitAttention;
-import org.camstack.stack.scsi.Sense;
 import org.camstack.stack.scsi.SenseTables;
 import org.camstack.stack.sim.emu.Delay;
 import org.camstack.stack.sim.emu.EmuDevice;
 import org.camstack.stack.sim.emu.EmuDisk;
-import org.camstack.stack.sim.emu.FaultRule;
 import org.camstack.stack.sim.emu.LunSpec;
 import org.camstack.stack.sim.emu.UnitAttentionSnapshot;
 import org.slf4j.Logger;
@@ -44,9 +41,7 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>device key: {@code naa.<wwn>} (the key lifetime events and the unit wiring use);
  *   <li>initiator: the SCSI initiator id as decimal text;
- *   <li>fault rule: kind and command class in lower case ({@code medium-error}, {@code read});
- *       no LBA range is {@code 0..Long.MAX_VALUE}; sense key, ASC and ASCQ as fixed sense data
- *       (empty: the kind's default);
+ *   <li>fault rule: the device's {@link FaultRule} as it is (one type for both);
  *   <li>delay: {@code any} = the fixed part, {@code any-random} = the random part, in microseconds
  *       (as {@code PUT /api/luns/.../delay} takes them);
  *   <li>mode page: the current values, {@code PP} &rarr; hex (a restored page is current and saved);
@@ -140,60 +135,7 @@ public final class DeviceStateCodec {
         base == null ? 32 : base.queueDepth());
   }
 
-  // ------------------------------------------------------------------ fault rules and delays
-
-  /** A device's fault rule in journal form. */
-  public static org.camstack.persistence.device.FaultRule toJournal(FaultRule r) {
-    long first = r.hasLbaRange() ? r.lbaStart() : 0;
-    long last = r.hasLbaRange() ? r.lbaStart() + r.lbaCount() - 1 : Long.MAX_VALUE;
-    String sense = "";
-    if (r.asc() >= 0 || r.kind() == FaultRule.Kind.CUSTOM_SENSE) {
-      sense = HEX.formatHex(Sense.fixed(r.senseKey(), Math.max(0, r.asc()), Math.max(0, r.ascq())).toArray());
-    }
-    return new org.camstack.persistence.device.FaultRule(
-        r.id(), name(r.kind()), name(r.commands()), first, last, !r.continuous(), sense);
-  }
-
-  /**
-   * A journal fault rule as the device's.
-   *
-   * @throws IllegalArgumentException for a kind or class the device does not know
-   */
-  public static FaultRule fromJournal(org.camstack.persistence.device.FaultRule r) {
-    FaultRule.Kind kind = FaultRule.Kind.valueOf(constant(r.kind()));
-    FaultRule.CommandClass commands = FaultRule.CommandClass.valueOf(constant(r.opClass()));
-    boolean range = !(r.lbaFirst() == 0 && r.lbaLast() == Long.MAX_VALUE);
-    int key = defaultSenseKey(kind);
-    int asc = -1;
-    int ascq = -1;
-    if (!r.senseHex().isEmpty()) {
-      ByteString s = ByteString.fromArray(HEX.parseHex(r.senseHex()));
-      key = Sense.key(s);
-      asc = Sense.asc(s);
-      ascq = Sense.ascq(s);
-    }
-    return new FaultRule(
-        r.id(), kind, commands, !r.oneShot(), range ? r.lbaFirst() : -1,
-        range ? r.lbaLast() - r.lbaFirst() + 1 : 0, key, asc, ascq);
-  }
-
-  /** The sense key the {@link FaultRule} factories give each kind. */
-  private static int defaultSenseKey(FaultRule.Kind kind) {
-    return switch (kind) {
-      case MEDIUM_ERROR -> Sense.MEDIUM_ERROR;
-      case UNIT_ATTENTION -> Sense.UNIT_ATTENTION;
-      case ABORTED_COMMAND -> Sense.ABORTED_COMMAND;
-      default -> 0;
-    };
-  }
-
-  private static String name(Enum<?> e) {
-    return e.name().toLowerCase(Locale.ROOT).replace('_', '-');
-  }
-
-  private static String constant(String name) {
-    return name.toUpperCase(Locale.ROOT).replace('-', '_');
-  }
+  // ------------------------------------------------------------------ delays
 
   /** A delay in journal form: {@code any} and {@code any-random} in microseconds (0s left out). */
   public static Map<String, Long> delays(Delay d) {
@@ -284,16 +226,13 @@ public final class DeviceStateCodec {
       Map<String, String> modePages,
       Map<String, String> defaultPages,
       String holder,
-      List<org.camstack.persistence.device.FaultRule> faults,
+      List<FaultRule> faults,
       Map<String, Long> delays,
       List<UaEntry> unitAttentions) {}
 
   /** What of {@code d} the journal keeps, now. */
   public static View view(EmuDevice d) {
-    List<org.camstack.persistence.device.FaultRule> faults = new ArrayList<>();
-    for (FaultRule r : d.faults()) {
-      faults.add(toJournal(r));
-    }
+    List<FaultRule> faults = d.faults();
     int h = d.reservationHolder();
     return new View(
         d.isStarted(),
@@ -349,9 +288,9 @@ public final class DeviceStateCodec {
     }
     d.restoreReservation(h);
     d.clearFaults();
-    for (org.camstack.persistence.device.FaultRule r : s.faultRules()) {
+    for (FaultRule r : s.faultRules()) {
       try {
-        d.addFault(fromJournal(r));
+        d.addFault(r);
       } catch (IllegalArgumentException e) {
         LOG.warn("{}: fault rule {} from the journal not restored: {}", d, r.id(), e.getMessage());
       }
@@ -457,11 +396,11 @@ public final class DeviceStateCodec {
   }
 
   private static void faults(View v, DeviceEntity.Configured s, Set<String> fired, List<Step> out) {
-    Map<String, org.camstack.persistence.device.FaultRule> live = new LinkedHashMap<>();
-    for (org.camstack.persistence.device.FaultRule r : v.faults()) {
+    Map<String, FaultRule> live = new LinkedHashMap<>();
+    for (FaultRule r : v.faults()) {
       live.put(r.id(), r);
     }
-    for (org.camstack.persistence.device.FaultRule r : s.faultRules()) {
+    for (FaultRule r : s.faultRules()) {
       if (!live.containsKey(r.id())) {
         String id = r.id();
         out.add(
@@ -470,7 +409,7 @@ public final class DeviceStateCodec {
                 : Step.of("RemoveFaultRule " + id, x -> new DeviceEntity.RemoveFaultRule(id, x)));
       }
     }
-    for (org.camstack.persistence.device.FaultRule r : live.values()) {
+    for (FaultRule r : live.values()) {
       if (!r.equals(s.faultRule(r.id()))) {
         out.add(Step.of("AddFaultRule " + r.id(), x -> new DeviceEntity.AddFaultRule(r, x)));
       }

@@ -3,9 +3,9 @@ package org.camstack.stack.node;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
+import org.camstack.persistence.device.FaultRule;
 import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.sim.emu.Delay;
-import org.camstack.stack.sim.emu.FaultRule;
 import org.camstack.stack.sim.emu.LunSpec;
 
 /**

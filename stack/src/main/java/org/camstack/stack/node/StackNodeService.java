@@ -18,6 +18,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.util.ByteString;
+import org.camstack.persistence.device.FaultRule;
 import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.ccb.CamPriority;
 import org.camstack.stack.ccb.CamStatus;
@@ -32,7 +33,6 @@ import org.camstack.stack.scsi.Sense;
 import org.camstack.stack.scsi.SenseTables;
 import org.camstack.stack.scsi.pass.PassPeriph;
 import org.camstack.stack.sim.emu.Delay;
-import org.camstack.stack.sim.emu.FaultRule;
 import org.camstack.stack.sim.emu.LunSpec;
 import org.camstack.stack.xpt.IoStats;
 import org.camstack.stack.xpt.Xpt;
@@ -662,22 +662,23 @@ public final class StackNodeService implements NodeService {
                         }));
   }
 
-  private static final Map<String, FaultRule.Kind> KINDS =
+  /** API fault types and the rule kinds they stand for. */
+  private static final Map<String, String> KINDS =
       Map.of(
-          "medium-error", FaultRule.Kind.MEDIUM_ERROR,
-          "unit-attention", FaultRule.Kind.UNIT_ATTENTION,
-          "aborted", FaultRule.Kind.ABORTED_COMMAND,
-          "busy", FaultRule.Kind.BUSY,
-          "task-set-full", FaultRule.Kind.TASK_SET_FULL,
-          "timeout", FaultRule.Kind.TIMEOUT,
-          "sense", FaultRule.Kind.CUSTOM_SENSE);
+          "medium-error", FaultRule.MEDIUM_ERROR,
+          "unit-attention", FaultRule.UNIT_ATTENTION,
+          "aborted", FaultRule.ABORTED_COMMAND,
+          "busy", FaultRule.BUSY,
+          "task-set-full", FaultRule.TASK_SET_FULL,
+          "timeout", FaultRule.TIMEOUT,
+          "sense", FaultRule.CUSTOM_SENSE);
 
   static ApiModel.FaultRule toApi(FaultRule r) {
-    String type = KINDS.entrySet().stream().filter(e -> e.getValue() == r.kind()).map(Map.Entry::getKey).findFirst().orElse(r.kind().name());
+    String type = KINDS.entrySet().stream().filter(e -> e.getValue().equals(r.kind())).map(Map.Entry::getKey).findFirst().orElse(r.kind());
     return new ApiModel.FaultRule(
-        r.id(), type, r.commands().name().toLowerCase(java.util.Locale.ROOT),
-        r.hasLbaRange() ? r.lbaStart() : null, r.hasLbaRange() ? r.lbaStart() + r.lbaCount() - 1 : null,
-        r.continuous(), r.kind() == FaultRule.Kind.CUSTOM_SENSE ? r.senseKey() : null,
+        r.id(), type, r.opClass(),
+        r.hasLbaRange() ? r.lbaFirst() : null, r.hasLbaRange() ? r.lbaLast() : null,
+        !r.oneShot(), r.kind().equals(FaultRule.CUSTOM_SENSE) ? r.senseKey() : null,
         r.asc() < 0 ? null : r.asc(), r.ascq() < 0 ? null : r.ascq());
   }
 
@@ -686,45 +687,48 @@ public final class StackNodeService implements NodeService {
     if (r.type() == null || !KINDS.containsKey(r.type())) {
       throw ApiException.badRequest("bad fault type '" + r.type() + "': expected one of " + String.join(", ", new java.util.TreeSet<>(KINDS.keySet())));
     }
-    FaultRule.Kind kind = KINDS.get(r.type());
-    FaultRule.CommandClass cls;
-    try {
-      cls = FaultRule.CommandClass.valueOf((r.commands() == null ? "any" : r.commands()).toUpperCase(java.util.Locale.ROOT));
-    } catch (IllegalArgumentException e) {
+    String kind = KINDS.get(r.type());
+    String cls = (r.commands() == null ? FaultRule.ANY : r.commands()).toLowerCase(java.util.Locale.ROOT);
+    if (!cls.equals(FaultRule.READ) && !cls.equals(FaultRule.WRITE) && !cls.equals(FaultRule.ANY)) {
       throw ApiException.badRequest("bad command class '" + r.commands() + "': expected read, write or any");
     }
-    long start = -1;
-    long count = 0;
+    long first = 0;
+    long last = FaultRule.NO_LBA_LIMIT;
     if (r.lbaStart() != null) {
       long end = r.lbaEnd() == null ? r.lbaStart() : r.lbaEnd();
       if (r.lbaStart() < 0 || end < r.lbaStart()) {
         throw ApiException.badRequest("bad LBA range " + r.lbaStart() + "-" + end);
       }
-      start = r.lbaStart();
-      count = end - start + 1;
+      first = r.lbaStart();
+      last = end;
     }
-    int key = r.senseKey() == null ? defaultKey(kind) : r.senseKey();
     int asc = r.asc() == null ? -1 : r.asc();
     int ascq = r.ascq() == null ? (asc < 0 ? -1 : 0) : r.ascq();
-    if (kind == FaultRule.Kind.UNIT_ATTENTION && asc < 0) {
+    if (kind.equals(FaultRule.UNIT_ATTENTION) && asc < 0) {
       asc = 0x29; // POWER ON, RESET, OR BUS DEVICE RESET OCCURRED
       ascq = 0;
     }
     String id = r.id() == null || r.id().isBlank() ? String.valueOf(faultIds.incrementAndGet()) : r.id();
     try {
-      return new FaultRule(id, kind, cls, Boolean.TRUE.equals(r.continuous()), start, count, key, asc, ascq);
+      String sense = "";
+      if (kind.equals(FaultRule.CUSTOM_SENSE)) {
+        sense = FaultRule.fixedSense(r.senseKey() == null ? 0 : r.senseKey(), Math.max(0, asc), Math.max(0, ascq));
+      } else if (asc >= 0) {
+        sense = FaultRule.fixedSense(defaultKey(kind), asc, ascq);
+      }
+      return new FaultRule(id, kind, cls, first, last, !Boolean.TRUE.equals(r.continuous()), sense);
     } catch (IllegalArgumentException e) {
       throw ApiException.badRequest(e.getMessage());
     }
   }
 
-  private static int defaultKey(FaultRule.Kind kind) {
+  private static int defaultKey(String kind) {
     switch (kind) {
-      case MEDIUM_ERROR:
+      case FaultRule.MEDIUM_ERROR:
         return Sense.MEDIUM_ERROR;
-      case UNIT_ATTENTION:
+      case FaultRule.UNIT_ATTENTION:
         return Sense.UNIT_ATTENTION;
-      case ABORTED_COMMAND:
+      case FaultRule.ABORTED_COMMAND:
         return Sense.ABORTED_COMMAND;
       default:
         return 0;

@@ -10,9 +10,9 @@ import java.util.TreeSet;
 import org.apache.pekko.util.ByteString;
 import org.camstack.persistence.device.DeviceConfig;
 import org.camstack.persistence.device.DeviceEntity;
+import org.camstack.persistence.device.FaultRule;
 import org.camstack.stack.sim.emu.Delay;
 import org.camstack.stack.sim.emu.EmuDisk;
-import org.camstack.stack.sim.emu.FaultRule;
 import org.camstack.stack.sim.emu.LunSpec;
 import org.camstack.stack.sim.emu.UnitAttentionSnapshot;
 import org.junit.jupiter.api.Test;
@@ -42,21 +42,30 @@ class DeviceStateCodecTest {
   void everyKindOfFaultRuleSurvivesTheJournal() {
     List<FaultRule> rules =
         List.of(
-            FaultRule.mediumError("m", FaultRule.CommandClass.READ, 100, 8, false),
-            FaultRule.mediumError("m2", FaultRule.CommandClass.WRITE, 0, 1, true),
-            FaultRule.unitAttention("u", FaultRule.CommandClass.ANY, 0x29, 0x00, true),
-            FaultRule.abortedCommand("a", FaultRule.CommandClass.ANY, false),
-            FaultRule.busy("b", FaultRule.CommandClass.WRITE, true).onLbas(10, 10),
-            FaultRule.taskSetFull("q", FaultRule.CommandClass.ANY, true),
-            FaultRule.timeout("t", FaultRule.CommandClass.READ, false),
-            FaultRule.customSense("c", FaultRule.CommandClass.ANY, 0x0b, 0x47, 0x03, true));
+            FaultRule.mediumError("m", FaultRule.READ, 100, 8),
+            FaultRule.mediumError("m2", FaultRule.WRITE, 0, 1).continuous(),
+            FaultRule.unitAttention("u", FaultRule.ANY, 0x29, 0x00).continuous(),
+            FaultRule.abortedCommand("a", FaultRule.ANY),
+            FaultRule.busy("b", FaultRule.WRITE).continuous().onLbas(10, 10),
+            FaultRule.taskSetFull("q", FaultRule.ANY).continuous(),
+            FaultRule.timeout("t", FaultRule.READ),
+            FaultRule.customSense("c", FaultRule.ANY, 0x0b, 0x47, 0x03).continuous());
+    EmuDisk d = new EmuDisk(SPEC);
     for (FaultRule r : rules) {
-      org.camstack.persistence.device.FaultRule j = DeviceStateCodec.toJournal(r);
-      assertEquals(r, DeviceStateCodec.fromJournal(j), j.toString());
-      assertEquals(!r.continuous(), j.oneShot());
+      d.addFault(r); // the device implements every kind the factories build
     }
-    assertEquals("medium-error", DeviceStateCodec.toJournal(rules.get(0)).kind());
-    assertEquals(Long.MAX_VALUE, DeviceStateCodec.toJournal(rules.get(3)).lbaLast());
+    assertEquals(rules, DeviceStateCodec.view(d).faults(), "the journal keeps the device's rules as they are");
+    assertEquals("medium-error", rules.get(0).kind());
+    assertTrue(rules.get(0).oneShot());
+    assertEquals(Long.MAX_VALUE, rules.get(3).lbaLast());
+    // the sense data is what Sense.fixed builds, so entries journaled before the types merged match
+    assertEquals(
+        java.util.HexFormat.of().formatHex(org.camstack.stack.scsi.Sense.fixed(0x0b, 0x47, 0x03).toArray()),
+        rules.get(7).senseHex());
+    assertEquals(0x0b, rules.get(7).senseKey());
+    assertEquals(0x47, rules.get(7).asc());
+    assertEquals(0x03, rules.get(7).ascq());
+    assertEquals(-1, rules.get(0).asc());
   }
 
   @Test
@@ -102,9 +111,22 @@ class DeviceStateCodecTest {
     d.execute(ByteString.fromArray(new byte[] {0x16, 0, 0, 0, 0, 0}), ByteString.emptyByteString(), 0, 7); // RESERVE
     assertEquals("[Reserve 7]", DeviceStateCodec.diff(DeviceStateCodec.view(d), fresh, Set.of()).toString());
     d.setDelay(Delay.fixed(10_000));
-    d.addFault(FaultRule.busy("b", FaultRule.CommandClass.ANY, true));
+    d.addFault(FaultRule.busy("b", FaultRule.ANY).continuous());
     List<DeviceStateCodec.Step> steps = DeviceStateCodec.diff(DeviceStateCodec.view(d), fresh, Set.of());
     assertEquals("[Reserve 7, AddFaultRule b, SetDelay any 10]", steps.toString());
+  }
+
+  @Test
+  void aJournalRuleTheDeviceCannotAnswerIsLeftOut() {
+    EmuDisk d = new EmuDisk(SPEC);
+    DeviceEntity.Configured s =
+        new DeviceEntity.Configured(
+            DeviceStateCodec.config(0, 0, SPEC), true, SPEC.blocks(), 512, new DeviceEntity.Media(true, true, false),
+            Map.of(), new DeviceEntity.Reservations("", Map.of(), "", 0, 0),
+            List.of(new FaultRule("old", "error", "read", 0, 9, true, ""), FaultRule.busy("b", FaultRule.ANY)),
+            Map.of(), List.of(), 3);
+    DeviceStateCodec.restore(s, d);
+    assertEquals(List.of(FaultRule.busy("b", FaultRule.ANY)), d.faults());
   }
 
   @Test
@@ -117,7 +139,7 @@ class DeviceStateCodecTest {
             DeviceStateCodec.config(0, 0, SPEC), true, 6000, 512, new DeviceEntity.Media(false, false, true),
             Map.of("08", java.util.HexFormat.of().formatHex(caching)),
             new DeviceEntity.Reservations("7", Map.of(), "", 0, 0),
-            List.of(DeviceStateCodec.toJournal(FaultRule.busy("b", FaultRule.CommandClass.ANY, true))),
+            List.of(FaultRule.busy("b", FaultRule.ANY).continuous()),
             Map.of("any", 20L),
             List.of(new org.camstack.persistence.device.UnitAttention(4, "3", 0x2a, 0x09, "")),
             5);

@@ -24,6 +24,7 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.util.ByteString;
 import org.camstack.persistence.device.DeviceEntity;
+import org.camstack.persistence.device.FaultRule;
 import org.camstack.persistence.inventory.HostInventoryEntity;
 import org.camstack.persistence.journal.JournalConfig;
 import org.camstack.stack.CamStack;
@@ -35,7 +36,6 @@ import org.camstack.stack.sim.Topology;
 import org.camstack.stack.sim.emu.Delay;
 import org.camstack.stack.sim.emu.EmuDevice;
 import org.camstack.stack.sim.emu.EmuDisk;
-import org.camstack.stack.sim.emu.FaultRule;
 import org.camstack.stack.sim.emu.LunSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -178,8 +178,8 @@ abstract class DurableDevicesJdbcSuite {
     assertGood(run(a.dev(w[3]), 3, TUR));
     a.sim(r -> new EmuSim.ResizeLun(3, 0, 8192, r));
     // fault rules on 0:3:1: a one-shot one fires (consumed), a continuous one stays; a delay
-    a.sim(r -> new EmuSim.AddFault(3, 1, FaultRule.mediumError("once", FaultRule.CommandClass.READ, 0, 8, false), r));
-    a.sim(r -> new EmuSim.AddFault(3, 1, FaultRule.busy("always", FaultRule.CommandClass.WRITE, true).onLbas(10, 10), r));
+    a.sim(r -> new EmuSim.AddFault(3, 1, FaultRule.mediumError("once", FaultRule.READ, 0, 8), r));
+    a.sim(r -> new EmuSim.AddFault(3, 1, FaultRule.busy("always", FaultRule.WRITE).continuous().onLbas(10, 10), r));
     assertSense(run(a.dev(w[4]), 3, READ10_LBA0), Sense.MEDIUM_ERROR, 0x11, 0x00);
     a.sim(r -> new EmuSim.SetDelay(3, 1, Delay.uniform(50_000, 75_000), r));
     // 0:4:0 pulled; 0:3:2 plugged at runtime (3F/0E on its neighbours) and resized
@@ -228,7 +228,7 @@ abstract class DurableDevicesJdbcSuite {
       assertEquals(Delay.uniform(50_000, 75_000), r4.delay());
       assertEquals(3000, ((EmuDisk) b.dev(w[6])).blocks());
       DeviceEntity.Configured j4 = assertInstanceOf(DeviceEntity.Configured.class, b.journalOf(w[4]));
-      assertEquals(List.of("always"), j4.faultRules().stream().map(org.camstack.persistence.device.FaultRule::id).toList());
+      assertEquals(List.of("always"), j4.faultRules().stream().map(FaultRule::id).toList());
 
       // the journal follows the restored devices: the UAs just reported are consumed
       await(b.durable.flush());

@@ -164,6 +164,38 @@ class ManagementRoutesTest {
   }
 
   @Test
+  void faultRulesRoundTripThroughTheApi() throws Exception {
+    Reply sense =
+        call("POST", "/api/devices/pass0/faults",
+            "{\"id\":\"rt-s\",\"type\":\"sense\",\"commands\":\"write\",\"senseKey\":4,\"asc\":68,\"ascq\":1}");
+    assertEquals(200, sense.status(), () -> sense.json().toString());
+    assertEquals("sense", sense.json().get("type").asText());
+    assertEquals("write", sense.json().get("commands").asText());
+    assertEquals(4, sense.json().get("senseKey").asInt());
+    assertEquals(68, sense.json().get("asc").asInt());
+    assertEquals(1, sense.json().get("ascq").asInt());
+    assertFalse(sense.json().get("continuous").asBoolean(), "one-shot unless asked");
+    assertTrue(sense.json().get("lbaStart").isNull());
+    Reply medium =
+        call("POST", "/api/devices/pass0/faults",
+            "{\"id\":\"rt-m\",\"type\":\"medium-error\",\"commands\":\"read\",\"lbaStart\":10,\"lbaEnd\":19,\"continuous\":true}");
+    assertEquals(200, medium.status(), () -> medium.json().toString());
+    assertEquals(10, medium.json().get("lbaStart").asLong());
+    assertEquals(19, medium.json().get("lbaEnd").asLong());
+    assertTrue(medium.json().get("continuous").asBoolean());
+    assertTrue(medium.json().get("asc").isNull(), "the kind's default sense");
+    try {
+      JsonNode rules = call("GET", "/api/devices/pass0/faults", null).json().get("rules");
+      assertEquals(2, rules.size());
+      assertEquals(sense.json(), rules.get(0));
+      assertEquals(medium.json(), rules.get(1));
+    } finally {
+      assertEquals(200, call("DELETE", "/api/devices/pass0/faults/rt-s", null).status());
+      assertEquals(200, call("DELETE", "/api/devices/pass0/faults/rt-m", null).status());
+    }
+  }
+
+  @Test
   void wrongMethodsAnswer405InJson() throws Exception {
     assertError(405, call("DELETE", "/api/devlist", null));
   }

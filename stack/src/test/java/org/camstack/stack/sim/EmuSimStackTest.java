@@ -16,6 +16,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.util.ByteString;
+import org.camstack.persistence.device.FaultRule;
 import org.camstack.stack.ccb.AsyncCode;
 import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.ccb.CamPriority;
@@ -27,7 +28,6 @@ import org.camstack.stack.scsi.Cdbs;
 import org.camstack.stack.scsi.ScsiStatus;
 import org.camstack.stack.scsi.Sense;
 import org.camstack.stack.sim.emu.Delay;
-import org.camstack.stack.sim.emu.FaultRule;
 import org.camstack.stack.sim.emu.LunSpec;
 import org.camstack.stack.testkit.TestStack;
 import org.camstack.stack.testkit.TopologyBuilder;
@@ -101,7 +101,7 @@ class EmuSimStackTest {
       dev.tell(new XptDevice.Action(new Ccb.ScsiIo(new Ccb.Header(1, p, CamPriority.NORMAL, CcbFlags.DIR_NONE | CcbFlags.DEV_QFRZDIS, 0, 0, done.getRef()), Cdbs.testUnitReady(), ByteString.emptyByteString(), 0)));
       done.expectMessageClass(Ccb.Completed.class, WAIT);
 
-      s.simOk(0, r -> new EmuSim.AddFault(0, 0, FaultRule.mediumError("bad", FaultRule.CommandClass.READ, 100, 8, true), r));
+      s.simOk(0, r -> new EmuSim.AddFault(0, 0, FaultRule.mediumError("bad", FaultRule.READ, 100, 8).continuous(), r));
       dev.tell(new XptDevice.Action(read10(p, 96, 8, 512, 0, done.getRef())));
       Ccb.Completed c = done.expectMessageClass(Ccb.Completed.class, WAIT);
       assertEquals(CamStatus.SCSI_STATUS_ERROR, c.status());
@@ -126,7 +126,7 @@ class EmuSimStackTest {
       assertTrue(s.simError(0, r -> new EmuSim.DeleteFault(0, 0, "bad", r)).contains("no fault 'bad'"));
 
       // busy, once
-      s.simOk(0, r -> new EmuSim.AddFault(0, 0, FaultRule.busy("b", FaultRule.CommandClass.ANY, false), r));
+      s.simOk(0, r -> new EmuSim.AddFault(0, 0, FaultRule.busy("b", FaultRule.ANY), r));
       dev.tell(new XptDevice.Action(read10(p, 0, 1, 512, 0, done.getRef())));
       Ccb.Completed busy = done.expectMessageClass(Ccb.Completed.class, WAIT);
       assertEquals(CamStatus.SCSI_STATUS_ERROR, busy.status());
@@ -134,7 +134,7 @@ class EmuSimStackTest {
       dev.tell(new XptDevice.ReleaseDevq(1, true));
 
       // the device never answers: the CCB's own timeout completes it
-      s.simOk(0, r -> new EmuSim.AddFault(0, 0, FaultRule.timeout("t", FaultRule.CommandClass.READ, false), r));
+      s.simOk(0, r -> new EmuSim.AddFault(0, 0, FaultRule.timeout("t", FaultRule.READ), r));
       dev.tell(new XptDevice.Action(read10(p, 0, 1, 512, 200, done.getRef())));
       Ccb.Completed to = done.expectMessageClass(Ccb.Completed.class, WAIT);
       assertEquals(CamStatus.CMD_TIMEOUT, to.status());

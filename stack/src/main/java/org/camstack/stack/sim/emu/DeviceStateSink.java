@@ -1,5 +1,8 @@
 package org.camstack.stack.sim.emu;
 
+import org.camstack.persistence.device.FaultRule;
+
+
 /**
  * Where an emulated device reports that a durable part of its state changed (media, mode pages,
  * reservation, fault rules, delay, capacity, unit attentions), so that someone can record it. The

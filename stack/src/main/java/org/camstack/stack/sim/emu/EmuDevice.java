@@ -32,6 +32,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.apache.pekko.util.ByteString;
+import org.camstack.persistence.device.FaultRule;
 import org.camstack.stack.scsi.Bytes;
 import org.camstack.stack.scsi.Opcodes;
 import org.camstack.stack.scsi.ScsiStatus;
@@ -649,8 +650,14 @@ public abstract class EmuDevice implements ScsiLun {
 
   // ---------------------------------------------------------------- faults and delay
 
-  /** Adds (or replaces, by id) a fault rule. */
+  /**
+   * Adds (or replaces, by id) a fault rule.
+   *
+   * @throws IllegalArgumentException for a kind or command class this device does not implement,
+   *     or a unit attention / custom sense rule without its sense
+   */
   public final void addFault(FaultRule rule) {
+    checkImplemented(rule);
     synchronized (this) {
       FaultRule[] cur = faults;
       List<FaultRule> next = new ArrayList<>(cur.length + 1);
@@ -722,18 +729,37 @@ public abstract class EmuDevice implements ScsiLun {
     return delay;
   }
 
+  /** Refuses a rule the device cannot answer (the journal keeps any name; the device does not). */
+  static void checkImplemented(FaultRule r) {
+    switch (r.kind()) {
+      case FaultRule.MEDIUM_ERROR, FaultRule.ABORTED_COMMAND, FaultRule.BUSY, FaultRule.TASK_SET_FULL,
+          FaultRule.TIMEOUT -> {}
+      case FaultRule.UNIT_ATTENTION, FaultRule.CUSTOM_SENSE -> {
+        if (r.asc() < 0) {
+          throw new IllegalArgumentException("fault rule " + r.id() + ": " + r.kind() + " needs sense data");
+        }
+      }
+      default -> throw new IllegalArgumentException("fault rule " + r.id() + ": unknown kind " + r.kind());
+    }
+    switch (r.opClass()) {
+      case FaultRule.READ, FaultRule.WRITE, FaultRule.ANY -> {}
+      default -> throw new IllegalArgumentException(
+          "fault rule " + r.id() + ": unknown command class " + r.opClass() + " (read, write or any)");
+    }
+  }
+
   private ScsiResponse injectFault(FaultRule[] fs, int op, int flags, ByteString cdb, int dxferLen) {
     boolean hasLba = (flags & F_LBA) != 0;
     long lba = hasLba ? cdbLba(op, cdb) : -1;
     long blocks = hasLba ? cdbBlocks(op, cdb) : 0;
     for (FaultRule f : fs) {
-      switch (f.commands()) {
-        case READ:
+      switch (f.opClass()) {
+        case FaultRule.READ:
           if ((flags & F_READ) == 0) {
             continue;
           }
           break;
-        case WRITE:
+        case FaultRule.WRITE:
           if ((flags & F_WRITE) == 0) {
             continue;
           }
@@ -746,9 +772,9 @@ public abstract class EmuDevice implements ScsiLun {
         if (!hasLba || !f.overlaps(lba, blocks)) {
           continue;
         }
-        firstBad = Math.max(lba, f.lbaStart());
+        firstBad = Math.max(lba, f.lbaFirst());
       }
-      if (!f.continuous()) {
+      if (f.oneShot()) {
         if (!consumeOneShot(f)) {
           continue; // a one-shot rule fires once, even against a concurrent removal
         }
@@ -761,7 +787,7 @@ public abstract class EmuDevice implements ScsiLun {
 
   private ScsiResponse faultResponse(FaultRule f, boolean write, long firstBad, int dxferLen) {
     switch (f.kind()) {
-      case MEDIUM_ERROR: {
+      case FaultRule.MEDIUM_ERROR: {
         int asc = f.asc() >= 0 ? f.asc() : write ? 0x0c : 0x11;
         int ascq = f.asc() >= 0 ? f.ascq() : 0x00;
         ByteString s = firstBad >= 0 && firstBad <= 0xffffffffL
@@ -769,17 +795,17 @@ public abstract class EmuDevice implements ScsiLun {
             : Sense.fixed(Sense.MEDIUM_ERROR, asc, ascq);
         return checkCondition(s, dxferLen);
       }
-      case UNIT_ATTENTION:
+      case FaultRule.UNIT_ATTENTION:
         return checkCondition(Sense.fixed(Sense.UNIT_ATTENTION, f.asc(), f.ascq()), dxferLen);
-      case ABORTED_COMMAND:
+      case FaultRule.ABORTED_COMMAND:
         return checkCondition(Sense.fixed(Sense.ABORTED_COMMAND, f.asc() >= 0 ? f.asc() : 0x47, f.asc() >= 0 ? f.ascq() : 0x00), dxferLen);
-      case BUSY:
+      case FaultRule.BUSY:
         return ScsiResponse.status(ScsiStatus.BUSY, dxferLen);
-      case TASK_SET_FULL:
+      case FaultRule.TASK_SET_FULL:
         return ScsiResponse.status(ScsiStatus.QUEUE_FULL, dxferLen);
-      case TIMEOUT:
+      case FaultRule.TIMEOUT:
         return ScsiResponse.DROPPED;
-      case CUSTOM_SENSE:
+      case FaultRule.CUSTOM_SENSE:
       default:
         return checkCondition(Sense.fixed(f.senseKey(), Math.max(0, f.asc()), Math.max(0, f.ascq())), dxferLen);
     }

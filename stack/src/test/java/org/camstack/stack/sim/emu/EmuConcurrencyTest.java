@@ -8,10 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.util.ByteString;
+import org.camstack.persistence.device.FaultRule;
 import org.camstack.stack.scsi.ScsiStatus;
 import org.camstack.stack.scsi.Sense;
 import org.camstack.stack.sim.ScsiResponse;
-import org.camstack.stack.sim.emu.FaultRule.CommandClass;
 import org.junit.jupiter.api.Test;
 
 /** The I/O thread of a LUN against a control-plane thread changing faults, capacity and UAs. */
@@ -56,7 +56,7 @@ class EmuConcurrencyTest {
     Thread control = new Thread(() -> {
       try {
         for (int i = 0; i < 500; i++) {
-          disk.addFault(FaultRule.busy("b" + (i % 5), CommandClass.ANY, false));
+          disk.addFault(FaultRule.busy("b" + (i % 5), FaultRule.ANY));
           disk.removeFault("b" + ((i + 2) % 5));
           disk.resize(500 + (i % 7) * 100L);
           disk.setDelay(i % 2 == 0 ? Delay.NONE : Delay.fixed(10));

@@ -7,11 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import org.camstack.persistence.device.FaultRule;
 import org.camstack.stack.scsi.ScsiStatus;
 import org.camstack.stack.scsi.Sense;
 import org.camstack.stack.sim.ScsiResponse;
-import org.camstack.stack.sim.emu.FaultRule.CommandClass;
-import org.camstack.stack.sim.emu.FaultRule.Kind;
 import org.junit.jupiter.api.Test;
 
 /** ctladm-inject style fault rules and injected delays. */
@@ -21,7 +20,7 @@ class FaultInjectionTest {
 
   @Test
   void mediumErrorOnAnLbaRangeReportsTheFirstBadLba() {
-    disk.addFault(FaultRule.mediumError("m", CommandClass.READ, 100, 10, true));
+    disk.addFault(FaultRule.mediumError("m", FaultRule.READ, 100, 10).continuous());
     assertGood(run(disk, read10(90, 10), 5120)); // just before the range
     assertGood(run(disk, read10(110, 5), 2560)); // just after
     ScsiResponse r = run(disk, read10(95, 10), 5120);
@@ -40,7 +39,7 @@ class FaultInjectionTest {
 
   @Test
   void writeMediumErrorIsWriteError() {
-    disk.addFault(FaultRule.mediumError("w", CommandClass.WRITE, 0, 1, false));
+    disk.addFault(FaultRule.mediumError("w", FaultRule.WRITE, 0, 1));
     ScsiResponse r = out(disk, write10(0, 1), bytes(512, 1));
     assertSense(r, Sense.MEDIUM_ERROR, 0x0c, 0x00);
     assertGood(out(disk, write10(0, 1), bytes(512, 1))); // one-shot: gone
@@ -49,10 +48,10 @@ class FaultInjectionTest {
 
   @Test
   void oneShotVersusContinuous() {
-    disk.addFault(FaultRule.abortedCommand("once", CommandClass.ANY, false));
+    disk.addFault(FaultRule.abortedCommand("once", FaultRule.ANY));
     assertSense(run(disk, tur(), 0), Sense.ABORTED_COMMAND, 0x47, 0x00);
     assertGood(run(disk, tur(), 0));
-    disk.addFault(FaultRule.busy("always", CommandClass.ANY, true));
+    disk.addFault(FaultRule.busy("always", FaultRule.ANY).continuous());
     for (int i = 0; i < 3; i++) {
       assertEquals(ScsiStatus.BUSY, run(disk, tur(), 0).scsiStatus());
     }
@@ -63,43 +62,43 @@ class FaultInjectionTest {
 
   @Test
   void everyKind() {
-    disk.addFault(FaultRule.unitAttention("ua", CommandClass.ANY, 0x3f, 0x03, false));
+    disk.addFault(FaultRule.unitAttention("ua", FaultRule.ANY, 0x3f, 0x03));
     assertSense(run(disk, tur(), 0), Sense.UNIT_ATTENTION, 0x3f, 0x03);
-    disk.addFault(new FaultRule("ab", Kind.ABORTED_COMMAND, CommandClass.ANY, false, -1, 0, 0, 0x4b, 0x04));
+    disk.addFault(FaultRule.abortedCommand("ab", FaultRule.ANY).withSense(Sense.ABORTED_COMMAND, 0x4b, 0x04));
     assertSense(run(disk, tur(), 0), Sense.ABORTED_COMMAND, 0x4b, 0x04);
-    disk.addFault(FaultRule.taskSetFull("tsf", CommandClass.ANY, false));
+    disk.addFault(FaultRule.taskSetFull("tsf", FaultRule.ANY));
     ScsiResponse tsf = run(disk, read10(0, 1), 512);
     assertEquals(ScsiStatus.QUEUE_FULL, tsf.scsiStatus());
     assertEquals(512, tsf.resid());
-    disk.addFault(FaultRule.timeout("to", CommandClass.ANY, false));
+    disk.addFault(FaultRule.timeout("to", FaultRule.ANY));
     assertTrue(run(disk, tur(), 0).dropped());
     assertFalse(run(disk, tur(), 0).dropped());
-    disk.addFault(FaultRule.customSense("hw", CommandClass.ANY, Sense.HARDWARE_ERROR, 0x44, 0x00, false));
+    disk.addFault(FaultRule.customSense("hw", FaultRule.ANY, Sense.HARDWARE_ERROR, 0x44, 0x00));
     assertSense(run(disk, tur(), 0), Sense.HARDWARE_ERROR, 0x44, 0x00);
     assertGood(run(disk, tur(), 0));
   }
 
   @Test
   void commandClassesSelectCommands() {
-    disk.addFault(FaultRule.busy("r", CommandClass.READ, true));
+    disk.addFault(FaultRule.busy("r", FaultRule.READ).continuous());
     assertEquals(ScsiStatus.BUSY, run(disk, read10(0, 1), 512).scsiStatus());
     assertEquals(ScsiStatus.BUSY, run(disk, rw6(0x08, 0, 1), 512).scsiStatus());
     assertGood(out(disk, write10(0, 1), bytes(512, 1)));
     assertGood(run(disk, tur(), 0));
     assertGood(run(disk, inquiry(36), 36));
     disk.clearFaults();
-    disk.addFault(FaultRule.busy("w", CommandClass.WRITE, true));
+    disk.addFault(FaultRule.busy("w", FaultRule.WRITE).continuous());
     assertEquals(ScsiStatus.BUSY, out(disk, write10(0, 1), bytes(512, 1)).scsiStatus());
     assertEquals(ScsiStatus.BUSY, out(disk, cdb(0x41, 0, 0, 0, 0, 0, 0, 0, 1, 0), bytes(512, 1)).scsiStatus());
     assertGood(run(disk, read10(0, 1), 512));
     disk.clearFaults();
-    disk.addFault(FaultRule.busy("any", CommandClass.ANY, true));
+    disk.addFault(FaultRule.busy("any", FaultRule.ANY).continuous());
     assertEquals(ScsiStatus.BUSY, run(disk, inquiry(36), 36).scsiStatus());
   }
 
   @Test
   void rangeRulesIgnoreCommandsWithoutLbas() {
-    disk.addFault(FaultRule.customSense("c", CommandClass.ANY, Sense.HARDWARE_ERROR, 0x44, 0, true).onLbas(10, 1));
+    disk.addFault(FaultRule.customSense("c", FaultRule.ANY, Sense.HARDWARE_ERROR, 0x44, 0).continuous().onLbas(10, 1));
     assertGood(run(disk, tur(), 0));
     assertGood(run(disk, read10(0, 10), 5120));
     assertSense(run(disk, read10(0, 11), 5632), Sense.HARDWARE_ERROR, 0x44, 0x00);
@@ -107,7 +106,7 @@ class FaultInjectionTest {
 
   @Test
   void pendingUnitAttentionComesBeforeInjectedFaults() {
-    disk.addFault(FaultRule.busy("b", CommandClass.ANY, false));
+    disk.addFault(FaultRule.busy("b", FaultRule.ANY));
     disk.postUnitAttention(0x29, 0x00);
     assertSense(run(disk, tur(), 0), Sense.UNIT_ATTENTION, 0x29, 0x00);
     assertEquals(ScsiStatus.BUSY, run(disk, tur(), 0).scsiStatus());
@@ -115,22 +114,29 @@ class FaultInjectionTest {
 
   @Test
   void rulesAreListedAndReplacedById() {
-    FaultRule a = FaultRule.busy("a", CommandClass.ANY, true);
-    FaultRule b = FaultRule.timeout("b", CommandClass.READ, true);
+    FaultRule a = FaultRule.busy("a", FaultRule.ANY).continuous();
+    FaultRule b = FaultRule.timeout("b", FaultRule.READ).continuous();
     disk.addFault(a);
     disk.addFault(b);
     assertEquals(List.of(a, b), disk.faults());
-    FaultRule a2 = FaultRule.taskSetFull("a", CommandClass.ANY, true);
+    FaultRule a2 = FaultRule.taskSetFull("a", FaultRule.ANY).continuous();
     disk.addFault(a2);
     assertEquals(List.of(b, a2), disk.faults());
   }
 
   @Test
   void badRulesAreRejected() {
-    assertThrows(IllegalArgumentException.class, () -> FaultRule.mediumError("x", CommandClass.READ, 5, 0, true));
-    assertThrows(IllegalArgumentException.class, () -> FaultRule.customSense("x", CommandClass.ANY, 16, 0, 0, true));
-    assertThrows(IllegalArgumentException.class, () -> new FaultRule("x", Kind.UNIT_ATTENTION, CommandClass.ANY, true, -1, 0, 0, -1, -1));
-    assertThrows(IllegalArgumentException.class, () -> FaultRule.busy(" ", CommandClass.ANY, true));
+    assertThrows(IllegalArgumentException.class, () -> FaultRule.mediumError("x", FaultRule.READ, 5, 0).continuous());
+    assertThrows(IllegalArgumentException.class, () -> FaultRule.customSense("x", FaultRule.ANY, 16, 0, 0).continuous());
+    // the journal keeps any rule; the device refuses what it cannot answer
+    FaultRule uaWithoutSense = new FaultRule("x", FaultRule.UNIT_ATTENTION, FaultRule.ANY, 0, FaultRule.NO_LBA_LIMIT, false, "");
+    assertThrows(IllegalArgumentException.class, () -> disk.addFault(uaWithoutSense));
+    FaultRule unknownKind = new FaultRule("x", "error", FaultRule.ANY, 0, FaultRule.NO_LBA_LIMIT, false, "");
+    assertThrows(IllegalArgumentException.class, () -> disk.addFault(unknownKind));
+    FaultRule opcodeClass = new FaultRule("x", FaultRule.BUSY, "0x28", 0, FaultRule.NO_LBA_LIMIT, false, "");
+    assertThrows(IllegalArgumentException.class, () -> disk.addFault(opcodeClass));
+    assertTrue(disk.faults().isEmpty());
+    assertThrows(IllegalArgumentException.class, () -> FaultRule.busy(" ", FaultRule.ANY).continuous());
   }
 
   @Test
@@ -143,7 +149,7 @@ class FaultInjectionTest {
       long d = run(disk, read10(0, 1), 512).delayNanos();
       assertTrue(d >= 1_000 && d <= 2_000, "delay " + d);
     }
-    disk.addFault(FaultRule.timeout("t", CommandClass.ANY, false));
+    disk.addFault(FaultRule.timeout("t", FaultRule.ANY));
     assertEquals(0, run(disk, tur(), 0).delayNanos()); // a dropped command has no completion to delay
     disk.setDelay(Delay.NONE);
     assertEquals(0, run(disk, tur(), 0).delayNanos());
