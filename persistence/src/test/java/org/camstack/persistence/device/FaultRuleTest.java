@@ -22,6 +22,7 @@ class FaultRuleTest {
   void lbaRangesAreInclusiveAndNoRangeIsTheWholeDevice() {
     FaultRule whole = FaultRule.timeout("t", FaultRule.ANY);
     assertFalse(whole.hasLbaRange());
+    assertTrue(whole.onLbas(0, 10).hasLbaRange(), "a range from LBA 0 is still a range");
     FaultRule r = FaultRule.mediumError("m", FaultRule.READ, 100, 10);
     assertTrue(r.hasLbaRange());
     assertEquals(100, r.lbaFirst());
