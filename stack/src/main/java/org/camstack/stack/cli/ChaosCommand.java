@@ -3,8 +3,8 @@ package org.camstack.stack.cli;
 import java.io.PrintStream;
 import java.util.Map;
 import org.camstack.stack.chaos.ChaosEngine;
-import org.camstack.stack.lifetime.LifetimeEvent;
-import org.camstack.stack.lifetime.ViolationKind;
+import org.camstack.persistence.audit.LifetimeEvent;
+import org.camstack.persistence.audit.ViolationKind;
 
 /**
  * {@code ./camstack chaos [--seed S] [--cycles N] [--clients C] [--legacy] [--stop-on-bugs]}: a

@@ -1,5 +1,6 @@
 package org.camstack.stack.xpt;
 
+import org.camstack.persistence.audit.LifetimeListener;
 import com.typesafe.config.Config;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -146,8 +147,17 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
    * @param probeTimeout timeout of each probe CCB
    * @param probeRetries retries of each probe CCB (unit attentions, busy, ...)
    */
-  public record Settings(Duration defaultTimeout, Duration probeTimeout, int probeRetries) {
+  public record Settings(Duration defaultTimeout, Duration probeTimeout, int probeRetries, LifetimeListener listener) {
     public static final Settings DEFAULT = new Settings(Duration.ofSeconds(60), Duration.ofSeconds(10), 4);
+
+    public Settings(Duration defaultTimeout, Duration probeTimeout, int probeRetries) {
+      this(defaultTimeout, probeTimeout, probeRetries, LifetimeListener.NOOP);
+    }
+
+    /** Device queues emit each CCB completion to {@code l} (the lifetime checker's I6). */
+    public Settings withListener(LifetimeListener l) {
+      return new Settings(defaultTimeout, probeTimeout, probeRetries, l == null ? LifetimeListener.NOOP : l);
+    }
 
     /** Reads {@code camstack.xpt} from a full config (or the defaults when the section is absent). */
     public static Settings fromConfig(Config config) {
@@ -782,7 +792,7 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
     String name = "dev-" + p.bus() + "-" + p.target() + "-" + p.lun() + "-" + (spawnSeq++);
     ActorRef<XptDevice.Command> ref =
         getContext().spawn(
-            XptDevice.create(p, bus.dataPath, bus.cpi.initiatorId(), bus.queueDepth, settings.defaultTimeout(), getContext().getSelf()),
+            XptDevice.create(p, bus.dataPath, bus.cpi.initiatorId(), bus.queueDepth, settings.defaultTimeout(), getContext().getSelf(), settings.listener()),
             name);
     getContext().watchWith(ref, new DeviceTerminated(p, ref));
     Device d = new Device(p, ref);
