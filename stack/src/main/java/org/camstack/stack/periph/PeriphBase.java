@@ -874,6 +874,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     if (!legacy) {
       doAcquire(RefToken.CCB);
     }
+    if (args.settings().listener().tracesCcbs()) emit(Lifetime.ccbIssued(id, identity, ccb)); // the XPT emits its completion
     xpt.tell(new Xpt.Action(ccb));
   }
 

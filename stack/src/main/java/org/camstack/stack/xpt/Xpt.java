@@ -1,6 +1,5 @@
 package org.camstack.stack.xpt;
 
-import org.camstack.persistence.audit.LifetimeListener;
 import com.typesafe.config.Config;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,6 +17,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.util.ByteString;
+import org.camstack.persistence.audit.LifetimeListener;
 import org.camstack.stack.ccb.AsyncCode;
 import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.ccb.CamStatus;
@@ -25,6 +25,7 @@ import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.ccb.CcbFlags;
 import org.camstack.stack.ccb.DeviceInfo;
 import org.camstack.stack.ccb.HbaFlags;
+import org.camstack.stack.lifetime.Lifetime;
 import org.camstack.stack.sim.SimDataPath;
 import org.slf4j.Logger;
 
@@ -358,11 +359,14 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
     return this;
   }
 
-  private static void done(Ccb.Completed c) {
+  private void done(Ccb.Completed c) {
+    if (settings.listener().tracesCcbs()) {
+      settings.listener().onEvent(Lifetime.ccbCompleted(c.ccb(), c, "xpt")); // cf. I6
+    }
     c.ccb().header().replyTo().tell(c);
   }
 
-  private static void fail(Ccb ccb, CamStatus status) {
+  private void fail(Ccb ccb, CamStatus status) {
     done(SimIo.failed(ccb, status));
   }
 
