@@ -261,7 +261,10 @@ public final class LifetimeChecker implements LifetimeListener {
     String unitName = r.periphName();
     BitSet gens = registered.computeIfAbsent(unitName, d -> new BitSet());
     if (live.containsKey(inc.key()) || gens.get(genIndex(r.generation()))) {
-      flag(ViolationKind.UNIT_HELD_TWICE, r, inc.key() + " registered twice", List.of(unitName), at);
+      Incarnation first = live.get(inc.key());
+      flag(ViolationKind.UNIT_HELD_TWICE, r, inc.key() + " registered twice", List.of(unitName),
+          first == null ? at : first.registeredAt, at);
+      return;
     }
     Incarnation prev = holders.get(unitName);
     if (prev != null && !prev.finished()) {
