@@ -147,6 +147,7 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
    * @param defaultTimeout the SIM default for CCBs with {@code timeoutMs == 0}
    * @param probeTimeout timeout of each probe CCB
    * @param probeRetries retries of each probe CCB (unit attentions, busy, ...)
+   * @param listener where device queues and the XPT emit each CCB completion ({@code CcbCompleted})
    */
   public record Settings(Duration defaultTimeout, Duration probeTimeout, int probeRetries, LifetimeListener listener) {
     public static final Settings DEFAULT = new Settings(Duration.ofSeconds(60), Duration.ofSeconds(10), 4);
