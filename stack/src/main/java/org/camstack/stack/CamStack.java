@@ -18,7 +18,7 @@ import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.ccb.CamPriority;
 import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.devfs.Devfs;
-import org.camstack.stack.lifetime.LifetimeListener;
+import org.camstack.persistence.audit.LifetimeListener;
 import org.camstack.stack.periph.PeriphDriver;
 import org.camstack.stack.periph.PeriphSettings;
 import org.camstack.stack.periph.WiringSource;
@@ -175,7 +175,7 @@ public final class CamStack {
 
   private static CamStack start(Spawner spawner, ActorSystem<?> system, Config config, Options options) {
     Topology topology = options.topology() != null ? options.topology() : Topology.fromConfig(config);
-    ActorRef<Xpt.Command> xpt = spawner.spawn(Xpt.create(Xpt.Settings.fromConfig(config)), "xpt");
+    ActorRef<Xpt.Command> xpt = spawner.spawn(Xpt.create(Xpt.Settings.fromConfig(config).withListener(options.listener())), "xpt");
     PeriphSettings ps = PeriphSettings.fromConfig(config).withListener(options.listener());
     if (options.legacyMode() != null) {
       ps = ps.withLegacyMode(options.legacyMode());

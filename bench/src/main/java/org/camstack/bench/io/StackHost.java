@@ -15,8 +15,8 @@ import org.camstack.stack.ccb.AsyncCode;
 import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.devfs.Devfs;
-import org.camstack.stack.lifetime.LifetimeEvent;
-import org.camstack.stack.lifetime.LifetimeListener;
+import org.camstack.persistence.audit.LifetimeEvent;
+import org.camstack.persistence.audit.LifetimeListener;
 import org.camstack.stack.periph.PeriphDriver;
 import org.camstack.stack.periph.PeriphSettings;
 import org.camstack.stack.periph.WiringSource;
@@ -174,7 +174,7 @@ public final class StackHost extends AbstractBehavior<StackHost.Command> {
   }
 
   private Behavior<Command> onLifetime(Lifetime l) {
-    if (l.event() instanceof LifetimeEvent.NodeCreated n && n.name().startsWith("da")) {
+    if (l.event() instanceof LifetimeEvent.DevfsNodeCreated n && n.name().startsWith("da")) {
       daNodes++;
       checkBooted();
     }

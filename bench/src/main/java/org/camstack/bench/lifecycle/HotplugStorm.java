@@ -17,7 +17,7 @@ import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.ccb.HbaFlags;
 import org.camstack.stack.devfs.Devfs;
-import org.camstack.stack.lifetime.LifetimeEvent;
+import org.camstack.persistence.audit.LifetimeEvent;
 import org.camstack.stack.periph.PeriphDriver;
 import org.camstack.stack.periph.PeriphSettings;
 import org.camstack.stack.periph.WiringSource;
@@ -60,6 +60,7 @@ public final class HotplugStorm extends AbstractBehavior<Object> {
 
   private final ActorRef<Xpt.Command> xpt;
   private final boolean journal;
+  private final java.util.Map<String, Integer> targetOf = new java.util.HashMap<>(); // da3#7 → target
   private final AuditBridge listener;
   private ActorRef<AuditWriter.Command> writer;
   private final EmuBus bus = new EmuBus();
@@ -101,7 +102,8 @@ public final class HotplugStorm extends AbstractBehavior<Object> {
     return newReceiveBuilder()
         .onMessage(BusUp.class, this::onBusUp)
         .onMessage(Run.class, this::onRun)
-        .onMessage(LifetimeEvent.NodeCreated.class, this::onNodeCreated)
+        .onMessage(LifetimeEvent.PeriphRegistered.class, this::onRegistered)
+        .onMessage(LifetimeEvent.DevfsNodeCreated.class, this::onNodeCreated)
         .onMessage(LifetimeEvent.UnitFreed.class, this::onUnitFreed)
         .onMessage(LifetimeEvent.class, e -> countEvent())
         .onMessage(Ccb.Completed.class, c -> this)
@@ -147,9 +149,16 @@ public final class HotplugStorm extends AbstractBehavior<Object> {
     return this;
   }
 
-  private Behavior<Object> onNodeCreated(LifetimeEvent.NodeCreated e) {
+  /** Events name the periph incarnation; its registration says where it is. */
+  private Behavior<Object> onRegistered(LifetimeEvent.PeriphRegistered e) {
     events++;
-    int t = e.path().target();
+    targetOf.put(e.incarnation(), org.camstack.stack.ccb.CamPath.parse(e.path()).target());
+    return this;
+  }
+
+  private Behavior<Object> onNodeCreated(LifetimeEvent.DevfsNodeCreated e) {
+    events++;
+    int t = targetOf.get(e.incarnation());
     if (nodes.merge(t, 1, Integer::sum) == DRIVERS.size() && Boolean.TRUE.equals(attached.get(t))) {
       detach(t); // every driver has its node: pull the disk
     }
@@ -158,7 +167,7 @@ public final class HotplugStorm extends AbstractBehavior<Object> {
 
   private Behavior<Object> onUnitFreed(LifetimeEvent.UnitFreed e) {
     events++;
-    int t = e.path().target();
+    int t = targetOf.remove(e.incarnation());
     if (freed.merge(t, 1, Integer::sum) < DRIVERS.size()) {
       return this; // the other driver's unit is still held
     }

@@ -27,7 +27,7 @@ import org.camstack.persistence.serialization.JsonSerializable;
  * CamLifetime|<hostId>}) of {@link LifetimeEvent}s. This is what makes every hot-unplug observable
  * after the fact; {@code journal verify} replays it.
  *
- * <p>Callers do not talk to it directly: they record through {@link LifetimeJournal} into an {@link
+ * <p>Callers do not talk to it directly: they record through {@link LifetimeListener#journal} into an {@link
  * AuditWriter}, which buffers events and appends them here in batches (group commit: one journal
  * write per batch).
  *

@@ -7,14 +7,23 @@ import java.util.List;
 import org.camstack.persistence.serialization.JsonSerializable;
 
 /**
- * One step of a peripheral's life, as recorded in a host's lifetime audit trail ({@link
- * LifetimeAudit}). The order a well-behaved periph follows (cf. sys/cam/cam_periph.c after the 2012
- * fix, commit ea37f51942):
+ * The one lifetime event model: every observable step in the life of a peripheral, its devfs nodes
+ * and its CCBs. The stack emits these ({@link LifetimeListener}), the {@link LifetimeChecker} checks
+ * them (live runs, chaos, tests, {@code journal verify}), and the host's audit trail ({@link
+ * LifetimeAudit}) journals the {@link #journaled()} ones. The order a well-behaved periph follows
+ * (cf. sys/cam/cam_periph.c after the 2012 fix, commit ea37f51942), with who emits each step:
  *
  * <pre>
- * PeriphRegistered → DevfsNodeCreated → AliasAdded* → ... → PeriphInvalidated
- *   → NodeDestroyRequested → NodeGone → DestructorRun → UnitFreed
+ * PeriphRegistered (driver) → DevfsNodeCreated (devfs) → AliasAdded* (devfs) → ...
+ *   → PeriphInvalidated (periph) → NodeDestroyRequested (devfs) → NodeGone (devfs)
+ *   → DestructorRun (periph) → UnitFreed (driver)
  * </pre>
+ *
+ * <p>In between: RefAcquired / RefReleased / AcquireRefused (periph), CcbIssued (the issuing periph)
+ * and CcbCompleted (the XPT device queue that completes it). The checker derives every invariant
+ * from events of different parties, never from one party's own account. Reference and CCB steps
+ * are not journaled (a reboot loses them, as in a kernel; and one write per I/O would be the hot
+ * path).
  *
  * <p>Every event carries the periph's {@code driver}, {@code unit}, {@code generation} (which
  * incarnation of that unit), the {@code deviceId} (stable device key, e.g. the WWN) and {@code
@@ -37,7 +46,12 @@ import org.camstack.persistence.serialization.JsonSerializable;
   @JsonSubTypes.Type(value = LifetimeEvent.NodeGone.class, name = "NodeGone"),
   @JsonSubTypes.Type(value = LifetimeEvent.DestructorRun.class, name = "DestructorRun"),
   @JsonSubTypes.Type(value = LifetimeEvent.UnitFreed.class, name = "UnitFreed"),
-  @JsonSubTypes.Type(value = LifetimeEvent.ProtocolViolation.class, name = "ProtocolViolation")
+  @JsonSubTypes.Type(value = LifetimeEvent.ProtocolViolation.class, name = "ProtocolViolation"),
+  @JsonSubTypes.Type(value = LifetimeEvent.RefAcquired.class, name = "RefAcquired"),
+  @JsonSubTypes.Type(value = LifetimeEvent.RefReleased.class, name = "RefReleased"),
+  @JsonSubTypes.Type(value = LifetimeEvent.AcquireRefused.class, name = "AcquireRefused"),
+  @JsonSubTypes.Type(value = LifetimeEvent.CcbIssued.class, name = "CcbIssued"),
+  @JsonSubTypes.Type(value = LifetimeEvent.CcbCompleted.class, name = "CcbCompleted")
 })
 public sealed interface LifetimeEvent extends JsonSerializable {
 
@@ -59,6 +73,16 @@ public sealed interface LifetimeEvent extends JsonSerializable {
   /** {@code driver + unit}, e.g. {@code da3}; empty for host events. */
   default String periphName() {
     return driver().isEmpty() ? "" : driver() + unit();
+  }
+
+  /** {@code da3#7}: the incarnation (name and generation); empty for host events. */
+  default String incarnation() {
+    return driver().isEmpty() ? "" : driver() + unit() + "#" + generation();
+  }
+
+  /** Whether the host's audit trail keeps this event (reference and CCB steps are not kept). */
+  default boolean journaled() {
+    return true;
   }
 
   /** The wall clock now, in microseconds since the epoch. */
@@ -120,20 +144,25 @@ public sealed interface LifetimeEvent extends JsonSerializable {
       String driver, int unit, long generation, String deviceId, long timestampMicros, String name)
       implements LifetimeEvent {}
 
-  /** cf. {@code camperiphfree()} calling the periph's dtor. */
+  /** cf. {@code camperiphfree()} calling the periph's dtor. Emitted by the periph. */
   record DestructorRun(
       String driver, int unit, long generation, String deviceId, long timestampMicros)
       implements LifetimeEvent {}
 
-  /** The unit number was returned to the driver and may be reused. */
+  /**
+   * cf. the {@code TAILQ_REMOVE} from {@code driver->units} in {@code camperiphfree()}: the driver
+   * released the unit number, which may be reused. Emitted by the driver, not by the periph.
+   */
   record UnitFreed(
       String driver, int unit, long generation, String deviceId, long timestampMicros)
       implements LifetimeEvent {}
 
   /**
-   * The stack caught a breach of the lifetime protocol (e.g. in legacy mode).
+   * A lifetime rule was broken: reported by the component that saw it (e.g. devfs in legacy mode),
+   * or found by the {@link LifetimeChecker}. Recorded, not thrown: what used to panic or hang the
+   * kernel.
    *
-   * @param kind short stable code, e.g. {@code devfs-name-collision}
+   * @param kind what was broken; journaled as its {@link ViolationKind#code()}
    * @param names the devfs / unit names involved
    */
   record ProtocolViolation(
@@ -142,12 +171,122 @@ public sealed interface LifetimeEvent extends JsonSerializable {
       long generation,
       String deviceId,
       long timestampMicros,
-      String kind,
+      ViolationKind kind,
       String details,
       List<String> names)
       implements LifetimeEvent {
     public ProtocolViolation {
+      driver = driver == null ? "" : driver;
+      deviceId = deviceId == null ? "" : deviceId;
+      kind = kind == null ? ViolationKind.OTHER : kind;
+      details = details == null ? "" : details;
       names = List.copyOf(names == null ? List.of() : names);
+    }
+
+    /** A violation that names no periph (e.g. a request chaos got no answer to). */
+    public static ProtocolViolation of(ViolationKind kind, String message, List<String> names) {
+      return new ProtocolViolation("", -1, 0, "", nowMicros(), kind, message, names);
+    }
+
+    /** What happened, in words (the {@code details}). */
+    public String message() {
+      return details;
+    }
+  }
+
+  /**
+   * A reference was taken (periph). {@code external}: {@code Periph.Acquire} (cf. {@code
+   * cam_periph_acquire()}, refused once invalid); else internal (cf. {@code
+   * cam_periph_doacquire()}). {@code held}: how many of {@code token} are now held.
+   */
+  record RefAcquired(
+      String driver,
+      int unit,
+      long generation,
+      String deviceId,
+      long timestampMicros,
+      String token,
+      boolean external,
+      int held)
+      implements LifetimeEvent {
+    @Override
+    public boolean journaled() {
+      return false;
+    }
+  }
+
+  /** A reference was dropped (periph); {@code held} is what is left of that token. */
+  record RefReleased(
+      String driver,
+      int unit,
+      long generation,
+      String deviceId,
+      long timestampMicros,
+      String token,
+      int held)
+      implements LifetimeEvent {
+    @Override
+    public boolean journaled() {
+      return false;
+    }
+  }
+
+  /** An external acquire was refused because the periph is invalid (I1). */
+  record AcquireRefused(
+      String driver, int unit, long generation, String deviceId, long timestampMicros, String token)
+      implements LifetimeEvent {
+    @Override
+    public boolean journaled() {
+      return false;
+    }
+  }
+
+  /**
+   * cf. {@code xpt_action()} from a periph: the periph (the incarnation named) sent a CCB to its
+   * device queue. The CCB is named by {@code issuer} (where its completion goes: the stable path of
+   * the issuer's completion port, no uid) and the issuer's per-incarnation sequence number {@code
+   * ccbId} (the CCB header's id).
+   */
+  record CcbIssued(
+      String driver,
+      int unit,
+      long generation,
+      String deviceId,
+      long timestampMicros,
+      String issuer,
+      long ccbId)
+      implements LifetimeEvent {
+    @Override
+    public boolean journaled() {
+      return false;
+    }
+  }
+
+  /**
+   * cf. {@code xpt_done()}: the CCB {@code issuer}/{@code ccbId} was completed with {@code status}
+   * by {@code completer} (the device queue's path; a periph when it completes what a stopped
+   * device queue never will). Names no periph: the completer does not know the issuer's
+   * incarnation, only where the completion goes.
+   */
+  record CcbCompleted(
+      String driver,
+      int unit,
+      long generation,
+      String deviceId,
+      long timestampMicros,
+      String issuer,
+      long ccbId,
+      String status,
+      String completer)
+      implements LifetimeEvent {
+    /** A completion by {@code completer}, stamped now. */
+    public static CcbCompleted of(String issuer, long ccbId, String status, String completer) {
+      return new CcbCompleted("", -1, 0, "", nowMicros(), issuer, ccbId, status, completer);
+    }
+
+    @Override
+    public boolean journaled() {
+      return false;
     }
   }
 }

@@ -1,31 +1,25 @@
 package org.camstack.persistence.inspect;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.camstack.persistence.audit.LifetimeChecker;
+import org.camstack.persistence.audit.LifetimeEvent;
+import org.camstack.persistence.audit.ViolationKind;
 
 /**
- * Replays lifetime audit logs ({@code CamLifetime|<host>}) from their JSON and checks the lifetime
- * invariants of docs/lifecycle.md, per host:
- *
- * <ul>
- *   <li>no unit is held by two live periphs ({@code unit-held-twice});
- *   <li>a unit is reused only after UnitFreed ({@code unit-reused-before-freed});
- *   <li>a unit is freed, and the destructor runs, only after its devfs nodes are gone ({@code
- *       unit-freed-before-node-gone}, {@code destructor-before-node-gone}); a valid periph is never
- *       freed ({@code freed-while-valid});
- *   <li>every invalidation is followed by NodeGone (for each node) and UnitFreed ({@code
- *       invalidation-incomplete}), unless the stack restarted in between (StackStarted);
- *   <li>no devfs name or alias is live twice ({@code duplicate-devfs-name});
- *   <li>no ProtocolViolation was recorded ({@code protocol-violation});
- *   <li>and every event names a registered periph ({@code unknown-periph}, {@code unknown-node})
- *       and decodes ({@code undecodable}).
- * </ul>
+ * {@code journal verify}: replays each host's lifetime audit trail ({@code CamLifetime|<host>}),
+ * row by row in sequence order, through the one {@link LifetimeChecker} (the same checker live
+ * runs and chaos use; the rules are documented there and in docs/lifetime.md). This class only
+ * decodes rows into {@link LifetimeEvent}s and formats the findings; it checks nothing itself.
+ * A row that does not decode is reported as {@code undecodable}.
  */
 final class LifetimeVerifier {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** One broken invariant, with the entity and the sequence numbers of the events involved. */
   record Breach(String kind, String persistenceId, List<Long> seqNrs, String message) {
@@ -38,51 +32,11 @@ final class LifetimeVerifier {
   /** What verify found. {@code pending}: teardowns still running at the end (with --live). */
   record Result(List<Breach> breaches, List<Breach> pending, long events, int hosts) {}
 
-  private static final class Periph {
-    final String driver;
-    final int unit;
-    final long generation;
-    final long registeredSeq;
-    long invalidatedSeq = -1;
-    long freedSeq = -1;
-    /** live devfs names (nodes and aliases) → seq of creation; aliases map to their node. */
-    final Map<String, Long> names = new LinkedHashMap<>();
-
-    final Map<String, String> aliasOf = new HashMap<>();
-
-    Periph(String driver, int unit, long generation, long registeredSeq) {
-      this.driver = driver;
-      this.unit = unit;
-      this.generation = generation;
-      this.registeredSeq = registeredSeq;
-    }
-
-    String unitName() {
-      return driver + unit;
-    }
-
-    @Override
-    public String toString() {
-      return driver + unit + "#" + generation;
-    }
-  }
-
-  private final boolean live;
-  private final List<Breach> breaches = new ArrayList<>();
-  private final List<Breach> pending = new ArrayList<>();
-
-  // per host, reset by StackStarted
-  private String pid;
-  private final Map<String, Periph> periphs = new LinkedHashMap<>(); // driver+unit+#gen
-  private final Map<String, Periph> holders = new HashMap<>(); // unit name → holder
-  private final Map<String, Periph> nameOwners = new HashMap<>(); // devfs name → owner
-
-  private LifetimeVerifier(boolean live) {
-    this.live = live;
-  }
+  private LifetimeVerifier() {}
 
   /**
-   * Verifies the lifetime events (any order of hosts; each host's rows in sequence order).
+   * Verifies the lifetime events (any order of hosts; each host's rows are sorted by sequence
+   * number).
    *
    * @param live the node may still be running: teardowns unfinished at the end are pending, not
    *     breaches
@@ -92,193 +46,55 @@ final class LifetimeVerifier {
     for (DecodedEvent e : rows) {
       byHost.computeIfAbsent(e.row().persistenceId(), k -> new ArrayList<>()).add(e);
     }
-    LifetimeVerifier v = new LifetimeVerifier(live);
+    List<Breach> breaches = new ArrayList<>();
+    List<Breach> pending = new ArrayList<>();
     for (Map.Entry<String, List<DecodedEvent>> host : byHost.entrySet()) {
-      v.pid = host.getKey();
-      v.reset();
+      String pid = host.getKey();
+      LifetimeChecker checker = new LifetimeChecker(false);
       host.getValue().sort((a, b) -> Long.compare(a.row().seqNr(), b.row().seqNr()));
       for (DecodedEvent e : host.getValue()) {
-        v.apply(e);
+        long seq = e.row().seqNr();
+        LifetimeEvent event = decode(e);
+        if (event == null) {
+          checker.report(new LifetimeEvent.ProtocolViolation("", -1, 0, "", LifetimeEvent.nowMicros(),
+              ViolationKind.UNDECODABLE, "cannot check: " + e.raw() + " at seq " + seq, List.of()));
+        } else {
+          checker.check(seq, event);
+        }
       }
-      v.finish();
+      for (LifetimeChecker.Finding f : checker.findings()) {
+        breaches.add(breach(pid, f));
+      }
+      for (LifetimeChecker.Finding f : checker.endOfTrail()) {
+        (live ? pending : breaches).add(breach(pid, f));
+      }
     }
-    return new Result(List.copyOf(v.breaches), List.copyOf(v.pending), rows.size(), byHost.size());
+    return new Result(List.copyOf(breaches), List.copyOf(pending), rows.size(), byHost.size());
   }
 
-  private void reset() {
-    periphs.clear();
-    holders.clear();
-    nameOwners.clear();
-  }
-
-  private void breach(String kind, String message, long... seqs) {
-    List<Long> s = new ArrayList<>();
-    for (long q : seqs) {
-      s.add(q);
+  private static Breach breach(String pid, LifetimeChecker.Finding f) {
+    LifetimeEvent.ProtocolViolation v = f.violation();
+    String message = v.message();
+    if (!f.positions().isEmpty() && !v.names().isEmpty() && isReported(f)) {
+      message += " " + v.names();
     }
-    breaches.add(new Breach(kind, pid, s, message));
+    return new Breach(v.kind().code(), pid, f.positions(), message);
   }
 
-  private void apply(DecodedEvent e) {
-    long seq = e.row().seqNr();
+  /** A violation the stack recorded itself (one position: its own row), rather than derived. */
+  private static boolean isReported(LifetimeChecker.Finding f) {
+    return f.positions().size() == 1 && f.violation().kind().ordinal() <= ViolationKind.CLIENT_REPLY.ordinal();
+  }
+
+  /** The event of a row, or null when the row is not a lifetime event this version knows. */
+  private static LifetimeEvent decode(DecodedEvent e) {
     if (!e.ok()) {
-      breach("undecodable", "cannot check: " + e.raw(), seq);
-      return;
+      return null;
     }
-    String type = e.name();
-    if (type.equals("StackStarted")) {
-      reset(); // cf. a reboot: every periph of the previous boot is gone with it
-      return;
-    }
-    if (type.equals("ProtocolViolation")) {
-      breach(
-          "protocol-violation",
-          e.text("kind") + ": " + e.text("details") + " " + e.fields().path("names"),
-          seq);
-      return;
-    }
-    String driver = e.text("driver");
-    int unit = (int) e.number("unit", -1);
-    long generation = e.number("generation", 0);
-    String key = driver + unit + "#" + generation;
-    if (type.equals("PeriphRegistered")) {
-      onRegistered(new Periph(driver, unit, generation, seq), key);
-      return;
-    }
-    Periph p = periphs.get(key);
-    if (p == null) {
-      breach("unknown-periph", type + " for " + key + ", which was never registered", seq);
-      return;
-    }
-    switch (type) {
-      case "DevfsNodeCreated" -> addName(p, e.text("name"), null, seq);
-      case "AliasAdded" -> addName(p, e.text("alias"), e.text("name"), seq);
-      case "PeriphInvalidated" -> {
-        if (p.invalidatedSeq < 0) {
-          p.invalidatedSeq = seq;
-        }
-      }
-      case "NodeGone" -> onNodeGone(p, e.text("name"), seq);
-      case "DestructorRun" -> {
-        if (!p.names.isEmpty()) {
-          breach(
-              "destructor-before-node-gone",
-              p + " destructor ran while devfs " + p.names.keySet() + " still live",
-              firstSeq(p, seq));
-        }
-      }
-      case "UnitFreed" -> onUnitFreed(p, seq);
-      default -> {
-        // NodeDestroyRequested and future informational events: nothing to check
-      }
-    }
-  }
-
-  private void onRegistered(Periph p, String key) {
-    Periph holder = holders.get(p.unitName());
-    if (holder != null) {
-      if (holder.invalidatedSeq < 0) {
-        breach(
-            "unit-held-twice",
-            p.unitName() + " registered as " + p + " while " + holder + " (seq "
-                + holder.registeredSeq + ") is live",
-            holder.registeredSeq,
-            p.registeredSeq);
-      } else {
-        breach(
-            "unit-reused-before-freed",
-            p.unitName() + " reused by " + p + " before " + holder + " (invalidated at seq "
-                + holder.invalidatedSeq + ") freed it",
-            holder.invalidatedSeq,
-            p.registeredSeq);
-      }
-    }
-    if (periphs.containsKey(key)) {
-      breach("unit-held-twice", key + " registered twice", periphs.get(key).registeredSeq, p.registeredSeq);
-    }
-    periphs.put(key, p);
-    holders.put(p.unitName(), p);
-  }
-
-  private void addName(Periph p, String name, String aliasTarget, long seq) {
-    Periph owner = nameOwners.get(name);
-    if (owner != null) {
-      breach(
-          "duplicate-devfs-name",
-          "devfs name " + name + " created by " + p + " while " + owner + " still holds it",
-          owner.names.getOrDefault(name, seq),
-          seq);
-    }
-    nameOwners.put(name, p);
-    p.names.put(name, seq);
-    if (aliasTarget != null) {
-      p.aliasOf.put(name, aliasTarget);
-    }
-  }
-
-  private void onNodeGone(Periph p, String name, long seq) {
-    if (!p.names.containsKey(name)) {
-      breach("unknown-node", p + " reported devfs node " + name + " gone, which it does not hold", seq);
-      return;
-    }
-    List<String> gone = new ArrayList<>();
-    gone.add(name);
-    p.aliasOf.forEach((alias, target) -> {
-      if (target.equals(name)) {
-        gone.add(alias); // cf. destroy_dev(): aliases go with their node
-      }
-    });
-    for (String n : gone) {
-      p.names.remove(n);
-      p.aliasOf.remove(n);
-      if (nameOwners.get(n) == p) {
-        nameOwners.remove(n);
-      }
-    }
-  }
-
-  private void onUnitFreed(Periph p, long seq) {
-    if (p.invalidatedSeq < 0) {
-      breach("freed-while-valid", p + " freed its unit without being invalidated", seq);
-    }
-    if (!p.names.isEmpty()) {
-      breach(
-          "unit-freed-before-node-gone",
-          p + " freed " + p.unitName() + " while devfs " + p.names.keySet() + " still live",
-          firstSeq(p, seq),
-          seq);
-    }
-    p.freedSeq = seq;
-    if (holders.get(p.unitName()) == p) {
-      holders.remove(p.unitName());
-    }
-  }
-
-  private static long firstSeq(Periph p, long dflt) {
-    return p.names.values().stream().findFirst().orElse(dflt);
-  }
-
-  private void finish() {
-    for (Periph p : periphs.values()) {
-      if (p.invalidatedSeq < 0 || (p.freedSeq >= 0 && p.names.isEmpty())) {
-        continue;
-      }
-      List<String> missing = new ArrayList<>();
-      for (String n : p.names.keySet()) {
-        if (!p.aliasOf.containsKey(n)) {
-          missing.add("NodeGone(" + n + ")");
-        }
-      }
-      if (p.freedSeq < 0) {
-        missing.add("UnitFreed");
-      }
-      Breach b =
-          new Breach(
-              "invalidation-incomplete",
-              pid,
-              List.of(p.invalidatedSeq),
-              p + " invalidated but never " + String.join(", ", missing));
-      (live ? pending : breaches).add(b);
+    try {
+      return JSON.treeToValue(e.fields(), LifetimeEvent.class);
+    } catch (Exception ex) {
+      return null;
     }
   }
 }

@@ -133,11 +133,11 @@ class LifetimeAuditTest {
   void theJournalInterfaceStampsAndForwardsEvents() {
     String host = "iface-host-" + hosts++;
     ActorRef<AuditWriter.Command> writer = testKit.spawn(AuditWriter.create(host));
-    LifetimeJournal lj = LifetimeJournal.to(writer);
+    LifetimeListener lj = LifetimeListener.journal(writer);
     long before = LifetimeEvent.nowMicros();
     lj.stackStarted("boot-1");
     lj.periphRegistered("pass", 3, 2, "naa.5000c50000000003", "scbus0:3:0");
-    lj.protocolViolation("pass", 3, 2, "naa.5000c50000000003", "devfs-name-collision", "pass3 exists", List.of("pass3"));
+    lj.protocolViolation("pass", 3, 2, "naa.5000c50000000003", ViolationKind.DUPLICATE_NAME, "pass3 exists", List.of("pass3"));
     TestProbe<StatusReply<Long>> flushed = testKit.createTestProbe();
     writer.tell(new AuditWriter.Flush(flushed.getRef()));
     assertEquals(3L, flushed.receiveMessage(Duration.ofSeconds(10)).getValue());

@@ -23,7 +23,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
 import org.camstack.persistence.audit.AuditWriter;
-import org.camstack.persistence.audit.LifetimeJournal;
+import org.camstack.persistence.audit.LifetimeListener;
 import org.camstack.persistence.device.DeviceEntity;
 import org.camstack.persistence.journal.JournalTestSupport.Run;
 import org.junit.jupiter.api.Test;
@@ -87,7 +87,7 @@ class CrashRecoveryTest {
 
       // the restarted stack marks the new boot; the interrupted teardown ended with the old one
       ActorRef<AuditWriter.Command> writer = node.spawn(AuditWriter.create(host));
-      LifetimeJournal.to(writer).stackStarted("boot-2");
+      LifetimeListener.journal(writer).stackStarted("boot-2");
       TestProbe<StatusReply<Long>> flushed = node.createTestProbe();
       writer.tell(new AuditWriter.Flush(flushed.getRef()));
       flushed.receiveMessage(Duration.ofSeconds(30));

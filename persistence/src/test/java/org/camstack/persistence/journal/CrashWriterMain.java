@@ -10,7 +10,7 @@ import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.camstack.persistence.audit.AuditWriter;
-import org.camstack.persistence.audit.LifetimeJournal;
+import org.camstack.persistence.audit.LifetimeListener;
 import org.camstack.persistence.device.DeviceConfig;
 import org.camstack.persistence.device.DeviceEntity;
 
@@ -34,7 +34,7 @@ public final class CrashWriterMain {
         system.systemActorOf(DeviceEntity.create(dev, 10), "device", Props.empty());
     ActorRef<AuditWriter.Command> writer =
         system.systemActorOf(AuditWriter.create(host), "audit", Props.empty());
-    LifetimeJournal lj = LifetimeJournal.to(writer);
+    LifetimeListener lj = LifetimeListener.journal(writer);
     lj.stackStarted("boot-1");
     ask(system, d, rt -> new DeviceEntity.Create(DeviceConfig.disk(0, 1, 0, "CR", 1000, 512), rt));
     for (long gen = 1; ; gen++) {

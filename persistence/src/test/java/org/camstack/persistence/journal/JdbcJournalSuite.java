@@ -33,7 +33,7 @@ import org.apache.pekko.pattern.StatusReply;
 import org.camstack.persistence.audit.AuditWriter;
 import org.camstack.persistence.audit.LifetimeAudit;
 import org.camstack.persistence.audit.LifetimeEvent;
-import org.camstack.persistence.audit.LifetimeJournal;
+import org.camstack.persistence.audit.LifetimeListener;
 import org.camstack.persistence.device.DeviceConfig;
 import org.camstack.persistence.device.DeviceEntity;
 import org.camstack.persistence.device.FaultRule;
@@ -107,7 +107,7 @@ abstract class JdbcJournalSuite {
     ack(node, b, rt -> new DeviceEntity.Create(DeviceConfig.disk(0, 2, 0, "SB", 2048, 512), rt));
 
     ActorRef<AuditWriter.Command> cleanWriter = node.spawn(AuditWriter.create(clean));
-    LifetimeJournal lj = LifetimeJournal.to(cleanWriter);
+    LifetimeListener lj = LifetimeListener.journal(cleanWriter);
     lj.stackStarted("boot-" + clean);
     ack(node, a, DeviceEntity.Plug::new);
     attach(lj, "da", 0, 1, devA, "scbus0:1:0");
@@ -126,7 +126,7 @@ abstract class JdbcJournalSuite {
 
     // a unit reused before UnitFreed
     ActorRef<AuditWriter.Command> w = node.spawn(AuditWriter.create(reuse));
-    lj = LifetimeJournal.to(w);
+    lj = LifetimeListener.journal(w);
     attach(lj, "pass", 3, 1, devA, "scbus0:1:0");
     lj.periphInvalidated("pass", 3, 1, devA, "AC_LOST_DEVICE");
     lj.nodeDestroyRequested("pass", 3, 1, devA, "pass3");
@@ -135,7 +135,7 @@ abstract class JdbcJournalSuite {
 
     // the 2012 bug: unit freed before devfs is done; the next pass3 collides with the old node
     w = node.spawn(AuditWriter.create(dupName));
-    lj = LifetimeJournal.to(w);
+    lj = LifetimeListener.journal(w);
     attach(lj, "pass", 3, 1, devA, "scbus0:1:0");
     lj.periphInvalidated("pass", 3, 1, devA, "AC_LOST_DEVICE");
     lj.nodeDestroyRequested("pass", 3, 1, devA, "pass3");
@@ -147,7 +147,7 @@ abstract class JdbcJournalSuite {
 
     // an invalidation never followed by NodeGone / UnitFreed
     w = node.spawn(AuditWriter.create(incomplete));
-    lj = LifetimeJournal.to(w);
+    lj = LifetimeListener.journal(w);
     attach(lj, "ses", 0, 1, devA, "scbus1:0:0");
     lj.periphInvalidated("ses", 0, 1, devA, "AC_LOST_DEVICE");
     lj.nodeDestroyRequested("ses", 0, 1, devA, "ses0");
@@ -157,12 +157,12 @@ abstract class JdbcJournalSuite {
   }
 
   private static void attach(
-      LifetimeJournal lj, String driver, int unit, long gen, String dev, String path) {
+      LifetimeListener lj, String driver, int unit, long gen, String dev, String path) {
     lj.periphRegistered(driver, unit, gen, dev, path);
     lj.devfsNodeCreated(driver, unit, gen, dev, driver + unit);
   }
 
-  private static void detach(LifetimeJournal lj, String driver, int unit, long gen, String dev) {
+  private static void detach(LifetimeListener lj, String driver, int unit, long gen, String dev) {
     lj.periphInvalidated(driver, unit, gen, dev, "AC_LOST_DEVICE");
     lj.nodeDestroyRequested(driver, unit, gen, dev, driver + unit);
     lj.nodeGone(driver, unit, gen, dev, driver + unit);
@@ -243,15 +243,15 @@ abstract class JdbcJournalSuite {
       assertEquals(1, unit);
 
       ActorRef<AuditWriter.Command> audit = first.spawn(AuditWriter.create(hostId));
-      LifetimeJournal.to(audit).stackStarted("boot-1");
-      attach(LifetimeJournal.to(audit), "da", unit, 1, dev, "scbus0:4:0");
+      LifetimeListener.journal(audit).stackStarted("boot-1");
+      attach(LifetimeListener.journal(audit), "da", unit, 1, dev, "scbus0:4:0");
       TestProbe<StatusReply<Long>> p = first.createTestProbe();
       audit.tell(new AuditWriter.Flush(p.getRef()));
       StatusReply<Long> flushed = p.receiveMessage(Duration.ofSeconds(30));
       auditSeq = flushed.getValue();
       // recorded but not flushed: an orderly shutdown writes them (CoordinatedShutdown task)
-      LifetimeJournal.to(audit).periphInvalidated("da", unit, 1, dev, "shutdown");
-      LifetimeJournal.to(audit).nodeDestroyRequested("da", unit, 1, dev, "da" + unit);
+      LifetimeListener.journal(audit).periphInvalidated("da", unit, 1, dev, "shutdown");
+      LifetimeListener.journal(audit).nodeDestroyRequested("da", unit, 1, dev, "da" + unit);
       auditSeq += 2;
     } finally {
       first.shutdownTestKit();
@@ -424,7 +424,7 @@ abstract class JdbcJournalSuite {
     Run r = journal("verify", "--host", reuse);
     assertEquals(1, r.exit(), r.out());
     assertTrue(
-        r.out().contains("BREACH unit-reused-before-freed [CamLifetime|" + reuse + " seq 3,5]"),
+        r.out().contains("BREACH unit-reused [CamLifetime|" + reuse + " seq 3,5]"),
         r.out());
   }
 
@@ -433,10 +433,10 @@ abstract class JdbcJournalSuite {
     Run r = journal("verify", "--host", dupName);
     assertEquals(1, r.exit(), r.out());
     assertTrue(
-        r.out().contains("BREACH unit-freed-before-node-gone [CamLifetime|" + dupName + " seq 2,6]"),
+        r.out().contains("BREACH unit-freed-early [CamLifetime|" + dupName + " seq 2,6]"),
         r.out());
     assertTrue(
-        r.out().contains("BREACH duplicate-devfs-name [CamLifetime|" + dupName + " seq 2,8]"),
+        r.out().contains("BREACH duplicate-name [CamLifetime|" + dupName + " seq 2,8]"),
         r.out());
   }
 

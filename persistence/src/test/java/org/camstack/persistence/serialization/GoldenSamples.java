@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import org.camstack.persistence.audit.LifetimeAudit;
 import org.camstack.persistence.audit.LifetimeEvent;
+import org.camstack.persistence.audit.ViolationKind;
 import org.camstack.persistence.device.DeviceConfig;
 import org.camstack.persistence.device.DeviceEntity;
 import org.camstack.persistence.device.FaultRule;
@@ -112,7 +113,12 @@ final class GoldenSamples {
         m,
         l,
         new LifetimeEvent.ProtocolViolation(
-            "pass", 3, 2, WWN, t, "devfs-name-collision", "pass3 still exists", List.of("pass3")));
+            "pass", 3, 2, WWN, t, ViolationKind.DUPLICATE_NAME, "pass3 still exists", List.of("pass3")));
+    put(m, l, new LifetimeEvent.RefAcquired("da", 3, 2, WWN, t, "OPEN", true, 1));
+    put(m, l, new LifetimeEvent.RefReleased("da", 3, 2, WWN, t, "OPEN", 0));
+    put(m, l, new LifetimeEvent.AcquireRefused("da", 3, 2, WWN, t, "OPEN"));
+    put(m, l, new LifetimeEvent.CcbIssued("da", 3, 2, WWN, t, "/user/da/da3-g2/$$a-adapter", 17));
+    put(m, l, new LifetimeEvent.CcbCompleted("", -1, 0, "", t, "/user/da/da3-g2/$$a-adapter", 17, "REQ_CMP", "scbus0:1:0"));
     put(m, l, new LifetimeAudit.State(42));
     return m;
   }

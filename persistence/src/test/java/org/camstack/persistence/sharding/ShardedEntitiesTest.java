@@ -21,7 +21,7 @@ import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
 import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import org.camstack.persistence.audit.AuditWriter;
 import org.camstack.persistence.audit.LifetimeAudit;
-import org.camstack.persistence.audit.LifetimeJournal;
+import org.camstack.persistence.audit.LifetimeListener;
 import org.camstack.persistence.device.DeviceConfig;
 import org.camstack.persistence.device.DeviceEntity;
 import org.camstack.persistence.wiring.HostWiringEntity;
@@ -125,7 +125,7 @@ class ShardedEntitiesTest {
     ActorRef<AuditWriter.Command> writer =
         testKit.spawn(
             AuditWriter.create(audit, AuditWriter.Settings.from(testKit.system().settings().config())));
-    LifetimeJournal lj = LifetimeJournal.to(writer);
+    LifetimeListener lj = LifetimeListener.journal(writer);
     lj.stackStarted("boot");
     lj.periphRegistered("da", 0, 1, "naa.5000c50000000abc", "scbus0:1:0");
     TestProbe<StatusReply<Long>> flushed = testKit.createTestProbe();

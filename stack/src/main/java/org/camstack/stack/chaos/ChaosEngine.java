@@ -36,9 +36,9 @@ import org.camstack.stack.ccb.CamPriority;
 import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.ccb.CcbFlags;
 import org.camstack.stack.devfs.Devfs;
-import org.camstack.stack.lifetime.LifetimeChecker;
-import org.camstack.stack.lifetime.LifetimeEvent;
-import org.camstack.stack.lifetime.ViolationKind;
+import org.camstack.persistence.audit.LifetimeChecker;
+import org.camstack.persistence.audit.LifetimeEvent;
+import org.camstack.persistence.audit.ViolationKind;
 import org.camstack.stack.periph.Periph;
 import org.camstack.stack.periph.PeriphDriver;
 import org.camstack.stack.periph.RefToken;
@@ -308,7 +308,7 @@ public final class ChaosEngine {
   }
 
   private static LifetimeEvent.ProtocolViolation violation(ViolationKind kind, String msg, List<String> names) {
-    return new LifetimeEvent.ProtocolViolation(kind, msg, null, null, "", names);
+    return LifetimeEvent.ProtocolViolation.of(kind, msg, names);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -3,8 +3,8 @@ package org.camstack.stack.cli;
 import java.io.PrintStream;
 import java.util.Map;
 import org.camstack.stack.chaos.ChaosEngine;
-import org.camstack.stack.lifetime.LifetimeEvent;
-import org.camstack.stack.lifetime.ViolationKind;
+import org.camstack.persistence.audit.LifetimeEvent;
+import org.camstack.persistence.audit.ViolationKind;
 
 /**
  * {@code ./camstack chaos [--seed S] [--cycles N] [--clients C] [--legacy] [--stop-on-bugs]}: a
@@ -90,7 +90,7 @@ public final class ChaosCommand {
         "summary: %d cycles, %d ops (%s), %d violations, %.1f s%n",
         r.cyclesRun(), r.ops(), opsText, r.violations(), r.elapsed().toMillis() / 1000.0);
     StringBuilder ev = new StringBuilder();
-    for (String k : new String[] {"PeriphRegistered", "NodeCreated", "AliasAdded", "Invalidated", "NodeGone", "DestructorRun", "UnitFreed"}) {
+    for (String k : new String[] {"PeriphRegistered", "DevfsNodeCreated", "AliasAdded", "PeriphInvalidated", "NodeGone", "DestructorRun", "UnitFreed", "CcbIssued", "CcbCompleted"}) {
       ev.append(ev.length() == 0 ? "" : ", ").append(k).append(' ').append(r.lifetimeEvents().getOrDefault(k, 0L));
     }
     out.println("lifetime events: " + ev);

@@ -22,10 +22,11 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.util.ByteString;
 import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.ccb.Errno;
-import org.camstack.stack.lifetime.LifetimeEvent;
-import org.camstack.stack.lifetime.LifetimeListener;
+import org.camstack.persistence.audit.LifetimeEvent;
+import org.camstack.persistence.audit.LifetimeListener;
+import org.camstack.persistence.audit.ViolationKind;
+import org.camstack.stack.lifetime.Lifetime;
 import org.camstack.stack.lifetime.PeriphId;
-import org.camstack.stack.lifetime.ViolationKind;
 
 /**
  * The device file system: the table of device names and the gate every user call passes through
@@ -455,7 +456,7 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
     watch(cmd.owner().actor());
     Owner o = cmd.owner();
     listener.onEvent(
-        new LifetimeEvent.NodeCreated(o.periph(), o.path(), o.identity(), node.name, node.id));
+        Lifetime.nodeCreated(o.periph(), o.identity(), node.name));
     getContext().getLog().debug("make_dev [{}] node [{}] for [{}]", node.name, node.id, o.periph());
     cmd.replyTo().tell(new MakeDevResult(node.name, node.id, Errno.OK));
     return this;
@@ -542,7 +543,7 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
     names.put(alias, node);
     Owner o = parent.owner;
     listener.onEvent(
-        new LifetimeEvent.AliasAdded(o.periph(), o.path(), o.identity(), alias, parent.name, node.id));
+        Lifetime.aliasAdded(o.periph(), o.identity(), alias, parent.name));
     destroyAlias(parent, old);
     replyAlias(cmd, alias, Errno.OK);
     return this;
@@ -648,8 +649,7 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
   private void emitDestroyRequested(Node node, boolean withCallback, boolean sync) {
     Owner o = node.owner;
     listener.onEvent(
-        new LifetimeEvent.NodeDestroyRequested(
-            o.periph(), o.path(), o.identity(), node.name, node.id, withCallback, sync));
+        Lifetime.destroyRequested(o.periph(), o.identity(), node.name));
   }
 
   private Behavior<Command> onCallReturn(CallReturn ret) {
@@ -861,7 +861,7 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
       node.parent.children.remove(node);
     }
     Owner o = node.owner;
-    listener.onEvent(new LifetimeEvent.NodeGone(o.periph(), o.path(), o.identity(), node.name, node.id));
+    listener.onEvent(Lifetime.nodeGone(o.periph(), o.identity(), node.name));
     if (deadOwners.contains(o.actor()) && nodes.values().stream().noneMatch(n -> n.owner.actor().equals(o.actor()))) {
       deadOwners.remove(o.actor()); // nothing of it left to refuse calls for
     }
@@ -1004,7 +1004,7 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
       String identity,
       List<String> involved) {
     LifetimeEvent.ProtocolViolation v =
-        new LifetimeEvent.ProtocolViolation(kind, message, periph, path, identity, involved);
+        Lifetime.violation(kind, message, periph, path, identity, involved);
     violations.add(v);
     getContext().getLog().error("protocol violation {}: {}", kind, message);
     listener.onEvent(v);

@@ -22,6 +22,7 @@ import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.pattern.StatusReply;
 import org.camstack.persistence.audit.AuditWriter;
+import org.camstack.persistence.audit.LifetimeListener;
 import org.camstack.stack.durable.DurableDevices;
 import org.camstack.stack.sim.Topology;
 import org.slf4j.Logger;
@@ -106,7 +107,7 @@ public final class EmulatorNode {
               Duration.ofSeconds(70),
               "cannot recover the emulated devices from " + settings.journal());
       flushOnShutdown(system, durable);
-      NodeStack stack = NodeStack.start(system, config, new AuditListener(audit), wiring, settings.askTimeout(), durable);
+      NodeStack stack = NodeStack.start(system, config, LifetimeListener.journal(audit), wiring, settings.askTimeout(), durable);
       StackNodeService service =
           new StackNodeService(
               system, stack.xpt(), stack.devfs, stack, wiring, stack.firstScan(), settings.askTimeout(), settings.scanTimeout());

@@ -20,7 +20,7 @@ import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.ccb.CamPriority;
 import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.devfs.Devfs;
-import org.camstack.stack.lifetime.LifetimeListener;
+import org.camstack.persistence.audit.LifetimeListener;
 import org.camstack.stack.periph.WiringSource;
 import org.camstack.stack.CamStack;
 import org.camstack.stack.durable.DurableDevices;

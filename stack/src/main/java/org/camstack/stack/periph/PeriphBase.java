@@ -23,9 +23,10 @@ import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.ccb.DeviceInfo;
 import org.camstack.stack.devfs.Devfs;
 import org.camstack.stack.ccb.Errno;
-import org.camstack.stack.lifetime.LifetimeEvent;
+import org.camstack.persistence.audit.LifetimeEvent;
+import org.camstack.stack.lifetime.Lifetime;
 import org.camstack.stack.lifetime.PeriphId;
-import org.camstack.stack.lifetime.ViolationKind;
+import org.camstack.persistence.audit.ViolationKind;
 import org.camstack.stack.xpt.AsyncEvent;
 import org.camstack.stack.xpt.Xpt;
 import org.camstack.stack.xpt.XptDevice;
@@ -294,7 +295,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     if (cmd.token() == null) {
       cmd.replyTo().tell(StatusReply.error(name + ": acquire without a reason"));
     } else if (invalid) {
-      emit(new LifetimeEvent.AcquireRefused(id, path, identity, cmd.token().name()));
+      emit(Lifetime.acquireRefused(id, identity, cmd.token().name()));
       cmd.replyTo().tell(StatusReply.error(name + " is invalid"));
     } else {
       acquire(cmd.token(), true);
@@ -332,7 +333,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
    */
   protected final boolean tryAcquire(RefToken token) {
     if (invalid) {
-      emit(new LifetimeEvent.AcquireRefused(id, path, identity, token.name()));
+      emit(Lifetime.acquireRefused(id, identity, token.name()));
       return false;
     }
     acquire(token, true);
@@ -347,7 +348,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   private void acquire(RefToken token, boolean external) {
     int held = refs.merge(token, 1, Integer::sum);
     if (token != RefToken.CCB) {
-      emit(new LifetimeEvent.RefAcquired(id, path, identity, token.name(), external, held));
+      emit(Lifetime.refAcquired(id, identity, token.name(), external, held));
     }
   }
 
@@ -359,7 +360,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     Integer held = refs.get(token);
     if (held == null) {
       emit(
-          new LifetimeEvent.ProtocolViolation(
+          Lifetime.violation(
               ViolationKind.REF_UNDERFLOW,
               id + ": release of unheld reference " + token,
               id,
@@ -374,7 +375,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
       refs.put(token, held - 1);
     }
     if (token != RefToken.CCB) {
-      emit(new LifetimeEvent.RefReleased(id, path, identity, token.name(), held - 1));
+      emit(Lifetime.refReleased(id, identity, token.name(), held - 1));
     }
     maybeFree();
   }
@@ -394,7 +395,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     }
     invalid = true;
     getContext().getLog().info("invalidated: {}", cause);
-    emit(new LifetimeEvent.Invalidated(id, path, identity, cause));
+    emit(Lifetime.invalidated(id, identity, cause));
     args.driver().tell(new PeriphDriver.PeriphInvalidated(id.unit(), id.generation()));
     xpt.tell(new Xpt.UnregisterAsync(path, asyncAdapter));
     for (CamPath extra : extraAsyncPaths) {
@@ -431,7 +432,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   }
 
   private void finishFree() {
-    emit(new LifetimeEvent.DestructorRun(id, path, identity));
+    emit(Lifetime.destructorRun(id, identity));
     getContext().getLog().debug("destructor ran");
     if (inXpt) {
       // cf. xpt_remove_periph(), under the same topology lock as the unit's release: sent before
@@ -443,7 +444,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     }
     if (!inflight.isEmpty()) {
       emit(
-          new LifetimeEvent.ProtocolViolation(
+          Lifetime.violation(
               ViolationKind.CCB_LOST,
               id + " freed with " + inflight.size() + " CCB(s) outstanding",
               id,
@@ -455,7 +456,6 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   }
 
   private void unitFreed() {
-    emit(new LifetimeEvent.UnitFreed(id, path, identity));
     args.driver().tell(new PeriphDriver.UnitFreed(id.unit(), id.generation()));
   }
 
@@ -715,7 +715,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
    */
   protected final Errno openReference() {
     if (invalid) {
-      emit(new LifetimeEvent.AcquireRefused(id, path, identity, RefToken.OPEN.name()));
+      emit(Lifetime.acquireRefused(id, identity, RefToken.OPEN.name()));
       return Errno.ENXIO;
     }
     if (legacy) {
@@ -769,6 +769,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     if (deviceGone) {
       ccbAdapter.tell(Ccb.Completed.of(ccb, org.camstack.stack.ccb.CamStatus.DEV_NOT_THERE));
     } else {
+      if (args.settings().listener().tracesCcbs()) emit(Lifetime.ccbIssued(id, identity, ccb)); // the device emits its completion
       device.tell(new XptDevice.Action(ccb));
     }
   }
@@ -783,6 +784,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     for (Long ccbId : List.copyOf(inflight.keySet())) {
       Outstanding o = inflight.get(ccbId);
       if (o != null && !xptCcbs.contains(ccbId)) {
+        emit(Lifetime.ccbCompleted(o.ccb(), Ccb.Completed.of(o.ccb(), org.camstack.stack.ccb.CamStatus.DEV_NOT_THERE), name));
         completeCcb(Ccb.Completed.of(o.ccb(), org.camstack.stack.ccb.CamStatus.DEV_NOT_THERE));
       }
     }
@@ -872,6 +874,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     if (!legacy) {
       doAcquire(RefToken.CCB);
     }
+    if (args.settings().listener().tracesCcbs()) emit(Lifetime.ccbIssued(id, identity, ccb)); // the XPT emits its completion
     xpt.tell(new Xpt.Action(ccb));
   }
 
@@ -905,7 +908,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     Outstanding o = inflight.remove(done.ccb().ccbId());
     if (o == null) {
       emit(
-          new LifetimeEvent.ProtocolViolation(
+          Lifetime.violation(
               ViolationKind.CCB_COMPLETED_TWICE,
               id + ": completion of ccb " + done.ccb().ccbId() + " that is not outstanding ("
                   + done.status() + ")",

@@ -18,10 +18,11 @@ import org.camstack.stack.ccb.AsyncCode;
 import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.ccb.DeviceInfo;
 import org.camstack.stack.devfs.Devfs;
+import org.camstack.persistence.audit.LifetimeEvent;
+import org.camstack.persistence.audit.ViolationKind;
 import org.camstack.stack.lifetime.DeviceIdentity;
-import org.camstack.stack.lifetime.LifetimeEvent;
+import org.camstack.stack.lifetime.Lifetime;
 import org.camstack.stack.lifetime.PeriphId;
-import org.camstack.stack.lifetime.ViolationKind;
 import org.camstack.stack.xpt.AsyncEvent;
 import org.camstack.stack.xpt.Xpt;
 
@@ -282,7 +283,7 @@ public final class PeriphDriver extends AbstractBehavior<PeriphDriver.Command> {
             id, path, found.info(), found.device(), xpt, devfs, getContext().getSelf(), settings);
     settings
         .listener()
-        .onEvent(new LifetimeEvent.PeriphRegistered(id, path, DeviceIdentity.of(found.info()).key()));
+        .onEvent(Lifetime.registered(id, path, DeviceIdentity.of(found.info()).key()));
     ActorRef<Periph.Command> ref =
         getContext().spawn(spec.factory().create(args), spec.name() + unit + "-g" + generation);
     getContext().watchWith(ref, new PeriphStopped(unit, generation));
@@ -348,6 +349,7 @@ public final class PeriphDriver extends AbstractBehavior<PeriphDriver.Command> {
           spec.name() + msg.unit() + "#" + msg.generation() + ": UnitFreed for a unit not held");
     }
     units.remove(msg.unit());
+    settings.listener().onEvent(Lifetime.unitFreed(new PeriphId(spec.name(), msg.unit(), msg.generation()), DeviceIdentity.of(e.info).key()));
     getContext().getLog().debug("{}{} freed", spec.name(), msg.unit());
     replayDeferred(e.path);
     return this;
@@ -368,7 +370,7 @@ public final class PeriphDriver extends AbstractBehavior<PeriphDriver.Command> {
       // Stopped without UnitFreed: it crashed (e.g. I5, a release of an unheld reference).
       PeriphId id = new PeriphId(spec.name(), msg.unit(), msg.generation());
       LifetimeEvent.ProtocolViolation v =
-          new LifetimeEvent.ProtocolViolation(
+          Lifetime.violation(
               ViolationKind.PERIPH_CRASHED,
               id + " stopped without freeing its unit (crashed)",
               id,
@@ -378,6 +380,7 @@ public final class PeriphDriver extends AbstractBehavior<PeriphDriver.Command> {
       settings.listener().onEvent(v);
       getContext().getLog().error("{}", v.message());
       units.remove(msg.unit());
+      settings.listener().onEvent(Lifetime.unitFreed(id, DeviceIdentity.of(e.info).key()));
       replayDeferred(e.path);
     }
     return this;

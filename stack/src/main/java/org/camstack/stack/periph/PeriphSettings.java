@@ -2,7 +2,7 @@ package org.camstack.stack.periph;
 
 import com.typesafe.config.Config;
 import java.time.Duration;
-import org.camstack.stack.lifetime.LifetimeListener;
+import org.camstack.persistence.audit.LifetimeListener;
 
 /**
  * Settings shared by every periph driver and instance.

@@ -17,6 +17,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.util.ByteString;
+import org.camstack.persistence.audit.LifetimeListener;
 import org.camstack.stack.ccb.AsyncCode;
 import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.ccb.CamStatus;
@@ -24,6 +25,7 @@ import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.ccb.CcbFlags;
 import org.camstack.stack.ccb.DeviceInfo;
 import org.camstack.stack.ccb.HbaFlags;
+import org.camstack.stack.lifetime.Lifetime;
 import org.camstack.stack.sim.SimDataPath;
 import org.slf4j.Logger;
 
@@ -145,9 +147,19 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
    * @param defaultTimeout the SIM default for CCBs with {@code timeoutMs == 0}
    * @param probeTimeout timeout of each probe CCB
    * @param probeRetries retries of each probe CCB (unit attentions, busy, ...)
+   * @param listener where device queues and the XPT emit each CCB completion ({@code CcbCompleted})
    */
-  public record Settings(Duration defaultTimeout, Duration probeTimeout, int probeRetries) {
+  public record Settings(Duration defaultTimeout, Duration probeTimeout, int probeRetries, LifetimeListener listener) {
     public static final Settings DEFAULT = new Settings(Duration.ofSeconds(60), Duration.ofSeconds(10), 4);
+
+    public Settings(Duration defaultTimeout, Duration probeTimeout, int probeRetries) {
+      this(defaultTimeout, probeTimeout, probeRetries, LifetimeListener.NOOP);
+    }
+
+    /** Device queues emit each CCB completion to {@code l} (the lifetime checker's I6). */
+    public Settings withListener(LifetimeListener l) {
+      return new Settings(defaultTimeout, probeTimeout, probeRetries, l == null ? LifetimeListener.NOOP : l);
+    }
 
     /** Reads {@code camstack.xpt} from a full config (or the defaults when the section is absent). */
     public static Settings fromConfig(Config config) {
@@ -348,11 +360,14 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
     return this;
   }
 
-  private static void done(Ccb.Completed c) {
+  private void done(Ccb.Completed c) {
+    if (settings.listener().tracesCcbs()) {
+      settings.listener().onEvent(Lifetime.ccbCompleted(c.ccb(), c, "xpt")); // cf. I6
+    }
     c.ccb().header().replyTo().tell(c);
   }
 
-  private static void fail(Ccb ccb, CamStatus status) {
+  private void fail(Ccb ccb, CamStatus status) {
     done(SimIo.failed(ccb, status));
   }
 
@@ -782,7 +797,7 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
     String name = "dev-" + p.bus() + "-" + p.target() + "-" + p.lun() + "-" + (spawnSeq++);
     ActorRef<XptDevice.Command> ref =
         getContext().spawn(
-            XptDevice.create(p, bus.dataPath, bus.cpi.initiatorId(), bus.queueDepth, settings.defaultTimeout(), getContext().getSelf()),
+            XptDevice.create(p, bus.dataPath, bus.cpi.initiatorId(), bus.queueDepth, settings.defaultTimeout(), getContext().getSelf(), settings.listener()),
             name);
     getContext().watchWith(ref, new DeviceTerminated(p, ref));
     Device d = new Device(p, ref);

@@ -11,10 +11,12 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.camstack.persistence.audit.LifetimeListener;
 import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.ccb.CamStatus;
 import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.ccb.CcbFlags;
+import org.camstack.stack.lifetime.Lifetime;
 import org.camstack.stack.sim.ScsiResponse;
 import org.camstack.stack.sim.SimDataPath;
 import org.slf4j.Logger;
@@ -151,13 +153,25 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
       int maxTags,
       Duration defaultTimeout,
       ActorRef<Xpt.Command> xpt) {
+    return create(path, dataPath, simInitiatorId, maxTags, defaultTimeout, xpt, LifetimeListener.NOOP);
+  }
+
+  /** As above; every CCB completion is also emitted to {@code listener} (cf. I6). */
+  public static Behavior<Command> create(
+      CamPath path,
+      SimDataPath dataPath,
+      int simInitiatorId,
+      int maxTags,
+      Duration defaultTimeout,
+      ActorRef<Xpt.Command> xpt,
+      LifetimeListener listener) {
     if (path.isWildcard()) {
       throw new IllegalArgumentException("a device queue needs a concrete path: " + path);
     }
     // No withMdc here: it would cost a thread-local map per message on the hot path. Log lines
     // carry the path as an argument instead.
     return Behaviors.setup(
-        ctx -> new XptDevice(ctx, path, dataPath, simInitiatorId, maxTags, defaultTimeout, xpt));
+        ctx -> new XptDevice(ctx, path, dataPath, simInitiatorId, maxTags, defaultTimeout, xpt, listener));
   }
 
   private final CamPath path;
@@ -165,6 +179,8 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
   private final int simInitiatorId;
   private final long defaultTimeoutMs;
   private final ActorRef<Xpt.Command> xpt;
+  private final LifetimeListener listener;
+  private final String completer;
   private final Logger log;
   private final DevQueue q;
   private final IoStats ioStats; // null when camstack.xpt.io-stats = off
@@ -186,8 +202,11 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
       int simInitiatorId,
       int maxTags,
       Duration defaultTimeout,
-      ActorRef<Xpt.Command> xpt) {
+      ActorRef<Xpt.Command> xpt,
+      LifetimeListener listener) {
     super(ctx);
+    this.listener = listener;
+    this.completer = path.toString();
     this.path = path;
     this.dataPath = dataPath;
     this.simInitiatorId = simInitiatorId;
@@ -369,7 +388,10 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
     reply(ccb, flags == 0 ? c : c.withStatusFlags(c.statusFlags() | flags));
   }
 
-  private static void reply(Ccb ccb, Ccb.Completed c) {
+  private void reply(Ccb ccb, Ccb.Completed c) {
+    if (listener.tracesCcbs()) {
+      listener.onEvent(Lifetime.ccbCompleted(ccb, c, completer)); // cf. I6: the completer says so
+    }
     ccb.header().replyTo().tell(c);
   }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
@@ -14,10 +15,11 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.ccb.Errno;
-import org.camstack.stack.lifetime.LifetimeChecker;
-import org.camstack.stack.lifetime.LifetimeEvent;
+import org.camstack.persistence.audit.LifetimeChecker;
+import org.camstack.persistence.audit.LifetimeEvent;
+import org.camstack.stack.lifetime.Lifetime;
 import org.camstack.stack.lifetime.PeriphId;
-import org.camstack.stack.lifetime.ViolationKind;
+import org.camstack.persistence.audit.ViolationKind;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -48,6 +50,7 @@ class DevfsTest {
       owner =
           new Devfs.Owner(
               new PeriphId(drv, unit, gen), CamPath.of(0, unit, 0), "naa.5000", calls.getRef(), alive.getRef());
+      checker.onEvent(Lifetime.registered(owner.periph(), owner.path(), owner.identity())); // the driver's part
     }
 
     long makeDev(String name, boolean trackClose) {
@@ -89,9 +92,10 @@ class DevfsTest {
   @Test
   void makeDevOfAnActiveNameIsRecordedAsThe2012Panic() {
     Driver old = new Driver("pass", 3, 1);
-    Driver neu = new Driver("pass", 3, 2);
     long n = old.makeDev("pass3", true);
+    checker.onEvent(Lifetime.invalidated(old.owner.periph(), "", "AC_LOST_DEVICE"));
     devfs.tell(new Devfs.DestroyDevSched(n, null)); // scheduled, the task has not run yet
+    Driver neu = new Driver("pass", 3, 2); // legacy: the unit went back before the node was gone
 
     Devfs.MakeDevResult r = neu.makeDevResult("pass3", true, 0);
 
@@ -103,7 +107,8 @@ class DevfsTest {
         v.get(0).message().startsWith("make_dev_credv: bad si_name (error=17, si_name=pass3)"),
         v.get(0).message());
     assertTrue(v.get(0).names().contains("pass3"));
-    assertEquals(1, checker.violationCount());
+    // devfs's report, and the checker's own finding from the driver's and devfs's events
+    assertEquals(Map.of(ViolationKind.DUPLICATE_NAME, 1, ViolationKind.UNIT_REUSED, 1), checker.countsByKind());
   }
 
   @Test

@@ -21,8 +21,8 @@ import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.ccb.CcbFlags;
 import org.camstack.stack.devfs.Devfs;
 import org.camstack.stack.lifetime.DeviceIdentity;
-import org.camstack.stack.lifetime.LifetimeEvent;
-import org.camstack.stack.lifetime.ViolationKind;
+import org.camstack.persistence.audit.LifetimeEvent;
+import org.camstack.persistence.audit.ViolationKind;
 import org.camstack.stack.scsi.pass.PassPeriph;
 import org.camstack.stack.testkit.PeriphRig;
 import org.camstack.stack.testkit.TestDevices;
@@ -91,8 +91,8 @@ class LifetimeInvariantsTest {
 
     assertTrue(refs.invalid());
     assertEquals(Map.of(RefToken.DEVFS, 1), refs.held()); // ALLOC dropped once
-    assertEquals(1, events(LifetimeEvent.Invalidated.class).size());
-    assertEquals("first", events(LifetimeEvent.Invalidated.class).get(0).cause());
+    assertEquals(1, events(LifetimeEvent.PeriphInvalidated.class).size());
+    assertEquals("first", events(LifetimeEvent.PeriphInvalidated.class).get(0).cause());
     assertEquals(1, events(LifetimeEvent.NodeDestroyRequested.class).size());
   }
 
@@ -206,11 +206,11 @@ class LifetimeInvariantsTest {
     awaitCount(LifetimeEvent.PeriphRegistered.class, 2);
 
     List<LifetimeEvent.PeriphRegistered> reg = events(LifetimeEvent.PeriphRegistered.class);
-    assertEquals(reg.get(0).periph().name(), reg.get(1).periph().name());
-    assertNotEquals(reg.get(0).periph(), reg.get(1).periph()); // generation differs
-    assertNotEquals(reg.get(0).identity(), reg.get(1).identity());
-    assertEquals(DeviceIdentity.of(TestDevices.disk(a)).key(), reg.get(0).identity());
-    assertTrue(reg.get(0).identity().startsWith("naa.5000c5"), reg.get(0).identity());
+    assertEquals(reg.get(0).periphName(), reg.get(1).periphName());
+    assertNotEquals(reg.get(0).incarnation(), reg.get(1).incarnation()); // generation differs
+    assertNotEquals(reg.get(0).deviceId(), reg.get(1).deviceId());
+    assertEquals(DeviceIdentity.of(TestDevices.disk(a)).key(), reg.get(0).deviceId());
+    assertTrue(reg.get(0).deviceId().startsWith("naa.5000c5"), reg.get(0).deviceId());
   }
 
   @Test

@@ -12,7 +12,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.devfs.Devfs;
 import org.camstack.stack.ccb.Errno;
-import org.camstack.stack.lifetime.LifetimeEvent;
+import org.camstack.persistence.audit.LifetimeEvent;
 import org.camstack.stack.scsi.pass.PassPeriph;
 import org.camstack.stack.testkit.PeriphRig;
 import org.camstack.stack.testkit.TestDevices;
@@ -81,7 +81,7 @@ class PeriphDriverTest {
   private static int indexOf(List<LifetimeEvent> events, Class<?> type, String periph) {
     for (int i = 0; i < events.size(); i++) {
       LifetimeEvent e = events.get(i);
-      if (type.isInstance(e) && e.periph() != null && e.periph().name().equals(periph)) {
+      if (type.isInstance(e) && e.periphName().equals(periph)) {
         return i;
       }
     }

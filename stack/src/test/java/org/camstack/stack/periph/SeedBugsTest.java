@@ -15,8 +15,8 @@ import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.ccb.CcbFlags;
 import org.camstack.stack.devfs.Devfs;
 import org.camstack.stack.ccb.Errno;
-import org.camstack.stack.lifetime.LifetimeEvent;
-import org.camstack.stack.lifetime.ViolationKind;
+import org.camstack.persistence.audit.LifetimeEvent;
+import org.camstack.persistence.audit.ViolationKind;
 import org.camstack.stack.scsi.pass.PassPeriph;
 import org.camstack.stack.scsi.ses.SesPeriph;
 import org.camstack.stack.testkit.PeriphRig;
@@ -57,7 +57,7 @@ class SeedBugsTest {
         () -> {
           boolean seen = false;
           for (LifetimeEvent e : rig.checker.eventsOf(type)) {
-            seen |= e.periph() != null && e.periph().name().equals(periph);
+            seen |= e.periphName().equals(periph);
           }
           assertTrue(seen, type.getSimpleName() + " of " + periph);
           return null;
@@ -94,7 +94,7 @@ class SeedBugsTest {
 
     rig.lost(target(3));
     if (legacy) {
-      awaitEvent(rig, LifetimeEvent.Invalidated.class, "pass3");
+      awaitEvent(rig, LifetimeEvent.PeriphInvalidated.class, "pass3");
     } else {
       rig.awaitDestroyRequested("pass3");
     }
@@ -142,7 +142,7 @@ class SeedBugsTest {
     rig.lost(target(0));
     rig.found(TestDevices.disk(target(0))); // deferred: CAM_REQ_INPROG
     if (legacy) {
-      awaitEvent(rig, LifetimeEvent.Invalidated.class, "pass0");
+      awaitEvent(rig, LifetimeEvent.PeriphInvalidated.class, "pass0");
     } else {
       rig.awaitDestroyRequested("pass0");
     }
@@ -160,7 +160,7 @@ class SeedBugsTest {
     TestProbe<Object> p = testKit.createTestProbe();
     p.awaitAssert(
         () -> {
-          assertEquals(2, rig.checker.eventsOf(LifetimeEvent.NodeCreated.class).size());
+          assertEquals(2, rig.checker.eventsOf(LifetimeEvent.DevfsNodeCreated.class).size());
           return null;
         });
     assertClean(rig);
@@ -188,7 +188,7 @@ class SeedBugsTest {
 
     rig.lost(enc);
     if (legacy) {
-      awaitEvent(rig, LifetimeEvent.Invalidated.class, "ses0");
+      awaitEvent(rig, LifetimeEvent.PeriphInvalidated.class, "ses0");
     } else {
       rig.awaitDestroyRequested("ses0");
     }
@@ -286,7 +286,7 @@ class SeedBugsTest {
 
     rig.lost(d);
     if (legacy) {
-      awaitEvent(rig, LifetimeEvent.Invalidated.class, "pass0");
+      awaitEvent(rig, LifetimeEvent.PeriphInvalidated.class, "pass0");
     } else {
       rig.awaitDestroyRequested("pass0");
     }

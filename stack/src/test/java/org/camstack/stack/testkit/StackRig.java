@@ -14,7 +14,7 @@ import org.apache.pekko.pattern.StatusReply;
 import org.camstack.stack.CamStack;
 import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.devfs.Devfs;
-import org.camstack.stack.lifetime.LifetimeChecker;
+import org.camstack.persistence.audit.LifetimeChecker;
 import org.camstack.stack.periph.PeriphDriver;
 import org.camstack.stack.sim.EmuSim;
 
