@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Objects;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -63,7 +64,11 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
    * the EDT. Reply: exactly one {@link Ccb.Completed} to {@code ccb.header().replyTo()}, also when
    * the device is gone (DEV_NOT_THERE) or the CCB is malformed.
    */
-  public record Action(Ccb ccb) implements Command {}
+  public record Action(Ccb ccb) implements Command {
+    public Action {
+      Objects.requireNonNull(ccb, "ccb");
+    }
+  }
 
   /**
    * cf. {@code xpt_schedule(periph, priority)}: ask for {@code count} openings at {@code priority};

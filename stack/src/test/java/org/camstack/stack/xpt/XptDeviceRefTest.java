@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -201,7 +202,7 @@ class XptDeviceRefTest {
     CamPath nowhere = CamPath.of(r.b, 3, 0);
     r.x.xpt.tell(new Xpt.AcquireDevice(nowhere, h.getRef()));
     r.x.xpt.tell(new Xpt.ReleaseDevice(r.lun1, h.getRef())); // holds nothing there
-    r.x.xpt.tell(new Xpt.ReleaseDevice(null, h.getRef()));
+    assertThrows(NullPointerException.class, () -> new Xpt.ReleaseDevice(null, h.getRef()));
     r.pullAndRescan();
     r.assertRetired(); // the stray release did not count, and nothing held it
     assertStatus(CamStatus.DEV_NOT_THERE, r.x.action(new Ccb.GetDevStats(header(nowhere, r.done.getRef())), r.done));
