@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -85,7 +86,11 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
    * cf. {@code xpt_action(ccb)}. Any function code; device-queued ones are forwarded to the
    * device's {@link XptDevice}. Reply: exactly one {@link Ccb.Completed} to the CCB's replyTo.
    */
-  public record Action(Ccb ccb) implements PeriphCommand {}
+  public record Action(Ccb ccb) implements PeriphCommand {
+    public Action {
+      Objects.requireNonNull(ccb, "ccb");
+    }
+  }
 
   /**
    * cf. {@code xpt_register_async(events, cb, arg, path)}. AC_FOUND_DEVICE and AC_PATH_REGISTERED
@@ -99,6 +104,8 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
       implements PeriphCommand {
     public RegisterAsync {
       events = Set.copyOf(events);
+      Objects.requireNonNull(path, "path");
+      Objects.requireNonNull(subscriber, "subscriber");
     }
   }
 
@@ -106,17 +113,32 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
   public record AsyncRegistered(CamPath path) {}
 
   /** cf. {@code xpt_register_async(0, ...)}: drop the subscription. No reply. */
-  public record UnregisterAsync(CamPath path, ActorRef<AsyncEvent> subscriber) implements PeriphCommand {}
+  public record UnregisterAsync(CamPath path, ActorRef<AsyncEvent> subscriber) implements PeriphCommand {
+    public UnregisterAsync {
+      Objects.requireNonNull(path, "path");
+      Objects.requireNonNull(subscriber, "subscriber");
+    }
+  }
 
   /**
    * cf. {@code xpt_add_periph()}: a periph instance attached to the device ({@code
    * device->periphs}, newest first; bumps the device generation). Only the list that GDEVLIST and
    * DEV_MATCH show: it keeps nothing alive (see {@link AcquireDevice}). No reply.
    */
-  public record AddPeriph(CamPath path, String periphName, int unit) implements PeriphCommand {}
+  public record AddPeriph(CamPath path, String periphName, int unit) implements PeriphCommand {
+    public AddPeriph {
+      Objects.requireNonNull(path, "path");
+      Objects.requireNonNull(periphName, "periphName");
+    }
+  }
 
   /** cf. {@code xpt_remove_periph()}: the instance leaves the device's list. No reply. */
-  public record RemovePeriph(CamPath path, String periphName, int unit) implements PeriphCommand {}
+  public record RemovePeriph(CamPath path, String periphName, int unit) implements PeriphCommand {
+    public RemovePeriph {
+      Objects.requireNonNull(path, "path");
+      Objects.requireNonNull(periphName, "periphName");
+    }
+  }
 
   /**
    * cf. {@code xpt_create_path()} &rarr; {@code xpt_acquire_device()}: {@code holder} takes a
@@ -125,7 +147,12 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
    * holder and drops its references when it stops. Ignored when the EDT has no device at {@code
    * path}. No reply.
    */
-  public record AcquireDevice(CamPath path, ActorRef<?> holder) implements PeriphCommand {}
+  public record AcquireDevice(CamPath path, ActorRef<?> holder) implements PeriphCommand {
+    public AcquireDevice {
+      Objects.requireNonNull(path, "path");
+      Objects.requireNonNull(holder, "holder");
+    }
+  }
 
   /**
    * cf. {@code xpt_free_path()} &rarr; {@code xpt_release_device()}: {@code holder} drops one
@@ -133,7 +160,12 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
    * xpt_release_device()} freeing a {@code CAM_DEV_UNCONFIGURED} device at refcount 0). A periph
    * sends it after its destructor ran. Ignored when the holder holds nothing there. No reply.
    */
-  public record ReleaseDevice(CamPath path, ActorRef<?> holder) implements PeriphCommand {}
+  public record ReleaseDevice(CamPath path, ActorRef<?> holder) implements PeriphCommand {
+    public ReleaseDevice {
+      Objects.requireNonNull(path, "path");
+      Objects.requireNonNull(holder, "holder");
+    }
+  }
 
   /**
    * cf. {@code xpt_async(code, path, arg)} raised by a periph (e.g. AC_LOST_DEVICE from error
@@ -148,7 +180,7 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
    * and the data path the device queues call directly. The XPT assigns the path id: the wanted one
    * when it is free (cf. a {@code hint.scbus.N.at} wiring in {@code xptpathid()}), else the lowest
    * free one; raises AC_PATH_REGISTERED and, unless {@link HbaFlags#PIM_NOSCAN}, scans the bus.
-   * Reply: {@link BusRegistered}.
+   * Reply: {@link BusRegistered}. A registration without capabilities or data path is ignored.
    *
    * @param wantedPathId the path id the bus is wired to, or -1 for any
    * @param queueDepth the SIM's per-device tag depth (openings of a tagged device)
@@ -986,10 +1018,6 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
   }
 
   private Behavior<Command> onAcquireDevice(AcquireDevice m) {
-    if (m.holder() == null || m.path() == null) {
-      log.warn("AcquireDevice without a path or holder ignored");
-      return this;
-    }
     Device d = edt.acquire(m.path(), m.holder());
     if (d == null) {
       log.debug("{}: AcquireDevice for a device not in the EDT ignored", m.path());
@@ -1000,10 +1028,6 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
   }
 
   private Behavior<Command> onReleaseDevice(ReleaseDevice m) {
-    if (m.holder() == null || m.path() == null) {
-      log.warn("ReleaseDevice without a path or holder ignored");
-      return this;
-    }
     Device d = edt.release(m.path(), m.holder());
     if (d == null) {
       log.debug("{}: ReleaseDevice by a holder with no reference ignored", m.path());
