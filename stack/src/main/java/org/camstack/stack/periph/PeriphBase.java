@@ -160,6 +160,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
    * constructor. cf. cam_periph_alloc(): xpt_add_periph(), then ctor.
    */
   protected final void start() {
+    xpt.tell(new Xpt.AcquireDevice(path, getContext().getSelf())); // cf. xpt_create_path(): the device ref
     if (addToXptAtStart()) {
       addToXpt();
     }
@@ -439,6 +440,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
       // UnitFreed, so it reaches the XPT before any AddPeriph of a new owner of this unit
       xpt.tell(new Xpt.RemovePeriph(path, id.driver(), id.unit()));
     }
+    xpt.tell(new Xpt.ReleaseDevice(path, getContext().getSelf())); // cf. xpt_free_path(periph->path)
     if (!legacy) {
       unitFreed(); // cf. 2012-post camperiphfree(): destructor first, then the unit may be reused
     }

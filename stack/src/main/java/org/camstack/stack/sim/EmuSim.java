@@ -56,17 +56,37 @@ import org.camstack.stack.xpt.Xpt;
 public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
 
   /** Supertype of all messages to an emulated SIM. */
-  public interface Command {}
+  public sealed interface Command
+      permits AddLun,
+          RemoveLun,
+          AddTarget,
+          RemoveTarget,
+          ResetBus,
+          ResizeLun,
+          AddFault,
+          ListFaults,
+          DeleteFault,
+          SetDelay,
+          GetBus,
+          Registered,
+          Recorded {}
 
-  /** Plugs a LUN into an existing target (the others report UA 3F/0E). Reply: ack or error. */
+  /**
+   * Plugs a LUN into an existing target (the others report UA 3F/0E). cf. {@code ctladm create} /
+   * a LUN mapped on a target port. Reply: ack or error.
+   */
   public record AddLun(int target, LunSpec spec, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
-  /** Pulls a LUN (it disappears from REPORT LUNS; the others report UA 3F/0E). Reply: ack or error. */
+  /**
+   * Pulls a LUN (it disappears from REPORT LUNS; the others report UA 3F/0E). cf. {@code ctladm
+   * remove}. Reply: ack or error.
+   */
   public record RemoveLun(int target, long lun, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
   /**
-   * Plugs a target with its LUNs (cf. a SAS device arriving); with rescan-on-change the SIM asks
-   * the XPT to scan it. Reply: ack or error.
+   * Plugs a target with its LUNs (cf. a SAS device arriving and the HBA driver calling {@code
+   * xpt_rescan()} for its target); with rescan-on-change the SIM asks the XPT to scan it. Reply:
+   * ack or error.
    */
   public record AddTarget(int target, List<LunSpec> luns, ActorRef<StatusReply<Done>> replyTo) implements Command {
     public AddTarget {
@@ -75,30 +95,42 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
   }
 
   /**
-   * Pulls a whole target: from now on it answers selection timeout; with rescan-on-change the SIM
-   * asks the XPT to scan it. Reply: ack or error.
+   * Pulls a whole target: from now on it answers selection timeout (cf. a cable pulled: {@code
+   * CAM_SEL_TIMEOUT}); with rescan-on-change the SIM asks the XPT to scan it. Reply: ack or error.
    */
   public record RemoveTarget(int target, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
-  /** A SCSI bus reset (UA 29/02 on every LUN, AC_BUS_RESET). Reply: ack. */
+  /**
+   * A SCSI bus reset (UA 29/02 on every LUN, AC_BUS_RESET); cf. the SIM's {@code XPT_RESET_BUS}.
+   * Reply: ack.
+   */
   public record ResetBus(ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
-  /** Changes a disk's capacity (UA 2A/09). Reply: ack or error. */
+  /** Changes a disk's capacity (UA 2A/09); cf. {@code ctladm modify -s}. Reply: ack or error. */
   public record ResizeLun(int target, long lun, long blocks, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
-  /** Adds (or replaces by id) a fault rule on a LUN. Reply: ack or error. */
+  /**
+   * Adds (or replaces by id) a fault rule on a LUN (no CAM counterpart: error injection, cf. CTL's
+   * {@code ctladm inject}). Reply: ack or error.
+   */
   public record AddFault(int target, long lun, FaultRule rule, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
-  /** The active fault rules of a LUN. Reply: the list, or an error. */
+  /** The active fault rules of a LUN (cf. {@code ctladm inject} listing). Reply: the list, or an error. */
   public record ListFaults(int target, long lun, ActorRef<StatusReply<List<FaultRule>>> replyTo) implements Command {}
 
-  /** Removes a fault rule by id. Reply: ack, or an error when there is none. */
+  /** Removes a fault rule by id (cf. {@code ctladm inject -r}). Reply: ack, or an error when there is none. */
   public record DeleteFault(int target, long lun, String id, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
-  /** Sets a LUN's injected completion delay ({@link Delay#NONE} to clear). Reply: ack or error. */
+  /**
+   * Sets a LUN's injected completion delay ({@link Delay#NONE} to clear); no CAM counterpart (a
+   * slow device). Reply: ack or error.
+   */
   public record SetDelay(int target, long lun, Delay delay, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
-  /** Asks for the bus identity; answered once the XPT registered the bus. Reply: {@link BusInfo}. */
+  /**
+   * Asks for the bus identity; answered once the XPT registered the bus (cf. {@code XPT_PATH_INQ}
+   * plus the target list). Reply: {@link BusInfo}.
+   */
   public record GetBus(ActorRef<BusInfo> replyTo) implements Command {}
 
   /**
@@ -109,9 +141,13 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
    */
   public record BusInfo(int pathId, String simName, int simUnit, Map<Integer, List<Long>> targets) {}
 
+  /** The XPT's answer to our {@link Xpt.RegisterBus} (cf. {@code xpt_bus_register()} returning). No reply. */
   private record Registered(Xpt.BusRegistered registered) implements Command {}
 
-  /** The hooks recorded (or failed to record) a plug or pull; {@code apply} makes it happen. */
+  /**
+   * The hooks recorded (or failed to record) a plug or pull; {@code apply} makes it happen (no CAM
+   * counterpart: durable emulator state). Reply: the stashed request's ack or error.
+   */
   private record Recorded(Runnable apply, String what, ActorRef<StatusReply<Done>> replyTo, Throwable failure)
       implements Command {}
 

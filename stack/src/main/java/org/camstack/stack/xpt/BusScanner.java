@@ -23,10 +23,13 @@ import org.camstack.stack.ccb.CamStatus;
  */
 final class BusScanner extends AbstractBehavior<BusScanner.Command> {
 
-  interface Command {}
+  /** Supertype of the scanner's messages: only the XPT's answers to its LUN probes. */
+  sealed interface Command permits LunScanned {}
 
   /**
-   * The XPT's answer to {@link Xpt.ProbeLun}.
+   * The XPT's answer to {@link Xpt.ProbeLun}; cf. the completion of the {@code XPT_SCAN_LUN}
+   * that {@code scsi_scan_bus()} issued, which calls back into {@code scsi_scan_bus()}. No reply:
+   * the scanner probes the next LUN or target, or tells the XPT {@link Xpt.ScanFinished} and stops.
    *
    * @param ansiVersion the LUN's ANSI version (0 when nothing answered)
    * @param reportedLuns the target's REPORT LUNS list when this was LUN 0 and it had one

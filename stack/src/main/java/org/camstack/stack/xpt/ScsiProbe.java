@@ -43,8 +43,13 @@ import org.camstack.stack.scsi.Sense;
  */
 final class ScsiProbe extends AbstractBehavior<ScsiProbe.Command> {
 
-  interface Command {}
+  /** Supertype of the probe's messages: only its own CCB completions. */
+  sealed interface Command permits IoDone {}
 
+  /**
+   * The completion of the probe CCB in flight (cf. {@code probedone()} called from {@code
+   * xpt_done()}). No reply: the probe sends the next CCB or finishes with {@link Xpt.ProbeDone}.
+   */
   private record IoDone(Ccb.Completed completion) implements Command {}
 
   /**

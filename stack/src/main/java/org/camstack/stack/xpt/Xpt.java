@@ -7,9 +7,8 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.TreeSet;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -27,50 +26,88 @@ import org.camstack.stack.ccb.DeviceInfo;
 import org.camstack.stack.ccb.HbaFlags;
 import org.camstack.stack.lifetime.Lifetime;
 import org.camstack.stack.sim.SimDataPath;
+import org.camstack.stack.xpt.Edt.Bus;
+import org.camstack.stack.xpt.Edt.Device;
+import org.camstack.stack.xpt.Edt.PeriphId;
+import org.camstack.stack.xpt.Edt.ProbeWaiter;
+import org.camstack.stack.xpt.Edt.Target;
 import org.slf4j.Logger;
 
 /**
- * PROTOCOL and actor of the transport layer's control plane: buses, the EDT (bus &rarr; target
- * &rarr; device), async subscriptions, scanning and probing, and every XPT function code. SCSI I/O
+ * PROTOCOL and actor of the transport layer's control plane: it dispatches every XPT function
+ * code, registers buses, runs scans and probes and applies the transport's async hooks. SCSI I/O
  * does not pass through it on the hot path (see {@link XptDevice}). cf. sys/cam/cam_xpt.c.
+ *
+ * <p>Its state lives in two plain objects it owns: the {@link Edt} (buses, targets, devices, periph
+ * lists, device references) and the {@link AsyncRegistry} (who gets which async events). This class
+ * is the actor around them: it decodes commands, spawns and watches children, and does the telling.
  *
  * <p>One view per kind of caller, as {@code cam_xpt_periph.h} / {@code cam_xpt_sim.h}: hand
  * periphs {@code xpt.narrow()} to {@link PeriphCommand}, SIMs to {@link SimCommand}.
  *
  * <p>Actor tree: the XPT spawns one {@link XptDevice} per LUN it knows (cf. {@code struct
  * cam_ed}), one {@link ScsiProbe} per LUN being probed and one {@link BusScanner} per bus or target
- * scan in progress. It death-watches subscribers, devices and probes. Every CCB it receives
- * completes exactly once; malformed ones with REQ_INVALID, PATH_INVALID or DEV_NOT_THERE.
+ * scan in progress. It death-watches its children, the async subscribers and the device-reference
+ * holders. Every CCB it receives completes exactly once; malformed ones with REQ_INVALID,
+ * PATH_INVALID or DEV_NOT_THERE.
+ *
+ * <p>Supervision (docs/lifetime.md, "Supervision"): no child is restarted. A device queue that
+ * fails is dropped (AC_LOST_DEVICE), a probe that fails completes its requests with REQ_CMP_ERR, a
+ * scanner that fails completes its scan requests with REQ_CMP_ERR; the XPT itself stops on an
+ * exception (its state cannot be rebuilt) and its owner treats that as the stack's end.
  */
 public final class Xpt extends AbstractBehavior<Xpt.Command> {
 
   /** Supertype of all messages to the XPT. */
-  public interface Command {}
+  public sealed interface Command
+      permits PeriphCommand,
+          SimCommand,
+          ProbeDone,
+          ProbeLun,
+          ScanFinished,
+          WatchedStopped,
+          DeviceTerminated,
+          ProbeTerminated,
+          ScannerTerminated {}
 
   /** Messages a peripheral driver (or a user through xpt0) may send. */
-  public interface PeriphCommand extends Command {}
+  public sealed interface PeriphCommand extends Command
+      permits Action,
+          RegisterAsync,
+          UnregisterAsync,
+          AddPeriph,
+          RemovePeriph,
+          AcquireDevice,
+          ReleaseDevice,
+          RaiseAsync {}
 
   /** Messages a SIM may send. */
-  public interface SimCommand extends Command {}
+  public sealed interface SimCommand extends Command permits RegisterBus, DeregisterBus {}
 
   /**
    * cf. {@code xpt_action(ccb)}. Any function code; device-queued ones are forwarded to the
    * device's {@link XptDevice}. Reply: exactly one {@link Ccb.Completed} to the CCB's replyTo.
    */
-  public record Action(Ccb ccb) implements PeriphCommand {}
+  public record Action(Ccb ccb) implements PeriphCommand {
+    public Action {
+      Objects.requireNonNull(ccb, "ccb");
+    }
+  }
 
   /**
    * cf. {@code xpt_register_async(events, cb, arg, path)}. AC_FOUND_DEVICE and AC_PATH_REGISTERED
    * are replayed to the new subscriber for every configured device / registered bus it covers. The
    * XPT watches the subscriber and drops it when it stops. Re-registering the same subscriber and
-   * path replaces its event set. Reply: {@link AsyncRegistered} when {@code ack} is non-null,
-   * sent after the replay.
+   * path replaces its event set; an empty set unregisters. Reply: {@link AsyncRegistered} when
+   * {@code ack} is non-null, sent after the replay.
    */
   public record RegisterAsync(
       Set<AsyncCode> events, CamPath path, ActorRef<AsyncEvent> subscriber, ActorRef<AsyncRegistered> ack)
       implements PeriphCommand {
     public RegisterAsync {
       events = Set.copyOf(events);
+      Objects.requireNonNull(path, "path");
+      Objects.requireNonNull(subscriber, "subscriber");
     }
   }
 
@@ -78,16 +115,59 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
   public record AsyncRegistered(CamPath path) {}
 
   /** cf. {@code xpt_register_async(0, ...)}: drop the subscription. No reply. */
-  public record UnregisterAsync(CamPath path, ActorRef<AsyncEvent> subscriber) implements PeriphCommand {}
+  public record UnregisterAsync(CamPath path, ActorRef<AsyncEvent> subscriber) implements PeriphCommand {
+    public UnregisterAsync {
+      Objects.requireNonNull(path, "path");
+      Objects.requireNonNull(subscriber, "subscriber");
+    }
+  }
 
   /**
    * cf. {@code xpt_add_periph()}: a periph instance attached to the device ({@code
-   * device->periphs}, newest first; bumps the device generation). No reply.
+   * device->periphs}, newest first; bumps the device generation). Only the list that GDEVLIST and
+   * DEV_MATCH show: it keeps nothing alive (see {@link AcquireDevice}). No reply.
    */
-  public record AddPeriph(CamPath path, String periphName, int unit) implements PeriphCommand {}
+  public record AddPeriph(CamPath path, String periphName, int unit) implements PeriphCommand {
+    public AddPeriph {
+      Objects.requireNonNull(path, "path");
+      Objects.requireNonNull(periphName, "periphName");
+    }
+  }
 
-  /** cf. {@code xpt_remove_periph()}. No reply. */
-  public record RemovePeriph(CamPath path, String periphName, int unit) implements PeriphCommand {}
+  /** cf. {@code xpt_remove_periph()}: the instance leaves the device's list. No reply. */
+  public record RemovePeriph(CamPath path, String periphName, int unit) implements PeriphCommand {
+    public RemovePeriph {
+      Objects.requireNonNull(path, "path");
+      Objects.requireNonNull(periphName, "periphName");
+    }
+  }
+
+  /**
+   * cf. {@code xpt_create_path()} &rarr; {@code xpt_acquire_device()}: {@code holder} takes a
+   * reference on the device at {@code path}; the device stays in the EDT (unconfigured once lost)
+   * until every reference is released. A periph sends it when it registers. The XPT watches the
+   * holder and drops its references when it stops. Ignored when the EDT has no device at {@code
+   * path}. No reply.
+   */
+  public record AcquireDevice(CamPath path, ActorRef<?> holder) implements PeriphCommand {
+    public AcquireDevice {
+      Objects.requireNonNull(path, "path");
+      Objects.requireNonNull(holder, "holder");
+    }
+  }
+
+  /**
+   * cf. {@code xpt_free_path()} &rarr; {@code xpt_release_device()}: {@code holder} drops one
+   * reference; the last reference of an unconfigured device retires it (cf. {@code
+   * xpt_release_device()} freeing a {@code CAM_DEV_UNCONFIGURED} device at refcount 0). A periph
+   * sends it after its destructor ran. Ignored when the holder holds nothing there. No reply.
+   */
+  public record ReleaseDevice(CamPath path, ActorRef<?> holder) implements PeriphCommand {
+    public ReleaseDevice {
+      Objects.requireNonNull(path, "path");
+      Objects.requireNonNull(holder, "holder");
+    }
+  }
 
   /**
    * cf. {@code xpt_async(code, path, arg)} raised by a periph (e.g. AC_LOST_DEVICE from error
@@ -102,7 +182,7 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
    * and the data path the device queues call directly. The XPT assigns the path id: the wanted one
    * when it is free (cf. a {@code hint.scbus.N.at} wiring in {@code xptpathid()}), else the lowest
    * free one; raises AC_PATH_REGISTERED and, unless {@link HbaFlags#PIM_NOSCAN}, scans the bus.
-   * Reply: {@link BusRegistered}.
+   * Reply: {@link BusRegistered}. A registration without capabilities or data path is ignored.
    *
    * @param wantedPathId the path id the bus is wired to, or -1 for any
    * @param queueDepth the SIM's per-device tag depth (openings of a tagged device)
@@ -120,26 +200,44 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
 
   /**
    * cf. {@code xpt_bus_deregister(path_id)}: AC_LOST_DEVICE for every device of the bus, then
-   * AC_PATH_DEREGISTERED. No reply.
+   * AC_PATH_DEREGISTERED. Devices still referenced stay (as orphans) until released. No reply.
    */
   public record DeregisterBus(int pathId) implements SimCommand {}
 
   // --- internal messages (package-private: sent by the XPT's children) -------------------------
 
-  /** A probe finished. */
+  /**
+   * A probe finished; cf. {@code probedone()} reaching PROBE_DONE / PROBE_INVALID. No reply; the
+   * probe stops after sending it.
+   */
   record ProbeDone(CamPath path, ActorRef<ScsiProbe.Command> probe, ScsiProbe.Result result) implements Command {}
 
-  /** A scanner asks for one LUN to be probed; the answer is a {@link BusScanner.LunScanned}. */
+  /**
+   * A scanner asks for one LUN to be probed; cf. the {@code XPT_SCAN_LUN} that {@code
+   * scsi_scan_bus()} issues. Reply: one {@link BusScanner.LunScanned}.
+   */
   record ProbeLun(CamPath path, ActorRef<BusScanner.Command> replyTo) implements Command {}
 
-  /** A scanner is done ({@code target} -1 for a whole bus). */
+  /**
+   * A scanner is done ({@code target} -1 for a whole bus); cf. {@code scsi_scan_bus()} completing
+   * the request CCB. No reply; the scanner stops after sending it.
+   */
   record ScanFinished(int bus, int target, ActorRef<BusScanner.Command> scanner) implements Command {}
 
-  private record SubscriberTerminated(ActorRef<AsyncEvent> subscriber) implements Command {}
+  /**
+   * A watched async subscriber or device-reference holder stopped: its subscriptions and references
+   * go (no CAM counterpart: a kernel periph cannot vanish without its destructor). No reply.
+   */
+  private record WatchedStopped(ActorRef<?> who) implements Command {}
 
+  /** A device queue stopped; unexpected unless the XPT retired it. No reply. */
   private record DeviceTerminated(CamPath path, ActorRef<XptDevice.Command> ref) implements Command {}
 
+  /** A probe stopped; unexpected unless it sent its {@link ProbeDone} first. No reply. */
   private record ProbeTerminated(CamPath path, ActorRef<ScsiProbe.Command> probe) implements Command {}
+
+  /** A scanner stopped; unexpected unless it sent its {@link ScanFinished} first. No reply. */
+  private record ScannerTerminated(int bus, int target, ActorRef<BusScanner.Command> scanner) implements Command {}
 
   /**
    * XPT settings ({@code camstack.xpt}).
@@ -183,87 +281,6 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
     return Behaviors.setup(ctx -> new Xpt(ctx, settings));
   }
 
-  // ---------------------------------------------------------------------------------------------
-  // EDT
-
-  private record PeriphId(String name, int unit) {
-    String display() {
-      return name + unit;
-    }
-  }
-
-  /** Someone waiting for a probe: a SCAN_LUN CCB or a scanner. */
-  private interface ProbeWaiter {
-    void probed(ScsiProbe.Result result, CamStatus status);
-  }
-
-  /** cf. {@code struct cam_eb}. */
-  private static final class Bus {
-    final int pathId;
-    final Ccb.PathInqResult cpi;
-    final int queueDepth;
-    final SimDataPath dataPath;
-    final TreeMap<Integer, Target> targets = new TreeMap<>();
-    long lastResetMillis;
-
-    Bus(int pathId, Ccb.PathInqResult cpi, int queueDepth, SimDataPath dataPath) {
-      this.pathId = pathId;
-      this.cpi = cpi;
-      this.queueDepth = Math.max(1, queueDepth);
-      this.dataPath = dataPath;
-    }
-
-    Device device(CamPath p) {
-      Target t = targets.get(p.target());
-      return t == null ? null : t.luns.get(p.lun());
-    }
-  }
-
-  /** cf. {@code struct cam_et}. */
-  private static final class Target {
-    final TreeMap<Long, Device> luns = new TreeMap<>();
-    List<Long> reportedLuns; // cf. target->luns: the last REPORT LUNS data
-  }
-
-  /** cf. {@code struct cam_ed}. */
-  private static final class Device {
-    final CamPath path;
-    final ActorRef<XptDevice.Command> ref;
-    final List<PeriphId> periphs = new ArrayList<>(); // newest first
-    long generation;
-    DeviceInfo info; // last probe data, null before the first successful probe
-    boolean configured; // !CAM_DEV_UNCONFIGURED
-    boolean lost; // the XptDevice was told DeviceLost
-    boolean tagged;
-    Ccb.TranSettings tran;
-    String physPath = "";
-    ByteString rcapLong = ByteString.emptyByteString();
-    ActorRef<ScsiProbe.Command> probe;
-    int probeUnit = -1;
-    boolean probeExpectInqChange;
-    List<ProbeWaiter> probeWaiters = new ArrayList<>();
-    List<ProbeWaiter> queuedWaiters = new ArrayList<>();
-    boolean queuedProbe;
-    boolean queuedExpectInqChange = true;
-
-    Device(CamPath path, ActorRef<XptDevice.Command> ref) {
-      this.path = path;
-      this.ref = ref;
-    }
-  }
-
-  private static final class Subscription {
-    final CamPath path;
-    final ActorRef<AsyncEvent> subscriber;
-    Set<AsyncCode> events;
-
-    Subscription(CamPath path, ActorRef<AsyncEvent> subscriber, Set<AsyncCode> events) {
-      this.path = path;
-      this.subscriber = subscriber;
-      this.events = events;
-    }
-  }
-
   private static final class Scan {
     List<Ccb> waiters = new ArrayList<>();
     ActorRef<BusScanner.Command> scanner;
@@ -273,21 +290,15 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
 
   private final Settings settings;
   private final Logger log;
-  private final TreeMap<Integer, Bus> buses = new TreeMap<>();
-  private final List<Subscription> subscriptions = new ArrayList<>(); // newest first
+  private final Edt edt = new Edt();
+  private final AsyncRegistry<ActorRef<AsyncEvent>> async = new AsyncRegistry<>();
   private final Map<Long, Scan> scans = new HashMap<>();
-  private final Map<CamPath, Device> orphans = new HashMap<>(); // lost with their bus, periphs attached
-  private final TreeSet<Integer> probeUnits = new TreeSet<>();
-  private final List<PeriphId> xptPeriphs = new ArrayList<>();
-  private long xptGeneration;
   private long spawnSeq;
 
   private Xpt(ActorContext<Command> ctx, Settings settings) {
     super(ctx);
     this.settings = settings;
     this.log = ctx.getLog();
-    xptPeriphs.add(new PeriphId("xpt", 0)); // cf. xptregister(): the xpt0 periph on the wildcard path
-    xptGeneration = 1;
   }
 
   @Override
@@ -298,15 +309,18 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
         .onMessage(UnregisterAsync.class, this::onUnregisterAsync)
         .onMessage(AddPeriph.class, this::onAddPeriph)
         .onMessage(RemovePeriph.class, this::onRemovePeriph)
+        .onMessage(AcquireDevice.class, this::onAcquireDevice)
+        .onMessage(ReleaseDevice.class, this::onReleaseDevice)
         .onMessage(RaiseAsync.class, this::onRaiseAsync)
         .onMessage(RegisterBus.class, this::onRegisterBus)
         .onMessage(DeregisterBus.class, this::onDeregisterBus)
         .onMessage(ProbeDone.class, this::onProbeDone)
         .onMessage(ProbeLun.class, this::onProbeLun)
         .onMessage(ScanFinished.class, this::onScanFinished)
-        .onMessage(SubscriberTerminated.class, this::onSubscriberTerminated)
+        .onMessage(WatchedStopped.class, this::onWatchedStopped)
         .onMessage(DeviceTerminated.class, this::onDeviceTerminated)
         .onMessage(ProbeTerminated.class, this::onProbeTerminated)
+        .onMessage(ScannerTerminated.class, this::onScannerTerminated)
         .build();
   }
 
@@ -343,7 +357,7 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
     } else if (ccb instanceof Ccb.ScanLun s) {
       onScanLun(s);
     } else if (ccb instanceof Ccb.DevMatch m) {
-      done(Ccb.Completed.ok(m, devMatch(m.pattern(), m.periphName())));
+      done(Ccb.Completed.ok(m, edt.devMatch(m.pattern(), m.periphName())));
     } else if (ccb instanceof Ccb.ResetBus) {
       onResetBus(ccb);
     } else if (ccb instanceof Ccb.GetTranSettings) {
@@ -373,7 +387,7 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
 
   /** The bus of a CCB, or null after completing it with PATH_INVALID. */
   private Bus busFor(Ccb ccb) {
-    Bus bus = ccb.path().bus() == CamPath.WILDCARD ? null : buses.get(ccb.path().bus());
+    Bus bus = ccb.path().bus() == CamPath.WILDCARD ? null : edt.bus(ccb.path().bus());
     if (bus == null) {
       fail(ccb, CamStatus.PATH_INVALID);
     }
@@ -408,7 +422,7 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
   /** cf. {@code XPT_GDEV_TYPE}: unconfigured devices are not there. */
   private void onGetDevType(Ccb ccb) {
     if (ccb.path().equals(CamPath.XPT)) {
-      done(Ccb.Completed.ok(ccb, xptDeviceInfo()));
+      done(Ccb.Completed.ok(ccb, Edt.xptDeviceInfo()));
       return;
     }
     Device d = deviceFor(ccb);
@@ -422,37 +436,16 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
     done(Ccb.Completed.ok(ccb, d.info));
   }
 
-  /**
-   * cf. {@code XPT_GDEVLIST}: the periph at {@code index}; LIST_CHANGED when the caller's
-   * generation is stale (index &gt; 0), ERROR past the end; the answer carries the post-increment
-   * index and the device generation, as camcontrol periphlist prints them.
-   */
+  /** cf. {@code XPT_GDEVLIST}: see {@link Edt#gdevList}. */
   private void onGetDevList(Ccb.GetDevList g) {
-    List<PeriphId> periphs;
-    long generation;
-    if (g.path().equals(CamPath.XPT)) {
-      periphs = xptPeriphs;
-      generation = xptGeneration;
-    } else {
-      Device d = deviceFor(g);
+    Device d = null;
+    if (!g.path().equals(CamPath.XPT)) {
+      d = deviceFor(g);
       if (d == null) {
         return;
       }
-      periphs = d.periphs;
-      generation = d.generation;
     }
-    Ccb.GdevListResult r;
-    if (g.index() != 0 && g.generation() != generation) {
-      r = new Ccb.GdevListResult("", -1, g.generation(), g.index(), Ccb.ListStatus.LIST_CHANGED);
-    } else if (g.index() < 0 || g.index() >= periphs.size()) {
-      r = new Ccb.GdevListResult("", -1, g.generation(), g.index(), Ccb.ListStatus.ERROR);
-    } else {
-      PeriphId p = periphs.get(g.index());
-      Ccb.ListStatus st =
-          g.index() + 1 < periphs.size() ? Ccb.ListStatus.MORE_DEVS : Ccb.ListStatus.LAST_DEVICE;
-      r = new Ccb.GdevListResult(p.name(), p.unit(), generation, g.index() + 1, st);
-    }
-    done(Ccb.Completed.ok(g, r));
+    done(Ccb.Completed.ok(g, edt.gdevList(d, g.index(), g.generation())));
   }
 
   /** cf. {@code XPT_PATH_INQ}: the SIM's capabilities (the XPT's own for the wildcard bus). */
@@ -474,12 +467,7 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
       fail(s, CamStatus.REQ_INVALID);
       return;
     }
-    ActorRef<AsyncEvent> sub = (ActorRef<AsyncEvent>) s.subscriber();
-    if (s.events().isEmpty()) {
-      unregister(s.path(), sub);
-    } else {
-      register(s.events(), s.path(), sub);
-    }
+    register(s.events(), s.path(), (ActorRef<AsyncEvent>) s.subscriber());
     done(Ccb.Completed.of(s, CamStatus.REQ_CMP));
   }
 
@@ -497,17 +485,15 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
   private void busWasReset(Bus bus) {
     bus.lastResetMillis = System.currentTimeMillis();
     XptDevice.Reset reset = new XptDevice.Reset(CamStatus.SCSI_BUS_RESET, bus.lastResetMillis);
-    for (Target t : bus.targets.values()) {
-      for (Device d : t.luns.values()) {
-        d.ref.tell(reset);
-      }
+    for (Device d : bus.devices()) {
+      d.ref.tell(reset);
     }
   }
 
   private void onGetTranSettings(Ccb ccb) {
     Device d = deviceFor(ccb);
     if (d != null) {
-      done(Ccb.Completed.ok(ccb, tranSettings(d)));
+      done(Ccb.Completed.ok(ccb, d.tranSettings()));
     }
   }
 
@@ -521,22 +507,14 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
       fail(s, CamStatus.REQ_INVALID);
       return;
     }
-    Ccb.TranSettings old = tranSettings(d);
+    Ccb.TranSettings old = d.tranSettings();
     d.tran = s.settings();
     if (old.tagEnabled() != d.tran.tagEnabled()) {
-      Bus bus = buses.get(d.path.bus());
+      Bus bus = edt.bus(d.path.bus());
       d.ref.tell(new XptDevice.SetTags(d.tran.tagEnabled() ? tagDepth(bus, d.path) : 1));
     }
     done(Ccb.Completed.ok(s, d.tran));
     deliver(new AsyncEvent.TransferNeg(d.path, d.tran));
-  }
-
-  private Ccb.TranSettings tranSettings(Device d) {
-    if (d.tran != null) {
-      return d.tran;
-    }
-    int proto = d.info == null ? 0 : d.info.ansiVersion();
-    return new Ccb.TranSettings("SAS", 0, proto, d.tagged, 0, 0, 0);
   }
 
   /**
@@ -599,64 +577,6 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
     if (bus != null) {
       done(Ccb.Completed.ok(ccb, new Ccb.PathStatsResult(bus.lastResetMillis)));
     }
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // DEV_MATCH
-
-  /** cf. {@code xptedtmatch()}: buses in path-id order, the XPT's own bus last (path id ~0). */
-  private Ccb.DevMatchResult devMatch(CamPath pattern, String periphName) {
-    String filter = periphName == null ? "" : periphName;
-    List<Ccb.BusMatch> out = new ArrayList<>();
-    for (Bus bus : buses.values()) {
-      if (pattern.bus() != CamPath.WILDCARD && pattern.bus() != bus.pathId) {
-        continue;
-      }
-      List<Ccb.DeviceMatch> devs = new ArrayList<>();
-      for (Target t : bus.targets.values()) {
-        for (Device d : t.luns.values()) {
-          if (pattern.matches(d.path) && periphMatches(d.periphs, filter)) {
-            devs.add(new Ccb.DeviceMatch(d.path, matchInfo(d), displayNames(d.periphs), !d.configured));
-          }
-        }
-      }
-      if (filter.isEmpty() || !devs.isEmpty()) {
-        out.add(new Ccb.BusMatch(bus.pathId, bus.cpi.devName(), bus.cpi.unitNumber(), bus.cpi.busId(), devs));
-      }
-    }
-    if (pattern.bus() == CamPath.WILDCARD && periphMatches(xptPeriphs, filter)) {
-      Ccb.DeviceMatch xptDev = new Ccb.DeviceMatch(CamPath.XPT, xptDeviceInfo(), displayNames(xptPeriphs), true);
-      out.add(new Ccb.BusMatch(CamPath.WILDCARD, XPT_CPI.devName(), XPT_CPI.unitNumber(), XPT_CPI.busId(), List.of(xptDev)));
-    }
-    return new Ccb.DevMatchResult(out);
-  }
-
-  private static boolean periphMatches(List<PeriphId> periphs, String filter) {
-    if (filter.isEmpty()) {
-      return true;
-    }
-    for (PeriphId p : periphs) {
-      if (p.name().equals(filter) || p.display().equals(filter)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static List<String> displayNames(List<PeriphId> periphs) {
-    List<String> names = new ArrayList<>(periphs.size());
-    for (PeriphId p : periphs) {
-      names.add(p.display());
-    }
-    return names;
-  }
-
-  private static DeviceInfo matchInfo(Device d) {
-    return d.info != null ? d.info : new DeviceInfo(d.path, ByteString.emptyByteString(), null, null, null, d.physPath);
-  }
-
-  private static DeviceInfo xptDeviceInfo() {
-    return new DeviceInfo(CamPath.XPT, ByteString.emptyByteString(), null, null, null, null);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -745,26 +665,45 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
     String name = "scan-" + bus.pathId + "-" + (target == CamPath.WILDCARD ? "all" : target) + "-" + (spawnSeq++);
     scan.scanner =
         getContext().spawn(BusScanner.create(bus.pathId, target, targets, bus.cpi.maxLun(), seq, getContext().getSelf()), name);
+    getContext().watchWith(scan.scanner, new ScannerTerminated(bus.pathId, target, scan.scanner));
   }
 
   private Behavior<Command> onScanFinished(ScanFinished m) {
-    long key = scanKey(m.bus(), m.target());
-    Scan scan = scans.get(key);
+    endScan(m.bus(), m.target(), m.scanner(), CamStatus.REQ_CMP);
+    return this;
+  }
+
+  /**
+   * A scanner stopped. After its ScanFinished this is stale; without one (the scanner failed) its
+   * requests complete with REQ_CMP_ERR and a queued rescan still runs.
+   */
+  private Behavior<Command> onScannerTerminated(ScannerTerminated m) {
+    Scan scan = scans.get(scanKey(m.bus(), m.target()));
     if (scan != null && m.scanner().equals(scan.scanner)) {
-      scans.remove(key);
-      Bus bus = buses.get(m.bus());
-      for (Ccb c : scan.waiters) {
-        done(Ccb.Completed.of(c, bus != null ? CamStatus.REQ_CMP : CamStatus.PATH_INVALID));
-      }
-      if (scan.again && bus != null) {
-        runScan(bus, m.target(), scan.nextWaiters);
-      }
+      log.warn("scbus{}: scanner of target {} stopped without finishing", m.bus(), m.target());
+      endScan(m.bus(), m.target(), m.scanner(), CamStatus.REQ_CMP_ERR);
     }
     return this;
   }
 
+  private void endScan(int busId, int target, ActorRef<BusScanner.Command> scanner, CamStatus status) {
+    long key = scanKey(busId, target);
+    Scan scan = scans.get(key);
+    if (scan == null || !scanner.equals(scan.scanner)) {
+      return;
+    }
+    scans.remove(key);
+    Bus bus = edt.bus(busId);
+    for (Ccb c : scan.waiters) {
+      done(Ccb.Completed.of(c, bus != null ? status : CamStatus.PATH_INVALID));
+    }
+    if (scan.again && bus != null) {
+      runScan(bus, target, scan.nextWaiters);
+    }
+  }
+
   private Behavior<Command> onProbeLun(ProbeLun m) {
-    Bus bus = buses.get(m.path().bus());
+    Bus bus = edt.bus(m.path().bus());
     if (bus == null) {
       m.replyTo().tell(new BusScanner.LunScanned(m.path(), false, CamStatus.PATH_INVALID, 0, null));
       return this;
@@ -800,9 +739,7 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
             XptDevice.create(p, bus.dataPath, bus.cpi.initiatorId(), bus.queueDepth, settings.defaultTimeout(), getContext().getSelf(), settings.listener()),
             name);
     getContext().watchWith(ref, new DeviceTerminated(p, ref));
-    Device d = new Device(p, ref);
-    bus.targets.computeIfAbsent(p.target(), t -> new Target()).luns.put(p.lun(), d);
-    return d;
+    return edt.addDevice(bus, p, ref);
   }
 
   private void startProbe(Device d, boolean expectInqChange, List<ProbeWaiter> waiters) {
@@ -810,11 +747,7 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
       d.lost = false;
       d.ref.tell(new XptDevice.DeviceRevived());
     }
-    int unit = 0;
-    while (probeUnits.contains(unit)) {
-      unit++;
-    }
-    probeUnits.add(unit);
+    int unit = edt.allocProbeUnit();
     d.probeUnit = unit;
     d.probeWaiters = waiters;
     DeviceInfo previous = d.configured ? d.info : null;
@@ -824,13 +757,13 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
             ScsiProbe.create(d.path, d.ref, getContext().getSelf(), previous, expectInqChange, settings.probeTimeout(), settings.probeRetries()),
             name);
     getContext().watchWith(d.probe, new ProbeTerminated(d.path, d.probe));
-    addPeriph(d, new PeriphId("probe", unit)); // cf. cam_periph_alloc(..., "probe", ...)
+    Edt.addPeriph(d, new PeriphId("probe", unit)); // cf. cam_periph_alloc(..., "probe", ...)
     d.probeExpectInqChange = expectInqChange;
   }
 
   /** cf. {@code probedone()} end: announce, purge, complete the requests, maybe probe again. */
   private Behavior<Command> onProbeDone(ProbeDone m) {
-    Bus bus = buses.get(m.path().bus());
+    Bus bus = edt.bus(m.path().bus());
     Device d = bus == null ? null : bus.device(m.path());
     if (d == null || !m.probe().equals(d.probe)) {
       log.debug("{}: stale probe result ignored", m.path());
@@ -843,7 +776,7 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
     if (d.path.lun() == 0) {
       target.reportedLuns = r.reportedLuns();
       if (r.reportedLuns() != null) {
-        purgeOld(bus, target, r.reportedLuns());
+        purgeOld(target, r.reportedLuns());
       }
     }
     if (r.found()) {
@@ -854,7 +787,7 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
         // the whole target stopped answering selection: every LUN on it is gone
         for (Device other : new ArrayList<>(target.luns.values())) {
           lose(other);
-          retireIfUnused(bus, other);
+          retireIfUnused(other);
         }
       }
     }
@@ -869,7 +802,7 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
       d.queuedExpectInqChange = true;
       startProbe(d, nextExpect, next);
     } else {
-      retireIfUnused(bus, d);
+      retireIfUnused(d);
     }
     for (ProbeWaiter w : waiters) {
       w.probed(r, status);
@@ -884,8 +817,8 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
   private void endProbe(Device d) {
     d.probe = null;
     if (d.probeUnit >= 0) {
-      probeUnits.remove(d.probeUnit);
-      removePeriph(d, new PeriphId("probe", d.probeUnit));
+      edt.freeProbeUnit(d.probeUnit);
+      Edt.removePeriph(d, new PeriphId("probe", d.probeUnit));
       d.probeUnit = -1;
     }
   }
@@ -904,7 +837,7 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
       d.ref.tell(new XptDevice.SetTags(d.tagged ? tagDepth(bus, d.path) : 1));
     }
     if (!d.configured) {
-      d.configured = true;
+      d.configured = true; // cf. probedone(): clear CAM_DEV_UNCONFIGURED, xpt_acquire_device()
       if (!expectInqChange) {
         log.info("{}: found {}", d.path, d.info.identity());
         deliver(new AsyncEvent.FoundDevice(d.path, d.info, d.ref));
@@ -924,78 +857,60 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
   }
 
   /** cf. {@code probe_purge_old()}: LUNs the target no longer reports are lost. */
-  private void purgeOld(Bus bus, Target target, List<Long> reported) {
+  private void purgeOld(Target target, List<Long> reported) {
     for (Device other : new ArrayList<>(target.luns.values())) {
       if (other.path.lun() != 0 && !reported.contains(other.path.lun()) && other.configured) {
         log.info("{}: no longer in REPORT LUNS", other.path);
         lose(other);
-        retireIfUnused(bus, other);
+        retireIfUnused(other);
       }
     }
   }
 
   /**
-   * cf. {@code scsi_dev_async(AC_LOST_DEVICE)}: unconfigure, flush the queue, announce. No-op for a
-   * device that is not configured.
+   * cf. {@code scsi_dev_async(AC_LOST_DEVICE)}: unconfigure (dropping the EDT's reference), flush
+   * the queue, announce. No-op for a device that is not configured.
    */
   private void lose(Device d) {
-    if (!d.configured) {
+    if (!edt.unconfigure(d)) {
       return;
     }
-    d.configured = false;
-    d.lost = true;
     d.ref.tell(new XptDevice.DeviceLost());
     log.info("{}: lost device", d.path);
     deliver(new AsyncEvent.LostDevice(d.path));
   }
 
-  /** cf. {@code xpt_release_device()}: drop an unconfigured device nobody uses. */
-  private void retireIfUnused(Bus bus, Device d) {
-    if (d.configured || d.probe != null || !d.periphs.isEmpty() || d.queuedProbe) {
-      return;
+  /** cf. {@code xpt_release_device()} reaching 0: stop the queue of a device nothing references. */
+  private void retireIfUnused(Device d) {
+    if (edt.retireIfUnused(d)) {
+      log.debug("{}: device retired", d.path);
+      d.ref.tell(new XptDevice.Retire());
     }
-    Target t = bus == null ? null : bus.targets.get(d.path.target());
-    if (t == null || t.luns.get(d.path.lun()) != d) {
-      return; // already retired
-    }
-    t.luns.remove(d.path.lun());
-    if (t.luns.isEmpty() && t.reportedLuns == null) {
-      bus.targets.remove(d.path.target());
-    }
-    d.ref.tell(new XptDevice.Retire());
   }
 
   private Behavior<Command> onDeviceTerminated(DeviceTerminated m) {
-    Bus bus = buses.get(m.path().bus());
-    Device d = bus == null ? null : bus.device(m.path());
+    Device d = edt.find(m.path());
     if (d != null && d.ref.equals(m.ref())) {
-      // the queue actor crashed: the device is gone for everyone
+      // the queue actor failed: the device is gone for everyone
       log.warn("{}: device queue stopped unexpectedly", m.path());
       lose(d);
-      d.periphs.clear();
-      d.configured = false;
       if (d.probe != null) {
         getContext().stop(d.probe);
       }
-      bus.targets.get(m.path().target()).luns.remove(m.path().lun());
+      edt.drop(d);
       failProbeWaiters(d);
-    }
-    Device orphan = orphans.get(m.path());
-    if (orphan != null && orphan.ref.equals(m.ref())) {
-      orphans.remove(m.path());
     }
     return this;
   }
 
   private Behavior<Command> onProbeTerminated(ProbeTerminated m) {
-    Bus bus = buses.get(m.path().bus());
-    Device d = bus == null ? null : bus.device(m.path());
+    Device d = edt.device(m.path());
     if (d != null && m.probe().equals(d.probe)) {
       // stopped without a ProbeDone: a probe bug; the requests still complete exactly once
       log.warn("{}: probe stopped without a result", m.path());
       endProbe(d);
       failProbeWaiters(d);
-      retireIfUnused(bus, d);
+      retireIfUnused(d);
     }
     return this;
   }
@@ -1016,11 +931,7 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
   // Async subscriptions
 
   private Behavior<Command> onRegisterAsync(RegisterAsync m) {
-    if (m.events().isEmpty()) {
-      unregister(m.path(), m.subscriber());
-    } else {
-      register(m.events(), m.path(), m.subscriber());
-    }
+    register(m.events(), m.path(), m.subscriber());
     if (m.ack() != null) {
       m.ack().tell(new AsyncRegistered(m.path()));
     }
@@ -1028,65 +939,34 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
   }
 
   private Behavior<Command> onUnregisterAsync(UnregisterAsync m) {
-    unregister(m.path(), m.subscriber());
+    async.unregister(m.path(), m.subscriber());
     return this;
   }
 
-  /** cf. {@code xpt_register_async()}: insert at the head, watch, replay. */
+  /** cf. {@code xpt_register_async()}: insert at the head (or replace, or drop), watch, replay. */
   private void register(Set<AsyncCode> events, CamPath path, ActorRef<AsyncEvent> subscriber) {
-    Subscription existing = null;
-    for (Subscription s : subscriptions) {
-      if (s.subscriber.equals(subscriber) && s.path.equals(path)) {
-        existing = s;
-        break;
-      }
+    if (async.register(events, path, subscriber)) {
+      getContext().watchWith(subscriber, new WatchedStopped(subscriber));
     }
-    if (existing != null) {
-      existing.events = events;
-    } else {
-      subscriptions.add(0, new Subscription(path, subscriber, events));
-      getContext().watchWith(subscriber, new SubscriberTerminated(subscriber));
-    }
-    if (events.contains(AsyncCode.AC_PATH_REGISTERED)) {
-      for (Bus bus : buses.values()) {
-        CamPath bp = CamPath.bus(bus.pathId);
-        if (overlaps(path, bp)) {
-          subscriber.tell(new AsyncEvent.PathRegistered(bp, bus.cpi));
-        }
-      }
-    }
-    if (events.contains(AsyncCode.AC_FOUND_DEVICE)) {
-      for (Bus bus : buses.values()) {
-        for (Target t : bus.targets.values()) {
-          for (Device d : t.luns.values()) {
-            if (d.configured && path.matches(d.path)) {
-              subscriber.tell(new AsyncEvent.FoundDevice(d.path, d.info, d.ref));
-            }
-          }
-        }
-      }
+    for (AsyncEvent ev : AsyncRegistry.replay(events, path, edt)) {
+      subscriber.tell(ev);
     }
   }
 
-  private void unregister(CamPath path, ActorRef<AsyncEvent> subscriber) {
-    subscriptions.removeIf(s -> s.subscriber.equals(subscriber) && s.path.equals(path));
-  }
-
-  private Behavior<Command> onSubscriberTerminated(SubscriberTerminated m) {
-    subscriptions.removeIf(s -> s.subscriber.equals(m.subscriber()));
+  /** A subscriber or a reference holder stopped: drop its subscriptions and its references. */
+  private Behavior<Command> onWatchedStopped(WatchedStopped m) {
+    async.removeSubscriber(m.who());
+    for (Device d : edt.releaseAll(m.who())) {
+      log.debug("{}: reference holder {} stopped", d.path, m.who().path().name());
+      retireIfUnused(d);
+    }
     return this;
-  }
-
-  private static boolean overlaps(CamPath a, CamPath b) {
-    return a.matches(b) || b.matches(a);
   }
 
   /** cf. {@code xpt_async()}: every subscriber whose path overlaps the event's and wants the code. */
   private void deliver(AsyncEvent ev) {
-    for (Subscription s : subscriptions) {
-      if (s.events.contains(ev.code()) && overlaps(s.path, ev.path())) {
-        s.subscriber.tell(ev);
-      }
+    for (ActorRef<AsyncEvent> s : async.recipients(ev)) {
+      s.tell(ev);
     }
   }
 
@@ -1098,24 +978,24 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
     }
     if (ev instanceof AsyncEvent.LostDevice) {
       // lose() delivers one LostDevice per configured device covered by the (wildcard) path
-      for (Device d : devicesCoveredBy(ev.path())) {
+      for (Device d : edt.covered(ev.path())) {
         lose(d);
-        retireIfUnused(buses.get(d.path.bus()), d);
+        retireIfUnused(d);
       }
       return this;
     }
     if (ev instanceof AsyncEvent.InqChanged && !ev.path().isWildcard()) {
-      Bus bus = buses.get(ev.path().bus());
+      Bus bus = edt.bus(ev.path().bus());
       if (bus != null && bus.device(ev.path()) != null) {
         scanLun(bus, ev.path(), true, (r, st) -> {});
       }
     } else if (ev instanceof AsyncEvent.SentBdr) {
       long now = System.currentTimeMillis();
-      for (Device d : devicesCoveredBy(ev.path())) {
+      for (Device d : edt.covered(ev.path())) {
         d.ref.tell(new XptDevice.Reset(CamStatus.BDR_SENT, now));
       }
     } else if (ev instanceof AsyncEvent.BusReset) {
-      Bus bus = buses.get(ev.path().bus());
+      Bus bus = edt.bus(ev.path().bus());
       if (bus != null) {
         busWasReset(bus);
       }
@@ -1124,85 +1004,52 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
     return this;
   }
 
-  private List<Device> devicesCoveredBy(CamPath p) {
-    List<Device> out = new ArrayList<>();
-    for (Bus bus : buses.values()) {
-      if (p.bus() != CamPath.WILDCARD && p.bus() != bus.pathId) {
-        continue;
-      }
-      for (Target t : bus.targets.values()) {
-        for (Device d : t.luns.values()) {
-          if (p.matches(d.path)) {
-            out.add(d);
-          }
-        }
-      }
-    }
-    return out;
-  }
-
   // ---------------------------------------------------------------------------------------------
-  // Periph lists
+  // Periph lists and device references
 
   private Behavior<Command> onAddPeriph(AddPeriph m) {
     PeriphId id = new PeriphId(m.periphName(), m.unit());
     if (m.path().equals(CamPath.XPT)) {
-      xptPeriphs.add(0, id);
-      xptGeneration++;
+      edt.addXptPeriph(id);
       return this;
     }
-    Device d = findDevice(m.path());
+    Device d = edt.find(m.path());
     if (d == null) {
       log.debug("{}: AddPeriph {} for a device not in the EDT ignored", m.path(), id.display());
       return this;
     }
-    addPeriph(d, id);
+    Edt.addPeriph(d, id);
     return this;
   }
 
   private Behavior<Command> onRemovePeriph(RemovePeriph m) {
     PeriphId id = new PeriphId(m.periphName(), m.unit());
     if (m.path().equals(CamPath.XPT)) {
-      if (xptPeriphs.remove(id)) {
-        xptGeneration++;
-      }
+      edt.removeXptPeriph(id);
       return this;
     }
-    Device d = findDevice(m.path());
-    if (d == null) {
-      return this;
-    }
-    removePeriph(d, id);
-    Device orphan = orphans.get(m.path());
-    if (orphan == d) {
-      if (d.periphs.isEmpty()) {
-        orphans.remove(m.path());
-        d.ref.tell(new XptDevice.Retire());
-      }
-    } else {
-      retireIfUnused(buses.get(m.path().bus()), d);
-    }
+    edt.removePeriph(m.path(), id); // the list only: references decide the device's lifetime
     return this;
   }
 
-  private Device findDevice(CamPath p) {
-    if (p.isWildcard()) {
-      return null;
+  private Behavior<Command> onAcquireDevice(AcquireDevice m) {
+    Device d = edt.acquire(m.path(), m.holder());
+    if (d == null) {
+      log.debug("{}: AcquireDevice for a device not in the EDT ignored", m.path());
+      return this;
     }
-    Bus bus = buses.get(p.bus());
-    Device d = bus == null ? null : bus.device(p);
-    return d != null ? d : orphans.get(p);
+    getContext().watchWith(m.holder(), new WatchedStopped(m.holder()));
+    return this;
   }
 
-  private static void addPeriph(Device d, PeriphId id) {
-    d.periphs.add(0, id); // cf. SLIST_INSERT_HEAD(&device->periphs, ...)
-    d.generation++;
-  }
-
-  private static void removePeriph(Device d, PeriphId id) {
-    if (d.periphs.remove(id)) {
-      d.generation++;
+  private Behavior<Command> onReleaseDevice(ReleaseDevice m) {
+    Device d = edt.release(m.path(), m.holder());
+    if (d == null) {
+      log.debug("{}: ReleaseDevice by a holder with no reference ignored", m.path());
+      return this;
     }
+    retireIfUnused(d);
+    return this;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1213,15 +1060,8 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
       log.warn("RegisterBus without capabilities or data path ignored");
       return this;
     }
-    int pathId = m.wantedPathId();
-    if (pathId < 0 || buses.containsKey(pathId)) {
-      pathId = 0;
-      while (buses.containsKey(pathId)) {
-        pathId++;
-      }
-    }
-    Bus bus = new Bus(pathId, m.cpi(), m.queueDepth(), m.dataPath());
-    buses.put(pathId, bus);
+    Bus bus = edt.addBus(m.wantedPathId(), m.cpi(), m.queueDepth(), m.dataPath());
+    int pathId = bus.pathId;
     log.info("scbus{} on {}{} bus {} registered", pathId, m.cpi().devName(), m.cpi().unitNumber(), m.cpi().busId());
     if (m.replyTo() != null) {
       m.replyTo().tell(new BusRegistered(pathId));
@@ -1234,27 +1074,26 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
   }
 
   private Behavior<Command> onDeregisterBus(DeregisterBus m) {
-    Bus bus = buses.remove(m.pathId());
+    Bus bus = edt.removeBus(m.pathId());
     if (bus == null) {
       return this;
     }
-    for (Target t : bus.targets.values()) {
-      for (Device d : t.luns.values()) {
-        lose(d);
-        if (d.probe != null) {
-          getContext().stop(d.probe);
-          d.probe = null;
-          if (d.probeUnit >= 0) {
-            probeUnits.remove(d.probeUnit);
-          }
+    for (Device d : bus.devices()) {
+      lose(d);
+      if (d.probe != null) {
+        getContext().stop(d.probe);
+        d.probe = null;
+        if (d.probeUnit >= 0) {
+          edt.freeProbeUnit(d.probeUnit);
+          Edt.removePeriph(d, new PeriphId("probe", d.probeUnit));
+          d.probeUnit = -1;
         }
-        failProbeWaiters(d);
-        d.periphs.removeIf(p -> p.name().equals("probe"));
-        if (d.periphs.isEmpty()) {
-          d.ref.tell(new XptDevice.Retire());
-        } else {
-          orphans.put(d.path, d);
-        }
+      }
+      failProbeWaiters(d);
+      if (d.refCount() == 0) {
+        d.ref.tell(new XptDevice.Retire());
+      } else {
+        edt.orphan(d); // still referenced: kept until the last release
       }
     }
     for (Iterator<Map.Entry<Long, Scan>> it = scans.entrySet().iterator(); it.hasNext(); ) {

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Objects;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -42,7 +43,21 @@ import org.slf4j.Logger;
 public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
 
   /** Supertype of all messages to a device queue. */
-  public interface Command {}
+  public sealed interface Command
+      permits Action,
+          Schedule,
+          ReleaseDevq,
+          FreezeDevq,
+          ReleaseOpenings,
+          GetCounters,
+          DeviceLost,
+          Retire,
+          DeviceRevived,
+          SetTags,
+          Reset,
+          SimCompleted,
+          CcbTimedOut,
+          ReleaseTimeout {}
 
   /**
    * cf. {@code xpt_action(ccb)} for device-queued function codes (SCSI_IO, RESET_DEV) and the
@@ -51,7 +66,11 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
    * the EDT. Reply: exactly one {@link Ccb.Completed} to {@code ccb.header().replyTo()}, also when
    * the device is gone (DEV_NOT_THERE) or the CCB is malformed.
    */
-  public record Action(Ccb ccb) implements Command {}
+  public record Action(Ccb ccb) implements Command {
+    public Action {
+      Objects.requireNonNull(ccb, "ccb");
+    }
+  }
 
   /**
    * cf. {@code xpt_schedule(periph, priority)}: ask for {@code count} openings at {@code priority};
@@ -71,13 +90,16 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
    */
   public record ReleaseDevq(int count, boolean runQueue) implements Command {}
 
-  /** cf. {@code xpt_freeze_devq(path, count)}. No reply. */
+  /** cf. {@code xpt_freeze_devq(path, count)}: adds {@code count} to the freeze count. No reply. */
   public record FreezeDevq(int count) implements Command {}
 
   /** cf. {@code xpt_release_ccb()}: return {@code count} granted openings unused. No reply. */
   public record ReleaseOpenings(int count) implements Command {}
 
-  /** Asks for the device queue's counters. Reply: {@link Counters}. */
+  /**
+   * Asks for the device queue's counters (no CAM counterpart; cf. the statistics {@code
+   * XPT_GDEV_STATS} does not carry). Reply: {@link Counters}.
+   */
   public record GetCounters(ActorRef<Counters> replyTo) implements Command {}
 
   /**
@@ -93,33 +115,54 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
 
   // --- from the XPT (package-private) ---------------------------------------------------------
 
-  /** The device was lost: flush with DEV_NOT_THERE, refuse new CCBs. */
+  /**
+   * The device was lost: flush with DEV_NOT_THERE, refuse new CCBs. cf. {@code
+   * scsi_dev_async(AC_LOST_DEVICE)} setting {@code CAM_DEV_UNCONFIGURED} and {@code
+   * xpt_async_process()} flushing the device queue. No reply.
+   */
   record DeviceLost() implements Command {}
 
   /**
    * The XPT drops the device: flush like {@link DeviceLost}, then stop. Sent (rather than stopping
-   * the actor from outside) so that everything already in the mailbox still completes.
+   * the actor from outside) so that everything already in the mailbox still completes. cf. {@code
+   * xpt_release_device()} freeing the {@code cam_ed} when its last reference goes. No reply.
    */
   record Retire() implements Command {}
 
-  /** A probe starts on a lost device: accept CCBs again. */
+  /**
+   * A probe starts on a lost device: accept CCBs again. cf. {@code scsi_scan_lun()} reusing the
+   * unconfigured {@code cam_ed} of the path. No reply.
+   */
   record DeviceRevived() implements Command {}
 
-  /** New tag depth (cf. {@code xpt_start_tags()} / {@code xpt_stop_tags()}). */
+  /** New tag depth (cf. {@code xpt_start_tags()} / {@code xpt_stop_tags()}). No reply. */
   record SetTags(int openings) implements Command {}
 
   /**
    * A bus reset or BDR hit the device: outstanding delayed CCBs complete with {@code status}
-   * (SCSI_BUS_RESET / BDR_SENT).
+   * (SCSI_BUS_RESET / BDR_SENT). cf. the SIM completing its active CCBs after a reset and {@code
+   * xpt_async(AC_BUS_RESET / AC_SENT_BDR)} recording {@code last_reset}. No reply.
    */
   record Reset(CamStatus status, long millis) implements Command {}
 
   // --- private ----------------------------------------------------------------------------------
 
+  /**
+   * The SIM's delayed answer for the CCB tagged {@code tag} is due. cf. the SIM calling {@code
+   * xpt_done()} from its interrupt handler. No reply; late ones are counted and dropped.
+   */
   private record SimCompleted(long tag) implements Command {}
 
+  /**
+   * The timeout of the CCB tagged {@code tag} fired. cf. the SIM's per-CCB callout ({@code
+   * ccb_h.timeout}) completing it with CAM_CMD_TIMEOUT. No reply.
+   */
   private record CcbTimedOut(long tag) implements Command {}
 
+  /**
+   * The delay of a {@code RELSIM_RELEASE_AFTER_TIMEOUT} elapsed. cf. {@code
+   * xpt_release_devq_timeout()}. No reply.
+   */
   private enum ReleaseTimeout implements Command {
     INSTANCE
   }

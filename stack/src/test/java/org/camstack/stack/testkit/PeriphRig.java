@@ -40,7 +40,7 @@ public final class PeriphRig {
   public final ActorTestKit kit;
   public final LifetimeChecker checker = new LifetimeChecker();
   public final ActorRef<Devfs.Command> devfs;
-  public final ActorRef<Xpt.Command> xpt;
+  public final ActorRef<Object> xpt; // an XptStub: narrow() to the XPT's views
   public final ActorRef<PeriphDriver.Command> driver;
   public final PeriphSettings settings;
   private final Map<CamPath, TestProbe<XptDevice.Command>> devices = new HashMap<>();

@@ -20,23 +20,24 @@ import org.camstack.stack.xpt.XptDevice;
 
 /**
  * Stands in for the XPT in periph tests: keeps async subscriptions (with the AC_FOUND_DEVICE
- * replay), the periph list per device (newest first), and the events periphs raise. Test-only
- * messages configure devices and query what it saw.
+ * replay), the periph list per device (newest first), the device references periphs hold, and
+ * the events periphs raise. Test-only messages configure devices and query what it saw. It takes
+ * any message ({@code Behavior<Object>}): {@link Xpt.Command} is sealed, so the test messages are
+ * not XPT commands; hand periphs {@code stub.narrow()}.
  */
 public final class XptStub {
   private XptStub() {}
 
   /** Configure a device: AC_FOUND_DEVICE to every subscriber covering it. */
-  public record AddDevice(CamPath path, DeviceInfo info, ActorRef<XptDevice.Command> device)
-      implements Xpt.Command {}
+  public record AddDevice(CamPath path, DeviceInfo info, ActorRef<XptDevice.Command> device) {}
 
   /** Lose a device: AC_LOST_DEVICE to every subscriber covering it. */
-  public record LoseDevice(CamPath path) implements Xpt.Command {}
+  public record LoseDevice(CamPath path) {}
 
   /** Deliver any event to the subscribers covering its path. */
-  public record Raise(AsyncEvent event) implements Xpt.Command {}
+  public record Raise(AsyncEvent event) {}
 
-  public record GetState(ActorRef<State> replyTo) implements Xpt.Command {}
+  public record GetState(ActorRef<State> replyTo) {}
 
   /**
    * What the stub saw.
@@ -44,20 +45,25 @@ public final class XptStub {
    * @param periphs per device path, periph names newest first (cf. device->periphs)
    * @param raised events periphs raised with RaiseAsync
    * @param subscriptions number of live subscriptions per path
+   * @param deviceRefs per device path, the references held (AcquireDevice minus ReleaseDevice)
    */
   public record State(
-      Map<CamPath, List<String>> periphs, List<AsyncEvent> raised, Map<CamPath, Integer> subscriptions) {}
+      Map<CamPath, List<String>> periphs,
+      List<AsyncEvent> raised,
+      Map<CamPath, Integer> subscriptions,
+      Map<CamPath, Integer> deviceRefs) {}
 
   private record Sub(Set<AsyncCode> events, CamPath path, ActorRef<AsyncEvent> subscriber) {}
 
-  public static Behavior<Xpt.Command> create() {
+  public static Behavior<Object> create() {
     return Behaviors.setup(
         ctx -> {
           List<Sub> subs = new ArrayList<>();
           Map<CamPath, AsyncEvent.FoundDevice> devices = new LinkedHashMap<>();
           Map<CamPath, List<String>> periphs = new HashMap<>();
           List<AsyncEvent> raised = new ArrayList<>();
-          return Behaviors.receive(Xpt.Command.class)
+          Map<CamPath, Integer> refs = new HashMap<>();
+          return Behaviors.receive(Object.class)
               .onMessage(
                   Xpt.RegisterAsync.class,
                   r -> {
@@ -94,6 +100,18 @@ public final class XptStub {
                     if (l != null) {
                       l.remove(a.periphName() + a.unit());
                     }
+                    return Behaviors.same();
+                  })
+              .onMessage(
+                  Xpt.AcquireDevice.class,
+                  a -> {
+                    refs.merge(a.path(), 1, Integer::sum);
+                    return Behaviors.same();
+                  })
+              .onMessage(
+                  Xpt.ReleaseDevice.class,
+                  r -> {
+                    refs.computeIfPresent(r.path(), (k, n) -> n == 1 ? null : n - 1);
                     return Behaviors.same();
                   })
               .onMessage(
@@ -139,7 +157,7 @@ public final class XptStub {
                     for (Sub sub : subs) {
                       s.merge(sub.path(), 1, Integer::sum);
                     }
-                    q.replyTo().tell(new State(p, List.copyOf(raised), s));
+                    q.replyTo().tell(new State(p, List.copyOf(raised), s, Map.copyOf(refs)));
                     return Behaviors.same();
                   })
               .build();

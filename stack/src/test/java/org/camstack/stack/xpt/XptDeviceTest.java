@@ -266,6 +266,8 @@ class XptDeviceTest {
   @Test
   void lostDeviceWithAPeriphAttachedStaysAndAnswersDevNotThere() {
     Rig r = new Rig();
+    TestProbe<Object> pass0 = testKit.createTestProbe();
+    r.x.xpt.tell(new Xpt.AcquireDevice(r.path, pass0.getRef())); // cf. xpt_create_path() at registration
     r.x.xpt.tell(new Xpt.AddPeriph(r.path, "pass", 0));
     TestProbe<AsyncEvent> lost = r.x.subscribe(r.path, EnumSet.of(AsyncCode.AC_LOST_DEVICE));
     r.x.xpt.tell(new Xpt.RaiseAsync(new AsyncEvent.LostDevice(r.path)));
@@ -275,8 +277,9 @@ class XptDeviceTest {
     Ccb.DeviceMatch d = m.buses().get(0).devices().get(0);
     assertTrue(d.unconfigured());
     assertEquals(java.util.List.of("pass0"), d.periphs());
-    // once the periph goes, the device goes
+    // once the periph goes (off the list, then its reference after the destructor), the device goes
     r.x.xpt.tell(new Xpt.RemovePeriph(r.path, "pass", 0));
+    r.x.xpt.tell(new Xpt.ReleaseDevice(r.path, pass0.getRef()));
     assertEquals(java.util.List.of(), r.x.devMatch(CamPath.XPT).buses().get(0).devices());
   }
 
