@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import org.camstack.persistence.cli.CliRun;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -114,19 +115,8 @@ public final class JournalTestSupport {
     JournalTestSupport.<M, Done>ask(kit, ref, message);
   }
 
-  /** What one inspector run printed. */
-  public record Run(int exit, String out, String err) {}
-
   /** Runs {@code journal <args>} in-process. */
-  public static Run inspect(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int exit;
-    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      exit = JournalInspector.run(args, o, e);
-    }
-    return new Run(
-        exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  public static CliRun inspect(String... args) {
+    return CliRun.capture(JournalInspector::run, args);
   }
 }

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import org.camstack.persistence.cli.CliRun;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.camstack.persistence.inspect.JournalInspector;
@@ -139,11 +140,8 @@ abstract class DurableNodeSuite {
   private Run journal(Path data, String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     all.addAll(1, inspectorArgs(data));
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    int exit =
-        JournalInspector.run(
-            all.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(out, true, StandardCharsets.UTF_8));
-    return new Run(exit, out.toString(StandardCharsets.UTF_8));
+    CliRun r = CliRun.capture(JournalInspector::run, all.toArray(String[]::new));
+    return new Run(r.exit(), r.both());
   }
 
   @Test

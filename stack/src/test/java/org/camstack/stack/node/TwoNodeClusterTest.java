@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.StreamSupport;
+import org.camstack.persistence.cli.CliRun;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -108,16 +109,9 @@ class TwoNodeClusterTest {
 
   /** {@code camstack ctl devlist} against the node's API. */
   private static String ctlDevlist(EmulatorNode n) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int rc =
-        CtlCommand.run(
-            new String[] {"--node", n.apiUrl(), "devlist"},
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8));
-    String text = out.toString(StandardCharsets.UTF_8);
-    assertEquals(0, rc, () -> "ctl devlist on " + n.apiUrl() + " failed: " + err.toString(StandardCharsets.UTF_8) + text);
-    return text;
+    CliRun r = CliRun.capture(CtlCommand::run, "--node", n.apiUrl(), "devlist");
+    assertEquals(0, r.exit(), () -> "ctl devlist on " + n.apiUrl() + " failed: " + r.both());
+    return r.out();
   }
 
   /** The node serves exactly its own {@code disks} disks, through its service and its API. */
