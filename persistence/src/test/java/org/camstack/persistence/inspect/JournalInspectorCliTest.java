@@ -8,9 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import org.camstack.persistence.cli.CliRun;
 import org.camstack.persistence.journal.JournalConfig;
 import org.camstack.persistence.journal.JournalTestSupport;
-import org.camstack.persistence.cli.CliRun;
 import org.junit.jupiter.api.Test;
 
 /** Exit codes and one-line errors of the inspector, without a journal. */
