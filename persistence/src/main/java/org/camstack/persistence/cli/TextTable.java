@@ -78,9 +78,10 @@ public final class TextTable {
     out.print(headerText());
   }
 
-  /** Prints the header and every row. */
+  /** Prints the header and every row, then forgets the rows (as {@link #printRows}). */
   public void print(PrintStream out) {
     out.print(render());
+    rows.clear();
   }
 
   /** The header and every row as text, each line ending in a newline; the rows stay. */
