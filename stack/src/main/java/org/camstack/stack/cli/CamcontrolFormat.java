@@ -60,16 +60,7 @@ public final class CamcontrolFormat {
    * SCSI} for 0; a qualifier other than "connected" in parentheses.
    */
   static String description(ApiModel.Inquiry inq) {
-    String qualifier =
-        switch (inq.qualifier()) {
-          case 0 -> "";
-          case 1 -> " (offline)";
-          case 2 -> " (reserved qualifier)";
-          case 3 -> " (LUN not supported)";
-          default -> " (vendor-unique qualifier)";
-        };
-    return (inq.removable() ? "Removable" : "Fixed") + " " + InquiryFormat.deviceTypeName(inq.deviceType()) + " "
-        + InquiryFormat.versionName(inq.ansiVersion()) + " device" + qualifier;
+    return InquiryFormat.description(inq.removable(), inq.deviceType(), inq.ansiVersion(), inq.qualifier());
   }
 
   /** cf. {@code camxferrate()}: speed, SPI details, tagged queueing. */

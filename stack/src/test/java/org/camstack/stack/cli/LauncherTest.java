@@ -49,8 +49,10 @@ class LauncherTest {
     Files.writeString(deep, "class Xpt {}\n");
     Files.writeString(root.resolve("pom.xml"), "<project/>\n");
     Files.writeString(root.resolve("stack/target/.camstack-built"), "");
-    for (Path p : new Path[] {deep, root.resolve("pom.xml"), root.resolve("stack/target/classpath.txt"), root.resolve("bench/target/classpath.txt")}) {
-      Files.setLastModifiedTime(p, FileTime.from(built.minusSeconds(60)));
+    try (var all = Files.walk(root)) {
+      for (Path p : all.toList()) {
+        Files.setLastModifiedTime(p, FileTime.from(built.minusSeconds(60)));
+      }
     }
     Files.setLastModifiedTime(root.resolve("stack/target/.camstack-built"), FileTime.from(built));
   }
@@ -101,6 +103,14 @@ class LauncherTest {
     assertTrue(l.calls().contains("org.camstack.stack.cli.Main devlist"), l.calls());
     // built now: the next run does not build again
     assertFalse(launch("devlist").calls().contains("mvn"));
+  }
+
+  @Test
+  void aDeletedSourceFileRebuilds() throws Exception {
+    Files.delete(root.resolve("stack/src/main/java/org/camstack/stack/xpt/Xpt.java"));
+    Launch l = launch("-V");
+    assertTrue(l.err().startsWith("camstack: rebuilding (stack/src/main/java/org/camstack/stack/xpt changed)..."), l.err());
+    assertTrue(l.calls().startsWith("mvn "), l.calls());
   }
 
   @Test
