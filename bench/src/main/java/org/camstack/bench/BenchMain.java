@@ -2,10 +2,11 @@ package org.camstack.bench;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.camstack.bench.harness.DispatcherSettings;
+import org.camstack.persistence.cli.CamstackVersion;
+import org.camstack.persistence.cli.Cli;
 import org.camstack.bench.report.Progress;
 import org.camstack.bench.report.Report;
 import org.camstack.bench.report.RunEnvironment;
@@ -22,6 +23,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
+    versionProvider = CamstackVersion.class,
     description = "camstack benchmarks: the CCB path, the lifecycle path and recovery, each with its baseline.",
     subcommands = {
       IoCommand.class,
@@ -64,27 +66,37 @@ public final class BenchMain implements Callable<Integer> {
   /** Runs one command line; returns the exit code (0 ok, 1 failure, 2 bad usage). */
   public static int run(String[] args, PrintStream out, PrintStream err) {
     useBenchLogging();
+    CommandLine cl = commandLine(out, err);
+    cl.getCommandSpec().name("camstack bench"); // as ./camstack help shows it
+    return cl.execute(args);
+  }
+
+  /**
+   * The bench command line printing to {@code out} and {@code err}, with the conventions of
+   * {@link Cli} ({@code --help} exit 0, {@code -V}, bad usage one line and exit 2); {@code
+   * ./camstack help} and the completion script mount it as the {@code bench} verb.
+   */
+  public static CommandLine commandLine(PrintStream out, PrintStream err) {
     CommandLine cl = new CommandLine(new BenchMain(out, err));
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
+    Cli.configure(cl, out, err);
     cl.setExecutionExceptionHandler((ex, line, parse) -> {
-      if (ex instanceof IllegalArgumentException) {
-        err.println("bench: " + ex.getMessage());
-        return 2;
+      if (ex instanceof IllegalArgumentException || ex instanceof Cli.UsageException) {
+        Cli.usageError(err, line, ex.getMessage());
+        return Cli.USAGE;
       }
       err.println("bench: failed: " + ex);
       for (StackTraceElement e : ex.getStackTrace()) {
         err.println("    at " + e);
       }
-      return 1;
+      return Cli.FAILED;
     });
-    return cl.execute(args);
+    return cl;
   }
 
   @Override
   public Integer call() {
-    new CommandLine(this).usage(out);
-    return 0;
+    err.println("bench: missing sub-command: io, sweep, lifecycle, recovery or jmh (try ./camstack bench --help)");
+    return Cli.USAGE;
   }
 
   /** Options every sub-command has. */

@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.camstack.persistence.cli.CliRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The harness works and its numbers are sane: short {@code bench io} / {@code sweep} /
@@ -22,22 +22,17 @@ class BenchSmokeTest {
 
   @TempDir Path dir;
 
-  private record Run(int code, String out, String err) {}
-
-  private static Run bench(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = BenchMain.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  private static CliRun bench(String... args) {
+    return CliRun.capture(BenchMain::run, args);
   }
 
   @Test
   void ioRunsTheActorStackAndBothBaselinesWithSaneFigures() throws Exception {
     Path json = dir.resolve("io.json");
-    Run r = bench("io", "--luns", "2", "--qd", "4", "--store", "ram", "--store-size", "4m", "--read-pct", "70",
+    CliRun r = bench("io", "--luns", "2", "--qd", "4", "--store", "ram", "--store-size", "4m", "--read-pct", "70",
         "--duration", "300ms", "--warmup", "100ms", "--quiet", "--json", json.toString());
 
-    assertEquals(0, r.code(), r.err());
+    assertEquals(0, r.exit(), r.err());
     assertTrue(r.out().contains("IOPS") && r.out().contains("kernel-lock"), r.out());
     JsonNode tree = new ObjectMapper().readTree(json.toFile());
     assertEquals(2, tree.at("/config/luns").asInt());
@@ -65,10 +60,10 @@ class BenchSmokeTest {
   @Test
   void ioThroughTheDaPeriphStrategyPathCompletesEveryRequest() throws Exception {
     Path json = dir.resolve("io-da.json");
-    Run r = bench("io", "--periph", "da", "--luns", "2", "--qd", "4", "--store", "ram", "--store-size", "2m", "--read-pct", "50",
+    CliRun r = bench("io", "--periph", "da", "--luns", "2", "--qd", "4", "--store", "ram", "--store-size", "2m", "--read-pct", "50",
         "--duration", "300ms", "--warmup", "100ms", "--no-baselines", "--quiet", "--json", json.toString());
 
-    assertEquals(0, r.code(), r.err());
+    assertEquals(0, r.exit(), r.err());
     JsonNode actor = new ObjectMapper().readTree(json.toFile()).at("/results/0");
     assertEquals("actor", actor.get("name").asText());
     assertTrue(actor.get("ios").asLong() > 0);
@@ -80,10 +75,10 @@ class BenchSmokeTest {
   void sweepWritesTheChartAndOneRowPerStackAndPoint() throws Exception {
     Path svg = dir.resolve("sweep.svg");
     Path json = dir.resolve("sweep.json");
-    Run r = bench("sweep", "--luns-list", "1,2", "--qd-list", "1,4", "--store", "null", "--store-size", "1m",
+    CliRun r = bench("sweep", "--luns-list", "1,2", "--qd-list", "1,4", "--store", "null", "--store-size", "1m",
         "--duration", "200ms", "--warmup", "50ms", "--quiet", "--svg", svg.toString(), "--json", json.toString());
 
-    assertEquals(0, r.code(), r.err());
+    assertEquals(0, r.exit(), r.err());
     assertEquals(12, new ObjectMapper().readTree(json.toFile()).get("results").size());
     String chart = Files.readString(svg);
     assertTrue(chart.startsWith("<svg") && chart.contains("kernel-lock") && chart.trim().endsWith("</svg>"));
@@ -92,9 +87,9 @@ class BenchSmokeTest {
   @Test
   void recoveryBringsBackEveryDeviceFromAnH2Journal() throws Exception {
     Path json = dir.resolve("recovery.json");
-    Run r = bench("recovery", "--devices", "40", "--quiet", "--json", json.toString());
+    CliRun r = bench("recovery", "--devices", "40", "--quiet", "--json", json.toString());
 
-    assertEquals(0, r.code(), r.err());
+    assertEquals(0, r.exit(), r.err());
     JsonNode row = new ObjectMapper().readTree(json.toFile()).at("/results/0");
     assertEquals(40, row.get("recovered").asLong());
     assertEquals(160, row.get("eventsWritten").asLong());
@@ -103,9 +98,26 @@ class BenchSmokeTest {
 
   @Test
   void badOptionsGetOneLineAndExitCode2() {
-    Run r = bench("io", "--pattern", "zigzag");
+    CliRun r = bench("io", "--pattern", "zigzag");
 
-    assertEquals(2, r.code());
-    assertEquals("bench: --pattern must be rand or seq", r.err().trim());
+    assertEquals(2, r.exit());
+    assertEquals("camstack bench io: --pattern must be rand or seq (try ./camstack bench io --help)", r.err().trim());
+    CliRun unknown = bench("io", "--frobnicate");
+    assertEquals(2, unknown.exit());
+    assertEquals(1, unknown.err().lines().count(), unknown.err());
+    assertEquals(2, bench().exit(), "no sub-command is bad usage");
+  }
+
+  @ParameterizedTest(name = "bench {0} --help")
+  @ValueSource(strings = {"", "io", "sweep", "lifecycle", "recovery", "jmh"})
+  void everyBenchCommandAnswersHelpAndVersionWithExitZero(String verb) {
+    String[] help = verb.isEmpty() ? new String[] {"--help"} : new String[] {verb, "--help"};
+    CliRun r = bench(help);
+    assertEquals(0, r.exit(), r::both);
+    assertTrue(r.out().startsWith(("Usage: camstack bench " + verb).strip()), r.out());
+    String[] version = verb.isEmpty() ? new String[] {"-V"} : new String[] {verb, "-V"};
+    CliRun v = bench(version);
+    assertEquals(0, v.exit(), v::both);
+    assertTrue(v.out().matches("camstack \\d+\\.\\d+\\.\\d+(-SNAPSHOT)? .*\\n"), v.out());
   }
 }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.camstack.persistence.cli.TextTable;
 
 /**
  * Everything one {@code bench} command measured: the exact configuration, the environment, one row
@@ -151,7 +152,11 @@ public final class Report {
       }
       cells.add(line);
     }
-    out.print(TextTable.render(cells));
+    TextTable table = new TextTable(cells.get(0)).rightAlignedAfterFirst().withRule().nullAs("-");
+    for (String[] line : cells.subList(1, cells.size())) {
+      table.add((Object[]) line);
+    }
+    table.print(out);
     if (!summary.isEmpty()) {
       out.println();
       int w = summary.keySet().stream().mapToInt(String::length).max().orElse(0);

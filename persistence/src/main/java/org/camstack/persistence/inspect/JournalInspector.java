@@ -3,7 +3,6 @@ package org.camstack.persistence.inspect;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -16,6 +15,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.camstack.persistence.audit.LifetimeAudit;
+import org.camstack.persistence.cli.Cli;
+import org.camstack.persistence.cli.CamstackVersion;
+import org.camstack.persistence.cli.TextTable;
 import org.camstack.persistence.device.DeviceEntity;
 import org.camstack.persistence.inspect.JournalReader.JournalUnavailable;
 import picocli.CommandLine;
@@ -59,6 +61,20 @@ public final class JournalInspector {
    * @return the exit code: 0 ok, 1 journal/verify failure, 2 bad usage
    */
   public static int run(String[] args, PrintStream out, PrintStream err) {
+    try {
+      return commandLine(out, err).execute(args);
+    } finally {
+      out.flush();
+      err.flush();
+    }
+  }
+
+  /**
+   * The inspector's command line (top command and verbs) printing to {@code out} and {@code err},
+   * with the shared conventions of {@link Cli}: {@code --help} exit 0, {@code -V}, bad usage exit
+   * 2. {@code ./camstack journal} mounts it as a sub-command.
+   */
+  public static CommandLine commandLine(PrintStream out, PrintStream err) {
     Context ctx = new Context(out, err);
     CommandLine cl = new CommandLine(new Journal(ctx));
     cl.addSubcommand("ids", new Ids(ctx));
@@ -67,22 +83,13 @@ public final class JournalInspector {
     cl.addSubcommand("timeline", new Timeline(ctx));
     cl.addSubcommand("verify", new Verify(ctx));
     cl.addSubcommand("export", new Export(ctx));
-    PrintWriter outWriter = new PrintWriter(out, true);
-    PrintWriter errWriter = new PrintWriter(err, true);
-    cl.setOut(outWriter);
-    cl.setErr(errWriter);
+    Cli.configure(cl, out, err);
     cl.setExecutionExceptionHandler(
         (ex, cmd, parsed) -> {
           err.println("journal: " + DecodedEvent.firstLine(String.valueOf(ex)));
-          return 1;
+          return Cli.FAILED;
         });
-    try {
-      return cl.execute(args);
-    } finally {
-      outWriter.flush();
-      errWriter.flush();
-      out.flush();
-    }
+    return cl;
   }
 
   // -----------------------------------------------------------------------------------------------
@@ -136,6 +143,7 @@ public final class JournalInspector {
   @Command(
       name = "journal",
       mixinStandardHelpOptions = true,
+      versionProvider = CamstackVersion.class,
       description = "Read a camstack journal without starting the stack (read-only).",
       synopsisSubcommandLabel = "VERB")
   static final class Journal implements Callable<Integer> {
@@ -150,8 +158,8 @@ public final class JournalInspector {
 
     @Override
     public Integer call() {
-      ctx.err.println("journal: missing verb (ids, show, tail, timeline, verify, export)");
-      return 2;
+      ctx.err.println("journal: missing verb: ids, show, tail, timeline, verify or export (try journal --help)");
+      return Cli.USAGE;
     }
   }
 

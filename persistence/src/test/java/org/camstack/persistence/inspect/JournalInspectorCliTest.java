@@ -8,15 +8,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import org.camstack.persistence.cli.CliRun;
 import org.camstack.persistence.journal.JournalConfig;
 import org.camstack.persistence.journal.JournalTestSupport;
-import org.camstack.persistence.journal.JournalTestSupport.Run;
 import org.junit.jupiter.api.Test;
 
 /** Exit codes and one-line errors of the inspector, without a journal. */
 class JournalInspectorCliTest {
 
-  private static void assertOneLineError(Run r, int exit, String start) {
+  private static void assertOneLineError(CliRun r, int exit, String start) {
     assertEquals(exit, r.exit(), r.out() + r.err());
     assertEquals(1, r.err().lines().count(), r.err());
     assertTrue(r.err().startsWith(start), r.err());
@@ -45,7 +45,7 @@ class JournalInspectorCliTest {
 
   @Test
   void helpPrintsUsageAndSucceeds() {
-    Run r = inspect("--help");
+    CliRun r = inspect("--help");
     assertEquals(0, r.exit());
     assertTrue(r.out().contains("Usage: journal"), r.out());
     assertTrue(inspect("verify", "--help").out().contains("--live"));

@@ -24,8 +24,9 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
 import org.camstack.persistence.audit.AuditWriter;
 import org.camstack.persistence.audit.LifetimeListener;
+import org.camstack.persistence.audit.LifetimeJournal;
+import org.camstack.persistence.cli.CliRun;
 import org.camstack.persistence.device.DeviceEntity;
-import org.camstack.persistence.journal.JournalTestSupport.Run;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -91,7 +92,7 @@ class CrashRecoveryTest {
       TestProbe<StatusReply<Long>> flushed = node.createTestProbe();
       writer.tell(new AuditWriter.Flush(flushed.getRef()));
       flushed.receiveMessage(Duration.ofSeconds(30));
-      Run verify = inspect("verify", "--db", dir.toString(), "--host", host);
+      CliRun verify = inspect("verify", "--db", dir.toString(), "--host", host);
       assertEquals(0, verify.exit(), verify.out());
     } finally {
       node.shutdownTestKit();
@@ -99,7 +100,7 @@ class CrashRecoveryTest {
   }
 
   private static List<JsonNode> export(Path dir, String pid) throws Exception {
-    Run r = inspect("export", "--json", "--db", dir.toString(), "--id", pid);
+    CliRun r = inspect("export", "--json", "--db", dir.toString(), "--id", pid);
     assertEquals(0, r.exit(), r.err());
     ObjectMapper m = new ObjectMapper();
     List<JsonNode> out = new ArrayList<>();

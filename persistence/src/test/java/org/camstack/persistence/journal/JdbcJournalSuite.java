@@ -34,12 +34,13 @@ import org.camstack.persistence.audit.AuditWriter;
 import org.camstack.persistence.audit.LifetimeAudit;
 import org.camstack.persistence.audit.LifetimeEvent;
 import org.camstack.persistence.audit.LifetimeListener;
+import org.camstack.persistence.audit.LifetimeJournal;
+import org.camstack.persistence.cli.CliRun;
 import org.camstack.persistence.device.DeviceConfig;
 import org.camstack.persistence.device.DeviceEntity;
 import org.camstack.persistence.device.FaultRule;
 import org.camstack.persistence.device.UnitAttention;
 import org.camstack.persistence.inspect.JournalInspector;
-import org.camstack.persistence.journal.JournalTestSupport.Run;
 import org.camstack.persistence.wiring.HostWiringEntity;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -92,7 +93,7 @@ abstract class JdbcJournalSuite {
     }
   }
 
-  Run journal(String... args) {
+  CliRun journal(String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     all.addAll(1, dbArgs());
     return inspect(all.toArray(String[]::new));
@@ -318,7 +319,7 @@ abstract class JdbcJournalSuite {
     assertEquals(0, s.dropped(), "nothing dropped: " + s);
     LoggerFactory.getLogger(getClass())
         .info("audit burst: {} events/s wall clock ({})", Math.round(events.size() / seconds), s);
-    Run verify = journal("verify", "--host", hostId);
+    CliRun verify = journal("verify", "--host", hostId);
     assertEquals(0, verify.exit(), verify.out());
   }
 
@@ -352,7 +353,7 @@ abstract class JdbcJournalSuite {
 
   @Test
   void idsListsEveryEntityAsAnAlignedTable() {
-    Run r = journal("ids");
+    CliRun r = journal("ids");
     assertEquals(0, r.exit(), r.err());
     List<String> lines = r.out().lines().toList();
     assertTrue(lines.get(0).startsWith("TYPE"), r.out());
@@ -369,7 +370,7 @@ abstract class JdbcJournalSuite {
 
   @Test
   void showPrintsOneEntitysEventsInSequence() {
-    Run r = journal("show", DeviceEntity.ENTITY_TYPE + "|" + devB);
+    CliRun r = journal("show", DeviceEntity.ENTITY_TYPE + "|" + devB);
     assertEquals(0, r.exit(), r.err());
     List<String> lines = r.out().lines().toList();
     assertEquals("CamDevice|" + devB, lines.get(0));
@@ -378,20 +379,20 @@ abstract class JdbcJournalSuite {
     assertTrue(lines.get(3).contains("DevicePlugged"));
     assertTrue(lines.get(4).matches(".*DeviceUnplugged\\s+cause=yanked"), lines.get(4));
 
-    Run byEntityId = journal("show", devB);
+    CliRun byEntityId = journal("show", devB);
     assertEquals(r.out(), byEntityId.out());
   }
 
   @Test
   void showRefusesAnUnknownOrAmbiguousId() {
-    Run unknown = journal("show", "naa.nothing-" + JournalTestSupport.RUN);
+    CliRun unknown = journal("show", "naa.nothing-" + JournalTestSupport.RUN);
     assertEquals(1, unknown.exit());
     assertTrue(unknown.err().startsWith("journal: no entity with id"), unknown.err());
   }
 
   @Test
   void timelineMergesTheDeviceAndItsPeriphsInOrder() {
-    Run r = journal("timeline", devB);
+    CliRun r = journal("timeline", devB);
     assertEquals(0, r.exit(), r.err());
     String out = r.out();
     List<String> steps =
@@ -414,14 +415,14 @@ abstract class JdbcJournalSuite {
 
   @Test
   void verifyPassesACleanHistory() {
-    Run r = journal("verify", "--host", clean);
+    CliRun r = journal("verify", "--host", clean);
     assertEquals(0, r.exit(), r.out() + r.err());
     assertTrue(r.out().contains("all invariants hold"), r.out());
   }
 
   @Test
   void verifyCatchesAUnitReusedBeforeUnitFreed() {
-    Run r = journal("verify", "--host", reuse);
+    CliRun r = journal("verify", "--host", reuse);
     assertEquals(1, r.exit(), r.out());
     assertTrue(
         r.out().contains("BREACH unit-reused [CamLifetime|" + reuse + " seq 3,5]"),
@@ -430,7 +431,7 @@ abstract class JdbcJournalSuite {
 
   @Test
   void verifyCatchesADuplicateDevfsNameFromTheLegacyOrdering() {
-    Run r = journal("verify", "--host", dupName);
+    CliRun r = journal("verify", "--host", dupName);
     assertEquals(1, r.exit(), r.out());
     assertTrue(
         r.out().contains("BREACH unit-freed-early [CamLifetime|" + dupName + " seq 2,6]"),
@@ -442,21 +443,21 @@ abstract class JdbcJournalSuite {
 
   @Test
   void verifyCatchesAnInvalidationNeverFollowedByNodeGone() {
-    Run r = journal("verify", "--host", incomplete);
+    CliRun r = journal("verify", "--host", incomplete);
     assertEquals(1, r.exit(), r.out());
     assertTrue(
         r.out().contains("BREACH invalidation-incomplete [CamLifetime|" + incomplete + " seq 3]"),
         r.out());
     assertTrue(r.out().contains("never NodeGone(ses0), UnitFreed"), r.out());
 
-    Run live = journal("verify", "--host", incomplete, "--live");
+    CliRun live = journal("verify", "--host", incomplete, "--live");
     assertEquals(0, live.exit(), live.out());
     assertTrue(live.out().contains("PENDING invalidation-incomplete"), live.out());
   }
 
   @Test
   void verifyOverTheWholeJournalFailsWhenAnyHostBreaks() {
-    Run r = journal("verify");
+    CliRun r = journal("verify");
     assertEquals(1, r.exit());
     assertTrue(r.out().contains(reuse) && r.out().contains(dupName), r.out());
     assertFalse(r.out().contains("CamLifetime|" + clean + " "), r.out());
@@ -464,14 +465,14 @@ abstract class JdbcJournalSuite {
 
   @Test
   void anUndecodableEventIsShownRawAndTheInspectionGoesOn() {
-    Run r = journal("show", undecodable);
+    CliRun r = journal("show", undecodable);
     assertEquals(0, r.exit(), r.err());
     List<String> lines = r.out().lines().toList();
     assertTrue(lines.get(2).matches("\\s*1 .*<undecodable DeviceCreated>.*corrupt payload.*raw=.*"), lines.get(2));
     assertTrue(lines.get(3).matches("\\s*2 .*<undecodable ProtoEvent>.*serializer 2 is not JSON.*raw=\"\\\\x0a\\\\x03foo\""), lines.get(3));
     assertTrue(lines.get(4).matches("\\s*3 .*DevicePlugged\\s*"), lines.get(4));
 
-    Run export = journal("export", "--json", "--id", undecodable);
+    CliRun export = journal("export", "--json", "--id", undecodable);
     assertEquals(0, export.exit());
     assertEquals(3, export.out().lines().count());
     assertTrue(export.out().contains("\"error\":\"corrupt payload"), export.out());
@@ -479,7 +480,7 @@ abstract class JdbcJournalSuite {
 
   @Test
   void exportWritesOneJsonObjectPerEvent() throws Exception {
-    Run r = journal("export", "--json", "--id", "CamLifetime|" + clean);
+    CliRun r = journal("export", "--json", "--id", "CamLifetime|" + clean);
     assertEquals(0, r.exit(), r.err());
     ObjectMapper m = new ObjectMapper();
     List<JsonNode> rows = new ArrayList<>();
@@ -493,7 +494,7 @@ abstract class JdbcJournalSuite {
     assertEquals("da", reg.get("payload").get("driver").asText());
     assertEquals(devA, reg.get("payload").get("deviceId").asText());
 
-    Run all = journal("export", "--json");
+    CliRun all = journal("export", "--json");
     assertEquals(0, all.exit());
     assertTrue(all.out().lines().count() > rows.size());
   }

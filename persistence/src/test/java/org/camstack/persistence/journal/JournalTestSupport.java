@@ -2,18 +2,15 @@ package org.camstack.persistence.journal;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.util.Comparator;
-import java.util.stream.Stream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -21,6 +18,7 @@ import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.japi.function.Function;
 import org.apache.pekko.pattern.StatusReply;
+import org.camstack.persistence.cli.CliRun;
 import org.camstack.persistence.inspect.JournalInspector;
 
 /** Starting nodes on a real JDBC journal, asking entities, and running the inspector in tests. */
@@ -114,19 +112,8 @@ public final class JournalTestSupport {
     JournalTestSupport.<M, Done>ask(kit, ref, message);
   }
 
-  /** What one inspector run printed. */
-  public record Run(int exit, String out, String err) {}
-
   /** Runs {@code journal <args>} in-process. */
-  public static Run inspect(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int exit;
-    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      exit = JournalInspector.run(args, o, e);
-    }
-    return new Run(
-        exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  public static CliRun inspect(String... args) {
+    return CliRun.capture(JournalInspector::run, args);
   }
 }

@@ -2,51 +2,19 @@ package org.camstack.stack.cli;
 
 import java.util.Locale;
 import org.camstack.stack.node.ApiModel;
+import org.camstack.stack.node.DevlistFormat;
+import org.camstack.stack.scsi.InquiryFormat;
 
 /**
  * What camcontrol(8) prints, as pure functions of the management API's documents (cf.
  * sbin/camcontrol/camcontrol.c: {@code getdevtree}, {@code getdevlist}, {@code scsidoinquiry},
  * {@code scsireadcapacity}, {@code testunitready}, {@code scsistart}, {@code
- * dorescan_or_reset}). The 2012 formats: LUNs in decimal, {@code scsi_print_inquiry}'s {@code
- * SCSI-n} revision.
+ * dorescan_or_reset}). Modern camcontrol's wording by default ({@code SPC-4 SCSI device}); the
+ * 2012 wording with {@link DevlistFormat.Style#LEGACY} ({@code SCSI-6 device}, as the node's
+ * {@code description} field has it). The devlist text lives in {@link DevlistFormat}.
  */
 public final class CamcontrolFormat {
   private CamcontrolFormat() {}
-
-  /**
-   * {@code camcontrol devlist [-v] [-b]}: identity left-justified in 33 columns, two spaces, the
-   * path, the periphs in parentheses; {@code -v} adds the bus lines and the unconfigured devices,
-   * {@code -b} prints the bus lines only (without the colon).
-   */
-  public static String devlist(ApiModel.Devlist devlist, boolean verbose, boolean busOnly) {
-    StringBuilder sb = new StringBuilder();
-    for (ApiModel.Bus bus : devlist.buses()) {
-      if (busOnly) {
-        sb.append(String.format("scbus%d on %s%d bus %d%n", bus.pathId(), bus.simName(), bus.simUnit(), bus.busId()));
-        continue;
-      }
-      if (verbose) {
-        sb.append(String.format("scbus%d on %s%d bus %d:%n", bus.pathId(), bus.simName(), bus.simUnit(), bus.busId()));
-      }
-      for (ApiModel.Device d : bus.devices()) {
-        if (d.unconfigured() && !verbose) {
-          continue;
-        }
-        sb.append(String.format("%-33s  at scbus%d target %d lun %d (", identity(d), d.bus(), d.target(), d.lun()));
-        sb.append(String.join(",", d.periphs()));
-        sb.append(")\n");
-      }
-    }
-    return sb.toString();
-  }
-
-  /** {@code <vendor product revision>} for SCSI devices, {@code <>} otherwise. */
-  public static String identity(ApiModel.Device d) {
-    if (!"scsi".equals(d.protocol())) {
-      return "<>";
-    }
-    return "<" + d.vendor() + " " + d.product() + " " + d.revision() + ">";
-  }
 
   /** {@code camcontrol periphlist DEV}: one line per XPT_GDEVLIST answer. */
   public static String periphlist(ApiModel.PeriphList list) {
@@ -63,7 +31,7 @@ public final class CamcontrolFormat {
    * {@code camcontrol inquiry DEV [-D] [-S] [-R]}; no flag means all three. The serial line has the
    * {@code name: Serial Number} prefix only when printed with another part.
    */
-  public static String inquiry(ApiModel.Inquiry inq, boolean std, boolean serial, boolean rate) {
+  public static String inquiry(ApiModel.Inquiry inq, boolean std, boolean serial, boolean rate, DevlistFormat.Style style) {
     if (!std && !serial && !rate) {
       std = serial = rate = true;
     }
@@ -71,7 +39,7 @@ public final class CamcontrolFormat {
     if (std) {
       sb.append(inq.name()).append(": <")
           .append(inq.vendor()).append(' ').append(inq.product()).append(' ').append(inq.revision())
-          .append("> ").append(inq.description()).append('\n');
+          .append("> ").append(style == DevlistFormat.Style.LEGACY ? inq.description() : description(inq)).append('\n');
     }
     if (serial && inq.serialValid()) {
       if (std || rate) {
@@ -84,6 +52,15 @@ public final class CamcontrolFormat {
       sb.append(xferRate(inq)).append('\n');
     }
     return sb.toString();
+  }
+
+  /**
+   * Modern {@code scsi_print_inquiry()} after the identity: {@code Fixed Direct Access SPC-4 SCSI
+   * device}, the ANSI version as {@code SPC-(n-2)} from 3 on, {@code SCSI-n} below, plain {@code
+   * SCSI} for 0; a qualifier other than "connected" in parentheses.
+   */
+  static String description(ApiModel.Inquiry inq) {
+    return InquiryFormat.description(inq.removable(), inq.deviceType(), inq.ansiVersion(), inq.qualifier());
   }
 
   /** cf. {@code camxferrate()}: speed, SPI details, tagged queueing. */

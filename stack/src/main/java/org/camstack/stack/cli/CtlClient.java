@@ -14,6 +14,7 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
+import org.camstack.persistence.cli.Cli;
 import org.camstack.stack.node.ApiModel;
 import org.camstack.stack.node.ManagementRoutes;
 
@@ -25,13 +26,13 @@ import org.camstack.stack.node.ManagementRoutes;
 final class CtlClient {
 
   /** A failure ctl reports as one line and exit 1. */
-  static final class CtlException extends RuntimeException {
+  static final class CtlException extends Cli.Failure {
     private static final long serialVersionUID = 1L;
 
     private final int httpStatus;
 
     CtlException(String message, int httpStatus) {
-      super(message, null, false, false);
+      super(CtlCommand.WHO, message);
       this.httpStatus = httpStatus;
     }
 

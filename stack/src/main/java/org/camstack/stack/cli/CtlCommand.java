@@ -1,402 +1,369 @@
 package org.camstack.stack.cli;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.camstack.persistence.cli.Cli;
+import org.camstack.persistence.cli.Cli.UsageException;
 import org.camstack.stack.cli.CtlClient.CtlException;
 import org.camstack.stack.cli.CtlClient.Reply;
 import org.camstack.stack.node.ApiModel;
+import org.camstack.stack.node.DevlistFormat;
 import org.camstack.stack.node.NodeFiles;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.ScopeType;
 
 /**
- * {@code ./camstack ctl [--node URL] [--token T] [--json] VERB ...}: camcontrol(8) verbs and the
- * emulator's own verbs against a running node's management API. camcontrol verbs print exactly what
- * camcontrol prints ({@link CamcontrolFormat}) and exit as camcontrol does: 0 on success, 1 on any
- * error. {@code --json} prints the API's JSON instead (every read verb). An unreachable node is one
- * line, {@code camstack ctl: cannot reach node at URL}, exit 1.
+ * {@code ./camstack ctl [--node URL] [--token T | --token-file FILE] [--json] VERB ...}:
+ * camcontrol(8) verbs and the emulator's own verbs against a running node's management API.
+ * camcontrol verbs print what modern camcontrol prints ({@link CamcontrolFormat}, {@link
+ * DevlistFormat}; {@code --legacy-format} for the 2012 wording) and exit as camcontrol does: 0 on
+ * success, 1 on any error; bad usage is one line and exit 2. {@code --json} prints the API's JSON
+ * instead (every read verb). An unreachable node is one line, {@code camstack ctl: cannot reach
+ * node at URL}, exit 1.
  *
  * <p>The node URL: {@code --node}, else {@code $CAMSTACK_NODE}, else {@code url} in {@code
  * DATA/node.json} ({@code --data DIR}, default {@code ./data}), else {@value #DEFAULT_URL}. The
- * token: {@code --token} or {@code $CAMSTACK_TOKEN}.
+ * API token: {@code --token}, else {@code --token-file FILE} (refused unless only its owner may
+ * read it, mode 0600 or 0400), else {@code $CAMSTACK_TOKEN}; the last two keep it out of {@code ps}.
  */
-public final class CtlCommand {
+@Command(
+    name = "ctl",
+    mixinStandardHelpOptions = true,
+    subcommands = {CtlCommand.Lun.class, CtlCommand.Inject.class, CtlCommand.Wire.class},
+    description = "camcontrol-style verbs against a running node's management API.",
+    synopsisSubcommandLabel = "VERB",
+    sortOptions = false,
+    footer = {
+      "",
+      "DEV is a periph name (da0, pass1, ses0) or B:T:L.",
+      "Node URL: --node, $CAMSTACK_NODE, DATA/node.json, or " + CtlCommand.DEFAULT_URL + ".",
+      "Token: --token, --token-file FILE (mode 0600), or $CAMSTACK_TOKEN.",
+      "Exit: 0 ok, 1 the command failed (camcontrol's code), 2 bad usage."
+    })
+public final class CtlCommand implements Callable<Integer> {
 
   /** Where a node listens by default ({@code camstack.node.port = 8080}). */
   public static final String DEFAULT_URL = "http://127.0.0.1:8080";
 
+  /** The environment variable with the node URL. */
+  public static final String NODE_ENV = "CAMSTACK_NODE";
+
+  /** The environment variable with the API token. */
+  public static final String TOKEN_ENV = "CAMSTACK_TOKEN";
+
+  static final String WHO = "camstack ctl";
+
   private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kKmMgGtTpP]?)(i?[bB])?");
   private static final Pattern PERIPH = Pattern.compile("([a-z]+)(\\d+)");
 
+  @Option(names = "--node", paramLabel = "URL", description = "the node's API (default: $CAMSTACK_NODE, DATA/node.json, " + DEFAULT_URL + ")")
+  String node;
+
+  @Option(names = "--token", paramLabel = "T", description = "API token (visible in ps: prefer --token-file or $CAMSTACK_TOKEN)")
+  String token;
+
+  @Option(names = "--token-file", paramLabel = "FILE", description = "read the API token from FILE (must be mode 0600)")
+  Path tokenFile;
+
+  @Option(names = "--data", paramLabel = "DIR", description = "a node's data directory, for its node.json (default ./data)")
+  Path data = Path.of("data");
+
+  @Option(names = "--timeout", paramLabel = "S", description = "seconds to wait for an answer (default 30)")
+  long timeoutSeconds = 30;
+
+  @Option(names = "--json", scope = ScopeType.INHERIT, description = "print the API's JSON instead of camcontrol's text")
+  boolean json;
+
+  @Option(names = "--legacy-format", scope = ScopeType.INHERIT, description = "camcontrol's 2012 wording (decimal LUNs, SCSI-n)")
+  boolean legacyFormat;
+
   private final PrintStream out;
-  private final PrintStream err;
   private CtlClient client;
-  private boolean json;
 
-  private CtlCommand(PrintStream out, PrintStream err) {
+  CtlCommand(PrintStream out) {
     this.out = out;
-    this.err = err;
   }
 
-  /** Runs one ctl invocation; returns the exit code. */
+  /** Runs one ctl invocation ({@code ./camstack ctl ARGS}); returns the exit code. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
-    return new CtlCommand(out, err).execute(List.of(args));
+    String[] all = new String[args.length + 1];
+    all[0] = "ctl";
+    System.arraycopy(args, 0, all, 1, args.length);
+    return Main.run(all, out, err);
   }
 
-  private int execute(List<String> args) {
-    String node = System.getenv("CAMSTACK_NODE");
-    String token = System.getenv("CAMSTACK_TOKEN");
-    Path data = Path.of("data");
-    Duration timeout = Duration.ofSeconds(30);
-    int i = 0;
-    try {
-      for (; i < args.size(); i++) {
-        String a = args.get(i);
-        if (a.equals("--node")) {
-          node = value(args, ++i, "--node");
-        } else if (a.startsWith("--node=")) {
-          node = a.substring(7);
-        } else if (a.equals("--token")) {
-          token = value(args, ++i, "--token");
-        } else if (a.equals("--data")) {
-          data = Path.of(value(args, ++i, "--data"));
-        } else if (a.equals("--timeout")) {
-          timeout = Duration.ofSeconds(Long.parseLong(value(args, ++i, "--timeout")));
-        } else if (a.equals("--json")) {
-          json = true;
-        } else if (a.equals("-h") || a.equals("--help") || a.equals("help")) {
-          usage(out);
-          return 0;
-        } else {
-          break;
-        }
+  @Override
+  public Integer call() {
+    throw new UsageException("missing verb");
+  }
+
+  /** {@code --help} on every verb ({@code -h} is readcap's humanize flag, as in camcontrol). */
+  static final class Help {
+    @Option(names = "--help", usageHelp = true, description = "show this help and exit")
+    boolean help;
+  }
+
+  // ------------------------------------------------------------------ the client
+
+  private CtlClient client() {
+    if (client == null) {
+      String url = node;
+      if (url == null || url.isBlank()) {
+        url = System.getenv(NODE_ENV);
       }
-    } catch (UsageException | NumberFormatException e) {
-      err.println("camstack ctl: " + e.getMessage());
-      return 1;
+      if (url == null || url.isBlank()) {
+        url = NodeFiles.readInfo(data).map(NodeFiles.NodeInfo::url).orElse(DEFAULT_URL);
+      }
+      if (timeoutSeconds <= 0) {
+        throw new UsageException("--timeout must be > 0");
+      }
+      client = new CtlClient(url, resolveToken(token, tokenFile, System.getenv(TOKEN_ENV)), Duration.ofSeconds(timeoutSeconds));
     }
-    if (i >= args.size()) {
-      usage(err);
-      return 1;
-    }
-    if (node == null || node.isBlank()) {
-      node = NodeFiles.readInfo(data).map(NodeFiles.NodeInfo::url).orElse(DEFAULT_URL);
-    }
-    client = new CtlClient(node, Optional.ofNullable(token), timeout);
-    String verb = args.get(i);
-    List<String> rest = new ArrayList<>(args.subList(i + 1, args.size()));
-    if (rest.remove("--json")) {
-      json = true;
-    }
-    try {
-      return dispatch(verb, rest);
-    } catch (UsageException e) {
-      err.println("camstack ctl: " + verb + ": " + e.getMessage());
-      return 1;
-    } catch (CtlException e) {
-      err.println("camstack ctl: " + e.getMessage());
-      return 1;
-    }
+    return client;
   }
 
-  private int dispatch(String verb, List<String> rest) {
-    switch (verb) {
-      case "devlist":
-        return devlist(Opts.parse(rest, "vb", Set.of()));
-      case "periphlist":
-        return periphlist(Opts.parse(rest, "", Set.of()));
-      case "inquiry":
-        return inquiry(Opts.parse(rest, "DSR", Set.of()));
-      case "readcap":
-      case "readcapacity":
-        return readcap(Opts.parse(rest, "bhHNqs", Set.of()));
-      case "tur":
-        return tur(Opts.parse(rest, "v", Set.of()));
-      case "start":
-        return startStop(Opts.parse(rest, "", Set.of()), "start", true, false);
-      case "load":
-        return startStop(Opts.parse(rest, "", Set.of()), "load", true, true);
-      case "stop":
-        return startStop(Opts.parse(rest, "", Set.of()), "stop", false, false);
-      case "eject":
-        return startStop(Opts.parse(rest, "", Set.of()), "eject", false, true);
-      case "rescan":
-        return scan(Opts.parse(rest, "", Set.of()), true);
-      case "reset":
-        return scan(Opts.parse(rest, "", Set.of()), false);
-      case "topology":
-        return topology(Opts.parse(rest, "", Set.of()));
-      case "lun":
-        return lun(rest);
-      case "inject":
-        return inject(rest);
-      case "delay":
-        return delay(Opts.parse(rest, "", Set.of()));
-      case "stats":
-        return stats(Opts.parse(rest, "j", Set.of()));
-      case "wire":
-        return wire(rest);
-      case "open":
-        return open(Opts.parse(rest, "", Set.of()));
-      case "close":
-        return close(Opts.parse(rest, "", Set.of()));
-      case "read":
-        return read(Opts.parse(rest, "", Set.of("hex")));
-      case "write":
-        return write(Opts.parse(rest, "", Set.of()));
-      case "cdb":
-        return cdb(Opts.parse(rest, "", Set.of("in", "out", "timeout")));
-      case "health":
-        return print(client.get("/health", ApiModel.Health.class), h -> h.status() + " " + h.node() + "\n");
-      case "ready":
-        return ready();
-      default:
-        err.println("camstack ctl: unknown verb '" + verb + "' (try ./camstack ctl help)");
-        return 1;
+  /**
+   * The API token: {@code --token}, else the first line of {@code --token-file} (refused when
+   * group or others may read or write it), else {@code $CAMSTACK_TOKEN}.
+   *
+   * @throws UsageException both options given, an unreadable file, or a file others can read
+   */
+  static Optional<String> resolveToken(String option, Path file, String env) {
+    if (option != null && file != null) {
+      throw new UsageException("give --token or --token-file, not both");
     }
+    if (option != null) {
+      return Optional.of(option).filter(t -> !t.isBlank());
+    }
+    if (file != null) {
+      return Optional.of(readTokenFile(file));
+    }
+    return Optional.ofNullable(env).filter(t -> !t.isBlank());
+  }
+
+  /** The token in {@code file}; it must be a regular file only its owner can read (0600/0400). */
+  static String readTokenFile(Path file) {
+    Set<PosixFilePermission> perms;
+    try {
+      perms = Files.getPosixFilePermissions(file);
+    } catch (UnsupportedOperationException e) {
+      perms = Set.of(); // no POSIX permissions on this file system: nothing to check
+    } catch (IOException e) {
+      throw new UsageException("cannot read token file " + file + ": " + e.getMessage());
+    }
+    Set<PosixFilePermission> others = Set.of(
+        PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
+        PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
+    if (perms.stream().anyMatch(others::contains)) {
+      throw new UsageException("token file " + file + " is accessible by others (mode "
+          + java.nio.file.attribute.PosixFilePermissions.toString(perms) + "); chmod 600 it");
+    }
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UsageException("cannot read token file " + file + ": " + e.getMessage());
+    }
+    String first = text.lines().findFirst().orElse("").strip();
+    if (first.isEmpty()) {
+      throw new UsageException("token file " + file + " is empty");
+    }
+    return first;
+  }
+
+  private DevlistFormat.Style style() {
+    return legacyFormat ? DevlistFormat.Style.LEGACY : DevlistFormat.Style.MODERN;
   }
 
   // ------------------------------------------------------------------ camcontrol verbs
 
-  private int devlist(Opts o) {
-    o.positionals(0, 0, "devlist [-v] [-b]");
-    Reply<ApiModel.Devlist> r = client.get("/api/devlist", ApiModel.Devlist.class);
-    return print(r, d -> CamcontrolFormat.devlist(d, o.flag('v'), o.flag('b')));
+  @Command(name = "devlist", description = "The EDT (XPT_DEV_MATCH), as camcontrol devlist prints it.")
+  int devlist(
+      @Option(names = "-v", description = "bus lines and unconfigured devices") boolean verbose,
+      @Option(names = "-b", description = "bus lines only") boolean busOnly,
+      @Mixin Help h) {
+    Reply<ApiModel.Devlist> r = client().get("/api/devlist", ApiModel.Devlist.class);
+    return print(r, d -> DevlistFormat.format(d, verbose, busOnly, style()));
   }
 
-  private int periphlist(Opts o) {
-    String dev = o.positionals(1, 1, "periphlist DEV").get(0);
-    Reply<ApiModel.PeriphList> r = client.get(devPath(dev) + "/periphs", ApiModel.PeriphList.class);
+  @Command(name = "periphlist", description = "The periphs of a device (XPT_GDEVLIST).")
+  int periphlist(@Parameters(paramLabel = "DEV") String dev, @Mixin Help h) {
+    Reply<ApiModel.PeriphList> r = client().get(devPath(dev) + "/periphs", ApiModel.PeriphList.class);
     int rc = print(r, CamcontrolFormat::periphlist);
     return r.value().periphs().stream().anyMatch(p -> p.status().equals("ERROR")) ? 1 : rc;
   }
 
-  private int inquiry(Opts o) {
-    String dev = o.positionals(1, 1, "inquiry DEV [-D] [-S] [-R]").get(0);
-    Reply<ApiModel.Inquiry> r = client.get(devPath(dev) + "/inquiry", ApiModel.Inquiry.class);
-    return print(r, inq -> CamcontrolFormat.inquiry(inq, o.flag('D'), o.flag('S'), o.flag('R')));
+  @Command(name = "inquiry", description = "Standard inquiry (-D), serial number (-S), transfer rate (-R); all three by default.")
+  int inquiry(
+      @Parameters(paramLabel = "DEV") String dev,
+      @Option(names = "-D", description = "standard inquiry data") boolean std,
+      @Option(names = "-S", description = "serial number") boolean serial,
+      @Option(names = "-R", description = "transfer rate") boolean rate,
+      @Mixin Help h) {
+    Reply<ApiModel.Inquiry> r = client().get(devPath(dev) + "/inquiry", ApiModel.Inquiry.class);
+    return print(r, inq -> CamcontrolFormat.inquiry(inq, std, serial, rate, style()));
   }
 
-  private int readcap(Opts o) {
-    String dev = o.positionals(1, 1, "readcap DEV [-b|-h|-H|-N|-q|-s]").get(0);
+  @Command(name = "readcap", aliases = "readcapacity", description = "READ CAPACITY: last block and block length.")
+  int readcap(
+      @Parameters(paramLabel = "DEV") String dev,
+      @Option(names = "-b", description = "block length only") boolean blockSize,
+      @Option(names = "-h", description = "humanized size, base 2") boolean humanize,
+      @Option(names = "-H", description = "humanized size, base 10") boolean humanize10,
+      @Option(names = "-N", description = "number of blocks instead of the last block") boolean numBlocks,
+      @Option(names = "-q", description = "numbers only") boolean quiet,
+      @Option(names = "-s", description = "size only") boolean sizeOnly,
+      @Mixin Help h) {
     CamcontrolFormat.ReadcapFlags f =
-        new CamcontrolFormat.ReadcapFlags(
-            o.flag('b'), o.flag('h') || o.flag('H'), o.flag('H'), o.flag('N'), o.flag('q'), o.flag('s'));
+        new CamcontrolFormat.ReadcapFlags(blockSize, humanize || humanize10, humanize10, numBlocks, quiet, sizeOnly);
     if (f.conflict() != null) {
       throw new UsageException(f.conflict());
     }
-    Reply<ApiModel.ReadCap> r = client.get(devPath(dev) + "/readcap", ApiModel.ReadCap.class);
+    Reply<ApiModel.ReadCap> r = client().get(devPath(dev) + "/readcap", ApiModel.ReadCap.class);
     return print(r, rc -> CamcontrolFormat.readcap(rc, f));
   }
 
-  private int tur(Opts o) {
-    String dev = o.positionals(1, 1, "tur DEV [-v]").get(0);
-    Reply<ApiModel.CommandResult> r = client.get(devPath(dev) + "/tur", ApiModel.CommandResult.class);
-    print(r, c -> CamcontrolFormat.tur(c, o.flag('v')));
+  @Command(name = "tur", description = "TEST UNIT READY; exit 1 when not ready.")
+  int tur(@Parameters(paramLabel = "DEV") String dev, @Option(names = "-v", description = "decode the sense") boolean verbose, @Mixin Help h) {
+    Reply<ApiModel.CommandResult> r = client().get(devPath(dev) + "/tur", ApiModel.CommandResult.class);
+    print(r, c -> CamcontrolFormat.tur(c, verbose));
     return r.value().ok() ? 0 : 1;
   }
 
-  private int startStop(Opts o, String action, boolean start, boolean loadEject) {
-    String dev = o.positionals(1, 1, action + " DEV").get(0);
-    Reply<ApiModel.CommandResult> r = client.post(devPath(dev) + "/" + action, null, ApiModel.CommandResult.class);
+  @Command(name = "start", description = "START STOP UNIT: spin up.")
+  int start(@Parameters(paramLabel = "DEV") String dev, @Mixin Help h) {
+    return startStop(dev, "start", true, false);
+  }
+
+  @Command(name = "stop", description = "START STOP UNIT: spin down.")
+  int stop(@Parameters(paramLabel = "DEV") String dev, @Mixin Help h) {
+    return startStop(dev, "stop", false, false);
+  }
+
+  @Command(name = "load", description = "START STOP UNIT: load the medium and start.")
+  int load(@Parameters(paramLabel = "DEV") String dev, @Mixin Help h) {
+    return startStop(dev, "load", true, true);
+  }
+
+  @Command(name = "eject", description = "START STOP UNIT: stop and eject the medium.")
+  int eject(@Parameters(paramLabel = "DEV") String dev, @Mixin Help h) {
+    return startStop(dev, "eject", false, true);
+  }
+
+  private int startStop(String dev, String action, boolean start, boolean loadEject) {
+    Reply<ApiModel.CommandResult> r = client().post(devPath(dev) + "/" + action, null, ApiModel.CommandResult.class);
     print(r, c -> CamcontrolFormat.startStop(c, start, loadEject));
     return r.value().ok() ? 0 : 1;
   }
 
-  private int scan(Opts o, boolean rescan) {
+  @Command(name = "rescan", description = "XPT_SCAN_BUS / XPT_SCAN_LUN.")
+  int rescan(@Parameters(paramLabel = "all|B|B:T:L") String target, @Mixin Help h) {
+    return scan(target, true);
+  }
+
+  @Command(name = "reset", description = "XPT_RESET_BUS / XPT_RESET_DEV.")
+  int reset(@Parameters(paramLabel = "all|B|B:T:L") String target, @Mixin Help h) {
+    return scan(target, false);
+  }
+
+  private int scan(String target, boolean rescan) {
     String verb = rescan ? "rescan" : "reset";
-    String target = o.positionals(1, 1, verb + " all|B|B:T:L").get(0);
     Reply<ApiModel.ScanReport> r =
-        client.post("/api/" + verb + "?path=" + CtlClient.enc(target), null, ApiModel.ScanReport.class);
+        client().post("/api/" + verb + "?path=" + CtlClient.enc(target), null, ApiModel.ScanReport.class);
     print(r, s -> CamcontrolFormat.scanReport(s, rescan));
     return r.value().items().stream().allMatch(ApiModel.ScanItem::ok) ? 0 : 1;
   }
 
   // ------------------------------------------------------------------ emulator verbs
 
-  private int topology(Opts o) {
-    o.positionals(0, 0, "topology");
-    return print(client.get("/api/topology", ApiModel.Topology.class), CamcontrolFormat::topology);
+  @Command(name = "topology", description = "The emulated SIMs and LUNs.")
+  int topology(@Mixin Help h) {
+    return print(client().get("/api/topology", ApiModel.Topology.class), CamcontrolFormat::topology);
   }
 
-  private int lun(List<String> rest) {
-    if (rest.isEmpty()) {
-      throw new UsageException("usage: lun add|remove|resize|list ...");
-    }
-    List<String> args = rest.subList(1, rest.size());
-    switch (rest.get(0)) {
-      case "add": {
-        Opts o = Opts.parse(args, "", Set.of("size", "block-size", "kind", "vendor", "product", "serial", "backing"));
-        String path = o.positionals(1, 1, "lun add B:T:L [--size SIZE] [--block-size N] [--kind disk|ses] [--vendor V] [--product P] [--serial S] [--backing null|ram|file]").get(0);
-        ApiModel.LunAdd req =
-            new ApiModel.LunAdd(
-                path,
-                o.opt("kind"),
-                o.opt("size") == null ? null : size(o.opt("size")),
-                o.opt("block-size") == null ? null : integer(o.opt("block-size"), "block size"),
-                o.opt("vendor"),
-                o.opt("product"),
-                o.opt("serial"),
-                o.opt("backing"));
-        Reply<ApiModel.LunInfo> r = client.post("/api/luns", req, ApiModel.LunInfo.class);
-        return print(r, l -> "lun " + l.path() + " added" + lunSummary(l) + "\n");
-      }
-      case "remove":
-      case "rm": {
-        String path = Opts.parse(args, "", Set.of()).positionals(1, 1, "lun remove B:T:L").get(0);
-        return print(client.delete("/api/luns/" + CtlClient.enc(path), ApiModel.Ack.class), a -> a.message() + "\n");
-      }
-      case "resize": {
-        List<String> p = Opts.parse(args, "", Set.of()).positionals(2, 2, "lun resize B:T:L SIZE");
-        Reply<ApiModel.LunInfo> r =
-            client.post("/api/luns/" + CtlClient.enc(p.get(0)) + "/resize", new ApiModel.LunResize(size(p.get(1))), ApiModel.LunInfo.class);
-        return print(r, l -> "lun " + l.path() + " resized" + lunSummary(l) + "\n");
-      }
-      case "list":
-        return topology(Opts.parse(args, "", Set.of()));
-      default:
-        throw new UsageException("usage: lun add|remove|resize|list ...");
-    }
-  }
-
-  private static String lunSummary(ApiModel.LunInfo l) {
-    if (l.blocks() <= 0) {
-      return "";
-    }
-    return ": " + l.blocks() + " blocks of " + l.blockSize() + " bytes (" + CamcontrolFormat.humanize(l.blocks() * l.blockSize(), false) + ")";
-  }
-
-  private int inject(List<String> rest) {
-    if (rest.isEmpty()) {
-      throw new UsageException("usage: inject add|list|delete DEV ...");
-    }
-    List<String> args = rest.subList(1, rest.size());
-    switch (rest.get(0)) {
-      case "add": {
-        Opts o = Opts.parse(args, "", Set.of("lba", "commands", "continuous", "sense"));
-        List<String> p = o.positionals(2, 2, "inject add DEV TYPE [--lba A[-B]] [--commands read|write|any] [--continuous] [--sense KEY/ASC/ASCQ]");
-        Long lbaStart = null;
-        Long lbaEnd = null;
-        if (o.opt("lba") != null) {
-          String[] lba = o.opt("lba").split("-", 2);
-          lbaStart = number(lba[0], "LBA");
-          lbaEnd = lba.length > 1 ? number(lba[1], "LBA") : lbaStart;
-        }
-        Integer key = null;
-        Integer asc = null;
-        Integer ascq = null;
-        if (o.opt("sense") != null) {
-          String[] s = o.opt("sense").split("/");
-          if (s.length != 3) {
-            throw new UsageException("bad --sense '" + o.opt("sense") + "': expected KEY/ASC/ASCQ in hex");
-          }
-          key = hexByte(s[0]);
-          asc = hexByte(s[1]);
-          ascq = hexByte(s[2]);
-        }
-        ApiModel.FaultRule rule =
-            new ApiModel.FaultRule(null, p.get(1), o.opt("commands"), lbaStart, lbaEnd, o.has("continuous"), key, asc, ascq);
-        Reply<ApiModel.FaultRule> r = client.post(devPath(p.get(0)) + "/faults", rule, ApiModel.FaultRule.class);
-        return print(r, f -> "rule " + f.id() + " added on " + p.get(0) + "\n");
-      }
-      case "list": {
-        String dev = Opts.parse(args, "", Set.of()).positionals(1, 1, "inject list DEV").get(0);
-        return print(client.get(devPath(dev) + "/faults", ApiModel.FaultList.class), CamcontrolFormat::faults);
-      }
-      case "delete":
-      case "del":
-      case "rm": {
-        List<String> p = Opts.parse(args, "", Set.of()).positionals(2, 2, "inject delete DEV ID");
-        return print(client.delete(devPath(p.get(0)) + "/faults/" + CtlClient.enc(p.get(1)), ApiModel.Ack.class), a -> a.message() + "\n");
-      }
-      default:
-        throw new UsageException("usage: inject add|list|delete DEV ...");
-    }
-  }
-
-  private int delay(Opts o) {
-    List<String> p = o.positionals(2, 3, "delay DEV FIXED_US [RANDOM_US]");
-    ApiModel.Delay d = new ApiModel.Delay(number(p.get(1), "delay"), p.size() > 2 ? number(p.get(2), "delay") : 0L);
+  @Command(name = "delay", description = "Delay every command of a LUN: FIXED_US plus up to RANDOM_US.")
+  int delay(
+      @Parameters(index = "0", paramLabel = "DEV") String dev,
+      @Parameters(index = "1", paramLabel = "FIXED_US") String fixed,
+      @Parameters(index = "2", arity = "0..1", paramLabel = "RANDOM_US") String random,
+      @Mixin Help h) {
+    ApiModel.Delay d = new ApiModel.Delay(number(fixed, "delay"), random != null ? number(random, "delay") : 0L);
     return print(
-        client.post(devPath(p.get(0)) + "/delay", d, ApiModel.Delay.class),
-        x -> p.get(0) + ": delay " + x.fixedMicros() + " us fixed + up to " + x.randomMicros() + " us random\n");
+        client().post(devPath(dev) + "/delay", d, ApiModel.Delay.class),
+        x -> dev + ": delay " + x.fixedMicros() + " us fixed + up to " + x.randomMicros() + " us random\n");
   }
 
-  private int stats(Opts o) {
-    o.positionals(0, 0, "stats [-j]");
-    if (o.flag('j')) {
+  @Command(name = "stats", description = "Per-LUN ops, bytes, errors, latency percentiles.")
+  int stats(@Option(names = "-j", description = "JSON (same as --json)") boolean j, @Mixin Help h) {
+    if (j) {
       json = true;
     }
-    return print(client.get("/api/stats", ApiModel.Stats.class), CamcontrolFormat::stats);
+    return print(client().get("/api/stats", ApiModel.Stats.class), CamcontrolFormat::stats);
   }
 
-  private int wire(List<String> rest) {
-    String sub = rest.isEmpty() ? "list" : rest.get(0);
-    List<String> args = rest.isEmpty() ? List.of() : rest.subList(1, rest.size());
-    switch (sub) {
-      case "list":
-        Opts.parse(args, "", Set.of()).positionals(0, 0, "wire list");
-        return print(client.get("/api/wiring", ApiModel.Wiring.class), CamcontrolFormat::wiring);
-      case "add": {
-        List<String> p = Opts.parse(args, "", Set.of()).positionals(2, 2, "wire add PERIPH DEV  (e.g. wire add da3 0:1:0)");
-        Matcher m = periph(p.get(0));
-        ApiModel.Wire w = new ApiModel.Wire(m.group(1), Integer.parseInt(m.group(2)), p.get(1));
-        return print(client.post("/api/wiring", w, ApiModel.WiringEntry.class),
-            e -> e.driver() + e.unit() + " wired to " + e.deviceId() + "\n");
-      }
-      case "remove":
-      case "rm": {
-        List<String> p = Opts.parse(args, "", Set.of()).positionals(1, 1, "wire remove PERIPH");
-        Matcher m = periph(p.get(0));
-        return print(client.delete("/api/wiring/" + m.group(1) + "/" + m.group(2), ApiModel.Ack.class), a -> a.message() + "\n");
-      }
-      default:
-        throw new UsageException("usage: wire list | wire add PERIPH DEV | wire remove PERIPH");
-    }
+  @Command(name = "open", description = "Open a devfs node (e.g. pass0); prints a handle.")
+  int open(@Parameters(paramLabel = "NODE") String devNode, @Mixin Help h) {
+    return print(client().post("/api/devfs/open", new ApiModel.Open(devNode), ApiModel.Handle.class), x -> x.handle() + "\n");
   }
 
-  private int open(Opts o) {
-    String node = o.positionals(1, 1, "open NODE  (e.g. open pass0)").get(0);
-    return print(client.post("/api/devfs/open", new ApiModel.Open(node), ApiModel.Handle.class), h -> h.handle() + "\n");
+  @Command(name = "close", description = "Close a devfs handle.")
+  int close(@Parameters(paramLabel = "HANDLE") String handle, @Mixin Help h) {
+    return print(client().post("/api/devfs/" + CtlClient.enc(handle) + "/close", null, ApiModel.Ack.class), a -> a.message() + "\n");
   }
 
-  private int close(Opts o) {
-    String h = o.positionals(1, 1, "close HANDLE").get(0);
-    return print(client.post("/api/devfs/" + CtlClient.enc(h) + "/close", null, ApiModel.Ack.class), a -> a.message() + "\n");
+  @Command(name = "read", description = "Read LENGTH bytes at OFFSET through a handle (hex dump).")
+  int read(
+      @Parameters(index = "0", paramLabel = "HANDLE") String handle,
+      @Parameters(index = "1", paramLabel = "OFFSET") String offset,
+      @Parameters(index = "2", paramLabel = "LENGTH") String length,
+      @Option(names = "--hex", description = "plain hex instead of a dump") boolean hex,
+      @Mixin Help h) {
+    ApiModel.Read req = new ApiModel.Read(number(offset, "offset"), integer(length, "length"));
+    Reply<ApiModel.Data> r = client().post("/api/devfs/" + CtlClient.enc(handle) + "/read", req, ApiModel.Data.class);
+    return print(r, d -> hex ? d.dataHex() + "\n" : CamcontrolFormat.hexdump(d.offset(), d.dataHex()));
   }
 
-  private int read(Opts o) {
-    List<String> p = o.positionals(3, 3, "read HANDLE OFFSET LENGTH [--hex]");
-    ApiModel.Read req = new ApiModel.Read(number(p.get(1), "offset"), integer(p.get(2), "length"));
-    Reply<ApiModel.Data> r = client.post("/api/devfs/" + CtlClient.enc(p.get(0)) + "/read", req, ApiModel.Data.class);
-    return print(r, d -> o.has("hex") ? d.dataHex() + "\n" : CamcontrolFormat.hexdump(d.offset(), d.dataHex()));
+  @Command(name = "write", description = "Write HEXDATA at OFFSET through a handle.")
+  int write(
+      @Parameters(index = "0", paramLabel = "HANDLE") String handle,
+      @Parameters(index = "1", paramLabel = "OFFSET") String offset,
+      @Parameters(index = "2", paramLabel = "HEXDATA") String data,
+      @Mixin Help h) {
+    ApiModel.Write req = new ApiModel.Write(number(offset, "offset"), data);
+    return print(client().post("/api/devfs/" + CtlClient.enc(handle) + "/write", req, ApiModel.Ack.class), a -> a.message() + "\n");
   }
 
-  private int write(Opts o) {
-    List<String> p = o.positionals(3, 3, "write HANDLE OFFSET HEXDATA");
-    ApiModel.Write req = new ApiModel.Write(number(p.get(1), "offset"), p.get(2));
-    return print(client.post("/api/devfs/" + CtlClient.enc(p.get(0)) + "/write", req, ApiModel.Ack.class), a -> a.message() + "\n");
-  }
-
-  private int cdb(Opts o) {
-    List<String> p = o.positionals(2, 2, "cdb HANDLE CDBHEX [--in LEN] [--out HEX] [--timeout MS]");
+  @Command(name = "cdb", description = "Send a raw CDB through a handle (pass device).")
+  int cdb(
+      @Parameters(index = "0", paramLabel = "HANDLE") String handle,
+      @Parameters(index = "1", paramLabel = "CDBHEX") String cdbHex,
+      @Option(names = "--in", paramLabel = "LEN", description = "data-in length") String in,
+      @Option(names = "--out", paramLabel = "HEX", description = "data-out bytes") String dataOut,
+      @Option(names = "--timeout", paramLabel = "MS", description = "command timeout") String timeout,
+      @Mixin Help h) {
     ApiModel.Cdb req =
         new ApiModel.Cdb(
-            p.get(1),
-            o.opt("in") == null ? 0 : integer(o.opt("in"), "data-in length"),
-            o.opt("out") == null ? "" : o.opt("out"),
-            o.opt("timeout") == null ? 0 : integer(o.opt("timeout"), "timeout"));
-    Reply<ApiModel.CdbResult> r = client.post("/api/devfs/" + CtlClient.enc(p.get(0)) + "/cdb", req, ApiModel.CdbResult.class);
+            cdbHex,
+            in == null ? 0 : integer(in, "data-in length"),
+            dataOut == null ? "" : dataOut,
+            timeout == null ? 0 : integer(timeout, "timeout"));
+    Reply<ApiModel.CdbResult> r = client().post("/api/devfs/" + CtlClient.enc(handle) + "/cdb", req, ApiModel.CdbResult.class);
     print(r, c -> {
       StringBuilder sb = new StringBuilder();
       sb.append("status: ").append(c.camStatus()).append(String.format(", scsi status 0x%02x", c.scsiStatus()));
@@ -415,22 +382,174 @@ public final class CtlCommand {
     return "REQ_CMP".equals(r.value().camStatus()) ? 0 : 1;
   }
 
-  private int ready() {
+  @Command(name = "health", description = "Is the node's API up?")
+  int health(@Mixin Help h) {
+    return print(client().get("/health", ApiModel.Health.class), x -> x.status() + " " + x.node() + "\n");
+  }
+
+  @Command(name = "ready", description = "Has the node finished its first scan? Exit 1 when not.")
+  int ready(@Mixin Help h) {
     try {
-      Reply<ApiModel.Ready> r = client.get("/ready", ApiModel.Ready.class);
+      Reply<ApiModel.Ready> r = client().get("/ready", ApiModel.Ready.class);
       return print(r, x -> "ready\n");
     } catch (CtlException e) {
       if (e.httpStatus() == 503) {
         out.println("not ready");
+        out.flush();
         return 1;
       }
       throw e;
     }
   }
 
+  /** {@code ctl lun add|remove|resize|list}. */
+  @Command(name = "lun", description = "Add, remove, resize or list emulated LUNs.", synopsisSubcommandLabel = "add|remove|resize|list")
+  static final class Lun implements Callable<Integer> {
+    @ParentCommand CtlCommand ctl;
+
+    @Mixin Help help;
+
+    @Override
+    public Integer call() {
+      throw new UsageException("missing sub-verb: add, remove, resize or list");
+    }
+
+    @Command(name = "add", description = "Plug a new LUN at B:T:L.")
+    int add(
+        @Parameters(paramLabel = "B:T:L") String path,
+        @Option(names = "--size", paramLabel = "SIZE", description = "bytes, or with k/M/G/T/P (e.g. 512M, 1TiB)") String size,
+        @Option(names = "--block-size", paramLabel = "N", description = "logical block length") String blockSize,
+        @Option(names = "--kind", paramLabel = "disk|ses", description = "device kind (default disk)") String kind,
+        @Option(names = "--vendor", paramLabel = "V") String vendor,
+        @Option(names = "--product", paramLabel = "P") String product,
+        @Option(names = "--serial", paramLabel = "S") String serial,
+        @Option(names = "--backing", paramLabel = "null|ram|file", description = "backing store") String backing,
+        @Mixin Help h) {
+      ApiModel.LunAdd req =
+          new ApiModel.LunAdd(
+              path, kind, size == null ? null : size(size), blockSize == null ? null : integer(blockSize, "block size"),
+              vendor, product, serial, backing);
+      Reply<ApiModel.LunInfo> r = ctl.client().post("/api/luns", req, ApiModel.LunInfo.class);
+      return ctl.print(r, l -> "lun " + l.path() + " added" + lunSummary(l) + "\n");
+    }
+
+    @Command(name = "remove", aliases = "rm", description = "Hot-unplug the LUN at B:T:L.")
+    int remove(@Parameters(paramLabel = "B:T:L") String path, @Mixin Help h) {
+      return ctl.print(ctl.client().delete("/api/luns/" + CtlClient.enc(path), ApiModel.Ack.class), a -> a.message() + "\n");
+    }
+
+    @Command(name = "resize", description = "Change a LUN's capacity (the device reports CAPACITY DATA HAS CHANGED).")
+    int resize(@Parameters(index = "0", paramLabel = "B:T:L") String path, @Parameters(index = "1", paramLabel = "SIZE") String size, @Mixin Help h) {
+      Reply<ApiModel.LunInfo> r =
+          ctl.client().post("/api/luns/" + CtlClient.enc(path) + "/resize", new ApiModel.LunResize(size(size)), ApiModel.LunInfo.class);
+      return ctl.print(r, l -> "lun " + l.path() + " resized" + lunSummary(l) + "\n");
+    }
+
+    @Command(name = "list", description = "The emulated SIMs and LUNs (same as topology).")
+    int list(@Mixin Help h) {
+      return ctl.topology(h);
+    }
+  }
+
+  private static String lunSummary(ApiModel.LunInfo l) {
+    if (l.blocks() <= 0) {
+      return "";
+    }
+    return ": " + l.blocks() + " blocks of " + l.blockSize() + " bytes (" + CamcontrolFormat.humanize(l.blocks() * l.blockSize(), false) + ")";
+  }
+
+  /** {@code ctl inject add|list|delete}. */
+  @Command(name = "inject", description = "Fault rules of a LUN.", synopsisSubcommandLabel = "add|list|delete")
+  static final class Inject implements Callable<Integer> {
+    @ParentCommand CtlCommand ctl;
+
+    @Mixin Help help;
+
+    @Override
+    public Integer call() {
+      throw new UsageException("missing sub-verb: add, list or delete");
+    }
+
+    @Command(
+        name = "add",
+        description = {"Add a fault rule.", "TYPE: medium-error unit-attention aborted busy task-set-full timeout sense"})
+    int add(
+        @Parameters(index = "0", paramLabel = "DEV") String dev,
+        @Parameters(index = "1", paramLabel = "TYPE") String type,
+        @Option(names = "--lba", paramLabel = "A[-B]", description = "only these blocks") String lba,
+        @Option(names = "--commands", paramLabel = "read|write|any", description = "only these commands") String commands,
+        @Option(names = "--continuous", description = "every matching command, not just the next one") boolean continuous,
+        @Option(names = "--sense", paramLabel = "KEY/ASC/ASCQ", description = "sense bytes in hex (TYPE sense)") String sense,
+        @Mixin Help h) {
+      Long lbaStart = null;
+      Long lbaEnd = null;
+      if (lba != null) {
+        String[] range = lba.split("-", 2);
+        lbaStart = number(range[0], "LBA");
+        lbaEnd = range.length > 1 ? number(range[1], "LBA") : lbaStart;
+      }
+      Integer key = null;
+      Integer asc = null;
+      Integer ascq = null;
+      if (sense != null) {
+        String[] s = sense.split("/");
+        if (s.length != 3) {
+          throw new UsageException("bad --sense '" + sense + "': expected KEY/ASC/ASCQ in hex");
+        }
+        key = hexByte(s[0]);
+        asc = hexByte(s[1]);
+        ascq = hexByte(s[2]);
+      }
+      ApiModel.FaultRule rule = new ApiModel.FaultRule(null, type, commands, lbaStart, lbaEnd, continuous, key, asc, ascq);
+      Reply<ApiModel.FaultRule> r = ctl.client().post(devPath(dev) + "/faults", rule, ApiModel.FaultRule.class);
+      return ctl.print(r, f -> "rule " + f.id() + " added on " + dev + "\n");
+    }
+
+    @Command(name = "list", description = "The fault rules and the delay of a LUN.")
+    int list(@Parameters(paramLabel = "DEV") String dev, @Mixin Help h) {
+      return ctl.print(ctl.client().get(devPath(dev) + "/faults", ApiModel.FaultList.class), CamcontrolFormat::faults);
+    }
+
+    @Command(name = "delete", aliases = {"del", "rm"}, description = "Delete a fault rule.")
+    int delete(@Parameters(index = "0", paramLabel = "DEV") String dev, @Parameters(index = "1", paramLabel = "ID") String id, @Mixin Help h) {
+      return ctl.print(ctl.client().delete(devPath(dev) + "/faults/" + CtlClient.enc(id), ApiModel.Ack.class), a -> a.message() + "\n");
+    }
+  }
+
+  /** {@code ctl wire [list] | add | remove}. */
+  @Command(name = "wire", description = "Unit wiring (hints): which periph unit goes to which device.", synopsisSubcommandLabel = "[list|add|remove]")
+  static final class Wire implements Callable<Integer> {
+    @ParentCommand CtlCommand ctl;
+
+    @Mixin Help help;
+
+    @Override
+    public Integer call() {
+      return list(help);
+    }
+
+    @Command(name = "list", description = "The wiring table (the default).")
+    int list(@Mixin Help h) {
+      return ctl.print(ctl.client().get("/api/wiring", ApiModel.Wiring.class), CamcontrolFormat::wiring);
+    }
+
+    @Command(name = "add", description = "Wire a periph unit to a device, e.g. wire add da3 0:1:0.")
+    int add(@Parameters(index = "0", paramLabel = "PERIPH") String periph, @Parameters(index = "1", paramLabel = "DEV") String dev, @Mixin Help h) {
+      Matcher m = periph(periph);
+      ApiModel.Wire w = new ApiModel.Wire(m.group(1), Integer.parseInt(m.group(2)), dev);
+      return ctl.print(ctl.client().post("/api/wiring", w, ApiModel.WiringEntry.class), e -> e.driver() + e.unit() + " wired to " + e.deviceId() + "\n");
+    }
+
+    @Command(name = "remove", aliases = "rm", description = "Remove a periph unit's wiring.")
+    int remove(@Parameters(paramLabel = "PERIPH") String periph, @Mixin Help h) {
+      Matcher m = periph(periph);
+      return ctl.print(ctl.client().delete("/api/wiring/" + m.group(1) + "/" + m.group(2), ApiModel.Ack.class), a -> a.message() + "\n");
+    }
+  }
+
   // ------------------------------------------------------------------ helpers
 
-  private <T> int print(Reply<T> reply, java.util.function.Function<T, String> text) {
+  private <T> int print(Reply<T> reply, Function<T, String> text) {
     out.print(json ? CtlClient.pretty(reply.json()) : text.apply(reply.value()));
     out.flush();
     return 0;
@@ -507,129 +626,6 @@ public final class CtlCommand {
       return v;
     } catch (NumberFormatException e) {
       throw new UsageException("bad sense byte '" + text + "': expected 00..ff");
-    }
-  }
-
-  private static String value(List<String> args, int i, String option) {
-    if (i >= args.size()) {
-      throw new UsageException(option + " needs a value");
-    }
-    return args.get(i);
-  }
-
-  private static void usage(PrintStream ps) {
-    ps.println("usage: ./camstack ctl [--node URL] [--token T] [--data DIR] [--json] VERB ...");
-    ps.println("camcontrol verbs:");
-    ps.println("  devlist [-v] [-b]                  the EDT (XPT_DEV_MATCH)");
-    ps.println("  periphlist DEV                     periphs of a device (XPT_GDEVLIST)");
-    ps.println("  inquiry DEV [-D] [-S] [-R]         standard inquiry, serial number, transfer rate");
-    ps.println("  readcap DEV [-b|-h|-H|-N|-q|-s]    READ CAPACITY");
-    ps.println("  tur DEV [-v]                       TEST UNIT READY (exit 1 when not ready)");
-    ps.println("  rescan all|B|B:T:L                 XPT_SCAN_BUS / XPT_SCAN_LUN");
-    ps.println("  reset all|B|B:T:L                  XPT_RESET_BUS / XPT_RESET_DEV");
-    ps.println("  start|stop|load|eject DEV          START STOP UNIT");
-    ps.println("emulator verbs:");
-    ps.println("  topology | lun list                the emulated SIMs and LUNs");
-    ps.println("  lun add B:T:L [--size S] [--block-size N] [--kind disk|ses] [--vendor V] [--product P] [--serial S]");
-    ps.println("  lun remove B:T:L | lun resize B:T:L SIZE");
-    ps.println("  inject add DEV TYPE [--lba A[-B]] [--commands read|write|any] [--continuous] [--sense K/ASC/ASCQ]");
-    ps.println("         TYPE: medium-error unit-attention aborted busy task-set-full timeout sense");
-    ps.println("  inject list DEV | inject delete DEV ID");
-    ps.println("  delay DEV FIXED_US [RANDOM_US]");
-    ps.println("  stats [-j]                         per-LUN ops, bytes, errors, latency percentiles");
-    ps.println("  wire [list] | wire add PERIPH DEV | wire remove PERIPH");
-    ps.println("devfs scripting:");
-    ps.println("  open NODE                          prints a handle (e.g. open pass0)");
-    ps.println("  read H OFFSET LEN [--hex] | write H OFFSET HEX | close H");
-    ps.println("  cdb H CDBHEX [--in LEN] [--out HEX] [--timeout MS]");
-    ps.println("  health | ready");
-    ps.println("DEV is a periph name (da0, pass1, ses0) or B:T:L. Default node: $CAMSTACK_NODE, DATA/node.json, or " + DEFAULT_URL);
-  }
-
-  /** A usage mistake: one line, exit 1 (camcontrol exits 1 on usage errors too). */
-  static final class UsageException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    UsageException(String message) {
-      super(message, null, false, false);
-    }
-  }
-
-  /**
-   * camcontrol-style arguments: single-letter flags that may be combined ({@code -qs}), long
-   * options with a value ({@code --size 1G} or {@code --size=1G}) or without ({@code --continuous},
-   * {@code --json}), and positionals (a negative number is a positional, so the server says what is
-   * wrong with it).
-   */
-  static final class Opts {
-    private final Set<Character> flags = new HashSet<>();
-    private final Map<String, String> longs = new HashMap<>();
-    private final List<String> positionals = new ArrayList<>();
-
-    private static final Set<String> NO_VALUE = Set.of("continuous", "hex");
-
-    static Opts parse(List<String> args, String shortFlags, Set<String> longOptions) {
-      Opts o = new Opts();
-      for (int i = 0; i < args.size(); i++) {
-        String a = args.get(i);
-        if (a.startsWith("--") && a.length() > 2) {
-          String name = a.substring(2);
-          String val = null;
-          int eq = name.indexOf('=');
-          if (eq >= 0) {
-            val = name.substring(eq + 1);
-            name = name.substring(0, eq);
-          }
-          if (!longOptions.contains(name)) {
-            throw new UsageException("unknown option --" + name);
-          }
-          if (NO_VALUE.contains(name)) {
-            o.longs.put(name, "");
-          } else {
-            if (val == null) {
-              if (i + 1 >= args.size()) {
-                throw new UsageException("--" + name + " needs a value");
-              }
-              val = args.get(++i);
-            }
-            o.longs.put(name, val);
-          }
-        } else if (a.startsWith("-") && a.length() > 1 && !Character.isDigit(a.charAt(1))) {
-          for (char c : a.substring(1).toCharArray()) {
-            if (shortFlags.indexOf(c) < 0) {
-              throw new UsageException("unknown option -" + c);
-            }
-            o.flags.add(c);
-          }
-        } else {
-          o.positionals.add(a);
-        }
-      }
-      return o;
-    }
-
-    boolean flag(char c) {
-      return flags.contains(c);
-    }
-
-    boolean has(String name) {
-      return longs.containsKey(name);
-    }
-
-    String opt(String name) {
-      return longs.get(name);
-    }
-
-    List<String> positionals(int min, int max, String usage) {
-      if (positionals.size() < min || positionals.size() > max) {
-        throw new UsageException("usage: " + usage);
-      }
-      return positionals;
-    }
-
-    @Override
-    public String toString() {
-      return "Opts" + Arrays.asList(flags, longs, positionals);
     }
   }
 }

@@ -5,7 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import java.io.File;
 import java.io.PrintStream;
 import java.time.Duration;
-import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -14,47 +14,56 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.camstack.stack.CamStack;
 import org.camstack.stack.CamStackConfig;
 import org.camstack.stack.ccb.Ccb;
+import org.camstack.stack.node.DevlistFormat;
 import org.camstack.stack.sim.Topology;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
- * {@code ./camstack devlist [--topology FILE] [-v]}: builds the stack in-process on the default
- * (or given) topology, scans every bus and prints the EDT exactly as {@code camcontrol devlist}
- * does (cf. {@code getdevtree()} in sbin/camcontrol/camcontrol.c).
+ * {@code ./camstack devlist [--topology FILE] [-v] [-b] [--legacy-format]}: builds the stack
+ * in-process on the default (or given) topology, scans every bus and prints the EDT as {@code
+ * camcontrol devlist} does (cf. {@code getdevtree()} in sbin/camcontrol/camcontrol.c), through the
+ * one devlist formatter, {@link DevlistFormat}.
  */
-public final class DevlistCommand {
-  private DevlistCommand() {}
+@Command(
+    name = "devlist",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = "Build the stack in-process on the topology, scan every bus, print the EDT as camcontrol devlist does.",
+    footer = {"", "Exit: 0 ok, 1 the stack failed, 2 bad usage or topology."})
+public final class DevlistCommand implements Callable<Integer> {
 
-  static final String USAGE = "usage: ./camstack devlist [--topology FILE] [-v]";
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
-  /** @return the exit code: 0 ok, 1 the stack failed, 2 bad usage or topology */
-  public static int run(String[] args, PrintStream out, PrintStream err) {
-    boolean verbose = false;
-    String topologyFile = null;
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
-      if (a.equals("-v")) {
-        verbose = true;
-      } else if (a.equals("--topology")) {
-        if (i + 1 >= args.length) {
-          err.println("camstack devlist: --topology needs a file (" + USAGE + ")");
-          return 2;
-        }
-        topologyFile = args[++i];
-      } else if (a.startsWith("--topology=")) {
-        topologyFile = a.substring("--topology=".length());
-      } else {
-        err.println("camstack devlist: unknown option '" + a + "' (" + USAGE + ")");
-        return 2;
-      }
-    }
-    boolean v = verbose;
+  @Option(names = "--topology", paramLabel = "FILE", description = "HOCON topology (default: the built-in one)")
+  String topology;
+
+  @Option(names = "-v", description = "bus lines, each bus's wildcard device and the unconfigured devices")
+  boolean verbose;
+
+  @Option(names = "-b", description = "bus lines only")
+  boolean busOnly;
+
+  @Option(names = "--legacy-format", description = "camcontrol's 2012 wording (decimal LUNs, no wildcard lines)")
+  boolean legacyFormat;
+
+  private final PrintStream out;
+  private final PrintStream err;
+
+  DevlistCommand(PrintStream out, PrintStream err) {
+    this.out = out;
+    this.err = err;
+  }
+
+  @Override
+  public Integer call() {
+    DevlistFormat.Style style = legacyFormat ? DevlistFormat.Style.LEGACY : DevlistFormat.Style.MODERN;
     return withStack(
         "devlist",
-        topologyFile,
+        topology,
         err,
         (stack, edt) -> {
-          out.print(format(edt, v));
+          out.print(DevlistFormat.format(DevlistFormat.of(edt), verbose, busOnly, style));
           out.flush();
           return 0;
         });
@@ -124,39 +133,5 @@ public final class DevlistCommand {
     }
     Config file = Topology.loadFile(new File(topologyFile));
     return quiet.withFallback(file).withFallback(base).resolve();
-  }
-
-  /**
-   * camcontrol's devlist text: per device {@code "%-33s  at scbus%d target %d lun %d (%s)"} with
-   * the periphs newest first; with {@code verbose} a {@code "scbus%d on %s%d bus %d:"} line before
-   * each bus and the unconfigured devices (the xpt0 device among them).
-   */
-  public static String format(Ccb.DevMatchResult edt, boolean verbose) {
-    StringBuilder sb = new StringBuilder();
-    for (Ccb.BusMatch bus : edt.buses()) {
-      if (verbose) {
-        sb.append(String.format("scbus%d on %s%d bus %d:%n", bus.pathId(), bus.devName(), bus.unitNumber(), bus.busId()));
-      }
-      for (Ccb.DeviceMatch d : bus.devices()) {
-        if (d.unconfigured() && !verbose) {
-          continue;
-        }
-        String identity = d.info() == null || d.info().inquiry().isEmpty() ? "<>" : d.info().identity();
-        sb.append(
-            String.format(
-                "%-33s  at scbus%d target %d lun %d (%s)%n",
-                identity,
-                bus.pathId(),
-                d.path().target(),
-                d.path().lun(),
-                String.join(",", d.periphs())));
-      }
-    }
-    return sb.toString();
-  }
-
-  /** The devlist lines of {@link #format} as a list (tests). */
-  static List<String> lines(Ccb.DevMatchResult edt, boolean verbose) {
-    return format(edt, verbose).lines().toList();
   }
 }

@@ -1,7 +1,6 @@
 package org.camstack.stack.cli;
 
 import java.io.PrintStream;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -9,11 +8,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicBoolean;
+import org.camstack.persistence.cli.Cli;
 import org.camstack.stack.node.EmulatorNode;
 import org.camstack.stack.node.NodeLogging;
 import org.camstack.stack.node.NodeSettings;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -24,7 +22,14 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "node",
+    mixinStandardHelpOptions = true,
     description = "Run an emulator node: the stack on the configured topology, a durable journal and the management API.",
+    footer = {
+      "",
+      "Start-up progress goes to stderr until the node is ready; then the devlist and",
+      "'API listening on URL' go to stdout. SIGINT/SIGTERM at any time stop the node: exit 0.",
+      "Exit: 0 stopped by a signal, 1 cannot start (data directory in use, port taken, ...), 2 bad usage."
+    },
     sortOptions = false)
 public final class NodeCommand implements Callable<Integer> {
 
@@ -52,28 +57,43 @@ public final class NodeCommand implements Callable<Integer> {
   @Option(names = "--token", paramLabel = "T", description = "bearer token every API request must carry")
   String token;
 
-  @Option(names = {"-h", "--help"}, usageHelp = true, description = "this help")
-  boolean help;
+  private final PrintStream out;
+  private final PrintStream err;
 
-  private PrintStream out;
-  private PrintStream err;
+  NodeCommand(PrintStream out, PrintStream err) {
+    this.out = out;
+    this.err = err;
+  }
 
-  /** Parses {@code args} and runs the node; returns the process exit code. */
+  /** Parses {@code args} and runs the node ({@code ./camstack node ARGS}); returns the exit code. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
-    NodeCommand cmd = new NodeCommand();
-    cmd.out = out;
-    cmd.err = err;
-    CommandLine cl = new CommandLine(cmd);
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    cl.setParameterExceptionHandler(
-        (ex, a) -> {
-          err.println("camstack node: " + ex.getMessage());
-          err.println("usage: ./camstack node [--config FILE] [--data DIR] [--journal URL] [--seed HOST:PORT ...]"
-              + " [--port N] [--cluster-port N] [--bind ADDR] [--token T]");
-          return 2;
-        });
-    return cl.execute(args);
+    String[] all = new String[args.length + 1];
+    all[0] = "node";
+    System.arraycopy(args, 0, all, 1, args.length);
+    return Main.run(all, out, err);
+  }
+
+  /** The gate installed by {@link #catchSignalsEarly}, if any. */
+  private static StartupGate early;
+
+  /**
+   * Installs the SIGINT/SIGTERM handling of a node process before anything else runs, so a
+   * signal while the JVM is still loading classes or parsing options also ends in exit 0.
+   */
+  static synchronized void catchSignalsEarly(PrintStream out, PrintStream err) {
+    if (early == null) {
+      early = new StartupGate(out, err);
+      Signals.onTerminate(early::signal);
+    }
+  }
+
+  private static synchronized StartupGate gate(PrintStream out, PrintStream err) {
+    if (early != null) {
+      return early;
+    }
+    StartupGate g = new StartupGate(out, err);
+    Signals.onTerminate(g::signal);
+    return g;
   }
 
   /** The command-line values as config overrides (full keys). */
@@ -109,27 +129,33 @@ public final class NodeCommand implements Callable<Integer> {
     try {
       settings = NodeSettings.load(Optional.ofNullable(config), overrides());
     } catch (IllegalArgumentException e) {
-      err.println("camstack node: " + e.getMessage());
-      return 2;
+      throw new Cli.UsageException(e.getMessage());
     }
+    StartupGate gate = gate(out, err);
+    if (gate.signalled()) {
+      err.println("camstack node: stopped before start-up");
+      return 0;
+    }
+    gate.progress("starting: data " + settings.dataDir() + ", journal " + settings.journal());
     NodeLogging.configure(settings.dataDir());
     EmulatorNode node;
     try {
-      node = EmulatorNode.start(settings, out);
+      node = EmulatorNode.start(settings, gate.stdout());
     } catch (RuntimeException e) {
-      err.println("camstack node: " + e.getMessage());
       NodeLogging.stop();
+      if (gate.signalled()) {
+        err.println("camstack node: stopped during start-up");
+        return 0;
+      }
+      err.println("camstack node: " + Cli.oneLine(e.getMessage()));
       return 1;
+    } finally {
+      gate.startupOver();
     }
-    AtomicBoolean signalled = new AtomicBoolean();
-    Runnable stop =
-        () -> {
-          if (signalled.compareAndSet(false, true)) {
-            err.println("camstack node: shutting down");
-            node.shutdown();
-          }
-        };
-    Signals.onTerminate(stop);
+    if (!gate.running(node)) {
+      err.println("camstack node: stopping (signal during start-up)");
+      node.shutdown();
+    }
     try {
       node.awaitTermination();
     } catch (InterruptedException e) {
@@ -143,5 +169,124 @@ public final class NodeCommand implements Callable<Integer> {
     err.println("camstack node: stopped");
     NodeLogging.stop();
     return 0;
+  }
+
+  /**
+   * Start-up as the operator sees it: a progress line on stderr every few seconds until the node
+   * is ready, then stdout for the devlist and "API listening". A signal before the node is ready
+   * closes stdout (nothing announces a node that is about to stop) and the node is stopped as
+   * soon as {@link EmulatorNode#start} returns; a signal afterwards stops it at once.
+   */
+  static final class StartupGate {
+    private final PrintStream out;
+    private final PrintStream err;
+    private final long startNanos = System.nanoTime();
+    private final Object lock = new Object();
+    private final Thread ticker;
+    private boolean signalled;
+    private EmulatorNode node;
+    private boolean over;
+
+    StartupGate(PrintStream out, PrintStream err) {
+      this.out = out;
+      this.err = err;
+      this.ticker = new Thread(this::tick, "camstack-startup-progress");
+      ticker.setDaemon(true);
+    }
+
+    void progress(String line) {
+      if (!ticker.isAlive() && ticker.getState() == Thread.State.NEW) {
+        ticker.start();
+      }
+      err.println("camstack node: " + line);
+      err.flush();
+    }
+
+    private void tick() {
+      synchronized (lock) {
+        while (!over && !signalled) {
+          try {
+            lock.wait(5000); // a clock for the operator, not a wait for an actor
+          } catch (InterruptedException e) {
+            return;
+          }
+          if (!over && !signalled) {
+            progress(String.format("still starting (%ds): journal, recovery, first bus scan...", (System.nanoTime() - startNanos) / 1_000_000_000L));
+          }
+        }
+      }
+    }
+
+    /** stdout while no signal came; after a signal, nothing reaches it. */
+    PrintStream stdout() {
+      PrintStream target = out;
+      return new PrintStream(java.io.OutputStream.nullOutputStream()) {
+        @Override
+        public void write(byte[] b, int off, int len) {
+          synchronized (lock) {
+            if (!signalled) {
+              target.write(b, off, len);
+            }
+          }
+        }
+
+        @Override
+        public void write(int b) {
+          synchronized (lock) {
+            if (!signalled) {
+              target.write(b);
+            }
+          }
+        }
+
+        @Override
+        public void flush() {
+          target.flush();
+        }
+      };
+    }
+
+    void signal() {
+      EmulatorNode toStop;
+      synchronized (lock) {
+        if (signalled) {
+          return;
+        }
+        signalled = true;
+        toStop = node;
+        lock.notifyAll();
+      }
+      if (toStop != null) {
+        err.println("camstack node: shutting down");
+        toStop.shutdown();
+      } else {
+        progress("signal during start-up: stopping once the start-up step in progress ends");
+      }
+    }
+
+    boolean signalled() {
+      synchronized (lock) {
+        return signalled;
+      }
+    }
+
+    void startupOver() {
+      synchronized (lock) {
+        over = true;
+        lock.notifyAll();
+      }
+    }
+
+    /** Hands the started node to the signal handler; false when a signal already came. */
+    boolean running(EmulatorNode started) {
+      synchronized (lock) {
+        if (signalled) {
+          return false;
+        }
+        node = started;
+      }
+      progress("ready (" + (System.nanoTime() - startNanos) / 1_000_000L + " ms)");
+      return true;
+    }
   }
 }

@@ -2,12 +2,16 @@ package org.camstack.stack.cli;
 
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.camstack.stack.CamStack;
 import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.ccb.Ccb;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code ./camstack periphlist DEV [--topology FILE]}: builds the stack, scans, and lists the
@@ -15,47 +19,38 @@ import org.camstack.stack.ccb.Ccb;
  * in sbin/camcontrol/camcontrol.c: XPT_GDEVLIST until the last one, restarting when the list
  * changed). DEV is a periph ({@code da0}, {@code pass3}) or {@code B:T:L}.
  */
-public final class PeriphlistCommand {
-  private PeriphlistCommand() {}
-
-  static final String USAGE = "usage: ./camstack periphlist DEV [--topology FILE]   (DEV: da0, pass3, ses0 or B:T:L)";
+@Command(
+    name = "periphlist",
+    mixinStandardHelpOptions = true,
+    description = "Build the stack in-process and list the periphs of one device as camcontrol periphlist does.",
+    footer = {"", "Exit: 0 ok, 1 the device is unknown or the stack failed, 2 bad usage."})
+public final class PeriphlistCommand implements Callable<Integer> {
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
-  /** @return 0 ok, 1 the device is unknown or the stack failed, 2 bad usage */
-  public static int run(String[] args, PrintStream out, PrintStream err) {
-    String dev = null;
-    String topologyFile = null;
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
-      if (a.equals("--topology")) {
-        if (i + 1 >= args.length) {
-          err.println("camstack periphlist: --topology needs a file (" + USAGE + ")");
-          return 2;
-        }
-        topologyFile = args[++i];
-      } else if (a.startsWith("-")) {
-        err.println("camstack periphlist: unknown option '" + a + "' (" + USAGE + ")");
-        return 2;
-      } else if (dev == null) {
-        dev = a;
-      } else {
-        err.println("camstack periphlist: one device only (" + USAGE + ")");
-        return 2;
-      }
-    }
-    if (dev == null) {
-      err.println("camstack periphlist: which device? (" + USAGE + ")");
-      return 2;
-    }
-    String device = dev;
+  @Parameters(paramLabel = "DEV", description = "a periph (da0, pass3, ses0) or B:T:L")
+  String dev;
+
+  @Option(names = "--topology", paramLabel = "FILE", description = "HOCON topology (default: the built-in one)")
+  String topology;
+
+  private final PrintStream out;
+  private final PrintStream err;
+
+  PeriphlistCommand(PrintStream out, PrintStream err) {
+    this.out = out;
+    this.err = err;
+  }
+
+  @Override
+  public Integer call() {
     return DevlistCommand.withStack(
         "periphlist",
-        topologyFile,
+        topology,
         err,
         (stack, edt) -> {
-          CamPath path = resolve(device, edt);
+          CamPath path = resolve(dev, edt);
           if (path == null) {
-            err.println("camstack periphlist: no device " + device);
+            err.println("camstack periphlist: no device " + dev);
             return 1;
           }
           return list(stack, path, out, err);

@@ -72,11 +72,6 @@ public final class EmulatorNode {
     this.apiUrl = "http://" + hostForUrl(settings.apiHost()) + ":" + binding.localAddress().getPort();
   }
 
-  /** Same as {@code ./camstack node ARGS}. */
-  public static void main(String[] args) {
-    System.exit(org.camstack.stack.cli.NodeCommand.run(args, System.out, System.err));
-  }
-
   /**
    * Starts a node and returns once it is ready (first scan finished, devlist printed to {@code
    * out}, {@code node.json} written).

@@ -105,7 +105,7 @@ public final class StackNodeService implements NodeService {
 
   /** The devlist as camcontrol prints it (what the node shows on start). */
   CompletionStage<String> devlistText() {
-    return devlist().thenApply(d -> org.camstack.stack.cli.CamcontrolFormat.devlist(d, false, false));
+    return devlist().thenApply(d -> DevlistFormat.format(d, false, false, DevlistFormat.Style.MODERN));
   }
 
   /** From now on {@code /ready} answers 503 (coordinated shutdown started). */
@@ -286,23 +286,7 @@ public final class StackNodeService implements NodeService {
   }
 
   static ApiModel.Devlist toDevlist(Ccb.DevMatchResult m) {
-    List<ApiModel.Bus> buses = new ArrayList<>();
-    for (Ccb.BusMatch b : m.buses()) {
-      List<ApiModel.Device> devs = new ArrayList<>();
-      for (Ccb.DeviceMatch d : b.devices()) {
-        DeviceInfo i = d.info();
-        boolean scsi = i != null && !i.inquiry().isEmpty();
-        CamPath p = d.path();
-        devs.add(
-            new ApiModel.Device(
-                p.btl(), p.bus(), p.target(), p.lun(), scsi ? "scsi" : "none",
-                scsi ? i.vendor() : "", scsi ? i.product() : "", scsi ? i.revision() : "",
-                scsi ? i.deviceType() : DeviceInfo.T_NODEVICE, i == null ? "" : i.serial(),
-                d.periphs(), d.unconfigured()));
-      }
-      buses.add(new ApiModel.Bus(b.pathId(), b.devName(), b.unitNumber(), b.busId(), devs));
-    }
-    return new ApiModel.Devlist(buses);
+    return DevlistFormat.of(m);
   }
 
   @Override

@@ -73,15 +73,21 @@ public final class InquiryFormat {
   }
 
   public static String describe(DeviceInfo info) {
-    return info.identity()
+    return info.identity() + " " + description(info.removable(), info.deviceType(), info.ansiVersion(), info.qualifier());
+  }
+
+  /**
+   * {@code Fixed Direct Access SPC-4 SCSI device}, with a qualifier other than "connected" in
+   * parentheses: what modern {@code scsi_print_inquiry()} prints after the identity.
+   */
+  public static String description(boolean removable, int deviceType, int ansiVersion, int qualifier) {
+    return (removable ? "Removable" : "Fixed")
         + " "
-        + (info.removable() ? "Removable" : "Fixed")
+        + deviceTypeName(deviceType)
         + " "
-        + deviceTypeName(info.deviceType())
-        + " "
-        + versionName(info.ansiVersion())
+        + versionName(ansiVersion)
         + " device"
-        + qualifierText(info.qualifier());
+        + qualifierText(qualifier);
   }
 
   /** {@code pass0: <...> Fixed Direct Access SPC-4 SCSI device}. */

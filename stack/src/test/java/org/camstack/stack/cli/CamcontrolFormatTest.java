@@ -2,9 +2,13 @@ package org.camstack.stack.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.camstack.stack.node.DevlistFormat.Style.LEGACY;
+import static org.camstack.stack.node.DevlistFormat.Style.MODERN;
 
 import java.util.List;
+import org.camstack.persistence.cli.Cli;
 import org.camstack.stack.node.ApiModel;
+import org.camstack.stack.node.DevlistFormat;
 import org.junit.jupiter.api.Test;
 
 class CamcontrolFormatTest {
@@ -27,22 +31,50 @@ class CamcontrolFormatTest {
 
   @Test
   void devlistPrintsIdentityIn33ColumnsThenPathAndPeriphs() {
-    assertEquals(
+    String expected =
         "<SEAGATE ST3146855LW 0003>         at scbus0 target 0 lun 0 (pass0,da0)\n"
-            + "<SEAGATE ST3146855LW 0003>         at scbus0 target 1 lun 0 (da1,pass1)\n",
-        CamcontrolFormat.devlist(DEVLIST, false, false));
+            + "<SEAGATE ST3146855LW 0003>         at scbus0 target 1 lun 0 (da1,pass1)\n";
+    assertEquals(expected, DevlistFormat.format(DEVLIST, false, false, MODERN));
+    assertEquals(expected, DevlistFormat.format(DEVLIST, false, false, LEGACY));
   }
 
   @Test
-  void verboseDevlistAddsBusLinesAndUnconfiguredDevices() {
+  void modernVerboseDevlistAddsBusLinesEachBusWildcardAndHexLuns() {
+    assertEquals(
+        "scbus0 on emusim0 bus 0:\n"
+            + "<>                                 at scbus0 target -1 lun ffffffff ()\n"
+            + "<SEAGATE ST3146855LW 0003>         at scbus0 target 0 lun 0 (pass0,da0)\n"
+            + "<SEAGATE ST3146855LW 0003>         at scbus0 target 1 lun 0 (da1,pass1)\n"
+            + "scbus-1 on xpt0 bus 0:\n"
+            + "<>                                 at scbus-1 target -1 lun ffffffff (xpt0)\n",
+        DevlistFormat.format(DEVLIST, true, false, MODERN));
+    assertEquals("scbus0 on emusim0 bus 0\nscbus-1 on xpt0 bus 0\n", DevlistFormat.format(DEVLIST, false, true, MODERN));
+  }
+
+  @Test
+  void legacyVerboseDevlistHasDecimalLunsAndNoBusWildcard() {
     assertEquals(
         "scbus0 on emusim0 bus 0:\n"
             + "<SEAGATE ST3146855LW 0003>         at scbus0 target 0 lun 0 (pass0,da0)\n"
             + "<SEAGATE ST3146855LW 0003>         at scbus0 target 1 lun 0 (da1,pass1)\n"
             + "scbus-1 on xpt0 bus 0:\n"
             + "<>                                 at scbus-1 target -1 lun -1 (xpt0)\n",
-        CamcontrolFormat.devlist(DEVLIST, true, false));
-    assertEquals("scbus0 on emusim0 bus 0\nscbus-1 on xpt0 bus 0\n", CamcontrolFormat.devlist(DEVLIST, false, true));
+        DevlistFormat.format(DEVLIST, true, false, LEGACY));
+  }
+
+  @Test
+  void lunNumbersAreHexInTheModernFormatAndDecimalInTheLegacyOne() {
+    var devlist = new ApiModel.Devlist(List.of(new ApiModel.Bus(1, "emusim", 1, 0, List.of(disk(1, 5, 10, List.of("da7")), disk(1, 5, 255, List.of("da8"))))));
+    assertEquals(
+        "<SEAGATE ST3146855LW 0003>         at scbus1 target 5 lun a (da7)\n"
+            + "<SEAGATE ST3146855LW 0003>         at scbus1 target 5 lun ff (da8)\n",
+        DevlistFormat.format(devlist, false, false, MODERN));
+    assertEquals(
+        "<SEAGATE ST3146855LW 0003>         at scbus1 target 5 lun 10 (da7)\n"
+            + "<SEAGATE ST3146855LW 0003>         at scbus1 target 5 lun 255 (da8)\n",
+        DevlistFormat.format(devlist, false, false, LEGACY));
+    assertEquals("ffffffff", DevlistFormat.lun(-1, MODERN));
+    assertEquals("4000000000000000", DevlistFormat.lun(1L << 62, MODERN));
   }
 
   @Test
@@ -109,11 +141,25 @@ class CamcontrolFormatTest {
             "da0", "0:0:0", "CAMSTACK", "EMU-DISK", "0001", 0, 0, false, 6, "Fixed Direct Access SCSI-6 device ",
             "EMU000001", true, 300000, "sas", 0, 0, 0, true);
     assertEquals(
-        "da0: <CAMSTACK EMU-DISK 0001> Fixed Direct Access SCSI-6 device \n"
+        "da0: <CAMSTACK EMU-DISK 0001> Fixed Direct Access SPC-4 SCSI device\n"
             + "da0: Serial Number EMU000001\n"
             + "da0: 300.000MB/s transfers, Command Queueing Enabled\n",
-        CamcontrolFormat.inquiry(inq, false, false, false));
-    assertEquals("EMU000001\n", CamcontrolFormat.inquiry(inq, false, true, false));
+        CamcontrolFormat.inquiry(inq, false, false, false, MODERN));
+    assertEquals("EMU000001\n", CamcontrolFormat.inquiry(inq, false, true, false, MODERN));
+    assertEquals(
+        "da0: <CAMSTACK EMU-DISK 0001> Fixed Direct Access SCSI-6 device \n",
+        CamcontrolFormat.inquiry(inq, true, false, false, LEGACY));
+  }
+
+  @Test
+  void modernInquiryNamesTheSpcLevelTheTypeAndTheQualifier() {
+    var removableOffline =
+        new ApiModel.Inquiry("pass3", "0:6:0", "V", "P", "R", 0x0d, 1, true, 5, "", "", false, 0, "sas", 0, 0, 0, false);
+    assertEquals("Removable Enclosure Services SPC-3 SCSI device (offline)", CamcontrolFormat.description(removableOffline));
+    var scsi2 = new ApiModel.Inquiry("pass0", "0:0:0", "V", "P", "R", 0, 0, false, 2, "", "", false, 0, "spi", 0, 0, 0, false);
+    assertEquals("Fixed Direct Access SCSI-2 device", CamcontrolFormat.description(scsi2));
+    var none = new ApiModel.Inquiry("pass0", "0:0:0", "V", "P", "R", 0, 0, false, 0, "", "", false, 0, "spi", 0, 0, 0, false);
+    assertEquals("Fixed Direct Access SCSI device", CamcontrolFormat.description(none));
   }
 
   @Test
@@ -164,7 +210,7 @@ class CamcontrolFormatTest {
     assertEquals(2L << 30, CtlCommand.size("2G"));
     assertEquals(1L << 40, CtlCommand.size("1TiB"));
     assertEquals(4096, CtlCommand.size("4096"));
-    org.junit.jupiter.api.Assertions.assertThrows(CtlCommand.UsageException.class, () -> CtlCommand.size("-5"));
-    org.junit.jupiter.api.Assertions.assertThrows(CtlCommand.UsageException.class, () -> CtlCommand.size("1X"));
+    org.junit.jupiter.api.Assertions.assertThrows(Cli.UsageException.class, () -> CtlCommand.size("-5"));
+    org.junit.jupiter.api.Assertions.assertThrows(Cli.UsageException.class, () -> CtlCommand.size("1X"));
   }
 }

@@ -3,18 +3,18 @@ package org.camstack.stack.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.util.ByteString;
+import org.camstack.persistence.cli.CliRun;
 import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.ccb.DeviceInfo;
+import org.camstack.stack.node.DevlistFormat;
 import org.camstack.stack.testkit.TestStack;
 import org.camstack.stack.testkit.TopologyBuilder;
 import org.camstack.stack.xpt.Xpt;
@@ -32,13 +32,12 @@ class DevlistCommandTest {
     testKit.shutdownTestKit();
   }
 
-  private record Run(int code, String out, String err) {}
+  private static CliRun run(String... args) {
+    return CliRun.capture(Main::run, args);
+  }
 
-  private static Run run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  private static List<String> lines(Ccb.DevMatchResult edt, boolean verbose, DevlistFormat.Style style) {
+    return DevlistFormat.format(DevlistFormat.of(edt), verbose, false, style).lines().toList();
   }
 
   private static DeviceInfo info(CamPath p, String vendor, String product, String rev) {
@@ -67,7 +66,7 @@ class DevlistCommandTest {
         List.of(
             "<SEAGATE ST3146855LW 0003>         at scbus0 target 0 lun 0 (pass0,da0)",
             "<CAMSTACK EMU-DISK 0001>           at scbus0 target 1 lun 0 ()"),
-        DevlistCommand.lines(edt, false));
+        lines(edt, false, DevlistFormat.Style.MODERN));
     assertEquals(
         List.of(
             "scbus0 on emusim0 bus 0:",
@@ -76,7 +75,17 @@ class DevlistCommandTest {
             "<X Y Z>                            at scbus0 target 2 lun 0 (pass2)",
             "scbus-1 on xpt0 bus 0:",
             "<>                                 at scbus-1 target -1 lun -1 (xpt0)"),
-        DevlistCommand.lines(edt, true));
+        lines(edt, true, DevlistFormat.Style.LEGACY));
+    assertEquals(
+        List.of(
+            "scbus0 on emusim0 bus 0:",
+            "<>                                 at scbus0 target -1 lun ffffffff ()",
+            "<SEAGATE ST3146855LW 0003>         at scbus0 target 0 lun 0 (pass0,da0)",
+            "<CAMSTACK EMU-DISK 0001>           at scbus0 target 1 lun 0 ()",
+            "<X Y Z>                            at scbus0 target 2 lun 0 (pass2)",
+            "scbus-1 on xpt0 bus 0:",
+            "<>                                 at scbus-1 target -1 lun ffffffff (xpt0)"),
+        lines(edt, true, DevlistFormat.Style.MODERN));
   }
 
   @Test
@@ -88,7 +97,7 @@ class DevlistCommandTest {
       s.xpt().tell(new Xpt.AddPeriph(s.path(0, 1, 0), "tst", 3));
       s.xpt().tell(new Xpt.AddPeriph(s.path(0, 1, 0), "tst", 2));
       String bus = "scbus" + s.pathId(0);
-      List<String> lines = DevlistCommand.lines(s.devMatch(), false);
+      List<String> lines = lines(s.devMatch(), false, DevlistFormat.Style.MODERN);
       assertEquals(2, lines.size(), lines.toString());
       assertTrue(
           lines.get(0).matches("<CAMSTACK EMU-DISK 0001>           at " + bus + " target 0 lun 0 \\(tst1,tst0,(pass0,da0|da0,pass0)\\)"),
@@ -101,8 +110,8 @@ class DevlistCommandTest {
 
   @Test
   void devlistOnTheDefaultTopologyPrintsEveryDeviceWithItsPeriphsAndExitsZero() {
-    Run r = run("devlist");
-    assertEquals(0, r.code(), r.err());
+    CliRun r = run("devlist");
+    assertEquals(0, r.exit(), r.err());
     List<String> lines = r.out().lines().toList();
     List<String> where =
         List.of(
@@ -141,39 +150,45 @@ class DevlistCommandTest {
   void verboseAddsBusLinesAndTheXptDevice(@TempDir Path dir) throws IOException {
     Path file = dir.resolve("topo.conf");
     Files.writeString(file, "buses = [ { name = \"emusim\", max-lun = 3, targets = [ { id = 2, luns = [ { lun = 0, size = 1MiB, product = \"MY-DISK\" } ] } ] } ]\n");
-    Run r = run("devlist", "--topology", file.toString(), "-v");
-    assertEquals(0, r.code(), r.err());
+    CliRun r = run("devlist", "--topology", file.toString(), "-v");
+    assertEquals(0, r.exit(), r.err());
     List<String> lines = r.out().lines().toList();
-    assertEquals(4, lines.size(), r.out());
+    assertEquals(5, lines.size(), r.out());
     assertEquals("scbus0 on emusim0 bus 0:", lines.get(0));
+    assertEquals("<>                                 at scbus0 target -1 lun ffffffff ()", lines.get(1));
     // periphs newest first; which of pass0 and da0 attached last races, as in camcontrol's output
     assertTrue(
-        lines.get(1).matches("<CAMSTACK MY-DISK 0001>            at scbus0 target 2 lun 0 \\((pass0,da0|da0,pass0)\\)"),
-        lines.get(1));
-    assertEquals("scbus-1 on xpt0 bus 0:", lines.get(2));
-    assertEquals("<>                                 at scbus-1 target -1 lun -1 (xpt0)", lines.get(3));
+        lines.get(2).matches("<CAMSTACK MY-DISK 0001>            at scbus0 target 2 lun 0 \\((pass0,da0|da0,pass0)\\)"),
+        lines.get(2));
+    assertEquals("scbus-1 on xpt0 bus 0:", lines.get(3));
+    assertEquals("<>                                 at scbus-1 target -1 lun ffffffff (xpt0)", lines.get(4));
+
+    CliRun legacy = run("devlist", "--topology", file.toString(), "-v", "--legacy-format");
+    assertEquals(0, legacy.exit(), legacy.err());
+    assertEquals("<>                                 at scbus-1 target -1 lun -1 (xpt0)", legacy.out().lines().reduce((a, b) -> b).orElseThrow());
+    assertEquals(4, legacy.out().lines().count(), legacy.out());
   }
 
   @Test
   void badFlagsAndBadTopologiesGiveOneLineAndExitTwo(@TempDir Path dir) throws IOException {
-    Run bad = run("devlist", "--verbose");
-    assertEquals(2, bad.code());
+    CliRun bad = run("devlist", "--verbose");
+    assertEquals(2, bad.exit());
     assertEquals(1, bad.err().lines().count());
-    assertTrue(bad.err().contains("unknown option '--verbose'"), bad.err());
+    assertTrue(bad.err().contains("'--verbose'") && bad.err().contains("--help"), bad.err());
     assertEquals("", bad.out());
 
-    Run missing = run("devlist", "--topology", dir.resolve("nope.conf").toString());
-    assertEquals(2, missing.code());
+    CliRun missing = run("devlist", "--topology", dir.resolve("nope.conf").toString());
+    assertEquals(2, missing.exit());
     assertEquals(1, missing.err().lines().count());
     assertTrue(missing.err().contains("not found"), missing.err());
 
     Path broken = dir.resolve("broken.conf");
     Files.writeString(broken, "buses = [ { initiator-id = 0, targets = [ { id = 0 } ] } ]\n");
-    Run r = run("devlist", "--topology=" + broken);
-    assertEquals(2, r.code());
+    CliRun r = run("devlist", "--topology=" + broken);
+    assertEquals(2, r.exit());
     assertEquals(1, r.err().lines().count(), r.err());
 
-    Run noArg = run("devlist", "--topology");
-    assertEquals(2, noArg.code());
+    CliRun noArg = run("devlist", "--topology");
+    assertEquals(2, noArg.exit());
   }
 }

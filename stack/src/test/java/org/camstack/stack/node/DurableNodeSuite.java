@@ -5,11 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.camstack.persistence.cli.CliRun;
 import org.camstack.persistence.inspect.JournalInspector;
 import org.camstack.stack.durable.DurableJournal;
 import org.junit.jupiter.api.AfterAll;
@@ -139,11 +138,8 @@ abstract class DurableNodeSuite {
   private Run journal(Path data, String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     all.addAll(1, inspectorArgs(data));
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    int exit =
-        JournalInspector.run(
-            all.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(out, true, StandardCharsets.UTF_8));
-    return new Run(exit, out.toString(StandardCharsets.UTF_8));
+    CliRun r = CliRun.capture(JournalInspector::run, all.toArray(String[]::new));
+    return new Run(r.exit(), r.both());
   }
 
   @Test

@@ -6,10 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,6 +19,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.camstack.persistence.cli.CliRun;
 import org.camstack.stack.cli.CtlCommand;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -62,7 +60,7 @@ class EmulatorNodeProcessTest {
     ProcessBuilder pb =
         new ProcessBuilder(
             java, "-XX:TieredStopAtLevel=1", "-Xss1m", "-cp", System.getProperty("java.class.path"),
-            "org.camstack.stack.node.EmulatorNode", "--port", "0", "--cluster-port", "0", "--data", data.toString());
+            "org.camstack.stack.cli.Main", "node", "--port", "0", "--cluster-port", "0", "--data", data.toString());
     pb.redirectOutput(data.resolveSibling(data.getFileName() + "-" + tag + ".out").toFile());
     pb.redirectError(data.resolveSibling(data.getFileName() + "-" + tag + ".err").toFile());
     Process p = pb.start();
@@ -85,34 +83,25 @@ class EmulatorNodeProcessTest {
         });
   }
 
-  private record Ctl(int exit, String out, String err) {}
-
-  private static Ctl ctl(String url, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
+  private static CliRun ctl(String url, String... args) {
     List<String> all = new ArrayList<>(List.of("--node", url));
     all.addAll(List.of(args));
-    int rc =
-        CtlCommand.run(
-            all.toArray(String[]::new),
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new Ctl(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    return CliRun.capture(CtlCommand::run, all.toArray(String[]::new));
   }
 
-  private static Ctl ok(String url, String... args) {
-    Ctl c = ctl(url, args);
+  private static CliRun ok(String url, String... args) {
+    CliRun c = ctl(url, args);
     assertEquals(0, c.exit(), () -> String.join(" ", args) + " failed: " + c.err() + c.out());
     return c;
   }
 
   /** Re-runs a ctl read until its output satisfies {@code p} (the stack attaches asynchronously). */
-  private static Ctl eventually(String url, Predicate<String> p, String... args) {
+  private static CliRun eventually(String url, Predicate<String> p, String... args) {
     return PROBE.awaitAssert(
         Duration.ofSeconds(20),
         Duration.ofMillis(100),
         () -> {
-          Ctl c = ctl(url, args);
+          CliRun c = ctl(url, args);
           assertTrue(p.test(c.out()), () -> "not yet: " + String.join(" ", args) + " -> " + c.out() + c.err());
           return c;
         });
@@ -159,7 +148,7 @@ class EmulatorNodeProcessTest {
     String handle = ok(url, "open", pass).out().trim();
     ok(url, "lun", "remove", lun);
     eventually(url, out -> !out.contains("at scbus0 target 2 lun 0 "), "devlist");
-    Ctl gone = ctl(url, "inquiry", lun);
+    CliRun gone = ctl(url, "inquiry", lun);
     assertEquals(1, gone.exit());
     ok(url, "close", handle);
 
@@ -184,7 +173,7 @@ class EmulatorNodeProcessTest {
     String before = ok(url, "devlist").out();
     assertEquals(0, stop(node));
     assertFalse(Files.exists(data.resolve(NodeFiles.INFO_FILE)), "node.json left behind");
-    Ctl down = ctl(url, "devlist");
+    CliRun down = ctl(url, "devlist");
     assertEquals(1, down.exit());
     assertEquals("camstack ctl: cannot reach node at " + url + "\n", down.err());
 

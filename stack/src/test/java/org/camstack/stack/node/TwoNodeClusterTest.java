@@ -4,11 +4,9 @@ import static org.camstack.stack.durable.DurableJournal.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,6 +23,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.camstack.persistence.cli.CliRun;
 import org.camstack.stack.cli.CtlCommand;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -108,16 +107,9 @@ class TwoNodeClusterTest {
 
   /** {@code camstack ctl devlist} against the node's API. */
   private static String ctlDevlist(EmulatorNode n) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int rc =
-        CtlCommand.run(
-            new String[] {"--node", n.apiUrl(), "devlist"},
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8));
-    String text = out.toString(StandardCharsets.UTF_8);
-    assertEquals(0, rc, () -> "ctl devlist on " + n.apiUrl() + " failed: " + err.toString(StandardCharsets.UTF_8) + text);
-    return text;
+    CliRun r = CliRun.capture(CtlCommand::run, "--node", n.apiUrl(), "devlist");
+    assertEquals(0, r.exit(), () -> "ctl devlist on " + n.apiUrl() + " failed: " + r.both());
+    return r.out();
   }
 
   /** The node serves exactly its own {@code disks} disks, through its service and its API. */
