@@ -24,7 +24,6 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
 import org.camstack.persistence.audit.AuditWriter;
 import org.camstack.persistence.audit.LifetimeListener;
-import org.camstack.persistence.audit.LifetimeJournal;
 import org.camstack.persistence.cli.CliRun;
 import org.camstack.persistence.device.DeviceEntity;
 import org.junit.jupiter.api.Test;

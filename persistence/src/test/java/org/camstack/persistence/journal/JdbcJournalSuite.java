@@ -34,7 +34,6 @@ import org.camstack.persistence.audit.AuditWriter;
 import org.camstack.persistence.audit.LifetimeAudit;
 import org.camstack.persistence.audit.LifetimeEvent;
 import org.camstack.persistence.audit.LifetimeListener;
-import org.camstack.persistence.audit.LifetimeJournal;
 import org.camstack.persistence.cli.CliRun;
 import org.camstack.persistence.device.DeviceConfig;
 import org.camstack.persistence.device.DeviceEntity;
