@@ -232,8 +232,9 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     replyCall(call, Devfs.DevReply.error(Errno.ENODEV));
   }
 
-  /** d_close. */
+  /** d_close. Default (pass, enc): drop the open's reference ({@link #closeReference()}), OK. */
   protected void onDevClose(Devfs.CdevCall call, Devfs.CloseRequest req) {
+    closeReference();
     replyCall(call, Devfs.DevReply.ok());
   }
 

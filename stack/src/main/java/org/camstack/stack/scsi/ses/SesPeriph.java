@@ -90,6 +90,7 @@ public final class SesPeriph extends PeriphBase {
   private boolean initialized; // cf. ENC_FLAG_INITIALIZED
   private boolean shutdown; // cf. ENC_FLAG_SHUTDOWN
   private boolean cycleRunning;
+  private boolean refreshAgain; // asked for while a cycle ran: one more cycle after it
   private int refreshes;
   private boolean noAdditionalStatus; // page 0x0A not supported
 
@@ -128,7 +129,11 @@ public final class SesPeriph extends PeriphBase {
 
   /** One cycle: configuration (when unknown or stale), then status. Holds TASK (fixed). */
   private void refresh() {
-    if (shutdown || cycleRunning || isInvalid()) {
+    if (shutdown || isInvalid()) {
+      return;
+    }
+    if (cycleRunning) {
+      refreshAgain = true; // coalesces: one more cycle right after this one
       return;
     }
     cycleRunning = true;
@@ -243,7 +248,12 @@ public final class SesPeriph extends PeriphBase {
   private void endCycle() {
     cycleRunning = false;
     if (!shutdown && !isInvalid()) {
-      later(args.settings().sesRefreshInterval(), this::refresh);
+      if (refreshAgain) {
+        refreshAgain = false;
+        refresh(); // takes its own TASK before this cycle's is dropped
+      } else {
+        later(args.settings().sesRefreshInterval(), this::refresh);
+      }
     }
     if (!legacy) {
       release(RefToken.TASK);
@@ -270,7 +280,7 @@ public final class SesPeriph extends PeriphBase {
   // ---------------------------------------------------------------------------------------------
   // Device methods
 
-  /** cf. enc_open(). */
+  /** cf. enc_open(). enc_close() is the base's default close. */
   @Override
   protected void onDevOpen(Devfs.CdevCall call, Devfs.OpenRequest req) {
     if (!initialized) {
@@ -278,13 +288,6 @@ public final class SesPeriph extends PeriphBase {
       return;
     }
     replyCall(call, new Devfs.DevReply(openReference(), null, null));
-  }
-
-  /** cf. enc_close(). */
-  @Override
-  protected void onDevClose(Devfs.CdevCall call, Devfs.CloseRequest req) {
-    closeReference();
-    replyCall(call, Devfs.DevReply.ok());
   }
 
   /** cf. enc_ioctl(). */
