@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -70,6 +71,8 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
 
   private record DeviceQueueGone() implements Periph.Command {}
 
+  private record HoldWaiterGone(ActorRef<StatusReply<Done>> waiter) implements Periph.Command {}
+
   /** A CCB waiting for an opening (cf. the periph's bio queue before dastart()). */
   private record Queued(Ccb ccb, Consumer<Ccb.Completed> done, long seq) {}
 
@@ -108,11 +111,13 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   private long queueSeq;
 
   private final EnumMap<RefToken, Integer> refs = new EnumMap<>(RefToken.class);
+  private final EnumMap<RefToken, Integer> clientRefs = new EnumMap<>(RefToken.class); // via Acquire
   private final Map<Long, Outstanding> inflight = new HashMap<>();
 
   /** A CCB sent and not completed, with what to do with its completion. */
   private record Outstanding(Ccb ccb, Consumer<Ccb.Completed> onDone) {}
   private final ArrayDeque<Periph.Hold> holdWaiters = new ArrayDeque<>();
+  private ActorRef<StatusReply<Done>> holder; // the client in the exclusive section, null: the periph
   private final List<Runnable> afterUnblock = new ArrayList<>();
   private boolean invalid; // cf. CAM_PERIPH_INVALID
   private boolean locked; // cf. CAM_PERIPH_LOCKED
@@ -267,6 +272,8 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
             .onMessage(Periph.Invalidate.class, this::onInvalidateMsg)
             .onMessage(Periph.Hold.class, this::onHold)
             .onMessage(Periph.Unhold.class, this::onUnhold)
+            .onMessage(Periph.CancelHold.class, this::onCancelHold)
+            .onMessage(HoldWaiterGone.class, this::onHoldWaiterGone)
             .onMessage(Periph.DumpRefs.class, this::onDumpRefs)
             .onMessage(CcbDone.class, this::onCcbDone)
             .onMessage(DevCall.class, this::onDevCall)
@@ -299,13 +306,33 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
       cmd.replyTo().tell(StatusReply.error(name + " is invalid"));
     } else {
       acquire(cmd.token(), true);
+      clientRefs.merge(cmd.token(), 1, Integer::sum);
       cmd.replyTo().tell(StatusReply.ack());
     }
     return next();
   }
 
   private Behavior<Periph.Command> onRelease(Periph.Release cmd) {
-    release(cmd.token());
+    RefToken t = cmd.token();
+    int byClients = t == null ? 0 : clientRefs.getOrDefault(t, 0);
+    if (byClients == 0) {
+      // bad input from a client (no Acquire of it outstanding): an answer, not a crash
+      String why = name + ": release of " + t + " that no client acquired";
+      log().warn("{}", why);
+      if (cmd.replyTo() != null) {
+        cmd.replyTo().tell(StatusReply.error(why));
+      }
+      return next();
+    }
+    if (byClients == 1) {
+      clientRefs.remove(t);
+    } else {
+      clientRefs.put(t, byClients - 1);
+    }
+    if (cmd.replyTo() != null) {
+      cmd.replyTo().tell(StatusReply.ack());
+    }
+    release(t);
     return next();
   }
 
@@ -469,15 +496,59 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
       return next();
     }
     if (!locked) {
-      locked = true;
-      cmd.replyTo().tell(StatusReply.ack());
+      grant(cmd.replyTo());
     } else {
-      holdWaiters.add(cmd); // cf. CAM_PERIPH_LOCK_WANTED, sleep "caplck"
+      holdWaiters.add(cmd); // cf. CAM_PERIPH_LOCK_WANTED, sleep "caplck" (PCATCH)
+      getContext().watchWith(cmd.replyTo(), new HoldWaiterGone(cmd.replyTo()));
+    }
+    return next();
+  }
+
+  private void grant(ActorRef<StatusReply<Done>> to) {
+    locked = true;
+    holder = to;
+    to.tell(StatusReply.ack());
+  }
+
+  /** A queued waiter gives up: it is never granted, its HOLD goes. True if it was queued. */
+  private boolean dropWaiter(ActorRef<StatusReply<Done>> waiter) {
+    for (java.util.Iterator<Periph.Hold> it = holdWaiters.iterator(); it.hasNext(); ) {
+      if (it.next().replyTo().equals(waiter)) {
+        it.remove();
+        getContext().unwatch(waiter);
+        release(RefToken.HOLD);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private Behavior<Periph.Command> onHoldWaiterGone(HoldWaiterGone msg) {
+    if (dropWaiter(msg.waiter())) {
+      log().debug("hold waiter {} stopped: dropped", msg.waiter());
+    }
+    return next();
+  }
+
+  private Behavior<Periph.Command> onCancelHold(Periph.CancelHold cmd) {
+    if (!dropWaiter(cmd.waiter()) && locked && cmd.waiter().equals(holder)) {
+      unhold(); // the grant crossed the give-up: the section goes back
     }
     return next();
   }
 
   private Behavior<Periph.Command> onUnhold(Periph.Unhold cmd) {
+    if (!locked || holder == null) {
+      String why = name + ": unhold without a client hold";
+      log().warn("{}", why);
+      if (cmd.replyTo() != null) {
+        cmd.replyTo().tell(StatusReply.error(why));
+      }
+      return next();
+    }
+    if (cmd.replyTo() != null) {
+      cmd.replyTo().tell(StatusReply.ack());
+    }
     unhold();
     return next();
   }
@@ -488,16 +559,17 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
       throw new IllegalStateException(name + ": unhold without hold");
     }
     locked = false;
+    holder = null;
     while (!holdWaiters.isEmpty()) {
       Periph.Hold w = holdWaiters.poll();
+      getContext().unwatch(w.replyTo());
       if (invalid) {
         // cf. 2012-post cam_periph_hold(): woke up, periph invalid -> release, ENXIO
         w.replyTo().tell(StatusReply.error(name + ": " + Errno.ENXIO));
         release(RefToken.HOLD);
         continue;
       }
-      locked = true;
-      w.replyTo().tell(StatusReply.ack());
+      grant(w.replyTo());
       break;
     }
     release(RefToken.HOLD);
@@ -516,6 +588,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     }
     acquire(RefToken.HOLD, false);
     locked = true;
+    holder = null; // the periph's own
     return true;
   }
 
