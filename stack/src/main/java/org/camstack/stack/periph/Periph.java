@@ -19,8 +19,19 @@ import org.camstack.stack.lifetime.PeriphId;
  */
 public interface Periph {
 
-  /** Supertype of all messages to a peripheral; drivers add their own records. */
-  interface Command {}
+  /**
+   * Supertype of all messages to a peripheral: this protocol's records, the base's own internal
+   * messages ({@code PeriphBase}) and each driver's sealed set ({@link DriverCommand}).
+   */
+  sealed interface Command
+      permits Acquire, Release, Invalidate, Hold, CancelHold, Unhold, DumpRefs, PeriphBase.Internal, DriverCommand {}
+
+  /**
+   * The drivers' extension point: each driver declares one sealed interface extending this one
+   * for its own messages (e.g. {@code DaPeriph.Command}). Non-sealed only because Java seals
+   * across packages only inside a named module.
+   */
+  non-sealed interface DriverCommand extends Command {}
 
   /**
    * cf. {@code cam_periph_acquire()}. Replies {@code StatusReply.ack()}, or an error once the

@@ -53,25 +53,28 @@ import org.slf4j.Logger;
  */
 public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
 
-  private record CcbDone(Ccb.Completed completed) implements Periph.Command {}
+  /** The base's own messages (adapters, timers, watches). */
+  sealed interface Internal extends Periph.Command {}
 
-  private record DevCall(Devfs.CdevCall call) implements Periph.Command {}
+  private record CcbDone(Ccb.Completed completed) implements Internal {}
 
-  private record DevGone(Devfs.NodeGone gone) implements Periph.Command {}
+  private record DevCall(Devfs.CdevCall call) implements Internal {}
 
-  private record NodeMade(Devfs.MakeDevResult result) implements Periph.Command {}
+  private record DevGone(Devfs.NodeGone gone) implements Internal {}
 
-  private record AsyncArrived(AsyncEvent event) implements Periph.Command {}
+  private record NodeMade(Devfs.MakeDevResult result) implements Internal {}
 
-  private record SyncDestroyed(Devfs.Destroyed destroyed) implements Periph.Command {}
+  private record AsyncArrived(AsyncEvent event) implements Internal {}
 
-  private record RunLater(Runnable task) implements Periph.Command {}
+  private record SyncDestroyed(Devfs.Destroyed destroyed) implements Internal {}
 
-  private record Started(XptDevice.Start start) implements Periph.Command {}
+  private record RunLater(Runnable task) implements Internal {}
 
-  private record DeviceQueueGone() implements Periph.Command {}
+  private record Started(XptDevice.Start start) implements Internal {}
 
-  private record HoldWaiterGone(ActorRef<StatusReply<Done>> waiter) implements Periph.Command {}
+  private record DeviceQueueGone() implements Internal {}
+
+  private record HoldWaiterGone(ActorRef<StatusReply<Done>> waiter) implements Internal {}
 
   /** A CCB waiting for an opening (cf. the periph's bio queue before dastart()). */
   private record Queued(Ccb ccb, Consumer<Ccb.Completed> done, long seq) {}

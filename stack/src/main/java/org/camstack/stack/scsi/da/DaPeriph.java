@@ -88,7 +88,10 @@ public final class DaPeriph extends PeriphBase {
   public record Delete(long offset, long length) implements Devfs.IoctlCmd {}
 
   /** Re-reads the capacity now (cf. dareprobe()). No reply. */
-  public record Reprobe() implements Periph.Command {}
+  public record Reprobe() implements Command {}
+
+  /** da's own messages. */
+  public sealed interface Command extends Periph.DriverCommand {}
 
   // ---------------------------------------------------------------------------------------------
   // The strategy path: block I/O after open, straight to this periph (cf. GEOM and dastrategy())
@@ -170,7 +173,7 @@ public final class DaPeriph extends PeriphBase {
    * cf. dastrategy(): a bio for the incarnation {@code generation}; send it with {@link
    * DiskHandle#strategy}. Its CCBs queue with the periph's other I/O within the device's openings.
    */
-  public record Strategy(long generation, Bio bio) implements Periph.Command, OrphanedIo.Orphanable {
+  public record Strategy(long generation, Bio bio) implements Command, OrphanedIo.Orphanable {
     @Override
     public void orphaned() {
       if (bio != null && bio.replyTo() != null) {

@@ -107,7 +107,10 @@ public final class PassPeriph extends PeriphBase {
     builder.onMessage(AliasMade.class, this::onAliasMade);
   }
 
-  private record AliasMade(Devfs.AliasResult result) implements Periph.Command {}
+  /** pass's own messages. */
+  sealed interface Command extends Periph.DriverCommand {}
+
+  private record AliasMade(Devfs.AliasResult result) implements Command {}
 
   @Override
   protected void onNodeCreated(long nodeId, String nodeName) {

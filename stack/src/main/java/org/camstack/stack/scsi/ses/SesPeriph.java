@@ -79,7 +79,10 @@ public final class SesPeriph extends PeriphBase {
   public record EnclosureStatus(int flags, long generation, int refreshes) implements Devfs.IoctlResult {}
 
   /** Runs one refresh cycle now (cf. enc_update_request()). No reply. */
-  public record Refresh() implements Periph.Command {}
+  public record Refresh() implements Command {}
+
+  /** enc's own messages. */
+  public sealed interface Command extends Periph.DriverCommand {}
 
   public static Behavior<Periph.Command> create(PeriphArgs args) {
     return withMdc(args, Behaviors.setup(ctx -> new SesPeriph(ctx, args)));
