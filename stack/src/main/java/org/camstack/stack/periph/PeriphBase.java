@@ -45,7 +45,8 @@ import org.slf4j.Logger;
  * node with a callback, and drops ALLOC. When invalid and unreferenced: destructor, then {@link
  * PeriphDriver.UnitFreed}, then {@link Xpt.RemovePeriph}, then stop.
  *
- * <p>Legacy (2012-pre) lifetime, with {@link PeriphSettings#legacyMode()}: no ALLOC, DEVFS or CCB
+ * <p>Every fixed/legacy difference lives in one {@link LifetimeRules} object per instance, not in
+ * branches here. Legacy (2012-pre) lifetime, with {@link PeriphSettings#legacyMode()}: no ALLOC, DEVFS or CCB
  * references; oninvalidate does not touch devfs; the free order is UnitFreed, then destructor (which
  * destroys the node itself, without callback, or synchronously for enc).
  *
@@ -94,6 +95,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   protected final String name;
   protected final String identity;
   protected final boolean legacy;
+  private final LifetimeRules rules; // every fixed/legacy difference of the base
   protected final ActorRef<XptDevice.Command> device;
   protected final ActorRef<Xpt.PeriphCommand> xpt;
   protected final ActorRef<Devfs.Command> devfs;
@@ -131,8 +133,6 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   private boolean makeDevPending;
   private long nodeId;
   private String nodeName = "";
-  private int openCount; // cf. softc->open_count
-  private boolean legacyOpen; // cf. PASS_FLAG_OPEN / SES_FLAG_OPEN (2012-pre)
   private long nextCcbId = 1;
   private final java.util.Set<Long> xptCcbs = new java.util.HashSet<>(); // sent to the XPT, not the device
   private boolean deviceGone; // the device queue actor stopped
@@ -146,6 +146,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     this.name = args.name();
     this.identity = args.identity();
     this.legacy = args.settings().legacyMode();
+    this.rules = LifetimeRules.of(legacy);
     this.device = args.device();
     this.xpt = args.xpt();
     this.devfs = args.devfs();
@@ -157,9 +158,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     this.destroyedAdapter = context.messageAdapter(Devfs.Destroyed.class, SyncDestroyed::new);
     this.startAdapter = context.messageAdapter(XptDevice.Start.class, Started::new);
     context.watchWith(device, new DeviceQueueGone());
-    if (!legacy) {
-      acquire(RefToken.ALLOC, false); // cf. cam_periph_alloc(): "Dropped by invalidation"
-    }
+    rules.holdOwn(this, RefToken.ALLOC); // cf. cam_periph_alloc(): "Dropped by invalidation"
   }
 
   /**
@@ -375,6 +374,24 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     acquire(token, false);
   }
 
+  /**
+   * A reference for one of the periph's own holders (TASK, PROBE, ...) in the rules it follows:
+   * counted in fixed mode, not at all in legacy mode. Pair with {@link #dropOwn}.
+   */
+  protected final void holdOwn(RefToken token) {
+    rules.holdOwn(this, token);
+  }
+
+  /** Drops a {@link #holdOwn} reference. May free the periph. */
+  protected final void dropOwn(RefToken token) {
+    rules.dropOwn(this, token);
+  }
+
+  /** A reference taken on a client's behalf (OPEN), granted even though it reads external. */
+  final void acquireForClient(RefToken token) {
+    acquire(token, true);
+  }
+
   private void acquire(RefToken token, boolean external) {
     int held = refs.merge(token, 1, Integer::sum);
     if (token != RefToken.CCB) {
@@ -433,15 +450,10 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     }
     onInvalidate();
     flushQueue(); // cf. cam_iosched_flush(softc->cam_iosched, NULL, ENXIO)
-    if (legacy) {
-      maybeFree(); // cf. 2012-pre cam_periph_invalidate(): if refcount == 0, camperiphfree()
-      return;
-    }
-    requestNodeDestroy();
-    release(RefToken.ALLOC);
+    rules.afterOnInvalidate(this);
   }
 
-  private void maybeFree() {
+  void maybeFree() {
     if (invalid && !freeing && refs.isEmpty() && !makeDevPending) {
       free();
     }
@@ -450,9 +462,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   /** cf. camperiphfree(). */
   private void free() {
     freeing = true;
-    if (legacy) {
-      unitFreed(); // 2012-pre: TAILQ_REMOVE before the destructor: the unit is reusable now
-    }
+    rules.beforeDestructor(this);
     cleanup();
     if (blocked) {
       finishPending = true; // the destructor sleeps in destroy_dev()
@@ -469,9 +479,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
       // UnitFreed, so it reaches the XPT before any AddPeriph of a new owner of this unit
       xpt.tell(new Xpt.RemovePeriph(path, id.driver(), id.unit()));
     }
-    if (!legacy) {
-      unitFreed(); // cf. 2012-post camperiphfree(): destructor first, then the unit may be reused
-    }
+    rules.afterDestructor(this);
     if (!inflight.isEmpty()) {
       emit(
           new LifetimeEvent.ProtocolViolation(
@@ -485,7 +493,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     stopped = true;
   }
 
-  private void unitFreed() {
+  void unitFreed() {
     emit(new LifetimeEvent.UnitFreed(id, path, identity));
     args.driver().tell(new PeriphDriver.UnitFreed(id.unit(), id.generation()));
   }
@@ -608,9 +616,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
    * node gone.
    */
   protected final void makeDev(String node, boolean trackClose) {
-    if (!legacy) {
-      doAcquire(RefToken.DEVFS);
-    }
+    rules.holdOwn(this, RefToken.DEVFS);
     makeDevPending = true;
     nodeName = node;
     devfs.tell(
@@ -628,17 +634,15 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     Devfs.MakeDevResult r = msg.result();
     if (r.ok()) {
       nodeId = r.nodeId();
-      if (invalid && !legacy) {
-        requestNodeDestroy(); // invalidated while make_dev was in progress
-      } else if (!invalid) {
+      if (invalid) {
+        rules.nodeMadeWhileInvalid(this); // invalidated while make_dev was in progress
+      } else {
         onNodeCreated(nodeId, nodeName);
       }
     } else {
       getContext().getLog().warn("make_dev({}) failed: {}", nodeName, r.errno());
       nodeName = "";
-      if (!legacy) {
-        release(RefToken.DEVFS);
-      }
+      rules.dropOwn(this, RefToken.DEVFS);
     }
     maybeFree();
     return next();
@@ -654,7 +658,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   }
 
   /** cf. destroy_dev_sched_cb(dev, xxdevgonecb, periph) in oninvalidate (fixed mode). */
-  private void requestNodeDestroy() {
+  void requestNodeDestroy() {
     if (nodeId != 0) {
       devfs.tell(new Devfs.DestroyDevSched(nodeId, goneAdapter));
     }
@@ -745,11 +749,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     getContext().getLog().debug("devfs node [{}] gone", msg.gone().nodeName());
     nodeId = 0;
     onNodeGone();
-    // cf. passdevgonecb(): no more close calls will come: drop one reference per open
-    while (openCount > 0) {
-      openCount--;
-      release(RefToken.OPEN);
-    }
+    rules.dropOpensAtNodeGone(this); // cf. passdevgonecb(): no more close calls will come
     release(RefToken.DEVFS);
     return next();
   }
@@ -795,33 +795,17 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
       emit(new LifetimeEvent.AcquireRefused(id, path, identity, RefToken.OPEN.name()));
       return Errno.ENXIO;
     }
-    if (legacy) {
-      if (!legacyOpen) {
-        legacyOpen = true;
-        acquire(RefToken.OPEN, true);
-      }
-    } else {
-      acquire(RefToken.OPEN, true);
-      openCount++;
-    }
+    rules.open(this);
     return Errno.OK;
   }
 
   /** The close half of {@link #openReference()}. May free the periph. */
   protected final void closeReference() {
-    if (legacy) {
-      if (legacyOpen) {
-        legacyOpen = false;
-        release(RefToken.OPEN);
-      }
-    } else if (openCount > 0) {
-      openCount--;
-      release(RefToken.OPEN);
-    }
+    rules.close(this);
   }
 
   protected final int openCount() {
-    return legacy ? (legacyOpen ? 1 : 0) : openCount;
+    return rules.openCount();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -840,9 +824,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     if (inflight.putIfAbsent(ccb.ccbId(), new Outstanding(ccb, onDone)) != null) {
       throw new IllegalStateException(name + ": ccb id " + ccb.ccbId() + " reused");
     }
-    if (!legacy) {
-      doAcquire(RefToken.CCB);
-    }
+    rules.holdOwn(this, RefToken.CCB);
     if (deviceGone) {
       ccbAdapter.tell(Ccb.Completed.of(ccb, org.camstack.stack.ccb.CamStatus.DEV_NOT_THERE));
     } else {
@@ -879,9 +861,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
       onDone.accept(Ccb.Completed.of(ccb, org.camstack.stack.ccb.CamStatus.DEV_NOT_THERE));
       return;
     }
-    if (!legacy) {
-      doAcquire(RefToken.CCB);
-    }
+    rules.holdOwn(this, RefToken.CCB);
     allocQueue.add(new Queued(ccb, onDone, queueSeq++));
     requestStart();
   }
@@ -905,9 +885,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
       Queued q = allocQueue.poll();
       granted--;
       action(q.ccb(), q.done());
-      if (!legacy) {
-        release(RefToken.CCB); // the queue's reference; action() holds its own
-      }
+      rules.dropOwn(this, RefToken.CCB); // the queue's reference; action() holds its own
     }
     if (granted > 0) {
       device.tell(new XptDevice.ReleaseOpenings(granted));
@@ -921,9 +899,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     while (!allocQueue.isEmpty()) {
       Queued q = allocQueue.poll();
       q.done().accept(Ccb.Completed.of(q.ccb(), org.camstack.stack.ccb.CamStatus.DEV_NOT_THERE));
-      if (!legacy) {
-        release(RefToken.CCB);
-      }
+      rules.dropOwn(this, RefToken.CCB);
     }
   }
 
@@ -946,9 +922,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
       throw new IllegalStateException(name + ": ccb id " + ccb.ccbId() + " reused");
     }
     xptCcbs.add(ccb.ccbId());
-    if (!legacy) {
-      doAcquire(RefToken.CCB);
-    }
+    rules.holdOwn(this, RefToken.CCB);
     xpt.tell(new Xpt.Action(ccb));
   }
 
@@ -993,9 +967,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
       return;
     }
     o.onDone().accept(done);
-    if (!legacy) {
-      release(RefToken.CCB);
-    }
+    rules.dropOwn(this, RefToken.CCB);
   }
 
   /** cf. xpt_release_devq(path, 1, TRUE): the release owed after a frozen completion. */

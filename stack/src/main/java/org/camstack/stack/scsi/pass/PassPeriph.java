@@ -141,9 +141,7 @@ public final class PassPeriph extends PeriphBase {
       return;
     }
     taskBusy = true;
-    if (!legacy) {
-      doAcquire(RefToken.TASK);
-    }
+    holdOwn(RefToken.TASK);
     Ccb.DevAdvInfo q =
         new Ccb.DevAdvInfo(
             header(CamPriority.NORMAL, CcbFlags.DIR_IN, args.settings().ccbTimeoutMs(), 0),
@@ -189,9 +187,7 @@ public final class PassPeriph extends PeriphBase {
         queuePhysPathTask(); // takes its own TASK before this run's is dropped
       }
     }
-    if (!legacy) {
-      release(RefToken.TASK);
-    }
+    dropOwn(RefToken.TASK);
   }
 
   /** cf. passoninvalidate(): the base deregisters and, fixed, schedules the node's destroy. */

@@ -140,9 +140,7 @@ public final class SesPeriph extends PeriphBase {
       return;
     }
     cycleRunning = true;
-    if (!legacy) {
-      doAcquire(RefToken.TASK);
-    }
+    holdOwn(RefToken.TASK);
     if (config == null) {
       readPage(SesPages.PAGE_CONFIGURATION, this::onConfiguration);
     } else {
@@ -258,9 +256,7 @@ public final class SesPeriph extends PeriphBase {
         later(args.settings().sesRefreshInterval(), this::refresh);
       }
     }
-    if (!legacy) {
-      release(RefToken.TASK);
-    }
+    dropOwn(RefToken.TASK);
   }
 
   // ---------------------------------------------------------------------------------------------
