@@ -260,6 +260,12 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     replyCall(call, Devfs.DevReply.error(Errno.ENODEV));
   }
 
+  /**
+   * The driver's error routine: sees every failed completion of a {@link RunCcb} before the
+   * generic recovery decides (cf. daerror() calling cam_periph_error()). Default: nothing.
+   */
+  protected void onCcbError(Ccb.Completed completed) {}
+
   /** Adds the driver's own message handlers. */
   protected void addHandlers(ReceiveBuilder<Periph.Command> builder) {}
 
