@@ -2,9 +2,7 @@ package org.camstack.stack.periph;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -77,8 +75,6 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
 
   private record HoldWaiterGone(ActorRef<StatusReply<Done>> waiter) implements Internal {}
 
-  /** A CCB waiting for an opening (cf. the periph's bio queue before dastart()). */
-  private record Queued(Ccb ccb, Consumer<Ccb.Completed> done, long seq) {}
 
   /** Wraps a periph behavior with the {@code camPeriph} / {@code camPath} MDC (B9). */
   protected static Behavior<Periph.Command> withMdc(PeriphArgs args, Behavior<Periph.Command> b) {
@@ -106,21 +102,9 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   private final ActorRef<AsyncEvent> asyncAdapter;
   private final ActorRef<Devfs.Destroyed> destroyedAdapter;
   private final ActorRef<XptDevice.Start> startAdapter;
-  private final java.util.PriorityQueue<Queued> allocQueue =
-      new java.util.PriorityQueue<>(
-          (a, b) ->
-              a.ccb().header().priority() != b.ccb().header().priority()
-                  ? Integer.compare(a.ccb().header().priority(), b.ccb().header().priority())
-                  : Long.compare(a.seq(), b.seq()));
-  private boolean scheduled; // a Schedule is outstanding (cf. periph->scheduled_priority)
-  private long queueSeq;
+  private final CcbBook ccbs = new CcbBook(); // in flight, allocation queue, recoveries
 
-  private final EnumMap<RefToken, Integer> refs = new EnumMap<>(RefToken.class);
-  private final EnumMap<RefToken, Integer> clientRefs = new EnumMap<>(RefToken.class); // via Acquire
-  private final Map<Long, Outstanding> inflight = new HashMap<>();
-
-  /** A CCB sent and not completed, with what to do with its completion. */
-  private record Outstanding(Ccb ccb, Consumer<Ccb.Completed> onDone) {}
+  private final RefBook refs = new RefBook(); // by reason; which of them clients took
   private final ArrayDeque<Periph.Hold> holdWaiters = new ArrayDeque<>();
   private ActorRef<StatusReply<Done>> holder; // the client in the exclusive section, null: the periph
   private final List<Runnable> afterUnblock = new ArrayList<>();
@@ -133,8 +117,6 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   private boolean makeDevPending;
   private long nodeId;
   private String nodeName = "";
-  private long nextCcbId = 1;
-  private final java.util.Set<Long> xptCcbs = new java.util.HashSet<>(); // sent to the XPT, not the device
   private boolean deviceGone; // the device queue actor stopped
 
   protected PeriphBase(ActorContext<Periph.Command> context, PeriphArgs args) {
@@ -314,7 +296,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
       cmd.replyTo().tell(StatusReply.error(name + " is invalid"));
     } else {
       acquire(cmd.token(), true);
-      clientRefs.merge(cmd.token(), 1, Integer::sum);
+      refs.clientTook(cmd.token());
       cmd.replyTo().tell(StatusReply.ack());
     }
     return next();
@@ -322,8 +304,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
 
   private Behavior<Periph.Command> onRelease(Periph.Release cmd) {
     RefToken t = cmd.token();
-    int byClients = t == null ? 0 : clientRefs.getOrDefault(t, 0);
-    if (byClients == 0) {
+    if (!refs.clientGives(t)) {
       // bad input from a client (no Acquire of it outstanding): an answer, not a crash
       String why = name + ": release of " + t + " that no client acquired";
       log().warn("{}", why);
@@ -331,11 +312,6 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
         cmd.replyTo().tell(StatusReply.error(why));
       }
       return next();
-    }
-    if (byClients == 1) {
-      clientRefs.remove(t);
-    } else {
-      clientRefs.put(t, byClients - 1);
     }
     if (cmd.replyTo() != null) {
       cmd.replyTo().tell(StatusReply.ack());
@@ -350,7 +326,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   }
 
   private Behavior<Periph.Command> onDumpRefs(Periph.DumpRefs q) {
-    q.replyTo().tell(new Periph.Refs(id, path, invalid, refs, inflight.size(), nodeName));
+    q.replyTo().tell(new Periph.Refs(id, path, invalid, refs.snapshot(), ccbs.inFlight(), nodeName));
     return next();
   }
 
@@ -399,7 +375,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   }
 
   private void acquire(RefToken token, boolean external) {
-    int held = refs.merge(token, 1, Integer::sum);
+    int held = refs.take(token);
     if (token != RefToken.CCB) {
       emit(new LifetimeEvent.RefAcquired(id, path, identity, token.name(), external, held));
     }
@@ -410,8 +386,8 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
    * periph frees it.
    */
   protected final void release(RefToken token) {
-    Integer held = refs.get(token);
-    if (held == null) {
+    int left = refs.drop(token);
+    if (left < 0) {
       emit(
           new LifetimeEvent.ProtocolViolation(
               ViolationKind.REF_UNDERFLOW,
@@ -422,20 +398,15 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
               List.of(name)));
       throw new IllegalStateException(name + ": release of unheld reference " + token);
     }
-    if (held == 1) {
-      refs.remove(token);
-    } else {
-      refs.put(token, held - 1);
-    }
     if (token != RefToken.CCB) {
-      emit(new LifetimeEvent.RefReleased(id, path, identity, token.name(), held - 1));
+      emit(new LifetimeEvent.RefReleased(id, path, identity, token.name(), left));
     }
     maybeFree();
   }
 
   /** References currently held for {@code token}. */
   protected final int held(RefToken token) {
-    return refs.getOrDefault(token, 0);
+    return refs.held(token);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -460,7 +431,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   }
 
   void maybeFree() {
-    if (invalid && !freeing && refs.isEmpty() && !makeDevPending) {
+    if (invalid && !freeing && refs.none() && !makeDevPending) {
       free();
     }
   }
@@ -486,11 +457,11 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
       xpt.tell(new Xpt.RemovePeriph(path, id.driver(), id.unit()));
     }
     rules.afterDestructor(this);
-    if (!inflight.isEmpty()) {
+    if (ccbs.inFlight() > 0) {
       emit(
           new LifetimeEvent.ProtocolViolation(
               ViolationKind.CCB_LOST,
-              id + " freed with " + inflight.size() + " CCB(s) outstanding",
+              id + " freed with " + ccbs.inFlight() + " CCB(s) outstanding",
               id,
               path,
               identity,
@@ -694,7 +665,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
    * that CCB is not outstanding.
    */
   protected final void drainCcb(long ccbId, Runnable then) {
-    if (!inflight.containsKey(ccbId)) {
+    if (!ccbs.inFlight(ccbId)) {
       then.run();
       return;
     }
@@ -819,7 +790,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
 
   /** A header for a CCB this periph issues to its device; completion comes back here. */
   protected final Ccb.Header header(int priority, int flags, int timeoutMs, int retries) {
-    return new Ccb.Header(nextCcbId++, path, priority, flags, timeoutMs, retries, ccbAdapter);
+    return new Ccb.Header(ccbs.nextId(), path, priority, flags, timeoutMs, retries, ccbAdapter);
   }
 
   /**
@@ -827,9 +798,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
    * with its completion. Fixed mode holds a CCB reference until then.
    */
   protected final void action(Ccb ccb, Consumer<Ccb.Completed> onDone) {
-    if (inflight.putIfAbsent(ccb.ccbId(), new Outstanding(ccb, onDone)) != null) {
-      throw new IllegalStateException(name + ": ccb id " + ccb.ccbId() + " reused");
-    }
+    ccbs.sent(name, ccb, onDone, false);
     rules.holdOwn(this, RefToken.CCB);
     if (deviceGone) {
       ccbAdapter.tell(Ccb.Completed.of(ccb, org.camstack.stack.ccb.CamStatus.DEV_NOT_THERE));
@@ -845,9 +814,8 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
    */
   private Behavior<Periph.Command> onDeviceQueueGone(DeviceQueueGone msg) {
     deviceGone = true;
-    for (Long ccbId : List.copyOf(inflight.keySet())) {
-      Outstanding o = inflight.get(ccbId);
-      if (o != null && !xptCcbs.contains(ccbId)) {
+    for (CcbBook.Outstanding o : ccbs.atDevice()) {
+      if (ccbs.inFlight(o.ccb().ccbId())) { // not completed meanwhile by another's completion
         completeCcb(Ccb.Completed.of(o.ccb(), org.camstack.stack.ccb.CamStatus.DEV_NOT_THERE));
       }
     }
@@ -868,27 +836,26 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
       return;
     }
     rules.holdOwn(this, RefToken.CCB);
-    allocQueue.add(new Queued(ccb, onDone, queueSeq++));
+    ccbs.enqueue(ccb, onDone);
     requestStart();
   }
 
   private void requestStart() {
-    if (!scheduled && !allocQueue.isEmpty()) {
-      scheduled = true;
-      Queued head = allocQueue.peek();
-      device.tell(new XptDevice.Schedule(head.ccb().header().priority(), allocQueue.size(), startAdapter));
+    CcbBook.Queued head = ccbs.scheduleNow();
+    if (head != null) {
+      device.tell(new XptDevice.Schedule(head.ccb().header().priority(), ccbs.queued(), startAdapter));
     }
   }
 
   private Behavior<Periph.Command> onStarted(Started msg) {
-    scheduled = false;
+    ccbs.started();
     int granted = msg.start().granted();
     if (granted == 0) {
       flushQueue(); // the device is gone
       return next();
     }
-    while (granted > 0 && !allocQueue.isEmpty()) {
-      Queued q = allocQueue.poll();
+    while (granted > 0 && ccbs.queued() > 0) {
+      CcbBook.Queued q = ccbs.poll();
       granted--;
       action(q.ccb(), q.done());
       rules.dropOwn(this, RefToken.CCB); // the queue's reference; action() holds its own
@@ -902,8 +869,8 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
 
   /** Completes every queued CCB with DEV_NOT_THERE. */
   private void flushQueue() {
-    while (!allocQueue.isEmpty()) {
-      Queued q = allocQueue.poll();
+    while (ccbs.queued() > 0) {
+      CcbBook.Queued q = ccbs.poll();
       q.done().accept(Ccb.Completed.of(q.ccb(), org.camstack.stack.ccb.CamStatus.DEV_NOT_THERE));
       rules.dropOwn(this, RefToken.CCB);
     }
@@ -911,7 +878,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
 
   /** CCBs waiting for an opening. */
   protected final int queuedCcbs() {
-    return allocQueue.size();
+    return ccbs.queued();
   }
 
   /**
@@ -924,32 +891,27 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
 
   /** As {@link #xptAction(Ccb)}, with its completion handed to {@code onDone}. */
   protected final void xptAction(Ccb ccb, Consumer<Ccb.Completed> onDone) {
-    if (inflight.putIfAbsent(ccb.ccbId(), new Outstanding(ccb, onDone)) != null) {
-      throw new IllegalStateException(name + ": ccb id " + ccb.ccbId() + " reused");
-    }
-    xptCcbs.add(ccb.ccbId());
+    ccbs.sent(name, ccb, onDone, true);
     rules.holdOwn(this, RefToken.CCB);
     xpt.tell(new Xpt.Action(ccb));
   }
 
-  private int recoveries; // cf. CAM_PERIPH_RECOVERY_INPROG
-
   /** A START UNIT / TUR recovery is running: other failing CCBs are requeued. */
   final boolean recoveryInProgress() {
-    return recoveries > 0;
+    return ccbs.recoveryInProgress();
   }
 
   final void recoveryStarted() {
-    recoveries++;
+    ccbs.recoveryStarted();
   }
 
   final void recoveryEnded() {
-    recoveries--;
+    ccbs.recoveryEnded();
   }
 
   /** CCBs issued and not completed. */
   protected final int outstandingCcbs() {
-    return inflight.size();
+    return ccbs.inFlight();
   }
 
   private Behavior<Periph.Command> onCcbDone(CcbDone msg) {
@@ -958,8 +920,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   }
 
   private void completeCcb(Ccb.Completed done) {
-    xptCcbs.remove(done.ccb().ccbId());
-    Outstanding o = inflight.remove(done.ccb().ccbId());
+    CcbBook.Outstanding o = ccbs.completed(done.ccb().ccbId());
     if (o == null) {
       emit(
           new LifetimeEvent.ProtocolViolation(
