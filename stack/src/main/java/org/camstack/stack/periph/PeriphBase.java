@@ -97,10 +97,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   protected final ActorRef<Devfs.Command> devfs;
   protected final ActorRef<Ccb.Completed> ccbAdapter;
   protected final ActorRef<Devfs.CdevCall> callAdapter;
-  private final ActorRef<Devfs.NodeGone> goneAdapter;
-  private final ActorRef<Devfs.MakeDevResult> madeAdapter;
   private final ActorRef<AsyncEvent> asyncAdapter;
-  private final ActorRef<Devfs.Destroyed> destroyedAdapter;
   private final ActorRef<XptDevice.Start> startAdapter;
   private final CcbBook ccbs = new CcbBook(); // in flight, allocation queue, recoveries
 
@@ -114,9 +111,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   private boolean blocked; // asleep in a synchronous destroy_dev()
   private boolean finishPending;
   private boolean stopped;
-  private boolean makeDevPending;
-  private long nodeId;
-  private String nodeName = "";
+  private final DevNode node; // the devfs node and the requests about it
   private boolean deviceGone; // the device queue actor stopped
 
   protected PeriphBase(ActorContext<Periph.Command> context, PeriphArgs args) {
@@ -134,11 +129,15 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     this.devfs = args.devfs();
     this.ccbAdapter = context.messageAdapter(Ccb.Completed.class, CcbDone::new);
     this.callAdapter = context.messageAdapter(Devfs.CdevCall.class, DevCall::new);
-    this.goneAdapter = context.messageAdapter(Devfs.NodeGone.class, DevGone::new);
-    this.madeAdapter = context.messageAdapter(Devfs.MakeDevResult.class, NodeMade::new);
     this.asyncAdapter = context.messageAdapter(AsyncEvent.class, AsyncArrived::new);
-    this.destroyedAdapter = context.messageAdapter(Devfs.Destroyed.class, SyncDestroyed::new);
     this.startAdapter = context.messageAdapter(XptDevice.Start.class, Started::new);
+    this.node =
+        new DevNode(
+            devfs,
+            new Devfs.Owner(id, path, identity, callAdapter, context.getSelf()),
+            context.messageAdapter(Devfs.MakeDevResult.class, NodeMade::new),
+            context.messageAdapter(Devfs.NodeGone.class, DevGone::new),
+            context.messageAdapter(Devfs.Destroyed.class, SyncDestroyed::new));
     context.watchWith(device, new DeviceQueueGone());
     rules.holdOwn(this, RefToken.ALLOC); // cf. cam_periph_alloc(): "Dropped by invalidation"
   }
@@ -326,7 +325,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   }
 
   private Behavior<Periph.Command> onDumpRefs(Periph.DumpRefs q) {
-    q.replyTo().tell(new Periph.Refs(id, path, invalid, refs.snapshot(), ccbs.inFlight(), nodeName));
+    q.replyTo().tell(new Periph.Refs(id, path, invalid, refs.snapshot(), ccbs.inFlight(), node.name()));
     return next();
   }
 
@@ -431,7 +430,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   }
 
   void maybeFree() {
-    if (invalid && !freeing && refs.none() && !makeDevPending) {
+    if (invalid && !freeing && refs.none() && !node.makePending()) {
       free();
     }
   }
@@ -592,33 +591,23 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
    * cam_periph_acquire() before make_dev in passregister()); it is dropped when devfs reports the
    * node gone.
    */
-  protected final void makeDev(String node, boolean trackClose) {
+  protected final void makeDev(String nodeName, boolean trackClose) {
     rules.holdOwn(this, RefToken.DEVFS);
-    makeDevPending = true;
-    nodeName = node;
-    devfs.tell(
-        new Devfs.MakeDev(
-            node,
-            trackClose,
-            0,
-            new Devfs.Owner(id, path, identity, callAdapter, getContext().getSelf()),
-            madeAdapter));
+    node.make(nodeName, trackClose);
   }
 
   private Behavior<Periph.Command> onNodeMade(NodeMade msg) {
-    makeDevPending = false;
     onMakeDevAnswered();
     Devfs.MakeDevResult r = msg.result();
-    if (r.ok()) {
-      nodeId = r.nodeId();
+    String asked = node.name();
+    if (node.made(r)) {
       if (invalid) {
         rules.nodeMadeWhileInvalid(this); // invalidated while make_dev was in progress
       } else {
-        onNodeCreated(nodeId, nodeName);
+        onNodeCreated(node.id(), node.name());
       }
     } else {
-      getContext().getLog().warn("make_dev({}) failed: {}", nodeName, r.errno());
-      nodeName = "";
+      getContext().getLog().warn("make_dev({}) failed: {}", asked, r.errno());
       rules.dropOwn(this, RefToken.DEVFS);
     }
     maybeFree();
@@ -627,25 +616,21 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
 
   /** The devfs node id, 0 when none. */
   protected final long nodeId() {
-    return nodeId;
+    return node.id();
   }
 
   protected final String nodeName() {
-    return nodeName;
+    return node.name();
   }
 
   /** cf. destroy_dev_sched_cb(dev, xxdevgonecb, periph) in oninvalidate (fixed mode). */
   void requestNodeDestroy() {
-    if (nodeId != 0) {
-      devfs.tell(new Devfs.DestroyDevSched(nodeId, goneAdapter));
-    }
+    node.destroyWithCallback();
   }
 
   /** Legacy destructors: cf. destroy_dev_sched(dev) in 2012-pre passcleanup(): no callback. */
   protected final void destroyNodeNoCallback() {
-    if (nodeId != 0) {
-      devfs.tell(new Devfs.DestroyDevSched(nodeId, null));
-    }
+    node.destroyWithoutCallback();
   }
 
   /**
@@ -653,9 +638,9 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
    * sleeps until devfs answers. Called from a d_close this deadlocks (bug B); devfs detects it.
    */
   protected final void destroyNodeSync() {
-    if (nodeId != 0) {
+    if (node.id() != 0) {
       sleepUntil(m -> m instanceof SyncDestroyed, () -> {});
-      devfs.tell(new Devfs.DestroyDev(nodeId, getContext().getSelf(), destroyedAdapter));
+      node.destroySync(getContext().getSelf());
     }
   }
 
@@ -724,7 +709,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
 
   private Behavior<Periph.Command> onDevGone(DevGone msg) {
     getContext().getLog().debug("devfs node [{}] gone", msg.gone().nodeName());
-    nodeId = 0;
+    node.gone();
     onNodeGone();
     rules.dropOpensAtNodeGone(this); // cf. passdevgonecb(): no more close calls will come
     release(RefToken.DEVFS);
