@@ -303,20 +303,25 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
 
   private Behavior<Periph.Command> onRelease(Periph.Release cmd) {
     RefToken t = cmd.token();
-    if (!refs.clientGives(t)) {
-      // bad input from a client (no Acquire of it outstanding): an answer, not a crash
-      String why = name + ": release of " + t + " that no client acquired";
-      log().warn("{}", why);
-      if (cmd.replyTo() != null) {
-        cmd.replyTo().tell(StatusReply.error(why));
-      }
-      return next();
+    // bad input from a client (no Acquire of it outstanding): an answer, not a crash
+    if (answerClient(refs.clientGives(t), cmd.replyTo(), "release of " + t + " that no client acquired")) {
+      release(t);
     }
-    if (cmd.replyTo() != null) {
-      cmd.replyTo().tell(StatusReply.ack());
-    }
-    release(t);
     return next();
+  }
+
+  /**
+   * Answers a client's Release/Unhold: ack when {@code ok}, else a logged error (bad client input
+   * changes nothing and never crashes the periph). {@code replyTo} may be null. Returns {@code ok}.
+   */
+  private boolean answerClient(boolean ok, ActorRef<StatusReply<Done>> replyTo, String whyNot) {
+    if (!ok) {
+      log().warn("{}: {}", name, whyNot);
+    }
+    if (replyTo != null) {
+      replyTo.tell(ok ? StatusReply.ack() : StatusReply.error(name + ": " + whyNot));
+    }
+    return ok;
   }
 
   private Behavior<Periph.Command> onInvalidateMsg(Periph.Invalidate cmd) {
@@ -525,18 +530,9 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   }
 
   private Behavior<Periph.Command> onUnhold(Periph.Unhold cmd) {
-    if (!locked || holder == null) {
-      String why = name + ": unhold without a client hold";
-      log().warn("{}", why);
-      if (cmd.replyTo() != null) {
-        cmd.replyTo().tell(StatusReply.error(why));
-      }
-      return next();
+    if (answerClient(locked && holder != null, cmd.replyTo(), "unhold without a client hold")) {
+      unhold();
     }
-    if (cmd.replyTo() != null) {
-      cmd.replyTo().tell(StatusReply.ack());
-    }
-    unhold();
     return next();
   }
 

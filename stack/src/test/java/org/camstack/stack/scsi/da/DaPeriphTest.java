@@ -302,6 +302,16 @@ class DaPeriphTest {
     }
   }
 
+  /** A removable da0 of 64 Ki blocks, probed and opened (PREVENT answered). */
+  private Devfs.FileHandle openRemovable() {
+    rig.found(TestDevices.removableDisk(D));
+    probe(1 << 16, 512);
+    TestProbe<Devfs.OpenResult> opened = testKit.createTestProbe();
+    rig.devfs.tell(new Devfs.Open("da0", Devfs.FREAD | Devfs.FWRITE, opened.getRef()));
+    ok(next(), ByteString.emptyByteString()); // PREVENT
+    return opened.receiveMessage().file();
+  }
+
   private TestProbe<DaPeriph.DiskEvent> watch(Devfs.FileHandle fh) {
     TestProbe<DaPeriph.DiskEvent> events = testKit.createTestProbe();
     TestProbe<Devfs.DevReply> r = rig.ioctl(fh, new DaPeriph.GetDiskHandle(events.getRef()));
@@ -321,12 +331,7 @@ class DaPeriphTest {
 
   @Test
   void aMediumChange2800InvalidatesThePackUntilTheNextOpenAndResizesOpenHandles() {
-    rig.found(TestDevices.removableDisk(D));
-    probe(1 << 16, 512);
-    TestProbe<Devfs.OpenResult> opened = testKit.createTestProbe();
-    rig.devfs.tell(new Devfs.Open("da0", Devfs.FREAD | Devfs.FWRITE, opened.getRef()));
-    ok(next(), ByteString.emptyByteString()); // PREVENT
-    Devfs.FileHandle fh = opened.receiveMessage().file();
+    Devfs.FileHandle fh = openRemovable();
     TestProbe<DaPeriph.DiskEvent> events = watch(fh);
 
     TestProbe<Devfs.DevReply> first = read(fh);
@@ -359,12 +364,7 @@ class DaPeriphTest {
 
   @Test
   void mediumNotPresent3aIsMediaGoneWithCapacityZero() {
-    rig.found(TestDevices.removableDisk(D));
-    probe(1 << 16, 512);
-    TestProbe<Devfs.OpenResult> opened = testKit.createTestProbe();
-    rig.devfs.tell(new Devfs.Open("da0", Devfs.FREAD | Devfs.FWRITE, opened.getRef()));
-    ok(next(), ByteString.emptyByteString()); // PREVENT
-    Devfs.FileHandle fh = opened.receiveMessage().file();
+    Devfs.FileHandle fh = openRemovable();
     TestProbe<DaPeriph.DiskEvent> events = watch(fh);
 
     TestProbe<Devfs.DevReply> r = read(fh);
