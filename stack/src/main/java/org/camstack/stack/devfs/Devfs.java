@@ -137,6 +137,19 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
   public record DestroyDev(long nodeId, ActorRef<?> requester, ActorRef<Destroyed> replyTo)
       implements Command {}
 
+  /**
+   * From a periph's driver after the periph actor {@code owner} stopped without freeing its unit
+   * (it crashed): answer {@link OwnerGone} once {@code owner} has stopped and devfs holds no node
+   * or alias of it any more (at once if that is already so). devfs itself schedules the destroy
+   * of a dead owner's nodes; until this answer the driver keeps the unit reserved, so the name
+   * cannot be made again while it is still in devfs. cf. the unit-list rule of camperiphfree().
+   */
+  public record NotifyWhenOwnerGone(ActorRef<?> owner, ActorRef<OwnerGone> replyTo)
+      implements Command {}
+
+  /** Answer to {@link NotifyWhenOwnerGone}. */
+  public record OwnerGone(ActorRef<?> owner) {}
+
   /** Answer to {@link DestroyDev}. {@code deadlock} when the wait had to be broken. */
   public record Destroyed(long nodeId, String name, boolean deadlock) {}
 
@@ -394,6 +407,7 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
   private final Set<Long> forcedCalls = new HashSet<>(); // failed by devfs, the driver may still answer
   private final Set<ActorRef<?>> watched = new HashSet<>();
   private final Set<ActorRef<?>> deadOwners = new HashSet<>();
+  private final Map<ActorRef<?>, List<ActorRef<OwnerGone>>> ownerGoneWaiters = new HashMap<>();
   private final ArrayDeque<Node> destroyQueue = new ArrayDeque<>(); // cf. dev_ddtr
   private final List<LifetimeEvent.ProtocolViolation> violations = new ArrayList<>();
   private boolean taskScheduled;
@@ -430,6 +444,7 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
         .onMessage(RunDestroyQueue.class, m -> onRunDestroyQueue())
         .onMessage(DestroyTaskTick.class, m -> onDestroyTaskTick())
         .onMessage(OwnerTerminated.class, this::onOwnerTerminated)
+        .onMessage(NotifyWhenOwnerGone.class, this::onNotifyWhenOwnerGone)
         .build();
   }
 
@@ -862,8 +877,9 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
     }
     Owner o = node.owner;
     listener.onEvent(Lifetime.nodeGone(o.periph(), o.identity(), node.name));
-    if (deadOwners.contains(o.actor()) && nodes.values().stream().noneMatch(n -> n.owner.actor().equals(o.actor()))) {
+    if (deadOwners.contains(o.actor()) && !ownsNodes(o.actor())) {
       deadOwners.remove(o.actor()); // nothing of it left to refuse calls for
+      answerOwnerGone(o.actor());
     }
     getContext().getLog().debug("destroyed [{}] (node {})", node.name, node.id);
   }
@@ -886,6 +902,31 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
   private void watch(ActorRef<?> actor) {
     if (watched.add(actor)) {
       getContext().watchWith(actor, new OwnerTerminated(actor));
+    }
+  }
+
+  private boolean ownsNodes(ActorRef<?> actor) {
+    for (Node n : nodes.values()) {
+      if (n.owner.actor().equals(actor)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private Behavior<Command> onNotifyWhenOwnerGone(NotifyWhenOwnerGone q) {
+    ownerGoneWaiters.computeIfAbsent(q.owner(), a -> new ArrayList<>()).add(q.replyTo());
+    if (!deadOwners.contains(q.owner()) && watched.add(q.owner())) {
+      // not known dead yet: watching a stopped actor answers at once, after all it sent us
+      getContext().watchWith(q.owner(), new OwnerTerminated(q.owner()));
+    }
+    return this;
+  }
+
+  private void answerOwnerGone(ActorRef<?> actor) {
+    List<ActorRef<OwnerGone>> waiting = ownerGoneWaiters.remove(actor);
+    if (waiting != null) {
+      waiting.forEach(w -> w.tell(new OwnerGone(actor)));
     }
   }
 
@@ -937,6 +978,10 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
         node.state = State.SCHED_DTR;
       }
       maybeQueueDestroy(node);
+    }
+    if (!ownsNodes(t.actor())) {
+      deadOwners.remove(t.actor());
+      answerOwnerGone(t.actor());
     }
     return this;
   }

@@ -7,6 +7,7 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
 import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
@@ -30,7 +31,11 @@ public final class OrphanedIo implements Extension {
 
   private OrphanedIo(ActorSystem<?> system) {
     ActorRef<DeadLetter> listener =
-        system.systemActorOf(listener(), "orphaned-io", Props.empty());
+        system.systemActorOf(
+            // stateless: a failing orphaned() must not end ENXIO for every later orphan
+            Behaviors.supervise(listener()).onFailure(SupervisorStrategy.restart()),
+            "orphaned-io",
+            Props.empty());
     system.eventStream().tell(new EventStream.Subscribe<>(DeadLetter.class, listener));
   }
 

@@ -19,8 +19,19 @@ import org.camstack.stack.lifetime.PeriphId;
  */
 public interface Periph {
 
-  /** Supertype of all messages to a peripheral; drivers add their own records. */
-  interface Command {}
+  /**
+   * Supertype of all messages to a peripheral: this protocol's records, the base's own internal
+   * messages ({@code PeriphBase}) and each driver's sealed set ({@link DriverCommand}).
+   */
+  sealed interface Command
+      permits Acquire, Release, Invalidate, Hold, CancelHold, Unhold, DumpRefs, PeriphBase.Internal, DriverCommand {}
+
+  /**
+   * The drivers' extension point: each driver declares one sealed interface extending this one
+   * for its own messages (e.g. {@code DaPeriph.Command}). Non-sealed only because Java seals
+   * across packages only inside a named module.
+   */
+  non-sealed interface DriverCommand extends Command {}
 
   /**
    * cf. {@code cam_periph_acquire()}. Replies {@code StatusReply.ack()}, or an error once the
@@ -29,10 +40,19 @@ public interface Periph {
   record Acquire(RefToken token, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
   /**
-   * cf. {@code cam_periph_release()}. No reply. Releasing a token that is not held is a bug: the
-   * periph throws (I5). The last release of an invalid periph frees it.
+   * cf. {@code cam_periph_release()}: gives back a reference taken with {@link Acquire}. Replies
+   * ack, or an error (and nothing changes) when no {@link Acquire} of {@code token} is
+   * outstanding: bad input from a client never takes the periph down. Inside the periph, a
+   * release of an unheld reference is a bug and throws (I5). The last release of an invalid
+   * periph frees it.
+   *
+   * @param replyTo null: no reply (the error is logged)
    */
-  record Release(RefToken token) implements Command {}
+  record Release(RefToken token, ActorRef<StatusReply<Done>> replyTo) implements Command {
+    public Release(RefToken token) {
+      this(token, null);
+    }
+  }
 
   /**
    * cf. {@code cam_periph_invalidate()}. Idempotent (I2): the oninvalidate work (async
@@ -43,12 +63,59 @@ public interface Periph {
   /**
    * cf. {@code cam_periph_hold()}: enter the periph's exclusive section, holding a HOLD reference.
    * Replies ack once granted (waiters queue in order), or an error (ENXIO) if the periph is or
-   * becomes invalid before the grant.
+   * becomes invalid before the grant. {@code replyTo} names the holder. A waiter can give up (cf.
+   * the PCATCH sleep of cam_periph_hold()): when {@code replyTo} stops while queued, or with
+   * {@link CancelHold}; it is then never granted and its HOLD is dropped. {@link #hold} does this
+   * for an ask with a timeout.
    */
   record Hold(ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
-  /** cf. {@code cam_periph_unhold()}: leave the exclusive section, wake the next waiter. */
-  record Unhold() implements Command {}
+  /**
+   * A {@link Hold} waiter gives up (its ask timed out, its caller was interrupted). Queued: it is
+   * removed and its HOLD dropped. Already granted (the grant crossed the cancel): the section is
+   * left as by {@link Unhold}. Otherwise nothing. No reply.
+   */
+  record CancelHold(ActorRef<StatusReply<Done>> waiter) implements Command {}
+
+  /**
+   * cf. {@code cam_periph_unhold()}: leave the exclusive section, wake the next waiter. Replies
+   * ack, or an error (nothing changes) when no client holds the section.
+   *
+   * @param replyTo null: no reply (the error is logged)
+   */
+  record Unhold(ActorRef<StatusReply<Done>> replyTo) implements Command {
+    public Unhold() {
+      this(null);
+    }
+  }
+
+  /**
+   * {@link Hold} as an ask that gives up after {@code timeout}: the future fails with a
+   * TimeoutException and {@link CancelHold} is sent, so a grant that crossed the timeout is
+   * returned and HOLD never leaks.
+   */
+  static java.util.concurrent.CompletionStage<Done> hold(
+      ActorRef<Command> periph, java.time.Duration timeout, org.apache.pekko.actor.typed.Scheduler scheduler) {
+    java.util.concurrent.atomic.AtomicReference<ActorRef<StatusReply<Done>>> waiter =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.CompletionStage<StatusReply<Done>> asked =
+        org.apache.pekko.actor.typed.javadsl.AskPattern.ask(
+            periph,
+            replyTo -> {
+              waiter.set(replyTo);
+              return new Hold(replyTo);
+            },
+            timeout,
+            scheduler);
+    return asked
+        .whenComplete(
+            (r, failure) -> {
+              if (failure != null && waiter.get() != null) {
+                periph.tell(new CancelHold(waiter.get()));
+              }
+            })
+        .thenApply(StatusReply::getValue);
+  }
 
   /** Reply: {@link Refs}, the references held by reason. For tests and the inspector. */
   record DumpRefs(ActorRef<Refs> replyTo) implements Command {}

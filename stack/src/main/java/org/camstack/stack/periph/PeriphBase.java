@@ -2,13 +2,12 @@ package org.camstack.stack.periph;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -45,7 +44,8 @@ import org.slf4j.Logger;
  * node with a callback, and drops ALLOC. When invalid and unreferenced: destructor, then {@link
  * PeriphDriver.UnitFreed}, then {@link Xpt.RemovePeriph}, then stop.
  *
- * <p>Legacy (2012-pre) lifetime, with {@link PeriphSettings#legacyMode()}: no ALLOC, DEVFS or CCB
+ * <p>Every fixed/legacy difference lives in one {@link LifetimeRules} object per instance, not in
+ * branches here. Legacy (2012-pre) lifetime, with {@link PeriphSettings#legacyMode()}: no ALLOC, DEVFS or CCB
  * references; oninvalidate does not touch devfs; the free order is UnitFreed, then destructor (which
  * destroys the node itself, without callback, or synchronously for enc).
  *
@@ -53,26 +53,29 @@ import org.slf4j.Logger;
  */
 public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
 
-  private record CcbDone(Ccb.Completed completed) implements Periph.Command {}
+  /** The base's own messages (adapters, timers, watches). */
+  sealed interface Internal extends Periph.Command {}
 
-  private record DevCall(Devfs.CdevCall call) implements Periph.Command {}
+  private record CcbDone(Ccb.Completed completed) implements Internal {}
 
-  private record DevGone(Devfs.NodeGone gone) implements Periph.Command {}
+  private record DevCall(Devfs.CdevCall call) implements Internal {}
 
-  private record NodeMade(Devfs.MakeDevResult result) implements Periph.Command {}
+  private record DevGone(Devfs.NodeGone gone) implements Internal {}
 
-  private record AsyncArrived(AsyncEvent event) implements Periph.Command {}
+  private record NodeMade(Devfs.MakeDevResult result) implements Internal {}
 
-  private record SyncDestroyed(Devfs.Destroyed destroyed) implements Periph.Command {}
+  private record AsyncArrived(AsyncEvent event) implements Internal {}
 
-  private record RunLater(Runnable task) implements Periph.Command {}
+  private record SyncDestroyed(Devfs.Destroyed destroyed) implements Internal {}
 
-  private record Started(XptDevice.Start start) implements Periph.Command {}
+  private record RunLater(Runnable task) implements Internal {}
 
-  private record DeviceQueueGone() implements Periph.Command {}
+  private record Started(XptDevice.Start start) implements Internal {}
 
-  /** A CCB waiting for an opening (cf. the periph's bio queue before dastart()). */
-  private record Queued(Ccb ccb, Consumer<Ccb.Completed> done, long seq) {}
+  private record DeviceQueueGone() implements Internal {}
+
+  private record HoldWaiterGone(ActorRef<StatusReply<Done>> waiter) implements Internal {}
+
 
   /** Wraps a periph behavior with the {@code camPeriph} / {@code camPath} MDC (B9). */
   protected static Behavior<Periph.Command> withMdc(PeriphArgs args, Behavior<Periph.Command> b) {
@@ -89,31 +92,19 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   protected final String name;
   protected final String identity;
   protected final boolean legacy;
+  private final LifetimeRules rules; // every fixed/legacy difference of the base
   protected final ActorRef<XptDevice.Command> device;
   protected final ActorRef<Xpt.PeriphCommand> xpt;
   protected final ActorRef<Devfs.Command> devfs;
   protected final ActorRef<Ccb.Completed> ccbAdapter;
   protected final ActorRef<Devfs.CdevCall> callAdapter;
-  private final ActorRef<Devfs.NodeGone> goneAdapter;
-  private final ActorRef<Devfs.MakeDevResult> madeAdapter;
   private final ActorRef<AsyncEvent> asyncAdapter;
-  private final ActorRef<Devfs.Destroyed> destroyedAdapter;
   private final ActorRef<XptDevice.Start> startAdapter;
-  private final java.util.PriorityQueue<Queued> allocQueue =
-      new java.util.PriorityQueue<>(
-          (a, b) ->
-              a.ccb().header().priority() != b.ccb().header().priority()
-                  ? Integer.compare(a.ccb().header().priority(), b.ccb().header().priority())
-                  : Long.compare(a.seq(), b.seq()));
-  private boolean scheduled; // a Schedule is outstanding (cf. periph->scheduled_priority)
-  private long queueSeq;
+  private final CcbBook ccbs = new CcbBook(); // in flight, allocation queue, recoveries
 
-  private final EnumMap<RefToken, Integer> refs = new EnumMap<>(RefToken.class);
-  private final Map<Long, Outstanding> inflight = new HashMap<>();
-
-  /** A CCB sent and not completed, with what to do with its completion. */
-  private record Outstanding(Ccb ccb, Consumer<Ccb.Completed> onDone) {}
+  private final RefBook refs = new RefBook(); // by reason; which of them clients took
   private final ArrayDeque<Periph.Hold> holdWaiters = new ArrayDeque<>();
+  private ActorRef<StatusReply<Done>> holder; // the client in the exclusive section, null: the periph
   private final List<Runnable> afterUnblock = new ArrayList<>();
   private boolean invalid; // cf. CAM_PERIPH_INVALID
   private boolean locked; // cf. CAM_PERIPH_LOCKED
@@ -121,13 +112,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   private boolean blocked; // asleep in a synchronous destroy_dev()
   private boolean finishPending;
   private boolean stopped;
-  private boolean makeDevPending;
-  private long nodeId;
-  private String nodeName = "";
-  private int openCount; // cf. softc->open_count
-  private boolean legacyOpen; // cf. PASS_FLAG_OPEN / SES_FLAG_OPEN (2012-pre)
-  private long nextCcbId = 1;
-  private final java.util.Set<Long> xptCcbs = new java.util.HashSet<>(); // sent to the XPT, not the device
+  private final DevNode node; // the devfs node and the requests about it
   private boolean deviceGone; // the device queue actor stopped
 
   protected PeriphBase(ActorContext<Periph.Command> context, PeriphArgs args) {
@@ -139,20 +124,23 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     this.name = args.name();
     this.identity = args.identity();
     this.legacy = args.settings().legacyMode();
+    this.rules = LifetimeRules.of(legacy);
     this.device = args.device();
     this.xpt = args.xpt();
     this.devfs = args.devfs();
     this.ccbAdapter = context.messageAdapter(Ccb.Completed.class, CcbDone::new);
     this.callAdapter = context.messageAdapter(Devfs.CdevCall.class, DevCall::new);
-    this.goneAdapter = context.messageAdapter(Devfs.NodeGone.class, DevGone::new);
-    this.madeAdapter = context.messageAdapter(Devfs.MakeDevResult.class, NodeMade::new);
     this.asyncAdapter = context.messageAdapter(AsyncEvent.class, AsyncArrived::new);
-    this.destroyedAdapter = context.messageAdapter(Devfs.Destroyed.class, SyncDestroyed::new);
     this.startAdapter = context.messageAdapter(XptDevice.Start.class, Started::new);
+    this.node =
+        new DevNode(
+            devfs,
+            new Devfs.Owner(id, path, identity, callAdapter, context.getSelf()),
+            context.messageAdapter(Devfs.MakeDevResult.class, NodeMade::new),
+            context.messageAdapter(Devfs.NodeGone.class, DevGone::new),
+            context.messageAdapter(Devfs.Destroyed.class, SyncDestroyed::new));
     context.watchWith(device, new DeviceQueueGone());
-    if (!legacy) {
-      acquire(RefToken.ALLOC, false); // cf. cam_periph_alloc(): "Dropped by invalidation"
-    }
+    rules.holdOwn(this, RefToken.ALLOC); // cf. cam_periph_alloc(): "Dropped by invalidation"
   }
 
   /**
@@ -234,8 +222,9 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     replyCall(call, Devfs.DevReply.error(Errno.ENODEV));
   }
 
-  /** d_close. */
+  /** d_close. Default (pass, enc): drop the open's reference ({@link #closeReference()}), OK. */
   protected void onDevClose(Devfs.CdevCall call, Devfs.CloseRequest req) {
+    closeReference();
     replyCall(call, Devfs.DevReply.ok());
   }
 
@@ -254,6 +243,12 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     replyCall(call, Devfs.DevReply.error(Errno.ENODEV));
   }
 
+  /**
+   * The driver's error routine: sees every failed completion of a {@link RunCcb} before the
+   * generic recovery decides (cf. daerror() calling cam_periph_error()). Default: nothing.
+   */
+  protected void onCcbError(Ccb.Completed completed) {}
+
   /** Adds the driver's own message handlers. */
   protected void addHandlers(ReceiveBuilder<Periph.Command> builder) {}
 
@@ -268,6 +263,8 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
             .onMessage(Periph.Invalidate.class, this::onInvalidateMsg)
             .onMessage(Periph.Hold.class, this::onHold)
             .onMessage(Periph.Unhold.class, this::onUnhold)
+            .onMessage(Periph.CancelHold.class, this::onCancelHold)
+            .onMessage(HoldWaiterGone.class, this::onHoldWaiterGone)
             .onMessage(Periph.DumpRefs.class, this::onDumpRefs)
             .onMessage(CcbDone.class, this::onCcbDone)
             .onMessage(DevCall.class, this::onDevCall)
@@ -300,14 +297,33 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
       cmd.replyTo().tell(StatusReply.error(name + " is invalid"));
     } else {
       acquire(cmd.token(), true);
+      refs.clientTook(cmd.token());
       cmd.replyTo().tell(StatusReply.ack());
     }
     return next();
   }
 
   private Behavior<Periph.Command> onRelease(Periph.Release cmd) {
-    release(cmd.token());
+    RefToken t = cmd.token();
+    // bad input from a client (no Acquire of it outstanding): an answer, not a crash
+    if (answerClient(refs.clientGives(t), cmd.replyTo(), "release of " + t + " that no client acquired")) {
+      release(t);
+    }
     return next();
+  }
+
+  /**
+   * Answers a client's Release/Unhold: ack when {@code ok}, else a logged error (bad client input
+   * changes nothing and never crashes the periph). {@code replyTo} may be null. Returns {@code ok}.
+   */
+  private boolean answerClient(boolean ok, ActorRef<StatusReply<Done>> replyTo, String whyNot) {
+    if (!ok) {
+      log().warn("{}: {}", name, whyNot);
+    }
+    if (replyTo != null) {
+      replyTo.tell(ok ? StatusReply.ack() : StatusReply.error(name + ": " + whyNot));
+    }
+    return ok;
   }
 
   private Behavior<Periph.Command> onInvalidateMsg(Periph.Invalidate cmd) {
@@ -316,7 +332,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   }
 
   private Behavior<Periph.Command> onDumpRefs(Periph.DumpRefs q) {
-    q.replyTo().tell(new Periph.Refs(id, path, invalid, refs, inflight.size(), nodeName));
+    q.replyTo().tell(new Periph.Refs(id, path, invalid, refs.snapshot(), ccbs.inFlight(), node.name()));
     return next();
   }
 
@@ -346,8 +362,26 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     acquire(token, false);
   }
 
+  /**
+   * A reference for one of the periph's own holders (TASK, PROBE, ...) in the rules it follows:
+   * counted in fixed mode, not at all in legacy mode. Pair with {@link #dropOwn}.
+   */
+  protected final void holdOwn(RefToken token) {
+    rules.holdOwn(this, token);
+  }
+
+  /** Drops a {@link #holdOwn} reference. May free the periph. */
+  protected final void dropOwn(RefToken token) {
+    rules.dropOwn(this, token);
+  }
+
+  /** A reference taken on a client's behalf (OPEN), granted even though it reads external. */
+  final void acquireForClient(RefToken token) {
+    acquire(token, true);
+  }
+
   private void acquire(RefToken token, boolean external) {
-    int held = refs.merge(token, 1, Integer::sum);
+    int held = refs.take(token);
     if (token != RefToken.CCB) {
       emit(Lifetime.refAcquired(id, identity, token.name(), external, held));
     }
@@ -358,8 +392,8 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
    * periph frees it.
    */
   protected final void release(RefToken token) {
-    Integer held = refs.get(token);
-    if (held == null) {
+    int left = refs.drop(token);
+    if (left < 0) {
       emit(
           Lifetime.violation(
               ViolationKind.REF_UNDERFLOW,
@@ -370,20 +404,15 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
               List.of(name)));
       throw new IllegalStateException(name + ": release of unheld reference " + token);
     }
-    if (held == 1) {
-      refs.remove(token);
-    } else {
-      refs.put(token, held - 1);
-    }
     if (token != RefToken.CCB) {
-      emit(Lifetime.refReleased(id, identity, token.name(), held - 1));
+      emit(Lifetime.refReleased(id, identity, token.name(), left));
     }
     maybeFree();
   }
 
   /** References currently held for {@code token}. */
   protected final int held(RefToken token) {
-    return refs.getOrDefault(token, 0);
+    return refs.held(token);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -404,16 +433,11 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     }
     onInvalidate();
     flushQueue(); // cf. cam_iosched_flush(softc->cam_iosched, NULL, ENXIO)
-    if (legacy) {
-      maybeFree(); // cf. 2012-pre cam_periph_invalidate(): if refcount == 0, camperiphfree()
-      return;
-    }
-    requestNodeDestroy();
-    release(RefToken.ALLOC);
+    rules.afterOnInvalidate(this);
   }
 
-  private void maybeFree() {
-    if (invalid && !freeing && refs.isEmpty() && !makeDevPending) {
+  void maybeFree() {
+    if (invalid && !freeing && refs.none() && !node.makePending()) {
       free();
     }
   }
@@ -421,9 +445,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   /** cf. camperiphfree(). */
   private void free() {
     freeing = true;
-    if (legacy) {
-      unitFreed(); // 2012-pre: TAILQ_REMOVE before the destructor: the unit is reusable now
-    }
+    rules.beforeDestructor(this);
     cleanup();
     if (blocked) {
       finishPending = true; // the destructor sleeps in destroy_dev()
@@ -441,14 +463,12 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
       xpt.tell(new Xpt.RemovePeriph(path, id.driver(), id.unit()));
     }
     xpt.tell(new Xpt.ReleaseDevice(path, getContext().getSelf())); // cf. xpt_free_path(periph->path)
-    if (!legacy) {
-      unitFreed(); // cf. 2012-post camperiphfree(): destructor first, then the unit may be reused
-    }
-    if (!inflight.isEmpty()) {
+    rules.afterDestructor(this);
+    if (ccbs.inFlight() > 0) {
       emit(
           Lifetime.violation(
               ViolationKind.CCB_LOST,
-              id + " freed with " + inflight.size() + " CCB(s) outstanding",
+              id + " freed with " + ccbs.inFlight() + " CCB(s) outstanding",
               id,
               path,
               identity,
@@ -457,7 +477,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     stopped = true;
   }
 
-  private void unitFreed() {
+  void unitFreed() {
     args.driver().tell(new PeriphDriver.UnitFreed(id.unit(), id.generation()));
   }
 
@@ -470,16 +490,51 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
       return next();
     }
     if (!locked) {
-      locked = true;
-      cmd.replyTo().tell(StatusReply.ack());
+      grant(cmd.replyTo());
     } else {
-      holdWaiters.add(cmd); // cf. CAM_PERIPH_LOCK_WANTED, sleep "caplck"
+      holdWaiters.add(cmd); // cf. CAM_PERIPH_LOCK_WANTED, sleep "caplck" (PCATCH)
+      getContext().watchWith(cmd.replyTo(), new HoldWaiterGone(cmd.replyTo()));
+    }
+    return next();
+  }
+
+  private void grant(ActorRef<StatusReply<Done>> to) {
+    locked = true;
+    holder = to;
+    to.tell(StatusReply.ack());
+  }
+
+  /** A queued waiter gives up: it is never granted, its HOLD goes. True if it was queued. */
+  private boolean dropWaiter(ActorRef<StatusReply<Done>> waiter) {
+    for (java.util.Iterator<Periph.Hold> it = holdWaiters.iterator(); it.hasNext(); ) {
+      if (it.next().replyTo().equals(waiter)) {
+        it.remove();
+        getContext().unwatch(waiter);
+        release(RefToken.HOLD);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private Behavior<Periph.Command> onHoldWaiterGone(HoldWaiterGone msg) {
+    if (dropWaiter(msg.waiter())) {
+      log().debug("hold waiter {} stopped: dropped", msg.waiter());
+    }
+    return next();
+  }
+
+  private Behavior<Periph.Command> onCancelHold(Periph.CancelHold cmd) {
+    if (!dropWaiter(cmd.waiter()) && locked && cmd.waiter().equals(holder)) {
+      unhold(); // the grant crossed the give-up: the section goes back
     }
     return next();
   }
 
   private Behavior<Periph.Command> onUnhold(Periph.Unhold cmd) {
-    unhold();
+    if (answerClient(locked && holder != null, cmd.replyTo(), "unhold without a client hold")) {
+      unhold();
+    }
     return next();
   }
 
@@ -489,16 +544,17 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
       throw new IllegalStateException(name + ": unhold without hold");
     }
     locked = false;
+    holder = null;
     while (!holdWaiters.isEmpty()) {
       Periph.Hold w = holdWaiters.poll();
+      getContext().unwatch(w.replyTo());
       if (invalid) {
         // cf. 2012-post cam_periph_hold(): woke up, periph invalid -> release, ENXIO
         w.replyTo().tell(StatusReply.error(name + ": " + Errno.ENXIO));
         release(RefToken.HOLD);
         continue;
       }
-      locked = true;
-      w.replyTo().tell(StatusReply.ack());
+      grant(w.replyTo());
       break;
     }
     release(RefToken.HOLD);
@@ -517,6 +573,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     }
     acquire(RefToken.HOLD, false);
     locked = true;
+    holder = null; // the periph's own
     return true;
   }
 
@@ -532,38 +589,24 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
    * cam_periph_acquire() before make_dev in passregister()); it is dropped when devfs reports the
    * node gone.
    */
-  protected final void makeDev(String node, boolean trackClose) {
-    if (!legacy) {
-      doAcquire(RefToken.DEVFS);
-    }
-    makeDevPending = true;
-    nodeName = node;
-    devfs.tell(
-        new Devfs.MakeDev(
-            node,
-            trackClose,
-            0,
-            new Devfs.Owner(id, path, identity, callAdapter, getContext().getSelf()),
-            madeAdapter));
+  protected final void makeDev(String nodeName, boolean trackClose) {
+    rules.holdOwn(this, RefToken.DEVFS);
+    node.make(nodeName, trackClose);
   }
 
   private Behavior<Periph.Command> onNodeMade(NodeMade msg) {
-    makeDevPending = false;
     onMakeDevAnswered();
     Devfs.MakeDevResult r = msg.result();
-    if (r.ok()) {
-      nodeId = r.nodeId();
-      if (invalid && !legacy) {
-        requestNodeDestroy(); // invalidated while make_dev was in progress
-      } else if (!invalid) {
-        onNodeCreated(nodeId, nodeName);
+    String asked = node.name();
+    if (node.made(r)) {
+      if (invalid) {
+        rules.nodeMadeWhileInvalid(this); // invalidated while make_dev was in progress
+      } else {
+        onNodeCreated(node.id(), node.name());
       }
     } else {
-      getContext().getLog().warn("make_dev({}) failed: {}", nodeName, r.errno());
-      nodeName = "";
-      if (!legacy) {
-        release(RefToken.DEVFS);
-      }
+      getContext().getLog().warn("make_dev({}) failed: {}", asked, r.errno());
+      rules.dropOwn(this, RefToken.DEVFS);
     }
     maybeFree();
     return next();
@@ -571,25 +614,21 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
 
   /** The devfs node id, 0 when none. */
   protected final long nodeId() {
-    return nodeId;
+    return node.id();
   }
 
   protected final String nodeName() {
-    return nodeName;
+    return node.name();
   }
 
   /** cf. destroy_dev_sched_cb(dev, xxdevgonecb, periph) in oninvalidate (fixed mode). */
-  private void requestNodeDestroy() {
-    if (nodeId != 0) {
-      devfs.tell(new Devfs.DestroyDevSched(nodeId, goneAdapter));
-    }
+  void requestNodeDestroy() {
+    node.destroyWithCallback();
   }
 
   /** Legacy destructors: cf. destroy_dev_sched(dev) in 2012-pre passcleanup(): no callback. */
   protected final void destroyNodeNoCallback() {
-    if (nodeId != 0) {
-      devfs.tell(new Devfs.DestroyDevSched(nodeId, null));
-    }
+    node.destroyWithoutCallback();
   }
 
   /**
@@ -597,9 +636,9 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
    * sleeps until devfs answers. Called from a d_close this deadlocks (bug B); devfs detects it.
    */
   protected final void destroyNodeSync() {
-    if (nodeId != 0) {
+    if (node.id() != 0) {
       sleepUntil(m -> m instanceof SyncDestroyed, () -> {});
-      devfs.tell(new Devfs.DestroyDev(nodeId, getContext().getSelf(), destroyedAdapter));
+      node.destroySync(getContext().getSelf());
     }
   }
 
@@ -609,7 +648,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
    * that CCB is not outstanding.
    */
   protected final void drainCcb(long ccbId, Runnable then) {
-    if (!inflight.containsKey(ccbId)) {
+    if (!ccbs.inFlight(ccbId)) {
       then.run();
       return;
     }
@@ -668,13 +707,9 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
 
   private Behavior<Periph.Command> onDevGone(DevGone msg) {
     getContext().getLog().debug("devfs node [{}] gone", msg.gone().nodeName());
-    nodeId = 0;
+    node.gone();
     onNodeGone();
-    // cf. passdevgonecb(): no more close calls will come: drop one reference per open
-    while (openCount > 0) {
-      openCount--;
-      release(RefToken.OPEN);
-    }
+    rules.dropOpensAtNodeGone(this); // cf. passdevgonecb(): no more close calls will come
     release(RefToken.DEVFS);
     return next();
   }
@@ -720,33 +755,17 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
       emit(Lifetime.acquireRefused(id, identity, RefToken.OPEN.name()));
       return Errno.ENXIO;
     }
-    if (legacy) {
-      if (!legacyOpen) {
-        legacyOpen = true;
-        acquire(RefToken.OPEN, true);
-      }
-    } else {
-      acquire(RefToken.OPEN, true);
-      openCount++;
-    }
+    rules.open(this);
     return Errno.OK;
   }
 
   /** The close half of {@link #openReference()}. May free the periph. */
   protected final void closeReference() {
-    if (legacy) {
-      if (legacyOpen) {
-        legacyOpen = false;
-        release(RefToken.OPEN);
-      }
-    } else if (openCount > 0) {
-      openCount--;
-      release(RefToken.OPEN);
-    }
+    rules.close(this);
   }
 
   protected final int openCount() {
-    return legacy ? (legacyOpen ? 1 : 0) : openCount;
+    return rules.openCount();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -754,7 +773,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
 
   /** A header for a CCB this periph issues to its device; completion comes back here. */
   protected final Ccb.Header header(int priority, int flags, int timeoutMs, int retries) {
-    return new Ccb.Header(nextCcbId++, path, priority, flags, timeoutMs, retries, ccbAdapter);
+    return new Ccb.Header(ccbs.nextId(), path, priority, flags, timeoutMs, retries, ccbAdapter);
   }
 
   /**
@@ -762,12 +781,8 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
    * with its completion. Fixed mode holds a CCB reference until then.
    */
   protected final void action(Ccb ccb, Consumer<Ccb.Completed> onDone) {
-    if (inflight.putIfAbsent(ccb.ccbId(), new Outstanding(ccb, onDone)) != null) {
-      throw new IllegalStateException(name + ": ccb id " + ccb.ccbId() + " reused");
-    }
-    if (!legacy) {
-      doAcquire(RefToken.CCB);
-    }
+    ccbs.sent(name, ccb, onDone, false);
+    rules.holdOwn(this, RefToken.CCB);
     if (deviceGone) {
       ccbAdapter.tell(Ccb.Completed.of(ccb, org.camstack.stack.ccb.CamStatus.DEV_NOT_THERE));
     } else {
@@ -783,9 +798,8 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
    */
   private Behavior<Periph.Command> onDeviceQueueGone(DeviceQueueGone msg) {
     deviceGone = true;
-    for (Long ccbId : List.copyOf(inflight.keySet())) {
-      Outstanding o = inflight.get(ccbId);
-      if (o != null && !xptCcbs.contains(ccbId)) {
+    for (CcbBook.Outstanding o : ccbs.atDevice()) {
+      if (ccbs.inFlight(o.ccb().ccbId())) { // not completed meanwhile by another's completion
         emit(Lifetime.ccbCompleted(o.ccb(), Ccb.Completed.of(o.ccb(), org.camstack.stack.ccb.CamStatus.DEV_NOT_THERE), name));
         completeCcb(Ccb.Completed.of(o.ccb(), org.camstack.stack.ccb.CamStatus.DEV_NOT_THERE));
       }
@@ -806,35 +820,30 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
       onDone.accept(Ccb.Completed.of(ccb, org.camstack.stack.ccb.CamStatus.DEV_NOT_THERE));
       return;
     }
-    if (!legacy) {
-      doAcquire(RefToken.CCB);
-    }
-    allocQueue.add(new Queued(ccb, onDone, queueSeq++));
+    rules.holdOwn(this, RefToken.CCB);
+    ccbs.enqueue(ccb, onDone);
     requestStart();
   }
 
   private void requestStart() {
-    if (!scheduled && !allocQueue.isEmpty()) {
-      scheduled = true;
-      Queued head = allocQueue.peek();
-      device.tell(new XptDevice.Schedule(head.ccb().header().priority(), allocQueue.size(), startAdapter));
+    CcbBook.Queued head = ccbs.scheduleNow();
+    if (head != null) {
+      device.tell(new XptDevice.Schedule(head.ccb().header().priority(), ccbs.queued(), startAdapter));
     }
   }
 
   private Behavior<Periph.Command> onStarted(Started msg) {
-    scheduled = false;
+    ccbs.started();
     int granted = msg.start().granted();
     if (granted == 0) {
       flushQueue(); // the device is gone
       return next();
     }
-    while (granted > 0 && !allocQueue.isEmpty()) {
-      Queued q = allocQueue.poll();
+    while (granted > 0 && ccbs.queued() > 0) {
+      CcbBook.Queued q = ccbs.poll();
       granted--;
       action(q.ccb(), q.done());
-      if (!legacy) {
-        release(RefToken.CCB); // the queue's reference; action() holds its own
-      }
+      rules.dropOwn(this, RefToken.CCB); // the queue's reference; action() holds its own
     }
     if (granted > 0) {
       device.tell(new XptDevice.ReleaseOpenings(granted));
@@ -845,18 +854,16 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
 
   /** Completes every queued CCB with DEV_NOT_THERE. */
   private void flushQueue() {
-    while (!allocQueue.isEmpty()) {
-      Queued q = allocQueue.poll();
+    while (ccbs.queued() > 0) {
+      CcbBook.Queued q = ccbs.poll();
       q.done().accept(Ccb.Completed.of(q.ccb(), org.camstack.stack.ccb.CamStatus.DEV_NOT_THERE));
-      if (!legacy) {
-        release(RefToken.CCB);
-      }
+      rules.dropOwn(this, RefToken.CCB);
     }
   }
 
   /** CCBs waiting for an opening. */
   protected final int queuedCcbs() {
-    return allocQueue.size();
+    return ccbs.queued();
   }
 
   /**
@@ -869,35 +876,28 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
 
   /** As {@link #xptAction(Ccb)}, with its completion handed to {@code onDone}. */
   protected final void xptAction(Ccb ccb, Consumer<Ccb.Completed> onDone) {
-    if (inflight.putIfAbsent(ccb.ccbId(), new Outstanding(ccb, onDone)) != null) {
-      throw new IllegalStateException(name + ": ccb id " + ccb.ccbId() + " reused");
-    }
-    xptCcbs.add(ccb.ccbId());
-    if (!legacy) {
-      doAcquire(RefToken.CCB);
-    }
+    ccbs.sent(name, ccb, onDone, true);
+    rules.holdOwn(this, RefToken.CCB);
     if (args.settings().listener().tracesCcbs()) emit(Lifetime.ccbIssued(id, identity, ccb)); // the XPT emits its completion
     xpt.tell(new Xpt.Action(ccb));
   }
 
-  private int recoveries; // cf. CAM_PERIPH_RECOVERY_INPROG
-
   /** A START UNIT / TUR recovery is running: other failing CCBs are requeued. */
   final boolean recoveryInProgress() {
-    return recoveries > 0;
+    return ccbs.recoveryInProgress();
   }
 
   final void recoveryStarted() {
-    recoveries++;
+    ccbs.recoveryStarted();
   }
 
   final void recoveryEnded() {
-    recoveries--;
+    ccbs.recoveryEnded();
   }
 
   /** CCBs issued and not completed. */
   protected final int outstandingCcbs() {
-    return inflight.size();
+    return ccbs.inFlight();
   }
 
   private Behavior<Periph.Command> onCcbDone(CcbDone msg) {
@@ -906,8 +906,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   }
 
   private void completeCcb(Ccb.Completed done) {
-    xptCcbs.remove(done.ccb().ccbId());
-    Outstanding o = inflight.remove(done.ccb().ccbId());
+    CcbBook.Outstanding o = ccbs.completed(done.ccb().ccbId());
     if (o == null) {
       emit(
           Lifetime.violation(
@@ -921,9 +920,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
       return;
     }
     o.onDone().accept(done);
-    if (!legacy) {
-      release(RefToken.CCB);
-    }
+    rules.dropOwn(this, RefToken.CCB);
   }
 
   /** cf. xpt_release_devq(path, 1, TRUE): the release owed after a frozen completion. */

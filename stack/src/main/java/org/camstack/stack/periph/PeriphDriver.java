@@ -115,6 +115,8 @@ public final class PeriphDriver extends AbstractBehavior<PeriphDriver.Command> {
 
   private record PeriphStopped(int unit, long generation) implements Command {}
 
+  private record CrashedNodesGone(Devfs.OwnerGone gone) implements Command {}
+
   /** Makes the behavior of one periph instance. */
   @FunctionalInterface
   public interface Factory {
@@ -163,6 +165,7 @@ public final class PeriphDriver extends AbstractBehavior<PeriphDriver.Command> {
     final DeviceInfo info;
     final ActorRef<Periph.Command> ref;
     boolean invalid;
+    boolean crashed; // stopped without UnitFreed: reserved until devfs has none of its nodes
 
     Entry(int unit, long generation, CamPath path, DeviceInfo info, ActorRef<Periph.Command> ref) {
       this.unit = unit;
@@ -179,6 +182,7 @@ public final class PeriphDriver extends AbstractBehavior<PeriphDriver.Command> {
   private final WiringSource wiring;
   private final PeriphSettings settings;
   private final ActorRef<AsyncEvent> asyncAdapter;
+  private final ActorRef<Devfs.OwnerGone> ownerGoneAdapter;
   private final TreeMap<Integer, Entry> units = new TreeMap<>(); // cf. drv->units
   private final Map<CamPath, AsyncEvent.FoundDevice> deferred = new LinkedHashMap<>();
   private final List<String> warnings = new ArrayList<>();
@@ -200,6 +204,7 @@ public final class PeriphDriver extends AbstractBehavior<PeriphDriver.Command> {
     this.wiring = wiring;
     this.settings = settings;
     this.asyncAdapter = context.messageAdapter(AsyncEvent.class, AsyncArrived::new);
+    this.ownerGoneAdapter = context.messageAdapter(Devfs.OwnerGone.class, CrashedNodesGone::new);
     if (registerNow) {
       registerAsync();
     }
@@ -233,6 +238,7 @@ public final class PeriphDriver extends AbstractBehavior<PeriphDriver.Command> {
         .onMessage(XptConfigured.class, this::onXptConfigured)
         .onMessage(AsyncArrived.class, this::onAsyncArrived)
         .onMessage(PeriphStopped.class, this::onPeriphStopped)
+        .onMessage(CrashedNodesGone.class, this::onCrashedNodesGone)
         .build();
   }
 
@@ -364,10 +370,17 @@ public final class PeriphDriver extends AbstractBehavior<PeriphDriver.Command> {
     }
   }
 
+  /**
+   * A periph actor stopped. After {@link UnitFreed} that is its normal end. Without it, it crashed
+   * (an exception: periph actors are not restarted, their state would be wrong): the driver does
+   * what its free would have done, in the 2012-post order. It removes the periph from the XPT's
+   * list on its behalf (cf. xpt_remove_periph(), so no ghost entry keeps the device), and keeps
+   * the unit reserved until devfs has destroyed every node of the dead actor (devfs schedules
+   * that itself when the owner dies): only then may the unit, and so the name, be reused.
+   */
   private Behavior<Command> onPeriphStopped(PeriphStopped msg) {
     Entry e = units.get(msg.unit());
-    if (e != null && e.generation == msg.generation()) {
-      // Stopped without UnitFreed: it crashed (e.g. I5, a release of an unheld reference).
+    if (e != null && e.generation == msg.generation() && !e.crashed) {
       PeriphId id = new PeriphId(spec.name(), msg.unit(), msg.generation());
       LifetimeEvent.ProtocolViolation v =
           Lifetime.violation(
@@ -378,10 +391,23 @@ public final class PeriphDriver extends AbstractBehavior<PeriphDriver.Command> {
               DeviceIdentity.of(e.info).key(),
               List.of(id.name()));
       settings.listener().onEvent(v);
-      getContext().getLog().error("{}", v.message());
-      units.remove(msg.unit());
-      settings.listener().onEvent(Lifetime.unitFreed(id, DeviceIdentity.of(e.info).key()));
-      replayDeferred(e.path);
+      getContext().getLog().error("{}: unit kept until devfs dropped its nodes", v.message());
+      e.invalid = true;
+      e.crashed = true;
+      xpt.tell(new Xpt.RemovePeriph(e.path, spec.name(), e.unit));
+      devfs.tell(new Devfs.NotifyWhenOwnerGone(e.ref, ownerGoneAdapter));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onCrashedNodesGone(CrashedNodesGone msg) {
+    for (Entry e : List.copyOf(units.values())) {
+      if (e.crashed && e.ref.equals(msg.gone().owner())) {
+        units.remove(e.unit);
+        settings.listener().onEvent(Lifetime.unitFreed(new PeriphId(spec.name(), e.unit, e.generation), DeviceIdentity.of(e.info).key()));
+        getContext().getLog().debug("{}{} (crashed) released: devfs holds none of its nodes", spec.name(), e.unit);
+        replayDeferred(e.path);
+      }
     }
     return this;
   }

@@ -108,6 +108,9 @@ public final class RunCcb {
     if (finished) {
       return;
     }
+    if (c.status() != org.camstack.stack.ccb.CamStatus.REQ_CMP) {
+      periph.onCcbError(c); // cf. daerror() before cam_periph_error()
+    }
     Recovery r = ErrorClassifier.classify(c, senseFlags, retriesLeft, context(false));
     sideEffects(r, c);
     if (r instanceof Recovery.Success) {

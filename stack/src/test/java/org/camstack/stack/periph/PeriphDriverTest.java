@@ -220,4 +220,64 @@ class PeriphDriverTest {
           return null;
         });
   }
+
+  /** pass, but an {@code Invalidate("crash")} makes the actor throw (a bug hit mid-flight). */
+  private static final PeriphDriver.Spec CRASHABLE =
+      new PeriphDriver.Spec(
+          "pass",
+          info -> true,
+          args ->
+              org.apache.pekko.actor.typed.javadsl.Behaviors.intercept(
+                  () ->
+                      new org.apache.pekko.actor.typed.BehaviorInterceptor<Periph.Command, Periph.Command>(
+                          Periph.Command.class) {
+                        @Override
+                        public org.apache.pekko.actor.typed.Behavior<Periph.Command> aroundReceive(
+                            org.apache.pekko.actor.typed.TypedActorContext<Periph.Command> ctx,
+                            Periph.Command msg,
+                            ReceiveTarget<Periph.Command> target) {
+                          if (msg instanceof Periph.Invalidate i && i.cause().equals("crash")) {
+                            throw new IllegalStateException("injected crash");
+                          }
+                          return target.apply(ctx, msg);
+                        }
+                      },
+                  PassPeriph.create(args)));
+
+  @Test
+  void aCrashedPeriphKeepsItsUnitUntilDevfsDroppedItsNodeAndLeavesTheXpt() {
+    PeriphRig rig = new PeriphRig(testKit, CRASHABLE, false);
+    PeriphDriver.UnitInfo pass0 = attach(rig, D0);
+    rig.awaitNode("pass0");
+    TestProbe<Object> w = testKit.createTestProbe();
+    w.awaitAssert(
+        () -> {
+          assertEquals(List.of("pass0"), rig.xptState().periphs().get(D0));
+          return null;
+        });
+
+    pass0.periph().tell(new Periph.Invalidate("crash"));
+    w.expectTerminated(pass0.periph());
+    w.awaitAssert(
+        () -> {
+          PeriphDriver.UnitInfo u = rig.units().unit(0);
+          assertTrue(u != null && u.invalid(), "unit 0 stays reserved (invalid) after the crash: " + u);
+          assertEquals(List.of(), rig.xptState().periphs().get(D0), "no ghost pass0 on the device");
+          return null;
+        });
+
+    assertEquals(1, attach(rig, D1).unit()); // pass0 is still in devfs: not unit 0
+    rig.awaitNode("pass1");
+    rig.destroyTaskFor("pass0"); // devfs destroys the dead owner's node
+    w.awaitAssert(
+        () -> {
+          assertNull(rig.units().unit(0), "unit 0 released once devfs has no node of the dead periph");
+          return null;
+        });
+    assertEquals(0, attach(rig, D2).unit());
+    rig.awaitNode("pass0");
+
+    List<String> kinds = rig.devfsViolations().stream().map(v -> v.kind().name()).toList();
+    assertEquals(List.of("PERIPH_CRASHED"), kinds, "the orphaned node, and no duplicate name");
+  }
 }

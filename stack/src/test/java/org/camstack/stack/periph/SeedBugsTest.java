@@ -133,6 +133,93 @@ class SeedBugsTest {
         rig.checker.violations().toString());
   }
 
+  /**
+   * Bug A with nobody holding the node open: only the DEVFS reference keeps pass3 (and so unit 3)
+   * until devfs destroyed the node. A periph that dropped it at invalidation would be freed at once
+   * and hand unit 3 to the new device while "pass3" is still in devfs.
+   */
+  private PeriphRig bugANoOpenFile(boolean legacy) {
+    PeriphRig rig = new PeriphRig(testKit, PassPeriph.SPEC, legacy);
+    for (int t = 0; t < 4; t++) {
+      attachPass(rig, target(t));
+    }
+    rig.awaitNode("pass3");
+    rig.lost(target(3));
+    if (legacy) {
+      awaitEvent(rig, LifetimeEvent.NodeDestroyRequested.class, "pass3");
+    } else {
+      rig.awaitDestroyRequested("pass3");
+    }
+    rig.found(TestDevices.disk(target(7))); // rescan before the destroy task ran
+    return rig;
+  }
+
+  @Test
+  void bugAFixedWithoutAnOpenFileTheNodeReferenceAloneKeepsTheUnit() {
+    PeriphRig rig = bugANoOpenFile(false);
+
+    assertEquals(4, rig.awaitUnitAt(target(7)).unit());
+    rig.awaitNode("pass4");
+    assertEquals(3, rig.units().unit(3).unit()); // still reserved, invalid
+    rig.runDestroyTask();
+    awaitEvent(rig, LifetimeEvent.UnitFreed.class, "pass3");
+    assertClean(rig);
+  }
+
+  @Test
+  void bugALegacyWithoutAnOpenFileTheUnitGoesAtInvalidation() {
+    PeriphRig rig = bugANoOpenFile(true);
+
+    List<LifetimeEvent.ProtocolViolation> dup = awaitViolation(rig, ViolationKind.DUPLICATE_NAME);
+    assertTrue(dup.get(0).message().contains("si_name=pass3"), dup.get(0).message());
+  }
+
+  /** The same device comes back at once, nobody had it open: deferred until the node is gone. */
+  @Test
+  void bugAFixedWithoutAnOpenFileTheSamePathWaitsForTheNode() {
+    PeriphRig rig = new PeriphRig(testKit, PassPeriph.SPEC, false);
+    attachPass(rig, target(0));
+    rig.awaitNode("pass0");
+    rig.lost(target(0));
+    rig.awaitDestroyRequested("pass0");
+    rig.found(TestDevices.disk(target(0)));
+    TestProbe<Object> p = testKit.createTestProbe();
+    p.awaitAssert(
+        () -> {
+          assertEquals(List.of(target(0)), rig.units().deferred(), "the arrival is deferred");
+          return null;
+        });
+
+    rig.runDestroyTask();
+    PeriphRig.answerPhysPath(rig.nextCcb(target(0)), "");
+    p.awaitAssert(
+        () -> {
+          assertEquals(2, rig.checker.eventsOf(LifetimeEvent.NodeCreated.class).size());
+          return null;
+        });
+    assertClean(rig);
+  }
+
+  /** enc without an open file: the destroy request and the unit, as for pass. */
+  @Test
+  void bugBFixedWithoutAnOpenFileTheUnitWaitsForTheNode() {
+    PeriphRig rig = new PeriphRig(testKit, SesPeriph.SPEC, false);
+    CamPath enc = target(5);
+    rig.found(TestDevices.enclosure(enc));
+    rig.awaitUnitAt(enc);
+    PeriphRig.complete(rig.nextCcb(enc), CamStatus.REQ_INVALID);
+    rig.awaitNode("ses0");
+    rig.lost(enc);
+    rig.awaitDestroyRequested("ses0");
+    CamPath other = target(6);
+    rig.found(TestDevices.enclosure(other));
+
+    assertEquals(1, rig.awaitUnitAt(other).unit());
+    rig.runDestroyTask();
+    awaitEvent(rig, LifetimeEvent.UnitFreed.class, "ses0");
+    assertClean(rig);
+  }
+
   /** The same-path variant: the device comes back while pass0 is invalid but still open. */
   private PeriphRig bugAReplay(boolean legacy) {
     PeriphRig rig = new PeriphRig(testKit, PassPeriph.SPEC, legacy);

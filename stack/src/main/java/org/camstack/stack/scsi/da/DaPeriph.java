@@ -28,6 +28,8 @@ import org.camstack.stack.periph.RefToken;
 import org.camstack.stack.periph.RunCcb;
 import org.camstack.stack.scsi.Cdbs;
 import org.camstack.stack.scsi.ReadCapacity;
+import org.camstack.stack.scsi.Sense;
+import org.camstack.stack.scsi.ScsiStatus;
 import org.camstack.stack.scsi.Vpd;
 import org.camstack.stack.xpt.AsyncEvent;
 
@@ -44,8 +46,14 @@ import org.camstack.stack.xpt.AsyncEvent;
  * calling dastrategy()), both onto the same queue: read and write at byte offsets (whole blocks), {@link Flush} (SYNCHRONIZE
  * CACHE) and {@link Delete} (UNMAP, WRITE SAME(16/10) with UNMAP, or WRITE SAME zeroing), each
  * built from the smallest CDB that fits. Open and last close of removable media send PREVENT
- * ALLOW MEDIUM REMOVAL inside the exclusive section (cf. cam_periph_hold()). A capacity-changed
- * unit attention (2A/09) re-reads the capacity.
+ * ALLOW MEDIUM REMOVAL inside the exclusive section (cf. cam_periph_hold()).
+ *
+ * <p>Media (cf. daerror(), dadone()): the error routine ({@link #onCcbError}) sees every failed
+ * command. 28/00 (medium may have changed) invalidates the pack: every bio gets ENXIO until the
+ * node is opened again, which re-reads the capacity; 3A/xx (medium not present) is media gone,
+ * capacity 0; 3F/03 (INQUIRY data changed) and 2A/09 (capacity changed, also as AC_UNIT_ATTENTION)
+ * reprobe. While a reprobe runs, normal I/O is held back and then runs in the new geometry. A
+ * changed capacity is announced to the holders of disk handles ({@link Resized}, cf. disk_resize()).
  */
 public final class DaPeriph extends PeriphBase {
 
@@ -88,7 +96,12 @@ public final class DaPeriph extends PeriphBase {
   public record Delete(long offset, long length) implements Devfs.IoctlCmd {}
 
   /** Re-reads the capacity now (cf. dareprobe()). No reply. */
-  public record Reprobe() implements Periph.Command {}
+  public record Reprobe() implements Command {}
+
+  private record WatcherGone(ActorRef<DiskEvent> watcher) implements Command {}
+
+  /** da's own messages. */
+  public sealed interface Command extends Periph.DriverCommand {}
 
   // ---------------------------------------------------------------------------------------------
   // The strategy path: block I/O after open, straight to this periph (cf. GEOM and dastrategy())
@@ -97,7 +110,31 @@ public final class DaPeriph extends PeriphBase {
    * Asked on an open {@code daN}: the disk's strategy handle (cf. the GEOM provider a consumer
    * attaches to). Result: {@link DiskHandle}. One devfs call per open, never one per I/O.
    */
-  public record GetDiskHandle() implements Devfs.IoctlCmd {}
+  public record GetDiskHandle(ActorRef<DiskEvent> events) implements Devfs.IoctlCmd {
+    /** Without change notifications. */
+    public GetDiskHandle() {
+      this(null);
+    }
+  }
+
+  /**
+   * What the holder of a {@link DiskHandle} is told when the disk under it changes (cf. GEOM:
+   * disk_resize() &rarr; the consumer's resize event, disk_media_changed(), disk_media_gone()).
+   * Sent to the {@code events} of {@link GetDiskHandle}, until that actor stops.
+   */
+  public sealed interface DiskEvent {}
+
+  /** cf. disk_resize(): the capacity changed (a reprobe read a new one). Bios use it at once. */
+  public record Resized(String name, long generation, long mediaSize, int sectorSize) implements DiskEvent {}
+
+  /**
+   * cf. disk_media_changed() + DA_FLAG_PACK_INVALID (sense 28/00): the medium may have changed;
+   * every bio gets ENXIO until the node is opened again (which re-reads the capacity).
+   */
+  public record MediaChanged(String name, long generation) implements DiskEvent {}
+
+  /** cf. disk_media_gone() (sense 3A/xx, medium not present): capacity 0, bios ENXIO. */
+  public record MediaGone(String name, long generation) implements DiskEvent {}
 
   /**
    * The address of one disk incarnation for block I/O (cf. the GEOM provider of {@code daN}). It
@@ -106,7 +143,8 @@ public final class DaPeriph extends PeriphBase {
    * bio, also once that periph is gone (see {@link OrphanedIo}).
    *
    * @param periph the da periph actor (this incarnation)
-   * @param mediaSize bytes, when the handle was made
+   * @param mediaSize bytes, when the handle was made; later sizes come as {@link Resized} to the
+   *     {@code events} of {@link GetDiskHandle} (the bios themselves always see the current size)
    */
   public record DiskHandle(
       ActorRef<Periph.Command> periph, String name, int unit, long generation, long mediaSize, int sectorSize)
@@ -170,7 +208,7 @@ public final class DaPeriph extends PeriphBase {
    * cf. dastrategy(): a bio for the incarnation {@code generation}; send it with {@link
    * DiskHandle#strategy}. Its CCBs queue with the periph's other I/O within the device's openings.
    */
-  public record Strategy(long generation, Bio bio) implements Periph.Command, OrphanedIo.Orphanable {
+  public record Strategy(long generation, Bio bio) implements Command, OrphanedIo.Orphanable {
     @Override
     public void orphaned() {
       if (bio != null && bio.replyTo() != null) {
@@ -202,6 +240,10 @@ public final class DaPeriph extends PeriphBase {
   private boolean dirty; // cf. DA_FLAG_DIRTY
   private final ArrayDeque<Runnable> exclusiveWaiters = new ArrayDeque<>();
   private boolean holdOwned;
+  private boolean packInvalid; // cf. DA_FLAG_PACK_INVALID
+  private long sizeBeforeProbe;
+  private final ArrayDeque<Runnable> heldBack = new ArrayDeque<>(); // normal I/O during a reprobe
+  private final List<ActorRef<DiskEvent>> watchers = new ArrayList<>();
 
   private DaPeriph(ActorContext<Periph.Command> context, PeriphArgs args) {
     super(context, args);
@@ -222,6 +264,12 @@ public final class DaPeriph extends PeriphBase {
           probe();
           return next();
         })
+        .onMessage(
+            WatcherGone.class,
+            m -> {
+              watchers.remove(m.watcher());
+              return next();
+            })
         .onMessage(
             Strategy.class,
             m -> {
@@ -257,6 +305,7 @@ public final class DaPeriph extends PeriphBase {
       return;
     }
     probing = true;
+    sizeBeforeProbe = blocks * blockSize;
     doAcquire(RefToken.PROBE);
     scsi(Cdbs.readCapacity10(), ReadCapacity.RC10_LENGTH, CcbFlags.SF_RETRY_UA, this::onRc10);
   }
@@ -339,9 +388,61 @@ public final class DaPeriph extends PeriphBase {
       makeDev(name, !legacy); // cf. disk_create()
       log().info("{} MB ({} {} byte sectors), delete method {}", blocks * blockSize / (1024 * 1024), blocks, blockSize, deleteMethod());
     }
-    release(RefToken.PROBE);
+    if (nodeId() != 0 && blocks * blockSize != sizeBeforeProbe) {
+      // cf. dadone(): disk_resize(): open handles learn the new size
+      log().info("capacity changed: {} -> {} bytes", sizeBeforeProbe, blocks * blockSize);
+      tellWatchers(new Resized(name, id.generation(), blocks * blockSize, blockSize));
+    }
     if (reprobeWanted && !isInvalid()) {
       reprobeWanted = false;
+      probe();
+    } else {
+      runHeldBack(); // cf. DA_STATE_NORMAL again: dastart() serves the bio queue
+    }
+    release(RefToken.PROBE);
+  }
+
+  private void runHeldBack() {
+    while (!heldBack.isEmpty() && !probing) {
+      heldBack.poll().run();
+    }
+  }
+
+  private void tellWatchers(DiskEvent e) {
+    watchers.forEach(w -> w.tell(e));
+  }
+
+  /**
+   * cf. daerror(): looks at the sense of every failed command before the generic recovery. 28/00
+   * (medium may have changed): pack invalid, reprobe; 3A/xx (medium not present): pack invalid,
+   * media gone; 3F/03 (INQUIRY data changed) and 2A/09 (capacity changed): reprobe.
+   */
+  @Override
+  protected void onCcbError(Ccb.Completed c) {
+    if (c.scsiStatus() != ScsiStatus.CHECK_COND || c.sense().isEmpty() || isInvalid()) {
+      return;
+    }
+    int asc = Sense.asc(c.sense());
+    int ascq = Sense.ascq(c.sense());
+    if (asc == 0x28 && ascq == 0x00) {
+      if (!packInvalid) {
+        log().info("medium may have changed: pack invalidated");
+        packInvalid = true;
+        tellWatchers(new MediaChanged(name, id.generation()));
+      }
+      probe();
+    } else if (asc == 0x3a) {
+      if (!packInvalid || blocks != 0) {
+        log().info("medium not present: pack invalidated");
+        packInvalid = true;
+        tellWatchers(new MediaGone(name, id.generation()));
+        if (blocks != 0) {
+          setCapacity(0, blockSize);
+          tellWatchers(new Resized(name, id.generation(), 0, blockSize));
+        }
+      }
+    } else if ((asc == 0x3f && ascq == 0x03) || (asc == 0x2a && ascq == 0x09)) {
+      log().info("{}: re-reading the capacity", asc == 0x3f ? "INQUIRY data has changed" : "capacity data has changed");
       probe();
     }
   }
@@ -374,7 +475,11 @@ public final class DaPeriph extends PeriphBase {
    * CCBs complete with DEV_NOT_THERE from the device queue. The base tells devfs (disk_gone()).
    */
   @Override
-  protected void onInvalidate() {}
+  protected void onInvalidate() {
+    while (!heldBack.isEmpty()) {
+      heldBack.poll().run(); // invalid now: each held-back request answers ENXIO
+    }
+  }
 
   /** cf. dacleanup(). */
   @Override
@@ -425,6 +530,10 @@ public final class DaPeriph extends PeriphBase {
             replyCall(call, Devfs.DevReply.error(e));
             endExclusive();
             return;
+          }
+          if (packInvalid) {
+            packInvalid = false; // cf. daopen(): a new open is for the new medium
+            probe();
           }
           if (info.removable() && openCount() == 1) {
             scsi(
@@ -490,6 +599,14 @@ public final class DaPeriph extends PeriphBase {
    */
   private void io(BioOp op, long offset, long length, ByteString data, BiConsumer<Errno, ByteString> done) {
     ByteString none = ByteString.emptyByteString();
+    if (packInvalid || isInvalid()) {
+      done.accept(Errno.ENXIO, none); // cf. dastrategy(): DA_FLAG_PACK_INVALID -> ENXIO
+      return;
+    }
+    if (probing) {
+      heldBack.add(() -> io(op, offset, length, data, done)); // cf. DA_STATE_PROBE_*: bioq waits
+      return;
+    }
     switch (op) {
       case READ -> {
         Errno bad = checkRange(offset, length);
@@ -641,7 +758,16 @@ public final class DaPeriph extends PeriphBase {
               new MediaInfo(blocks * blockSize, blockSize, blocks, lbpme, deleteMethod(), rotationRate, maxUnmapBlocks, maxTransferBlocks, probes)));
     } else if (cmd instanceof GetDiskHandle) {
       // devfs let the caller in: the node is open (cf. g_disk_access() after daopen())
-      replyCall(call, isInvalid() ? Devfs.DevReply.error(Errno.ENXIO) : Devfs.DevReply.ok(diskHandle()));
+      if (isInvalid()) {
+        replyCall(call, Devfs.DevReply.error(Errno.ENXIO));
+      } else {
+        ActorRef<DiskEvent> w = ((GetDiskHandle) cmd).events();
+        if (w != null && !watchers.contains(w)) {
+          watchers.add(w);
+          getContext().watchWith(w, new WatcherGone(w));
+        }
+        replyCall(call, Devfs.DevReply.ok(diskHandle()));
+      }
     } else if (cmd instanceof Flush) {
       io(BioOp.FLUSH, 0, 0, null, (e, d) -> replyCall(call, new Devfs.DevReply(e, null, null)));
     } else if (cmd instanceof Delete d) {

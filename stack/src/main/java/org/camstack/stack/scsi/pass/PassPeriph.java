@@ -65,6 +65,8 @@ public final class PassPeriph extends PeriphBase {
   private final ActorRef<Devfs.AliasResult> aliasAdapter;
   private String alias = ""; // cf. softc->alias_dev
   private long physpathCcb; // the alias task's CCB while it runs, else 0
+  private boolean taskBusy; // the alias task is queued or running (until devfs answered)
+  private boolean taskAgain; // requested again while busy: one more run after (coalesced)
 
   private PassPeriph(ActorContext<Periph.Command> context, PeriphArgs args) {
     super(context, args);
@@ -105,7 +107,10 @@ public final class PassPeriph extends PeriphBase {
     builder.onMessage(AliasMade.class, this::onAliasMade);
   }
 
-  private record AliasMade(Devfs.AliasResult result) implements Periph.Command {}
+  /** pass's own messages. */
+  sealed interface Command extends Periph.DriverCommand {}
+
+  private record AliasMade(Devfs.AliasResult result) implements Command {}
 
   @Override
   protected void onNodeCreated(long nodeId, String nodeName) {
@@ -121,15 +126,22 @@ public final class PassPeriph extends PeriphBase {
 
   /**
    * cf. taskqueue_enqueue(pass_add_physpath): the task asks the device for its physical path
-   * (XPT_DEV_ADVINFO) and then adds the alias. Fixed: holds TASK until it ran.
+   * (XPT_DEV_ADVINFO) and then adds the alias. The task is busy from here until devfs answered its
+   * {@code MakePhysPathAlias} (in the kernel {@code alias_dev} is updated on the task's own thread,
+   * so the next run always sees it); fixed mode holds TASK all that time. A request while the task
+   * is busy coalesces into one more run after it (cf. {@code ta_pending}), so {@code oldAlias} is
+   * always the alias devfs has.
    */
   private void queuePhysPathTask() {
-    if (physpathCcb != 0 || nodeId() == 0) {
+    if (nodeId() == 0) {
       return;
     }
-    if (!legacy) {
-      doAcquire(RefToken.TASK);
+    if (taskBusy) {
+      taskAgain = true;
+      return;
     }
+    taskBusy = true;
+    holdOwn(RefToken.TASK);
     Ccb.DevAdvInfo q =
         new Ccb.DevAdvInfo(
             header(CamPriority.NORMAL, CcbFlags.DIR_IN, args.settings().ccbTimeoutMs(), 0),
@@ -145,7 +157,7 @@ public final class PassPeriph extends PeriphBase {
     addToXpt();
     if (!legacy && isInvalid()) {
       // 2012-post: "Don't attempt to add a physical path alias if the peripheral is invalid"
-      release(RefToken.TASK);
+      physPathTaskDone();
       return;
     }
     String physPath = "";
@@ -153,18 +165,29 @@ public final class PassPeriph extends PeriphBase {
       physPath = r.data().utf8String().trim();
     }
     if (!physPath.isEmpty() && nodeId() != 0) {
+      // still busy: the task ends when devfs answered (onAliasMade)
       devfs.tell(new Devfs.MakePhysPathAlias(nodeId(), physPath, alias, aliasAdapter));
+      return;
     }
-    if (!legacy) {
-      release(RefToken.TASK);
-    }
+    physPathTaskDone();
   }
 
   private Behavior<Periph.Command> onAliasMade(AliasMade msg) {
-    if (msg.result().errno() == Errno.OK) {
-      alias = msg.result().alias();
-    }
+    alias = msg.result().alias(); // the alias now in force, whatever the outcome
+    physPathTaskDone();
     return next();
+  }
+
+  /** The task ran to its end: run it once more if asked meanwhile, then drop its TASK. */
+  private void physPathTaskDone() {
+    taskBusy = false;
+    if (taskAgain) {
+      taskAgain = false;
+      if (!isInvalid()) {
+        queuePhysPathTask(); // takes its own TASK before this run's is dropped
+      }
+    }
+    dropOwn(RefToken.TASK);
   }
 
   /** cf. passoninvalidate(): the base deregisters and, fixed, schedules the node's destroy. */
@@ -186,7 +209,7 @@ public final class PassPeriph extends PeriphBase {
   // ---------------------------------------------------------------------------------------------
   // Device methods
 
-  /** cf. passopen(). */
+  /** cf. passopen(). passclose() is the base's default close. */
   @Override
   protected void onDevOpen(Devfs.CdevCall call, Devfs.OpenRequest req) {
     if (isInvalid()) {
@@ -202,13 +225,6 @@ public final class PassPeriph extends PeriphBase {
       return;
     }
     replyCall(call, new Devfs.DevReply(openReference(), null, null));
-  }
-
-  /** cf. passclose(). */
-  @Override
-  protected void onDevClose(Devfs.CdevCall call, Devfs.CloseRequest req) {
-    closeReference();
-    replyCall(call, Devfs.DevReply.ok());
   }
 
   /** cf. passioctl() / passsendccb(). */

@@ -79,7 +79,10 @@ public final class SesPeriph extends PeriphBase {
   public record EnclosureStatus(int flags, long generation, int refreshes) implements Devfs.IoctlResult {}
 
   /** Runs one refresh cycle now (cf. enc_update_request()). No reply. */
-  public record Refresh() implements Periph.Command {}
+  public record Refresh() implements Command {}
+
+  /** enc's own messages. */
+  public sealed interface Command extends Periph.DriverCommand {}
 
   public static Behavior<Periph.Command> create(PeriphArgs args) {
     return withMdc(args, Behaviors.setup(ctx -> new SesPeriph(ctx, args)));
@@ -90,6 +93,7 @@ public final class SesPeriph extends PeriphBase {
   private boolean initialized; // cf. ENC_FLAG_INITIALIZED
   private boolean shutdown; // cf. ENC_FLAG_SHUTDOWN
   private boolean cycleRunning;
+  private boolean refreshAgain; // asked for while a cycle ran: one more cycle after it
   private int refreshes;
   private boolean noAdditionalStatus; // page 0x0A not supported
 
@@ -128,13 +132,15 @@ public final class SesPeriph extends PeriphBase {
 
   /** One cycle: configuration (when unknown or stale), then status. Holds TASK (fixed). */
   private void refresh() {
-    if (shutdown || cycleRunning || isInvalid()) {
+    if (shutdown || isInvalid()) {
+      return;
+    }
+    if (cycleRunning) {
+      refreshAgain = true; // coalesces: one more cycle right after this one
       return;
     }
     cycleRunning = true;
-    if (!legacy) {
-      doAcquire(RefToken.TASK);
-    }
+    holdOwn(RefToken.TASK);
     if (config == null) {
       readPage(SesPages.PAGE_CONFIGURATION, this::onConfiguration);
     } else {
@@ -243,11 +249,14 @@ public final class SesPeriph extends PeriphBase {
   private void endCycle() {
     cycleRunning = false;
     if (!shutdown && !isInvalid()) {
-      later(args.settings().sesRefreshInterval(), this::refresh);
+      if (refreshAgain) {
+        refreshAgain = false;
+        refresh(); // takes its own TASK before this cycle's is dropped
+      } else {
+        later(args.settings().sesRefreshInterval(), this::refresh);
+      }
     }
-    if (!legacy) {
-      release(RefToken.TASK);
-    }
+    dropOwn(RefToken.TASK);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -270,7 +279,7 @@ public final class SesPeriph extends PeriphBase {
   // ---------------------------------------------------------------------------------------------
   // Device methods
 
-  /** cf. enc_open(). */
+  /** cf. enc_open(). enc_close() is the base's default close. */
   @Override
   protected void onDevOpen(Devfs.CdevCall call, Devfs.OpenRequest req) {
     if (!initialized) {
@@ -278,13 +287,6 @@ public final class SesPeriph extends PeriphBase {
       return;
     }
     replyCall(call, new Devfs.DevReply(openReference(), null, null));
-  }
-
-  /** cf. enc_close(). */
-  @Override
-  protected void onDevClose(Devfs.CdevCall call, Devfs.CloseRequest req) {
-    closeReference();
-    replyCall(call, Devfs.DevReply.ok());
   }
 
   /** cf. enc_ioctl(). */

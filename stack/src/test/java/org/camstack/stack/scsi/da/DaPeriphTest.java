@@ -286,4 +286,122 @@ class DaPeriphTest {
     assertTrue(!DaPeriph.SPEC.matches().test(proc));
     assertInstanceOf(DeviceInfo.class, proc);
   }
+
+  // ---------------------------------------------------------------------------------------------
+  // Media change, pack invalidation, reprobe (cf. daerror(), dadone(), disk_resize())
+
+  /** Answers the reprobe's commands after RC10: RC16 with {@code blocks}, then the VPD pages. */
+  private void restOfProbe(long blocks, int blockSize) {
+    Ccb.ScsiIo rc16 = next();
+    assertEquals(Opcodes.SERVICE_ACTION_IN_16, rc16.opcode());
+    ok(rc16, new ReadCapacity(blocks - 1, blockSize, false, 0, 0, true, true, 0).toBytes16());
+    for (int page : new int[] {0xb2, 0xb0, 0xb1}) {
+      Ccb.ScsiIo vpd = next();
+      assertEquals(page, vpd.cdb().apply(2) & 0xff);
+      ok(vpd, page(page, 0, page, 0, 60));
+    }
+  }
+
+  /** A removable da0 of 64 Ki blocks, probed and opened (PREVENT answered). */
+  private Devfs.FileHandle openRemovable() {
+    rig.found(TestDevices.removableDisk(D));
+    probe(1 << 16, 512);
+    TestProbe<Devfs.OpenResult> opened = testKit.createTestProbe();
+    rig.devfs.tell(new Devfs.Open("da0", Devfs.FREAD | Devfs.FWRITE, opened.getRef()));
+    ok(next(), ByteString.emptyByteString()); // PREVENT
+    return opened.receiveMessage().file();
+  }
+
+  private TestProbe<DaPeriph.DiskEvent> watch(Devfs.FileHandle fh) {
+    TestProbe<DaPeriph.DiskEvent> events = testKit.createTestProbe();
+    TestProbe<Devfs.DevReply> r = rig.ioctl(fh, new DaPeriph.GetDiskHandle(events.getRef()));
+    assertInstanceOf(DaPeriph.DiskHandle.class, r.receiveMessage().result());
+    return events;
+  }
+
+  private TestProbe<Devfs.DevReply> read(Devfs.FileHandle fh) {
+    return read(fh, 512);
+  }
+
+  private TestProbe<Devfs.DevReply> read(Devfs.FileHandle fh, int length) {
+    TestProbe<Devfs.DevReply> r = testKit.createTestProbe();
+    rig.devfs.tell(new Devfs.Read(fh, 0, length, r.getRef()));
+    return r;
+  }
+
+  @Test
+  void aMediumChange2800InvalidatesThePackUntilTheNextOpenAndResizesOpenHandles() {
+    Devfs.FileHandle fh = openRemovable();
+    TestProbe<DaPeriph.DiskEvent> events = watch(fh);
+
+    TestProbe<Devfs.DevReply> first = read(fh);
+    checkCondition(next(), Sense.UNIT_ATTENTION, 0x28, 0x00);
+    assertInstanceOf(DaPeriph.MediaChanged.class, events.receiveMessage());
+    Ccb.ScsiIo rc10 = next(); // the reprobe: the new medium's capacity
+    assertEquals(Opcodes.READ_CAPACITY_10, rc10.opcode());
+    ok(next(), ByteString.fromArray(new byte[512])); // the read's UA retry
+    ok(rc10, ReadCapacity.of((1 << 17) - 1, 512).toBytes10());
+    restOfProbe(1 << 17, 512);
+    DaPeriph.Resized resized = (DaPeriph.Resized) events.receiveMessage();
+    assertEquals(512L << 17, resized.mediaSize());
+    first.receiveMessage();
+
+    assertEquals(Errno.ENXIO, read(fh).receiveMessage().errno(), "pack invalid: old opens get ENXIO");
+
+    TestProbe<Devfs.OpenResult> again = testKit.createTestProbe();
+    rig.devfs.tell(new Devfs.Open("da0", Devfs.FREAD | Devfs.FWRITE, again.getRef()));
+    Ccb.ScsiIo reprobe = next(); // daopen(): re-read the capacity of the new medium
+    assertEquals(Opcodes.READ_CAPACITY_10, reprobe.opcode());
+    Devfs.FileHandle fh2 = again.receiveMessage().file();
+    TestProbe<Devfs.DevReply> r2 = read(fh2); // held back until the reprobe is done
+    ok(reprobe, ReadCapacity.of((1 << 17) - 1, 512).toBytes10());
+    restOfProbe(1 << 17, 512);
+    Ccb.ScsiIo rd = next();
+    assertEquals(Opcodes.READ_6, rd.opcode());
+    ok(rd, ByteString.fromArray(new byte[512]));
+    assertEquals(Errno.OK, r2.receiveMessage().errno());
+  }
+
+  @Test
+  void mediumNotPresent3aIsMediaGoneWithCapacityZero() {
+    Devfs.FileHandle fh = openRemovable();
+    TestProbe<DaPeriph.DiskEvent> events = watch(fh);
+
+    TestProbe<Devfs.DevReply> r = read(fh);
+    checkCondition(next(), Sense.NOT_READY, 0x3a, 0x00);
+    assertInstanceOf(DaPeriph.MediaGone.class, events.receiveMessage());
+    assertEquals(0, ((DaPeriph.Resized) events.receiveMessage()).mediaSize());
+    assertEquals(Errno.ENXIO, r.receiveMessage().errno());
+    assertEquals(0, media(fh).mediaSize());
+    assertEquals(Errno.ENXIO, read(fh).receiveMessage().errno());
+  }
+
+  @Test
+  void inquiryChanged3f03ReprobesAndHoldsNormalIoBackMeanwhile() {
+    rig.found(TestDevices.disk(D));
+    probe(1 << 16, 512);
+    Devfs.FileHandle fh = rig.openOk("da0");
+    TestProbe<DaPeriph.DiskEvent> events = watch(fh);
+
+    TestProbe<Devfs.DevReply> first = read(fh);
+    checkCondition(next(), Sense.UNIT_ATTENTION, 0x3f, 0x03);
+    Ccb.ScsiIo rc10 = next();
+    assertEquals(Opcodes.READ_CAPACITY_10, rc10.opcode());
+    Ccb.ScsiIo retry = next();
+    assertEquals(Opcodes.READ_6, retry.opcode()); // the failed read's own retry goes out
+    TestProbe<Devfs.DevReply> during = read(fh, 4096); // a new read while the reprobe runs: held back
+    ok(retry, ByteString.fromArray(new byte[512]));
+    assertEquals(Errno.OK, first.receiveMessage().errno());
+    ok(rc10, ReadCapacity.of((1 << 15) - 1, 4096).toBytes10());
+    restOfProbe(1 << 15, 4096); // next() would have returned the held-back READ before RC16
+    DaPeriph.Resized resized = (DaPeriph.Resized) events.receiveMessage();
+    assertEquals(4096L << 15, resized.mediaSize());
+    assertEquals(4096, resized.sectorSize());
+
+    Ccb.ScsiIo held = next(); // now, in the new geometry: one 4096-byte block
+    assertEquals(Opcodes.READ_6, held.opcode());
+    assertEquals(4096, held.dxferLen());
+    ok(held, ByteString.fromArray(new byte[4096]));
+    assertEquals(Errno.OK, during.receiveMessage().errno());
+  }
 }
