@@ -194,7 +194,7 @@ class SeedBugsTest {
     PeriphRig.answerPhysPath(rig.nextCcb(target(0)), "");
     p.awaitAssert(
         () -> {
-          assertEquals(2, rig.checker.eventsOf(LifetimeEvent.NodeCreated.class).size());
+          assertEquals(2, rig.checker.eventsOf(LifetimeEvent.DevfsNodeCreated.class).size());
           return null;
         });
     assertClean(rig);

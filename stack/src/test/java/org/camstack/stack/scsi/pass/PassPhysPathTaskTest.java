@@ -10,8 +10,8 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.devfs.Devfs;
-import org.camstack.stack.devfs.Errno;
-import org.camstack.stack.lifetime.LifetimeChecker;
+import org.camstack.stack.ccb.Errno;
+import org.camstack.persistence.audit.LifetimeChecker;
 import org.camstack.stack.periph.Periph;
 import org.camstack.stack.periph.PeriphDriver;
 import org.camstack.stack.periph.PeriphSettings;
@@ -46,7 +46,7 @@ class PassPhysPathTaskTest {
 
   private final TestProbe<Devfs.Command> devfs = testKit.createTestProbe();
   private final TestProbe<XptDevice.Command> device = testKit.createTestProbe();
-  private final ActorRef<Xpt.Command> xpt = testKit.spawn(XptStub.create());
+  private final ActorRef<Object> xpt = testKit.spawn(XptStub.create());
   private final PeriphSettings settings =
       PeriphSettings.defaults().withListener(new LifetimeChecker());
   private final ActorRef<PeriphDriver.Command> driver =
