@@ -360,7 +360,26 @@ public final class ManagementRoutes extends AllDirectives {
   }
 
   private RejectionHandler rejectionHandler() {
-    return RejectionHandler.defaultHandler().mapRejectionResponse(ManagementRoutes::jsonRejection);
+    return RejectionHandler.newBuilder()
+        .handle(
+            org.apache.pekko.http.javadsl.server.MalformedRequestContentRejection.class,
+            r -> error(400, "malformed request body: " + malformedDetail(r.getCause())))
+        .build()
+        .withFallback(RejectionHandler.defaultHandler())
+        .mapRejectionResponse(ManagementRoutes::jsonRejection);
+  }
+
+  /** Jackson's own words (what and where), without the echo of the source it appends. */
+  private static String malformedDetail(Throwable cause) {
+    Throwable c = cause;
+    while (c.getCause() != null && !(c instanceof com.fasterxml.jackson.core.JsonProcessingException)) {
+      c = c.getCause();
+    }
+    if (c instanceof com.fasterxml.jackson.core.JsonProcessingException j) {
+      com.fasterxml.jackson.core.JsonLocation at = j.getLocation();
+      return j.getOriginalMessage() + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")");
+    }
+    return String.valueOf(c.getMessage());
   }
 
   /** Rewrites pekko-http's plain-text rejection bodies as one-line JSON errors. */
