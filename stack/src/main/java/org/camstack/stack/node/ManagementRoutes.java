@@ -363,7 +363,10 @@ public final class ManagementRoutes extends AllDirectives {
     return RejectionHandler.newBuilder()
         .handle(
             org.apache.pekko.http.javadsl.server.MalformedRequestContentRejection.class,
-            r -> error(400, "malformed request body: " + malformedDetail(r.getCause())))
+            r ->
+                r.getCause() instanceof org.apache.pekko.http.scaladsl.model.EntityStreamSizeException size
+                    ? error(413, "request body larger than the node takes (" + size.limit() + " bytes, camstack.node.limits.max-body)")
+                    : error(400, "malformed request body: " + malformedDetail(r.getCause())))
         .build()
         .withFallback(RejectionHandler.defaultHandler())
         .mapRejectionResponse(ManagementRoutes::jsonRejection);
