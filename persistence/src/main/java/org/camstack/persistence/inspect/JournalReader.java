@@ -51,7 +51,8 @@ final class JournalReader implements AutoCloseable {
     if (!Files.isRegularFile(file)) {
       throw new JournalUnavailable("no journal in " + dataDir + " (" + file + " not found)");
     }
-    return open(JournalConfig.h2Url(dataDir) + ";IFEXISTS=TRUE", "sa", "", dataDir.toString());
+    JournalConfig jc = JournalConfig.h2Existing(dataDir);
+    return open(jc.url() + ";IFEXISTS=TRUE", jc.user(), jc.password(), dataDir.toString());
   }
 
   /** Opens a journal at a JDBC URL (PostgreSQL or H2). */

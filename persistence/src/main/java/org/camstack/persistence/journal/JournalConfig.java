@@ -3,6 +3,7 @@ package org.camstack.persistence.journal;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Locale;
@@ -14,7 +15,10 @@ import java.util.Map;
  *
  * <ul>
  *   <li>Embedded (default): an H2 file database {@code <data-dir>/camstack.mv.db}, opened with
- *       {@code AUTO_SERVER=TRUE} so the journal inspector can read it while the node runs, and
+ *       {@code AUTO_SERVER=TRUE} so the journal inspector can read it while the node runs (the
+ *       server H2 starts for that listens on 127.0.0.1 only: {@code h2.bindAddress}, set here
+ *       unless given; the user is {@value #H2_USER} with a random password kept in the 0600 file
+ *       {@code <data-dir>/}{@value #H2_SECRET_FILE}), and
  *       {@code WRITE_DELAY=0} so a commit is in the file before the journal acknowledges it (H2's
  *       default delay of 500 ms loses acknowledged events when the process is killed).
  *   <li>PostgreSQL: a {@code jdbc:postgresql://host:port/db} URL with user and password. Same
@@ -52,6 +56,20 @@ public final class JournalConfig {
     }
   }
 
+  static {
+    // AUTO_SERVER's TCP server binds to h2.bindAddress (read once, when H2 first loads): keep it
+    // on loopback unless the operator asked otherwise (-Dh2.bindAddress=...)
+    if (System.getProperty("h2.bindAddress") == null) {
+      System.setProperty("h2.bindAddress", "127.0.0.1");
+    }
+  }
+
+  /** The user of the embedded H2 journal (an administrator of that database only). */
+  public static final String H2_USER = "camstack";
+
+  /** File in the data dir holding the embedded journal's password (mode 0600, created at first start). */
+  public static final String H2_SECRET_FILE = "journal.secret";
+
   /** File name (without H2's {@code .mv.db}) of the embedded database inside the data dir. */
   public static final String H2_DATABASE_NAME = "camstack";
 
@@ -67,9 +85,35 @@ public final class JournalConfig {
     this.password = password == null ? "" : password;
   }
 
-  /** The embedded H2 journal under {@code dataDir} (made absolute; created on first start). */
+  /**
+   * The embedded H2 journal under {@code dataDir} (made absolute; created on first start), as
+   * {@value #H2_USER} with the password of {@value #H2_SECRET_FILE} (generated, 0600, on first use).
+   * A journal created before there was a password (user {@code sa}, empty password) is given the
+   * user and password here, and {@code sa} a random password nobody keeps.
+   *
+   * @throws IllegalStateException one line, when the secret cannot be read or written
+   */
   public static JournalConfig h2(Path dataDir) {
-    return new JournalConfig(Kind.H2, h2Url(dataDir), "sa", "");
+    Path dir = dataDir.toAbsolutePath().normalize();
+    boolean legacy = Files.isRegularFile(dir.resolve(H2_DATABASE_NAME + ".mv.db")) && !Files.exists(dir.resolve(H2_SECRET_FILE));
+    String password = H2Secret.readOrCreate(dir.resolve(H2_SECRET_FILE));
+    if (legacy) {
+      H2Secret.migrateLegacy(h2Url(dir), H2_USER, password);
+    }
+    return new JournalConfig(Kind.H2, h2Url(dir), H2_USER, password);
+  }
+
+  /**
+   * The embedded journal for a reader (the inspector): its secret if there is one, else the
+   * pre-password {@code sa} with an empty password. Never creates anything.
+   */
+  public static JournalConfig h2Existing(Path dataDir) {
+    Path dir = dataDir.toAbsolutePath().normalize();
+    Path secret = dir.resolve(H2_SECRET_FILE);
+    if (!Files.exists(secret)) {
+      return new JournalConfig(Kind.H2, h2Url(dir), "sa", "");
+    }
+    return new JournalConfig(Kind.H2, h2Url(dir), H2_USER, H2Secret.read(secret));
   }
 
   /**

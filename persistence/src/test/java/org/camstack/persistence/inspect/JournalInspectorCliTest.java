@@ -77,7 +77,7 @@ class JournalInspectorCliTest {
   void aDatabaseWithoutTheJournalTableIsAOneLineError() throws Exception {
     Path dir = JournalTestSupport.freshH2Dir("empty");
     Files.createDirectories(dir);
-    try (Connection c = DriverManager.getConnection(JournalConfig.h2Url(dir), "sa", "")) {
+    try (Connection c = DriverManager.getConnection(JournalConfig.h2Url(dir), JournalConfig.h2Existing(dir).user(), JournalConfig.h2Existing(dir).password())) {
       c.createStatement().execute("CREATE TABLE other(x INT)");
     }
     assertOneLineError(inspect("show", "x", "--db", dir.toString()), 1, "journal: cannot read journal");

@@ -82,6 +82,7 @@ public final class EmulatorNode {
     NodeFiles files = NodeFiles.lock(settings.dataDir());
     ActorSystem<Void> system = null;
     try {
+      org.camstack.stack.sim.emu.MemoryBudget.process().setLimit(settings.memoryBudget());
       system = ActorSystem.create(Behaviors.empty(), NodeSettings.SYSTEM_NAME, settings.systemConfig());
       Cluster cluster = Cluster.get(system);
       if (settings.seeds().isEmpty()) {
@@ -105,8 +106,9 @@ public final class EmulatorNode {
       NodeStack stack = NodeStack.start(system, config, LifetimeListener.journal(audit), wiring, settings.askTimeout(), durable);
       StackNodeService service =
           new StackNodeService(
-              system, stack.xpt(), stack.devfs, stack, wiring, stack.firstScan(), settings.askTimeout(), settings.scanTimeout());
-      ManagementRoutes routes = new ManagementRoutes(service, settings.token());
+              system, stack.xpt(), stack.devfs, stack, wiring, stack.firstScan(), settings.askTimeout(), settings.scanTimeout(),
+              settings.limits());
+      ManagementRoutes routes = new ManagementRoutes(service, settings.token(), settings.bind(), settings.allowedHosts());
       ServerBinding binding =
           await(
               Http.get(system).newServerAt(settings.bind(), settings.port()).bind(routes.routes()),

@@ -33,10 +33,16 @@ import scala.util.Try;
 
 /**
  * The management API of a node (pekko-http Java DSL): JSON over HTTP, every endpoint a thin
- * mapping onto {@link NodeService}. Errors are one-line JSON ({@link ApiModel.Error}): bad input
- * 400, unknown object 404, conflict 409, missing or wrong token 401, not ready 503, timeout 504.
+ * mapping onto {@link NodeService}. Errors are one-line JSON ({@link ApiModel.Error}, long echoes
+ * truncated): bad input 400, token missing or wrong 401, foreign Host or Origin 403, unknown object
+ * 404, conflict 409, body or transfer too large 413, body not JSON 415, value beyond a limit 422,
+ * quota spent 429, not ready 503, timeout 504.
  *
- * <p>When a token is configured every request, {@code /health} included, must carry {@code
+ * <p>Browser safety, before anything else: the {@code Host} header must name a loopback address,
+ * the bind address or an allowed host (DNS rebinding); a state-changing request (POST, PUT, DELETE,
+ * PATCH) must not come from another origin ({@code Origin}, {@code Sec-Fetch-Site}) and its body,
+ * if any, must be {@code application/json} (a form or {@code text/plain} POST cannot be forged).
+ * When a token is configured every request, {@code /health} included, must carry {@code
  * Authorization: Bearer <token>}. The endpoint list is in docs/operations.md.
  */
 public final class ManagementRoutes extends AllDirectives {
@@ -49,8 +55,17 @@ public final class ManagementRoutes extends AllDirectives {
           .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
           .build();
 
+  /** Longest error message: an echoed 100 KB name is cut here. */
+  static final int MAX_ERROR_LENGTH = 400;
+
+  private static final java.util.Set<String> LOOPBACK_NAMES = java.util.Set.of("localhost", "127.0.0.1", "::1", "[::1]");
+  private static final java.util.Set<String> UNSAFE_METHODS = java.util.Set.of("POST", "PUT", "DELETE", "PATCH");
+
   private final NodeService service;
   private final Optional<String> token;
+  /** Host names a request may name besides loopback ones; empty set and {@code anyHost} false = loopback only. */
+  private final java.util.Set<String> allowedHosts;
+  private final boolean anyHost;
   private final long startedAtMillis = System.currentTimeMillis();
   private final Marshaller<Object, RequestEntity> json = Jackson.marshaller(MAPPER);
 
@@ -58,15 +73,39 @@ public final class ManagementRoutes extends AllDirectives {
    * @param token when present, every request must carry it as a bearer token
    */
   public ManagementRoutes(NodeService service, Optional<String> token) {
+    this(service, token, "127.0.0.1", java.util.List.of());
+  }
+
+  /**
+   * @param bind the address the API is bound to: its name is an allowed {@code Host}; a wildcard
+   *     bind (0.0.0.0, ::) with a token accepts any {@code Host} (the token stops rebinding)
+   * @param allowedHosts further {@code Host} names to accept ({@code camstack.node.allowed-hosts})
+   */
+  public ManagementRoutes(NodeService service, Optional<String> token, String bind, java.util.List<String> allowedHosts) {
     this.service = service;
     this.token = token.filter(t -> !t.isEmpty());
+    java.util.Set<String> hosts = new java.util.HashSet<>();
+    for (String h : allowedHosts) {
+      hosts.add(h.toLowerCase(java.util.Locale.ROOT));
+    }
+    String b = bind.toLowerCase(java.util.Locale.ROOT);
+    boolean wildcard = b.equals("0.0.0.0") || b.equals("::") || b.equals("[::]");
+    if (!wildcard) {
+      hosts.add(b);
+      hosts.add(b.contains(":") && !b.startsWith("[") ? "[" + b + "]" : b);
+    }
+    this.allowedHosts = java.util.Set.copyOf(hosts);
+    this.anyHost = wildcard && this.token.isPresent();
   }
 
   /** The whole API, sealed: every rejection and exception becomes a JSON response. */
   public Route routes() {
-    return handleExceptions(
-        exceptionHandler(),
-        () -> handleRejections(rejectionHandler(), () -> authorized(this::endpoints)));
+    return withRequestTimeoutResponse(
+        req -> jsonResponse(504, "the request took longer than the node's request timeout"),
+        () ->
+            handleExceptions(
+                exceptionHandler(),
+                () -> handleRejections(rejectionHandler(), () -> browserSafe(() -> authorized(this::endpoints)))));
   }
 
   private Route endpoints() {
@@ -137,7 +176,7 @@ public final class ManagementRoutes extends AllDirectives {
 
   private Route devfs() {
     return concat(
-        path("open", () -> post(() -> body(ApiModel.Open.class, r -> reply(() -> service.open(r))))),
+        path("open", () -> post(() -> client(c -> body(ApiModel.Open.class, r -> reply(() -> service.open(c, r)))))),
         pathPrefix(
             h ->
                 concat(
@@ -162,6 +201,82 @@ public final class ManagementRoutes extends AllDirectives {
 
   private long uptime() {
     return System.currentTimeMillis() - startedAtMillis;
+  }
+
+  /** The caller's IP address (from the connection, never from a header a client could forge). */
+  private Route client(Function<String, Route> inner) {
+    return extractRequest(
+        req ->
+            inner.apply(
+                req.getAttribute(org.apache.pekko.http.javadsl.model.AttributeKeys.remoteAddress)
+                    .flatMap(a -> a.getAddress())
+                    .map(java.net.InetAddress::getHostAddress)
+                    .orElse("unknown")));
+  }
+
+  /**
+   * The browser checks: Host (DNS rebinding), then for state-changing requests Origin, Sec-Fetch-Site
+   * and the body's content type (CSRF). 403 or 415 JSON when one fails.
+   */
+  private Route browserSafe(Supplier<Route> inner) {
+    return extractRequest(
+        req -> {
+          String host = req.getHeader("Host").map(h -> h.value()).orElse("");
+          if (!hostAllowed(host)) {
+            return error(403, "Host '" + host + "' is not this node (use 127.0.0.1 or localhost, or list the name in camstack.node.allowed-hosts)");
+          }
+          String method = req.method().value();
+          if (UNSAFE_METHODS.contains(method)) {
+            Optional<String> origin = req.getHeader("Origin").map(h -> h.value());
+            if (origin.isPresent() && !sameOrigin(origin.get(), host)) {
+              return error(403, "cross-origin " + method + " refused (Origin " + origin.get() + ")");
+            }
+            Optional<String> site = req.getHeader("Sec-Fetch-Site").map(h -> h.value().toLowerCase(java.util.Locale.ROOT));
+            if (site.isPresent() && !site.get().equals("same-origin") && !site.get().equals("none")) {
+              return error(403, "cross-site " + method + " refused (Sec-Fetch-Site " + site.get() + ")");
+            }
+            org.apache.pekko.http.javadsl.model.RequestEntity e = req.entity();
+            boolean empty = e.isKnownEmpty() || e.getContentLengthOption().orElse(-1L) == 0L;
+            boolean json = e.getContentType().mediaType().equals(org.apache.pekko.http.javadsl.model.MediaTypes.APPLICATION_JSON);
+            boolean none =
+                empty && (e.getContentType().equals(ContentTypes.APPLICATION_OCTET_STREAM) || e.getContentType().equals(ContentTypes.NO_CONTENT_TYPE));
+            if (!json && !none) {
+              return error(415, method + " needs Content-Type: application/json (got " + e.getContentType() + ")");
+            }
+          }
+          return inner.get();
+        });
+  }
+
+  /** Host header: loopback, the bind address or an allowed name, with any port. */
+  boolean hostAllowed(String hostHeader) {
+    if (anyHost) {
+      return true;
+    }
+    String h = hostOnly(hostHeader);
+    return !h.isEmpty() && (LOOPBACK_NAMES.contains(h) || allowedHosts.contains(h));
+  }
+
+  /** {@code example.com:8080} &rarr; {@code example.com}; {@code [::1]:8080} &rarr; {@code [::1]}. */
+  static String hostOnly(String hostHeader) {
+    String h = hostHeader.trim().toLowerCase(java.util.Locale.ROOT);
+    if (h.startsWith("[")) {
+      int end = h.indexOf(']');
+      return end < 0 ? "" : h.substring(0, end + 1);
+    }
+    int colon = h.indexOf(':');
+    return colon < 0 ? h : h.substring(0, colon);
+  }
+
+  /** Origin {@code http://HOST[:PORT]} naming exactly the host and port the request was sent to. */
+  private boolean sameOrigin(String origin, String hostHeader) {
+    String o = origin.trim().toLowerCase(java.util.Locale.ROOT);
+    String prefix = o.startsWith("http://") ? "http://" : o.startsWith("https://") ? "https://" : null;
+    if (prefix == null) {
+      return false; // "null" (sandboxed page, file:) and anything else
+    }
+    String authority = o.substring(prefix.length());
+    return authority.equals(hostHeader.trim().toLowerCase(java.util.Locale.ROOT)) && hostAllowed(authority);
   }
 
   private Route authorized(Supplier<Route> inner) {
@@ -212,18 +327,32 @@ public final class ManagementRoutes extends AllDirectives {
     if (e instanceof ApiException api) {
       return error(api.status(), api.getMessage());
     }
+    if (e instanceof org.apache.pekko.http.scaladsl.model.EntityStreamSizeException size) {
+      return error(413, "request body larger than the node takes (" + size.limit() + " bytes, camstack.node.limits.max-body)");
+    }
     if (e instanceof IllegalArgumentException) {
-      return error(400, oneLine(e.getMessage()));
+      return error(400, e.getMessage());
     }
     if (e instanceof TimeoutException || e.getClass().getSimpleName().contains("Timeout")) {
       return error(504, "the stack did not answer in time");
     }
     LOG.error("management request failed", e);
-    return error(500, "internal error: " + oneLine(String.valueOf(e.getMessage())));
+    return error(500, "internal error: " + e.getClass().getSimpleName() + ": " + e.getMessage());
   }
 
   private Route error(int status, String message) {
-    return complete(StatusCodes.get(status), new ApiModel.Error(oneLine(message)), json);
+    return complete(StatusCodes.get(status), new ApiModel.Error(detail(message)), json);
+  }
+
+  private static HttpResponse jsonResponse(int status, String message) {
+    try {
+      byte[] body = MAPPER.writeValueAsBytes(new ApiModel.Error(detail(message)));
+      return HttpResponse.create()
+          .withStatus(StatusCodes.get(status))
+          .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, ByteString.fromArray(body)));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private ExceptionHandler exceptionHandler() {
@@ -231,7 +360,29 @@ public final class ManagementRoutes extends AllDirectives {
   }
 
   private RejectionHandler rejectionHandler() {
-    return RejectionHandler.defaultHandler().mapRejectionResponse(ManagementRoutes::jsonRejection);
+    return RejectionHandler.newBuilder()
+        .handle(
+            org.apache.pekko.http.javadsl.server.MalformedRequestContentRejection.class,
+            r ->
+                r.getCause() instanceof org.apache.pekko.http.scaladsl.model.EntityStreamSizeException size
+                    ? error(413, "request body larger than the node takes (" + size.limit() + " bytes, camstack.node.limits.max-body)")
+                    : error(400, "malformed request body: " + malformedDetail(r.getCause())))
+        .build()
+        .withFallback(RejectionHandler.defaultHandler())
+        .mapRejectionResponse(ManagementRoutes::jsonRejection);
+  }
+
+  /** Jackson's own words (what and where), without the echo of the source it appends. */
+  private static String malformedDetail(Throwable cause) {
+    Throwable c = cause;
+    while (c.getCause() != null && !(c instanceof com.fasterxml.jackson.core.JsonProcessingException)) {
+      c = c.getCause();
+    }
+    if (c instanceof com.fasterxml.jackson.core.JsonProcessingException j) {
+      com.fasterxml.jackson.core.JsonLocation at = j.getLocation();
+      return j.getOriginalMessage() + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")");
+    }
+    return String.valueOf(c.getMessage());
   }
 
   /** Rewrites pekko-http's plain-text rejection bodies as one-line JSON errors. */
@@ -240,7 +391,7 @@ public final class ManagementRoutes extends AllDirectives {
         && !strict.getContentType().equals(ContentTypes.APPLICATION_JSON)) {
       String text = strict.getData().utf8String();
       try {
-        byte[] body = MAPPER.writeValueAsBytes(new ApiModel.Error(oneLine(text)));
+        byte[] body = MAPPER.writeValueAsBytes(new ApiModel.Error(detail(text)));
         return response.withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, ByteString.fromArray(body)));
       } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
         return response;
@@ -267,6 +418,21 @@ public final class ManagementRoutes extends AllDirectives {
       e = e.getCause();
     }
     return e;
+  }
+
+  /**
+   * The whole message on one line (line breaks become "; "), cut to {@link #MAX_ERROR_LENGTH}
+   * characters: every detail a client needs, never a 100 KB echo of its own input.
+   */
+  public static String detail(String message) {
+    if (message == null || message.isBlank()) {
+      return "error";
+    }
+    String s = message.strip().replaceAll("\\s*[\\r\\n]+\\s*", "; ").replaceAll("[\\p{Cntrl}]", " ");
+    if (s.length() > MAX_ERROR_LENGTH) {
+      s = s.substring(0, MAX_ERROR_LENGTH) + "... (" + (s.length() - MAX_ERROR_LENGTH) + " more characters)";
+    }
+    return s;
   }
 
   /** First line of a message, trimmed: the API never answers multi-line errors. */

@@ -39,6 +39,16 @@ public final class NodeFiles implements AutoCloseable {
   }
 
   /**
+   * The data directory is the node's alone (0700): the journal, its secret, H2's lock file (which
+   * names the AUTO_SERVER port and key) and the logs are nobody else's business.
+   */
+  private static void ownerOnly(Path dir) throws IOException {
+    if (Files.getFileStore(dir).supportsFileAttributeView("posix")) {
+      Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    }
+  }
+
+  /**
    * Creates the data directory if needed and takes its lock.
    *
    * @throws IllegalStateException one line, when another node holds the lock or the directory is
@@ -47,6 +57,7 @@ public final class NodeFiles implements AutoCloseable {
   public static NodeFiles lock(Path dataDir) {
     try {
       Files.createDirectories(dataDir);
+      ownerOnly(dataDir);
     } catch (IOException e) {
       throw new IllegalStateException("cannot create data directory " + dataDir + ": " + e.getMessage());
     }

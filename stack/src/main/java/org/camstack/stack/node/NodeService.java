@@ -66,7 +66,11 @@ public interface NodeService {
 
   CompletionStage<ApiModel.Delay> delay(String dev, ApiModel.Delay delay);
 
-  CompletionStage<ApiModel.Handle> open(ApiModel.Open request);
+  /**
+   * Opens a devfs node for {@code client} (the caller's address: handles are limited per client and
+   * in total, 429 beyond).
+   */
+  CompletionStage<ApiModel.Handle> open(String client, ApiModel.Open request);
 
   CompletionStage<ApiModel.Ack> close(long handle);
 

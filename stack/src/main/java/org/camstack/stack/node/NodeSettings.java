@@ -29,7 +29,13 @@ import org.camstack.stack.CamStackConfig;
  * @param port management API port (0 = any free port)
  * @param clusterPort Pekko remoting (artery tcp) port (0 = any free port)
  * @param bind address the management API binds to
- * @param token bearer token; required when {@code bind} is not a loopback address
+ * @param token bearer token ({@code camstack.node.token}, else the 0600 file {@code
+ *     camstack.node.token-file}, else the environment variable {@value #TOKEN_ENV}); required when
+ *     {@code bind} is not a loopback address
+ * @param allowedHosts {@code Host} names the API accepts besides loopback ones and the bind address
+ * @param limits what one request may ask (camstack.node.limits)
+ * @param memoryBudget bytes the stores and API buffers may hold together (camstack.node.memory-budget)
+ * @param maxBody largest request body the API reads (camstack.node.limits.max-body)
  */
 public record NodeSettings(
     Config config,
@@ -42,13 +48,30 @@ public record NodeSettings(
     String bind,
     Optional<String> token,
     Duration askTimeout,
-    Duration scanTimeout) {
+    Duration scanTimeout,
+    List<String> allowedHosts,
+    ApiLimits limits,
+    long memoryBudget,
+    long maxBody) {
+
+  /** Environment variable a node (and {@code camstack ctl}) takes the API token from. */
+  public static final String TOKEN_ENV = "CAMSTACK_TOKEN";
+
+  /** How long START STOP UNIT may take (the API's longest fixed command timeout). */
+  static final Duration START_STOP_TIMEOUT = Duration.ofSeconds(120);
 
   /** The ActorSystem name every node of a camstack cluster shares. */
   public static final String SYSTEM_NAME = "camstack";
 
   public NodeSettings {
     seeds = List.copyOf(seeds);
+    allowedHosts = List.copyOf(allowedHosts);
+    if (memoryBudget <= 0) {
+      throw new IllegalArgumentException("bad camstack.node.memory-budget " + memoryBudget + ": must be positive");
+    }
+    if (maxBody <= 0) {
+      throw new IllegalArgumentException("bad camstack.node.limits.max-body " + maxBody + ": must be positive");
+    }
     journalUrl.ifPresent(JournalConfig::kindOf);
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("bad --port " + port + ": expected 0..65535");
@@ -74,6 +97,11 @@ public record NodeSettings(
    * @throws IllegalArgumentException one line, for a missing config file or a bad value
    */
   public static NodeSettings load(Optional<Path> configFile, Map<String, Object> overrides) {
+    return load(configFile, overrides, System.getenv());
+  }
+
+  /** {@link #load(Optional, Map)} with {@code env} standing in for the process environment. */
+  public static NodeSettings load(Optional<Path> configFile, Map<String, Object> overrides, Map<String, String> env) {
     Config base = CamStackConfig.load();
     if (configFile.isPresent()) {
       Path f = configFile.get();
@@ -94,12 +122,93 @@ public record NodeSettings(
           n.getInt("port"),
           n.getInt("cluster-port"),
           n.getString("bind"),
-          Optional.of(n.getString("token")),
+          token(n, env),
           n.getDuration("ask-timeout"),
-          n.getDuration("scan-timeout"));
+          n.getDuration("scan-timeout"),
+          n.getStringList("allowed-hosts"),
+          ApiLimits.fromConfig(n, org.camstack.stack.sim.emu.MemoryBudget.process()),
+          memoryBudget(n.getString("memory-budget")),
+          n.getBytes("limits.max-body"));
     } catch (com.typesafe.config.ConfigException e) {
       throw new IllegalArgumentException(ManagementRoutes.oneLine(e.getMessage()));
     }
+  }
+
+  /** {@code token}, else the file {@code token-file} (must be mode 0600), else {@value #TOKEN_ENV}. */
+  static Optional<String> token(Config node, Map<String, String> env) {
+    String t = node.getString("token");
+    String file = node.getString("token-file");
+    if (!t.isBlank() && !file.isBlank()) {
+      throw new IllegalArgumentException("give the token once: --token or --token-file, not both");
+    }
+    if (!t.isBlank()) {
+      return Optional.of(t);
+    }
+    if (!file.isBlank()) {
+      return Optional.of(readTokenFile(Path.of(file)));
+    }
+    return Optional.ofNullable(env.get(TOKEN_ENV)).map(String::strip).filter(s -> !s.isEmpty());
+  }
+
+  /** The first line of a token file only its owner can read or write (0600 or 0400). */
+  static String readTokenFile(Path file) {
+    try {
+      if (!Files.isRegularFile(file)) {
+        throw new IllegalArgumentException("token file " + file + " not found");
+      }
+      java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+      for (java.nio.file.attribute.PosixFilePermission p : perms) {
+        if (p.name().startsWith("GROUP") || p.name().startsWith("OTHERS")) {
+          throw new IllegalArgumentException(
+              "token file " + file + " is mode " + java.nio.file.attribute.PosixFilePermissions.toString(perms)
+                  + ": others can read it (chmod 600 " + file + ")");
+        }
+      }
+      String first = Files.readAllLines(file).stream().findFirst().orElse("").strip();
+      if (first.isEmpty()) {
+        throw new IllegalArgumentException("token file " + file + " is empty");
+      }
+      return first;
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("cannot read token file " + file + ": " + e.getMessage());
+    }
+  }
+
+  /** {@code 50%} of the maximum heap, or a size ({@code 2GiB}). */
+  static long memoryBudget(String text) {
+    String t = text.strip();
+    if (t.endsWith("%")) {
+      try {
+        double pct = Double.parseDouble(t.substring(0, t.length() - 1).strip());
+        if (pct <= 0 || pct > 100) {
+          throw new NumberFormatException();
+        }
+        return (long) (Runtime.getRuntime().maxMemory() * (pct / 100));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("bad camstack.node.memory-budget '" + text + "': expected 1%..100% or a size");
+      }
+    }
+    try {
+      return ConfigFactory.parseString("b = " + com.typesafe.config.ConfigUtil.quoteString(t)).getBytes("b");
+    } catch (com.typesafe.config.ConfigException e) {
+      throw new IllegalArgumentException("bad camstack.node.memory-budget '" + text + "': expected 1%..100% or a size");
+    }
+  }
+
+  /**
+   * The HTTP server's request timeout: above the longest wait of any operation (scan and reset:
+   * scan-timeout; START STOP: 120 s; a CDB: its timeout, at most max-command-timeout; the rest:
+   * ask-timeout), so every operation answers itself (504 JSON when it runs out) before the server
+   * would give up on it.
+   */
+  public Duration requestTimeout() {
+    Duration longest = askTimeout;
+    for (Duration d : List.of(scanTimeout, START_STOP_TIMEOUT, Duration.ofMillis(limits.maxCommandTimeoutMs() + 2000L))) {
+      if (d.compareTo(longest) > 0) {
+        longest = d;
+      }
+    }
+    return longest.plusSeconds(10);
   }
 
   private static Map<String, Object> values(Map<String, Object> overrides) {
@@ -165,6 +274,11 @@ public record NodeSettings(
     m.put("pekko.cluster.jmx.multi-mbeans-in-same-jvm", "on");
     m.put("pekko.coordinated-shutdown.exit-jvm", "off");
     m.put("camstack.data-dir", dataDir.toString());
+    Duration rt = requestTimeout();
+    m.put("pekko.http.server.request-timeout", rt.toMillis() + "ms");
+    m.put("pekko.http.server.idle-timeout", rt.plusSeconds(30).toMillis() + "ms");
+    m.put("pekko.http.server.parsing.max-content-length", maxBody);
+    m.put("pekko.http.server.remote-address-attribute", "on");
     return ConfigFactory.parseMap(m).withFallback(journal().toConfig()).withFallback(config).resolve();
   }
 }

@@ -149,7 +149,7 @@ abstract class DurableNodeSuite {
     EmulatorNode a = start(data, host, false);
     List<String> first = eventually(a, l -> l.size() == 4);
     // hot-unplug of 0:2:0 while its pass node is open; a LUN plugged at runtime, then resized
-    ApiModel.Handle h = await(a.service().open(new ApiModel.Open(passOf(first, "0:2:0"))));
+    ApiModel.Handle h = await(a.service().open("test", new ApiModel.Open(passOf(first, "0:2:0"))));
     await(a.service().lunRemove("0:2:0"));
     await(a.service().close(h.handle()));
     await(a.service().lunAdd(new ApiModel.LunAdd("0:5:0", "disk", 16L << 20, 512, null, null, null, null)));
@@ -189,7 +189,7 @@ abstract class DurableNodeSuite {
     try {
       List<String> first = eventually(n, l -> l.size() == 4);
       // the 2012 pass(4) bug: the device is lost while pass is open, comes back before the close
-      ApiModel.Handle h = await(n.service().open(new ApiModel.Open(passOf(first, "0:1:0"))));
+      ApiModel.Handle h = await(n.service().open("test", new ApiModel.Open(passOf(first, "0:1:0"))));
       await(n.service().lunRemove("0:1:0"));
       await(n.service().lunAdd(new ApiModel.LunAdd("0:1:0", "disk", 32L << 20, 512, null, null, null, null)));
       await(n.service().close(h.handle()));

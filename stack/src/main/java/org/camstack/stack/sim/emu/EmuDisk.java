@@ -266,6 +266,11 @@ public class EmuDisk extends EmuDevice {
     return checkCondition(Sense.fixed(Sense.DATA_PROTECT, 0x27, 0x02), dxferLen);
   }
 
+  /** A thin LUN whose backing memory is exhausted (SBC-3: 27/07 SPACE ALLOCATION FAILED WRITE PROTECT). */
+  private ScsiResponse spaceAllocationFailed(int dxferLen) {
+    return checkCondition(Sense.fixed(Sense.DATA_PROTECT, 0x27, 0x07), dxferLen);
+  }
+
   private ScsiResponse mediumError(boolean write, long lba, int dxferLen) {
     return checkCondition(Sense.fixedWithInfo(Sense.MEDIUM_ERROR, write ? 0x0c : 0x11, 0x00, lba), dxferLen);
   }
@@ -324,6 +329,8 @@ public class EmuDisk extends EmuDevice {
       if (!writeCacheEnabled || (op != WRITE_6 && (b1 & 0x08) != 0)) {
         store.flush(); // write-through or FUA
       }
+    } catch (RamStore.SpaceExhaustedException e) {
+      return spaceAllocationFailed(dxferLen);
     } catch (UncheckedIOException e) {
       return mediumError(true, lba, dxferLen);
     }
@@ -424,6 +431,8 @@ public class EmuDisk extends EmuDevice {
       if (!writeCacheEnabled) {
         store.flush();
       }
+    } catch (RamStore.SpaceExhaustedException e) {
+      return spaceAllocationFailed(dxferLen);
     } catch (UncheckedIOException e) {
       return mediumError(true, lba, dxferLen);
     }

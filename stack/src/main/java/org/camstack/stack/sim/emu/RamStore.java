@@ -1,82 +1,157 @@
 package org.camstack.stack.sim.emu;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.ref.Cleaner;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.apache.pekko.util.ByteString;
 
 /**
  * Sparse memory store: 64 KiB chunks allocated on first write, in leaves of 4096 chunks (256 MiB)
- * under one top array, so a multi-terabyte LUN costs memory only for what was written. Unmapping a
- * whole chunk frees it. Safe for concurrent readers and one writer (chunk and leaf creation are
- * atomic); {@link #resize} may run concurrently with I/O.
+ * kept in a map that grows with use, so a LUN of any capacity costs memory only for what was
+ * written: nothing is allocated up front in proportion to the capacity. Every chunk and leaf is
+ * reserved from a {@link MemoryBudget} before it is allocated; a write the budget cannot hold
+ * fails with {@link SpaceExhaustedException} (the disk answers SPACE ALLOCATION FAILED, as a thin
+ * LUN whose pool is full) and the node keeps running. Unmapping a whole chunk frees it.
+ *
+ * <p>Safe for concurrent readers and one writer (chunk and leaf creation are atomic); {@link
+ * #resize} may run concurrently with I/O.
  */
 public final class RamStore implements BackingStore {
   static final int CHUNK_SHIFT = 16;
   static final int CHUNK = 1 << CHUNK_SHIFT;
   private static final int LEAF_SHIFT = 12;
   private static final int LEAF = 1 << LEAF_SHIFT;
+  /** What a leaf's reference array costs (header + references, compressed oops or not). */
+  static final long LEAF_BYTES = 16L + 8L * LEAF;
 
-  private volatile AtomicReferenceArray<AtomicReferenceArray<byte[]>> top;
+  private static final Cleaner CLEANER = Cleaner.create();
+
+  /** A thin LUN's backing memory is exhausted: the budget refused a chunk. */
+  public static final class SpaceExhaustedException extends UncheckedIOException {
+    private static final long serialVersionUID = 1L;
+
+    public SpaceExhaustedException(String message) {
+      super(new IOException(message));
+    }
+  }
+
+  private record Recent(long index, AtomicReferenceArray<byte[]> leaf) {}
+
+  /** What the store holds of its budget; shared with the cleaner, so no reference to the store. */
+  private static final class Held implements Runnable {
+    final MemoryBudget budget;
+    final AtomicLong bytes = new AtomicLong();
+
+    Held(MemoryBudget budget) {
+      this.budget = budget;
+    }
+
+    boolean take(long n) {
+      if (!budget.tryReserve(n)) {
+        return false;
+      }
+      bytes.addAndGet(n);
+      return true;
+    }
+
+    void give(long n) {
+      bytes.addAndGet(-n);
+      budget.release(n);
+    }
+
+    @Override
+    public void run() {
+      long n = bytes.getAndSet(0);
+      if (n > 0) {
+        budget.release(n);
+      }
+    }
+  }
+
+  private final Map<Long, AtomicReferenceArray<byte[]>> leaves = new ConcurrentHashMap<>();
+  private final Held held;
+  private final Cleaner.Cleanable cleanable;
+  private volatile Recent recent;
   private volatile long size;
 
+  /** A store of {@code sizeBytes} on the process budget. */
   public RamStore(long sizeBytes) {
+    this(sizeBytes, MemoryBudget.process());
+  }
+
+  public RamStore(long sizeBytes, MemoryBudget budget) {
     if (sizeBytes < 0) {
       throw new IllegalArgumentException("negative store size " + sizeBytes);
     }
     this.size = sizeBytes;
-    this.top = new AtomicReferenceArray<>(leavesFor(sizeBytes));
+    this.held = new Held(budget);
+    this.cleanable = CLEANER.register(this, held);
   }
 
-  private static int leavesFor(long bytes) {
-    long chunks = (bytes + CHUNK - 1) >>> CHUNK_SHIFT;
-    long leaves = (chunks + LEAF - 1) >>> LEAF_SHIFT;
-    if (leaves > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException("store of " + bytes + " bytes is too large for memory");
+  private AtomicReferenceArray<byte[]> leaf(long li) {
+    Recent r = recent;
+    if (r != null && r.index == li) {
+      return r.leaf;
     }
-    return (int) leaves;
+    AtomicReferenceArray<byte[]> leaf = leaves.get(li);
+    if (leaf != null) {
+      recent = new Recent(li, leaf);
+    }
+    return leaf;
   }
 
   private byte[] chunk(long index) {
-    AtomicReferenceArray<AtomicReferenceArray<byte[]>> t = top;
-    int li = (int) (index >>> LEAF_SHIFT);
-    if (li >= t.length()) {
-      return null;
-    }
-    AtomicReferenceArray<byte[]> leaf = t.get(li);
+    AtomicReferenceArray<byte[]> leaf = leaf(index >>> LEAF_SHIFT);
     return leaf == null ? null : leaf.get((int) (index & (LEAF - 1)));
   }
 
+  /** The chunk to write at {@code index}; null beyond the end; throws when the budget is spent. */
   private byte[] chunkForWrite(long index) {
-    AtomicReferenceArray<AtomicReferenceArray<byte[]>> t = top;
-    int li = (int) (index >>> LEAF_SHIFT);
-    if (li >= t.length()) {
+    if (index << CHUNK_SHIFT >= size) {
       return null;
     }
-    AtomicReferenceArray<byte[]> leaf = t.get(li);
+    long li = index >>> LEAF_SHIFT;
+    AtomicReferenceArray<byte[]> leaf = leaf(li);
     if (leaf == null) {
       synchronized (this) {
-        t = top;
-        if (li >= t.length()) {
-          return null;
-        }
-        leaf = t.get(li);
+        leaf = leaves.get(li);
         if (leaf == null) {
+          if (!held.take(LEAF_BYTES)) {
+            throw exhausted();
+          }
           leaf = new AtomicReferenceArray<>(LEAF);
-          t.set(li, leaf);
+          leaves.put(li, leaf);
         }
       }
     }
     int ci = (int) (index & (LEAF - 1));
     byte[] c = leaf.get(ci);
     if (c == null) {
+      if (!held.take(CHUNK)) {
+        throw exhausted();
+      }
       byte[] fresh = new byte[CHUNK];
       c = leaf.compareAndExchange(ci, null, fresh);
       if (c == null) {
         c = fresh;
+      } else {
+        held.give(CHUNK);
       }
     }
     return c;
+  }
+
+  private SpaceExhaustedException exhausted() {
+    return new SpaceExhaustedException(
+        "memory budget exhausted (" + held.budget.used() + " of " + held.budget.limit() + " bytes in use)");
   }
 
   @Override
@@ -135,35 +210,61 @@ public final class RamStore implements BackingStore {
     unmapBytes(lba * blockSize, blocks * blockSize);
   }
 
+  /** Zeros {@code [pos, pos + n)}: whole chunks are freed, partial ones filled with zeros. */
   private void unmapBytes(long pos, long n) {
-    long done = 0;
-    while (done < n) {
-      long p = pos + done;
-      int off = (int) (p & (CHUNK - 1));
-      int len = (int) Math.min(CHUNK - off, n - done);
-      long index = p >>> CHUNK_SHIFT;
-      AtomicReferenceArray<AtomicReferenceArray<byte[]>> t = top;
-      int li = (int) (index >>> LEAF_SHIFT);
-      if (li >= t.length()) {
-        return;
+    if (n <= 0) {
+      return;
+    }
+    long end = pos + n < pos ? Long.MAX_VALUE : pos + n;
+    long firstLeaf = pos >>> (LEAF_SHIFT + CHUNK_SHIFT);
+    long lastLeaf = (end - 1) >>> (LEAF_SHIFT + CHUNK_SHIFT);
+    // only the leaves that exist: the map is as small as what was written, the range may be huge
+    List<Long> hit = new ArrayList<>();
+    for (Long li : leaves.keySet()) {
+      if (li >= firstLeaf && li <= lastLeaf) {
+        hit.add(li);
       }
-      AtomicReferenceArray<byte[]> leaf = t.get(li);
+    }
+    for (long li : hit) {
+      AtomicReferenceArray<byte[]> leaf = leaves.get(li);
       if (leaf == null) {
-        // skip the rest of this empty leaf
-        long leafEnd = ((long) (li + 1) << (LEAF_SHIFT + CHUNK_SHIFT));
-        done = Math.min(n, leafEnd - pos);
         continue;
       }
-      int ci = (int) (index & (LEAF - 1));
-      if (len == CHUNK) {
-        leaf.set(ci, null);
-      } else {
-        byte[] c = leaf.get(ci);
-        if (c != null) {
-          Arrays.fill(c, off, off + len, (byte) 0);
+      long leafStart = li << (LEAF_SHIFT + CHUNK_SHIFT);
+      long from = Math.max(pos, leafStart);
+      long to = Math.min(end, leafStart + ((long) LEAF << CHUNK_SHIFT));
+      for (long p = from; p < to; ) {
+        int off = (int) (p & (CHUNK - 1));
+        int len = (int) Math.min(CHUNK - off, to - p);
+        int ci = (int) ((p >>> CHUNK_SHIFT) & (LEAF - 1));
+        if (len == CHUNK) {
+          if (leaf.getAndSet(ci, null) != null) {
+            held.give(CHUNK);
+          }
+        } else {
+          byte[] c = leaf.get(ci);
+          if (c != null) {
+            Arrays.fill(c, off, off + len, (byte) 0);
+          }
         }
+        p += len;
       }
-      done += len;
+      if (from == leafStart && to == leafStart + ((long) LEAF << CHUNK_SHIFT)) {
+        dropLeaf(li, leaf);
+      }
+    }
+  }
+
+  /** Drops an emptied leaf (under the lock that creates leaves, so no writer re-adds it racily). */
+  private synchronized void dropLeaf(long li, AtomicReferenceArray<byte[]> leaf) {
+    for (int i = 0; i < LEAF; i++) {
+      if (leaf.get(i) != null) {
+        return;
+      }
+    }
+    if (leaves.remove(li, leaf)) {
+      recent = null;
+      held.give(LEAF_BYTES);
     }
   }
 
@@ -178,47 +279,44 @@ public final class RamStore implements BackingStore {
       throw new IllegalArgumentException("negative store size " + bytes);
     }
     long old = size;
-    int leaves = leavesFor(bytes);
-    AtomicReferenceArray<AtomicReferenceArray<byte[]>> t = top;
-    if (leaves != t.length()) {
-      AtomicReferenceArray<AtomicReferenceArray<byte[]>> nt = new AtomicReferenceArray<>(leaves);
-      for (int i = 0, m = Math.min(leaves, t.length()); i < m; i++) {
-        nt.set(i, t.get(i));
-      }
-      top = nt;
-    }
     if (bytes > old) {
       // whatever a racing writer left beyond the old end must read as zeros
       unmapBytes(old, bytes - old);
       size = bytes;
     } else {
       size = bytes;
-      long end = (long) leaves << (LEAF_SHIFT + CHUNK_SHIFT);
-      if (end > bytes) {
-        unmapBytes(bytes, end - bytes);
-      }
+      unmapBytes(bytes, Long.MAX_VALUE - bytes);
     }
   }
 
   /** Bytes of chunk memory currently allocated (tests, stats). */
   public long allocatedBytes() {
-    AtomicReferenceArray<AtomicReferenceArray<byte[]>> t = top;
     long total = 0;
-    for (int i = 0; i < t.length(); i++) {
-      AtomicReferenceArray<byte[]> leaf = t.get(i);
-      if (leaf != null) {
-        for (int j = 0; j < LEAF; j++) {
-          if (leaf.get(j) != null) {
-            total += CHUNK;
-          }
+    for (AtomicReferenceArray<byte[]> leaf : leaves.values()) {
+      for (int j = 0; j < LEAF; j++) {
+        if (leaf.get(j) != null) {
+          total += CHUNK;
         }
       }
     }
     return total;
   }
 
+  /** Bytes this store holds of its budget: chunks and index leaves. */
+  public long reservedBytes() {
+    return held.bytes.get();
+  }
+
   @Override
   public boolean thin() {
     return true;
+  }
+
+  /** Frees every chunk and gives the memory back to the budget; the store reads zeros after. */
+  @Override
+  public synchronized void close() {
+    leaves.clear();
+    recent = null;
+    cleanable.clean();
   }
 }
