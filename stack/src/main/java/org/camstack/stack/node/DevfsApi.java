@@ -16,7 +16,7 @@ import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.ccb.CcbFlags;
 import org.camstack.stack.devfs.Devfs;
-import org.camstack.stack.devfs.Errno;
+import org.camstack.stack.ccb.Errno;
 import org.camstack.stack.scsi.pass.PassPeriph;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -38,27 +38,7 @@ final class EdtApi {
   }
 
   public CompletionStage<ApiModel.Devlist> devlist() {
-    return ccbs.devMatch(CamPath.XPT, "").thenApply(EdtApi::toDevlist);
-  }
-
-  static ApiModel.Devlist toDevlist(Ccb.DevMatchResult m) {
-    List<ApiModel.Bus> buses = new ArrayList<>();
-    for (Ccb.BusMatch b : m.buses()) {
-      List<ApiModel.Device> devs = new ArrayList<>();
-      for (Ccb.DeviceMatch d : b.devices()) {
-        DeviceInfo i = d.info();
-        boolean scsi = i != null && !i.inquiry().isEmpty();
-        CamPath p = d.path();
-        devs.add(
-            new ApiModel.Device(
-                p.btl(), p.bus(), p.target(), p.lun(), scsi ? "scsi" : "none",
-                scsi ? i.vendor() : "", scsi ? i.product() : "", scsi ? i.revision() : "",
-                scsi ? i.deviceType() : DeviceInfo.T_NODEVICE, i == null ? "" : i.serial(),
-                d.periphs(), d.unconfigured()));
-      }
-      buses.add(new ApiModel.Bus(b.pathId(), b.devName(), b.unitNumber(), b.busId(), devs));
-    }
-    return new ApiModel.Devlist(buses);
+    return ccbs.devMatch(CamPath.XPT, "").thenApply(DevlistFormat::of);
   }
 
   public CompletionStage<ApiModel.PeriphList> periphlist(String dev) {

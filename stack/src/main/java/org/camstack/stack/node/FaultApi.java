@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import org.camstack.stack.scsi.Sense;
 import org.camstack.stack.sim.emu.Delay;
-import org.camstack.stack.sim.emu.FaultRule;
+import org.camstack.persistence.device.FaultRule;
 
 /**
  * The fault-injection area of the management API: fault rules and delays of an emulated LUN
@@ -48,60 +48,64 @@ final class FaultApi {
                         }));
   }
 
-  private static final Map<String, FaultRule.Kind> KINDS =
+  /** API fault types and the rule kinds they stand for. */
+  private static final Map<String, String> KINDS =
       Map.of(
-          "medium-error", FaultRule.Kind.MEDIUM_ERROR,
-          "unit-attention", FaultRule.Kind.UNIT_ATTENTION,
-          "aborted", FaultRule.Kind.ABORTED_COMMAND,
-          "busy", FaultRule.Kind.BUSY,
-          "task-set-full", FaultRule.Kind.TASK_SET_FULL,
-          "timeout", FaultRule.Kind.TIMEOUT,
-          "sense", FaultRule.Kind.CUSTOM_SENSE);
+          "medium-error", FaultRule.MEDIUM_ERROR,
+          "unit-attention", FaultRule.UNIT_ATTENTION,
+          "aborted", FaultRule.ABORTED_COMMAND,
+          "busy", FaultRule.BUSY,
+          "task-set-full", FaultRule.TASK_SET_FULL,
+          "timeout", FaultRule.TIMEOUT,
+          "sense", FaultRule.CUSTOM_SENSE);
 
   static ApiModel.FaultRule toApi(FaultRule r) {
-    String type = KINDS.entrySet().stream().filter(e -> e.getValue() == r.kind()).map(Map.Entry::getKey).findFirst().orElse(r.kind().name());
+    String type = KINDS.entrySet().stream().filter(e -> e.getValue().equals(r.kind())).map(Map.Entry::getKey).findFirst().orElse(r.kind());
     return new ApiModel.FaultRule(
-        r.id(), type, r.commands().name().toLowerCase(java.util.Locale.ROOT),
-        r.hasLbaRange() ? r.lbaStart() : null, r.hasLbaRange() ? r.lbaStart() + r.lbaCount() - 1 : null,
-        r.continuous(), r.kind() == FaultRule.Kind.CUSTOM_SENSE ? r.senseKey() : null,
+        r.id(), type, r.opClass(),
+        r.hasLbaRange() ? r.lbaFirst() : null, r.hasLbaRange() ? r.lbaLast() : null,
+        !r.oneShot(), r.kind().equals(FaultRule.CUSTOM_SENSE) ? r.senseKey() : null,
         r.asc() < 0 ? null : r.asc(), r.ascq() < 0 ? null : r.ascq());
   }
 
-  /** The emulator's rule for an API rule; 400 for anything it refuses. */
+  /** The emulator's rule for an API rule; 400/422 for anything it refuses. */
   FaultRule fromApi(ApiModel.FaultRule r) {
     if (r.type() == null || !KINDS.containsKey(r.type())) {
       throw ApiException.badRequest("bad fault type '" + r.type() + "': expected one of " + String.join(", ", new java.util.TreeSet<>(KINDS.keySet())));
     }
-    FaultRule.Kind kind = KINDS.get(r.type());
-    FaultRule.CommandClass cls;
-    try {
-      cls = FaultRule.CommandClass.valueOf((r.commands() == null ? "any" : r.commands()).toUpperCase(java.util.Locale.ROOT));
-    } catch (IllegalArgumentException e) {
+    String kind = KINDS.get(r.type());
+    String cls = (r.commands() == null ? FaultRule.ANY : r.commands()).toLowerCase(java.util.Locale.ROOT);
+    if (!cls.equals(FaultRule.READ) && !cls.equals(FaultRule.WRITE) && !cls.equals(FaultRule.ANY)) {
       throw ApiException.badRequest("bad command class '" + r.commands() + "': expected read, write or any");
     }
-    long start = -1;
-    long count = 0;
     if (r.lbaStart() == null && r.lbaEnd() != null) {
       throw ApiException.unprocessable("lbaEnd " + r.lbaEnd() + " without lbaStart: give both, or lbaStart alone for one block");
     }
+    long first = 0;
+    long last = FaultRule.NO_LBA_LIMIT;
     if (r.lbaStart() != null) {
       long end = r.lbaEnd() == null ? r.lbaStart() : r.lbaEnd();
       if (r.lbaStart() < 0 || end < r.lbaStart()) {
         throw ApiException.badRequest("bad LBA range " + r.lbaStart() + "-" + end);
       }
-      start = r.lbaStart();
-      count = end - start + 1;
+      first = r.lbaStart();
+      last = end;
     }
-    int key = r.senseKey() == null ? defaultKey(kind) : r.senseKey();
     int asc = r.asc() == null ? -1 : r.asc();
     int ascq = r.ascq() == null ? (asc < 0 ? -1 : 0) : r.ascq();
-    if (kind == FaultRule.Kind.UNIT_ATTENTION && asc < 0) {
+    if (kind.equals(FaultRule.UNIT_ATTENTION) && asc < 0) {
       asc = 0x29; // POWER ON, RESET, OR BUS DEVICE RESET OCCURRED
       ascq = 0;
     }
     String id = r.id() == null || r.id().isBlank() ? String.valueOf(faultIds.incrementAndGet()) : ruleId(r.id());
     try {
-      return new FaultRule(id, kind, cls, Boolean.TRUE.equals(r.continuous()), start, count, key, asc, ascq);
+      String sense = "";
+      if (kind.equals(FaultRule.CUSTOM_SENSE)) {
+        sense = FaultRule.fixedSense(r.senseKey() == null ? 0 : r.senseKey(), Math.max(0, asc), Math.max(0, ascq));
+      } else if (asc >= 0) {
+        sense = FaultRule.fixedSense(defaultKey(kind), asc, ascq);
+      }
+      return new FaultRule(id, kind, cls, first, last, !Boolean.TRUE.equals(r.continuous()), sense);
     } catch (IllegalArgumentException e) {
       throw ApiException.badRequest(e.getMessage());
     }
@@ -117,18 +121,19 @@ final class FaultApi {
     return id;
   }
 
-  private static int defaultKey(FaultRule.Kind kind) {
+  private static int defaultKey(String kind) {
     switch (kind) {
-      case MEDIUM_ERROR:
+      case FaultRule.MEDIUM_ERROR:
         return Sense.MEDIUM_ERROR;
-      case UNIT_ATTENTION:
+      case FaultRule.UNIT_ATTENTION:
         return Sense.UNIT_ATTENTION;
-      case ABORTED_COMMAND:
+      case FaultRule.ABORTED_COMMAND:
         return Sense.ABORTED_COMMAND;
       default:
         return 0;
     }
   }
+
 
   public CompletionStage<ApiModel.FaultRule> faultAdd(String dev, ApiModel.FaultRule rule) {
     return guard(() -> ccbs.resolve(limits.name(dev, "device")))
