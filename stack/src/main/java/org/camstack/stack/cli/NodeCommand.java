@@ -54,8 +54,17 @@ public final class NodeCommand implements Callable<Integer> {
   @Option(names = "--bind", paramLabel = "ADDR", description = "API bind address (default 127.0.0.1; others need --token)")
   String bind;
 
-  @Option(names = "--token", paramLabel = "T", description = "bearer token every API request must carry")
+  @Option(names = "--token", paramLabel = "T", description = "bearer token every API request must carry (visible in ps: prefer --token-file or CAMSTACK_TOKEN)")
   String token;
+
+  @Option(names = "--token-file", paramLabel = "FILE", description = "read the API token from FILE (must be mode 0600)")
+  Path tokenFile;
+
+  @Option(names = "--allowed-host", paramLabel = "NAME", description = "a Host name the API accepts besides loopback and the bind address (repeatable)")
+  List<String> allowedHosts = new ArrayList<>();
+
+  @Option(names = "--memory-budget", paramLabel = "SIZE", description = "bytes RAM stores and API buffers may hold together, e.g. 2GiB or 50%% of the heap (default 50%%)")
+  String memoryBudget;
 
   private final PrintStream out;
   private final PrintStream err;
@@ -119,6 +128,15 @@ public final class NodeCommand implements Callable<Integer> {
     }
     if (token != null) {
       m.put("camstack.node.token", token);
+    }
+    if (tokenFile != null) {
+      m.put("camstack.node.token-file", tokenFile.toString());
+    }
+    if (!allowedHosts.isEmpty()) {
+      m.put("camstack.node.allowed-hosts", List.copyOf(allowedHosts));
+    }
+    if (memoryBudget != null) {
+      m.put("camstack.node.memory-budget", memoryBudget);
     }
     return m;
   }
