@@ -43,6 +43,7 @@ public final class DetSim {
 
   private static final Map<String, DetSim> REGISTRY = new ConcurrentHashMap<>();
   private static final AtomicLong IDS = new AtomicLong();
+  private static final boolean TRACE = Boolean.getBoolean("camstack.detsim.trace");
 
   /** A timer on the virtual clock. */
   static final class Timer {
@@ -137,6 +138,9 @@ public final class DetSim {
 
   void submit(Runnable task) {
     if (Thread.currentThread() != owner) {
+      if (TRACE) {
+        new Throwable("detsim: task from foreign thread " + Thread.currentThread().getName()).printStackTrace();
+      }
       foreign.add(task);
       return;
     }
@@ -159,6 +163,9 @@ public final class DetSim {
 
   Timer schedule(long delayNanos, long intervalNanos, Runnable task, ExecutionContext ec) {
     if (Thread.currentThread() != owner) {
+      if (TRACE) {
+        new Throwable("detsim: timer from foreign thread " + Thread.currentThread().getName()).printStackTrace();
+      }
       throw new IllegalStateException("timer scheduled from a foreign thread " + Thread.currentThread().getName());
     }
     Timer t = new Timer(now + Math.max(0, delayNanos), seq++, task, ec, intervalNanos);
@@ -203,6 +210,14 @@ public final class DetSim {
     return traceHash;
   }
 
+  /**
+   * Nothing runnable and no timer due within {@code horizon}: the world is idle apart from
+   * far-off timeouts and periodic tasks.
+   */
+  public boolean quiet(Duration horizon) {
+    return runnable.isEmpty() && foreign.isEmpty() && (timers.isEmpty() || timers.first().due > now + horizon.toNanos());
+  }
+
   /** Anything runnable now or later (a runnable task or a pending timer). */
   public boolean busy() {
     return !runnable.isEmpty() || !timers.isEmpty() || !foreign.isEmpty();
@@ -230,16 +245,19 @@ public final class DetSim {
     }
     int n = runnable.size();
     int pick = n == 1 ? 0 : rnd.nextInt(n);
-    Map.Entry<String, Runnable> e = runnable.firstEntry();
+    String key = runnable.firstKey();
     if (pick > 0) {
-      var it = runnable.entrySet().iterator();
+      var it = runnable.keySet().iterator();
       for (int i = 0; i <= pick; i++) {
-        e = it.next();
+        key = it.next();
       }
     }
-    runnable.remove(e.getKey());
-    mix(e.getKey());
-    run(e.getValue());
+    Runnable task = runnable.remove(key); // (a TreeMap entry is reused on removal: keep the key, not the entry)
+    if (TRACE) {
+      System.err.println("detsim " + now + " run " + key + " of " + runnable.keySet() + " timers " + timers.size());
+    }
+    mix(key);
+    run(task);
     steps++;
     if (maxTurnCostNanos > 0) {
       now += (long) (rnd.nextDouble() * maxTurnCostNanos);
@@ -270,6 +288,9 @@ public final class DetSim {
         }
       }
       step();
+    }
+    if (TRACE) {
+      System.err.println("detsim " + now + " condition met");
     }
     return true;
   }
