@@ -279,6 +279,8 @@ public final class ChaosEngine {
   static final Duration MAX_TURN_COST = Duration.ofNanos(20_000);
 
   /** An ActorRef's random uid in a message ("...#-123456]"): never hashed or compared. */
+  private static final boolean TRACE = Boolean.getBoolean("camstack.chaos.trace");
+
   private static final Pattern UID = Pattern.compile("#-?\\d+\\]");
 
   private final Settings settings;
@@ -306,6 +308,7 @@ public final class ChaosEngine {
   private long nextCcbId = 1;
   private int cycle;
   private boolean stopNow;
+  private boolean started;
 
   private static final class Client {
     final int id;
@@ -385,6 +388,7 @@ public final class ChaosEngine {
       for (int i = 0; i < total && !stopNow; i++) {
         ChaosSchedule.Cycle planned = settings.replay() != null ? settings.replay().cycles().get(i) : null;
         cycle = planned != null ? planned.number() : i + 1;
+        started = true;
         runCycle(planned);
         cyclesRun = i + 1;
         collect();
@@ -405,6 +409,9 @@ public final class ChaosEngine {
       mix("final " + finalState());
       if (!stopNow) {
         cycle = 0;
+        if (settings.timeline()) {
+          timeline.teardown(clockNanos());
+        }
         teardown();
         collect();
       }
@@ -414,10 +421,12 @@ public final class ChaosEngine {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
+      if (sim != null) {
+        mix("schedule " + sim.traceHash()); // before the shutdown, whose internals are not part of the run
+      }
       shutdown();
     }
     if (sim != null) {
-      mix("schedule " + sim.traceHash());
       if (sim.foreignSubmissions() > 0) {
         checker.report(
             violation(ViolationKind.OTHER, sim.foreignSubmissions() + " task(s) submitted from another thread: not reproducible", List.of()));
@@ -476,12 +485,15 @@ public final class ChaosEngine {
     checker.onEvent(e);
     events++;
     mix(sanitize(e.toString()));
-    if (settings.timeline() && cycle > 0) {
+    if (settings.timeline() && started) {
       timeline.event(clockNanos(), e);
     }
   }
 
   private synchronized void mix(String s) {
+    if (TRACE) {
+      System.err.println("chaos-trace " + s);
+    }
     long h = hash;
     for (int i = 0; i < s.length(); i++) {
       h ^= s.charAt(i);

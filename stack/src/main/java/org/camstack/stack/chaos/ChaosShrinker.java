@@ -48,9 +48,27 @@ public final class ChaosShrinker {
    * @throws IllegalArgumentException when the run did not fail
    */
   public static Result shrink(ChaosEngine.Report failing, Consumer<String> progress, int maxRuns) {
-    ViolationKind kind = failing.firstKind();
-    if (kind == null) {
-      throw new IllegalArgumentException("the run found no violation: nothing to shrink");
+    return shrink(failing, defaultKind(failing), progress, maxRuns);
+  }
+
+  /**
+   * The kind {@code --shrink} keeps by default: the duplicate-name panic (bug A) when the run saw
+   * it, else the close deadlock (bug B), else the kind seen first. (In legacy mode every free is
+   * early, so the first kind is always the uninteresting UNIT_FREED_EARLY.)
+   */
+  public static ViolationKind defaultKind(ChaosEngine.Report failing) {
+    for (ViolationKind k : List.of(ViolationKind.DUPLICATE_NAME, ViolationKind.DESTROY_DEADLOCK)) {
+      if (failing.violationsByKind().getOrDefault(k, 0) > 0) {
+        return k;
+      }
+    }
+    return failing.firstKind();
+  }
+
+  /** {@link #shrink(ChaosEngine.Report, Consumer, int)} keeping violations of {@code kind}. */
+  public static Result shrink(ChaosEngine.Report failing, ViolationKind kind, Consumer<String> progress, int maxRuns) {
+    if (kind == null || failing.violationsByKind().getOrDefault(kind, 0) == 0) {
+      throw new IllegalArgumentException("the run found no " + (kind == null ? "violation" : kind) + ": nothing to shrink");
     }
     ChaosEngine.Settings s = failing.settings();
     ChaosEngine.Settings base =

@@ -32,6 +32,10 @@ public final class ChaosTimeline {
     entries.add(new Entry(nanos, "", "", "cycle " + cycle, true, false));
   }
 
+  synchronized void teardown(long nanos) {
+    entries.add(new Entry(nanos, "", "", "end of the cycles: close every file, unplug every target", true, false));
+  }
+
   synchronized void request(long nanos, String who, String what) {
     entries.add(new Entry(nanos, who, target(what), what, false, false));
   }

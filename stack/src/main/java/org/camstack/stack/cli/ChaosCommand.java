@@ -58,6 +58,15 @@ public final class ChaosCommand implements Callable<Integer> {
   @Option(names = "--shrink", description = "reduce a failing schedule to a minimal one and print it as a timeline")
   boolean shrink;
 
+  @Option(
+      names = "--shrink-kind",
+      paramLabel = "KIND",
+      description = "the violation kind --shrink keeps (default: DUPLICATE_NAME, else DESTROY_DEADLOCK, else the first seen)")
+  ViolationKind shrinkKind;
+
+  @Option(names = "--timeline", description = "print the run's timeline (mermaid; for short runs, e.g. a --replay)")
+  boolean printTimeline;
+
   @Option(names = "--threads", description = "real dispatcher threads and the wall clock: stress, NOT reproducible")
   boolean threads;
 
@@ -111,6 +120,9 @@ public final class ChaosCommand implements Callable<Integer> {
               .withStopOnSeedBugs(stopOnBugs)
               .withMode(threads ? ChaosEngine.Mode.THREADS : ChaosEngine.Mode.DETERMINISTIC);
     }
+    if (printTimeline) {
+      settings = settings.withTimeline(true);
+    }
     int n = settings.cycles();
     settings = settings.withProgressEvery(Math.max(1, Math.min(500, Math.max(n / 10, 1))));
     String mode = settings.legacy() ? "legacy (2012-pre) mode" : "fixed mode";
@@ -144,10 +156,14 @@ public final class ChaosCommand implements Callable<Integer> {
               ? "replay: identical to the recorded run"
               : "replay: DIFFERENT from the recorded run: " + replayed.summary());
     }
+    if (printTimeline) {
+      printTimeline(report, out);
+    }
     ChaosSchedule toWrite = report.schedule().withSummary(report.summaryLine());
     if (shrink) {
-      if (report.violations() == 0) {
-        out.println("shrink: nothing to shrink, the run found no violation");
+      if (report.violations() == 0
+          || (shrinkKind != null && report.violationsByKind().getOrDefault(shrinkKind, 0) == 0)) {
+        out.println("shrink: nothing to shrink, the run found no " + (shrinkKind == null ? "violation" : shrinkKind));
       } else {
         toWrite = shrink(report);
       }
@@ -170,6 +186,7 @@ public final class ChaosCommand implements Callable<Integer> {
     ChaosShrinker.Result r =
         ChaosShrinker.shrink(
             report,
+            shrinkKind != null ? shrinkKind : ChaosShrinker.defaultKind(report),
             line -> {
               out.println(line);
               out.flush();
@@ -190,11 +207,15 @@ public final class ChaosCommand implements Callable<Integer> {
     }
     out.println("schedule:");
     out.print(r.schedule().format().replaceAll("(?m)^", "  "));
+    printTimeline(r.report(), out);
+    return r.schedule();
+  }
+
+  private static void printTimeline(ChaosEngine.Report r, PrintStream out) {
     out.println("timeline (mermaid, virtual time):");
     out.println("```mermaid");
-    out.print(r.report().timeline().toMermaid());
+    out.print(r.timeline().toMermaid());
     out.println("```");
-    return r.schedule();
   }
 
   static void print(ChaosEngine.Report r, PrintStream out) {

@@ -149,7 +149,7 @@ public final class DetSim {
       key = mailboxKeys.get(m);
       if (key == null) {
         ActorCell cell = m.actor();
-        key = cell == null ? "~mailbox" : cell.self().path().toStringWithoutAddress();
+        key = cell == null ? "~mailbox" : canonical(cell.self().path().toStringWithoutAddress());
         mailboxKeys.put(m, key);
       }
       if (runnable.containsKey(key)) {
@@ -159,6 +159,14 @@ public final class DetSim {
       key = String.format("~%016d", seq++);
     }
     runnable.put(key, task);
+  }
+
+  /**
+   * A path as it sorts and hashes: Pekko numbers its event-stream unsubscriber per JVM
+   * ({@code /system/eventStreamUnsubscriber-2} in the second system), so the number is dropped.
+   */
+  private static String canonical(String path) {
+    return path.startsWith("/system/eventStreamUnsubscriber-") ? "/system/eventStreamUnsubscriber" : path;
   }
 
   Timer schedule(long delayNanos, long intervalNanos, Runnable task, ExecutionContext ec) {
