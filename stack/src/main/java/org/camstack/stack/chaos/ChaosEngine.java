@@ -281,7 +281,7 @@ public final class ChaosEngine {
   /** An ActorRef's random uid in a message ("...#-123456]"): never hashed or compared. */
   private static final boolean TRACE = Boolean.getBoolean("camstack.chaos.trace");
 
-  private static final Pattern UID = Pattern.compile("#-?\\d+\\]");
+  private static final Pattern UID = Pattern.compile("(Actor\\[[^#\\]]*)#-?\\d+\\]");
 
   private final Settings settings;
   private final Consumer<String> progress;
@@ -504,7 +504,7 @@ public final class ChaosEngine {
 
   /** {@code s} without ActorRef uids (random per run): what may be printed and compared. */
   public static String sanitize(String s) {
-    return UID.matcher(s).replaceAll("]");
+    return s.indexOf("Actor[") < 0 ? s : UID.matcher(s).replaceAll("$1]");
   }
 
   /** Records new violations: first cycle and example per kind, the seed bugs. */
