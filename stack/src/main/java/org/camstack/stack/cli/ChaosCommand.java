@@ -27,10 +27,12 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Seeded lifetime chaos on the real stack (XPT, periphs, devfs, emulated SIMs): clients open, do I/O",
-      "and close while a nemesis unplugs, replugs, rescans, resets and acquires; the lifetime rules are",
-      "checked throughout. Deterministic by default: one thread, seeded scheduler, virtual time; the same",
-      "seed and cycles give the same summary line. Exit 0 = no violation, 1 = violations, 2 = bad usage."
+      "Seeded lifetime chaos on the real stack (XPT, periphs, devfs, emulated SIMs).",
+      "Clients open, do I/O and close while a nemesis unplugs, replugs, rescans,",
+      "resets and acquires; the lifetime rules are checked throughout.",
+      "Deterministic by default (one thread, seeded scheduler, virtual time): the",
+      "same seed and cycles print the same summary line.",
+      "Exit 0 = no violation, 1 = violations, 2 = bad usage."
     })
 public final class ChaosCommand implements Callable<Integer> {
 
