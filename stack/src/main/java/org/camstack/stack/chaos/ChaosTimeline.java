@@ -112,7 +112,7 @@ public final class ChaosTimeline {
     }
     StringBuilder sb = new StringBuilder("sequenceDiagram\n");
     for (Map.Entry<String, String> p : ids.entrySet()) {
-      sb.append("    participant ").append(p.getValue()).append(" as ").append(p.getKey()).append('\n');
+      sb.append("    participant ").append(p.getValue()).append(" as ").append(clean(p.getKey())).append('\n');
     }
     String all = ids.isEmpty() ? "" : ids.values().iterator().next() + "," + new ArrayList<>(ids.values()).get(ids.size() - 1);
     for (Entry e : entries) {
@@ -132,6 +132,6 @@ public final class ChaosTimeline {
   }
 
   private static String clean(String s) {
-    return s.replace(";", ",").replace("#", "gen ").replace("\n", " ");
+    return s.replace(";", ",").replace("#", " gen ").replace("\n", " "); // '#' and ';' are mermaid syntax
   }
 }
