@@ -5,7 +5,6 @@ import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -35,9 +35,11 @@ import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.ccb.CamPriority;
 import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.ccb.CcbFlags;
+import org.camstack.stack.detsim.DetSim;
 import org.camstack.stack.devfs.Devfs;
 import org.camstack.persistence.audit.LifetimeChecker;
 import org.camstack.persistence.audit.LifetimeEvent;
+import org.camstack.persistence.audit.LifetimeListener;
 import org.camstack.persistence.audit.ViolationKind;
 import org.camstack.stack.periph.Periph;
 import org.camstack.stack.periph.PeriphDriver;
@@ -60,28 +62,45 @@ import org.camstack.stack.sim.emu.LunSpec;
  * once, then waits for every answer: the stack keeps reacting (scans, probes, invalidations,
  * devfs destroy tasks) while the next cycle starts, which is where the 2012 races live. After
  * every cycle the {@link LifetimeChecker} (fed by every periph and devfs) and the answers
- * themselves are checked: devfs names unique, units never reused before dev-gone and destructor,
- * acquire refused once invalid, references never negative, every call and CCB answered exactly
- * once. In fixed mode the stack must settle every {@link Settings#settleEvery()} cycles (no
- * reference leaked). At the end everything is closed and unplugged and nothing may be left
- * behind.
+ * themselves are checked. In fixed mode the stack must settle every {@link Settings#settleEvery()}
+ * cycles (no reference leaked). At the end everything is closed and unplugged and nothing may be
+ * left behind.
  *
- * <p>Not an actor: it drives the stack from the calling thread through asks. Thread-safety: one
- * run per instance.
+ * <p>Two ways to run ({@link Mode}): {@link Mode#DETERMINISTIC} (the default) puts the whole actor
+ * system on a {@link DetSim}: one thread, the next actor turn picked by the seeded generator,
+ * virtual time for every timer and timeout; the same settings and schedule give the same run, byte
+ * for byte ({@link Report#summaryLine()}), so a failure can be recorded ({@link Report#schedule()}),
+ * replayed ({@link Settings#replay()}) and shrunk ({@link ChaosShrinker}). {@link Mode#THREADS} runs
+ * on Pekko's real dispatcher threads: more true parallelism, not reproducible.
+ *
+ * <p>Not an actor: it drives the stack from the calling thread through asks (deterministic mode:
+ * by stepping the world until the answers arrive). Thread-safety: one run per instance.
  */
 public final class ChaosEngine {
+
+  /** Where the actors run. */
+  public enum Mode {
+    /** One thread, seeded picks, virtual time: reproducible. */
+    DETERMINISTIC,
+    /** Pekko's dispatcher threads and the wall clock: stress, not reproducible. */
+    THREADS
+  }
 
   /**
    * How to run.
    *
-   * @param seed the schedule's seed (also the devfs destroy-task latency's)
-   * @param cycles how many cycles
+   * @param seed the schedule's seed (operations, scheduler picks, devfs destroy-task latency)
+   * @param cycles how many cycles (a replay runs the schedule's cycles)
    * @param clients concurrent clients (each holds up to 3 open files)
    * @param legacy run the 2012-pre orderings
    * @param progressEvery a progress line every that many cycles (0: none)
    * @param settleEvery in fixed mode, wait for the stack to settle every that many cycles (0: never)
    * @param stopOnSeedBugs stop once both seed bugs (duplicate pass name, ses close deadlock) were seen
    * @param opTimeout an answer later than this is a violation
+   * @param mode deterministic or real threads
+   * @param replay null: generate operations from the seed; else run exactly these
+   * @param stopOnKind null, or stop (skipping the teardown) once a violation of this kind is seen
+   * @param timeline record a timeline of operations, answers and lifetime events (small runs)
    */
   public record Settings(
       long seed,
@@ -91,27 +110,57 @@ public final class ChaosEngine {
       int progressEvery,
       int settleEvery,
       boolean stopOnSeedBugs,
-      Duration opTimeout) {
+      Duration opTimeout,
+      Mode mode,
+      ChaosSchedule replay,
+      ViolationKind stopOnKind,
+      boolean timeline) {
     public Settings {
       if (cycles < 0 || clients < 1 || clients > 64) {
         throw new IllegalArgumentException("cycles must be >= 0 and clients 1..64");
       }
+      if (mode == null) {
+        mode = Mode.DETERMINISTIC;
+      }
+      if (replay != null && mode != Mode.DETERMINISTIC) {
+        throw new IllegalArgumentException("a schedule can only be replayed deterministically");
+      }
     }
 
     public static Settings of(long seed, int cycles, int clients, boolean legacy) {
-      return new Settings(seed, cycles, clients, legacy, 0, 250, false, Duration.ofSeconds(5));
+      return new Settings(
+          seed, cycles, clients, legacy, 0, 250, false, Duration.ofSeconds(5), Mode.DETERMINISTIC, null, null, false);
+    }
+
+    /** Runs {@code s} exactly (its seed, clients, legacy mode, settle interval and operations). */
+    public static Settings replaying(ChaosSchedule s) {
+      return new Settings(
+          s.seed(), s.cycles().size(), s.clients(), s.legacy(), 0, s.settleEvery(), false, Duration.ofSeconds(5),
+          Mode.DETERMINISTIC, s, null, false);
     }
 
     public Settings withProgressEvery(int n) {
-      return new Settings(seed, cycles, clients, legacy, n, settleEvery, stopOnSeedBugs, opTimeout);
+      return new Settings(seed, cycles, clients, legacy, n, settleEvery, stopOnSeedBugs, opTimeout, mode, replay, stopOnKind, timeline);
     }
 
     public Settings withStopOnSeedBugs(boolean stop) {
-      return new Settings(seed, cycles, clients, legacy, progressEvery, settleEvery, stop, opTimeout);
+      return new Settings(seed, cycles, clients, legacy, progressEvery, settleEvery, stop, opTimeout, mode, replay, stopOnKind, timeline);
     }
 
     public Settings withSettleEvery(int n) {
-      return new Settings(seed, cycles, clients, legacy, progressEvery, n, stopOnSeedBugs, opTimeout);
+      return new Settings(seed, cycles, clients, legacy, progressEvery, n, stopOnSeedBugs, opTimeout, mode, replay, stopOnKind, timeline);
+    }
+
+    public Settings withMode(Mode m) {
+      return new Settings(seed, cycles, clients, legacy, progressEvery, settleEvery, stopOnSeedBugs, opTimeout, m, replay, stopOnKind, timeline);
+    }
+
+    public Settings withStopOnKind(ViolationKind k) {
+      return new Settings(seed, cycles, clients, legacy, progressEvery, settleEvery, stopOnSeedBugs, opTimeout, mode, replay, k, timeline);
+    }
+
+    public Settings withTimeline(boolean t) {
+      return new Settings(seed, cycles, clients, legacy, progressEvery, settleEvery, stopOnSeedBugs, opTimeout, mode, replay, stopOnKind, t);
     }
   }
 
@@ -120,6 +169,14 @@ public final class ChaosEngine {
    *
    * @param firstCycle per violation kind, the cycle it was first seen in (0: during teardown)
    * @param examples per violation kind, the first violation of that kind
+   * @param events lifetime events observed
+   * @param hash a hash of everything observable: every lifetime event, every operation and its
+   *     answer, the scheduler's picks, the final devfs nodes and units (deterministic mode only)
+   * @param schedule the operations that ran (what {@code --record} writes)
+   * @param virtualNanos virtual time the run took (deterministic mode), else 0
+   * @param turns actor turns the scheduler ran (deterministic mode), else 0
+   * @param timeline the timeline, when asked for (else empty)
+   * @param cpu CPU time of the driving thread (in deterministic mode: of the whole stack)
    */
   public record Report(
       Settings settings,
@@ -132,6 +189,13 @@ public final class ChaosEngine {
       int bugAFoundAt,
       int bugBFoundAt,
       Map<String, Long> lifetimeEvents,
+      long events,
+      long hash,
+      ChaosSchedule schedule,
+      long virtualNanos,
+      long turns,
+      ChaosTimeline timeline,
+      Duration cpu,
       Duration elapsed) {
 
     public int violations() {
@@ -145,6 +209,34 @@ public final class ChaosEngine {
     /** Both seed bugs were found (the legacy-mode goal). */
     public boolean foundSeedBugs() {
       return bugAFoundAt >= 0 && bugBFoundAt >= 0;
+    }
+
+    /** The kind seen in the earliest cycle (teardown last), or null when there was none. */
+    public ViolationKind firstKind() {
+      ViolationKind best = null;
+      int bestAt = Integer.MAX_VALUE;
+      for (Map.Entry<ViolationKind, Integer> e : firstCycle.entrySet()) {
+        int at = e.getValue() == 0 ? Integer.MAX_VALUE - 1 : e.getValue();
+        if (at < bestAt) {
+          best = e.getKey();
+          bestAt = at;
+        }
+      }
+      return best;
+    }
+
+    /**
+     * The one line two runs of the same seed and cycles must agree on, byte for byte
+     * (deterministic mode): cycles, operations by kind, lifetime events, violations, the hash.
+     */
+    public String summaryLine() {
+      StringBuilder opsText = new StringBuilder();
+      for (Map.Entry<String, Long> e : opsByKind.entrySet()) {
+        opsText.append(opsText.length() == 0 ? "" : ", ").append(e.getKey()).append(' ').append(e.getValue());
+      }
+      return String.format(
+          "%d cycles, %d ops (%s), %d events, %d violations, hash %016x",
+          cyclesRun, ops, opsText, events, violations(), hash);
     }
   }
 
@@ -184,6 +276,17 @@ public final class ChaosEngine {
         .resolve();
   }
 
+  /** The most virtual time one actor turn costs (deterministic mode). */
+  static final Duration MAX_TURN_COST = Duration.ofNanos(20_000);
+
+  /** An event's wall-clock stamp ("timestampMicros=..., "): never hashed. */
+  private static final java.util.regex.Pattern TIMESTAMP = java.util.regex.Pattern.compile("timestampMicros=\\d+,? ?");
+
+  /** An ActorRef's random uid in a message ("...#-123456]"): never hashed or compared. */
+  private static final boolean TRACE = Boolean.getBoolean("camstack.chaos.trace");
+
+  private static final Pattern UID = Pattern.compile("(Actor\\[[^#\\]]*)#-?\\d+\\]");
+
   private final Settings settings;
   private final Consumer<String> progress;
   private final Random rnd;
@@ -192,8 +295,11 @@ public final class ChaosEngine {
   private final EnumMap<ViolationKind, Integer> firstCycle = new EnumMap<>(ViolationKind.class);
   private final EnumMap<ViolationKind, LifetimeEvent.ProtocolViolation> examples = new EnumMap<>(ViolationKind.class);
   private final List<Client> clients = new ArrayList<>();
-  private final Map<Integer, Map<Integer, List<LunSpec>>> absent = new HashMap<>(); // bus -> pulled targets
-  private final Map<Integer, Map<Integer, List<LunSpec>>> present = new HashMap<>();
+  private final Map<Integer, Map<Integer, List<LunSpec>>> absent = new TreeMap<>(); // bus -> pulled targets
+  private final Map<Integer, Map<Integer, List<LunSpec>>> present = new TreeMap<>();
+  private final List<ChaosSchedule.Cycle> recorded = new ArrayList<>();
+  private final ChaosTimeline timeline = new ChaosTimeline();
+  private final DetSim sim;
   private ActorSystem<SpawnProtocol.Command> system;
   private CamStack stack;
   private List<String> nodeNames = List.of();
@@ -201,7 +307,12 @@ public final class ChaosEngine {
   private int bugBAt = -1;
   private int seenViolations;
   private long ops;
+  private long events;
+  private long hash = 0xcbf29ce484222325L;
+  private long nextCcbId = 1;
   private int cycle;
+  private boolean stopNow;
+  private boolean started;
 
   private static final class Client {
     final int id;
@@ -219,63 +330,116 @@ public final class ChaosEngine {
     for (int i = 0; i < settings.clients(); i++) {
       clients.add(new Client(i));
     }
+    this.sim =
+        settings.mode() == Mode.DETERMINISTIC ? new DetSim(settings.seed() * 0x9E3779B97F4A7C15L + 1, MAX_TURN_COST) : null;
   }
+
+  // ---------------------------------------------------------------------------------------------
+  // Waiting: on real threads, or by stepping the deterministic world
+
+  private <T> T await(CompletableFuture<T> f, Duration timeout)
+      throws TimeoutException, ExecutionException, InterruptedException {
+    if (sim == null) {
+      return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+    if (!sim.runUntil(f::isDone, timeout)) {
+      throw new TimeoutException("no answer within " + timeout + " (virtual)");
+    }
+    return f.get();
+  }
+
+  private void pause(Duration d) throws InterruptedException {
+    if (sim == null) {
+      Thread.sleep(d.toMillis());
+    } else {
+      sim.runFor(d);
+    }
+  }
+
+  private long clockNanos() {
+    return sim == null ? System.nanoTime() : sim.nanos();
+  }
+
+  // ---------------------------------------------------------------------------------------------
 
   private Report runAll() {
     long t0 = System.nanoTime();
+    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+    long cpu0 = mx.getCurrentThreadCpuTime();
     Config config = config();
+    if (sim != null) {
+      config = sim.config().withFallback(config);
+    }
     system = ActorSystem.create(SpawnProtocol.create(), "chaos", config);
     int cyclesRun = 0;
     try {
       Random latency = new Random(settings.seed() ^ 0x5eedL);
       Devfs.Settings devfs =
           new Devfs.Settings(() -> Duration.ofMillis(latency.nextInt(6)), false); // swi taskqueue latency
+      // real threads: the checker itself (its emit never blocks); deterministic: one thread, so the
+      // engine may also hash every event and draw the timeline
+      LifetimeListener listener = sim == null ? checker : this::onLifetimeEvent;
       stack =
           CamStack.start(
               system,
               config,
-              CamStack.Options.DEFAULT.withListener(checker).withDevfs(devfs).withLegacyMode(settings.legacy()));
-      stack.scannedOnce(Duration.ofSeconds(30)).toCompletableFuture().get(30, TimeUnit.SECONDS);
-      stack.awaitPeriphs(Duration.ofSeconds(30));
+              CamStack.Options.DEFAULT.withListener(listener).withDevfs(devfs).withLegacyMode(settings.legacy()));
+      boot();
       for (int b = 0; b < stack.topology().buses().size(); b++) {
         BusSpec bus = stack.topology().buses().get(b);
         present.put(b, new TreeMap<>(bus.targets()));
         absent.put(b, new TreeMap<>());
       }
-      for (cycle = 1; cycle <= settings.cycles(); cycle++) {
-        runCycle();
-        cyclesRun = cycle;
+      int total = settings.replay() != null ? settings.replay().cycles().size() : settings.cycles();
+      for (int i = 0; i < total && !stopNow; i++) {
+        ChaosSchedule.Cycle planned = settings.replay() != null ? settings.replay().cycles().get(i) : null;
+        cycle = planned != null ? planned.number() : i + 1;
+        started = true;
+        runCycle(planned);
+        cyclesRun = i + 1;
         collect();
         if (!settings.legacy() && settings.settleEvery() > 0 && cycle % settings.settleEvery() == 0) {
           settle(Duration.ofSeconds(5), false);
           collect();
         }
-        if (settings.progressEvery() > 0 && cycle % settings.progressEvery() == 0) {
+        if (settings.progressEvery() > 0 && cyclesRun % settings.progressEvery() == 0) {
           progress.accept(
               String.format(
                   "cycle %6d/%d  ops %7d  violations %d  %.1fs",
-                  cycle, settings.cycles(), ops, checker.violationCount(), (System.nanoTime() - t0) / 1e9));
+                  cyclesRun, total, ops, checker.violationCount(), (System.nanoTime() - t0) / 1e9));
         }
         if (settings.stopOnSeedBugs() && bugAAt >= 0 && bugBAt >= 0) {
           break;
         }
       }
-      cycle = 0;
-      teardown();
-      collect();
+      mix("final " + finalState());
+      if (!stopNow) {
+        cycle = 0;
+        if (settings.timeline()) {
+          timeline.teardown(clockNanos());
+        }
+        teardown();
+        collect();
+      }
     } catch (TimeoutException | ExecutionException e) {
-      checker.report(violation(ViolationKind.OTHER, "stack did not answer: " + e, List.of()));
+      checker.report(violation(ViolationKind.OTHER, "stack did not answer: " + e.getMessage(), List.of()));
       collect();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      system.terminate();
-      try {
-        system.getWhenTerminated().toCompletableFuture().get(15, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        // exiting anyway
+      if (sim != null) {
+        mix("schedule " + sim.traceHash()); // before the shutdown, whose internals are not part of the run
+      }
+      shutdown();
+    }
+    if (sim != null) {
+      if (sim.foreignSubmissions() > 0) {
+        checker.report(
+            violation(ViolationKind.OTHER, sim.foreignSubmissions() + " task(s) submitted from another thread: not reproducible", List.of()));
       }
     }
+    ChaosSchedule schedule =
+        new ChaosSchedule(settings.seed(), settings.clients(), settings.legacy(), settings.settleEvery(), recorded, "");
     return new Report(
         settings,
         cyclesRun,
@@ -287,7 +451,66 @@ public final class ChaosEngine {
         bugAAt,
         bugBAt,
         checker.eventsByType(),
+        sim == null ? checker.eventCount() : events,
+        hash,
+        schedule,
+        sim == null ? 0 : sim.nanos(),
+        sim == null ? 0 : sim.steps(),
+        timeline,
+        Duration.ofNanos(mx.getCurrentThreadCpuTime() - cpu0),
         Duration.ofNanos(System.nanoTime() - t0));
+  }
+
+  /** Waits for the first scan of every bus and for the periph layer to settle. */
+  private void boot() throws TimeoutException, ExecutionException, InterruptedException {
+    await(stack.scannedOnce(Duration.ofSeconds(30)).toCompletableFuture(), Duration.ofSeconds(30));
+    if (sim == null) {
+      stack.awaitPeriphs(Duration.ofSeconds(30));
+      return;
+    }
+    // settled: nothing runnable and no timer due within a second (every probe, attach and node done)
+    sim.runUntil(() -> sim.quiet(Duration.ofSeconds(1)), Duration.ofSeconds(30));
+  }
+
+  private void shutdown() {
+    system.terminate();
+    try {
+      if (sim != null) {
+        sim.runUntil(() -> system.whenTerminated().isCompleted(), Duration.ofSeconds(60));
+        sim.close();
+      } else {
+        system.getWhenTerminated().toCompletableFuture().get(15, TimeUnit.SECONDS);
+      }
+    } catch (Exception e) {
+      // exiting anyway
+    }
+  }
+
+  /** Every lifetime event: checked, counted, hashed, and put on the timeline when asked for. */
+  private synchronized void onLifetimeEvent(LifetimeEvent e) {
+    checker.onEvent(e);
+    events++;
+    mix(TIMESTAMP.matcher(sanitize(e.toString())).replaceAll("")); // wall-clock stamps are not part of a run
+    if (settings.timeline() && started) {
+      timeline.event(clockNanos(), e);
+    }
+  }
+
+  private synchronized void mix(String s) {
+    if (TRACE) {
+      System.err.println("chaos-trace " + s);
+    }
+    long h = hash;
+    for (int i = 0; i < s.length(); i++) {
+      h ^= s.charAt(i);
+      h *= 0x100000001b3L;
+    }
+    hash = h;
+  }
+
+  /** {@code s} without ActorRef uids (random per run): what may be printed and compared. */
+  public static String sanitize(String s) {
+    return s.indexOf("Actor[") < 0 ? s : UID.matcher(s).replaceAll("$1]");
   }
 
   /** Records new violations: first cycle and example per kind, the seed bugs. */
@@ -303,6 +526,9 @@ public final class ChaosEngine {
       if (v.kind() == ViolationKind.DESTROY_DEADLOCK && bugBAt < 0 && v.names().stream().anyMatch(n -> n.startsWith("ses"))) {
         bugBAt = cycle;
       }
+      if (v.kind() == settings.stopOnKind()) {
+        stopNow = true;
+      }
     }
     seenViolations = all.size();
   }
@@ -315,66 +541,76 @@ public final class ChaosEngine {
   // One cycle
 
   /** An operation in flight: its answer, and what to do with it on the engine's thread. */
-  private record Pending(String what, CompletableFuture<?> answer, Consumer<Object> after) {}
+  private record Pending(String who, String what, CompletableFuture<?> answer, Function<Object, String> after) {}
 
-  private void runCycle() throws InterruptedException {
+  private void runCycle(ChaosSchedule.Cycle planned) throws InterruptedException, TimeoutException, ExecutionException {
     nodeNames = nodes().stream().map(Devfs.NodeInfo::name).toList();
-    List<Pending> pending = new ArrayList<>();
-    for (Client c : clients) {
-      pending.add(clientOp(c));
+    List<ChaosSchedule.Op> plan = planned != null ? planned.ops() : generate();
+    recorded.add(new ChaosSchedule.Cycle(cycle, plan));
+    if (settings.timeline()) {
+      timeline.cycle(clockNanos(), cycle);
     }
-    if (rnd.nextInt(100) < 55) {
-      Pending g = globalOp();
-      if (g != null) {
-        pending.add(g);
+    List<Pending> pending = new ArrayList<>();
+    for (ChaosSchedule.Op op : plan) {
+      ops++;
+      opsByKind.merge(op.verb(), 1L, Long::sum);
+      Pending p = launch(op);
+      mix(p.who() + " " + p.what());
+      if (settings.timeline()) {
+        timeline.request(clockNanos(), p.who(), p.what());
       }
+      pending.add(p);
     }
     for (Pending p : pending) {
-      ops++;
-      opsByKind.merge(p.what().split(" ")[0], 1L, Long::sum);
+      String outcome;
       try {
-        Object r = p.answer().get(settings.opTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        p.after().accept(r);
+        Object r = await(p.answer(), settings.opTimeout());
+        outcome = p.after().apply(r);
       } catch (TimeoutException e) {
+        outcome = "no answer";
         checker.report(violation(ViolationKind.CLIENT_REPLY, "no answer to " + p.what() + " within " + settings.opTimeout(), List.of()));
       } catch (ExecutionException e) {
         Throwable cause = e.getCause();
         if (cause instanceof TimeoutException) {
+          outcome = "no answer";
           checker.report(violation(ViolationKind.CLIENT_REPLY, "no answer to " + p.what() + " within " + settings.opTimeout(), List.of()));
         } else {
-          checker.report(violation(ViolationKind.OTHER, p.what() + " failed: " + cause, List.of()));
+          outcome = "failed: " + sanitize(String.valueOf(cause));
+          checker.report(violation(ViolationKind.OTHER, p.what() + " failed: " + sanitize(String.valueOf(cause)), List.of()));
         }
+      }
+      mix(p.what() + " = " + outcome);
+      if (settings.timeline()) {
+        timeline.answer(clockNanos(), p.who(), p.what(), outcome);
       }
     }
   }
 
-  private Pending clientOp(Client c) {
-    int roll = rnd.nextInt(100);
-    if (c.files.isEmpty() || (roll < 35 && c.files.size() < 3)) {
-      return open(c);
+  /** The operations of one cycle, drawn from the seeded generator. */
+  private List<ChaosSchedule.Op> generate() {
+    List<ChaosSchedule.Op> out = new ArrayList<>();
+    for (Client c : clients) {
+      out.add(clientOp(c));
     }
-    Devfs.FileHandle fh = c.files.get(rnd.nextInt(c.files.size()));
-    if (roll < 75) {
-      return io(fh);
+    if (rnd.nextInt(100) < 55) {
+      ChaosSchedule.Op g = globalOp();
+      if (g != null) {
+        out.add(g);
+      }
     }
-    c.files.remove(fh);
-    return pending("close " + fh.name(), this.<Devfs.DevReply>ask(r -> new Devfs.Close(fh, r)), x -> {});
+    return out;
   }
 
-  private Pending open(Client c) {
-    String name = pickNode();
-    if (name == null) {
-      return pending("open -", CompletableFuture.completedFuture(null), x -> {});
+  private ChaosSchedule.Op clientOp(Client c) {
+    int roll = rnd.nextInt(100);
+    if (c.files.isEmpty() || (roll < 35 && c.files.size() < 3)) {
+      return new ChaosSchedule.Open(c.id, pickNode());
     }
-    return pending(
-        "open " + name,
-        this.<Devfs.OpenResult>ask(r -> new Devfs.Open(name, Devfs.FREAD | Devfs.FWRITE, r)),
-        r -> {
-          Devfs.OpenResult or = (Devfs.OpenResult) r;
-          if (or.ok()) {
-            c.files.add(or.file());
-          }
-        });
+    int slot = rnd.nextInt(c.files.size());
+    if (roll < 75) {
+      return new ChaosSchedule.Io(c.id, slot, rnd.nextInt(100), rnd.nextInt(2048), rnd.nextInt(8), rnd.nextBoolean(), rnd.nextLong());
+    }
+    return new ChaosSchedule.Close(c.id, slot);
   }
 
   /** A node to open: pass 40%, da 35%, ses 25% (then any of that kind, aliases included). */
@@ -383,43 +619,161 @@ public final class ChaosEngine {
     String prefix = roll < 40 ? "pass" : roll < 75 ? "da" : "ses";
     List<String> candidates = new ArrayList<>();
     for (String n : nodeNames) {
-      String base = n.contains("/") ? n.substring(n.lastIndexOf('/') + 1) : n;
-      if (base.startsWith(prefix)) {
+      if (base(n).startsWith(prefix)) {
         candidates.add(n);
       }
     }
     if (candidates.isEmpty()) {
-      return nodeNames.isEmpty() ? null : nodeNames.get(rnd.nextInt(nodeNames.size()));
+      return nodeNames.isEmpty() ? "-" : nodeNames.get(rnd.nextInt(nodeNames.size()));
     }
     return candidates.get(rnd.nextInt(candidates.size()));
   }
 
-  private Pending io(Devfs.FileHandle fh) {
-    String base = fh.name().contains("/") ? fh.name().substring(fh.name().lastIndexOf('/') + 1) : fh.name();
+  private static String base(String name) {
+    return name.contains("/") ? name.substring(name.lastIndexOf('/') + 1) : name;
+  }
+
+  private ChaosSchedule.Op globalOp() {
+    int roll = rnd.nextInt(100);
+    int bus = rnd.nextInt(present.size());
+    if (roll < 38) {
+      Map<Integer, List<LunSpec>> p = present.get(bus);
+      return p.isEmpty() ? null : new ChaosSchedule.Unplug(bus, pick(p));
+    } else if (roll < 76) {
+      Map<Integer, List<LunSpec>> a = absent.get(bus);
+      return a.isEmpty() ? null : new ChaosSchedule.Replug(bus, pick(a));
+    } else if (roll < 84) {
+      return new ChaosSchedule.Rescan(bus);
+    } else if (roll < 88) {
+      return new ChaosSchedule.Reset(bus);
+    }
+    List<String> names = new ArrayList<>(stack.drivers().keySet());
+    return new ChaosSchedule.Acquire(names.get(rnd.nextInt(names.size())), rnd.nextInt(1 << 30));
+  }
+
+  private int pick(Map<Integer, List<LunSpec>> m) {
+    List<Integer> keys = new ArrayList<>(m.keySet());
+    return keys.get(rnd.nextInt(keys.size()));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Launching one operation (the same code for generated and replayed operations)
+
+  private static final Function<Object, String> DONE = r -> "ok";
+
+  private Pending skipped(String who, String what) {
+    return new Pending(who, what + " (skipped)", CompletableFuture.completedFuture(null), r -> "skipped");
+  }
+
+  private Pending launch(ChaosSchedule.Op op) throws InterruptedException, TimeoutException, ExecutionException {
+    if (op instanceof ChaosSchedule.Open o) {
+      return open(o);
+    } else if (op instanceof ChaosSchedule.Io io) {
+      Client c = clients.get(io.client() % clients.size());
+      if (io.slot() >= c.files.size()) {
+        return skipped("client" + c.id, "io slot " + io.slot());
+      }
+      return io(c, c.files.get(io.slot()), io);
+    } else if (op instanceof ChaosSchedule.Close cl) {
+      Client c = clients.get(cl.client() % clients.size());
+      if (cl.slot() >= c.files.size()) {
+        return skipped("client" + c.id, "close slot " + cl.slot());
+      }
+      Devfs.FileHandle fh = c.files.remove(cl.slot());
+      return new Pending(
+          "client" + c.id, "close " + fh.name(), this.<Devfs.DevReply>ask(r -> new Devfs.Close(fh, r)), ChaosEngine::errno);
+    } else if (op instanceof ChaosSchedule.Unplug u) {
+      Map<Integer, List<LunSpec>> p = present.get(u.bus());
+      if (p == null || !p.containsKey(u.target())) {
+        return skipped("nemesis", "unplug " + u.bus() + ":" + u.target());
+      }
+      absent.get(u.bus()).put(u.target(), p.remove(u.target()));
+      ActorRef<EmuSim.Command> s = stack.sims().get(u.bus());
+      return new Pending(
+          "nemesis", "unplug " + u.bus() + ":" + u.target(), simAsk(s, r -> new EmuSim.RemoveTarget(u.target(), r)), ChaosEngine::status);
+    } else if (op instanceof ChaosSchedule.Replug rp) {
+      Map<Integer, List<LunSpec>> a = absent.get(rp.bus());
+      if (a == null || !a.containsKey(rp.target())) {
+        return skipped("nemesis", "replug " + rp.bus() + ":" + rp.target());
+      }
+      List<LunSpec> luns = a.remove(rp.target());
+      present.get(rp.bus()).put(rp.target(), luns);
+      ActorRef<EmuSim.Command> s = stack.sims().get(rp.bus());
+      return new Pending(
+          "nemesis", "replug " + rp.bus() + ":" + rp.target(), simAsk(s, r -> new EmuSim.AddTarget(rp.target(), luns, r)), ChaosEngine::status);
+    } else if (op instanceof ChaosSchedule.Rescan rs) {
+      if (rs.bus() >= stack.sims().size()) {
+        return skipped("nemesis", "rescan " + rs.bus());
+      }
+      CompletableFuture<Ccb.Completed> f =
+          stack
+              .action(
+                  r -> new Ccb.ScanBus(new Ccb.Header(nextCcbId++, CamPath.bus(rs.bus()), CamPriority.NORMAL, 0, 0, 0, r)),
+                  settings.opTimeout())
+              .toCompletableFuture();
+      return new Pending("nemesis", "rescan " + rs.bus(), f, r -> String.valueOf(((Ccb.Completed) r).status()));
+    } else if (op instanceof ChaosSchedule.Reset rs) {
+      if (rs.bus() >= stack.sims().size()) {
+        return skipped("nemesis", "reset " + rs.bus());
+      }
+      return new Pending("nemesis", "reset " + rs.bus(), simAsk(stack.sims().get(rs.bus()), EmuSim.ResetBus::new), ChaosEngine::status);
+    } else if (op instanceof ChaosSchedule.Acquire aq) {
+      return acquireAttempt(aq);
+    }
+    throw new IllegalArgumentException("unknown operation " + op);
+  }
+
+  private Pending open(ChaosSchedule.Open o) {
+    Client c = clients.get(o.client() % clients.size());
+    String name = o.name();
+    if (name.equals("-")) {
+      return skipped("client" + c.id, "open -");
+    }
+    return new Pending(
+        "client" + c.id,
+        "open " + name,
+        this.<Devfs.OpenResult>ask(r -> new Devfs.Open(name, Devfs.FREAD | Devfs.FWRITE, r)),
+        r -> {
+          Devfs.OpenResult or = (Devfs.OpenResult) r;
+          if (or.ok()) {
+            c.files.add(or.file());
+          }
+          return String.valueOf(or.errno());
+        });
+  }
+
+  private Pending io(Client c, Devfs.FileHandle fh, ChaosSchedule.Io io) {
+    String who = "client" + c.id;
+    String base = base(fh.name());
+    int roll = io.roll();
+    long off = 512L * io.block();
     Devfs.IoctlCmd cmd;
+    String what;
     if (base.startsWith("da")) {
-      int roll = rnd.nextInt(100);
-      long off = 512L * rnd.nextInt(2048);
       if (roll < 45) {
-        return pending("io read " + fh.name(), this.<Devfs.DevReply>ask(r -> new Devfs.Read(fh, off, 4096, r)), x -> {});
+        return new Pending(who, "read " + fh.name() + " @" + off, this.<Devfs.DevReply>ask(r -> new Devfs.Read(fh, off, 4096, r)), ChaosEngine::errno);
       } else if (roll < 85) {
         byte[] data = new byte[4096];
-        rnd.nextBytes(data);
+        new Random(io.data()).nextBytes(data);
         ByteString bs = ByteString.fromArray(data);
-        return pending("io write " + fh.name(), this.<Devfs.DevReply>ask(r -> new Devfs.Write(fh, off, bs, r)), x -> {});
+        return new Pending(who, "write " + fh.name() + " @" + off, this.<Devfs.DevReply>ask(r -> new Devfs.Write(fh, off, bs, r)), ChaosEngine::errno);
       } else if (roll < 93) {
         cmd = new DaPeriph.Flush();
+        what = "flush";
       } else {
         cmd = new DaPeriph.Delete(off, 4096);
+        what = "delete @" + off;
       }
     } else if (base.startsWith("ses")) {
-      int roll = rnd.nextInt(100);
       if (roll < 50) {
-        cmd = new SesPeriph.GetElementStatus(rnd.nextInt(8));
+        cmd = new SesPeriph.GetElementStatus(io.element());
+        what = "get element " + io.element();
       } else if (roll < 80) {
         cmd = new SesPeriph.GetEnclosureStatus();
+        what = "get enclosure status";
       } else {
-        cmd = new SesPeriph.SetElementStatus(rnd.nextInt(8), rnd.nextBoolean(), false);
+        cmd = new SesPeriph.SetElementStatus(io.element(), io.flag(), false);
+        what = "set element " + io.element() + " ident " + io.flag();
       }
     } else {
       Ccb.ScsiIo tur =
@@ -429,62 +783,36 @@ public final class ChaosEngine {
               ByteString.emptyByteString(),
               0);
       cmd = new PassPeriph.CamIoCommand(tur);
+      what = "TEST UNIT READY";
     }
-    Devfs.IoctlCmd c = cmd;
-    return pending("io ioctl " + fh.name(), this.<Devfs.DevReply>ask(r -> new Devfs.Ioctl(fh, c, r)), x -> {});
+    Devfs.IoctlCmd command = cmd;
+    return new Pending(
+        who, "ioctl " + fh.name() + " " + what, this.<Devfs.DevReply>ask(r -> new Devfs.Ioctl(fh, command, r)), ChaosEngine::errno);
   }
 
-  private Pending globalOp() {
-    int roll = rnd.nextInt(100);
-    int bus = rnd.nextInt(present.size());
-    ActorRef<EmuSim.Command> sim = stack.sims().get(bus);
-    if (roll < 38) {
-      Map<Integer, List<LunSpec>> p = present.get(bus);
-      if (p.isEmpty()) {
-        return null;
-      }
-      int target = pick(p);
-      List<LunSpec> luns = p.remove(target);
-      absent.get(bus).put(target, luns);
-      return pending("unplug " + bus + ":" + target, simAsk(sim, r -> new EmuSim.RemoveTarget(target, r)), x -> {});
-    } else if (roll < 76) {
-      Map<Integer, List<LunSpec>> a = absent.get(bus);
-      if (a.isEmpty()) {
-        return null;
-      }
-      int target = pick(a);
-      List<LunSpec> luns = a.remove(target);
-      present.get(bus).put(target, luns);
-      return pending("replug " + bus + ":" + target, simAsk(sim, r -> new EmuSim.AddTarget(target, luns, r)), x -> {});
-    } else if (roll < 84) {
-      return pending(
-          "rescan " + bus,
-          stack.action(r -> new Ccb.ScanBus(CamStack.header(CamPath.bus(bus), r)), settings.opTimeout()).toCompletableFuture(),
-          x -> {});
-    } else if (roll < 88) {
-      return pending("reset " + bus, simAsk(sim, EmuSim.ResetBus::new), x -> {});
+  private static String errno(Object r) {
+    return r instanceof Devfs.DevReply d ? String.valueOf(d.errno()) : String.valueOf(r);
+  }
+
+  private static String status(Object r) {
+    return r instanceof StatusReply<?> s ? (s.isSuccess() ? "ok" : "error: " + s.getError().getMessage()) : "ok";
+  }
+
+  /** Acquire one of a driver's periphs (by its generation-tagged handle), release at once if granted. */
+  private Pending acquireAttempt(ChaosSchedule.Acquire aq)
+      throws InterruptedException, TimeoutException, ExecutionException {
+    ActorRef<PeriphDriver.Command> driver = stack.drivers().get(aq.driver());
+    if (driver == null) {
+      return skipped("nemesis", "acquire " + aq.driver());
     }
-    return acquireAttempt();
-  }
-
-  private int pick(Map<Integer, List<LunSpec>> m) {
-    List<Integer> keys = new ArrayList<>(m.keySet());
-    return keys.get(rnd.nextInt(keys.size()));
-  }
-
-  /** Acquire a random periph (by its generation-tagged handle), release at once if granted. */
-  private Pending acquireAttempt() {
-    List<String> names = new ArrayList<>(stack.drivers().keySet());
-    String driver = names.get(rnd.nextInt(names.size()));
-    PeriphDriver.Units units = askBlocking(stack.drivers().get(driver), PeriphDriver.ListUnits::new);
+    PeriphDriver.Units units = askBlocking(driver, PeriphDriver.ListUnits::new);
     if (units == null || units.units().isEmpty()) {
-      return null;
+      return skipped("nemesis", "acquire " + aq.driver() + "?");
     }
-    PeriphDriver.UnitInfo u = units.units().get(rnd.nextInt(units.units().size()));
+    PeriphDriver.UnitInfo u = units.units().get(aq.roll() % units.units().size());
     CompletableFuture<String> outcome = new CompletableFuture<>();
-    system.tell(
-        new SpawnProtocol.Spawn<>(acquirer(u.periph(), outcome), "", Props.empty(), system.ignoreRef()));
-    return pending("acquire " + driver + u.unit(), outcome, x -> {});
+    system.tell(new SpawnProtocol.Spawn<>(acquirer(u.periph(), outcome), "", Props.empty(), system.ignoreRef()));
+    return new Pending("nemesis", "acquire " + aq.driver() + u.unit() + "#" + u.generation(), outcome, String::valueOf);
   }
 
   /** One acquire attempt: granted (then released), refused, or the periph is gone. */
@@ -514,39 +842,54 @@ public final class ChaosEngine {
         });
   }
 
-  private static Pending pending(String what, CompletableFuture<?> answer, Consumer<Object> after) {
-    return new Pending(what, answer, after);
-  }
-
-  /** Asks devfs; the answer (of type R) is handed on as an Object for {@link Pending}. */
+  /**
+   * Asks devfs; the answer (of type R) is handed on as an Object for {@link Pending}. No {@code
+   * thenApply} on the ask's stage: Scala's converter runs even the non-async variants on the
+   * common pool, off the deterministic thread.
+   */
+  @SuppressWarnings("unchecked")
   private <R> CompletableFuture<Object> ask(Function<ActorRef<R>, Devfs.Command> build) {
     CompletionStage<R> s = AskPattern.ask(stack.devfs(), build::apply, settings.opTimeout(), system.scheduler());
-    return s.toCompletableFuture().thenApply(r -> (Object) r);
+    return (CompletableFuture<Object>) (CompletableFuture<?>) s.toCompletableFuture();
   }
 
   private CompletableFuture<StatusReply<Done>> simAsk(
-      ActorRef<EmuSim.Command> sim, Function<ActorRef<StatusReply<Done>>, EmuSim.Command> build) {
-    CompletionStage<StatusReply<Done>> s =
-        AskPattern.ask(sim, build::apply, settings.opTimeout(), system.scheduler());
-    return s.toCompletableFuture();
+      ActorRef<EmuSim.Command> s, Function<ActorRef<StatusReply<Done>>, EmuSim.Command> build) {
+    CompletionStage<StatusReply<Done>> st = AskPattern.ask(s, build::apply, settings.opTimeout(), system.scheduler());
+    return st.toCompletableFuture();
   }
 
-  private <T, R> R askBlocking(ActorRef<T> to, Function<ActorRef<R>, T> build) {
+  private <T, R> R askBlocking(ActorRef<T> to, Function<ActorRef<R>, T> build) throws InterruptedException {
     try {
       CompletionStage<R> s = AskPattern.ask(to, build::apply, settings.opTimeout(), system.scheduler());
-      return s.toCompletableFuture().get(settings.opTimeout().toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
+      return await(s.toCompletableFuture(), settings.opTimeout());
     } catch (ExecutionException | TimeoutException e) {
-      checker.report(violation(ViolationKind.CLIENT_REPLY, "no answer to a query: " + e, List.of()));
+      checker.report(violation(ViolationKind.CLIENT_REPLY, "no answer to a query: " + sanitize(String.valueOf(e)), List.of()));
       return null;
     }
   }
 
-  private List<Devfs.NodeInfo> nodes() {
+  private List<Devfs.NodeInfo> nodes() throws InterruptedException {
     Devfs.NodeList l = askBlocking(stack.devfs(), Devfs.ListNodes::new);
     return l == null ? List.of() : l.nodes();
+  }
+
+  /** Devfs nodes and every driver's units, as text (hashed at the end of the cycles). */
+  private String finalState() throws InterruptedException {
+    StringBuilder sb = new StringBuilder();
+    for (Devfs.NodeInfo n : nodes()) {
+      sb.append(n.name()).append(' ').append(n.state()).append(' ').append(n.owner()).append(';');
+    }
+    for (Map.Entry<String, ActorRef<PeriphDriver.Command>> d : stack.drivers().entrySet()) {
+      PeriphDriver.Units u = askBlocking(d.getValue(), PeriphDriver.ListUnits::new);
+      if (u != null) {
+        for (PeriphDriver.UnitInfo ui : u.units()) {
+          sb.append(d.getKey()).append(ui.unit()).append('#').append(ui.generation()).append(' ').append(ui.path())
+              .append(ui.invalid() ? " invalid" : "").append(';');
+        }
+      }
+    }
+    return sb.toString();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -555,24 +898,27 @@ public final class ChaosEngine {
   /**
    * Waits until no periph is invalid and no node waits for its destroy (fixed mode: everything
    * that was lost is freed). With {@code empty}, until no periph and no node is left at all.
-   * Reports what is stuck when it does not happen in time.
+   * Reports what is stuck when it does not happen in time (virtual time in deterministic mode).
    */
   private void settle(Duration timeout, boolean empty) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
+    long deadline = clockNanos() + timeout.toNanos();
     String stuck = "";
-    while (System.nanoTime() < deadline) {
+    while (clockNanos() < deadline) {
       stuck = stuck(empty);
       if (stuck.isEmpty()) {
         return;
       }
-      Thread.sleep(10);
+      if (sim != null && sim.quiet(timeout)) {
+        break; // nothing will change in time
+      }
+      pause(Duration.ofMillis(10));
     }
     ViolationKind kind = empty ? ViolationKind.LEFT_BEHIND : ViolationKind.REF_LEAK;
     checker.report(violation(kind, "not settled after " + timeout + ": " + stuck, List.of()));
   }
 
   /** What keeps the stack from being settled, "" when nothing. */
-  private String stuck(boolean empty) {
+  private String stuck(boolean empty) throws InterruptedException {
     List<String> why = new ArrayList<>();
     for (Map.Entry<String, ActorRef<PeriphDriver.Command>> d : stack.drivers().entrySet()) {
       PeriphDriver.Units u = askBlocking(d.getValue(), PeriphDriver.ListUnits::new);
@@ -596,12 +942,12 @@ public final class ChaosEngine {
     return String.join(", ", why);
   }
 
-  private String refs(ActorRef<Periph.Command> p) {
+  private String refs(ActorRef<Periph.Command> p) throws InterruptedException {
     try {
       CompletionStage<Periph.Refs> s = AskPattern.ask(p, Periph.DumpRefs::new, Duration.ofMillis(200), system.scheduler());
-      Periph.Refs r = s.toCompletableFuture().get(300, TimeUnit.MILLISECONDS);
+      Periph.Refs r = await(s.toCompletableFuture(), Duration.ofMillis(300));
       return " holding " + r.held();
-    } catch (Exception e) {
+    } catch (ExecutionException | TimeoutException e) {
       return "";
     }
   }
@@ -616,18 +962,18 @@ public final class ChaosEngine {
       c.files.clear();
     }
     for (Map.Entry<Integer, Map<Integer, List<LunSpec>>> e : present.entrySet()) {
-      ActorRef<EmuSim.Command> sim = stack.sims().get(e.getKey());
+      ActorRef<EmuSim.Command> s = stack.sims().get(e.getKey());
       for (int t : new ArrayList<>(e.getValue().keySet())) {
-        all.add(simAsk(sim, r -> new EmuSim.RemoveTarget(t, r)));
+        all.add(simAsk(s, r -> new EmuSim.RemoveTarget(t, r)));
       }
       absent.get(e.getKey()).putAll(e.getValue());
       e.getValue().clear();
     }
     for (CompletableFuture<?> f : all) {
       try {
-        f.get(settings.opTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        await(f, settings.opTimeout());
       } catch (ExecutionException | TimeoutException e) {
-        checker.report(violation(ViolationKind.CLIENT_REPLY, "teardown: no answer: " + e, List.of()));
+        checker.report(violation(ViolationKind.CLIENT_REPLY, "teardown: no answer: " + sanitize(String.valueOf(e)), List.of()));
       }
     }
     settle(Duration.ofSeconds(10), true);

@@ -376,7 +376,7 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
     final Owner owner;
     final boolean trackClose;
     final Node parent; // non-null for an alias
-    final Set<Node> children = new HashSet<>();
+    final Set<Node> children = new java.util.LinkedHashSet<>(); // ordered: no identity-hash order (detsim)
     State state = State.ACTIVE;
     boolean nameFreed; // cf. devfs_destroy() cleared CDP_ACTIVE
     int threadCount; // cf. si_threadcount

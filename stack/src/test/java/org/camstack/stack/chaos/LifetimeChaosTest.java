@@ -11,9 +11,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Short chaos runs on the real stack (the long ones are {@code ./camstack chaos}): fixed mode
- * finds nothing, legacy mode finds both seed bugs. The seed is in every failure message; rerun
- * with {@code ./camstack chaos --seed S}.
+ * Short deterministic chaos runs on the real stack (the long ones are {@code ./camstack chaos}):
+ * fixed mode finds nothing, legacy mode finds both seed bugs, the same seed gives the same run byte
+ * for byte, a recorded schedule replays identically, and a shrunk schedule still fails. The seed is
+ * in every failure message; rerun with {@code ./camstack chaos --seed S}.
  */
 @ExtendWith(LogCapturingExtension.class)
 class LifetimeChaosTest {
@@ -43,5 +44,42 @@ class LifetimeChaosTest {
     assertTrue(r.violationsByKind().get(ViolationKind.DESTROY_DEADLOCK) > 0);
     assertTrue(
         r.examples().get(ViolationKind.DUPLICATE_NAME).message().startsWith("make_dev_credv: bad si_name (error=17"));
+  }
+
+  @Test
+  @Timeout(120)
+  void theSameSeedGivesTheSameRunAndARecordedScheduleReplaysIdentically() {
+    ChaosEngine.Settings s = ChaosEngine.Settings.of(seed(), 60, 4, true);
+
+    ChaosEngine.Report first = ChaosEngine.run(s, null);
+    ChaosEngine.Report second = ChaosEngine.run(s, null);
+    ChaosSchedule recorded = ChaosSchedule.parse(first.schedule().format()); // through the file format
+    ChaosEngine.Report replayed = ChaosEngine.run(ChaosEngine.Settings.replaying(recorded), null);
+
+    assertTrue(first.violations() > 0 && first.events() > 0, "legacy mode should show something: " + first.summaryLine());
+    assertEquals(first.summaryLine(), second.summaryLine());
+    assertEquals(first.turns(), second.turns());
+    assertEquals(first.virtualNanos(), second.virtualNanos());
+    assertEquals(first.schedule(), second.schedule());
+    assertEquals(first.summaryLine(), replayed.summaryLine());
+    assertEquals(first.schedule(), recorded);
+  }
+
+  @Test
+  @Timeout(180)
+  void aShrunkScheduleIsSmallerAndStillFailsTheSameWayOnReplay() {
+    ChaosEngine.Report failing =
+        ChaosEngine.run(ChaosEngine.Settings.of(7, 40, 4, true).withStopOnKind(ViolationKind.DUPLICATE_NAME), null);
+    assertTrue(failing.violationsByKind().getOrDefault(ViolationKind.DUPLICATE_NAME, 0) > 0, failing.summaryLine());
+
+    ChaosShrinker.Result shrunk = ChaosShrinker.shrink(failing, ViolationKind.DUPLICATE_NAME, null, 12);
+    ChaosEngine.Report replayed = ChaosEngine.run(ChaosEngine.Settings.replaying(shrunk.schedule()), null);
+
+    assertTrue(
+        shrunk.schedule().opCount() < failing.schedule().opCount(),
+        shrunk.schedule().opCount() + " ops of " + failing.schedule().opCount());
+    assertTrue(replayed.violationsByKind().getOrDefault(ViolationKind.DUPLICATE_NAME, 0) > 0, replayed.summaryLine());
+    assertEquals(shrunk.schedule().summary(), replayed.summaryLine());
+    assertTrue(shrunk.report().timeline().toMermaid().contains("VIOLATION DUPLICATE_NAME"));
   }
 }
