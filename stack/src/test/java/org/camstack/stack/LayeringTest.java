@@ -54,41 +54,46 @@ class LayeringTest {
     allow(P + ".audit", P, P + ".serialization");
     allow(P + ".wiring", P, P + ".serialization");
     allow(P + ".inventory", P, P + ".serialization", P + ".device");
+    // the command-line conventions shared by every program (picocli helpers, tables, version)
+    allow(P + ".cli");
     allow(P + ".inspect", P, P + ".serialization", P + ".journal", P + ".audit", P + ".device",
-        P + ".wiring", P + ".inventory");
+        P + ".wiring", P + ".inventory", P + ".cli");
 
     // the stack, bottom up
     allow(S + ".ccb");
-    allow(S + ".lifetime", S + ".ccb");
+    // the one lifetime model and checker live in persistence's audit package (journal verify
+    // replays the same events); the stack's lifetime package only builds them
+    allow(S + ".lifetime", S + ".ccb", P + ".audit");
     allow(S + ".scsi", S + ".ccb");
-    allow(S + ".devfs", S + ".ccb", S + ".lifetime");
+    allow(S + ".devfs", S + ".ccb", S + ".lifetime", P + ".audit");
     // cf. cam_xpt_sim.h: a SIM sees the XPT's SIM interface, never periphs or devfs; the emulated
     // devices answer CDBs and keep their fault rules in the journal's form
     allow(S + ".sim.emu", S + ".ccb", S + ".scsi", S + ".sim", P + ".device");
     allow(S + ".sim", S + ".ccb", S + ".scsi", S + ".sim.emu", S + ".xpt", P + ".device");
-    allow(S + ".xpt", S + ".ccb", S + ".lifetime", S + ".scsi", S + ".sim");
+    allow(S + ".xpt", S + ".ccb", S + ".lifetime", S + ".scsi", S + ".sim", P + ".audit");
     // cf. cam_xpt_periph.h: periphs see the XPT, devfs and the codecs, never a SIM
-    allow(S + ".periph", S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".xpt");
+    allow(S + ".periph", S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".xpt", P + ".audit");
     for (String driver : List.of(".scsi.da", ".scsi.pass", ".scsi.ses")) {
-      allow(S + driver, S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".xpt", S + ".periph");
+      allow(S + driver, S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".xpt", S + ".periph", P + ".audit");
     }
     // the boot: every layer below the programs
     allow(S, S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".sim", S + ".sim.emu",
-        S + ".xpt", S + ".periph", S + ".scsi.da", S + ".scsi.pass", S + ".scsi.ses");
+        S + ".xpt", S + ".periph", S + ".scsi.da", S + ".scsi.pass", S + ".scsi.ses", P + ".audit");
     allow(S + ".durable", S + ".ccb", S + ".scsi", S + ".sim", S + ".sim.emu", P, P + ".device",
         P + ".inventory");
+    // the deterministic scheduler: an executor and a clock for any actor system, knows no layer
+    allow(S + ".detsim");
     // the programs
     allow(S + ".chaos", S, S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".sim",
-        S + ".sim.emu", S + ".xpt", S + ".periph", S + ".scsi.da", S + ".scsi.pass", S + ".scsi.ses");
+        S + ".sim.emu", S + ".xpt", S + ".periph", S + ".scsi.da", S + ".scsi.pass", S + ".scsi.ses",
+        S + ".detsim", P + ".audit");
     allow(S + ".node", S, S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".sim",
         S + ".sim.emu", S + ".xpt", S + ".periph", S + ".scsi.da", S + ".scsi.pass", S + ".scsi.ses",
-        S + ".durable", P, P + ".device", P + ".audit", P + ".journal", P + ".wiring", P + ".inventory",
-        // the node<->cli cycle: node still uses cli's formatters; once that is gone, drop this
-        S + ".cli");
+        S + ".durable", P, P + ".device", P + ".audit", P + ".journal", P + ".wiring", P + ".inventory");
     allow(S + ".cli", S, S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".sim",
         S + ".sim.emu", S + ".xpt", S + ".periph", S + ".scsi.da", S + ".scsi.pass", S + ".scsi.ses",
         S + ".durable", S + ".chaos", S + ".node", P, P + ".device", P + ".audit", P + ".journal",
-        P + ".wiring", P + ".inventory", P + ".inspect");
+        P + ".wiring", P + ".inventory", P + ".inspect", P + ".cli");
   }
 
   /** One rule per package: only its own package, the allowed ones and non-camstack classes. */

@@ -378,7 +378,20 @@ public final class ChaosEngine {
           new Devfs.Settings(() -> Duration.ofMillis(latency.nextInt(6)), false); // swi taskqueue latency
       // real threads: the checker itself (its emit never blocks); deterministic: one thread, so the
       // engine may also hash every event and draw the timeline
-      LifetimeListener listener = sim == null ? checker : this::onLifetimeEvent;
+      LifetimeListener listener =
+          sim == null
+              ? checker
+              : new LifetimeListener() {
+                  @Override
+                  public void onEvent(LifetimeEvent e) {
+                    onLifetimeEvent(e);
+                  }
+
+                  @Override
+                  public boolean tracesCcbs() {
+                    return true; // every CCB's issue and completion, for the checker's exactly-once rule
+                  }
+                };
       stack =
           CamStack.start(
               system,
