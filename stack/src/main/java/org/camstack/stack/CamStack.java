@@ -52,6 +52,8 @@ public final class CamStack {
   }
 
   private static final AtomicLong IDS = new AtomicLong(1);
+  /** This stack's own ad-hoc CCB ids: per instance, so two runs in one JVM number alike. */
+  private final AtomicLong ownIds = new AtomicLong(1);
 
   /**
    * What the periph layer is started with.
@@ -240,7 +242,7 @@ public final class CamStack {
               for (int i = 0; i < buses.size(); i++) {
                 if (which.test(i)) {
                   int pathId = buses.get(i).pathId();
-                  scans.add(action(r -> new Ccb.ScanBus(header(CamPath.bus(pathId), r)), timeout).toCompletableFuture());
+                  scans.add(action(r -> new Ccb.ScanBus(ownHeader(CamPath.bus(pathId), r)), timeout).toCompletableFuture());
                 }
               }
               return CompletableFuture.allOf(scans.toArray(CompletableFuture[]::new))
@@ -359,13 +361,17 @@ public final class CamStack {
 
   /** XPT_DEV_MATCH of the whole EDT (every bus, the xpt bus last). */
   public CompletionStage<Ccb.DevMatchResult> devMatch(Duration timeout) {
-    return action(r -> new Ccb.DevMatch(header(CamPath.XPT, r), CamPath.XPT, ""), timeout)
+    return action(r -> new Ccb.DevMatch(ownHeader(CamPath.XPT, r), CamPath.XPT, ""), timeout)
         .thenApply(c -> c.resultAs(Ccb.DevMatchResult.class));
   }
 
   /** Sends one CCB (built around the reply address) through the XPT; completes with its completion. */
   public CompletionStage<Ccb.Completed> action(Function<ActorRef<Ccb.Completed>, Ccb> build, Duration timeout) {
     return AskPattern.<Xpt.Command, Ccb.Completed>ask(xpt, r -> new Xpt.Action(build.apply(r)), timeout, system.scheduler());
+  }
+
+  private Ccb.Header ownHeader(CamPath path, ActorRef<Ccb.Completed> replyTo) {
+    return new Ccb.Header(ownIds.getAndIncrement(), path, CamPriority.NORMAL, 0, 0, 0, replyTo);
   }
 
   /** A header for an ad-hoc CCB (fresh id, priority NORMAL, SIM default timeout). */
