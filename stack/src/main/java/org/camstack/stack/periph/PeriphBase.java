@@ -781,6 +781,10 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
    * with its completion. Fixed mode holds a CCB reference until then.
    */
   protected final void action(Ccb ccb, Consumer<Ccb.Completed> onDone) {
+    if (!XptDevice.answersItself(ccb)) {
+      xptAction(ccb, onDone); // an EDT-level code (e.g. XPT_DEV_ADVINFO): the XPT's to complete
+      return;
+    }
     ccbs.sent(name, ccb, onDone, false);
     rules.holdOwn(this, RefToken.CCB);
     if (deviceGone) {

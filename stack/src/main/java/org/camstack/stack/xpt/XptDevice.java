@@ -283,6 +283,21 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
   // ---------------------------------------------------------------------------------------------
   // Actions
 
+  /**
+   * Whether the device queue answers {@code ccb} itself (queued I/O and reset, release, abort,
+   * statistics, no-op). Every other code is the XPT's (the EDT's): a periph sends those to the XPT
+   * directly, as xpt_action() dispatches by function code, so that exactly one party completes
+   * them even when the device queue stops meanwhile.
+   */
+  public static boolean answersItself(Ccb ccb) {
+    return ccb instanceof Ccb.ScsiIo
+        || ccb instanceof Ccb.ResetDev
+        || ccb instanceof Ccb.RelSimQ
+        || ccb instanceof Ccb.Abort
+        || ccb instanceof Ccb.GetDevStats
+        || ccb instanceof Ccb.Noop;
+  }
+
   private Behavior<Command> onAction(Action a) {
     Ccb ccb = a.ccb();
     if (ccb instanceof Ccb.ScsiIo || ccb instanceof Ccb.ResetDev) {

@@ -82,4 +82,21 @@ class LifetimeChaosTest {
     assertEquals(shrunk.schedule().summary(), replayed.summaryLine());
     assertTrue(shrunk.report().timeline().toMermaid().contains("VIOLATION DUPLICATE_NAME"));
   }
+
+  /**
+   * A schedule shrunk from {@code chaos --seed 7 --cycles 2110}: a pass periph's XPT_DEV_ADVINFO
+   * was forwarded by its device queue to the XPT, the device queue was retired meanwhile, and both
+   * the periph (for "its device queue will never answer") and the XPT completed it. EDT-level
+   * codes now go to the XPT directly, so exactly one party completes them.
+   */
+  @Test
+  @Timeout(120)
+  void anEdtLevelCcbIsCompletedOnceWhenItsDeviceQueueIsRetired() throws Exception {
+    String text;
+    try (var in = LifetimeChaosTest.class.getResourceAsStream("/chaos/edt-ccb-completed-twice.sched")) {
+      text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+    ChaosEngine.Report r = ChaosEngine.run(ChaosEngine.Settings.replaying(ChaosSchedule.parse(text)), null);
+    assertEquals(0, r.violations(), r.summaryLine() + " " + r.examples());
+  }
 }

@@ -124,7 +124,14 @@ public final class XptStub {
               .onMessage(
                   Xpt.Action.class,
                   a -> {
-                    a.ccb().header().replyTo().tell(Ccb.Completed.of(a.ccb(), CamStatus.REQ_INVALID));
+                    // a device's EDT-level CCB (e.g. XPT_DEV_ADVINFO) goes where the test answers
+                    // that device's CCBs: its device probe
+                    AsyncEvent.FoundDevice f = devices.get(a.ccb().path());
+                    if (f != null && f.device() != null) {
+                      f.device().tell(new XptDevice.Action(a.ccb()));
+                    } else {
+                      a.ccb().header().replyTo().tell(Ccb.Completed.of(a.ccb(), CamStatus.REQ_INVALID));
+                    }
                     return Behaviors.same();
                   })
               .onMessage(
