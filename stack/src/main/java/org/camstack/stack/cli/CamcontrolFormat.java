@@ -1,5 +1,7 @@
 package org.camstack.stack.cli;
 
+import org.camstack.stack.xpt.IoStats;
+
 import java.util.Locale;
 import org.camstack.stack.node.ApiModel;
 import org.camstack.stack.node.DevlistFormat;
@@ -215,13 +217,14 @@ public final class CamcontrolFormat {
             "lun", "periphs", "reads", "writes", "other", "MB-read", "MB-write", "errors", "tmo",
             "p50-us", "p99-us", "p99.9-us", "max-us"));
     for (ApiModel.LunStats l : stats.luns()) {
+      IoStats.Snapshot io = l.io();
       sb.append(
           String.format(
               Locale.ROOT,
               "%-10s %-14s %9d %9d %7d %10.2f %10.2f %6d %5d %8.1f %8.1f %8.1f %8.1f%n",
-              l.path(), truncate(String.join(",", l.periphs()), 14), l.reads(), l.writes(), l.other(),
-              l.bytesRead() / 1048576.0, l.bytesWritten() / 1048576.0, l.errors(), l.timeouts(),
-              l.p50Micros(), l.p99Micros(), l.p999Micros(), l.maxMicros()));
+              l.path(), truncate(String.join(",", l.periphs()), 14), io.reads(), io.writes(), io.other(),
+              io.bytesRead() / 1048576.0, io.bytesWritten() / 1048576.0, io.errors(), io.timeouts(),
+              io.p50Micros(), io.p99Micros(), io.p999Micros(), io.maxMicros()));
     }
     return sb.toString();
   }

@@ -1,5 +1,7 @@
 package org.camstack.stack.node;
 
+import org.camstack.stack.xpt.IoStats;
+
 import java.util.List;
 
 /**
@@ -278,25 +280,8 @@ public final class ApiModel {
     }
   }
 
-  /**
-   * ctlstat-like figures for one LUN; latencies are CCB round trips through the device queue, in
-   * microseconds.
-   */
-  public record LunStats(
-      String path,
-      List<String> periphs,
-      long reads,
-      long writes,
-      long other,
-      long bytesRead,
-      long bytesWritten,
-      long errors,
-      long timeouts,
-      double p50Micros,
-      double p90Micros,
-      double p99Micros,
-      double p999Micros,
-      double maxMicros) {
+  /** One LUN's ctlstat-like figures ({@link IoStats.Snapshot}) with its path and periphs. */
+  public record LunStats(String path, List<String> periphs, IoStats.Snapshot io) {
     public LunStats {
       periphs = List.copyOf(periphs);
     }

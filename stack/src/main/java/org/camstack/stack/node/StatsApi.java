@@ -47,9 +47,7 @@ final class StatsApi {
                 IoStats.Snapshot s = e.getValue().snapshot();
                 age = Math.max(age, s.ageMillis());
                 out.add(
-                    new ApiModel.LunStats(
-                        e.getKey().btl(), periphs, s.reads(), s.writes(), s.other(), s.bytesRead(), s.bytesWritten(),
-                        s.errors(), s.timeouts(), s.p50Micros(), s.p90Micros(), s.p99Micros(), s.p999Micros(), s.maxMicros()));
+                    new ApiModel.LunStats(e.getKey().btl(), periphs, s));
               }
               out.sort(Comparator.comparing((ApiModel.LunStats l) -> CamPath.parse(l.path()).bus())
                   .thenComparing(l -> CamPath.parse(l.path()).target())

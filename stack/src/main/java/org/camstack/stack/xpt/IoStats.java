@@ -93,9 +93,11 @@ public final class IoStats {
         || opcode == 0x2e || opcode == 0xae || opcode == 0x8e || opcode == 0x41 || opcode == 0x93;
   }
 
-  /** Figures since the device queue was created; latencies in microseconds. */
+  /**
+   * Figures since the device queue was created (ctlstat's per-LUN columns); latencies are CCB round
+   * trips through the device queue, in microseconds. The management API serves them as they are.
+   */
   public record Snapshot(
-      CamPath path,
       long reads,
       long writes,
       long other,
@@ -119,7 +121,6 @@ public final class IoStats {
     total.add(interval);
     boolean empty = total.getTotalCount() == 0;
     return new Snapshot(
-        path,
         counters.get(READS),
         counters.get(WRITES),
         counters.get(OTHER),

@@ -154,6 +154,32 @@ class ManagementRoutesTest {
   }
 
   @Test
+  void statsServeTheDeviceQueuesFiguresPerLunAndCtlPrintsThem() throws Exception {
+    Reply open = call("POST", "/api/devfs/open", "{\"node\":\"pass0\"}");
+    long h = open.json().get("handle").asLong();
+    try {
+      assertEquals(200, call("POST", "/api/devfs/" + h + "/cdb", "{\"cdbHex\":\"120000002400\",\"dataInLength\":36}").status());
+    } finally {
+      call("POST", "/api/devfs/" + h + "/close", null);
+    }
+    JsonNode stats = call("GET", "/api/stats", null).json();
+    JsonNode lun0 = null;
+    for (JsonNode l : stats.get("luns")) {
+      if (l.get("path").asText().equals("0:0:0")) {
+        lun0 = l;
+      }
+    }
+    assertTrue(lun0 != null, stats::toString);
+    assertTrue(lun0.get("periphs").toString().contains("pass0"), lun0::toString);
+    assertTrue(lun0.get("io").get("other").asLong() >= 1, "the INQUIRY counts as other: " + lun0);
+    assertTrue(lun0.get("io").has("p99Micros"), lun0::toString);
+    String table =
+        org.camstack.stack.cli.CamcontrolFormat.stats(
+            new com.fasterxml.jackson.databind.ObjectMapper().treeToValue(stats, ApiModel.Stats.class));
+    assertTrue(table.lines().anyMatch(l -> l.startsWith("0:0:0")), table);
+  }
+
+  @Test
   void malformedJsonAndBadRulesAnswer400() throws Exception {
     assertError(400, call("POST", "/api/luns", "{not json"));
     assertError(400, call("POST", "/api/devices/pass0/faults", "{\"type\":\"bogus\"}"));
