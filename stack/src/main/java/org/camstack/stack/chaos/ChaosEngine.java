@@ -234,9 +234,10 @@ public final class ChaosEngine {
       for (Map.Entry<String, Long> e : opsByKind.entrySet()) {
         opsText.append(opsText.length() == 0 ? "" : ", ").append(e.getKey()).append(' ').append(e.getValue());
       }
-      return String.format(
-          "%d cycles, %d ops (%s), %d events, %d violations, hash %016x",
-          cyclesRun, ops, opsText, events, violations(), hash);
+      String head =
+          String.format("%d cycles, %d ops (%s), %d events, %d violations", cyclesRun, ops, opsText, events, violations());
+      // on real threads nothing is reproducible, so no hash is printed that could be compared
+      return settings.mode() == Mode.THREADS ? head + ", no hash (threads)" : head + String.format(", hash %016x", hash);
     }
   }
 

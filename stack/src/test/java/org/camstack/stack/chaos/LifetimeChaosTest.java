@@ -35,6 +35,19 @@ class LifetimeChaosTest {
 
   @Test
   @Timeout(120)
+  void threadsModeRunsTheRealDispatchersWithoutViolationAndOffersNoHash() {
+    ChaosEngine.Report r =
+        ChaosEngine.run(
+            ChaosEngine.Settings.of(seed(), 100, 4, false).withSettleEvery(50).withMode(ChaosEngine.Mode.THREADS), null);
+
+    assertEquals(100, r.cyclesRun());
+    assertEquals(Map.of(), r.violationsByKind(), "seed " + seed() + ": " + r.examples());
+    assertTrue(r.events() > 0, r.summaryLine());
+    assertTrue(r.summaryLine().endsWith(", no hash (threads)"), r.summaryLine());
+  }
+
+  @Test
+  @Timeout(120)
   void legacyModeFindsTheDuplicateNamePanicAndTheCloseDeadlock() {
     ChaosEngine.Report r =
         ChaosEngine.run(ChaosEngine.Settings.of(seed(), 500, 4, true).withStopOnSeedBugs(true), null);
