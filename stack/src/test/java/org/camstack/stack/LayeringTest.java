@@ -65,6 +65,8 @@ class LayeringTest {
     // replays the same events); the stack's lifetime package only builds them
     allow(S + ".lifetime", S + ".ccb", P + ".audit");
     allow(S + ".scsi", S + ".ccb");
+    // the iSCSI PDU codec and text negotiation: a pure library, shared by the target and initiator
+    allow(S + ".iscsi");
     allow(S + ".devfs", S + ".ccb", S + ".lifetime", P + ".audit");
     // cf. cam_xpt_sim.h: a SIM sees the XPT's SIM interface, never periphs or devfs; the emulated
     // devices answer CDBs and keep their fault rules in the journal's form
