@@ -300,7 +300,10 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
 
   private Behavior<Command> onAction(Action a) {
     Ccb ccb = a.ccb();
-    if (ccb instanceof Ccb.ScsiIo || ccb instanceof Ccb.ResetDev) {
+    if (!answersItself(ccb)) {
+      // EDT-level codes: the XPT owns the answer (cf. xpt_action_default()).
+      xpt.tell(new Xpt.Action(ccb));
+    } else if (ccb instanceof Ccb.ScsiIo || ccb instanceof Ccb.ResetDev) {
       onQueued(ccb);
     } else if (ccb instanceof Ccb.RelSimQ r) {
       onRelSimQ(r);
@@ -308,11 +311,8 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
       onAbort(ab);
     } else if (ccb instanceof Ccb.GetDevStats) {
       reply(ccb, Ccb.Completed.ok(ccb, stats()));
-    } else if (ccb instanceof Ccb.Noop) {
-      onNoop(ccb);
     } else {
-      // EDT-level codes: the XPT owns the answer (cf. xpt_action_default()).
-      xpt.tell(new Xpt.Action(ccb));
+      onNoop(ccb); // the last of answersItself's codes
     }
     return this;
   }
