@@ -29,6 +29,7 @@ import org.camstack.stack.sim.BusSpec;
 import org.camstack.stack.sim.DeviceHooks;
 import org.camstack.stack.sim.EmuSim;
 import org.camstack.stack.sim.Topology;
+import org.camstack.stack.target.TargetInventory;
 import org.camstack.stack.xpt.Xpt;
 
 /**
@@ -117,6 +118,7 @@ public final class CamStack {
   private final ActorRef<Devfs.Command> devfs;
   private final java.util.Map<String, ActorRef<PeriphDriver.Command>> drivers;
   private final PeriphSettings periphSettings;
+  private final TargetInventory targets;
   private final CompletableFuture<Void> configured = new CompletableFuture<>();
 
   private CamStack(
@@ -126,8 +128,10 @@ public final class CamStack {
       List<ActorRef<EmuSim.Command>> sims,
       ActorRef<Devfs.Command> devfs,
       java.util.Map<String, ActorRef<PeriphDriver.Command>> drivers,
-      PeriphSettings periphSettings) {
+      PeriphSettings periphSettings,
+      TargetInventory targets) {
     this.system = system;
+    this.targets = targets;
     this.topology = topology;
     this.xpt = xpt;
     this.sims = List.copyOf(sims);
@@ -186,11 +190,12 @@ public final class CamStack {
     java.util.Map<String, ActorRef<PeriphDriver.Command>> drivers =
         startPeriphDrivers(spawner, xpt, devfs, options.wiring(), ps);
     List<ActorRef<EmuSim.Command>> sims = new ArrayList<>();
+    TargetInventory targets = new TargetInventory();
     for (int i = 0; i < topology.buses().size(); i++) {
       BusSpec bus = topology.buses().get(i);
-      sims.add(spawner.spawn(EmuSim.create(bus, xpt, options.deviceHooks().forBus(i, bus)), bus.name() + bus.unit()));
+      sims.add(spawner.spawn(EmuSim.create(bus, xpt, options.deviceHooks().forBus(i, bus), targets), bus.name() + bus.unit()));
     }
-    CamStack stack = new CamStack(system, topology, xpt, sims, devfs, drivers, ps);
+    CamStack stack = new CamStack(system, topology, xpt, sims, devfs, drivers, ps, targets);
     stack.finishConfig();
     return stack;
   }
@@ -283,6 +288,14 @@ public final class CamStack {
   /** The settings the periph layer runs with (legacy mode, listener). */
   public PeriphSettings periphSettings() {
     return periphSettings;
+  }
+
+  /**
+   * The target layer's inventory: every emulated target by bus and id, the same LUN objects the
+   * SIMs serve (for network frontends such as iSCSI).
+   */
+  public TargetInventory targets() {
+    return targets;
   }
 
   public ActorRef<Xpt.Command> xpt() {

@@ -27,8 +27,8 @@ import java.util.TreeSet;
  *
  * <p>Bottom to top: the journal ({@code persistence..}, which never sees the stack); {@code ccb}
  * (CAM's vocabulary: CCBs, paths, status, errno); {@code lifetime} and the SCSI codecs ({@code
- * scsi}); {@code devfs}; the SIMs and the emulated devices ({@code sim}, {@code sim.emu}) and the
- * transport ({@code xpt}); the periph framework and drivers ({@code periph}, {@code scsi.da|pass|ses});
+ * scsi}); {@code devfs}; the target layer ({@code target}: LUNs
+ * and their frontends), the SIMs ({@code sim}) and the transport ({@code xpt}); the periph framework and drivers ({@code periph}, {@code scsi.da|pass|ses});
  * the boot ({@code org.camstack.stack}); durability ({@code durable}); the programs ({@code chaos},
  * {@code node}, {@code cli}).
  */
@@ -68,10 +68,14 @@ class LayeringTest {
     // the iSCSI PDU codec and text negotiation: a pure library, shared by the target and initiator
     allow(S + ".iscsi");
     allow(S + ".devfs", S + ".ccb", S + ".lifetime", P + ".audit");
+    // cf. sys/cam/ctl: the target layer's LUNs answer CDBs for any frontend and keep their fault
+    // rules in the journal's form; they never see the initiator side (xpt, periphs, devfs, SIMs)
+    allow(S + ".target", S + ".scsi", P + ".device");
+    // cf. ctl_frontend_iscsi.c: the iSCSI frontend is a port of the target layer
+    allow(S + ".target.iscsi", S + ".target", S + ".scsi", S + ".iscsi", P + ".device");
     // cf. cam_xpt_sim.h: a SIM sees the XPT's SIM interface, never periphs or devfs; the emulated
-    // devices answer CDBs and keep their fault rules in the journal's form
-    allow(S + ".sim.emu", S + ".ccb", S + ".scsi", S + ".sim", P + ".device");
-    allow(S + ".sim", S + ".ccb", S + ".scsi", S + ".sim.emu", S + ".xpt", P + ".device");
+    // SIM is the target layer's in-process frontend (cf. ctl_frontend_cam_sim.c)
+    allow(S + ".sim", S + ".ccb", S + ".scsi", S + ".target", S + ".xpt", P + ".device");
     allow(S + ".xpt", S + ".ccb", S + ".lifetime", S + ".scsi", S + ".sim", P + ".audit");
     // cf. cam_xpt_periph.h: periphs see the XPT, devfs and the codecs, never a SIM
     allow(S + ".periph", S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".xpt", P + ".audit");
@@ -79,22 +83,23 @@ class LayeringTest {
       allow(S + driver, S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".xpt", S + ".periph", P + ".audit");
     }
     // the boot: every layer below the programs
-    allow(S, S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".sim", S + ".sim.emu",
+    allow(S, S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".sim", S + ".target",
         S + ".xpt", S + ".periph", S + ".scsi.da", S + ".scsi.pass", S + ".scsi.ses", P + ".audit");
-    allow(S + ".durable", S + ".ccb", S + ".scsi", S + ".sim", S + ".sim.emu", P, P + ".device",
+    allow(S + ".durable", S + ".ccb", S + ".scsi", S + ".sim", S + ".target", P, P + ".device",
         P + ".inventory");
     // the deterministic scheduler: an executor and a clock for any actor system, knows no layer
     allow(S + ".detsim");
     // the programs
     allow(S + ".chaos", S, S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".sim",
-        S + ".sim.emu", S + ".xpt", S + ".periph", S + ".scsi.da", S + ".scsi.pass", S + ".scsi.ses",
+        S + ".target", S + ".xpt", S + ".periph", S + ".scsi.da", S + ".scsi.pass", S + ".scsi.ses",
         S + ".detsim", P + ".audit");
     allow(S + ".node", S, S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".sim",
-        S + ".sim.emu", S + ".xpt", S + ".periph", S + ".scsi.da", S + ".scsi.pass", S + ".scsi.ses",
-        S + ".durable", P, P + ".device", P + ".audit", P + ".journal", P + ".wiring", P + ".inventory");
+        S + ".target", S + ".xpt", S + ".periph", S + ".scsi.da", S + ".scsi.pass", S + ".scsi.ses",
+        S + ".durable", S + ".iscsi", S + ".target.iscsi", P, P + ".device", P + ".audit", P + ".journal",
+        P + ".wiring", P + ".inventory");
     allow(S + ".cli", S, S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".sim",
-        S + ".sim.emu", S + ".xpt", S + ".periph", S + ".scsi.da", S + ".scsi.pass", S + ".scsi.ses",
-        S + ".durable", S + ".chaos", S + ".node", P, P + ".device", P + ".audit", P + ".journal",
+        S + ".target", S + ".xpt", S + ".periph", S + ".scsi.da", S + ".scsi.pass", S + ".scsi.ses",
+        S + ".durable", S + ".chaos", S + ".node", S + ".iscsi", S + ".target.iscsi", P, P + ".device", P + ".audit", P + ".journal",
         P + ".wiring", P + ".inventory", P + ".inspect", P + ".cli");
   }
 

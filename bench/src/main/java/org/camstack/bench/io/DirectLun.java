@@ -3,7 +3,7 @@ package org.camstack.bench.io;
 import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.ccb.CamStatus;
 import org.camstack.stack.ccb.Ccb;
-import org.camstack.stack.sim.ScsiResponse;
+import org.camstack.stack.scsi.ScsiResponse;
 import org.camstack.stack.sim.SimDataPath;
 import org.camstack.stack.xpt.DevQueue;
 import org.camstack.stack.xpt.SimIo;

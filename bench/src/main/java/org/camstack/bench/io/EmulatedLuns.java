@@ -9,13 +9,13 @@ import org.apache.pekko.util.ByteString;
 import org.camstack.stack.sim.EmuBus;
 import org.camstack.stack.scsi.Cdbs;
 import org.camstack.stack.scsi.ScsiStatus;
-import org.camstack.stack.sim.ScsiResponse;
-import org.camstack.stack.sim.emu.BackingStore;
-import org.camstack.stack.sim.emu.EmuDisk;
-import org.camstack.stack.sim.emu.FileStore;
-import org.camstack.stack.sim.emu.LunSpec;
-import org.camstack.stack.sim.emu.NullStore;
-import org.camstack.stack.sim.emu.RamStore;
+import org.camstack.stack.scsi.ScsiResponse;
+import org.camstack.stack.target.BackingStore;
+import org.camstack.stack.target.EmuDisk;
+import org.camstack.stack.target.FileStore;
+import org.camstack.stack.target.LunSpec;
+import org.camstack.stack.target.NullStore;
+import org.camstack.stack.target.RamStore;
 
 /**
  * The emulated disks of one I/O run, built from the stack's own emulation ({@link EmuDisk} over a

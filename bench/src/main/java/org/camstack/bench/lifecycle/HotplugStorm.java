@@ -23,9 +23,9 @@ import org.camstack.stack.periph.PeriphSettings;
 import org.camstack.stack.periph.WiringSource;
 import org.camstack.stack.scsi.da.DaPeriph;
 import org.camstack.stack.scsi.pass.PassPeriph;
-import org.camstack.stack.sim.emu.EmuDisk;
-import org.camstack.stack.sim.emu.LunSpec;
-import org.camstack.stack.sim.emu.NullStore;
+import org.camstack.stack.target.EmuDisk;
+import org.camstack.stack.target.LunSpec;
+import org.camstack.stack.target.NullStore;
 import org.camstack.stack.xpt.Xpt;
 
 /**

@@ -5,7 +5,7 @@ import org.camstack.persistence.serialization.JsonSerializable;
 /**
  * A fault-injection rule of one device (per-LU, per-LBA, in the manner of CTL's {@code inject}
  * and scsi_debug's per-device rules): the one rule type of camstack. The stack's emulated LUN
- * interprets it (org.camstack.stack.sim.emu.EmuDevice), the journal keeps it across restarts in
+ * interprets it (org.camstack.stack.target.EmuDevice), the journal keeps it across restarts in
  * exactly this form, so a live rule and its journal entry are the same value.
  *
  * <p>The journal accepts any {@code kind} and {@code opClass} name (it outlives code versions); the

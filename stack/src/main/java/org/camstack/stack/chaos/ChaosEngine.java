@@ -50,7 +50,7 @@ import org.camstack.stack.scsi.pass.PassPeriph;
 import org.camstack.stack.scsi.ses.SesPeriph;
 import org.camstack.stack.sim.BusSpec;
 import org.camstack.stack.sim.EmuSim;
-import org.camstack.stack.sim.emu.LunSpec;
+import org.camstack.stack.target.LunSpec;
 
 /**
  * Seeded random schedules of open, I/O, close, hot-unplug, re-plug, rescan, bus reset and

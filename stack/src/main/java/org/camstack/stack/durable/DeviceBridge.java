@@ -22,8 +22,8 @@ import org.apache.pekko.pattern.StatusReply;
 import org.camstack.persistence.device.DeviceConfig;
 import org.camstack.persistence.device.DeviceEntity;
 import org.camstack.persistence.device.FaultRule;
-import org.camstack.stack.sim.emu.DeviceStateSink;
-import org.camstack.stack.sim.emu.EmuDevice;
+import org.camstack.stack.target.DeviceStateSink;
+import org.camstack.stack.target.EmuDevice;
 
 /**
  * Keeps the journal of one device ({@link DeviceEntity}, keyed by its WWN) up to date with the

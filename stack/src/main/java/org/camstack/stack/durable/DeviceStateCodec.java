@@ -22,11 +22,11 @@ import org.camstack.persistence.device.DeviceEntity;
 import org.camstack.persistence.device.FaultRule;
 import org.camstack.persistence.device.UnitAttention;
 import org.camstack.stack.scsi.SenseTables;
-import org.camstack.stack.sim.emu.Delay;
-import org.camstack.stack.sim.emu.EmuDevice;
-import org.camstack.stack.sim.emu.EmuDisk;
-import org.camstack.stack.sim.emu.LunSpec;
-import org.camstack.stack.sim.emu.UnitAttentionSnapshot;
+import org.camstack.stack.target.Delay;
+import org.camstack.stack.target.EmuDevice;
+import org.camstack.stack.target.EmuDisk;
+import org.camstack.stack.target.LunSpec;
+import org.camstack.stack.target.UnitAttentionSnapshot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

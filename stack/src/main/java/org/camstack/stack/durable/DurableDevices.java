@@ -26,9 +26,9 @@ import org.camstack.persistence.inventory.HostInventoryEntity;
 import org.camstack.stack.sim.BusSpec;
 import org.camstack.stack.sim.DeviceHooks;
 import org.camstack.stack.sim.Topology;
-import org.camstack.stack.sim.emu.Delay;
-import org.camstack.stack.sim.emu.EmuDevice;
-import org.camstack.stack.sim.emu.LunSpec;
+import org.camstack.stack.target.Delay;
+import org.camstack.stack.target.EmuDevice;
+import org.camstack.stack.target.LunSpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,7 +1,7 @@
 package org.camstack.stack.node;
 
 import com.typesafe.config.Config;
-import org.camstack.stack.sim.emu.MemoryBudget;
+import org.camstack.stack.target.MemoryBudget;
 
 /**
  * What one management request may ask of a node (keys {@code camstack.node.limits.*} and {@code

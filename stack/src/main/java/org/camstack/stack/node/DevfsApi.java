@@ -79,7 +79,7 @@ final class DevfsApi {
    * it cannot be had), released when the call completes.
    */
   private <T> CompletionStage<T> withBuffer(long bytes, java.util.function.Supplier<CompletionStage<T>> call) {
-    org.camstack.stack.sim.emu.MemoryBudget b = limits.budget();
+    org.camstack.stack.target.MemoryBudget b = limits.budget();
     if (!b.tryReserve(bytes)) {
       throw ApiException.tooMany(
           "no memory for a " + bytes + "-byte transfer buffer now (node budget " + b.limit() + " bytes, "

@@ -82,7 +82,7 @@ public final class EmulatorNode {
     NodeFiles files = NodeFiles.lock(settings.dataDir());
     ActorSystem<Void> system = null;
     try {
-      org.camstack.stack.sim.emu.MemoryBudget.process().setLimit(settings.memoryBudget());
+      org.camstack.stack.target.MemoryBudget.process().setLimit(settings.memoryBudget());
       system = ActorSystem.create(Behaviors.empty(), NodeSettings.SYSTEM_NAME, settings.systemConfig());
       Cluster cluster = Cluster.get(system);
       if (settings.seeds().isEmpty()) {

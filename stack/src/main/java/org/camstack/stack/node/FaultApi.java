@@ -10,7 +10,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import org.camstack.stack.scsi.Sense;
-import org.camstack.stack.sim.emu.Delay;
+import org.camstack.stack.target.Delay;
 import org.camstack.persistence.device.FaultRule;
 
 /**

@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import org.camstack.stack.ccb.CamPath;
-import org.camstack.stack.sim.emu.LunSpec;
+import org.camstack.stack.target.LunSpec;
 
 /**
  * The LUN area of the management API: the emulated topology, hot-plug, pull and resize of LUNs

@@ -126,7 +126,7 @@ public record NodeSettings(
           n.getDuration("ask-timeout"),
           n.getDuration("scan-timeout"),
           n.getStringList("allowed-hosts"),
-          ApiLimits.fromConfig(n, org.camstack.stack.sim.emu.MemoryBudget.process()),
+          ApiLimits.fromConfig(n, org.camstack.stack.target.MemoryBudget.process()),
           memoryBudget(n.getString("memory-budget")),
           n.getBytes("limits.max-body"));
     } catch (com.typesafe.config.ConfigException e) {

@@ -5,8 +5,8 @@ import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.camstack.persistence.device.FaultRule;
 import org.camstack.stack.ccb.CamPath;
-import org.camstack.stack.sim.emu.Delay;
-import org.camstack.stack.sim.emu.LunSpec;
+import org.camstack.stack.target.Delay;
+import org.camstack.stack.target.LunSpec;
 
 /**
  * What the management API asks of a node's emulated SIMs ({@link org.camstack.stack.sim.EmuSim}):

@@ -22,8 +22,8 @@ import org.camstack.stack.scsi.ScsiStatus;
 import org.camstack.stack.scsi.Sense;
 import org.camstack.stack.scsi.SenseTables;
 import org.camstack.stack.scsi.pass.PassPeriph;
-import org.camstack.stack.sim.emu.Delay;
-import org.camstack.stack.sim.emu.LunSpec;
+import org.camstack.stack.target.Delay;
+import org.camstack.stack.target.LunSpec;
 import org.camstack.stack.xpt.IoStats;
 import org.camstack.stack.xpt.Xpt;
 

@@ -5,7 +5,7 @@ import org.apache.pekko.util.ByteString;
 
 /**
  * Big-endian field access on CDBs, parameter lists and SCSI data, for both sides of the wire: the
- * initiator's codecs and drivers, and the emulated targets ({@code sim.emu}). cf. {@code
+ * initiator's codecs and drivers, and the emulated targets ({@code target}). cf. {@code
  * scsi_ulto4b()}, {@code scsi_4btoul()}, {@code scsi_u64to8b()} and friends in
  * sys/cam/scsi/scsi_all.h.
  *

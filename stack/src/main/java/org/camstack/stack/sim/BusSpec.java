@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import org.camstack.stack.sim.emu.LunSpec;
+import org.camstack.stack.target.LunSpec;
 
 /**
  * One emulated bus (one {@link EmuSim}) of a topology: the HBA's capabilities and the targets and

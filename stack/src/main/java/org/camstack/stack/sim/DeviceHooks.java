@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
-import org.camstack.stack.sim.emu.EmuDevice;
+import org.camstack.stack.target.EmuDevice;
 
 /**
  * What an {@link EmuSim} tells about the devices of its bus, so that their state can outlive the
@@ -37,7 +37,7 @@ public interface DeviceHooks {
   /**
    * A device of the power-on topology, built before the bus registers (so before the first scan):
    * the place to restore its state and to attach a {@link
-   * org.camstack.stack.sim.emu.DeviceStateSink}.
+   * org.camstack.stack.target.DeviceStateSink}.
    */
   default void poweredOn(int target, EmuDevice device) {}
 

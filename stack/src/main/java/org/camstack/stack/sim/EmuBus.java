@@ -1,10 +1,11 @@
 package org.camstack.stack.sim;
 
+import org.camstack.stack.scsi.ScsiResponse;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.util.ByteString;
-import org.camstack.stack.sim.emu.EmuDevice;
-import org.camstack.stack.sim.emu.EmuTarget;
+import org.camstack.stack.target.EmuDevice;
+import org.camstack.stack.target.EmuTarget;
 
 /**
  * The data path of one emulated bus: target id &rarr; {@link EmuTarget}, which dispatches to its

@@ -24,14 +24,15 @@ import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.ccb.CamPriority;
 import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.ccb.HbaFlags;
-import org.camstack.stack.sim.emu.Delay;
-import org.camstack.stack.sim.emu.EmuDevice;
-import org.camstack.stack.sim.emu.EmuDevices;
-import org.camstack.stack.sim.emu.EmuDisk;
-import org.camstack.stack.sim.emu.EmuEnclosure;
-import org.camstack.stack.sim.emu.EmuTarget;
-import org.camstack.stack.sim.emu.EnclosureView;
-import org.camstack.stack.sim.emu.LunSpec;
+import org.camstack.stack.target.Delay;
+import org.camstack.stack.target.EmuDevice;
+import org.camstack.stack.target.EmuDevices;
+import org.camstack.stack.target.EmuDisk;
+import org.camstack.stack.target.EmuEnclosure;
+import org.camstack.stack.target.EmuTarget;
+import org.camstack.stack.target.EnclosureView;
+import org.camstack.stack.target.LunSpec;
+import org.camstack.stack.target.TargetInventory;
 import org.camstack.stack.xpt.AsyncEvent;
 import org.camstack.stack.xpt.Xpt;
 
@@ -166,7 +167,21 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
    * @throws IllegalArgumentException when a LUN of the spec cannot be built (e.g. a missing file)
    */
   public static Behavior<Command> create(BusSpec spec, ActorRef<Xpt.Command> xpt, DeviceHooks hooks) {
-    return Behaviors.setup(ctx -> Behaviors.withStash(STASH, stash -> new EmuSim(ctx, spec, xpt, hooks, stash)));
+    return create(spec, xpt, hooks, null);
+  }
+
+  /**
+   * A SIM that also publishes its bus's live targets in the target layer's inventory once the XPT
+   * numbered the bus, and withdraws them when it stops, so that other frontends (iSCSI) serve the
+   * same LUN objects (cf. {@code ctl_frontend_cam_sim.c} next to the other CTL ports).
+   *
+   * @param targets the inventory, or null for none
+   * @throws IllegalArgumentException when a LUN of the spec cannot be built (e.g. a missing file)
+   */
+  public static Behavior<Command> create(
+      BusSpec spec, ActorRef<Xpt.Command> xpt, DeviceHooks hooks, TargetInventory targets) {
+    return Behaviors.setup(
+        ctx -> Behaviors.withStash(STASH, stash -> new EmuSim(ctx, spec, xpt, hooks, targets, stash)));
   }
 
   private static final int STASH = 10_000;
@@ -174,6 +189,7 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
   private final BusSpec spec;
   private final ActorRef<Xpt.Command> xpt;
   private final DeviceHooks hooks;
+  private final TargetInventory inventory; // may be null
   private final StashBuffer<Command> stash;
   private final EmuBus path = new EmuBus(); // the data path handed to the XPT
   private final EnclosureView enclosureView;
@@ -183,8 +199,14 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
   private boolean recording;
 
   private EmuSim(
-      ActorContext<Command> ctx, BusSpec spec, ActorRef<Xpt.Command> xpt, DeviceHooks hooks, StashBuffer<Command> stash) {
+      ActorContext<Command> ctx,
+      BusSpec spec,
+      ActorRef<Xpt.Command> xpt,
+      DeviceHooks hooks,
+      TargetInventory inventory,
+      StashBuffer<Command> stash) {
     super(ctx);
+    this.inventory = inventory;
     this.spec = spec;
     this.xpt = xpt;
     this.hooks = hooks == null ? DeviceHooks.NONE : hooks;
@@ -485,6 +507,9 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
 
   private Behavior<Command> onRegistered(Registered m) {
     pathId = m.registered().pathId();
+    if (inventory != null) {
+      inventory.publish(pathId, path.targets());
+    }
     for (ActorRef<BusInfo> w : waiting) {
       w.tell(busInfo());
     }
@@ -494,6 +519,9 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
 
   private Behavior<Command> onPostStop() {
     if (pathId >= 0) {
+      if (inventory != null) {
+        inventory.withdraw(pathId);
+      }
       xpt.tell(new Xpt.DeregisterBus(pathId));
     }
     return this;

@@ -1,5 +1,6 @@
 package org.camstack.stack.sim;
 
+import org.camstack.stack.scsi.ScsiResponse;
 import org.apache.pekko.util.ByteString;
 
 /**

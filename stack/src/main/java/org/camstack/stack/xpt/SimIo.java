@@ -5,7 +5,7 @@ import org.camstack.stack.ccb.CamStatus;
 import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.ccb.CcbFlags;
 import org.camstack.stack.scsi.ScsiStatus;
-import org.camstack.stack.sim.ScsiResponse;
+import org.camstack.stack.scsi.ScsiResponse;
 
 /**
  * What the HBA half of a SIM does with a device's answer: turns a {@link ScsiResponse} into the

@@ -18,7 +18,7 @@ import org.camstack.stack.ccb.CamStatus;
 import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.ccb.CcbFlags;
 import org.camstack.stack.lifetime.Lifetime;
-import org.camstack.stack.sim.ScsiResponse;
+import org.camstack.stack.scsi.ScsiResponse;
 import org.camstack.stack.sim.SimDataPath;
 import org.slf4j.Logger;
 

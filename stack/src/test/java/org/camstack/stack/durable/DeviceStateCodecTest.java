@@ -11,10 +11,10 @@ import org.apache.pekko.util.ByteString;
 import org.camstack.persistence.device.DeviceConfig;
 import org.camstack.persistence.device.DeviceEntity;
 import org.camstack.persistence.device.FaultRule;
-import org.camstack.stack.sim.emu.Delay;
-import org.camstack.stack.sim.emu.EmuDisk;
-import org.camstack.stack.sim.emu.LunSpec;
-import org.camstack.stack.sim.emu.UnitAttentionSnapshot;
+import org.camstack.stack.target.Delay;
+import org.camstack.stack.target.EmuDisk;
+import org.camstack.stack.target.LunSpec;
+import org.camstack.stack.target.UnitAttentionSnapshot;
 import org.junit.jupiter.api.Test;
 
 /** The conversions between emulated devices and their journal, without a journal. */

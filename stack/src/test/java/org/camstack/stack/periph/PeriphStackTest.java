@@ -24,7 +24,7 @@ import org.camstack.stack.scsi.pass.PassPeriph;
 import org.camstack.stack.scsi.ses.SesPages;
 import org.camstack.stack.scsi.ses.SesPeriph;
 import org.camstack.stack.sim.EmuSim;
-import org.camstack.stack.sim.emu.LunSpec;
+import org.camstack.stack.target.LunSpec;
 import org.camstack.stack.testkit.StackRig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;

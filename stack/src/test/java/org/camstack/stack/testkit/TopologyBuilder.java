@@ -24,7 +24,7 @@ import java.util.TreeMap;
  * }</pre>
  *
  * Bus keys are those of {@code org.camstack.stack.sim.BusSpec}, LUN keys those of {@code
- * org.camstack.stack.sim.emu.LunSpec}. Disks default to a 64 MiB sparse RAM store.
+ * org.camstack.stack.target.LunSpec}. Disks default to a 64 MiB sparse RAM store.
  */
 public final class TopologyBuilder {
 

@@ -21,7 +21,7 @@ import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.ccb.CcbFlags;
 import org.camstack.stack.scsi.Cdbs;
 import org.camstack.stack.sim.EmuSim;
-import org.camstack.stack.sim.emu.Delay;
+import org.camstack.stack.target.Delay;
 import org.camstack.stack.testkit.TestStack;
 import org.camstack.stack.testkit.TopologyBuilder;
 import org.junit.jupiter.api.AfterAll;

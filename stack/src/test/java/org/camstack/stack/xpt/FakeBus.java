@@ -13,15 +13,15 @@ import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.ccb.HbaFlags;
 import org.camstack.stack.scsi.ScsiStatus;
 import org.camstack.stack.scsi.Sense;
-import org.camstack.stack.sim.ScsiLun;
-import org.camstack.stack.sim.ScsiResponse;
+import org.camstack.stack.target.ScsiLun;
+import org.camstack.stack.scsi.ScsiResponse;
 import org.camstack.stack.sim.SimDataPath;
 
 /**
  * A small test-only bus for the XPT tests: targets of {@link Lun}s that answer the commands the
  * probe sends (TUR, INQUIRY with VPD 0x00/0x80/0x83, REPORT LUNS, MODE SENSE control page) plus
  * READ/WRITE(10) as null I/O, with per-LUN unit attentions and a fault hook. Not the emulator (that
- * is {@code org.camstack.stack.sim.emu}); just enough to drive the transport.
+ * is {@code org.camstack.stack.target}); just enough to drive the transport.
  */
 final class FakeBus implements SimDataPath {
 

@@ -24,7 +24,7 @@ import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.ccb.CcbFlags;
 import org.camstack.stack.scsi.ScsiStatus;
 import org.camstack.stack.scsi.Sense;
-import org.camstack.stack.sim.ScsiResponse;
+import org.camstack.stack.scsi.ScsiResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 

@@ -22,7 +22,7 @@ import org.camstack.stack.ccb.CamStatus;
 import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.sim.BusSpec;
 import org.camstack.stack.sim.EmuSim;
-import org.camstack.stack.sim.emu.LunSpec;
+import org.camstack.stack.target.LunSpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 

@@ -19,7 +19,7 @@ import org.camstack.stack.devfs.Devfs;
 import org.camstack.stack.ccb.Errno;
 import org.camstack.stack.periph.PeriphDriver;
 import org.camstack.stack.sim.EmuSim;
-import org.camstack.stack.sim.emu.LunSpec;
+import org.camstack.stack.target.LunSpec;
 import org.camstack.stack.testkit.StackRig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;

@@ -1,0 +1,64 @@
+package org.camstack.stack.target;
+
+import java.io.UncheckedIOException;
+import org.apache.pekko.util.ByteString;
+import org.camstack.stack.scsi.Bytes;
+
+/**
+ * Where an emulated disk keeps its blocks: a byte space of {@link #size()} bytes addressed in
+ * logical blocks. Implementations are safe for concurrent readers and one writer; a read that
+ * overlaps a concurrent write of the same blocks may see either contents (as on a real disk).
+ * Areas never written, unmapped, or beyond the size read as zeros.
+ *
+ * <p>I/O failures of a real file surface as {@link UncheckedIOException}; the device turns them
+ * into MEDIUM ERROR sense.
+ */
+public interface BackingStore extends AutoCloseable {
+
+  /** {@code blocks * blockSize} bytes starting at {@code lba}. */
+  ByteString read(long lba, int blocks, int blockSize);
+
+  /** Writes {@code data} (a whole number of blocks) at {@code lba}. */
+  void write(long lba, ByteString data, int blockSize);
+
+  /** Deallocates the range; it reads as zeros afterwards. */
+  void unmap(long lba, long blocks, int blockSize);
+
+  /**
+   * Writes the one-block {@code pattern} to every block of the range (WRITE SAME). The default
+   * writes in runs of up to 1 MiB; an all-zero pattern becomes an {@link #unmap}.
+   */
+  default void writeSame(long lba, long blocks, ByteString pattern, int blockSize) {
+    if (Bytes.allZero(pattern)) {
+      unmap(lba, blocks, blockSize);
+      return;
+    }
+    int perRun = (int) Math.max(1, Math.min(blocks, (1 << 20) / blockSize));
+    byte[] run = new byte[perRun * blockSize];
+    for (int i = 0; i < perRun; i++) {
+      pattern.copyToArray(run, i * blockSize, blockSize);
+    }
+    ByteString runBs = ByteString.fromArrayUnsafe(run);
+    long done = 0;
+    while (done < blocks) {
+      int n = (int) Math.min(perRun, blocks - done);
+      write(lba + done, n == perRun ? runBs : runBs.take(n * blockSize), blockSize);
+      done += n;
+    }
+  }
+
+  /** Capacity in bytes. */
+  long size();
+
+  /** Grows or shrinks the store; a grown area reads as zeros. */
+  void resize(long bytes);
+
+  /** Makes completed writes durable (SYNCHRONIZE CACHE, FUA, WCE = 0). */
+  default void flush() {}
+
+  /** True when {@link #unmap} actually deallocates (thin provisioning: READ CAPACITY(16) LBPME). */
+  boolean thin();
+
+  @Override
+  default void close() {}
+}

@@ -1,0 +1,41 @@
+package org.camstack.stack.target;
+
+import java.nio.file.Path;
+
+/** Builds emulated devices and their backing stores from {@link LunSpec}s. */
+public final class EmuDevices {
+  private EmuDevices() {}
+
+  /**
+   * The device a spec describes.
+   *
+   * @param enclosure the slots an enclosure reports (ignored for disks)
+   * @throws IllegalArgumentException with a one-line message when the spec cannot be realised
+   *     (e.g. the backing file cannot be opened)
+   */
+  public static EmuDevice create(LunSpec spec, EnclosureView enclosure) {
+    switch (spec.type()) {
+      case DISK:
+        return new EmuDisk(spec, store(spec));
+      case ENCLOSURE:
+        return new EmuEnclosure(spec, enclosure == null ? EnclosureView.EMPTY : enclosure);
+      default:
+        throw new IllegalArgumentException("lun " + spec.lun() + ": unsupported type " + spec.type());
+    }
+  }
+
+  /** A fresh backing store of the spec's kind and capacity. */
+  public static BackingStore store(LunSpec spec) {
+    long bytes = spec.blocks() * spec.blockSize();
+    switch (spec.store()) {
+      case NULL:
+        return new NullStore(bytes);
+      case RAM:
+        return new RamStore(bytes);
+      case FILE:
+        return new FileStore(Path.of(spec.file()), bytes);
+      default:
+        throw new IllegalArgumentException("lun " + spec.lun() + ": unsupported store " + spec.store());
+    }
+  }
+}

@@ -1,0 +1,250 @@
+package org.camstack.stack.target;
+
+import static org.camstack.stack.scsi.Bytes.be32;
+import static org.camstack.stack.scsi.Bytes.u8;
+import static org.camstack.stack.scsi.Opcodes.INQUIRY;
+import static org.camstack.stack.scsi.Opcodes.REPORT_LUNS;
+import static org.camstack.stack.scsi.Opcodes.REQUEST_SENSE;
+
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.pekko.util.ByteString;
+import org.camstack.stack.scsi.Bytes;
+import org.camstack.stack.scsi.Sense;
+import org.camstack.stack.scsi.ScsiResponse;
+
+/**
+ * The logical units behind one target id. Routes a CDB to its LUN and answers for LUNs that do not
+ * exist the way SPC asks: INQUIRY with peripheral qualifier 3 / type 0x1f (byte 0 = 0x7f), REQUEST
+ * SENSE with 05/25/00 as data, REPORT LUNS normally (it may be addressed to any LUN), anything else
+ * CHECK CONDITION 05/25/00 LOGICAL UNIT NOT SUPPORTED.
+ *
+ * <p>Adding or removing a LUN posts UA 3F/0E REPORTED LUNS DATA HAS CHANGED on the others (cf.
+ * {@code ctl_lun_map_*} / scsi_debug's LUNS_CHANGED). Lookups are lock-free (copy-on-write maps);
+ * membership changes are synchronized.
+ */
+public final class EmuTarget {
+  private static final int LOW = 256;
+  private static final ByteString NOT_SUPPORTED = Sense.fixed(Sense.ILLEGAL_REQUEST, 0x25, 0x00);
+
+  private final int targetId;
+  private volatile EmuDevice[] low = new EmuDevice[LOW];
+  private volatile Map<Long, EmuDevice> all = Collections.emptyMap();
+  private volatile ByteString lunList = lunList(new long[0]);
+
+  public EmuTarget(int targetId) {
+    this.targetId = targetId;
+  }
+
+  /** A target with its initial LUNs, no unit attention posted (the power-on topology). */
+  public EmuTarget(int targetId, Collection<? extends EmuDevice> initial) {
+    this(targetId);
+    for (EmuDevice d : initial) {
+      put(d);
+    }
+  }
+
+  public int targetId() {
+    return targetId;
+  }
+
+  /** The device at {@code lun}, or null. */
+  public EmuDevice device(long lun) {
+    if (lun >= 0 && lun < LOW) {
+      return low[(int) lun];
+    }
+    return all.get(lun);
+  }
+
+  /** Snapshot of the LUNs, ascending. */
+  public Map<Long, EmuDevice> luns() {
+    return all;
+  }
+
+  public boolean isEmpty() {
+    return all.isEmpty();
+  }
+
+  /**
+   * Routes one command.
+   *
+   * @see org.camstack.stack.target.ScsiLun#execute
+   */
+  public ScsiResponse execute(long lun, ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId) {
+    EmuDevice d = device(lun);
+    if (d != null) {
+      return d.execute(cdb, dataOut, dxferLen, initiatorId);
+    }
+    return noSuchLun(cdb, Math.max(0, dxferLen));
+  }
+
+  /**
+   * Adds a LUN and posts UA 3F/0E on the others.
+   *
+   * @throws IllegalArgumentException when the LUN number is taken
+   */
+  public synchronized void addLun(EmuDevice d) {
+    put(d);
+    for (EmuDevice other : all.values()) {
+      if (other != d) {
+        other.postUnitAttention(0x3f, 0x0e);
+      }
+    }
+  }
+
+  /** Removes a LUN (returned, or null when absent) and posts UA 3F/0E on the remaining ones. */
+  public synchronized EmuDevice removeLun(long lun) {
+    EmuDevice d = device(lun);
+    if (d == null) {
+      return null;
+    }
+    Map<Long, EmuDevice> m = new TreeMap<>(all);
+    m.remove(lun);
+    publish(m);
+    d.attach(null);
+    for (EmuDevice other : m.values()) {
+      other.postUnitAttention(0x3f, 0x0e);
+    }
+    return d;
+  }
+
+  /** SCSI bus reset seen by this target: every LUN resets and reports UA 29/02. */
+  public void busReset() {
+    for (EmuDevice d : all.values()) {
+      d.reset(0x29, 0x02);
+    }
+  }
+
+  /** Target reset / BUS DEVICE RESET: every LUN resets and reports UA 29/03. */
+  public void targetReset() {
+    for (EmuDevice d : all.values()) {
+      d.reset(0x29, 0x03);
+    }
+  }
+
+  private synchronized void put(EmuDevice d) {
+    long lun = d.lun();
+    if (all.containsKey(lun)) {
+      throw new IllegalArgumentException("target " + targetId + " already has lun " + lun);
+    }
+    if (d.target() != null && d.target() != this) {
+      throw new IllegalArgumentException("lun " + lun + " already belongs to target " + d.target().targetId());
+    }
+    Map<Long, EmuDevice> m = new TreeMap<>(all);
+    m.put(lun, d);
+    d.attach(this);
+    publish(m);
+  }
+
+  private void publish(Map<Long, EmuDevice> m) {
+    EmuDevice[] l = new EmuDevice[LOW];
+    long[] luns = new long[m.size()];
+    int i = 0;
+    for (Map.Entry<Long, EmuDevice> e : m.entrySet()) {
+      long lun = e.getKey();
+      luns[i++] = lun;
+      if (lun < LOW) {
+        l[(int) lun] = e.getValue();
+      }
+    }
+    all = Collections.unmodifiableMap(m);
+    low = l;
+    lunList = lunList(luns);
+  }
+
+  // ---------------------------------------------------------------- REPORT LUNS
+
+  /** The REPORT LUNS parameter data for every LUN (header + 8-byte entries). */
+  public ByteString reportLuns() {
+    return lunList;
+  }
+
+  ScsiResponse reportLuns(ByteString cdb, int dxferLen) {
+    return reportLuns(cdb, dxferLen, lunList);
+  }
+
+  /** REPORT LUNS parameter data: list length, 4 reserved bytes, then one entry per LUN. */
+  static ByteString lunList(long[] luns) {
+    byte[] b = new byte[8 + 8 * luns.length];
+    Bytes.put32(b, 0, 8L * luns.length);
+    for (int i = 0; i < luns.length; i++) {
+      encodeLun(b, 8 + 8 * i, luns[i]);
+    }
+    return ByteString.fromArrayUnsafe(b);
+  }
+
+  /** SAM LUN encoding: peripheral device addressing below 256, flat space addressing up to 16383. */
+  static void encodeLun(byte[] b, int off, long lun) {
+    if (lun < 256) {
+      b[off] = 0;
+      b[off + 1] = (byte) lun;
+    } else {
+      b[off] = (byte) (0x40 | ((lun >>> 8) & 0x3f));
+      b[off + 1] = (byte) lun;
+    }
+  }
+
+  static ScsiResponse reportLuns(ByteString cdb, int dxferLen, ByteString list) {
+    if (cdb.size() < 12) {
+      return ScsiResponse.checkCondition(Sense.illegalField(0x24, 0x00, true, 0, -1), dxferLen);
+    }
+    int select = u8(cdb, 2);
+    long alloc = be32(cdb, 6);
+    ByteString data;
+    switch (select) {
+      case 0x00:
+      case 0x02:
+      case 0x11:
+        data = list;
+        break;
+      case 0x01:
+      case 0x10:
+      case 0x12:
+        data = lunList(new long[0]); // no well-known or administrative LUNs
+        break;
+      default:
+        return ScsiResponse.checkCondition(Sense.illegalField(0x24, 0x00, true, 2, -1), dxferLen);
+    }
+    return EmuDevice.goodData(data, (int) Math.min(alloc, Integer.MAX_VALUE), dxferLen);
+  }
+
+  // ---------------------------------------------------------------- absent LUNs
+
+  private ScsiResponse noSuchLun(ByteString cdb, int dxferLen) {
+    if (cdb == null || cdb.isEmpty()) {
+      return ScsiResponse.checkCondition(Sense.fixed(Sense.ILLEGAL_REQUEST, 0x20, 0x00), dxferLen);
+    }
+    int op = u8(cdb, 0);
+    if (cdb.size() < EmuDevice.cdbLength(op)) {
+      return ScsiResponse.checkCondition(Sense.illegalField(0x24, 0x00, true, 0, -1), dxferLen);
+    }
+    switch (op) {
+      case INQUIRY: {
+        if ((u8(cdb, 1) & 0x01) != 0) {
+          return ScsiResponse.checkCondition(NOT_SUPPORTED, dxferLen);
+        }
+        byte[] b = new byte[36];
+        b[0] = 0x7f; // qualifier 3: not capable of supporting a device here; type 0x1f
+        b[2] = 0x06;
+        b[3] = 0x12;
+        b[4] = 31;
+        return EmuDevice.goodData(ByteString.fromArrayUnsafe(b), Bytes.be16(cdb, 3), dxferLen);
+      }
+      case REQUEST_SENSE: {
+        ByteString s = (u8(cdb, 1) & 0x01) != 0 ? Sense.toDescriptor(NOT_SUPPORTED) : NOT_SUPPORTED;
+        return EmuDevice.goodData(s, u8(cdb, 4), dxferLen);
+      }
+      case REPORT_LUNS:
+        return reportLuns(cdb, dxferLen, lunList);
+      default:
+        return ScsiResponse.checkCondition(NOT_SUPPORTED, dxferLen);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "EmuTarget[" + targetId + " luns " + all.keySet() + "]";
+  }
+}

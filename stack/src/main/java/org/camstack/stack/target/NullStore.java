@@ -1,0 +1,51 @@
+package org.camstack.stack.target;
+
+import org.apache.pekko.util.ByteString;
+
+/**
+ * Reads zeros, discards writes: CTL's ramdisk without a capacity, for throughput tests and huge
+ * LUNs. A read of up to 1 MiB returns a slice of one shared zero buffer (no copy).
+ */
+public final class NullStore implements BackingStore {
+  private static final int SHARED = 1 << 20;
+  private static final ByteString ZEROS = ByteString.fromArrayUnsafe(new byte[SHARED]);
+
+  private volatile long size;
+
+  public NullStore(long sizeBytes) {
+    this.size = sizeBytes;
+  }
+
+  @Override
+  public ByteString read(long lba, int blocks, int blockSize) {
+    long n = (long) blocks * blockSize;
+    if (n <= SHARED) {
+      return n == SHARED ? ZEROS : ZEROS.take((int) n);
+    }
+    return ByteString.fromArrayUnsafe(new byte[(int) n]);
+  }
+
+  @Override
+  public void write(long lba, ByteString data, int blockSize) {}
+
+  @Override
+  public void unmap(long lba, long blocks, int blockSize) {}
+
+  @Override
+  public void writeSame(long lba, long blocks, ByteString pattern, int blockSize) {}
+
+  @Override
+  public long size() {
+    return size;
+  }
+
+  @Override
+  public void resize(long bytes) {
+    size = bytes;
+  }
+
+  @Override
+  public boolean thin() {
+    return true;
+  }
+}

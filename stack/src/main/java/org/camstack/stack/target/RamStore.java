@@ -1,0 +1,322 @@
+package org.camstack.stack.target;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.ref.Cleaner;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * Sparse memory store: 64 KiB chunks allocated on first write, in leaves of 4096 chunks (256 MiB)
+ * kept in a map that grows with use, so a LUN of any capacity costs memory only for what was
+ * written: nothing is allocated up front in proportion to the capacity. Every chunk and leaf is
+ * reserved from a {@link MemoryBudget} before it is allocated; a write the budget cannot hold
+ * fails with {@link SpaceExhaustedException} (the disk answers SPACE ALLOCATION FAILED, as a thin
+ * LUN whose pool is full) and the node keeps running. Unmapping a whole chunk frees it.
+ *
+ * <p>Safe for concurrent readers and one writer (chunk and leaf creation are atomic); {@link
+ * #resize} may run concurrently with I/O.
+ */
+public final class RamStore implements BackingStore {
+  static final int CHUNK_SHIFT = 16;
+  static final int CHUNK = 1 << CHUNK_SHIFT;
+  private static final int LEAF_SHIFT = 12;
+  private static final int LEAF = 1 << LEAF_SHIFT;
+  /** What a leaf's reference array costs (header + references, compressed oops or not). */
+  static final long LEAF_BYTES = 16L + 8L * LEAF;
+
+  private static final Cleaner CLEANER = Cleaner.create();
+
+  /** A thin LUN's backing memory is exhausted: the budget refused a chunk. */
+  public static final class SpaceExhaustedException extends UncheckedIOException {
+    private static final long serialVersionUID = 1L;
+
+    public SpaceExhaustedException(String message) {
+      super(new IOException(message));
+    }
+  }
+
+  private record Recent(long index, AtomicReferenceArray<byte[]> leaf) {}
+
+  /** What the store holds of its budget; shared with the cleaner, so no reference to the store. */
+  private static final class Held implements Runnable {
+    final MemoryBudget budget;
+    final AtomicLong bytes = new AtomicLong();
+
+    Held(MemoryBudget budget) {
+      this.budget = budget;
+    }
+
+    boolean take(long n) {
+      if (!budget.tryReserve(n)) {
+        return false;
+      }
+      bytes.addAndGet(n);
+      return true;
+    }
+
+    void give(long n) {
+      bytes.addAndGet(-n);
+      budget.release(n);
+    }
+
+    @Override
+    public void run() {
+      long n = bytes.getAndSet(0);
+      if (n > 0) {
+        budget.release(n);
+      }
+    }
+  }
+
+  private final Map<Long, AtomicReferenceArray<byte[]>> leaves = new ConcurrentHashMap<>();
+  private final Held held;
+  private final Cleaner.Cleanable cleanable;
+  private volatile Recent recent;
+  private volatile long size;
+
+  /** A store of {@code sizeBytes} on the process budget. */
+  public RamStore(long sizeBytes) {
+    this(sizeBytes, MemoryBudget.process());
+  }
+
+  public RamStore(long sizeBytes, MemoryBudget budget) {
+    if (sizeBytes < 0) {
+      throw new IllegalArgumentException("negative store size " + sizeBytes);
+    }
+    this.size = sizeBytes;
+    this.held = new Held(budget);
+    this.cleanable = CLEANER.register(this, held);
+  }
+
+  private AtomicReferenceArray<byte[]> leaf(long li) {
+    Recent r = recent;
+    if (r != null && r.index == li) {
+      return r.leaf;
+    }
+    AtomicReferenceArray<byte[]> leaf = leaves.get(li);
+    if (leaf != null) {
+      recent = new Recent(li, leaf);
+    }
+    return leaf;
+  }
+
+  private byte[] chunk(long index) {
+    AtomicReferenceArray<byte[]> leaf = leaf(index >>> LEAF_SHIFT);
+    return leaf == null ? null : leaf.get((int) (index & (LEAF - 1)));
+  }
+
+  /** The chunk to write at {@code index}; null beyond the end; throws when the budget is spent. */
+  private byte[] chunkForWrite(long index) {
+    if (index << CHUNK_SHIFT >= size) {
+      return null;
+    }
+    long li = index >>> LEAF_SHIFT;
+    AtomicReferenceArray<byte[]> leaf = leaf(li);
+    if (leaf == null) {
+      synchronized (this) {
+        leaf = leaves.get(li);
+        if (leaf == null) {
+          if (!held.take(LEAF_BYTES)) {
+            throw exhausted();
+          }
+          leaf = new AtomicReferenceArray<>(LEAF);
+          leaves.put(li, leaf);
+        }
+      }
+    }
+    int ci = (int) (index & (LEAF - 1));
+    byte[] c = leaf.get(ci);
+    if (c == null) {
+      if (!held.take(CHUNK)) {
+        throw exhausted();
+      }
+      byte[] fresh = new byte[CHUNK];
+      c = leaf.compareAndExchange(ci, null, fresh);
+      if (c == null) {
+        c = fresh;
+      } else {
+        held.give(CHUNK);
+      }
+    }
+    return c;
+  }
+
+  private SpaceExhaustedException exhausted() {
+    return new SpaceExhaustedException(
+        "memory budget exhausted (" + held.budget.used() + " of " + held.budget.limit() + " bytes in use)");
+  }
+
+  @Override
+  public ByteString read(long lba, int blocks, int blockSize) {
+    int n = blocks * blockSize;
+    byte[] out = new byte[n];
+    long pos = lba * blockSize;
+    long limit = size;
+    int done = 0;
+    while (done < n) {
+      long p = pos + done;
+      int off = (int) (p & (CHUNK - 1));
+      int len = Math.min(CHUNK - off, n - done);
+      if (p < limit) {
+        byte[] c = chunk(p >>> CHUNK_SHIFT);
+        if (c != null) {
+          System.arraycopy(c, off, out, done, len);
+        }
+      }
+      done += len;
+    }
+    return ByteString.fromArrayUnsafe(out);
+  }
+
+  @Override
+  public void write(long lba, ByteString data, int blockSize) {
+    long pos = lba * blockSize;
+    int n = data.size();
+    int first = (int) (pos & (CHUNK - 1));
+    if (first + n <= CHUNK) {
+      // the common case, one chunk: copy straight from the ByteString, nothing allocated
+      byte[] c = chunkForWrite(pos >>> CHUNK_SHIFT);
+      if (c != null) {
+        data.copyToArray(c, first, n);
+      }
+      return;
+    }
+    ByteBuffer src = data.asByteBuffer();
+    int done = 0;
+    while (done < n) {
+      long p = pos + done;
+      int off = (int) (p & (CHUNK - 1));
+      int len = Math.min(CHUNK - off, n - done);
+      byte[] c = chunkForWrite(p >>> CHUNK_SHIFT);
+      if (c != null) {
+        src.get(c, off, len);
+      } else {
+        src.position(src.position() + len);
+      }
+      done += len;
+    }
+  }
+
+  @Override
+  public void unmap(long lba, long blocks, int blockSize) {
+    unmapBytes(lba * blockSize, blocks * blockSize);
+  }
+
+  /** Zeros {@code [pos, pos + n)}: whole chunks are freed, partial ones filled with zeros. */
+  private void unmapBytes(long pos, long n) {
+    if (n <= 0) {
+      return;
+    }
+    long end = pos + n < pos ? Long.MAX_VALUE : pos + n;
+    long firstLeaf = pos >>> (LEAF_SHIFT + CHUNK_SHIFT);
+    long lastLeaf = (end - 1) >>> (LEAF_SHIFT + CHUNK_SHIFT);
+    // only the leaves that exist: the map is as small as what was written, the range may be huge
+    List<Long> hit = new ArrayList<>();
+    for (Long li : leaves.keySet()) {
+      if (li >= firstLeaf && li <= lastLeaf) {
+        hit.add(li);
+      }
+    }
+    for (long li : hit) {
+      AtomicReferenceArray<byte[]> leaf = leaves.get(li);
+      if (leaf == null) {
+        continue;
+      }
+      long leafStart = li << (LEAF_SHIFT + CHUNK_SHIFT);
+      long from = Math.max(pos, leafStart);
+      long to = Math.min(end, leafStart + ((long) LEAF << CHUNK_SHIFT));
+      for (long p = from; p < to; ) {
+        int off = (int) (p & (CHUNK - 1));
+        int len = (int) Math.min(CHUNK - off, to - p);
+        int ci = (int) ((p >>> CHUNK_SHIFT) & (LEAF - 1));
+        if (len == CHUNK) {
+          if (leaf.getAndSet(ci, null) != null) {
+            held.give(CHUNK);
+          }
+        } else {
+          byte[] c = leaf.get(ci);
+          if (c != null) {
+            Arrays.fill(c, off, off + len, (byte) 0);
+          }
+        }
+        p += len;
+      }
+      if (from == leafStart && to == leafStart + ((long) LEAF << CHUNK_SHIFT)) {
+        dropLeaf(li, leaf);
+      }
+    }
+  }
+
+  /** Drops an emptied leaf (under the lock that creates leaves, so no writer re-adds it racily). */
+  private synchronized void dropLeaf(long li, AtomicReferenceArray<byte[]> leaf) {
+    for (int i = 0; i < LEAF; i++) {
+      if (leaf.get(i) != null) {
+        return;
+      }
+    }
+    if (leaves.remove(li, leaf)) {
+      recent = null;
+      held.give(LEAF_BYTES);
+    }
+  }
+
+  @Override
+  public long size() {
+    return size;
+  }
+
+  @Override
+  public synchronized void resize(long bytes) {
+    if (bytes < 0) {
+      throw new IllegalArgumentException("negative store size " + bytes);
+    }
+    long old = size;
+    if (bytes > old) {
+      // whatever a racing writer left beyond the old end must read as zeros
+      unmapBytes(old, bytes - old);
+      size = bytes;
+    } else {
+      size = bytes;
+      unmapBytes(bytes, Long.MAX_VALUE - bytes);
+    }
+  }
+
+  /** Bytes of chunk memory currently allocated (tests, stats). */
+  public long allocatedBytes() {
+    long total = 0;
+    for (AtomicReferenceArray<byte[]> leaf : leaves.values()) {
+      for (int j = 0; j < LEAF; j++) {
+        if (leaf.get(j) != null) {
+          total += CHUNK;
+        }
+      }
+    }
+    return total;
+  }
+
+  /** Bytes this store holds of its budget: chunks and index leaves. */
+  public long reservedBytes() {
+    return held.bytes.get();
+  }
+
+  @Override
+  public boolean thin() {
+    return true;
+  }
+
+  /** Frees every chunk and gives the memory back to the budget; the store reads zeros after. */
+  @Override
+  public synchronized void close() {
+    leaves.clear();
+    recent = null;
+    cleanable.clean();
+  }
+}
