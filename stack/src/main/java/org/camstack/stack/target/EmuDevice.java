@@ -1,11 +1,10 @@
 package org.camstack.stack.target;
 
 import static org.camstack.stack.scsi.Bytes.be16;
-import static org.camstack.stack.scsi.Bytes.be24;
 import static org.camstack.stack.scsi.Bytes.be32;
-import static org.camstack.stack.scsi.Bytes.be64;
 import static org.camstack.stack.scsi.Bytes.u8;
 import static org.camstack.stack.scsi.Opcodes.INQUIRY;
+import static org.camstack.stack.scsi.Opcodes.MAINTENANCE_IN;
 import static org.camstack.stack.scsi.Opcodes.MODE_SELECT_10;
 import static org.camstack.stack.scsi.Opcodes.MODE_SELECT_6;
 import static org.camstack.stack.scsi.Opcodes.MODE_SENSE_10;
@@ -16,28 +15,21 @@ import static org.camstack.stack.scsi.Opcodes.REPORT_LUNS;
 import static org.camstack.stack.scsi.Opcodes.REQUEST_SENSE;
 import static org.camstack.stack.scsi.Opcodes.RESERVE_10;
 import static org.camstack.stack.scsi.Opcodes.RESERVE_6;
+import static org.camstack.stack.scsi.Opcodes.SA_REPORT_SUPPORTED_OPCODES;
+import static org.camstack.stack.scsi.Opcodes.SA_REPORT_TARGET_PORT_GROUPS;
 import static org.camstack.stack.scsi.Opcodes.SEND_DIAGNOSTIC;
 import static org.camstack.stack.scsi.Opcodes.TEST_UNIT_READY;
 
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.SortedSet;
-import java.util.TreeMap;
-import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.apache.pekko.util.ByteString;
 import org.camstack.persistence.device.FaultRule;
 import org.camstack.stack.scsi.Bytes;
-import org.camstack.stack.scsi.Opcodes;
+import org.camstack.stack.scsi.ScsiResponse;
 import org.camstack.stack.scsi.ScsiStatus;
 import org.camstack.stack.scsi.Sense;
-import org.camstack.stack.scsi.ScsiResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,47 +37,59 @@ import org.slf4j.LoggerFactory;
  * The SPC part every emulated logical unit shares: standard INQUIRY and VPD 0x00/0x80/0x83, TEST
  * UNIT READY, REQUEST SENSE, REPORT LUNS (through its {@link EmuTarget}), RESERVE/RELEASE(6/10),
  * MODE SENSE/SELECT(6/10) over the pages a subclass registers (the control page 0x0A is always
- * there), per-initiator unit attentions, fault injection and delays.
+ * there), REPORT SUPPORTED OPERATION CODES and REPORT TARGET PORT GROUPS (MAINTENANCE IN), and the
+ * precheck every command goes through. Its parts live in their own classes: the command table
+ * ({@link CommandTable}), the mode pages ({@link ModePageSet}), the per-nexus unit attentions
+ * ({@link UnitAttentions}), the fault injector ({@link FaultInjector}), the ALUA model ({@link
+ * TargetPortGroups}) and the target-side lifetime ({@link LunLifetime}).
  *
- * <p>Threading: {@link #execute} runs on the SIM's device-queue thread, one command at a time per
- * LUN; it allocates only the returned data. Control-plane methods ({@link #postUnitAttention},
- * {@link #addFault}, {@link #setDelay}, resets, ...) may run on any thread concurrently with it.
+ * <p>Threading: several frontends (the in-process SIM's device queues, iSCSI connections) call
+ * {@link #execute} from their own threads; a per-LUN lock serialises the commands of one LUN, so a
+ * command runs alone on its LUN (COMPARE AND WRITE's atomicity relies on it). The lock is held for
+ * the command's execution only, never for an injected delay. Control-plane methods ({@link
+ * #postUnitAttention}, {@link #addFault}, {@link #setDelay}, resets, ...) do not take it and may
+ * run on any thread concurrently with a command. A command must not call another LUN's {@code
+ * execute} while it holds its own lock (two LUNs doing so crosswise would deadlock).
  *
- * <p>Order of checks for every CDB (as CTL's {@code ctl_scsiio_precheck}): opcode and CDB length,
- * pending unit attention, reservation conflict, injected faults, not-ready state, then the command.
- * {@code execute} never throws: an internal error answers HARDWARE ERROR 04/44/00.
+ * <p>Order of checks for every CDB (as CTL's {@code ctl_scsiio_precheck}): opcode, CDB length,
+ * service action, NACA in the CONTROL byte, pending unit attention (then a deferred error),
+ * reservation conflict, injected faults, not-ready state, then the command. {@code execute} never
+ * throws: an internal error answers HARDWARE ERROR 04/44/00.
  *
  * <p>cf. sys/cam/ctl/ctl.c ({@code ctl_inquiry}, {@code ctl_request_sense}, {@code ctl_mode_sense},
- * {@code ctl_mode_select}, {@code ctl_scsi_reserve}) and Linux scsi_debug.
+ * {@code ctl_mode_select}, {@code ctl_scsi_reserve}, {@code ctl_report_supported_opcodes}) and
+ * Linux scsi_debug.
  */
 public abstract class EmuDevice implements ScsiLun {
   private static final Logger LOG = LoggerFactory.getLogger(EmuDevice.class);
 
-  // SPC opcodes
+  // command flags: see CommandTable
 
   /** Opcode is implemented. */
-  static final int F_KNOWN = 0x01;
+  static final int F_KNOWN = CommandTable.F_KNOWN;
   /** Does not report (nor clear) a pending unit attention: INQUIRY, REPORT LUNS, REQUEST SENSE. */
-  static final int F_NO_UA = 0x02;
+  static final int F_NO_UA = CommandTable.F_NO_UA;
   /** Needs a started unit with medium (else NOT READY). */
-  static final int F_READY = 0x04;
+  static final int F_READY = CommandTable.F_READY;
   /** Allowed while another initiator holds the reservation. */
-  static final int F_RES_OK = 0x08;
+  static final int F_RES_OK = CommandTable.F_RES_OK;
   /** Fault class READ; the CDB carries LBA and length at their group's standard places. */
-  static final int F_READ = 0x10;
+  static final int F_READ = CommandTable.F_READ;
   /** Fault class WRITE. */
-  static final int F_WRITE = 0x20;
+  static final int F_WRITE = CommandTable.F_WRITE;
   /** Media-access command with LBA/length fields at the standard places. */
-  static final int F_LBA = 0x40;
+  static final int F_LBA = CommandTable.F_LBA;
 
   private static final int NO_RESERVATION = Integer.MIN_VALUE;
   /** Stands for the initiator(s) that prevented medium removal before a restore. */
   private static final int RESTORED_PREVENTER = Integer.MIN_VALUE;
-  private static final int UA_CAP = 16;
-  private static final FaultRule[] NO_FAULTS = new FaultRule[0];
+  private static final ByteString NOT_SUPPORTED = Sense.fixed(Sense.ILLEGAL_REQUEST, 0x25, 0x00);
 
   protected final LunSpec spec;
-  private final int[] opFlags = new int[256];
+  private final CommandTable commands = new CommandTable();
+  /** Held while a command executes: one command at a time per LUN, whichever frontend sent it. */
+  private final Object commandLock = new Object();
+  private final LunLifetime lifetime = new LunLifetime();
 
   private volatile EmuTarget target;
   private volatile boolean started = true;
@@ -94,22 +98,45 @@ public abstract class EmuDevice implements ScsiLun {
   private final Set<Integer> preventers = new HashSet<>(); // guarded by itself
   private volatile boolean prevented;
 
-  // unit attentions
-  private final Object uaLock = new Object();
-  private final AtomicReferenceArray<Nexus> lowNexus = new AtomicReferenceArray<>(256);
-  private final ConcurrentHashMap<Integer, Nexus> highNexus = new ConcurrentHashMap<>();
-  private final ArrayDeque<Ua> uaHistory = new ArrayDeque<>(); // guarded by uaLock
-  private volatile ByteString deferredError;
+  private final UnitAttentions unitAttentions = new UnitAttentions(() -> stateChanged(DeviceStateSink.UNIT_ATTENTIONS));
+  private final FaultInjector faults = new FaultInjector(new FaultInjector.Listener() {
+    @Override
+    public void changed(int aspect) {
+      stateChanged(aspect);
+    }
 
-  // faults and delay
-  private volatile FaultRule[] faults = NO_FAULTS;
-  private volatile Delay delay = Delay.NONE;
+    @Override
+    public void fired(FaultRule rule) {
+      sink.faultFired(EmuDevice.this, rule);
+    }
+  });
+  private final ModePageSet modePages = new ModePageSet(new ModePageSet.Host() {
+    @Override
+    public boolean hasBlockDescriptor() {
+      return EmuDevice.this.hasBlockDescriptor();
+    }
 
-  // mode pages
-  private final Object modeLock = new Object();
-  private final List<ModePage> modePages = new ArrayList<>(); // sorted by code; guarded by modeLock
-  private volatile boolean descriptorSense;
-  private volatile boolean softwareWriteProtect;
+    @Override
+    public int deviceSpecificParameter() {
+      return EmuDevice.this.deviceSpecificParameter();
+    }
+
+    @Override
+    public long descriptorBlocks() {
+      return EmuDevice.this.descriptorBlocks();
+    }
+
+    @Override
+    public int descriptorBlockSize() {
+      return EmuDevice.this.descriptorBlockSize();
+    }
+
+    @Override
+    public void pagesChanged() {
+      modePagesChanged();
+    }
+  });
+  private volatile TargetPortGroups portGroups = TargetPortGroups.LOCAL;
 
   private volatile ByteString stdInquiry;
 
@@ -131,6 +158,8 @@ public abstract class EmuDevice implements ScsiLun {
     supports(RELEASE_6, F_RES_OK);
     supports(RELEASE_10, F_RES_OK);
     supports(SEND_DIAGNOSTIC, 0);
+    supports(MAINTENANCE_IN, SA_REPORT_TARGET_PORT_GROUPS, F_RES_OK);
+    supports(MAINTENANCE_IN, SA_REPORT_SUPPORTED_OPCODES, F_RES_OK);
     addModePage(
         new byte[] {0x0a, 0x0a, 0x02, 0x10, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff, 0, 0},
         new byte[] {0, 0, 0x04, (byte) 0xf0, 0x08, 0, 0, 0, 0, 0, 0, 0});
@@ -138,18 +167,22 @@ public abstract class EmuDevice implements ScsiLun {
 
   /** Declares an opcode implemented with the given {@code F_*} flags. */
   protected final void supports(int opcode, int flags) {
-    opFlags[opcode] = flags | F_KNOWN;
+    commands.define(opcode, flags);
+  }
+
+  /**
+   * Declares one service action (low 5 bits of CDB byte 1) of a service-action opcode implemented
+   * with the given {@code F_*} flags; REPORT SUPPORTED OPERATION CODES lists it with SERVACTV set.
+   * An undeclared service action of such an opcode is refused by the precheck (INVALID FIELD IN
+   * CDB) unless the opcode is also declared plain with {@link #supports(int, int)}.
+   */
+  protected final void supports(int opcode, int serviceAction, int flags) {
+    commands.define(opcode, serviceAction, flags);
   }
 
   /** Registers a mode page (bytes 0/1 = code/length) with its changeable mask. */
   protected final void addModePage(byte[] defaults, byte[] changeable) {
-    synchronized (modeLock) {
-      ModePage p = new ModePage(defaults, changeable);
-      modePages.removeIf(q -> q.code == p.code);
-      modePages.add(p);
-      modePages.sort((a, b) -> Integer.compare(a.code, b.code));
-      modePagesChanged();
-    }
+    modePages.add(defaults, changeable);
   }
 
   // ---------------------------------------------------------------- identity
@@ -174,6 +207,15 @@ public abstract class EmuDevice implements ScsiLun {
     this.target = t;
   }
 
+  /** The ALUA model REPORT TARGET PORT GROUPS and VPD 83h report. */
+  public final TargetPortGroups portGroups() {
+    return portGroups;
+  }
+
+  public final void setPortGroups(TargetPortGroups groups) {
+    portGroups = groups == null ? TargetPortGroups.LOCAL : groups;
+  }
+
   // ---------------------------------------------------------------- durable state
 
   /**
@@ -193,22 +235,89 @@ public abstract class EmuDevice implements ScsiLun {
     sink.changed(this, aspects);
   }
 
+  // ---------------------------------------------------------------- lifetime
+
+  /**
+   * Marks the LUN removed (its target dropped it): no new command is admitted (they answer as for
+   * an absent LUN), and it is freed once the last command in flight completed.
+   */
+  final void markRemoved() {
+    lifetime.markRemoved();
+  }
+
+  /** Removed from its target: admits no new command. */
+  final boolean isRemoved() {
+    return lifetime.isRemoved();
+  }
+
+  /** Removed and every command admitted before completed. */
+  public final boolean isFreed() {
+    return lifetime.isFreed();
+  }
+
+  /** Commands admitted and not completed yet (executing, or started and not completed). */
+  public final int tasksInFlight() {
+    return lifetime.inFlight();
+  }
+
+  /** Runs {@code r} once the LUN is freed (at once when it is). */
+  public final void whenFreed(Runnable r) {
+    lifetime.whenFreed(r);
+  }
+
   // ---------------------------------------------------------------- execute
 
+  /**
+   * Executes one command; the task ends with the return (a delayed answer is the frontend's to
+   * deliver). A frontend that must keep the LUN until it delivered a delayed answer uses {@link
+   * #start}.
+   */
   @Override
   public final ScsiResponse execute(ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId) {
-    ScsiResponse r;
+    if (!lifetime.acquire()) {
+      return absent(cdb, dxferLen);
+    }
     try {
-      r = dispatch(cdb, dataOut == null ? ByteString.emptyByteString() : dataOut, Math.max(0, dxferLen), initiatorId);
-    } catch (RuntimeException e) {
-      LOG.warn("lun {}: internal error on opcode {}", spec.lun(), cdb == null || cdb.isEmpty() ? -1 : u8(cdb, 0), e);
-      r = ScsiResponse.checkCondition(Sense.fixed(Sense.HARDWARE_ERROR, 0x44, 0x00), Math.max(0, dxferLen));
+      return run(cdb, dataOut, dxferLen, initiatorId);
+    } finally {
+      lifetime.release();
     }
-    Delay d = delay;
-    if (d.maxNanos() != 0 && !r.dropped()) {
-      r = r.withDelay(d.next());
+  }
+
+  /**
+   * Executes one command as a task the frontend completes with {@link LunTask#complete()} once it
+   * delivered the answer: until then a removed LUN is not freed and its number not reused.
+   */
+  public final LunTask start(ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId) {
+    if (!lifetime.acquire()) {
+      return new LunTask(absent(cdb, dxferLen), null);
     }
-    return r;
+    try {
+      return new LunTask(run(cdb, dataOut, dxferLen, initiatorId), lifetime);
+    } catch (RuntimeException | Error e) {
+      lifetime.release();
+      throw e;
+    }
+  }
+
+  /** A command reaching this LUN after its removal: answered as for a LUN that is not there. */
+  private ScsiResponse absent(ByteString cdb, int dxferLen) {
+    int n = Math.max(0, dxferLen);
+    EmuTarget t = target;
+    return t != null ? t.absentLun(cdb, n) : ScsiResponse.checkCondition(NOT_SUPPORTED, n);
+  }
+
+  private ScsiResponse run(ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId) {
+    ScsiResponse r;
+    synchronized (commandLock) {
+      try {
+        r = dispatch(cdb, dataOut == null ? ByteString.emptyByteString() : dataOut, Math.max(0, dxferLen), initiatorId);
+      } catch (RuntimeException e) {
+        LOG.warn("lun {}: internal error on opcode {}", spec.lun(), cdb == null || cdb.isEmpty() ? -1 : u8(cdb, 0), e);
+        r = ScsiResponse.checkCondition(Sense.fixed(Sense.HARDWARE_ERROR, 0x44, 0x00), Math.max(0, dxferLen));
+      }
+    }
+    return faults.delayed(r);
   }
 
   private ScsiResponse dispatch(ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId) {
@@ -216,38 +325,33 @@ public abstract class EmuDevice implements ScsiLun {
       return checkCondition(Sense.fixed(Sense.ILLEGAL_REQUEST, 0x20, 0x00), dxferLen);
     }
     int op = u8(cdb, 0);
-    int flags = opFlags[op];
-    if (flags == 0) {
+    if (commands.known(op) == 0) {
       return checkCondition(Sense.illegalField(0x20, 0x00, true, 0, -1), dxferLen);
     }
     if (cdb.size() < cdbLength(op)) {
       return checkCondition(Sense.illegalField(0x24, 0x00, true, 0, -1), dxferLen);
     }
-    Nexus nexus = nexus(initiatorId);
+    int flags = commands.flags(op, cdb);
+    if (flags == CommandTable.UNKNOWN_SERVICE_ACTION) {
+      return invalidCdbField(1, 4, dxferLen);
+    }
+    int control = CommandTable.controlByte(op);
+    if ((u8(cdb, control) & 0x04) != 0) {
+      return invalidCdbField(control, 2, dxferLen); // NACA = 1 while the control page says NORMACA = 0
+    }
     if ((flags & F_NO_UA) == 0) {
-      if (nexus.pending) {
-        int code = nexus.poll();
-        if (code >= 0) {
-          stateChanged(DeviceStateSink.UNIT_ATTENTIONS);
-          return checkCondition(Sense.fixed(Sense.UNIT_ATTENTION, code >>> 8, code & 0xff), dxferLen);
-        }
-      }
-      ByteString deferred = deferredError;
-      if (deferred != null) {
-        deferredError = null;
-        return checkCondition(deferred, dxferLen);
+      ByteString ua = unitAttentions.take(initiatorId);
+      if (ua != null) {
+        return checkCondition(ua, dxferLen);
       }
     }
     int holder = reservedBy;
     if (holder != NO_RESERVATION && holder != initiatorId && (flags & F_RES_OK) == 0) {
       return ScsiResponse.status(ScsiStatus.RESERV_CONFLICT, dxferLen);
     }
-    FaultRule[] fs = faults;
-    if (fs.length != 0) {
-      ScsiResponse f = injectFault(fs, op, flags, cdb, dxferLen);
-      if (f != null) {
-        return f;
-      }
+    ScsiResponse f = faults.inject(op, flags, cdb, dxferLen, modePages.descriptorSense());
+    if (f != null) {
+      return f;
     }
     if ((flags & F_READY) != 0) {
       ByteString nr = notReadySense();
@@ -260,10 +364,8 @@ public abstract class EmuDevice implements ScsiLun {
 
   /** CDB length implied by the opcode's group code. */
   static int cdbLength(int op) {
-    int n = Opcodes.cdbLength(op);
-    return n < 0 ? 6 : n; // reserved / vendor specific: the subclass checks
+    return CommandTable.cdbLength(op);
   }
-
 
   /**
    * Executes a validated command (opcode known, CDB long enough, no UA, no conflict, ready when
@@ -274,15 +376,15 @@ public abstract class EmuDevice implements ScsiLun {
       case TEST_UNIT_READY:
         return good(dxferLen);
       case INQUIRY:
-        return inquiry(cdb, dxferLen);
+        return inquiry(cdb, dxferLen, initiatorId);
       case REQUEST_SENSE:
         return requestSense(cdb, dxferLen, initiatorId);
       case REPORT_LUNS:
         return reportLuns(cdb, dxferLen);
       case MODE_SENSE_6:
-        return modeSense(cdb, false, dxferLen);
+        return modePages.sense(cdb, false, dxferLen);
       case MODE_SENSE_10:
-        return modeSense(cdb, true, dxferLen);
+        return modePages.sense(cdb, true, dxferLen);
       case MODE_SELECT_6:
         return modeSelect(cdb, dataOut, false, dxferLen, initiatorId);
       case MODE_SELECT_10:
@@ -295,6 +397,8 @@ public abstract class EmuDevice implements ScsiLun {
         return release(op, cdb, dxferLen, initiatorId);
       case SEND_DIAGNOSTIC:
         return sendDiagnostic(cdb, dataOut, dxferLen, initiatorId);
+      case MAINTENANCE_IN:
+        return maintenanceIn(cdb, dxferLen);
       default:
         return checkCondition(Sense.illegalField(0x20, 0x00, true, 0, -1), dxferLen);
     }
@@ -315,7 +419,7 @@ public abstract class EmuDevice implements ScsiLun {
 
   /** CHECK CONDITION with {@code fixedSense}, converted to descriptor format when D_SENSE is set. */
   protected final ScsiResponse checkCondition(ByteString fixedSense, int dxferLen) {
-    return ScsiResponse.checkCondition(descriptorSense ? Sense.toDescriptor(fixedSense) : fixedSense, dxferLen);
+    return ScsiResponse.checkCondition(modePages.descriptorSense() ? Sense.toDescriptor(fixedSense) : fixedSense, dxferLen);
   }
 
   protected final ScsiResponse invalidCdbField(int byteIndex, int bit, int dxferLen) {
@@ -406,12 +510,12 @@ public abstract class EmuDevice implements ScsiLun {
   }
 
   protected final boolean descriptorSense() {
-    return descriptorSense;
+    return modePages.descriptorSense();
   }
 
   /** Control page SWP: the medium is write protected. */
   protected final boolean softwareWriteProtect() {
-    return softwareWriteProtect;
+    return modePages.softwareWriteProtect();
   }
 
   /**
@@ -427,16 +531,8 @@ public abstract class EmuDevice implements ScsiLun {
       preventers.clear();
       prevented = false;
     }
-    synchronized (modeLock) {
-      for (ModePage p : modePages) {
-        System.arraycopy(p.saved, 0, p.current, 0, p.length());
-      }
-      modePagesChanged();
-    }
-    synchronized (uaLock) {
-      clearUnitAttentions();
-      postUnitAttention(asc, ascq);
-    }
+    modePages.revertToSaved();
+    unitAttentions.resetTo(UnitAttentionSnapshot.code(asc, ascq));
     stateChanged(DeviceStateSink.RESERVATION | DeviceStateSink.MEDIA | DeviceStateSink.MODE_PAGES);
   }
 
@@ -444,106 +540,27 @@ public abstract class EmuDevice implements ScsiLun {
 
   /** Posts a unit attention to every initiator (including ones not seen yet). */
   public final void postUnitAttention(int asc, int ascq) {
-    postUnitAttention(asc, ascq, Integer.MIN_VALUE);
+    unitAttentions.post(UnitAttentionSnapshot.code(asc, ascq), UnitAttentions.NOBODY);
   }
 
   /** Posts a unit attention to every initiator except {@code exceptInitiator}. */
   public final void postUnitAttention(int asc, int ascq, int exceptInitiator) {
-    int code = ((asc & 0xff) << 8) | (ascq & 0xff);
-    synchronized (uaLock) {
-      Ua ua = new Ua(code, exceptInitiator, Set.of());
-      addCapped(uaHistory, ua);
-      for (int i = 0; i < lowNexus.length(); i++) {
-        Nexus n = lowNexus.get(i);
-        if (n != null && n.id != exceptInitiator) {
-          n.offer(code);
-        }
-      }
-      for (Nexus n : highNexus.values()) {
-        if (n.id != exceptInitiator) {
-          n.offer(code);
-        }
-      }
-    }
-    stateChanged(DeviceStateSink.UNIT_ATTENTIONS);
+    unitAttentions.post(UnitAttentionSnapshot.code(asc, ascq), exceptInitiator);
   }
 
   /** Sets a deferred error (response code 0x71) reported by the next command of any initiator. */
   public final void postDeferredError(int key, int asc, int ascq) {
-    byte[] b = Sense.fixed(key, asc, ascq).toArray();
-    b[0] = 0x71;
-    deferredError = ByteString.fromArrayUnsafe(b);
+    unitAttentions.postDeferredError(Sense.fixed(key, asc, ascq));
   }
 
   /** Forgets every pending unit attention and deferred error (power-on state of a fresh topology). */
   public final void clearUnitAttentions() {
-    synchronized (uaLock) {
-      uaHistory.clear();
-      for (int i = 0; i < lowNexus.length(); i++) {
-        Nexus n = lowNexus.get(i);
-        if (n != null) {
-          n.clear();
-        }
-      }
-      for (Nexus n : highNexus.values()) {
-        n.clear();
-      }
-      deferredError = null;
-    }
-    stateChanged(DeviceStateSink.UNIT_ATTENTIONS);
+    unitAttentions.clear();
   }
 
   /** The unit attentions pending for {@code initiatorId}, oldest first, as (asc << 8 | ascq). */
   public final List<Integer> pendingUnitAttentions(int initiatorId) {
-    return nexus(initiatorId).snapshot();
-  }
-
-  private static void addCapped(ArrayDeque<Ua> q, Ua ua) {
-    q.removeIf(u -> u.code == ua.code && u.except == ua.except && u.excluded.equals(ua.excluded));
-    q.addLast(ua);
-    while (q.size() > UA_CAP) {
-      q.removeFirst();
-    }
-  }
-
-  private Nexus nexus(int id) {
-    if (id >= 0 && id < 256) {
-      Nexus n = lowNexus.get(id);
-      return n != null ? n : createNexus(id);
-    }
-    Nexus n = highNexus.get(id);
-    return n != null ? n : createNexus(id);
-  }
-
-  private Nexus createNexus(int id) {
-    Nexus n;
-    boolean history;
-    synchronized (uaLock) {
-      n = id >= 0 && id < 256 ? lowNexus.get(id) : highNexus.get(id);
-      if (n != null) {
-        return n;
-      }
-      n = new Nexus(id);
-      for (Ua ua : uaHistory) {
-        if (ua.except != id && !ua.excluded.contains(id)) {
-          n.offer(ua.code);
-        }
-      }
-      putNexus(n);
-      history = !uaHistory.isEmpty();
-    }
-    if (history) {
-      stateChanged(DeviceStateSink.UNIT_ATTENTIONS); // the posted ones no longer wait for this one
-    }
-    return n;
-  }
-
-  private void putNexus(Nexus n) {
-    if (n.id >= 0 && n.id < 256) {
-      lowNexus.set(n.id, n);
-    } else {
-      highNexus.put(n.id, n);
-    }
+    return unitAttentions.pending(initiatorId);
   }
 
   /**
@@ -551,32 +568,7 @@ public abstract class EmuDevice implements ScsiLun {
    * every initiator it is not for, and the pending queue of every initiator seen.
    */
   public final UnitAttentionSnapshot unitAttentions() {
-    synchronized (uaLock) {
-      List<Nexus> seen = new ArrayList<>();
-      for (int i = 0; i < lowNexus.length(); i++) {
-        Nexus n = lowNexus.get(i);
-        if (n != null) {
-          seen.add(n);
-        }
-      }
-      seen.addAll(highNexus.values());
-      List<UnitAttentionSnapshot.Posted> posted = new ArrayList<>();
-      for (Ua ua : uaHistory) {
-        SortedSet<Integer> ex = new TreeSet<>(ua.excluded);
-        if (ua.except != Integer.MIN_VALUE) {
-          ex.add(ua.except);
-        }
-        for (Nexus n : seen) {
-          ex.add(n.id);
-        }
-        posted.add(new UnitAttentionSnapshot.Posted(ua.code, ex));
-      }
-      Map<Integer, List<Integer>> pending = new TreeMap<>();
-      for (Nexus n : seen) {
-        pending.put(n.id, n.snapshot());
-      }
-      return new UnitAttentionSnapshot(posted, pending);
-    }
+    return unitAttentions.snapshot();
   }
 
   /**
@@ -586,65 +578,7 @@ public abstract class EmuDevice implements ScsiLun {
    * device is in the data path.
    */
   public final void restoreUnitAttentions(UnitAttentionSnapshot s) {
-    synchronized (uaLock) {
-      uaHistory.clear();
-      for (int i = 0; i < lowNexus.length(); i++) {
-        lowNexus.set(i, null);
-      }
-      highNexus.clear();
-      for (UnitAttentionSnapshot.Posted p : s.posted()) {
-        addCapped(uaHistory, new Ua(p.code(), Integer.MIN_VALUE, Set.copyOf(p.excluded())));
-      }
-      for (Map.Entry<Integer, List<Integer>> e : s.pending().entrySet()) {
-        Nexus n = new Nexus(e.getKey());
-        for (int code : e.getValue()) {
-          n.offer(code);
-        }
-        putNexus(n);
-      }
-    }
-  }
-
-  /**
-   * A condition posted to every initiator not seen yet but {@code except} and {@code excluded}
-   * (the latter: initiators seen before a restore).
-   */
-  private record Ua(int code, int except, Set<Integer> excluded) {}
-
-  /** Per-initiator (I_T nexus) state: the queue of pending unit attentions. */
-  private static final class Nexus {
-    final int id;
-    private final ArrayDeque<Integer> queue = new ArrayDeque<>(); // guarded by this
-    volatile boolean pending;
-
-    Nexus(int id) {
-      this.id = id;
-    }
-
-    synchronized void offer(int code) {
-      queue.remove(code);
-      queue.addLast(code);
-      while (queue.size() > UA_CAP) {
-        queue.removeFirst();
-      }
-      pending = true;
-    }
-
-    /** Oldest pending code, removed; -1 when none. */
-    synchronized int poll() {
-      Integer c = queue.pollFirst();
-      pending = !queue.isEmpty();
-      return c == null ? -1 : c;
-    }
-
-    synchronized void clear() {
-      queue.clear();
-      pending = false;
-    }
-
-    synchronized List<Integer> snapshot() {
-      return List.copyOf(queue);
-    }
+    unitAttentions.restore(s);
   }
 
   // ---------------------------------------------------------------- faults and delay
@@ -656,198 +590,49 @@ public abstract class EmuDevice implements ScsiLun {
    *     or a unit attention / custom sense rule without its sense
    */
   public final void addFault(FaultRule rule) {
-    checkImplemented(rule);
-    synchronized (this) {
-      FaultRule[] cur = faults;
-      List<FaultRule> next = new ArrayList<>(cur.length + 1);
-      for (FaultRule f : cur) {
-        if (!f.id().equals(rule.id())) {
-          next.add(f);
-        }
-      }
-      next.add(rule);
-      faults = next.toArray(NO_FAULTS);
-    }
-    stateChanged(DeviceStateSink.FAULTS);
+    faults.add(rule);
   }
 
   /** Removes the rule with this id; false when there was none. */
   public final boolean removeFault(String id) {
-    boolean removed;
-    synchronized (this) {
-      FaultRule[] cur = faults;
-      FaultRule[] next = Arrays.stream(cur).filter(f -> !f.id().equals(id)).toArray(FaultRule[]::new);
-      faults = next.length == 0 ? NO_FAULTS : next;
-      removed = next.length != cur.length;
-    }
-    if (removed) {
-      stateChanged(DeviceStateSink.FAULTS);
-    }
-    return removed;
-  }
-
-  /**
-   * Removes a one-shot rule that fires; false when it is gone already. The sink hears that it
-   * fired before the rule disappears from {@link #faults()}, so whoever reads the list without it
-   * knows it was consumed, not deleted.
-   */
-  private boolean consumeOneShot(FaultRule rule) {
-    synchronized (this) {
-      FaultRule[] cur = faults;
-      FaultRule[] next = Arrays.stream(cur).filter(f -> f != rule).toArray(FaultRule[]::new);
-      if (next.length == cur.length) {
-        return false;
-      }
-      sink.faultFired(this, rule);
-      faults = next.length == 0 ? NO_FAULTS : next;
-      return true;
-    }
+    return faults.remove(id);
   }
 
   public final void clearFaults() {
-    synchronized (this) {
-      faults = NO_FAULTS;
-    }
-    stateChanged(DeviceStateSink.FAULTS);
+    faults.clear();
   }
 
   /** The active rules in insertion order (one-shot rules that fired are gone). */
   public final List<FaultRule> faults() {
-    return List.of(faults);
+    return faults.rules();
   }
 
   public final void setDelay(Delay d) {
-    Delay next = d == null ? Delay.NONE : d;
-    if (!next.equals(delay)) {
-      delay = next;
-      stateChanged(DeviceStateSink.DELAY);
-    }
+    faults.setDelay(d);
   }
 
   public final Delay delay() {
-    return delay;
+    return faults.delay();
   }
 
   /** Refuses a rule the device cannot answer (the journal keeps any name; the device does not). */
   static void checkImplemented(FaultRule r) {
-    switch (r.kind()) {
-      case FaultRule.MEDIUM_ERROR, FaultRule.ABORTED_COMMAND, FaultRule.BUSY, FaultRule.TASK_SET_FULL,
-          FaultRule.TIMEOUT -> {}
-      case FaultRule.UNIT_ATTENTION, FaultRule.CUSTOM_SENSE -> {
-        if (r.asc() < 0) {
-          throw new IllegalArgumentException("fault rule " + r.id() + ": " + r.kind() + " needs sense data");
-        }
-      }
-      default -> throw new IllegalArgumentException("fault rule " + r.id() + ": unknown kind " + r.kind());
-    }
-    switch (r.opClass()) {
-      case FaultRule.READ, FaultRule.WRITE, FaultRule.ANY -> {}
-      default -> throw new IllegalArgumentException(
-          "fault rule " + r.id() + ": unknown command class " + r.opClass() + " (read, write or any)");
-    }
-  }
-
-  private ScsiResponse injectFault(FaultRule[] fs, int op, int flags, ByteString cdb, int dxferLen) {
-    boolean hasLba = (flags & F_LBA) != 0;
-    long lba = hasLba ? cdbLba(op, cdb) : -1;
-    long blocks = hasLba ? cdbBlocks(op, cdb) : 0;
-    for (FaultRule f : fs) {
-      switch (f.opClass()) {
-        case FaultRule.READ:
-          if ((flags & F_READ) == 0) {
-            continue;
-          }
-          break;
-        case FaultRule.WRITE:
-          if ((flags & F_WRITE) == 0) {
-            continue;
-          }
-          break;
-        default:
-          break;
-      }
-      long firstBad = lba;
-      if (f.hasLbaRange()) {
-        if (!hasLba || !f.overlaps(lba, blocks)) {
-          continue;
-        }
-        firstBad = Math.max(lba, f.lbaFirst());
-      }
-      if (f.oneShot()) {
-        if (!consumeOneShot(f)) {
-          continue; // a one-shot rule fires once, even against a concurrent removal
-        }
-        stateChanged(DeviceStateSink.FAULTS);
-      }
-      return faultResponse(f, (flags & F_WRITE) != 0, firstBad, dxferLen);
-    }
-    return null;
-  }
-
-  private ScsiResponse faultResponse(FaultRule f, boolean write, long firstBad, int dxferLen) {
-    switch (f.kind()) {
-      case FaultRule.MEDIUM_ERROR: {
-        int asc = f.asc() >= 0 ? f.asc() : write ? 0x0c : 0x11;
-        int ascq = f.asc() >= 0 ? f.ascq() : 0x00;
-        ByteString s = firstBad >= 0 && firstBad <= 0xffffffffL
-            ? Sense.fixedWithInfo(Sense.MEDIUM_ERROR, asc, ascq, firstBad)
-            : Sense.fixed(Sense.MEDIUM_ERROR, asc, ascq);
-        return checkCondition(s, dxferLen);
-      }
-      case FaultRule.UNIT_ATTENTION:
-        return checkCondition(Sense.fixed(Sense.UNIT_ATTENTION, f.asc(), f.ascq()), dxferLen);
-      case FaultRule.ABORTED_COMMAND:
-        return checkCondition(Sense.fixed(Sense.ABORTED_COMMAND, f.asc() >= 0 ? f.asc() : 0x47, f.asc() >= 0 ? f.ascq() : 0x00), dxferLen);
-      case FaultRule.BUSY:
-        return ScsiResponse.status(ScsiStatus.BUSY, dxferLen);
-      case FaultRule.TASK_SET_FULL:
-        return ScsiResponse.status(ScsiStatus.QUEUE_FULL, dxferLen);
-      case FaultRule.TIMEOUT:
-        return ScsiResponse.DROPPED;
-      case FaultRule.CUSTOM_SENSE:
-      default:
-        return checkCondition(Sense.fixed(f.senseKey(), Math.max(0, f.asc()), Math.max(0, f.ascq())), dxferLen);
-    }
+    FaultInjector.checkImplemented(r);
   }
 
   /** LBA of a media-access CDB (READ/WRITE/VERIFY/WRITE SAME/SYNC CACHE layouts); -1 if none. */
   static long cdbLba(int op, ByteString cdb) {
-    switch (op >>> 5) {
-      case 0:
-        return be24(cdb, 1) & 0x1fffff;
-      case 1:
-      case 2:
-      case 5:
-        return be32(cdb, 2);
-      case 4:
-        return be64(cdb, 2);
-      default:
-        return -1;
-    }
+    return CommandTable.cdbLba(op, cdb);
   }
 
   /** Transfer / number-of-blocks field of a media-access CDB (READ(6)/WRITE(6): 0 means 256). */
   static long cdbBlocks(int op, ByteString cdb) {
-    switch (op >>> 5) {
-      case 0: {
-        int n = u8(cdb, 4);
-        return n == 0 ? 256 : n;
-      }
-      case 1:
-      case 2:
-        return be16(cdb, 7);
-      case 5:
-        return be32(cdb, 6);
-      case 4:
-        return be32(cdb, 10);
-      default:
-        return 0;
-    }
+    return CommandTable.cdbBlocks(op, cdb);
   }
 
   // ---------------------------------------------------------------- INQUIRY
 
-  private ScsiResponse inquiry(ByteString cdb, int dxferLen) {
+  private ScsiResponse inquiry(ByteString cdb, int dxferLen, int initiatorId) {
     int b1 = u8(cdb, 1);
     if ((b1 & 0x02) != 0) {
       return invalidCdbField(1, 1, dxferLen); // CmdDt is obsolete
@@ -865,11 +650,20 @@ public abstract class EmuDevice implements ScsiLun {
       }
       return goodData(std, alloc, dxferLen);
     }
-    byte[] vpd = vpdPage(page);
+    byte[] vpd = page == 0x83 ? deviceIdentification(relativePort(initiatorId)) : vpdPage(page);
     if (vpd == null) {
       return invalidCdbField(2, -1, dxferLen);
     }
     return goodData(ByteString.fromArrayUnsafe(vpd), alloc, dxferLen);
+  }
+
+  /** The relative target port the nexus reaches this LUN through; -1 when the id is unknown. */
+  private static int relativePort(int initiatorId) {
+    try {
+      return Nexuses.describe(initiatorId).relativeTargetPort();
+    } catch (IllegalArgumentException e) {
+      return -1;
+    }
   }
 
   /** Byte 0 of INQUIRY and VPD data: qualifier 0, device type. */
@@ -893,8 +687,9 @@ public abstract class EmuDevice implements ScsiLun {
     b[0] = (byte) peripheralByte();
     b[1] = (byte) (spec.removable() ? 0x80 : 0);
     b[2] = 0x06; // SPC-4
-    b[3] = 0x12; // HiSup, response data format 2
+    b[3] = 0x12; // HiSup, response data format 2 (NormACA clear: NACA = 1 is refused)
     b[4] = (byte) (b.length - 5);
+    b[5] = 0x10; // TPGS 01b: implicit ALUA (REPORT TARGET PORT GROUPS)
     b[6] = (byte) inquiryByte6();
     b[7] = 0x02; // CmdQue
     Bytes.putAscii(b, 8, spec.vendor(), 8);
@@ -913,7 +708,10 @@ public abstract class EmuDevice implements ScsiLun {
     return new int[0];
   }
 
-  /** A VPD page, or null when not supported. Subclasses add pages and call super. */
+  /**
+   * A VPD page, or null when not supported. Subclasses add pages and call super. Page 0x83 as
+   * returned here carries no target port designators; INQUIRY adds those of the asking nexus.
+   */
   protected byte[] vpdPage(int page) {
     switch (page) {
       case 0x00: {
@@ -939,19 +737,25 @@ public abstract class EmuDevice implements ScsiLun {
         return b;
       }
       case 0x83:
-        return deviceIdentification();
+        return deviceIdentification(-1);
       default:
         return null;
     }
   }
 
-  /** VPD 0x83: an NAA designator (the WWN) and a T10 vendor id designator, both LU-associated. */
-  private byte[] deviceIdentification() {
+  /**
+   * VPD 0x83: an NAA designator (the WWN) and a T10 vendor id designator, both LU-associated; for
+   * a known relative target port also a relative target port designator (type 4) and a target
+   * port group designator (type 5), both associated with the target port (01b).
+   */
+  private byte[] deviceIdentification(int relativePort) {
     byte[] t10 = new byte[8 + 16 + spec.serial().length()];
     Bytes.putAscii(t10, 0, spec.vendor(), 8);
     Bytes.putAscii(t10, 8, spec.product(), 16);
     Bytes.putAscii(t10, 24, spec.serial(), spec.serial().length());
-    int len = (4 + 8) + (4 + t10.length);
+    TargetPortGroups.Group group = relativePort > 0 ? portGroups.groupOf(relativePort) : null;
+    int ports = relativePort > 0 ? 8 + (group != null ? 8 : 0) : 0;
+    int len = (4 + 8) + (4 + t10.length) + ports;
     byte[] b = new byte[4 + len];
     b[0] = (byte) peripheralByte();
     b[1] = (byte) 0x83;
@@ -966,6 +770,20 @@ public abstract class EmuDevice implements ScsiLun {
     b[p + 1] = 0x01; // LU association, T10 vendor id
     b[p + 3] = (byte) t10.length;
     System.arraycopy(t10, 0, b, p + 4, t10.length);
+    p += 4 + t10.length;
+    if (relativePort > 0) {
+      b[p] = 0x01; // binary (PIV 0: no protocol identifier, the port's protocol varies)
+      b[p + 1] = 0x14; // target port association, relative target port
+      b[p + 3] = 4;
+      Bytes.put16(b, p + 6, relativePort);
+      p += 8;
+      if (group != null) {
+        b[p] = 0x01;
+        b[p + 1] = 0x15; // target port association, target port group
+        b[p + 3] = 4;
+        Bytes.put16(b, p + 6, group.id());
+      }
+    }
     return b;
   }
 
@@ -974,21 +792,7 @@ public abstract class EmuDevice implements ScsiLun {
   private ScsiResponse requestSense(ByteString cdb, int dxferLen, int initiatorId) {
     boolean desc = (u8(cdb, 1) & 0x01) != 0;
     int alloc = u8(cdb, 4);
-    ByteString s = null;
-    Nexus n = nexus(initiatorId);
-    if (n.pending) {
-      int code = n.poll();
-      if (code >= 0) {
-        stateChanged(DeviceStateSink.UNIT_ATTENTIONS);
-        s = Sense.fixed(Sense.UNIT_ATTENTION, code >>> 8, code & 0xff);
-      }
-    }
-    if (s == null) {
-      s = deferredError;
-      if (s != null) {
-        deferredError = null;
-      }
-    }
+    ByteString s = unitAttentions.take(initiatorId);
     if (s == null) {
       s = notReadySense();
     }
@@ -1004,6 +808,40 @@ public abstract class EmuDevice implements ScsiLun {
   private ScsiResponse reportLuns(ByteString cdb, int dxferLen) {
     EmuTarget t = target;
     return t != null ? t.reportLuns(cdb, dxferLen) : EmuTarget.reportLuns(cdb, dxferLen, EmuTarget.lunList(new long[] {spec.lun()}));
+  }
+
+  // ---------------------------------------------------------------- MAINTENANCE IN
+
+  /** REPORT TARGET PORT GROUPS (0Ah) and REPORT SUPPORTED OPERATION CODES (0Ch). */
+  private ScsiResponse maintenanceIn(ByteString cdb, int dxferLen) {
+    int alloc = (int) Math.min(be32(cdb, 6), Integer.MAX_VALUE);
+    byte[] data;
+    switch (u8(cdb, 1) & 0x1f) {
+      case SA_REPORT_TARGET_PORT_GROUPS: {
+        int format = u8(cdb, 1) >>> 5;
+        if (format > 1) {
+          return invalidCdbField(1, 7, dxferLen);
+        }
+        data = portGroups.report(format == 1);
+        break;
+      }
+      case SA_REPORT_SUPPORTED_OPCODES: {
+        int b2 = u8(cdb, 2);
+        boolean rctd = (b2 & 0x80) != 0;
+        int option = b2 & 0x07;
+        if ((b2 & 0x78) != 0 || option > 3) {
+          return invalidCdbField(2, option > 3 ? 2 : 6, dxferLen);
+        }
+        data = option == 0 ? commands.allCommands(rctd) : commands.oneCommand(option, u8(cdb, 3), be16(cdb, 4), rctd);
+        if (data == null) {
+          return invalidCdbField(2, 2, dxferLen); // one-command form that does not fit the opcode
+        }
+        break;
+      }
+      default:
+        return invalidCdbField(1, 4, dxferLen);
+    }
+    return goodData(ByteString.fromArrayUnsafe(data), alloc, dxferLen);
   }
 
   // ---------------------------------------------------------------- RESERVE / RELEASE
@@ -1073,6 +911,7 @@ public abstract class EmuDevice implements ScsiLun {
     }
   }
 
+
   // ---------------------------------------------------------------- SEND DIAGNOSTIC
 
   /** SEND DIAGNOSTIC: the default self-test passes; pages belong to subclasses. */
@@ -1109,197 +948,24 @@ public abstract class EmuDevice implements ScsiLun {
     return spec.blockSize();
   }
 
-  /** Recomputes the hot flags cached from mode pages; subclasses extend (call super). */
-  protected void modePagesChanged() {
-    ModePage control = findPage(0x0a);
-    if (control != null) {
-      descriptorSense = (control.current[2] & 0x04) != 0;
-      softwareWriteProtect = (control.current[4] & 0x08) != 0;
-    }
-  }
+  /**
+   * Current mode values changed (MODE SELECT, reset, restore; under the mode pages' lock):
+   * subclasses recompute their hot flags from {@link #modeByte} (call super).
+   */
+  protected void modePagesChanged() {}
 
   /** Current value of mode page byte (for subclasses' hot flags); caller holds no lock. */
   protected final int modeByte(int page, int index) {
-    synchronized (modeLock) {
-      ModePage p = findPage(page);
-      return p == null ? 0 : p.current[index] & 0xff;
-    }
-  }
-
-  private ModePage findPage(int code) {
-    for (ModePage p : modePages) {
-      if (p.code == code) {
-        return p;
-      }
-    }
-    return null;
-  }
-
-  private ScsiResponse modeSense(ByteString cdb, boolean ten, int dxferLen) {
-    int b1 = u8(cdb, 1);
-    boolean dbd = (b1 & 0x08) != 0;
-    boolean llbaa = ten && (b1 & 0x10) != 0;
-    int pc = u8(cdb, 2) >>> 6;
-    int page = u8(cdb, 2) & 0x3f;
-    int sub = u8(cdb, 3);
-    int alloc = ten ? be16(cdb, 7) : u8(cdb, 4);
-    if (sub != 0 && !(sub == 0xff && page == 0x3f)) {
-      return invalidCdbField(3, -1, dxferLen);
-    }
-    int hdr = ten ? 8 : 4;
-    int bdl = 0;
-    if (!dbd && hasBlockDescriptor()) {
-      bdl = llbaa ? 16 : 8;
-    }
-    byte[] b;
-    synchronized (modeLock) {
-      int pagesLen = 0;
-      if (page == 0x3f) {
-        for (ModePage p : modePages) {
-          pagesLen += p.length();
-        }
-      } else {
-        ModePage p = findPage(page);
-        if (p == null) {
-          return invalidCdbField(2, 5, dxferLen);
-        }
-        pagesLen = p.length();
-      }
-      b = new byte[hdr + bdl + pagesLen];
-      int pos = hdr + bdl;
-      for (ModePage p : modePages) {
-        if (page == 0x3f || p.code == page) {
-          System.arraycopy(p.values(pc), 0, b, pos, p.length());
-          b[pos] = (byte) (p.code | 0x80); // PS: saveable
-          b[pos + 1] = (byte) (p.length() - 2);
-          pos += p.length();
-        }
-      }
-    }
-    int dsp = deviceSpecificParameter();
-    if (ten) {
-      Bytes.put16(b, 0, Math.min(0xffff, b.length - 2));
-      b[3] = (byte) dsp;
-      b[4] = (byte) (llbaa && bdl == 16 ? 0x01 : 0);
-      Bytes.put16(b, 6, bdl);
-    } else {
-      b[0] = (byte) Math.min(0xff, b.length - 1);
-      b[2] = (byte) dsp;
-      b[3] = (byte) bdl;
-    }
-    if (bdl != 0) {
-      long blocks = descriptorBlocks();
-      int bs = descriptorBlockSize();
-      if (bdl == 16) {
-        Bytes.put64(b, hdr, blocks);
-        Bytes.put32(b, hdr + 12, bs);
-      } else {
-        Bytes.put32(b, hdr, blocks > 0xffffffffL ? 0xffffffffL : blocks);
-        Bytes.put24(b, hdr + 5, bs);
-      }
-    }
-    return goodData(ByteString.fromArrayUnsafe(b), alloc, dxferLen);
+    return modePages.currentByte(page, index);
   }
 
   private ScsiResponse modeSelect(ByteString cdb, ByteString data, boolean ten, int dxferLen, int initiatorId) {
-    int b1 = u8(cdb, 1);
-    boolean save = (b1 & 0x01) != 0;
-    int plen = ten ? be16(cdb, 7) : u8(cdb, 4);
-    int lenField = ten ? 7 : 4;
-    if (plen == 0) {
-      return good(dxferLen);
-    }
-    if (data.size() != plen) {
-      return dataOutMismatch(lenField, dxferLen);
-    }
-    int hdr = ten ? 8 : 4;
-    if (plen < hdr) {
-      return paramListLengthError(dxferLen);
-    }
-    int bdl = ten ? be16(data, 6) : u8(data, 3);
-    boolean longLba = ten && (u8(data, 4) & 0x01) != 0;
-    if (bdl != 0) {
-      int expect = longLba ? 16 : 8;
-      if (bdl != expect || !hasBlockDescriptor()) {
-        return invalidParamField(ten ? 6 : 3, -1, dxferLen);
-      }
-      if (hdr + bdl > plen) {
-        return paramListLengthError(dxferLen);
-      }
-      int bsOff = longLba ? hdr + 12 : hdr + 5;
-      long bs = longLba ? be32(data, bsOff) : be24(data, bsOff);
-      if (bs != 0 && bs != descriptorBlockSize()) {
-        return invalidParamField(bsOff, -1, dxferLen);
-      }
-    }
-    boolean changed = false;
-    synchronized (modeLock) {
-      // validate everything first, then apply
-      List<byte[]> staged = new ArrayList<>();
-      List<ModePage> targets = new ArrayList<>();
-      int p = hdr + bdl;
-      while (p < plen) {
-        if (p + 2 > plen) {
-          return paramListLengthError(dxferLen);
-        }
-        int b0 = u8(data, p);
-        if ((b0 & 0x40) != 0) {
-          return invalidParamField(p, 6, dxferLen); // subpage format: none here
-        }
-        ModePage mp = findPage(b0 & 0x3f);
-        if (mp == null) {
-          return invalidParamField(p, 5, dxferLen);
-        }
-        int len = u8(data, p + 1);
-        if (len != mp.length() - 2) {
-          return invalidParamField(p + 1, -1, dxferLen);
-        }
-        if (p + 2 + len > plen) {
-          return paramListLengthError(dxferLen);
-        }
-        byte[] next = mp.current.clone();
-        int idx = targets.indexOf(mp);
-        if (idx >= 0) {
-          next = staged.get(idx);
-        }
-        for (int i = 2; i < mp.length(); i++) {
-          int v = u8(data, p + i);
-          int cur = next[i] & 0xff;
-          int ch = mp.changeable[i] & 0xff;
-          int bad = (v ^ cur) & ~ch & 0xff;
-          if (bad != 0) {
-            return invalidParamField(p + i, 31 - Integer.numberOfLeadingZeros(bad), dxferLen);
-          }
-          next[i] = (byte) ((cur & ~ch) | (v & ch));
-        }
-        if (idx >= 0) {
-          staged.set(idx, next);
-        } else {
-          targets.add(mp);
-          staged.add(next);
-        }
-        p += 2 + len;
-      }
-      for (int i = 0; i < targets.size(); i++) {
-        ModePage mp = targets.get(i);
-        byte[] next = staged.get(i);
-        if (!Arrays.equals(mp.current, next)) {
-          changed = true;
-          System.arraycopy(next, 0, mp.current, 0, next.length);
-        }
-        if (save) {
-          System.arraycopy(mp.current, 0, mp.saved, 0, next.length);
-        }
-      }
-      if (changed) {
-        modePagesChanged();
-      }
-    }
-    if (changed) {
+    ModePageSet.Selected s = modePages.select(cdb, data, ten, dxferLen);
+    if (s.changed()) {
       stateChanged(DeviceStateSink.MODE_PAGES);
       postUnitAttention(0x2a, 0x01, initiatorId);
     }
-    return good(dxferLen);
+    return s.response();
   }
 
   /**
@@ -1307,13 +973,7 @@ public abstract class EmuDevice implements ScsiLun {
    * saved), by page code, as copies: byte 0 the page code (PS clear), byte 1 the page length.
    */
   public final Map<Integer, byte[]> modePages(int pc) {
-    synchronized (modeLock) {
-      Map<Integer, byte[]> out = new TreeMap<>();
-      for (ModePage p : modePages) {
-        out.put(p.code, p.values(pc).clone());
-      }
-      return out;
-    }
+    return modePages.values(pc);
   }
 
   /**
@@ -1324,22 +984,7 @@ public abstract class EmuDevice implements ScsiLun {
    * @return false when the device has no such page or its length differs
    */
   public final boolean restoreModePage(byte[] values) {
-    if (values == null || values.length < 2) {
-      return false;
-    }
-    synchronized (modeLock) {
-      ModePage p = findPage(values[0] & 0x3f);
-      if (p == null || p.length() != values.length) {
-        return false;
-      }
-      for (int i = 2; i < p.length(); i++) {
-        int ch = p.changeable[i] & 0xff;
-        p.current[i] = (byte) ((p.defaults[i] & ~ch) | (values[i] & ch));
-      }
-      System.arraycopy(p.current, 0, p.saved, 0, p.length());
-      modePagesChanged();
-      return true;
-    }
+    return modePages.restore(values);
   }
 
   @Override

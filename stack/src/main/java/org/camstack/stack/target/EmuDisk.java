@@ -90,6 +90,7 @@ public class EmuDisk extends EmuDevice {
     supports(SYNCHRONIZE_CACHE_16, F_READY);
     supports(READ_CAPACITY_10, F_READY | F_RES_OK);
     supports(SERVICE_ACTION_IN_16, F_READY | F_RES_OK);
+    supports(SERVICE_ACTION_IN_16, Opcodes.SA_READ_CAPACITY_16, F_READY | F_RES_OK); // listed by RSOC
     supports(START_STOP_UNIT, 0);
     supports(PREVENT_ALLOW, 0);
     // read-write error recovery: AWRE, ARRE, retry counts 11

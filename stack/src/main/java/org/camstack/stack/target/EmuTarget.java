@@ -24,6 +24,11 @@ import org.camstack.stack.scsi.ScsiResponse;
  * <p>Adding or removing a LUN posts UA 3F/0E REPORTED LUNS DATA HAS CHANGED on the others (cf.
  * {@code ctl_lun_map_*} / scsi_debug's LUNS_CHANGED). Lookups are lock-free (copy-on-write maps);
  * membership changes are synchronized.
+ *
+ * <p>Lifetime (cf. {@code ctl_free_lun()}): a removed LUN admits no new command (a command that
+ * raced the removal answers as for an absent LUN), completes the ones in flight, and is freed after
+ * the last of them. Until then its LUN number is not reused: {@link #addLun} refuses it with an
+ * error naming the tasks still in flight.
  */
 public final class EmuTarget {
   private static final int LOW = 256;
@@ -33,6 +38,8 @@ public final class EmuTarget {
   private volatile EmuDevice[] low = new EmuDevice[LOW];
   private volatile Map<Long, EmuDevice> all = Collections.emptyMap();
   private volatile ByteString lunList = lunList(new long[0]);
+  /** Removed LUNs not freed yet, by number: their numbers are not reused. Guarded by this. */
+  private final Map<Long, EmuDevice> draining = new TreeMap<>();
 
   public EmuTarget(int targetId) {
     this.targetId = targetId;
@@ -83,7 +90,8 @@ public final class EmuTarget {
   /**
    * Adds a LUN and posts UA 3F/0E on the others.
    *
-   * @throws IllegalArgumentException when the LUN number is taken
+   * @throws IllegalArgumentException when the LUN number is taken, or still held by a removed LUN
+   *     with tasks in flight
    */
   public synchronized void addLun(EmuDevice d) {
     put(d);
@@ -103,11 +111,23 @@ public final class EmuTarget {
     Map<Long, EmuDevice> m = new TreeMap<>(all);
     m.remove(lun);
     publish(m);
+    draining.put(lun, d);
+    d.markRemoved();
+    d.whenFreed(() -> freed(lun, d));
     d.attach(null);
     for (EmuDevice other : m.values()) {
       other.postUnitAttention(0x3f, 0x0e);
     }
     return d;
+  }
+
+  private synchronized void freed(long lun, EmuDevice d) {
+    draining.remove(lun, d);
+  }
+
+  /** LUN numbers of removed LUNs whose tasks have not all completed (not reusable yet). */
+  public synchronized java.util.Set<Long> drainingLuns() {
+    return java.util.Set.copyOf(draining.keySet());
   }
 
   /** SCSI bus reset seen by this target: every LUN resets and reports UA 29/02. */
@@ -128,6 +148,14 @@ public final class EmuTarget {
     long lun = d.lun();
     if (all.containsKey(lun)) {
       throw new IllegalArgumentException("target " + targetId + " already has lun " + lun);
+    }
+    if (d.isRemoved()) {
+      throw new IllegalArgumentException("lun " + lun + " was removed from a target; plug a new device instead");
+    }
+    EmuDevice old = draining.get(lun);
+    if (old != null) {
+      throw new IllegalArgumentException("target " + targetId + " lun " + lun + " was removed with "
+          + old.tasksInFlight() + " task(s) still in flight; its number is free again once they complete");
     }
     if (d.target() != null && d.target() != this) {
       throw new IllegalArgumentException("lun " + lun + " already belongs to target " + d.target().targetId());
@@ -212,7 +240,16 @@ public final class EmuTarget {
 
   // ---------------------------------------------------------------- absent LUNs
 
+  /** The answer for a LUN that is not (or no longer) there, addressed through this target. */
+  ScsiResponse absentLun(ByteString cdb, int dxferLen) {
+    return noSuchLun(cdb, dxferLen, lunList);
+  }
+
   private ScsiResponse noSuchLun(ByteString cdb, int dxferLen) {
+    return noSuchLun(cdb, dxferLen, lunList);
+  }
+
+  static ScsiResponse noSuchLun(ByteString cdb, int dxferLen, ByteString lunList) {
     if (cdb == null || cdb.isEmpty()) {
       return ScsiResponse.checkCondition(Sense.fixed(Sense.ILLEGAL_REQUEST, 0x20, 0x00), dxferLen);
     }
