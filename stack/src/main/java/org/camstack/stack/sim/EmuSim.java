@@ -193,6 +193,8 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
   private final StashBuffer<Command> stash;
   private final EmuBus path = new EmuBus(); // the data path handed to the XPT
   private final EnclosureView enclosureView;
+  /** Disk WWN -> the enclosure slot it was configured in: a disk plugged back goes back there. */
+  private final Map<String, Integer> slotOfDisk = new java.util.HashMap<>();
   private final List<ActorRef<BusInfo>> waiting = new ArrayList<>();
   private int pathId = -1;
   /** A plug or pull waits for the hooks: other control messages wait for it. */
@@ -216,7 +218,7 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
     for (Map.Entry<Integer, List<LunSpec>> e : spec.targets().entrySet()) {
       List<EmuDevice> devs = new ArrayList<>();
       for (LunSpec l : e.getValue()) {
-        EmuDevice d = EmuDevices.create(l, enclosureView);
+        EmuDevice d = EmuDevices.create(inItsSlot(l), enclosureView);
         this.hooks.poweredOn(e.getKey(), d);
         devs.add(d);
       }
@@ -282,7 +284,7 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
     }
     EmuDevice d;
     try {
-      d = EmuDevices.create(m.spec(), enclosureView);
+      d = EmuDevices.create(inItsSlot(m.spec()), enclosureView);
     } catch (IllegalArgumentException e) {
       return error(m.replyTo(), e.getMessage());
     }
@@ -335,7 +337,7 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
         if (l.lun() > spec.maxLun()) {
           return error(m.replyTo(), "lun " + l.lun() + " beyond max-lun " + spec.maxLun());
         }
-        devs.add(EmuDevices.create(l, enclosureView));
+        devs.add(EmuDevices.create(inItsSlot(l), enclosureView));
       }
       target = new EmuTarget(id, devs);
     } catch (IllegalArgumentException e) {
@@ -540,6 +542,23 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
   private EmuDevice device(int target, long lun) {
     EmuTarget t = path.targets().get(target);
     return t == null ? null : t.device(lun);
+  }
+
+  /**
+   * The spec of a disk as plugged on this bus: a disk that names no enclosure slot but sat in one
+   * before (same WWN; a re-plug through the API names none) goes back into that slot, so the
+   * enclosure reports the slot occupied again. A disk naming a slot is remembered there.
+   */
+  private LunSpec inItsSlot(LunSpec l) {
+    if (l == null || l.type() != LunSpec.Type.DISK) {
+      return l;
+    }
+    if (l.enclosureSlot() >= 0) {
+      slotOfDisk.put(l.wwn(), l.enclosureSlot());
+      return l;
+    }
+    Integer slot = slotOfDisk.get(l.wwn());
+    return slot == null ? l : l.withEnclosureSlot(slot);
   }
 
   /** Enclosures on this bus re-read which slots hold disks. */

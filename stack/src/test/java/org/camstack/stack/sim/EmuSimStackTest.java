@@ -275,4 +275,35 @@ class EmuSimStackTest {
       assertEquals(0x02, c.data().apply(0) & 0xff);
     }
   }
+
+  /** Element status code of array device slot {@code slot} in SES page 0x02, read through the stack. */
+  private static int slotStatus(TestStack s, CamPath ses, int slot) {
+    Ccb.Completed c = null;
+    for (int attempt = 0; attempt < 3 && (c == null || !c.isOk()); attempt++) { // a pending UA first
+      int id = 100 + attempt;
+      c = s.action(r -> new Ccb.ScsiIo(new Ccb.Header(id, ses, CamPriority.NORMAL, CcbFlags.DIR_IN | CcbFlags.DEV_QFRZDIS, 0, 0, r),
+          Cdbs.receiveDiagnostic(true, 0x02, 1024), ByteString.emptyByteString(), 1024));
+    }
+    assertEquals(CamStatus.REQ_CMP, c.status());
+    return c.data().apply(8 + 4 + 4 * slot) & 0x0f; // header, overall slot element, then the slots
+  }
+
+  @Test
+  void aDiskPulledAndPluggedBackIntoItsSlotIsInstalledAgain() {
+    Config topo = TopologyBuilder.create().bus().disk(0, 0, "size = 1MiB, enclosure-slot = 2").enclosure(4, 0, 4).build();
+    try (TestStack s = TestStack.start(testKit, topo)) {
+      CamPath ses = s.path(0, 4, 0);
+      assertEquals(0x01, slotStatus(s, ses, 2)); // OK
+      s.simOk(0, r -> new EmuSim.RemoveLun(0, 0, r));
+      assertEquals(0x05, slotStatus(s, ses, 2)); // not installed
+      // plugged back as the API does: same identity, no slot named
+      LunSpec back = LunSpec.disk(0, 2048, 512).withIdentity(LunSpec.defaultSerial(0, 0, 0), LunSpec.defaultWwn(0, 0, 0));
+      s.simOk(0, r -> new EmuSim.AddLun(0, back, r));
+      assertEquals(0x01, slotStatus(s, ses, 2));
+      assertEquals(0x05, slotStatus(s, ses, 1));
+      // another disk naming no slot stays out of the enclosure
+      s.simOk(0, r -> new EmuSim.AddLun(0, LunSpec.disk(1, 2048, 512), r));
+      assertEquals(0x05, slotStatus(s, ses, 0));
+    }
+  }
 }
