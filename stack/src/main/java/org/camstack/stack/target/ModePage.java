@@ -2,7 +2,7 @@ package org.camstack.stack.target;
 
 /**
  * One mode page's four value sets (SPC: current, changeable mask, default, saved). Guarded by the
- * owning device's mode lock. Byte 0 holds the page code, byte 1 the page length.
+ * owning {@link ModePageSet}'s lock. Byte 0 holds the page code, byte 1 the page length.
  */
 final class ModePage {
   final int code;
