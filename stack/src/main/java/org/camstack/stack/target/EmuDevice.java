@@ -419,7 +419,12 @@ public abstract class EmuDevice implements ScsiLun {
 
   /** CHECK CONDITION with {@code fixedSense}, converted to descriptor format when D_SENSE is set. */
   protected final ScsiResponse checkCondition(ByteString fixedSense, int dxferLen) {
-    return ScsiResponse.checkCondition(modePages.descriptorSense() ? Sense.toDescriptor(fixedSense) : fixedSense, dxferLen);
+    return checkCondition(fixedSense, dxferLen, modePages.descriptorSense());
+  }
+
+  /** CHECK CONDITION with {@code fixedSense}, in descriptor format when {@code descriptor}. */
+  static ScsiResponse checkCondition(ByteString fixedSense, int dxferLen, boolean descriptor) {
+    return ScsiResponse.checkCondition(descriptor ? Sense.toDescriptor(fixedSense) : fixedSense, dxferLen);
   }
 
   protected final ScsiResponse invalidCdbField(int byteIndex, int bit, int dxferLen) {

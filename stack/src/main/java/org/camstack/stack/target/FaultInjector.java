@@ -214,6 +214,6 @@ final class FaultInjector {
   }
 
   private static ScsiResponse check(ByteString fixedSense, int dxferLen, boolean desc) {
-    return ScsiResponse.checkCondition(desc ? Sense.toDescriptor(fixedSense) : fixedSense, dxferLen);
+    return EmuDevice.checkCondition(fixedSense, dxferLen, desc);
   }
 }

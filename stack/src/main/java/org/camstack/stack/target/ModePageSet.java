@@ -109,7 +109,7 @@ final class ModePageSet {
   }
 
   private ScsiResponse fail(ByteString fixedSense, int dxferLen) {
-    return ScsiResponse.checkCondition(descriptorSense ? Sense.toDescriptor(fixedSense) : fixedSense, dxferLen);
+    return EmuDevice.checkCondition(fixedSense, dxferLen, descriptorSense);
   }
 
   private ScsiResponse invalidCdbField(int byteIndex, int bit, int dxferLen) {
