@@ -88,6 +88,18 @@ public final class EmuTarget {
   }
 
   /**
+   * Routes one command as a task the frontend completes later ({@link EmuDevice#start}); a LUN that
+   * is not there answers at once with a task that holds nothing.
+   */
+  public LunTask start(long lun, ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId) {
+    EmuDevice d = device(lun);
+    if (d != null) {
+      return d.start(cdb, dataOut, dxferLen, initiatorId);
+    }
+    return new LunTask(noSuchLun(cdb, Math.max(0, dxferLen)), null);
+  }
+
+  /**
    * Adds a LUN and posts UA 3F/0E on the others.
    *
    * @throws IllegalArgumentException when the LUN number is taken, or still held by a removed LUN

@@ -71,7 +71,7 @@ class LunLifetimeTest {
     EmuDisk lun = new EmuDisk(LunSpec.disk(3, 100, 512));
     lun.setDelay(Delay.fixed(1_000_000));
     target.addLun(lun);
-    LunTask task = lun.start(tur(), ByteString.emptyByteString(), 0, 7);
+    LunTask task = target.start(3, tur(), ByteString.emptyByteString(), 0, 7);
     assertEquals(1_000_000, task.response().delayNanos());
     target.removeLun(3);
     assertFalse(lun.isFreed());
@@ -80,6 +80,9 @@ class LunLifetimeTest {
     assertTrue(lun.isFreed());
     assertThrows(IllegalStateException.class, task::complete); // exactly once
     target.addLun(new EmuDisk(LunSpec.disk(3, 100, 512)));
+    LunTask none = target.start(9, tur(), ByteString.emptyByteString(), 0, 7); // no such LUN
+    assertSense(none.response(), Sense.ILLEGAL_REQUEST, 0x25, 0x00);
+    none.complete();
   }
 
   @Test
