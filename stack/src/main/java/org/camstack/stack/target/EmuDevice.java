@@ -212,8 +212,20 @@ public abstract class EmuDevice implements ScsiLun {
     return portGroups;
   }
 
+  /**
+   * Replaces the ALUA model; when it differs, every nexus gets UA 2A/06 ASYMMETRIC ACCESS STATE
+   * CHANGED (SPC-4 5.16.2.7), so initiators re-read it with REPORT TARGET PORT GROUPS.
+   */
   public final void setPortGroups(TargetPortGroups groups) {
-    portGroups = groups == null ? TargetPortGroups.LOCAL : groups;
+    TargetPortGroups next = groups == null ? TargetPortGroups.LOCAL : groups;
+    TargetPortGroups was;
+    synchronized (this) {
+      was = portGroups;
+      portGroups = next;
+    }
+    if (!next.equals(was)) {
+      postUnitAttention(0x2a, 0x06);
+    }
   }
 
   // ---------------------------------------------------------------- durable state

@@ -85,7 +85,12 @@ class SpcTargetPortTest {
     TargetPortGroups two = new TargetPortGroups(List.of(
         new TargetPortGroups.Group(1, TargetPortGroups.ACTIVE_OPTIMIZED, true, List.of(1, 2)),
         new TargetPortGroups.Group(2, TargetPortGroups.STANDBY, false, List.of(3))));
+    run(disk, tur(), 0, 9); // nexus 9 seen before the change
     disk.setPortGroups(two);
+    assertSense(run(disk, rtpg(0, 256), 256, 9), Sense.UNIT_ATTENTION, 0x2a, 0x06); // every nexus, once
+    assertSense(run(disk, tur(), 0), Sense.UNIT_ATTENTION, 0x2a, 0x06);
+    disk.setPortGroups(new TargetPortGroups(two.groups())); // the same model: nothing to report
+    assertGood(run(disk, tur(), 0));
     ByteString d = run(disk, rtpg(0, 256), 256).data();
     assertEquals(4 + 16 + 12, d.size());
     assertEquals(0x05, u8(d, 5)); // AO_SUP | S_SUP
