@@ -3,43 +3,55 @@ package org.camstack.stack.target;
 import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
- * The target layer's live targets, for frontends other than the in-process SIM: bus (path id)
- * &rarr; target id &rarr; {@link EmuTarget}. A SIM publishes its bus's live target map once the XPT
- * numbered it and withdraws it when it stops; the map is the SIM's own concurrent one, so targets
- * added or removed later are seen without another publish. Thread-safe, lock-free reads.
+ * The target layer's inventory: every emulated target of the node, by bus and target id, live. A
+ * SIM that owns a bus's targets (the in-process frontend, {@code sim.EmuSim}) publishes its live
+ * target map here once its bus number is known and withdraws it when it stops; network frontends
+ * (iSCSI) read it to name targets and reach the <em>same</em> LUN objects. cf. CTL's LUN list
+ * ({@code softc->lun_list}) that every frontend's port maps LUNs from.
  *
- * <p>(Stand-in written on branch iscsi-conn because commit 13c88fe references this class without
- * adding it; the lead's version replaces it.)
+ * <p>Thread-safe and lock-free for readers: the published maps are the owners' concurrent maps,
+ * read directly, so a LUN plugged or pulled by the SIM is seen by every frontend at once.
  */
 public final class TargetInventory {
-  private final ConcurrentHashMap<Integer, Map<Integer, EmuTarget>> buses = new ConcurrentHashMap<>();
+  private final ConcurrentSkipListMap<Integer, Map<Integer, EmuTarget>> buses = new ConcurrentSkipListMap<>();
 
-  /** Publishes bus {@code bus}'s live (concurrent) target map. */
-  public void publish(int bus, Map<Integer, EmuTarget> targets) {
-    buses.put(bus, targets);
+  /**
+   * Publishes bus {@code bus}'s live targets (target id &rarr; target). The map must be safe for
+   * concurrent reads; the owner keeps changing it.
+   *
+   * @throws IllegalStateException when the bus number is already published (two owners of one bus
+   *     is a broken invariant)
+   */
+  public void publish(int bus, Map<Integer, EmuTarget> liveTargets) {
+    if (buses.putIfAbsent(bus, Collections.unmodifiableMap(liveTargets)) != null) {
+      throw new IllegalStateException("bus " + bus + " is already published");
+    }
   }
 
-  /** Withdraws bus {@code bus}. */
+  /** Withdraws bus {@code bus} (its SIM stopped); no-op when it is not published. */
   public void withdraw(int bus) {
     buses.remove(bus);
   }
 
-  /** The target, or null. */
+  /** The target {@code target} of bus {@code bus}, or null when there is none now. */
   public EmuTarget target(int bus, int target) {
-    Map<Integer, EmuTarget> m = buses.get(bus);
-    return m == null ? null : m.get(target);
+    Map<Integer, EmuTarget> b = buses.get(bus);
+    return b == null ? null : b.get(target);
   }
 
-  /** The LUN, or null. */
+  /** The LUN {@code lun} of {@code bus}/{@code target}, or null. */
   public EmuDevice lun(int bus, int target, long lun) {
     EmuTarget t = target(bus, target);
     return t == null ? null : t.device(lun);
   }
 
-  /** A sorted copy: bus &rarr; target id &rarr; target (targets without LUNs left out). */
+  /**
+   * A snapshot: bus &rarr; (target id &rarr; target), both sorted, unmodifiable; targets without
+   * LUNs are left out.
+   */
   public Map<Integer, Map<Integer, EmuTarget>> snapshot() {
     Map<Integer, Map<Integer, EmuTarget>> out = new TreeMap<>();
     for (Map.Entry<Integer, Map<Integer, EmuTarget>> e : buses.entrySet()) {
