@@ -1,78 +1,87 @@
 package org.camstack.stack.target;
 
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The process-wide table of I_T nexuses (SAM-5 4.6): every command reaches a LUN with an {@code
- * initiatorId}, and this table says which initiator port and which target port that id stands for.
- * Ids below {@value #FIRST_NETWORK_ID} are the in-process SIM's initiator ids (target port {@link
- * #CAM_SIM_PORT}); a network frontend asks {@link #idFor} once per initiator port and target port
- * and gets an id that stays the same for the life of the process.
+ * The I_T nexus table of the target layer: which initiator port, through which target port, an
+ * {@code initiatorId} passed to {@link ScsiLun#execute} stands for. cf. CTL's per-port initiator
+ * table ({@code ctl_add_initiator()}, {@code ctl_get_initindex()}): unit attentions, pending sense
+ * and reservations are kept per nexus, so every frontend must name its nexuses with ids that do not
+ * collide.
  *
- * <p>Thread-safe; {@link #describe} is lock-free.
+ * <p>Ids below {@link #FIRST_REGISTERED} are the in-process SIM's initiator ids (the bus's own
+ * SCSI id, e.g. 7), reached through target port {@link #CAM_SIM_PORT}. Network frontends register
+ * each initiator port (e.g. iSCSI's {@code InitiatorName,i,0xISID}) with their relative target port
+ * and get an id at or above {@link #FIRST_REGISTERED}. The same initiator port through the same
+ * target port always gets the same id, so a reconnecting initiator finds its registrations and unit
+ * attentions again (SPC-4: persistent reservations belong to the I_T nexus, not to a connection).
+ *
+ * <p>Process-wide and append-only (a nexus name is never reused for another id); thread-safe.
  */
 public final class Nexuses {
-  /** Relative target port of the in-process SIM (cf. CTL's camsim port). */
+  /** Relative target port identifier of the in-process SIM frontend (cf. CTL's camsim port). */
   public static final int CAM_SIM_PORT = 1;
-  /** Relative target port of the iSCSI portal. */
+  /** Relative target port identifier of the iSCSI frontend's portal group. */
   public static final int ISCSI_PORT = 2;
-  /** The first id handed out to a network initiator port. */
-  public static final int FIRST_NETWORK_ID = 65536;
+  /** The first id handed out by {@link #idFor}. */
+  public static final int FIRST_REGISTERED = 1 << 16;
 
   /**
    * One I_T nexus.
    *
-   * @param initiatorId the id commands carry
-   * @param initiatorPort the initiator port's name (iSCSI: {@code "iqn...,i,0x<ISID>"}; SIM: {@code
-   *     "camsim:<id>"})
-   * @param relativeTargetPort the target port's relative port identifier
+   * @param initiatorId the id the LUNs see
+   * @param initiatorPort the initiator port's name (for an iSCSI initiator, SPC-4's {@code
+   *     "iqn...,i,0x<ISID>"} form)
+   * @param relativeTargetPort the target port it arrives through ({@link #CAM_SIM_PORT}, ...)
    */
   public record Nexus(int initiatorId, String initiatorPort, int relativeTargetPort) {}
 
-  private static final ConcurrentHashMap<String, Nexus> BY_NAME = new ConcurrentHashMap<>();
-  private static final ConcurrentHashMap<Integer, Nexus> BY_ID = new ConcurrentHashMap<>();
-  private static final AtomicInteger NEXT = new AtomicInteger(FIRST_NETWORK_ID);
+  private static final ConcurrentHashMap<String, Integer> IDS = new ConcurrentHashMap<>();
+  private static final CopyOnWriteArrayList<Nexus> REGISTERED = new CopyOnWriteArrayList<>();
 
   private Nexuses() {}
 
-  /** Prefix of the initiator port names of the SIM's initiator ids. */
-  public static final String SIM_PREFIX = "camsim:";
-
   /**
-   * The id of the I_T nexus between {@code initiatorPort} and target port {@code
-   * relativeTargetPort}; the same for the same pair during the life of the process. A SIM port name
-   * ({@code "camsim:<id>"} on {@link #CAM_SIM_PORT}) gives back its SIM id.
+   * The id of {@code initiatorPort} through {@code relativeTargetPort}, registered on first use.
+   *
+   * @throws IllegalArgumentException for a blank name or a port outside 1..65535
    */
   public static int idFor(String initiatorPort, int relativeTargetPort) {
-    if (initiatorPort == null || initiatorPort.isEmpty()) {
-      throw new IllegalArgumentException("initiator port name is empty");
+    if (initiatorPort == null || initiatorPort.isBlank()) {
+      throw new IllegalArgumentException("initiator port name is blank");
     }
-    if (relativeTargetPort == CAM_SIM_PORT && initiatorPort.startsWith(SIM_PREFIX)) {
-      try {
-        int id = Integer.parseInt(initiatorPort.substring(SIM_PREFIX.length()));
-        if (id >= 0 && id < FIRST_NETWORK_ID) {
-          return id;
-        }
-      } catch (NumberFormatException e) {
-        // a network name that happens to start like a SIM one
-      }
+    if (relativeTargetPort < 1 || relativeTargetPort > 0xffff) {
+      throw new IllegalArgumentException("relative target port " + relativeTargetPort + " not in 1..65535");
     }
-    String key = relativeTargetPort + "/" + initiatorPort;
-    Nexus n = BY_NAME.computeIfAbsent(key, k -> {
-      Nexus x = new Nexus(NEXT.getAndIncrement(), initiatorPort, relativeTargetPort);
-      BY_ID.put(x.initiatorId(), x);
-      return x;
-    });
-    return n.initiatorId();
+    String key = relativeTargetPort + "|" + initiatorPort;
+    Integer id = IDS.get(key);
+    if (id != null) {
+      return id;
+    }
+    synchronized (REGISTERED) {
+      return IDS.computeIfAbsent(
+          key,
+          k -> {
+            int n = FIRST_REGISTERED + REGISTERED.size();
+            REGISTERED.add(new Nexus(n, initiatorPort, relativeTargetPort));
+            return n;
+          });
+    }
   }
 
-  /** Which initiator port and target port {@code initiatorId} stands for. */
+  /**
+   * What {@code initiatorId} stands for: a registered nexus, or for an id below {@link
+   * #FIRST_REGISTERED} the in-process SIM's initiator with that SCSI id.
+   */
   public static Nexus describe(int initiatorId) {
-    if (initiatorId >= 0 && initiatorId < FIRST_NETWORK_ID) {
-      return new Nexus(initiatorId, SIM_PREFIX + initiatorId, CAM_SIM_PORT);
+    if (initiatorId >= FIRST_REGISTERED) {
+      int i = initiatorId - FIRST_REGISTERED;
+      if (i < REGISTERED.size()) {
+        return REGISTERED.get(i);
+      }
+      return new Nexus(initiatorId, "unknown-" + initiatorId, CAM_SIM_PORT);
     }
-    Nexus n = BY_ID.get(initiatorId);
-    return n != null ? n : new Nexus(initiatorId, "unknown:" + initiatorId, 0);
+    return new Nexus(initiatorId, "camsim,initiator-" + initiatorId, CAM_SIM_PORT);
   }
 }

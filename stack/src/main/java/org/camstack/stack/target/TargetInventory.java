@@ -1,44 +1,60 @@
 package org.camstack.stack.target;
 
+import java.util.Collections;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
- * Every live emulated target by bus number and target id: the same {@link EmuTarget} objects the
- * in-process SIMs serve, for other frontends (cf. CTL's LUN list shared by its ports). A SIM
- * publishes its bus's live map once the XPT numbered the bus and withdraws it when it stops.
- * Thread-safe.
+ * The target layer's inventory: every emulated target of the node, by bus and target id, live. A
+ * SIM that owns a bus's targets (the in-process frontend, {@code sim.EmuSim}) publishes its live
+ * target map here once its bus number is known and withdraws it when it stops; network frontends
+ * (iSCSI) read it to name targets and reach the <em>same</em> LUN objects. cf. CTL's LUN list
+ * ({@code softc->lun_list}) that every frontend's port maps LUNs from.
+ *
+ * <p>Thread-safe and lock-free for readers: the published maps are the owners' concurrent maps,
+ * read directly, so a LUN plugged or pulled by the SIM is seen by every frontend at once.
  */
 public final class TargetInventory {
-  private final ConcurrentHashMap<Integer, Map<Integer, EmuTarget>> buses = new ConcurrentHashMap<>();
+  private final ConcurrentSkipListMap<Integer, Map<Integer, EmuTarget>> buses = new ConcurrentSkipListMap<>();
 
-  /** Publishes bus {@code bus}'s live target map (the SIM keeps changing it). */
+  /**
+   * Publishes bus {@code bus}'s live targets (target id &rarr; target). The map must be safe for
+   * concurrent reads; the owner keeps changing it.
+   *
+   * @throws IllegalStateException when the bus number is already published (two owners of one bus
+   *     is a broken invariant)
+   */
   public void publish(int bus, Map<Integer, EmuTarget> liveTargets) {
-    buses.put(bus, liveTargets);
+    if (buses.putIfAbsent(bus, Collections.unmodifiableMap(liveTargets)) != null) {
+      throw new IllegalStateException("bus " + bus + " is already published");
+    }
   }
 
-  /** Withdraws bus {@code bus}. */
+  /** Withdraws bus {@code bus} (its SIM stopped); no-op when it is not published. */
   public void withdraw(int bus) {
     buses.remove(bus);
   }
 
-  /** The target, or null. */
+  /** The target {@code target} of bus {@code bus}, or null when there is none now. */
   public EmuTarget target(int bus, int target) {
-    Map<Integer, EmuTarget> m = buses.get(bus);
-    return m == null ? null : m.get(target);
+    Map<Integer, EmuTarget> b = buses.get(bus);
+    return b == null ? null : b.get(target);
   }
 
-  /** The LUN, or null. */
+  /** The LUN {@code lun} of {@code bus}/{@code target}, or null. */
   public EmuDevice lun(int bus, int target, long lun) {
     EmuTarget t = target(bus, target);
     return t == null ? null : t.device(lun);
   }
 
-  /** A copy: bus -> target id -> target, ascending. */
-  public Map<Integer, Map<Integer, EmuTarget>> snapshot() {
-    Map<Integer, Map<Integer, EmuTarget>> out = new TreeMap<>();
-    buses.forEach((b, m) -> out.put(b, new TreeMap<>(m)));
+  /** A snapshot: bus &rarr; (target id &rarr; target), both sorted. */
+  public NavigableMap<Integer, NavigableMap<Integer, EmuTarget>> snapshot() {
+    NavigableMap<Integer, NavigableMap<Integer, EmuTarget>> out = new TreeMap<>();
+    for (Map.Entry<Integer, Map<Integer, EmuTarget>> e : buses.entrySet()) {
+      out.put(e.getKey(), new TreeMap<>(e.getValue()));
+    }
     return out;
   }
 }
