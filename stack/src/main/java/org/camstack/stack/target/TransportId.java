@@ -34,7 +34,7 @@ final class TransportId {
   static final int PROTOCOL_ISCSI = 0x5;
   static final int SPI_LENGTH = 24;
   /** Initiator ids below this are the in-process SIM's. */
-  static final int SIM_ID_LIMIT = 65536;
+  static final int SIM_ID_LIMIT = Nexuses.FIRST_REGISTERED;
   private static final String ISID_SEPARATOR = ",i,0x";
 
   /** The TransportID of the initiator port of {@code n}. */
@@ -85,13 +85,13 @@ final class TransportId {
    */
   static int nexus(ByteString d, int off, int end, int relativeTargetPort) {
     int len = length(d, off, end);
-    if (len < 0) {
+    if (len < 0 || relativeTargetPort < 1 || relativeTargetPort > 0xffff) {
       return -1;
     }
     int proto = u8(d, off) & 0x0f;
     if (proto == PROTOCOL_SPI) {
       int addr = be16(d, off + 2);
-      return relativeTargetPort == Nexuses.CAM_SIM_PORT ? addr : -1;
+      return relativeTargetPort == Nexuses.CAM_SIM_PORT && addr < SIM_ID_LIMIT ? addr : -1;
     }
     int n = 0;
     while (4 + n < len && u8(d, off + 4 + n) != 0) {

@@ -160,6 +160,14 @@ class PersistentReservationTest {
               byte[] fc = new byte[24]; // Fibre Channel (0)
               return l.prout(1, REGISTER_AND_MOVE, 0, move(0xa1, 0xc3, 0, fc));
             }, "5/26/00", "g2 [1:a1, 2:b2] 1/3", "||"),
+        row("REGISTER AND MOVE to relative target port 0", twoReserved(EXCLUSIVE_ACCESS),
+            l -> l.prout(1, REGISTER_AND_MOVE, 0, move(0xa1, 0xc3, 0, 0, iscsi("iqn.2026-12.org.example:x,i,0x23d000000007"))),
+            "5/26/00", "g2 [1:a1, 2:b2] 1/3", "||"),
+        row("REGISTER AND MOVE, iSCSI format 00b", twoReserved(EXCLUSIVE_ACCESS), l -> {
+              byte[] tid = iscsi("iqn.2026-12.org.example:x");
+              tid[0] = 0x05;
+              return l.prout(1, REGISTER_AND_MOVE, 0, move(0xa1, 0xc3, 0, Nexuses.ISCSI_PORT, tid));
+            }, "5/26/00", "g2 [1:a1, 2:b2] 1/3", "||"),
         // bad service action
         row("PR OUT service action 8", NOTHING, l -> l.prout(1, 8, 0, 0, 0xa1, 0), "5/24/00", "g0 [] -/0", "||"));
   }
