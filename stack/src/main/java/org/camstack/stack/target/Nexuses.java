@@ -73,6 +73,9 @@ public final class Nexuses {
   /**
    * What {@code initiatorId} stands for: a registered nexus, or for an id below {@link
    * #FIRST_REGISTERED} the in-process SIM's initiator with that SCSI id.
+   *
+   * @throws IllegalArgumentException for an id at or above {@link #FIRST_REGISTERED} that no
+   *     frontend registered
    */
   public static Nexus describe(int initiatorId) {
     if (initiatorId >= FIRST_REGISTERED) {
@@ -80,7 +83,7 @@ public final class Nexuses {
       if (i < REGISTERED.size()) {
         return REGISTERED.get(i);
       }
-      return new Nexus(initiatorId, "unknown-" + initiatorId, CAM_SIM_PORT);
+      throw new IllegalArgumentException("no nexus " + initiatorId);
     }
     return new Nexus(initiatorId, "camsim,initiator-" + initiatorId, CAM_SIM_PORT);
   }

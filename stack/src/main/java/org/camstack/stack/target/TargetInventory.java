@@ -2,7 +2,6 @@ package org.camstack.stack.target;
 
 import java.util.Collections;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 
@@ -49,12 +48,21 @@ public final class TargetInventory {
     return t == null ? null : t.device(lun);
   }
 
-  /** A snapshot: bus &rarr; (target id &rarr; target), both sorted. */
-  public NavigableMap<Integer, NavigableMap<Integer, EmuTarget>> snapshot() {
-    NavigableMap<Integer, NavigableMap<Integer, EmuTarget>> out = new TreeMap<>();
+  /**
+   * A snapshot: bus &rarr; (target id &rarr; target), both sorted, unmodifiable; targets without
+   * LUNs are left out.
+   */
+  public Map<Integer, Map<Integer, EmuTarget>> snapshot() {
+    Map<Integer, Map<Integer, EmuTarget>> out = new TreeMap<>();
     for (Map.Entry<Integer, Map<Integer, EmuTarget>> e : buses.entrySet()) {
-      out.put(e.getKey(), new TreeMap<>(e.getValue()));
+      Map<Integer, EmuTarget> ts = new TreeMap<>();
+      for (Map.Entry<Integer, EmuTarget> t : e.getValue().entrySet()) {
+        if (!t.getValue().isEmpty()) {
+          ts.put(t.getKey(), t.getValue());
+        }
+      }
+      out.put(e.getKey(), Collections.unmodifiableMap(ts));
     }
-    return out;
+    return Collections.unmodifiableMap(out);
   }
 }

@@ -30,5 +30,6 @@ class NexusesTest {
   void badNamesAreRefused() {
     assertThrows(IllegalArgumentException.class, () -> Nexuses.idFor(" ", 2));
     assertThrows(IllegalArgumentException.class, () -> Nexuses.idFor("x", 0));
+    assertThrows(IllegalArgumentException.class, () -> Nexuses.describe(1 << 30));
   }
 }

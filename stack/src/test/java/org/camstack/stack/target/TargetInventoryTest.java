@@ -26,7 +26,8 @@ class TargetInventoryTest {
 
     EmuDisk d1 = new EmuDisk(LunSpec.disk(1, 100, 512));
     bus1.get(2).addLun(d1);
-    bus1.put(5, new EmuTarget(5));
+    bus1.put(5, new EmuTarget(5, List.of(new EmuDisk(LunSpec.disk(0, 100, 512)))));
+    bus1.put(6, new EmuTarget(6)); // no LUNs: not listed
     assertSame(d1, inv.lun(1, 2, 1));
     assertEquals(List.of(2, 5), List.copyOf(inv.snapshot().get(1).keySet()));
 
