@@ -540,6 +540,12 @@ public final class Reservations {
       if (saKey == 0) {
         return done(dxferLen); // unregistering an unregistered nexus: nothing to do
       }
+      if (allTgPt) {
+        String port = Nexuses.describe(id).initiatorPort();
+        if (s.regs.stream().anyMatch(x -> x.initiatorPort.equals(port))) {
+          return refuse(conflict(dxferLen)); // the port is registered through another target port
+        }
+      }
       List<Registrant> extra = new ArrayList<>();
       if (specIpt) {
         ScsiResponse bad = specifiedPorts(data, allTgPt, saKey, s, id, extra, dxferLen);

@@ -300,6 +300,11 @@ class PersistentReservationTest {
     assertEquals("GOOD", status(l.reserve(onOther, 0xa1, EXCLUSIVE_ACCESS)));
     assertEquals("GOOD", status(l.run(onIscsi, T.read10(0, 1), 512)));
     assertEquals("CONFLICT", status(l.run(1, T.read10(0, 1), 512)));
+    // the same port registered through one target port cannot register for all of them
+    PrLun m = new PrLun();
+    assertEquals("GOOD", status(m.register(onOther, 0xa1)));
+    assertEquals("CONFLICT", status(m.prout(onIscsi, REGISTER_AND_IGNORE, 0, 0, 0xa2, 0x04)));
+    assertEquals("GOOD", status(m.register(onIscsi, 0xa2))); // per nexus: fine
   }
 
   @Test
