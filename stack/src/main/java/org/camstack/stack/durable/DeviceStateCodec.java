@@ -26,6 +26,7 @@ import org.camstack.stack.target.Delay;
 import org.camstack.stack.target.EmuDevice;
 import org.camstack.stack.target.EmuDisk;
 import org.camstack.stack.target.LunSpec;
+import org.camstack.stack.target.Reservations;
 import org.camstack.stack.target.UnitAttentionSnapshot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,7 +48,11 @@ import org.slf4j.LoggerFactory;
  *   <li>mode page: the current values, {@code PP} &rarr; hex (a restored page is current and saved);
  *   <li>unit attention: pending for initiator {@code N} as initiator {@code "N"}; posted for
  *       initiators not seen yet as {@code "*"}, or {@code "*!a,b"} with the initiators it is not
- *       for.
+ *       for;
+ *   <li>persistent reservations: only while the last registration asked for APTPL (otherwise the
+ *       journal holds none, so a restart forgets them); initiators as {@code Reservations}'s
+ *       journal form ({@code "7"} for a SIM id, {@code "<port>@<target port>"} for a network
+ *       nexus, {@code "all:"} in front for ALL_TG_PT).
  * </ul>
  */
 public final class DeviceStateCodec {
@@ -217,6 +222,8 @@ public final class DeviceStateCodec {
    * @param modePages current values by {@link DeviceEntity#modePageKey} as hex
    * @param defaultPages default values, likewise (a page equal to them needs no journal entry)
    * @param holder SPC-2 reservation holder, {@code ""} for none
+   * @param pr the persistent reservations a restart keeps (APTPL), {@link Reservations.Durable#NONE}
+   *     for none
    */
   public record View(
       boolean started,
@@ -228,7 +235,8 @@ public final class DeviceStateCodec {
       String holder,
       List<FaultRule> faults,
       Map<String, Long> delays,
-      List<UaEntry> unitAttentions) {}
+      List<UaEntry> unitAttentions,
+      Reservations.Durable pr) {}
 
   /** What of {@code d} the journal keeps, now. */
   public static View view(EmuDevice d) {
@@ -244,7 +252,8 @@ public final class DeviceStateCodec {
         h < 0 ? "" : String.valueOf(h),
         faults,
         delays(d.delay()),
-        uaEntries(d.unitAttentions()));
+        uaEntries(d.unitAttentions()),
+        d.reservations().durable());
   }
 
   private static Map<String, String> hexPages(Map<Integer, byte[]> pages) {
@@ -287,6 +296,13 @@ public final class DeviceStateCodec {
       }
     }
     d.restoreReservation(h);
+    DeviceEntity.Reservations res = s.reservations();
+    if (!res.prKeys().isEmpty()) {
+      List<String> skipped = d.reservations().restore(new Reservations.Durable(res.prKeys(), res.prHolder(), res.prType()));
+      if (!skipped.isEmpty()) {
+        LOG.warn("{}: persistent reservation registrations of {} from the journal not restored", d, skipped);
+      }
+    }
     d.clearFaults();
     for (FaultRule r : s.faultRules()) {
       try {
@@ -359,6 +375,7 @@ public final class DeviceStateCodec {
         out.add(Step.of("Reserve " + v.holder(), r -> new DeviceEntity.Reserve(v.holder(), r)));
       }
     }
+    persistent(v.pr(), s.reservations(), out);
     faults(v, s, fired, out);
     Set<String> classes = new TreeSet<>(s.delays().keySet());
     classes.addAll(v.delays().keySet());
@@ -370,6 +387,41 @@ public final class DeviceStateCodec {
     }
     unitAttentions(v, s, out);
     return out;
+  }
+
+  /**
+   * The journal's persistent reservation made to say what the device's APTPL state says: release a
+   * reservation that differs while its holder is still registered, drop registrations no longer
+   * there, register new or changed keys, then reserve.
+   */
+  private static void persistent(Reservations.Durable want, DeviceEntity.Reservations have, List<Step> out) {
+    if (have.prKeys().equals(want.keys()) && have.prHolder().equals(want.holder()) && have.prType() == want.type()) {
+      return;
+    }
+    String holder = have.prHolder();
+    boolean reservationDiffers = !holder.equals(want.holder()) || have.prType() != want.type();
+    if (!holder.isEmpty() && reservationDiffers && have.prKeys().containsKey(holder)) {
+      long hk = have.prKeys().get(holder);
+      out.add(Step.of("PrRelease " + holder, r -> new DeviceEntity.PrRelease(holder, hk, r)));
+    }
+    for (String ini : have.prKeys().keySet()) {
+      if (!want.keys().containsKey(ini)) {
+        out.add(Step.of("PrRegister " + ini + " 0", r -> new DeviceEntity.PrRegister(ini, 0, r)));
+      }
+    }
+    for (Map.Entry<String, Long> e : want.keys().entrySet()) {
+      if (!e.getValue().equals(have.prKeys().get(e.getKey()))) {
+        String ini = e.getKey();
+        long key = e.getValue();
+        out.add(Step.of("PrRegister " + ini + " " + Long.toHexString(key), r -> new DeviceEntity.PrRegister(ini, key, r)));
+      }
+    }
+    if (!want.holder().isEmpty() && (reservationDiffers || !have.prKeys().containsKey(want.holder()))) {
+      String h = want.holder();
+      long key = want.keys().getOrDefault(h, 0L);
+      int type = want.type();
+      out.add(Step.of("PrReserve " + h + " " + type, r -> new DeviceEntity.PrReserve(h, key, type, r)));
+    }
   }
 
   private static void media(View v, DeviceEntity.Configured s, List<Step> out) {

@@ -9,6 +9,8 @@ import static org.camstack.stack.scsi.Opcodes.MODE_SELECT_10;
 import static org.camstack.stack.scsi.Opcodes.MODE_SELECT_6;
 import static org.camstack.stack.scsi.Opcodes.MODE_SENSE_10;
 import static org.camstack.stack.scsi.Opcodes.MODE_SENSE_6;
+import static org.camstack.stack.scsi.Opcodes.PERSISTENT_RES_IN;
+import static org.camstack.stack.scsi.Opcodes.PERSISTENT_RES_OUT;
 import static org.camstack.stack.scsi.Opcodes.RELEASE_10;
 import static org.camstack.stack.scsi.Opcodes.RELEASE_6;
 import static org.camstack.stack.scsi.Opcodes.REPORT_LUNS;
@@ -80,7 +82,6 @@ public abstract class EmuDevice implements ScsiLun {
   /** Media-access command with LBA/length fields at the standard places. */
   static final int F_LBA = CommandTable.F_LBA;
 
-  private static final int NO_RESERVATION = Integer.MIN_VALUE;
   /** Stands for the initiator(s) that prevented medium removal before a restore. */
   private static final int RESTORED_PREVENTER = Integer.MIN_VALUE;
   private static final ByteString NOT_SUPPORTED = Sense.fixed(Sense.ILLEGAL_REQUEST, 0x25, 0x00);
@@ -94,7 +95,7 @@ public abstract class EmuDevice implements ScsiLun {
   private volatile EmuTarget target;
   private volatile boolean started = true;
   private volatile boolean mediumPresent = true;
-  private volatile int reservedBy = NO_RESERVATION;
+  private final Reservations reservations = new Reservations(this);
   private final Set<Integer> preventers = new HashSet<>(); // guarded by itself
   private volatile boolean prevented;
 
@@ -160,6 +161,8 @@ public abstract class EmuDevice implements ScsiLun {
     supports(SEND_DIAGNOSTIC, 0);
     supports(MAINTENANCE_IN, SA_REPORT_TARGET_PORT_GROUPS, F_RES_OK);
     supports(MAINTENANCE_IN, SA_REPORT_SUPPORTED_OPCODES, F_RES_OK);
+    supports(PERSISTENT_RES_IN, 0);
+    supports(PERSISTENT_RES_OUT, 0);
     addModePage(
         new byte[] {0x0a, 0x0a, 0x02, 0x10, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff, 0, 0},
         new byte[] {0, 0, 0x04, (byte) 0xf0, 0x08, 0, 0, 0, 0, 0, 0, 0});
@@ -357,8 +360,7 @@ public abstract class EmuDevice implements ScsiLun {
         return checkCondition(ua, dxferLen);
       }
     }
-    int holder = reservedBy;
-    if (holder != NO_RESERVATION && holder != initiatorId && (flags & F_RES_OK) == 0) {
+    if (reservations.conflicts(op, cdb, initiatorId)) {
       return ScsiResponse.status(ScsiStatus.RESERV_CONFLICT, dxferLen);
     }
     ScsiResponse f = faults.inject(op, flags, cdb, dxferLen, modePages.descriptorSense());
@@ -403,10 +405,14 @@ public abstract class EmuDevice implements ScsiLun {
         return modeSelect(cdb, dataOut, true, dxferLen, initiatorId);
       case RESERVE_6:
       case RESERVE_10:
-        return reserve(op, cdb, dxferLen, initiatorId);
+        return reservations.reserve(op, cdb, dxferLen, initiatorId);
       case RELEASE_6:
       case RELEASE_10:
-        return release(op, cdb, dxferLen, initiatorId);
+        return reservations.release(op, cdb, dxferLen, initiatorId);
+      case PERSISTENT_RES_IN:
+        return reservations.persistentReserveIn(cdb, dxferLen);
+      case PERSISTENT_RES_OUT:
+        return reservations.persistentReserveOut(cdb, dataOut, dxferLen, initiatorId);
       case SEND_DIAGNOSTIC:
         return sendDiagnostic(cdb, dataOut, dxferLen, initiatorId);
       case MAINTENANCE_IN:
@@ -522,8 +528,12 @@ public abstract class EmuDevice implements ScsiLun {
 
   /** The initiator holding the SPC-2 reservation, or -1. */
   public final int reservationHolder() {
-    int h = reservedBy;
-    return h == NO_RESERVATION ? -1 : h;
+    return reservations.spc2Holder();
+  }
+
+  /** This LUN's SPC-2 and persistent reservations. */
+  public final Reservations reservations() {
+    return reservations;
   }
 
   protected final boolean descriptorSense() {
@@ -543,7 +553,7 @@ public abstract class EmuDevice implements ScsiLun {
    * ctl_build_ua}).
    */
   public void reset(int asc, int ascq) {
-    reservedBy = NO_RESERVATION;
+    reservations.reset();
     synchronized (preventers) {
       preventers.clear();
       prevented = false;
@@ -558,6 +568,11 @@ public abstract class EmuDevice implements ScsiLun {
   /** Posts a unit attention to every initiator (including ones not seen yet). */
   public final void postUnitAttention(int asc, int ascq) {
     unitAttentions.post(UnitAttentionSnapshot.code(asc, ascq), UnitAttentions.NOBODY);
+  }
+
+  /** Posts a unit attention to one I_T nexus (persistent reservations: 2A/03, 2A/04, 2A/05). */
+  final void postUnitAttentionTo(int initiatorId, int asc, int ascq) {
+    unitAttentions.postTo(initiatorId, UnitAttentionSnapshot.code(asc, ascq));
   }
 
   /** Posts a unit attention to every initiator except {@code exceptInitiator}. */
@@ -861,46 +876,11 @@ public abstract class EmuDevice implements ScsiLun {
     return goodData(ByteString.fromArrayUnsafe(data), alloc, dxferLen);
   }
 
-  // ---------------------------------------------------------------- RESERVE / RELEASE
-
-  private ScsiResponse reserve(int op, ByteString cdb, int dxferLen, int initiatorId) {
-    int b1 = u8(cdb, 1);
-    if (op == RESERVE_6 ? (b1 & 0x1f) != 0 : (b1 & 0x12) != 0) {
-      return invalidCdbField(1, -1, dxferLen); // extents and third-party reservations
-    }
-    synchronized (preventers) { // any small lock: reservations change rarely
-      int holder = reservedBy;
-      if (holder != NO_RESERVATION && holder != initiatorId) {
-        return ScsiResponse.status(ScsiStatus.RESERV_CONFLICT, dxferLen);
-      }
-      reservedBy = initiatorId;
-    }
-    stateChanged(DeviceStateSink.RESERVATION);
-    return good(dxferLen);
-  }
-
-  private ScsiResponse release(int op, ByteString cdb, int dxferLen, int initiatorId) {
-    int b1 = u8(cdb, 1);
-    if (op == RELEASE_6 ? (b1 & 0x1f) != 0 : (b1 & 0x12) != 0) {
-      return invalidCdbField(1, -1, dxferLen);
-    }
-    boolean released = false;
-    synchronized (preventers) {
-      if (reservedBy == initiatorId) {
-        reservedBy = NO_RESERVATION;
-        released = true;
-      }
-    }
-    if (released) {
-      stateChanged(DeviceStateSink.RESERVATION);
-    }
-    return good(dxferLen); // releasing another initiator's reservation is a no-op (SPC-2)
-  }
+  // ---------------------------------------------------------------- RESERVE / RELEASE (Reservations)
 
   /** Drops the SPC-2 reservation (control plane). */
   public final void releaseReservation() {
-    reservedBy = NO_RESERVATION;
-    stateChanged(DeviceStateSink.RESERVATION);
+    reservations.reset();
   }
 
   /**
@@ -908,7 +888,7 @@ public abstract class EmuDevice implements ScsiLun {
    * the data path.
    */
   public final void restoreReservation(int holder) {
-    reservedBy = holder < 0 ? NO_RESERVATION : holder;
+    reservations.restoreSpc2(holder);
   }
 
   /**

@@ -65,6 +65,15 @@ final class UnitAttentions {
     changed.run();
   }
 
+  /** Posts {@code asc << 8 | ascq} to one nexus only (persistent reservations: 2A/03..05). */
+  void postTo(int initiatorId, int code) {
+    Nexus n = nexus(initiatorId);
+    synchronized (lock) {
+      n.offer(code);
+    }
+    changed.run();
+  }
+
   /** Replaces everything pending, for every nexus, by {@code code} (a reset supersedes the rest). */
   void resetTo(int code) {
     synchronized (lock) {

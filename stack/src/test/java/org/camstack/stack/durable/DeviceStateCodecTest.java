@@ -116,6 +116,43 @@ class DeviceStateCodecTest {
     assertEquals("[Reserve 7, AddFaultRule b, SetDelay any 10]", steps.toString());
   }
 
+  private static DeviceEntity.Configured withPr(Map<String, Long> keys, String holder, int type) {
+    return new DeviceEntity.Configured(
+        DeviceStateCodec.config(0, 0, SPEC), true, 4096, 512, new DeviceEntity.Media(true, true, false), Map.of(),
+        new DeviceEntity.Reservations("", keys, holder, type, 0), List.of(), Map.of(), List.of(), 1);
+  }
+
+  private static void prout(EmuDisk d, int initiator, int sa, int type, long saKey, long key, int flags) {
+    byte[] p = new byte[24];
+    for (int i = 0; i < 8; i++) {
+      p[i] = (byte) (key >>> (56 - 8 * i));
+      p[8 + i] = (byte) (saKey >>> (56 - 8 * i));
+    }
+    p[20] = (byte) flags;
+    d.execute(ByteString.fromArray(new byte[] {0x5f, (byte) sa, (byte) type, 0, 0, 0, 0, 0, 24, 0}), ByteString.fromArray(p), 24, initiator);
+  }
+
+  /** Persistent reservations reach the journal only with APTPL; the steps follow the entity's rules. */
+  @Test
+  void persistentReservationSteps() {
+    EmuDisk d = new EmuDisk(SPEC);
+    prout(d, 3, 0, 0, 0xa1, 0, 0); // REGISTER, APTPL=0
+    assertEquals(List.of(), DeviceStateCodec.diff(DeviceStateCodec.view(d), withPr(Map.of(), "", 0), Set.of()));
+    assertEquals("[PrRelease 3, PrRegister 3 0]",
+        DeviceStateCodec.diff(DeviceStateCodec.view(d), withPr(Map.of("3", 0xa1L), "3", 1), Set.of()).toString());
+    prout(d, 3, 6, 0, 0xa1, 0, 0x01); // REGISTER AND IGNORE, APTPL=1
+    prout(d, 3, 1, 3, 0, 0xa1, 0); // RESERVE, Exclusive Access
+    assertEquals("[PrRegister 3 a1, PrReserve 3 3]",
+        DeviceStateCodec.diff(DeviceStateCodec.view(d), withPr(Map.of(), "", 0), Set.of()).toString());
+    assertEquals("[PrRelease 3, PrRegister 9 0, PrReserve 3 3]",
+        DeviceStateCodec.diff(DeviceStateCodec.view(d), withPr(Map.of("3", 0xa1L, "9", 0xb2L), "3", 1), Set.of()).toString());
+    assertEquals(List.of(), DeviceStateCodec.diff(DeviceStateCodec.view(d), withPr(Map.of("3", 0xa1L), "3", 3), Set.of()));
+    // restored from the journal: the same registrations and reservation, APTPL on
+    EmuDisk r = new EmuDisk(SPEC);
+    DeviceStateCodec.restore(withPr(Map.of("3", 0xa1L), "3", 3), r);
+    assertEquals(DeviceStateCodec.view(d), DeviceStateCodec.view(r));
+  }
+
   @Test
   void aJournalRuleTheDeviceCannotAnswerIsLeftOut() {
     EmuDisk d = new EmuDisk(SPEC);

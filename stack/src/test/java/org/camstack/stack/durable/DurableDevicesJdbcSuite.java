@@ -307,6 +307,86 @@ abstract class DurableDevicesJdbcSuite {
     }
   }
 
+  // ------------------------------------------------------------------ persistent reservations
+
+  private static ScsiResponse prout(EmuDevice d, int initiator, int sa, int type, long key, long saKey, int flags) {
+    byte[] p = new byte[24];
+    for (int i = 0; i < 8; i++) {
+      p[i] = (byte) (key >>> (56 - 8 * i));
+      p[8 + i] = (byte) (saKey >>> (56 - 8 * i));
+    }
+    p[20] = (byte) flags;
+    return d.execute(cdb(0x5f, sa, type, 0, 0, 0, 0, 0, 24, 0), ByteString.fromArray(p), 24, initiator);
+  }
+
+  private static ByteString prin(EmuDevice d, int initiator, int sa) {
+    ScsiResponse r = d.execute(cdb(0x5e, sa, 0, 0, 0, 0, 0, 1, 0, 0), ByteString.emptyByteString(), 256, initiator);
+    assertGood(r);
+    return r.data();
+  }
+
+  private static long be64(ByteString b, int i) {
+    long v = 0;
+    for (int k = 0; k < 8; k++) {
+      v = (v << 8) | (b.apply(i + k) & 0xff);
+    }
+    return v;
+  }
+
+  @Test
+  void persistentReservationsWithAptplSurviveARestartAndWithoutItDoNot() {
+    String host = DurableJournal.host("pr");
+    String kept = DurableJournal.wwn(0x400);
+    String lost = DurableJournal.wwn(0x401);
+    Config topology =
+        ConfigFactory.parseString(
+            "camstack.topology.buses = [ { name = emusim, scan-on-register = false, rescan-on-change = false,"
+                + " max-lun = 7, targets = [\n"
+                + "{ id = 0, luns = [ " + lun(0, kept, "") + ", " + lun(1, lost, "") + " ] }\n"
+                + "] } ]");
+    String port = "iqn.2026-12.org.example:durable-test,i,0x23d000000009";
+    int net = org.camstack.stack.target.Nexuses.idFor(port, org.camstack.stack.target.Nexuses.ISCSI_PORT);
+    Node a = new Node(host, topology);
+    // APTPL=1: initiator 3 and an iSCSI nexus registered, 3 holds Exclusive Access
+    assertGood(prout(a.dev(kept), 3, 0, 0, 0, 0xa1, 0x01));
+    assertGood(prout(a.dev(kept), net, 6, 0, 0, 0xb2, 0x01));
+    assertGood(prout(a.dev(kept), 3, 1, 3, 0xa1, 0, 0));
+    // APTPL=0 on the other LUN: the same, not durable
+    assertGood(prout(a.dev(lost), 3, 0, 0, 0, 0xa1, 0x00));
+    assertGood(prout(a.dev(lost), 3, 1, 1, 0xa1, 0, 0));
+    await(a.durable.flush());
+    DeviceEntity.Reservations j = assertInstanceOf(DeviceEntity.Configured.class, a.journalOf(kept)).reservations();
+    assertEquals(Map.of("3", 0xa1L, port + "@2", 0xb2L), j.prKeys());
+    assertEquals(List.of("3", 3), List.of(j.prHolder(), j.prType()));
+    assertEquals(Map.of(), assertInstanceOf(DeviceEntity.Configured.class, a.journalOf(lost)).reservations().prKeys());
+    DeviceStateCodec.View before = DeviceStateCodec.view(a.dev(kept));
+    a.stop();
+
+    Node b = new Node(host, topology);
+    try {
+      EmuDevice k = b.dev(kept);
+      assertEquals(before, DeviceStateCodec.view(k));
+      ByteString keys = prin(k, 9, 0);
+      assertEquals(java.util.Set.of(0xa1L, 0xb2L), java.util.Set.of(be64(keys, 8), be64(keys, 16)));
+      ByteString res = prin(k, 9, 1);
+      assertEquals(List.of(0xa1L, 3), List.of(be64(res, 8), res.apply(21) & 0xff));
+      assertEquals(ScsiStatus.RESERV_CONFLICT, run(k, 9, READ10_LBA0).scsiStatus());
+      assertEquals(ScsiStatus.RESERV_CONFLICT, run(k, net, READ10_LBA0).scsiStatus()); // a registrant, not the holder
+      assertGood(run(k, 3, READ10_LBA0));
+      // the other LUN forgot its registration and reservation
+      EmuDevice l = b.dev(lost);
+      assertEquals(8, prin(l, 9, 0).size());
+      assertEquals(8, prin(l, 9, 1).size());
+      assertGood(run(l, 9, READ10_LBA0));
+      // and the journal follows what happens next: CLEAR empties it
+      assertGood(prout(k, 3, 3, 0, 0xa1, 0, 0));
+      await(b.durable.flush());
+      assertEquals(Map.of(), assertInstanceOf(DeviceEntity.Configured.class, b.journalOf(kept)).reservations().prKeys());
+    } finally {
+      b.stop();
+    }
+  }
+
   @Test
   void aPullOrPlugCutBetweenTheInventoryAndTheDeviceJournalIsSettledAtRestart() {
     String host = DurableJournal.host("cut");

@@ -22,7 +22,7 @@ class EmuDeviceSpcTest {
     ScsiResponse r = run(disk, cdb(0xc5, 0, 0, 0, 0, 0), 0);
     assertSense(r, Sense.ILLEGAL_REQUEST, 0x20, 0x00);
     assertField(r, true, 0, -1);
-    assertSense(run(disk, cdb(0x5e, 0, 0, 0, 0, 0, 0, 0, 0, 0), 0), Sense.ILLEGAL_REQUEST, 0x20, 0x00); // PR IN
+    assertSense(run(disk, cdb(0x4c, 0, 0, 0, 0, 0, 0, 0, 0, 0), 0), Sense.ILLEGAL_REQUEST, 0x20, 0x00); // LOG SELECT
   }
 
   @Test
