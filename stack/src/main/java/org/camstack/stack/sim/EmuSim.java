@@ -347,6 +347,9 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
             error(m.replyTo(), "target " + id + " already present");
             return;
           }
+          if (inventory != null && pathId >= 0) {
+            inventory.publish(pathId, path.targets()); // links the new target (EXTENDED COPY lookups)
+          }
           occupancyChanged();
           getContext().getLog().info("{}: target {} plugged", simName(), id);
           m.replyTo().tell(StatusReply.ack());

@@ -33,6 +33,7 @@ public final class EmuTarget {
   private volatile EmuDevice[] low = new EmuDevice[LOW];
   private volatile Map<Long, EmuDevice> all = Collections.emptyMap();
   private volatile ByteString lunList = lunList(new long[0]);
+  private volatile TargetInventory inventory; // set while published
 
   public EmuTarget(int targetId) {
     this.targetId = targetId;
@@ -56,6 +57,21 @@ public final class EmuTarget {
       return low[(int) lun];
     }
     return all.get(lun);
+  }
+
+  /** The inventory this target is published in, or null (LUN lookups across targets). */
+  public TargetInventory inventory() {
+    return inventory;
+  }
+
+  void linkInventory(TargetInventory inv) {
+    inventory = inv;
+  }
+
+  void unlinkInventory(TargetInventory inv) {
+    if (inventory == inv) {
+      inventory = null;
+    }
   }
 
   /** Snapshot of the LUNs, ascending. */

@@ -289,6 +289,47 @@ public final class RamStore implements BackingStore {
     }
   }
 
+  /**
+   * Mapped means a 64 KiB chunk holds the block: a block is mapped when any chunk it touches is
+   * allocated, deallocated when none is (never written, unmapped as whole chunks, or beyond the
+   * size). Absent leaves (256 MiB) are skipped whole, so an empty terabyte costs a few thousand
+   * lookups.
+   */
+  @Override
+  public Extent extent(long lba, long maxBlocks, int blockSize) {
+    long max = Math.max(1, maxBlocks);
+    long start = lba * blockSize;
+    long limit = size;
+    boolean mapped = allocatedAt(start, limit);
+    long end = start + max * blockSize; // bytes to look at, at most
+    if (end < start) {
+      end = Long.MAX_VALUE;
+    }
+    long p = (start & ~((long) CHUNK - 1)) + CHUNK; // next chunk boundary
+    while (p < end) {
+      if (!mapped && p < limit && leaf(p >>> (CHUNK_SHIFT + LEAF_SHIFT)) == null) {
+        p = ((p >>> (CHUNK_SHIFT + LEAF_SHIFT)) + 1) << (CHUNK_SHIFT + LEAF_SHIFT); // skip the leaf
+        continue;
+      }
+      if (allocatedAt(p, limit) != mapped) {
+        break;
+      }
+      p += CHUNK;
+    }
+    long runBytes = Math.min(p, end) - start;
+    long blocks = mapped
+        ? (runBytes + blockSize - 1) / blockSize // a block reaching into the run is mapped
+        : runBytes / blockSize; // a block reaching out of it is not wholly deallocated
+    if (blocks == 0) {
+      return new Extent(1, true);
+    }
+    return new Extent(Math.min(blocks, max), mapped);
+  }
+
+  private boolean allocatedAt(long pos, long limit) {
+    return pos < limit && chunk(pos >>> CHUNK_SHIFT) != null;
+  }
+
   /** Bytes of chunk memory currently allocated (tests, stats). */
   public long allocatedBytes() {
     long total = 0;

@@ -17,14 +17,43 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class TargetInventory {
   private final ConcurrentHashMap<Integer, Map<Integer, EmuTarget>> buses = new ConcurrentHashMap<>();
 
-  /** Publishes bus {@code bus}'s live (concurrent) target map. */
+  /**
+   * Publishes bus {@code bus}'s live (concurrent) target map and links its targets to this
+   * inventory, so their LUNs can find other LUNs of the node (EXTENDED COPY). Publishing the same
+   * map again links targets added since.
+   */
   public void publish(int bus, Map<Integer, EmuTarget> targets) {
     buses.put(bus, targets);
+    for (EmuTarget t : targets.values()) {
+      t.linkInventory(this);
+    }
   }
 
   /** Withdraws bus {@code bus}. */
   public void withdraw(int bus) {
-    buses.remove(bus);
+    Map<Integer, EmuTarget> m = buses.remove(bus);
+    if (m != null) {
+      for (EmuTarget t : m.values()) {
+        t.unlinkInventory(this);
+      }
+    }
+  }
+
+  /**
+   * The LUN whose VPD 0x83 NAA designator is {@code naa} (its WWN), on any bus; null when none.
+   * A walk over the live maps: copy set-up, not the I/O path.
+   */
+  public EmuDevice lunByNaa(long naa) {
+    for (Map<Integer, EmuTarget> ts : buses.values()) {
+      for (EmuTarget t : ts.values()) {
+        for (EmuDevice d : t.luns().values()) {
+          if (d.spec().wwnValue() == naa) {
+            return d;
+          }
+        }
+      }
+    }
+    return null;
   }
 
   /** The target, or null. */
