@@ -29,8 +29,9 @@ import org.camstack.stack.scsi.Sense;
  * <p>Checks, in order (cf. {@code ctl_extended_copy_lid1()} and {@code tpc_process()} in
  * sys/cam/ctl/ctl_tpc.c): parameter list length (1A/00); descriptor lists longer than the maximum
  * descriptor list length (1A/00); too many CSCD (26/06) or segment (26/08) descriptors; inline data
- * (26/00); unsupported CSCD (26/07) or segment (26/09) descriptor type codes; LU ID TYPE other than
- * LUN (26/00). Then each segment runs: a NUL or unknown CSCD, a bad CSCD index, a range beyond a
+ * (26/00); unsupported CSCD (26/07) or segment (26/09) descriptor type codes. LU ID TYPE is
+ * ignored, as SPC-4 says (libiscsi expects GOOD from an SPC-4 target for a reserved one). Then each
+ * segment runs: a NUL or unknown CSCD, a bad CSCD index, a range beyond a
  * LUN's capacity, a LUN not ready or write protected, or a store failure end the copy with COPY
  * ABORTED (0D/02 COPY TARGET DEVICE NOT REACHABLE, 08/04 UNREACHABLE COPY TARGET for a CSCD that
  * names no LUN) and the failed segment's index in COMMAND-SPECIFIC INFORMATION.
@@ -147,9 +148,6 @@ final class CopyManager {
       int d = HEADER + 32 * i;
       if (u8(data, d) != CSCD_IDENTIFICATION) {
         return disk.checkCondition(Sense.illegalField(0x26, 0x07, false, d, -1), dxferLen);
-      }
-      if ((u8(data, d + 1) & 0xc0) != 0) {
-        return disk.invalidParamField(d + 1, 7, dxferLen); // LU ID TYPE: LUN only (no proxy tokens)
       }
     }
     for (int p = segStart; p < segEnd; p += 4 + be16(data, p + 2)) {

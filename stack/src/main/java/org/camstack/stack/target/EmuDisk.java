@@ -71,6 +71,12 @@ public class EmuDisk extends EmuDevice {
   public static final int MAX_UNMAP_DESCRIPTORS = 256;
   /** VPD 0xB0 MAXIMUM COMPARE AND WRITE LENGTH (blocks; the field is one byte). */
   public static final int MAX_COMPARE_AND_WRITE_BLOCKS = 255;
+  /** WRITE ATOMIC(16) (SBC-4; no constant in scsi.Opcodes yet). */
+  static final int WRITE_ATOMIC_16 = 0x9c;
+  /** SANITIZE (SBC-3 5.30; no constant in scsi.Opcodes yet). */
+  static final int SANITIZE = 0x48;
+  /** VPD 0xB0 MAXIMUM ATOMIC TRANSFER LENGTH (blocks; the CDB field is 16 bits). */
+  public static final int MAX_ATOMIC_BLOCKS = 0xffff;
   /** Most LBA status descriptors one GET LBA STATUS returns. */
   public static final int MAX_LBA_STATUS_DESCRIPTORS = 512;
 
@@ -78,6 +84,7 @@ public class EmuDisk extends EmuDevice {
   private final int blockSize;
   private final int maxTransferBlocks;
   private final int maxCompareBlocks;
+  private final int maxAtomicBlocks;
   private final CopyManager copies;
   private volatile long blocks;
   private volatile boolean writeCacheEnabled;
@@ -92,6 +99,7 @@ public class EmuDisk extends EmuDevice {
     this.blockSize = spec.blockSize();
     this.maxTransferBlocks = Math.max(1, MAX_TRANSFER_BYTES / blockSize);
     this.maxCompareBlocks = Math.max(1, Math.min(MAX_COMPARE_AND_WRITE_BLOCKS, maxTransferBlocks / 2));
+    this.maxAtomicBlocks = Math.min(MAX_ATOMIC_BLOCKS, maxTransferBlocks);
     this.copies = new CopyManager(this);
     this.blocks = spec.blocks();
     if (store.size() != spec.blocks() * blockSize) {
@@ -114,6 +122,8 @@ public class EmuDisk extends EmuDevice {
     supports(WRITE_AND_VERIFY_16, rw | F_WRITE);
     supports(COMPARE_AND_WRITE, rw | F_WRITE);
     supports(ORWRITE_16, rw | F_WRITE);
+    supports(WRITE_ATOMIC_16, rw | F_WRITE);
+    supports(SANITIZE, F_READY | F_WRITE);
     supports(PRE_FETCH_10, rw | F_READ);
     supports(PRE_FETCH_16, rw | F_READ);
     supports(READ_DEFECT_DATA_10, F_READY);
@@ -275,6 +285,10 @@ public class EmuDisk extends EmuDevice {
         return compareAndWrite(cdb, dataOut, dxferLen);
       case ORWRITE_16:
         return orWrite(cdb, dataOut, dxferLen);
+      case WRITE_ATOMIC_16:
+        return writeAtomic(cdb, dataOut, dxferLen);
+      case SANITIZE:
+        return sanitize(cdb, dataOut, dxferLen);
       case PRE_FETCH_10:
       case PRE_FETCH_16:
         return preFetch(op, cdb, dxferLen);
@@ -754,6 +768,22 @@ public class EmuDisk extends EmuDevice {
     return writeBlocks(op, cdb, dataOut, dxferLen, true, bytchk == 1);
   }
 
+  /**
+   * WRITE ATOMIC(16) (SBC-4 5.48): every write of this LUN is one store operation under the store's
+   * monitor, so all of it or none of it is seen; the only extra rule is the length limit of VPD
+   * 0xB0 (MAXIMUM ATOMIC TRANSFER LENGTH; no alignment or granularity restrictions).
+   */
+  private ScsiResponse writeAtomic(ByteString cdb, ByteString dataOut, int dxferLen) {
+    int b1 = u8(cdb, 1);
+    if ((b1 & 0xe0) != 0) {
+      return invalidCdbField(1, 7, dxferLen); // WRPROTECT
+    }
+    if (be16(cdb, 12) > maxAtomicBlocks) {
+      return invalidCdbField(12, -1, dxferLen);
+    }
+    return writeBlocks(WRITE_ATOMIC_16, cdb, dataOut, dxferLen, (b1 & 0x08) != 0, false);
+  }
+
   // ---------------------------------------------------------------- PRE-FETCH / GET LBA STATUS
 
   /**
@@ -858,6 +888,79 @@ public class EmuDisk extends EmuDevice {
       return mediumError(true, 0, dxferLen);
     }
     return good(Math.max(0, dxferLen - dataOut.size()));
+  }
+
+  /**
+   * SANITIZE (SBC-3 5.30), completed before the status (so never "in progress", 04/1B, and IMMED
+   * changes nothing; a sanitize that cannot fail leaves no failure mode, so EXIT FAILURE MODE is
+   * GOOD). OVERWRITE writes the initialization pattern (1 to block-size bytes, repeated through each
+   * block; OVERWRITE COUNT must not be 0) to every block. BLOCK ERASE and CRYPTOGRAPHIC ERASE
+   * deallocate every block: offered on thin stores only (LBPME, as libiscsi requires), where blocks
+   * read zeros afterwards (VPD 0xB1 WABEREQ/WACEREQ 01b). Reserved service actions and parameter
+   * lists that do not fit their service action are INVALID FIELD IN CDB.
+   */
+  private ScsiResponse sanitize(ByteString cdb, ByteString dataOut, int dxferLen) {
+    int b1 = u8(cdb, 1);
+    int sa = b1 & 0x1f;
+    int plen = be16(cdb, 7);
+    if ((b1 & 0x40) != 0) {
+      return invalidCdbField(1, 6, dxferLen);
+    }
+    if (dataOut.size() < plen) {
+      return paramListLengthError(dxferLen);
+    }
+    ByteString pattern = null;
+    switch (sa) {
+      case 0x01: { // OVERWRITE
+        if (plen < 5 || plen > blockSize + 4) {
+          return invalidCdbField(7, -1, dxferLen);
+        }
+        int ipl = be16(dataOut, 2);
+        if ((u8(dataOut, 0) & 0x1f) == 0) {
+          return invalidParamField(0, 4, dxferLen); // OVERWRITE COUNT 0
+        }
+        if (ipl == 0 || ipl > blockSize || ipl + 4 != plen) {
+          return invalidParamField(2, -1, dxferLen);
+        }
+        byte[] block = new byte[blockSize];
+        for (int i = 0; i < blockSize; i++) {
+          block[i] = dataOut.apply(4 + i % ipl);
+        }
+        pattern = ByteString.fromArrayUnsafe(block);
+        break;
+      }
+      case 0x02: // BLOCK ERASE
+      case 0x03: // CRYPTOGRAPHIC ERASE
+        if (!store.thin()) {
+          return invalidCdbField(1, 4, dxferLen);
+        }
+        if (plen != 0) {
+          return invalidCdbField(7, -1, dxferLen);
+        }
+        break;
+      case 0x1f: // EXIT FAILURE MODE
+        return plen != 0 ? invalidCdbField(7, -1, dxferLen) : good(dxferLen);
+      default:
+        return invalidCdbField(1, 4, dxferLen);
+    }
+    if (softwareWriteProtect()) {
+      return writeProtected(dxferLen);
+    }
+    try {
+      synchronized (store) {
+        if (pattern == null) {
+          store.unmap(0, blocks, blockSize);
+        } else {
+          store.writeSame(0, blocks, pattern, blockSize);
+        }
+      }
+      store.flush();
+    } catch (RamStore.SpaceExhaustedException e) {
+      return spaceAllocationFailed(dxferLen);
+    } catch (UncheckedIOException e) {
+      return mediumError(true, 0, dxferLen);
+    }
+    return good(Math.max(0, dxferLen - plen));
   }
 
   /**
@@ -980,6 +1083,7 @@ public class EmuDisk extends EmuDevice {
           Bytes.put32(b, 28, Math.max(1, RamStore.CHUNK / blockSize));
         }
         Bytes.put64(b, 36, MAX_UNMAP_BLOCKS);
+        Bytes.put32(b, 44, maxAtomicBlocks); // MAXIMUM ATOMIC TRANSFER LENGTH; alignment, granularity 0
         return b;
       }
       case 0xb1: {
@@ -990,6 +1094,9 @@ public class EmuDisk extends EmuDevice {
         int rpm = spec.rotationRate();
         Bytes.put16(b, 4, rpm == 0 ? 1 : rpm);
         b[7] = (byte) (rpm == 0 ? 0x03 : 0x02); // 2.5" SSD, 3.5" HDD
+        if (thin) {
+          b[7] |= 0x50; // WABEREQ, WACEREQ 01b: reads after BLOCK/CRYPTOGRAPHIC ERASE return data
+        }
         return b;
       }
       case 0xb2: {

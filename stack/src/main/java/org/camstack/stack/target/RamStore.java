@@ -210,12 +210,17 @@ public final class RamStore implements BackingStore {
     unmapBytes(lba * blockSize, blocks * blockSize);
   }
 
-  /** Zeros {@code [pos, pos + n)}: whole chunks are freed, partial ones filled with zeros. */
+  /**
+   * Zeros {@code [pos, pos + n)}: whole chunks are freed, partial ones filled with zeros. The last
+   * chunk of a store whose size is not a multiple of 64 KiB counts as whole when the range covers it
+   * up to the end of the store.
+   */
   private void unmapBytes(long pos, long n) {
     if (n <= 0) {
       return;
     }
     long end = pos + n < pos ? Long.MAX_VALUE : pos + n;
+    long limit = size; // a chunk covered up to the end of the store is covered whole
     long firstLeaf = pos >>> (LEAF_SHIFT + CHUNK_SHIFT);
     long lastLeaf = (end - 1) >>> (LEAF_SHIFT + CHUNK_SHIFT);
     // only the leaves that exist: the map is as small as what was written, the range may be huge
@@ -237,7 +242,7 @@ public final class RamStore implements BackingStore {
         int off = (int) (p & (CHUNK - 1));
         int len = (int) Math.min(CHUNK - off, to - p);
         int ci = (int) ((p >>> CHUNK_SHIFT) & (LEAF - 1));
-        if (len == CHUNK) {
+        if (len == CHUNK || (off == 0 && p + len >= limit)) {
           if (leaf.getAndSet(ci, null) != null) {
             held.give(CHUNK);
           }

@@ -126,7 +126,7 @@ class ExtendedCopyTest {
         row("9 CSCDs and 17 segments: longer than the maximum list", d -> list(3, 0, times(9, self.apply(d)), times(17, seg)), Sense.ILLEGAL_REQUEST, 0x1a, 0x00),
         row("Fibre Channel N_Port_Name CSCD (E0h)", d -> list(1, 0, List.of(cscd(0xe0, 0, d.spec().wwnValue(), BS)), List.of(seg)), Sense.ILLEGAL_REQUEST, 0x26, 0x07),
         row("stream-to-stream segment (03h)", d -> list(1, 0, List.of(self.apply(d)), List.of(new byte[] {0x03, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})), Sense.ILLEGAL_REQUEST, 0x26, 0x09),
-        row("LU ID TYPE reserved", d -> list(1, 0, List.of(cscd(0xe4, 0x80, d.spec().wwnValue(), BS)), List.of(seg)), Sense.ILLEGAL_REQUEST, 0x26, 0x00),
+        row("LU ID TYPE reserved: ignored (SPC-4)", d -> list(1, 0, List.of(cscd(0xe4, 0xc0, d.spec().wwnValue(), BS)), List.of(seg)), -1, 0, 0),
         row("inline data", d -> {
           ByteString l = list(1, 0, List.of(self.apply(d)), List.of(seg)).concat(ByteString.fromArrayUnsafe(new byte[4]));
           byte[] b = l.toArray();

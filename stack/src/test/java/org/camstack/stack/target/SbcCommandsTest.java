@@ -45,6 +45,27 @@ class SbcCommandsTest {
     return cdb(op, b1).concat(rw12(op, lba, blocks).drop(2));
   }
 
+  static ByteString atomic16(int b1, long lba, int blocks) {
+    return cdb(0x9c, b1, (int) (lba >>> 56), (int) (lba >>> 48), (int) (lba >>> 40), (int) (lba >>> 32),
+        (int) (lba >>> 24), (int) (lba >>> 16), (int) (lba >>> 8), (int) lba, 0, 0, blocks >>> 8, blocks, 0, 0);
+  }
+
+  static ByteString sanitize(int sa, int plen) {
+    return cdb(0x48, sa, 0, 0, 0, 0, 0, plen >>> 8, plen, 0);
+  }
+
+  /** OVERWRITE parameter list: count, pattern length, pattern of {@code fill}. */
+  static ByteString overwrite(int count, int patternLength, int fill) {
+    return cdb(count, 0, patternLength >>> 8, patternLength).concat(bytes(patternLength, fill));
+  }
+
+  private static ByteString lengthOnly(ByteString list, int patternLength) {
+    byte[] b = list.toArray();
+    b[2] = (byte) (patternLength >>> 8);
+    b[3] = (byte) patternLength;
+    return ByteString.fromArrayUnsafe(b);
+  }
+
   /** One descriptor of GET LBA STATUS data: {lba, blocks, provisioning status}. */
   private static long[] descriptor(ByteString data, int i) {
     int d = 8 + 16 * i;
@@ -103,6 +124,23 @@ class SbcCommandsTest {
         row("FORMAT UNIT IP", d -> out(d, cdb(0x04, 0x10, 0, 0, 0, 0), cdb(0, 0x88, 0, 0)), Sense.ILLEGAL_REQUEST, 0x26, 0x00),
         row("FORMAT UNIT DCRT without FOV", d -> out(d, cdb(0x04, 0x10, 0, 0, 0, 0), cdb(0, 0x20, 0, 0)), Sense.ILLEGAL_REQUEST, 0x26, 0x00),
         row("FORMAT UNIT with a defect list", d -> out(d, cdb(0x04, 0x10, 0, 0, 0, 0), cdb(0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0)), Sense.ILLEGAL_REQUEST, 0x26, 0x00),
+        good("WRITE ATOMIC(16)", d -> out(d, atomic16(0, 0, 1), one)),
+        good("WRITE ATOMIC(16) 256 blocks at the end", d -> out(d, atomic16(0, 744, 256), bytes(256 * BS, 0xa6))),
+        good("WRITE ATOMIC(16) 0 blocks", d -> out(d, atomic16(0, 0, 0), ByteString.emptyByteString())),
+        good("WRITE ATOMIC(16) DPO FUA", d -> out(d, atomic16(0x18, 0, 1), one)),
+        row("WRITE ATOMIC(16) beyond the end", d -> out(d, atomic16(0, 1000, 1), one), Sense.ILLEGAL_REQUEST, 0x21, 0x00),
+        row("WRITE ATOMIC(16) WRPROTECT", d -> out(d, atomic16(0x20, 0, 1), one), Sense.ILLEGAL_REQUEST, 0x24, 0x00),
+        good("SANITIZE OVERWRITE, one block pattern", d -> out(d, sanitize(0x01, BS + 4), overwrite(1, BS, 0xaa))),
+        good("SANITIZE OVERWRITE, 4-byte pattern", d -> out(d, sanitize(0x01, 8), overwrite(1, 4, 0xaa))),
+        row("SANITIZE OVERWRITE, parameter list of 4 bytes", d -> out(d, sanitize(0x01, 4), overwrite(1, 0, 0)), Sense.ILLEGAL_REQUEST, 0x24, 0x00),
+        row("SANITIZE OVERWRITE, parameter list of block size + 5", d -> out(d, sanitize(0x01, BS + 5), overwrite(1, BS + 1, 0)), Sense.ILLEGAL_REQUEST, 0x24, 0x00),
+        row("SANITIZE OVERWRITE COUNT 0", d -> out(d, sanitize(0x01, BS + 4), overwrite(0, BS, 0xaa)), Sense.ILLEGAL_REQUEST, 0x26, 0x00),
+        row("SANITIZE OVERWRITE, pattern length 0", d -> out(d, sanitize(0x01, BS + 4), lengthOnly(overwrite(1, BS, 0xaa), 0)), Sense.ILLEGAL_REQUEST, 0x26, 0x00),
+        good("SANITIZE BLOCK ERASE", d -> run(d, sanitize(0x02, 0), 0)),
+        good("SANITIZE CRYPTOGRAPHIC ERASE", d -> run(d, sanitize(0x03, 0), 0)),
+        good("SANITIZE EXIT FAILURE MODE", d -> run(d, sanitize(0x1f, 0), 0)),
+        row("SANITIZE BLOCK ERASE with a parameter list", d -> out(d, sanitize(0x02, 8), bytes(8, 0)), Sense.ILLEGAL_REQUEST, 0x24, 0x00),
+        row("SANITIZE reserved service action", d -> run(d, sanitize(0x04, 0), 0), Sense.ILLEGAL_REQUEST, 0x24, 0x00),
         row("FORMAT UNIT header cut short", d -> out(d, cdb(0x04, 0x30, 0, 0, 0, 0), cdb(0, 0, 0, 0)), Sense.ILLEGAL_REQUEST, 0x1a, 0x00));
   }
 
@@ -256,6 +294,41 @@ class SbcCommandsTest {
     assertGood(out(file, write10(90, 10), bytes(10 * BS, 'F')));
     assertGood(out(file, cdb(0x04, 0x10, 0, 0, 0, 0), cdb(0, 0x02, 0, 0))); // IMMED
     assertEquals(bytes(10 * BS, 0), run(file, read10(90, 10), 10 * BS).data());
+  }
+
+  @Test
+  void sanitizeWipesTheMedium(@TempDir Path dir) {
+    EmuDisk disk = new EmuDisk(LunSpec.disk(0, 1000, BS));
+    assertGood(out(disk, write10(0, 256), bytes(256 * BS, 'a')));
+    assertGood(out(disk, sanitize(0x01, 8), overwrite(1, 4, 0xaa)));
+    assertEquals(bytes(1000 * BS, 0xaa), run(disk, rw16(0x88, 0, 1000), 1000 * BS).data(), "the pattern in every block");
+    assertGood(run(disk, sanitize(0x02, 0), 0));
+    assertEquals(bytes(256 * BS, 0), run(disk, read10(0, 256), 256 * BS).data(), "WABEREQ 01b: reads return zeros");
+    assertEquals(java.util.List.of(0L, 1000L, 1L), asList(descriptor(run(disk, getLbaStatus(0, 256), 256).data(), 0)),
+        "every block deallocated after BLOCK ERASE");
+    assertEquals(0x50, u8(run(disk, vpd(0xb1, 64), 64).data(), 7) & 0xf0, "WABEREQ, WACEREQ 01b");
+    EmuDisk file = new EmuDisk(LunSpec.disk(0, 100, BS).withStore(LunSpec.StoreKind.FILE, dir.resolve("s.img").toString()));
+    assertSense(run(file, sanitize(0x02, 0), 0), Sense.ILLEGAL_REQUEST, 0x24, 0x00); // no LBPME: no block erase
+    assertEquals(0, u8(run(file, vpd(0xb1, 64), 64).data(), 7) & 0xf0);
+    CompareAndWriteTest.setSoftwareWriteProtect(disk);
+    assertSense(run(disk, sanitize(0x03, 0), 0), Sense.DATA_PROTECT, 0x27, 0x02);
+  }
+
+  @Test
+  void writeAtomicLimitsAreInVpdB0() {
+    EmuDisk disk = new EmuDisk(LunSpec.disk(0, 1 << 20, BS).withStore(LunSpec.StoreKind.NULL, null));
+    ByteString b0 = run(disk, vpd(0xb0, 64), 64).data();
+    long maxAtomic = be32(b0, 44);
+    assertTrue(maxAtomic > 0 && maxAtomic <= be32(b0, 8), "0 < MAXIMUM ATOMIC TRANSFER LENGTH <= MAXIMUM TRANSFER LENGTH");
+    assertEquals(0, be32(b0, 48), "ATOMIC ALIGNMENT");
+    assertEquals(0, be32(b0, 52), "ATOMIC TRANSFER LENGTH GRANULARITY");
+    assertGood(out(disk, atomic16(0, 0, (int) maxAtomic), bytes((int) maxAtomic * BS, 1)));
+    EmuDisk small = new EmuDisk(LunSpec.disk(0, 1 << 20, 65536).withStore(LunSpec.StoreKind.NULL, null));
+    long smallMax = be32(run(small, vpd(0xb0, 64), 64).data(), 44);
+    assertEquals(EmuDisk.MAX_TRANSFER_BYTES / 65536, smallMax);
+    ScsiResponse over = out(small, atomic16(0, 0, (int) smallMax + 1), bytes(((int) smallMax + 1) * 65536, 1));
+    assertSense(over, Sense.ILLEGAL_REQUEST, 0x24, 0x00);
+    assertEquals(12, fieldPointer(over.sense())[1]);
   }
 
   @Test
