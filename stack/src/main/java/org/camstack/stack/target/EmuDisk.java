@@ -896,8 +896,9 @@ public class EmuDisk extends EmuDevice {
    * GOOD). OVERWRITE writes the initialization pattern (1 to block-size bytes, repeated through each
    * block; OVERWRITE COUNT must not be 0) to every block. BLOCK ERASE and CRYPTOGRAPHIC ERASE
    * deallocate every block: offered on thin stores only (LBPME, as libiscsi requires), where blocks
-   * read zeros afterwards (VPD 0xB1 WABEREQ/WACEREQ 01b). Reserved service actions and parameter
-   * lists that do not fit their service action are INVALID FIELD IN CDB.
+   * read zeros afterwards (VPD 0xB1 WABEREQ/WACEREQ 01b). Reserved service actions, reserved CDB
+   * bits and bytes, and parameter lists that do not fit their service action are INVALID FIELD IN
+   * CDB.
    */
   private ScsiResponse sanitize(ByteString cdb, ByteString dataOut, int dxferLen) {
     int b1 = u8(cdb, 1);
@@ -905,6 +906,11 @@ public class EmuDisk extends EmuDevice {
     int plen = be16(cdb, 7);
     if ((b1 & 0x40) != 0) {
       return invalidCdbField(1, 6, dxferLen);
+    }
+    for (int i = 2; i <= 6; i++) {
+      if (u8(cdb, i) != 0) {
+        return invalidCdbField(i, -1, dxferLen); // reserved
+      }
     }
     if (dataOut.size() < plen) {
       return paramListLengthError(dxferLen);

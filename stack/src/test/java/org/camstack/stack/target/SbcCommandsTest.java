@@ -140,6 +140,9 @@ class SbcCommandsTest {
         good("SANITIZE CRYPTOGRAPHIC ERASE", d -> run(d, sanitize(0x03, 0), 0)),
         good("SANITIZE EXIT FAILURE MODE", d -> run(d, sanitize(0x1f, 0), 0)),
         row("SANITIZE BLOCK ERASE with a parameter list", d -> out(d, sanitize(0x02, 8), bytes(8, 0)), Sense.ILLEGAL_REQUEST, 0x24, 0x00),
+        row("SANITIZE BLOCK ERASE, reserved byte 2", d -> run(d, cdb(0x48, 0x02, 1, 0, 0, 0, 0, 0, 0, 0), 0), Sense.ILLEGAL_REQUEST, 0x24, 0x00),
+        row("SANITIZE OVERWRITE, reserved byte 6", d -> out(d, cdb(0x48, 0x01, 0, 0, 0, 0, 0x80, 0, 8, 0), overwrite(1, 4, 0xaa)), Sense.ILLEGAL_REQUEST, 0x24, 0x00),
+        row("SANITIZE reserved bit 6 of byte 1", d -> run(d, sanitize(0x42, 0), 0), Sense.ILLEGAL_REQUEST, 0x24, 0x00),
         row("SANITIZE reserved service action", d -> run(d, sanitize(0x04, 0), 0), Sense.ILLEGAL_REQUEST, 0x24, 0x00),
         row("FORMAT UNIT header cut short", d -> out(d, cdb(0x04, 0x30, 0, 0, 0, 0), cdb(0, 0, 0, 0)), Sense.ILLEGAL_REQUEST, 0x1a, 0x00));
   }
