@@ -63,8 +63,12 @@ import org.camstack.stack.scsi.ScsiResponse;
  */
 public class EmuDisk extends EmuDevice {
 
-  /** Largest single transfer, bytes (VPD 0xB0 MAXIMUM TRANSFER LENGTH = this / block size). */
-  public static final int MAX_TRANSFER_BYTES = 16 << 20;
+  /**
+   * Largest single transfer, bytes (VPD 0xB0 MAXIMUM TRANSFER LENGTH = this / block size): 65536
+   * blocks of 512 bytes, which libiscsi's WriteSame16.Unmap writes in one WRITE(16) whenever MAXIMUM
+   * WRITE SAME LENGTH allows 65536 blocks.
+   */
+  public static final int MAX_TRANSFER_BYTES = 32 << 20;
   /** VPD 0xB0 MAXIMUM UNMAP LBA COUNT and MAXIMUM WRITE SAME LENGTH. */
   public static final long MAX_UNMAP_BLOCKS = 0x400000L;
   /** VPD 0xB0 MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT. */
