@@ -349,6 +349,9 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
             error(m.replyTo(), "target " + id + " already present");
             return;
           }
+          if (inventory != null && pathId >= 0) {
+            inventory.link(target); // its LUNs can find the node's other LUNs (EXTENDED COPY)
+          }
           occupancyChanged();
           getContext().getLog().info("{}: target {} plugged", simName(), id);
           m.replyTo().tell(StatusReply.ack());

@@ -59,6 +59,21 @@ public interface BackingStore extends AutoCloseable {
   /** True when {@link #unmap} actually deallocates (thin provisioning: READ CAPACITY(16) LBPME). */
   boolean thin();
 
+  /**
+   * A run of blocks that share one provisioning state (GET LBA STATUS): {@code blocks} (at least 1)
+   * starting at the asked LBA, all mapped or all deallocated.
+   */
+  record Extent(long blocks, boolean mapped) {}
+
+  /**
+   * The provisioning state of the blocks from {@code lba}: the longest run (at most {@code
+   * maxBlocks}, at least 1) whose blocks are all mapped or all deallocated. A fully provisioned
+   * store maps everything (the default); a thin one answers at its allocation granularity.
+   */
+  default Extent extent(long lba, long maxBlocks, int blockSize) {
+    return new Extent(Math.max(1, maxBlocks), true);
+  }
+
   @Override
   default void close() {}
 }

@@ -4,12 +4,21 @@ import static org.camstack.stack.scsi.Bytes.be16;
 import static org.camstack.stack.scsi.Bytes.be32;
 import static org.camstack.stack.scsi.Bytes.be64;
 import static org.camstack.stack.scsi.Bytes.u8;
+import static org.camstack.stack.scsi.Opcodes.COMPARE_AND_WRITE;
+import static org.camstack.stack.scsi.Opcodes.EXTENDED_COPY;
+import static org.camstack.stack.scsi.Opcodes.FORMAT_UNIT;
+import static org.camstack.stack.scsi.Opcodes.ORWRITE_16;
+import static org.camstack.stack.scsi.Opcodes.PRE_FETCH_10;
+import static org.camstack.stack.scsi.Opcodes.PRE_FETCH_16;
 import static org.camstack.stack.scsi.Opcodes.PREVENT_ALLOW;
 import static org.camstack.stack.scsi.Opcodes.READ_10;
 import static org.camstack.stack.scsi.Opcodes.READ_12;
 import static org.camstack.stack.scsi.Opcodes.READ_16;
 import static org.camstack.stack.scsi.Opcodes.READ_6;
 import static org.camstack.stack.scsi.Opcodes.READ_CAPACITY_10;
+import static org.camstack.stack.scsi.Opcodes.READ_DEFECT_DATA_10;
+import static org.camstack.stack.scsi.Opcodes.READ_DEFECT_DATA_12;
+import static org.camstack.stack.scsi.Opcodes.RECEIVE_COPY_RESULTS;
 import static org.camstack.stack.scsi.Opcodes.SERVICE_ACTION_IN_16;
 import static org.camstack.stack.scsi.Opcodes.START_STOP_UNIT;
 import static org.camstack.stack.scsi.Opcodes.SYNCHRONIZE_CACHE_10;
@@ -22,6 +31,9 @@ import static org.camstack.stack.scsi.Opcodes.WRITE_10;
 import static org.camstack.stack.scsi.Opcodes.WRITE_12;
 import static org.camstack.stack.scsi.Opcodes.WRITE_16;
 import static org.camstack.stack.scsi.Opcodes.WRITE_6;
+import static org.camstack.stack.scsi.Opcodes.WRITE_AND_VERIFY_10;
+import static org.camstack.stack.scsi.Opcodes.WRITE_AND_VERIFY_12;
+import static org.camstack.stack.scsi.Opcodes.WRITE_AND_VERIFY_16;
 import static org.camstack.stack.scsi.Opcodes.WRITE_SAME_10;
 import static org.camstack.stack.scsi.Opcodes.WRITE_SAME_16;
 
@@ -34,10 +46,16 @@ import org.camstack.stack.scsi.ScsiResponse;
 
 /**
  * An emulated direct-access block device (peripheral type 0), SBC-3: READ/WRITE(6/10/12/16),
- * VERIFY(10/12/16), SYNCHRONIZE CACHE(10/16), WRITE SAME(10/16) with UNMAP, UNMAP, READ
- * CAPACITY(10/16), START STOP UNIT, PREVENT ALLOW MEDIUM REMOVAL, mode pages 0x01 (read-write error
- * recovery), 0x08 (caching) and 0x0A (control), VPD 0xB0/0xB1/0xB2; plus the SPC set of {@link
- * EmuDevice}. Blocks live in a {@link BackingStore}.
+ * VERIFY(10/12/16), WRITE AND VERIFY(10/12/16), COMPARE AND WRITE, ORWRITE(16), PRE-FETCH(10/16),
+ * SYNCHRONIZE CACHE(10/16), WRITE SAME(10/16) with UNMAP, UNMAP, GET LBA STATUS, READ
+ * CAPACITY(10/16), FORMAT UNIT, READ DEFECT DATA(10/12), START STOP UNIT, PREVENT ALLOW MEDIUM
+ * REMOVAL, EXTENDED COPY (LID1) and RECEIVE COPY RESULTS ({@link CopyManager}), mode pages 0x01
+ * (read-write error recovery), 0x08 (caching) and 0x0A (control), VPD 0x8F/0xB0/0xB1/0xB2; plus
+ * the SPC set of {@link EmuDevice}. Blocks live in a {@link BackingStore}.
+ *
+ * <p>Writes take the store's monitor, so that a read-modify-write (COMPARE AND WRITE, ORWRITE, a
+ * copy into this LUN) is atomic against every other writer of the LUN, whichever frontend sent it;
+ * reads take no lock.
  *
  * <p>cf. sys/cam/ctl/ctl.c ({@code ctl_read_write}, {@code ctl_read_capacity_16}, {@code
  * ctl_unmap}, {@code ctl_write_same}, {@code ctl_start_stop}) and the scsi_debug {@code resp_*}
@@ -45,16 +63,33 @@ import org.camstack.stack.scsi.ScsiResponse;
  */
 public class EmuDisk extends EmuDevice {
 
-  /** Largest single transfer, bytes (VPD 0xB0 MAXIMUM TRANSFER LENGTH = this / block size). */
-  public static final int MAX_TRANSFER_BYTES = 16 << 20;
+  /**
+   * Largest single transfer, bytes (VPD 0xB0 MAXIMUM TRANSFER LENGTH = this / block size): 65536
+   * blocks of 512 bytes, which libiscsi's WriteSame16.Unmap writes in one WRITE(16) whenever MAXIMUM
+   * WRITE SAME LENGTH allows 65536 blocks.
+   */
+  public static final int MAX_TRANSFER_BYTES = 32 << 20;
   /** VPD 0xB0 MAXIMUM UNMAP LBA COUNT and MAXIMUM WRITE SAME LENGTH. */
   public static final long MAX_UNMAP_BLOCKS = 0x400000L;
   /** VPD 0xB0 MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT. */
   public static final int MAX_UNMAP_DESCRIPTORS = 256;
+  /** VPD 0xB0 MAXIMUM COMPARE AND WRITE LENGTH (blocks; the field is one byte). */
+  public static final int MAX_COMPARE_AND_WRITE_BLOCKS = 255;
+  /** WRITE ATOMIC(16) (SBC-4; no constant in scsi.Opcodes yet). */
+  static final int WRITE_ATOMIC_16 = 0x9c;
+  /** SANITIZE (SBC-3 5.30; no constant in scsi.Opcodes yet). */
+  static final int SANITIZE = 0x48;
+  /** VPD 0xB0 MAXIMUM ATOMIC TRANSFER LENGTH (blocks; the CDB field is 16 bits). */
+  public static final int MAX_ATOMIC_BLOCKS = 0xffff;
+  /** Most LBA status descriptors one GET LBA STATUS returns. */
+  public static final int MAX_LBA_STATUS_DESCRIPTORS = 512;
 
   private final BackingStore store;
   private final int blockSize;
   private final int maxTransferBlocks;
+  private final int maxCompareBlocks;
+  private final int maxAtomicBlocks;
+  private final CopyManager copies;
   private volatile long blocks;
   private volatile boolean writeCacheEnabled;
 
@@ -67,6 +102,9 @@ public class EmuDisk extends EmuDevice {
     this.store = store;
     this.blockSize = spec.blockSize();
     this.maxTransferBlocks = Math.max(1, MAX_TRANSFER_BYTES / blockSize);
+    this.maxCompareBlocks = Math.max(1, Math.min(MAX_COMPARE_AND_WRITE_BLOCKS, maxTransferBlocks / 2));
+    this.maxAtomicBlocks = Math.min(MAX_ATOMIC_BLOCKS, maxTransferBlocks);
+    this.copies = new CopyManager(this);
     this.blocks = spec.blocks();
     if (store.size() != spec.blocks() * blockSize) {
       store.resize(spec.blocks() * blockSize);
@@ -83,6 +121,20 @@ public class EmuDisk extends EmuDevice {
     supports(WRITE_10, rw | F_WRITE);
     supports(WRITE_12, rw | F_WRITE);
     supports(WRITE_16, rw | F_WRITE);
+    supports(WRITE_AND_VERIFY_10, rw | F_WRITE);
+    supports(WRITE_AND_VERIFY_12, rw | F_WRITE);
+    supports(WRITE_AND_VERIFY_16, rw | F_WRITE);
+    supports(COMPARE_AND_WRITE, rw | F_WRITE);
+    supports(ORWRITE_16, rw | F_WRITE);
+    supports(WRITE_ATOMIC_16, rw | F_WRITE);
+    supports(SANITIZE, F_READY | F_WRITE);
+    supports(PRE_FETCH_10, rw | F_READ);
+    supports(PRE_FETCH_16, rw | F_READ);
+    supports(READ_DEFECT_DATA_10, F_READY);
+    supports(READ_DEFECT_DATA_12, F_READY);
+    supports(FORMAT_UNIT, F_READY | F_WRITE);
+    supports(EXTENDED_COPY, F_READY | F_WRITE);
+    supports(RECEIVE_COPY_RESULTS, F_RES_OK);
     supports(WRITE_SAME_10, rw | F_WRITE);
     supports(WRITE_SAME_16, rw | F_WRITE);
     supports(UNMAP, F_READY | F_WRITE);
@@ -198,6 +250,14 @@ public class EmuDisk extends EmuDevice {
     return blocks;
   }
 
+  /** Standard INQUIRY with 3PC: this LUN is a copy manager (EXTENDED COPY). */
+  @Override
+  protected byte[] standardInquiry() {
+    byte[] b = super.standardInquiry();
+    b[5] |= 0x08;
+    return b;
+  }
+
   @Override
   protected int[] versionDescriptors() {
     return new int[] {0x00a0 /* SAM-5 */, 0x0460 /* SPC-4 */, 0x04c0 /* SBC-3 */};
@@ -222,6 +282,30 @@ public class EmuDisk extends EmuDevice {
       case VERIFY_12:
       case VERIFY_16:
         return verify(op, cdb, dataOut, dxferLen);
+      case WRITE_AND_VERIFY_10:
+      case WRITE_AND_VERIFY_12:
+      case WRITE_AND_VERIFY_16:
+        return writeAndVerify(op, cdb, dataOut, dxferLen);
+      case COMPARE_AND_WRITE:
+        return compareAndWrite(cdb, dataOut, dxferLen);
+      case ORWRITE_16:
+        return orWrite(cdb, dataOut, dxferLen);
+      case WRITE_ATOMIC_16:
+        return writeAtomic(cdb, dataOut, dxferLen);
+      case SANITIZE:
+        return sanitize(cdb, dataOut, dxferLen);
+      case PRE_FETCH_10:
+      case PRE_FETCH_16:
+        return preFetch(op, cdb, dxferLen);
+      case READ_DEFECT_DATA_10:
+      case READ_DEFECT_DATA_12:
+        return readDefectData(op, cdb, dxferLen);
+      case FORMAT_UNIT:
+        return formatUnit(cdb, dataOut, dxferLen);
+      case EXTENDED_COPY:
+        return copies.extendedCopy(cdb, dataOut, dxferLen, initiatorId);
+      case RECEIVE_COPY_RESULTS:
+        return copies.receiveCopyResults(cdb, dxferLen, initiatorId);
       case WRITE_SAME_10:
       case WRITE_SAME_16:
         return writeSame(op, cdb, dataOut, dxferLen);
@@ -307,6 +391,15 @@ public class EmuDisk extends EmuDevice {
     if (op != WRITE_6 && (b1 & 0xe0) != 0) {
       return invalidCdbField(1, 7, dxferLen); // WRPROTECT
     }
+    return writeBlocks(op, cdb, dataOut, dxferLen, op != WRITE_6 && (b1 & 0x08) != 0, false);
+  }
+
+  /**
+   * WRITE and WRITE AND VERIFY after their protection field: range, length, data-out and write
+   * protection checks, then the write (FUA or write-through flushes), then for {@code compare}
+   * (BYTCHK 01b) the blocks read back are compared with the data-out.
+   */
+  private ScsiResponse writeBlocks(int op, ByteString cdb, ByteString dataOut, int dxferLen, boolean fua, boolean compare) {
     long lba = cdbLba(op, cdb);
     long n = cdbBlocks(op, cdb);
     if (outOfRange(lba, n)) {
@@ -326,8 +419,10 @@ public class EmuDisk extends EmuDevice {
       return writeProtected(dxferLen);
     }
     try {
-      store.write(lba, dataOut, blockSize);
-      if (!writeCacheEnabled || (op != WRITE_6 && (b1 & 0x08) != 0)) {
+      synchronized (store) {
+        store.write(lba, dataOut, blockSize);
+      }
+      if (!writeCacheEnabled || fua) {
         store.flush(); // write-through or FUA
       }
     } catch (RamStore.SpaceExhaustedException e) {
@@ -335,7 +430,34 @@ public class EmuDisk extends EmuDevice {
     } catch (UncheckedIOException e) {
       return mediumError(true, lba, dxferLen);
     }
+    if (compare) {
+      ByteString media;
+      try {
+        media = store.read(lba, (int) n, blockSize);
+      } catch (UncheckedIOException e) {
+        return mediumError(false, lba, dxferLen);
+      }
+      int at = firstDifference(media, dataOut);
+      if (at >= 0) {
+        return miscompare(at, dxferLen); // the store did not keep what was written (a null store)
+      }
+    }
     return good(Math.max(0, dxferLen - need));
+  }
+
+  /** Index of the first byte where {@code a} and {@code b} differ (over the shorter), or -1. */
+  static int firstDifference(ByteString a, ByteString b) {
+    java.nio.ByteBuffer x = a.asByteBuffer();
+    java.nio.ByteBuffer y = b.asByteBuffer();
+    int n = Math.min(x.remaining(), y.remaining());
+    x.limit(x.position() + n);
+    y.limit(y.position() + n);
+    return x.mismatch(y);
+  }
+
+  /** MISCOMPARE 1D/00 with VALID and INFORMATION = the offset of the first differing byte. */
+  private ScsiResponse miscompare(long offset, int dxferLen) {
+    return checkCondition(Sense.fixedWithInfo(Sense.MISCOMPARE, 0x1d, 0x00, offset), dxferLen);
   }
 
   private ScsiResponse verify(int op, ByteString cdb, ByteString dataOut, int dxferLen) {
@@ -371,7 +493,7 @@ public class EmuDisk extends EmuDevice {
     for (int i = 0, total = (int) n * blockSize; i < total; i++) {
       int j = bytchk == 1 ? i : i % blockSize;
       if (media.apply(i) != dataOut.apply(j)) {
-        return checkCondition(Sense.fixedWithInfo(Sense.MISCOMPARE, 0x1d, 0x00, bytchk == 1 ? i : j), dxferLen);
+        return miscompare(bytchk == 1 ? i : j, dxferLen);
       }
     }
     return good(Math.max(0, dxferLen - need));
@@ -424,10 +546,12 @@ public class EmuDisk extends EmuDevice {
       return writeProtected(dxferLen);
     }
     try {
-      if (unmap && Bytes.allZero(pattern)) {
-        store.unmap(lba, n, blockSize);
-      } else {
-        store.writeSame(lba, n, pattern, blockSize);
+      synchronized (store) {
+        if (unmap && Bytes.allZero(pattern)) {
+          store.unmap(lba, n, blockSize);
+        } else {
+          store.writeSame(lba, n, pattern, blockSize);
+        }
       }
       if (!writeCacheEnabled) {
         store.flush();
@@ -479,9 +603,11 @@ public class EmuDisk extends EmuDevice {
       return writeProtected(dxferLen);
     }
     try {
-      for (int i = 0; i < count; i++) {
-        int d = 8 + 16 * i;
-        store.unmap(be64(data, d), be32(data, d + 8), blockSize);
+      synchronized (store) {
+        for (int i = 0; i < count; i++) {
+          int d = 8 + 16 * i;
+          store.unmap(be64(data, d), be32(data, d + 8), blockSize);
+        }
       }
     } catch (UncheckedIOException e) {
       return mediumError(true, be64(data, 8), dxferLen);
@@ -518,7 +644,11 @@ public class EmuDisk extends EmuDevice {
   }
 
   private ScsiResponse serviceActionIn(ByteString cdb, int dxferLen) {
-    if ((u8(cdb, 1) & 0x1f) != Opcodes.SA_READ_CAPACITY_16) {
+    int sa = u8(cdb, 1) & 0x1f;
+    if (sa == Opcodes.SA_GET_LBA_STATUS) {
+      return getLbaStatus(cdb, dxferLen);
+    }
+    if (sa != Opcodes.SA_READ_CAPACITY_16) {
       return invalidCdbField(1, 4, dxferLen);
     }
     long alloc = be32(cdb, 10);
@@ -529,6 +659,363 @@ public class EmuDisk extends EmuDevice {
       b[14] = (byte) 0xc0; // LBPME, LBPRZ
     }
     return goodData(ByteString.fromArrayUnsafe(b), (int) Math.min(alloc, Integer.MAX_VALUE), dxferLen);
+  }
+
+  // ---------------------------------------------------------------- COMPARE AND WRITE / ORWRITE
+
+  /**
+   * COMPARE AND WRITE (SBC-3 5.2): the first half of the data-out is compared with the medium, and
+   * only when every byte matches the second half is written; both under the store's monitor, so no
+   * other write of this LUN lands in between. A miscompare writes nothing and answers MISCOMPARE
+   * 1D/00 with INFORMATION = the offset of the first differing byte in the data-out.
+   * cf. {@code ctl_cnw()}.
+   */
+  private ScsiResponse compareAndWrite(ByteString cdb, ByteString dataOut, int dxferLen) {
+    int b1 = u8(cdb, 1);
+    if ((b1 & 0xe0) != 0) {
+      return invalidCdbField(1, 7, dxferLen); // WRPROTECT
+    }
+    long lba = be64(cdb, 2);
+    int n = u8(cdb, 13);
+    if (outOfRange(lba, n)) {
+      return lbaOutOfRange(dxferLen);
+    }
+    if (n == 0) {
+      return dataOut.isEmpty() ? good(dxferLen) : dataOutMismatch(13, dxferLen);
+    }
+    if (n > maxCompareBlocks) {
+      return invalidCdbField(13, -1, dxferLen);
+    }
+    int half = n * blockSize;
+    if (dataOut.size() != 2 * half) {
+      return dataOutMismatch(13, dxferLen);
+    }
+    if (softwareWriteProtect()) {
+      return writeProtected(dxferLen);
+    }
+    ByteString verify = dataOut.take(half);
+    try {
+      synchronized (store) {
+        int at = firstDifference(store.read(lba, n, blockSize), verify);
+        if (at >= 0) {
+          return miscompare(at, dxferLen);
+        }
+        store.write(lba, dataOut.drop(half), blockSize);
+      }
+      if (!writeCacheEnabled || (b1 & 0x08) != 0) {
+        store.flush(); // write-through or FUA
+      }
+    } catch (RamStore.SpaceExhaustedException e) {
+      return spaceAllocationFailed(dxferLen);
+    } catch (UncheckedIOException e) {
+      return mediumError(true, lba, dxferLen);
+    }
+    return good(Math.max(0, dxferLen - 2 * half));
+  }
+
+  /** ORWRITE(16) (SBC-3 5.8): medium := medium OR data-out, as one step under the store's monitor. */
+  private ScsiResponse orWrite(ByteString cdb, ByteString dataOut, int dxferLen) {
+    int b1 = u8(cdb, 1);
+    if ((b1 & 0xe0) != 0) {
+      return invalidCdbField(1, 7, dxferLen); // ORPROTECT
+    }
+    long lba = cdbLba(ORWRITE_16, cdb);
+    long n = cdbBlocks(ORWRITE_16, cdb);
+    if (outOfRange(lba, n)) {
+      return lbaOutOfRange(dxferLen);
+    }
+    if (n == 0) {
+      return good(dxferLen);
+    }
+    if (n > maxTransferBlocks) {
+      return invalidCdbField(10, -1, dxferLen);
+    }
+    int need = (int) n * blockSize;
+    if (dataOut.size() != need) {
+      return dataOutMismatch(10, dxferLen);
+    }
+    if (softwareWriteProtect()) {
+      return writeProtected(dxferLen);
+    }
+    try {
+      synchronized (store) {
+        byte[] m = store.read(lba, (int) n, blockSize).toArray();
+        java.nio.ByteBuffer d = dataOut.asByteBuffer();
+        for (int i = 0; i < need; i++) {
+          m[i] |= d.get(d.position() + i);
+        }
+        store.write(lba, ByteString.fromArrayUnsafe(m), blockSize);
+      }
+      if (!writeCacheEnabled || (b1 & 0x08) != 0) {
+        store.flush();
+      }
+    } catch (RamStore.SpaceExhaustedException e) {
+      return spaceAllocationFailed(dxferLen);
+    } catch (UncheckedIOException e) {
+      return mediumError(true, lba, dxferLen);
+    }
+    return good(Math.max(0, dxferLen - need));
+  }
+
+  /**
+   * WRITE AND VERIFY(10/12/16) (SBC-3 5.41-5.43): written through to the medium (as FUA), then
+   * BYTCHK 00b verifies the medium (always readable here) and 01b compares it with the data-out.
+   */
+  private ScsiResponse writeAndVerify(int op, ByteString cdb, ByteString dataOut, int dxferLen) {
+    int b1 = u8(cdb, 1);
+    if ((b1 & 0xe0) != 0) {
+      return invalidCdbField(1, 7, dxferLen); // WRPROTECT
+    }
+    int bytchk = (b1 >>> 1) & 0x03;
+    if (bytchk > 1) {
+      return invalidCdbField(1, 2, dxferLen);
+    }
+    return writeBlocks(op, cdb, dataOut, dxferLen, true, bytchk == 1);
+  }
+
+  /**
+   * WRITE ATOMIC(16) (SBC-4 5.48): every write of this LUN is one store operation under the store's
+   * monitor, so all of it or none of it is seen; the only extra rule is the length limit of VPD
+   * 0xB0 (MAXIMUM ATOMIC TRANSFER LENGTH; no alignment or granularity restrictions).
+   */
+  private ScsiResponse writeAtomic(ByteString cdb, ByteString dataOut, int dxferLen) {
+    int b1 = u8(cdb, 1);
+    if ((b1 & 0xe0) != 0) {
+      return invalidCdbField(1, 7, dxferLen); // WRPROTECT
+    }
+    if (be16(cdb, 12) > maxAtomicBlocks) {
+      return invalidCdbField(12, -1, dxferLen);
+    }
+    return writeBlocks(WRITE_ATOMIC_16, cdb, dataOut, dxferLen, (b1 & 0x08) != 0, false);
+  }
+
+  // ---------------------------------------------------------------- PRE-FETCH / GET LBA STATUS
+
+  /**
+   * PRE-FETCH(10/16) (SBC-3 5.9): the blocks already are where a cache would put them; the answer
+   * is GOOD (SBC: the cache could not hold them all) rather than CONDITION MET, which initiators
+   * such as libiscsi's test suite take as a failure. IMMED changes nothing: it completes at once.
+   */
+  private ScsiResponse preFetch(int op, ByteString cdb, int dxferLen) {
+    if (outOfRange(cdbLba(op, cdb), cdbBlocks(op, cdb))) {
+      return lbaOutOfRange(dxferLen);
+    }
+    return good(dxferLen);
+  }
+
+  /**
+   * GET LBA STATUS (SBC-3 5.5): from the starting LBA, one descriptor per run of blocks that are
+   * all mapped (0) or all deallocated (1), coalesced by the store ({@link BackingStore#extent}), as
+   * many as the allocation length holds (at least one, cut to it), until the end of the LUN.
+   */
+  private ScsiResponse getLbaStatus(ByteString cdb, int dxferLen) {
+    long lba = be64(cdb, 2);
+    long alloc = be32(cdb, 10);
+    long cap = blocks;
+    if (lba < 0 || lba >= cap) {
+      return lbaOutOfRange(dxferLen);
+    }
+    int max = (int) Math.max(1, Math.min(MAX_LBA_STATUS_DESCRIPTORS, (alloc - 8) / 16));
+    byte[] b = new byte[8 + 16 * max];
+    int count = 0;
+    long at = lba;
+    try {
+      while (count < max && at < cap) {
+        long want = Math.min(cap - at, 0xffffffffL);
+        BackingStore.Extent e = store.extent(at, want, blockSize);
+        long n = Math.max(1, Math.min(e.blocks(), want));
+        int d = 8 + 16 * count;
+        Bytes.put64(b, d, at);
+        Bytes.put32(b, d + 8, n);
+        b[d + 12] = (byte) (e.mapped() ? 0 : 1); // PROVISIONING STATUS: mapped / deallocated
+        at += n;
+        count++;
+      }
+    } catch (UncheckedIOException e) {
+      return mediumError(false, lba, dxferLen);
+    }
+    Bytes.put32(b, 0, 4 + 16L * count); // PARAMETER DATA LENGTH
+    ByteString data = ByteString.fromArrayUnsafe(b).take(8 + 16 * count);
+    return goodData(data, (int) Math.min(alloc, Integer.MAX_VALUE), dxferLen);
+  }
+
+  // ---------------------------------------------------------------- FORMAT UNIT / READ DEFECT DATA
+
+  /**
+   * FORMAT UNIT (SBC-3 5.3): the whole medium is deallocated (a thin store frees it, a file is
+   * zeroed), so it reads back zeros. FMTDATA = 1 takes the short or long (LONGLIST) header with
+   * FOV options accepted and ignored; protection information, initialization patterns and defect
+   * lists (there are no defects) are refused. IMMED is moot: the format completes before the status.
+   */
+  private ScsiResponse formatUnit(ByteString cdb, ByteString dataOut, int dxferLen) {
+    int b1 = u8(cdb, 1);
+    if ((b1 & 0xc0) != 0) {
+      return invalidCdbField(1, 7, dxferLen); // FMTPINFO: no protection information
+    }
+    boolean fmtData = (b1 & 0x10) != 0;
+    if (!fmtData) {
+      if (!dataOut.isEmpty()) {
+        return invalidCdbField(1, 4, dxferLen);
+      }
+    } else {
+      boolean longList = (b1 & 0x20) != 0;
+      int hdr = longList ? 8 : 4;
+      if (dataOut.size() < hdr) {
+        return paramListLengthError(dxferLen);
+      }
+      if ((u8(dataOut, 0) & 0x07) != 0) {
+        return invalidParamField(0, 2, dxferLen); // PROTECTION FIELD USAGE
+      }
+      int options = u8(dataOut, 1);
+      if ((options & 0x80) == 0 && (options & 0x7c) != 0) {
+        return invalidParamField(1, 6, dxferLen); // DPRY/DCRT/STPF/IP without FOV
+      }
+      if ((options & 0x08) != 0) {
+        return invalidParamField(1, 3, dxferLen); // IP: no initialization pattern
+      }
+      long defects = longList ? be32(dataOut, 4) : be16(dataOut, 2);
+      if (defects != 0) {
+        return invalidParamField(longList ? 4 : 2, -1, dxferLen);
+      }
+      if (dataOut.size() != hdr) {
+        return paramListLengthError(dxferLen);
+      }
+    }
+    if (softwareWriteProtect()) {
+      return writeProtected(dxferLen);
+    }
+    try {
+      synchronized (store) {
+        store.unmap(0, blocks, blockSize);
+      }
+      store.flush();
+    } catch (UncheckedIOException e) {
+      return mediumError(true, 0, dxferLen);
+    }
+    return good(Math.max(0, dxferLen - dataOut.size()));
+  }
+
+  /**
+   * SANITIZE (SBC-3 5.30), completed before the status (so never "in progress", 04/1B, and IMMED
+   * changes nothing; a sanitize that cannot fail leaves no failure mode, so EXIT FAILURE MODE is
+   * GOOD). OVERWRITE writes the initialization pattern (1 to block-size bytes, repeated through each
+   * block; OVERWRITE COUNT must not be 0) to every block. BLOCK ERASE and CRYPTOGRAPHIC ERASE
+   * deallocate every block: offered on thin stores only (LBPME, as libiscsi requires), where blocks
+   * read zeros afterwards (VPD 0xB1 WABEREQ/WACEREQ 01b). Reserved service actions, reserved CDB
+   * bits and bytes, and parameter lists that do not fit their service action are INVALID FIELD IN
+   * CDB.
+   */
+  private ScsiResponse sanitize(ByteString cdb, ByteString dataOut, int dxferLen) {
+    int b1 = u8(cdb, 1);
+    int sa = b1 & 0x1f;
+    int plen = be16(cdb, 7);
+    if ((b1 & 0x40) != 0) {
+      return invalidCdbField(1, 6, dxferLen);
+    }
+    for (int i = 2; i <= 6; i++) {
+      if (u8(cdb, i) != 0) {
+        return invalidCdbField(i, -1, dxferLen); // reserved
+      }
+    }
+    if (dataOut.size() < plen) {
+      return paramListLengthError(dxferLen);
+    }
+    ByteString pattern = null;
+    switch (sa) {
+      case 0x01: { // OVERWRITE
+        if (plen < 5 || plen > blockSize + 4) {
+          return invalidCdbField(7, -1, dxferLen);
+        }
+        int ipl = be16(dataOut, 2);
+        if ((u8(dataOut, 0) & 0x1f) == 0) {
+          return invalidParamField(0, 4, dxferLen); // OVERWRITE COUNT 0
+        }
+        if (ipl == 0 || ipl > blockSize || ipl + 4 != plen) {
+          return invalidParamField(2, -1, dxferLen);
+        }
+        byte[] block = new byte[blockSize];
+        for (int i = 0; i < blockSize; i++) {
+          block[i] = dataOut.apply(4 + i % ipl);
+        }
+        pattern = ByteString.fromArrayUnsafe(block);
+        break;
+      }
+      case 0x02: // BLOCK ERASE
+      case 0x03: // CRYPTOGRAPHIC ERASE
+        if (!store.thin()) {
+          return invalidCdbField(1, 4, dxferLen);
+        }
+        if (plen != 0) {
+          return invalidCdbField(7, -1, dxferLen);
+        }
+        break;
+      case 0x1f: // EXIT FAILURE MODE
+        return plen != 0 ? invalidCdbField(7, -1, dxferLen) : good(dxferLen);
+      default:
+        return invalidCdbField(1, 4, dxferLen);
+    }
+    if (softwareWriteProtect()) {
+      return writeProtected(dxferLen);
+    }
+    try {
+      synchronized (store) {
+        if (pattern == null) {
+          store.unmap(0, blocks, blockSize);
+        } else {
+          store.writeSame(0, blocks, pattern, blockSize);
+        }
+      }
+      store.flush();
+    } catch (RamStore.SpaceExhaustedException e) {
+      return spaceAllocationFailed(dxferLen);
+    } catch (UncheckedIOException e) {
+      return mediumError(true, 0, dxferLen);
+    }
+    return good(Math.max(0, dxferLen - plen));
+  }
+
+  /**
+   * READ DEFECT DATA(10/12) (SBC-3 5.12/5.13): both lists are empty. The header echoes the
+   * requested lists (PLISTV/GLISTV) and format; the block (000b, 011b), bytes-from-index (100b) and
+   * physical-sector (101b) formats are known, the others answer INVALID FIELD IN CDB at the format.
+   */
+  private ScsiResponse readDefectData(int op, ByteString cdb, int dxferLen) {
+    boolean twelve = op == READ_DEFECT_DATA_12;
+    int at = twelve ? 1 : 2;
+    int req = u8(cdb, at);
+    int format = req & 0x07;
+    if (format != 0 && format != 3 && format != 4 && format != 5) {
+      return invalidCdbField(at, 2, dxferLen);
+    }
+    long alloc = twelve ? be32(cdb, 6) : be16(cdb, 7);
+    byte[] b = new byte[twelve ? 8 : 4];
+    b[1] = (byte) (req & 0x1f); // PLISTV, GLISTV, DEFECT LIST FORMAT; DEFECT LIST LENGTH 0
+    return goodData(ByteString.fromArrayUnsafe(b), (int) Math.min(alloc, Integer.MAX_VALUE), dxferLen);
+  }
+
+  /**
+   * Writes {@code data} at {@code lba} for the copy manager (a segment of an EXTENDED COPY naming
+   * this LUN as destination), atomically against this LUN's other writers.
+   *
+   * @throws UncheckedIOException when the store fails (the copy is aborted)
+   */
+  void copyIn(long lba, ByteString data) {
+    synchronized (store) {
+      store.write(lba, data, blockSize);
+    }
+    if (!writeCacheEnabled) {
+      store.flush();
+    }
+  }
+
+  /** The copy manager of this LUN (EXTENDED COPY, RECEIVE COPY RESULTS, VPD 0x8F). */
+  CopyManager copyManager() {
+    return copies;
+  }
+
+  /** MAXIMUM COMPARE AND WRITE LENGTH of VPD 0xB0. */
+  public int maxCompareAndWriteBlocks() {
+    return maxCompareBlocks;
   }
 
   // ---------------------------------------------------------------- START STOP / PREVENT
@@ -579,19 +1066,25 @@ public class EmuDisk extends EmuDevice {
 
   @Override
   protected int[] extraVpdPages() {
-    return new int[] {0xb0, 0xb1, 0xb2};
+    return new int[] {0x8f, 0xb0, 0xb1, 0xb2};
   }
 
   @Override
   protected byte[] vpdPage(int page) {
     boolean thin = store.thin();
     switch (page) {
+      case 0x8f: {
+        byte[] b = copies.thirdPartyCopyPage();
+        b[0] = (byte) peripheralByte();
+        return b;
+      }
       case 0xb0: {
         byte[] b = new byte[64];
         b[0] = (byte) peripheralByte();
         b[1] = (byte) 0xb0;
         Bytes.put16(b, 2, 0x3c);
         b[4] = 0x01; // WSNZ
+        b[5] = (byte) maxCompareBlocks; // MAXIMUM COMPARE AND WRITE LENGTH
         Bytes.put16(b, 6, 1);
         Bytes.put32(b, 8, maxTransferBlocks);
         Bytes.put32(b, 12, maxTransferBlocks);
@@ -601,6 +1094,7 @@ public class EmuDisk extends EmuDevice {
           Bytes.put32(b, 28, Math.max(1, RamStore.CHUNK / blockSize));
         }
         Bytes.put64(b, 36, MAX_UNMAP_BLOCKS);
+        Bytes.put32(b, 44, maxAtomicBlocks); // MAXIMUM ATOMIC TRANSFER LENGTH; alignment, granularity 0
         return b;
       }
       case 0xb1: {
@@ -611,6 +1105,9 @@ public class EmuDisk extends EmuDevice {
         int rpm = spec.rotationRate();
         Bytes.put16(b, 4, rpm == 0 ? 1 : rpm);
         b[7] = (byte) (rpm == 0 ? 0x03 : 0x02); // 2.5" SSD, 3.5" HDD
+        if (thin) {
+          b[7] |= 0x50; // WABEREQ, WACEREQ 01b: reads after BLOCK/CRYPTOGRAPHIC ERASE return data
+        }
         return b;
       }
       case 0xb2: {

@@ -40,6 +40,7 @@ public final class EmuTarget {
   private volatile ByteString lunList = lunList(new long[0]);
   /** Removed LUNs not freed yet, by number: their numbers are not reused. Guarded by this. */
   private final Map<Long, EmuDevice> draining = new TreeMap<>();
+  private volatile TargetInventory inventory; // set while published
 
   public EmuTarget(int targetId) {
     this.targetId = targetId;
@@ -63,6 +64,21 @@ public final class EmuTarget {
       return low[(int) lun];
     }
     return all.get(lun);
+  }
+
+  /** The inventory this target is published in, or null (LUN lookups across targets). */
+  public TargetInventory inventory() {
+    return inventory;
+  }
+
+  void linkInventory(TargetInventory inv) {
+    inventory = inv;
+  }
+
+  void unlinkInventory(TargetInventory inv) {
+    if (inventory == inv) {
+      inventory = null;
+    }
   }
 
   /** Snapshot of the LUNs, ascending. */

@@ -34,6 +34,12 @@ public final class NullStore implements BackingStore {
   @Override
   public void writeSame(long lba, long blocks, ByteString pattern, int blockSize) {}
 
+  /** Nothing is ever stored: every block is deallocated (and reads as zeros, LBPRZ). */
+  @Override
+  public Extent extent(long lba, long maxBlocks, int blockSize) {
+    return new Extent(Math.max(1, maxBlocks), false);
+  }
+
   @Override
   public long size() {
     return size;

@@ -210,12 +210,17 @@ public final class RamStore implements BackingStore {
     unmapBytes(lba * blockSize, blocks * blockSize);
   }
 
-  /** Zeros {@code [pos, pos + n)}: whole chunks are freed, partial ones filled with zeros. */
+  /**
+   * Zeros {@code [pos, pos + n)}: whole chunks are freed, partial ones filled with zeros. The last
+   * chunk of a store whose size is not a multiple of 64 KiB counts as whole when the range covers it
+   * up to the end of the store.
+   */
   private void unmapBytes(long pos, long n) {
     if (n <= 0) {
       return;
     }
     long end = pos + n < pos ? Long.MAX_VALUE : pos + n;
+    long limit = size; // a chunk covered up to the end of the store is covered whole
     long firstLeaf = pos >>> (LEAF_SHIFT + CHUNK_SHIFT);
     long lastLeaf = (end - 1) >>> (LEAF_SHIFT + CHUNK_SHIFT);
     // only the leaves that exist: the map is as small as what was written, the range may be huge
@@ -237,7 +242,7 @@ public final class RamStore implements BackingStore {
         int off = (int) (p & (CHUNK - 1));
         int len = (int) Math.min(CHUNK - off, to - p);
         int ci = (int) ((p >>> CHUNK_SHIFT) & (LEAF - 1));
-        if (len == CHUNK) {
+        if (len == CHUNK || (off == 0 && p + len >= limit)) {
           if (leaf.getAndSet(ci, null) != null) {
             held.give(CHUNK);
           }
@@ -287,6 +292,47 @@ public final class RamStore implements BackingStore {
       size = bytes;
       unmapBytes(bytes, Long.MAX_VALUE - bytes);
     }
+  }
+
+  /**
+   * Mapped means a 64 KiB chunk holds the block: a block is mapped when any chunk it touches is
+   * allocated, deallocated when none is (never written, unmapped as whole chunks, or beyond the
+   * size). Absent leaves (256 MiB) are skipped whole, so an empty terabyte costs a few thousand
+   * lookups.
+   */
+  @Override
+  public Extent extent(long lba, long maxBlocks, int blockSize) {
+    long max = Math.max(1, maxBlocks);
+    long start = lba * blockSize;
+    long limit = size;
+    boolean mapped = allocatedAt(start, limit);
+    long end = start + max * blockSize; // bytes to look at, at most
+    if (end < start) {
+      end = Long.MAX_VALUE;
+    }
+    long p = (start & ~((long) CHUNK - 1)) + CHUNK; // next chunk boundary
+    while (p < end) {
+      if (!mapped && p < limit && leaf(p >>> (CHUNK_SHIFT + LEAF_SHIFT)) == null) {
+        p = ((p >>> (CHUNK_SHIFT + LEAF_SHIFT)) + 1) << (CHUNK_SHIFT + LEAF_SHIFT); // skip the leaf
+        continue;
+      }
+      if (allocatedAt(p, limit) != mapped) {
+        break;
+      }
+      p += CHUNK;
+    }
+    long runBytes = Math.min(p, end) - start;
+    long blocks = mapped
+        ? (runBytes + blockSize - 1) / blockSize // a block reaching into the run is mapped
+        : runBytes / blockSize; // a block reaching out of it is not wholly deallocated
+    if (blocks == 0) {
+      return new Extent(1, true);
+    }
+    return new Extent(Math.min(blocks, max), mapped);
+  }
+
+  private boolean allocatedAt(long pos, long limit) {
+    return pos < limit && chunk(pos >>> CHUNK_SHIFT) != null;
   }
 
   /** Bytes of chunk memory currently allocated (tests, stats). */

@@ -29,11 +29,44 @@ public final class TargetInventory {
     if (buses.putIfAbsent(bus, Collections.unmodifiableMap(liveTargets)) != null) {
       throw new IllegalStateException("bus " + bus + " is already published");
     }
+    for (EmuTarget t : liveTargets.values()) {
+      t.linkInventory(this);
+    }
+  }
+
+  /**
+   * Links a target its owner added to an already published bus, so that its LUNs can find other
+   * LUNs of the node (EXTENDED COPY).
+   */
+  public void link(EmuTarget t) {
+    t.linkInventory(this);
   }
 
   /** Withdraws bus {@code bus} (its SIM stopped); no-op when it is not published. */
   public void withdraw(int bus) {
-    buses.remove(bus);
+    Map<Integer, EmuTarget> m = buses.remove(bus);
+    if (m != null) {
+      for (EmuTarget t : m.values()) {
+        t.unlinkInventory(this);
+      }
+    }
+  }
+
+  /**
+   * The LUN whose VPD 0x83 NAA designator is {@code naa} (its WWN), on any bus; null when none.
+   * A walk over the live maps: copy set-up, not the I/O path.
+   */
+  public EmuDevice lunByNaa(long naa) {
+    for (Map<Integer, EmuTarget> ts : buses.values()) {
+      for (EmuTarget t : ts.values()) {
+        for (EmuDevice d : t.luns().values()) {
+          if (d.spec().wwnValue() == naa) {
+            return d;
+          }
+        }
+      }
+    }
+    return null;
   }
 
   /** The target {@code target} of bus {@code bus}, or null when there is none now. */

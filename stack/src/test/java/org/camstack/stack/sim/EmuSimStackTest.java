@@ -3,6 +3,7 @@ package org.camstack.stack.sim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
@@ -192,6 +193,20 @@ class EmuSimStackTest {
       ev.expectMessageClass(AsyncEvent.LostDevice.class, WAIT);
       ev.expectMessageClass(AsyncEvent.LostDevice.class, WAIT);
       assertFalse(s.configured().contains(s.path(0, 5, 0)));
+    }
+  }
+
+  /** EXTENDED COPY finds LUNs across targets through the inventory: a plugged target is linked too. */
+  @Test
+  void aHotPluggedTargetIsLinkedToTheInventory() {
+    try (TestStack s = TestStack.start(testKit, oneTarget())) {
+      org.camstack.stack.target.TargetInventory inv = s.stack().targets();
+      assertSame(inv, inv.target(s.pathId(0), 0).inventory());
+      LunSpec spec = LunSpec.disk(0, 2048, 512).withIdentity("PLUGGED5", LunSpec.defaultWwn(9, 5, 0));
+      s.simOk(0, r -> new EmuSim.AddTarget(5, List.of(spec), r));
+      org.camstack.stack.target.EmuDevice plugged = inv.lun(s.pathId(0), 5, 0);
+      assertSame(inv, plugged.target().inventory());
+      assertSame(plugged, inv.lunByNaa(spec.wwnValue()));
     }
   }
 

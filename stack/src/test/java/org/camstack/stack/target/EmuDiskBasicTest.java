@@ -42,7 +42,7 @@ class EmuDiskBasicTest {
   @Test
   void vpdPages() {
     ByteString p0 = run(disk, vpd(0x00, 255), 255).data();
-    assertEquals(List.of(0x00, 0x80, 0x83, 0xb0, 0xb1, 0xb2), List.of(u8(p0, 4), u8(p0, 5), u8(p0, 6), u8(p0, 7), u8(p0, 8), u8(p0, 9)));
+    assertEquals(List.of(0x00, 0x80, 0x83, 0x8f, 0xb0, 0xb1, 0xb2), List.of(u8(p0, 4), u8(p0, 5), u8(p0, 6), u8(p0, 7), u8(p0, 8), u8(p0, 9), u8(p0, 10)));
     ByteString p80 = run(disk, vpd(0x80, 255), 255).data();
     assertEquals(disk.spec().serial(), ascii(p80, 4, u8(p80, 3)));
     ByteString p83 = run(disk, vpd(0x83, 255), 255).data();
