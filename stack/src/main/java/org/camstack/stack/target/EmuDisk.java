@@ -143,6 +143,19 @@ public class EmuDisk extends EmuDevice {
     supports(READ_CAPACITY_10, F_READY | F_RES_OK);
     supports(SERVICE_ACTION_IN_16, F_READY | F_RES_OK);
     supports(SERVICE_ACTION_IN_16, Opcodes.SA_READ_CAPACITY_16, F_READY | F_RES_OK); // listed by RSOC
+    // service actions, declared one by one so that REPORT SUPPORTED OPERATION CODES lists them
+    // (libiscsi's sanitize and copy tests look them up there)
+    supports(SERVICE_ACTION_IN_16, 0x12, F_READY | F_RES_OK); // GET LBA STATUS
+    supports(EXTENDED_COPY, 0x00, F_READY | F_WRITE); // LID1
+    for (int sa : new int[] {0x00, 0x03, 0x04}) { // COPY STATUS, OPERATING PARAMETERS, FAILED SEGMENT DETAILS
+      supports(RECEIVE_COPY_RESULTS, sa, F_RES_OK);
+    }
+    supports(SANITIZE, 0x01, F_READY | F_WRITE); // OVERWRITE
+    supports(SANITIZE, 0x1f, F_READY | F_WRITE); // EXIT FAILURE MODE
+    if (store.thin()) {
+      supports(SANITIZE, 0x02, F_READY | F_WRITE); // BLOCK ERASE
+      supports(SANITIZE, 0x03, F_READY | F_WRITE); // CRYPTOGRAPHIC ERASE
+    }
     supports(START_STOP_UNIT, 0);
     supports(PREVENT_ALLOW, 0);
     // read-write error recovery: AWRE, ARRE, retry counts 11
