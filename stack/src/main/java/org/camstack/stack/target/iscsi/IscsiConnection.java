@@ -234,6 +234,28 @@ public final class IscsiConnection {
     if (tsih != 0) {
       sessions.unregister(tsih, control);
     }
+    nexusLost();
+  }
+
+  /**
+   * I_T nexus loss (SPC-2 5.5.1: a RESERVE(6/10) reservation is released when its nexus is lost):
+   * the session of this nexus ended. A reinstated session (same initiator name and ISID) is the
+   * same nexus again; it gets here only after the old connection's end.
+   */
+  private void nexusLost() {
+    if (sessionType != SessionType.NORMAL || bus < 0) {
+      return;
+    }
+    EmuTarget t = inventory.target(bus, targetId);
+    if (t == null) {
+      return;
+    }
+    for (EmuDevice d : t.luns().values()) {
+      if (d.reservationHolder() == initiatorId) {
+        LOG.debug("iSCSI {}: nexus {} lost: releasing its reservation of lun {}", remote, initiatorId, d.lun());
+        d.releaseReservation();
+      }
+    }
   }
 
   /** Asks the initiator to log out (Async Message event 1, §11.9) and closes if it has not within 5 s. */
@@ -951,7 +973,7 @@ public final class IscsiConnection {
           response = 0;
         }
       }
-      case 6 -> { // TARGET WARM RESET
+      case 6, 7 -> { // TARGET WARM RESET, TARGET COLD RESET (the latter also ends the connection, below)
         if (target != null) {
           for (Task t : new ArrayList<>(tasks.values())) {
             forget(t);
@@ -971,6 +993,9 @@ public final class IscsiConnection {
     }
     send(Bhs.of(Opcode.TASK_MGMT_RESPONSE).fin(true).byte2(response).itt(p.initiatorTaskTag())
         .word(24, statSn++).word(28, expCmdSn).word(32, window()).build());
+    if (fn == 7 && response == 0) {
+      close(); // §11.5.1: after a cold reset the target drops every connection
+    }
   }
 
   private void abortLun(long lun) {
