@@ -691,7 +691,8 @@ public final class IscsiConnection {
         finish(t, ScsiResponse.checkCondition(Sense.fixed(Sense.ILLEGAL_REQUEST, 0x55, 0x00), (int) Math.min(edtl, Integer.MAX_VALUE)));
         return;
       }
-      t.out = new byte[(int) edtl];
+      // grown as data arrives (never beyond EDTL): a hostile EDTL with no data costs nothing
+      t.out = new byte[Math.max(imm, (int) Math.min(edtl, 65536))];
       System.arraycopy(p.data(), 0, t.out, 0, imm);
       t.received = imm;
       t.unsolicitedEnd = p.fin() || initialR2t ? imm : (int) Math.min(firstBurst, edtl);
@@ -784,6 +785,9 @@ public final class IscsiConnection {
       dataOutError(t, p);
       return;
     }
+    if (off + len > t.out.length) {
+      t.out = java.util.Arrays.copyOf(t.out, (int) Math.min(t.edtl, Math.max(off + len, 2L * t.out.length)));
+    }
     System.arraycopy(p.data(), 0, t.out, (int) off, len);
     t.received += len;
     if (seq != null && p.fin()) {
@@ -824,7 +828,7 @@ public final class IscsiConnection {
     EmuDevice dev = target.device(t.lun);
     int bs = dev != null && dev.spec().blockSize() > 0 ? dev.spec().blockSize() : 0;
     long tlBytes = tlBlocks >= 0 && bs > 0 ? tlBlocks * bs : -1;
-    ByteString dataOut = t.out == null ? ByteString.emptyByteString() : ByteString.fromArrayUnsafe(t.out);
+    ByteString dataOut = t.out == null ? ByteString.emptyByteString() : ByteString.fromArrayUnsafe(t.out, 0, t.received);
     long overflow = 0;
     if (tlBytes >= 0 && ScsiTransfer.isBlockWrite(op)) {
       if (tlBytes > edtl) {
