@@ -109,6 +109,10 @@ public final class EmulatorNode {
           new StackNodeService(
               system, stack.xpt(), stack.devfs, stack, wiring, stack.firstScan(), settings.askTimeout(), settings.scanTimeout(),
               settings.limits());
+      org.camstack.stack.target.iscsi.IscsiPortal portal = IscsiWiring.start(system, config, stack.targets());
+      IscsiApi iscsiApi = new IscsiApi(stack.targets());
+      iscsiApi.attach(portal);
+      service.attachIscsi(iscsiApi);
       ManagementRoutes routes = new ManagementRoutes(service, settings.token(), settings.bind(), settings.allowedHosts());
       ServerBinding binding =
           await(
@@ -116,7 +120,7 @@ public final class EmulatorNode {
               Duration.ofSeconds(30),
               "cannot bind the API to " + settings.bind() + ":" + settings.port());
       binding.addToCoordinatedShutdown(Duration.ofSeconds(5), system);
-      org.camstack.stack.target.iscsi.IscsiPortal portal = IscsiWiring.start(system, config, stack.targets());
+
       EmulatorNode node = new EmulatorNode(settings, files, system, stack, service, binding, audit);
       node.portal = portal;
       node.registerShutdown();

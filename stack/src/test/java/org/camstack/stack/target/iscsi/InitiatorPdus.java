@@ -8,7 +8,7 @@ import org.camstack.stack.iscsi.Pdu;
 import org.camstack.stack.iscsi.TextKeys;
 
 /** Builds the initiator's PDUs for tests, from RFC 7143 §11's layouts (test code only). */
-final class InitiatorPdus {
+public final class InitiatorPdus {
   static final long ISID = 0x23_0000_0000_01L;
 
   private InitiatorPdus() {}
@@ -68,7 +68,7 @@ final class InitiatorPdus {
     return new Pdu(Opcode.TEXT_REQUEST, false, true, 0, 0, 0, itt, spec, new byte[0], data);
   }
 
-  static Pdu logout(int itt, int cmdSn, int reason) {
+  public static Pdu logout(int itt, int cmdSn, int reason) {
     byte[] spec = new byte[Pdu.SPECIFIC_LENGTH];
     putInt(spec, 24, cmdSn);
     return new Pdu(Opcode.LOGOUT_REQUEST, true, true, reason, 0, 0, itt, spec, new byte[0], new byte[0]);

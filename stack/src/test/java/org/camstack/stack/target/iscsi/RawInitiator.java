@@ -16,18 +16,18 @@ import org.camstack.stack.iscsi.Pdu;
 import org.camstack.stack.iscsi.PduCodec;
 
 /** A minimal iSCSI initiator over a real socket, built on PduCodec (test code). */
-final class RawInitiator implements AutoCloseable {
+public final class RawInitiator implements AutoCloseable {
   final Socket socket = new Socket();
   final InputStream in;
   final OutputStream out;
   final PduCodec.Decoder decoder = new PduCodec.Decoder(new PduCodec.Settings(false, false, Pdu.MAX_DATA_LENGTH));
   PduCodec.Settings tx = PduCodec.Settings.LOGIN;
   final ArrayDeque<Pdu> received = new ArrayDeque<>();
-  int cmdSn;
+  public int cmdSn;
   int itt = 1;
   long isid;
 
-  RawInitiator(int port) throws IOException {
+  public RawInitiator(int port) throws IOException {
     socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
     socket.setSoTimeout(10_000);
     socket.setTcpNoDelay(true);
@@ -35,7 +35,7 @@ final class RawInitiator implements AutoCloseable {
     out = socket.getOutputStream();
   }
 
-  void send(Pdu p) throws IOException {
+  public void send(Pdu p) throws IOException {
     out.write(PduCodec.encode(p, tx));
     out.flush();
   }
@@ -46,7 +46,7 @@ final class RawInitiator implements AutoCloseable {
   }
 
   /** The next PDU, or null at end of stream; throws SocketTimeoutException after the timeout. */
-  Pdu next() throws IOException {
+  public Pdu next() throws IOException {
     byte[] buf = new byte[65536];
     while (received.isEmpty()) {
       int n = in.read(buf);
@@ -65,7 +65,7 @@ final class RawInitiator implements AutoCloseable {
   }
 
   /** Whether the target closed the connection within the socket timeout. */
-  boolean closedByTarget() throws IOException {
+  public boolean closedByTarget() throws IOException {
     try {
       while (next() != null) {
         // drain
@@ -79,7 +79,7 @@ final class RawInitiator implements AutoCloseable {
   }
 
   /** Logs in (AuthMethod=None) to {@code target} (null: discovery); returns the final login response. */
-  Pdu login(String initiator, String target, long isid, String... opKeys) throws IOException {
+  public Pdu login(String initiator, String target, long isid, String... opKeys) throws IOException {
     this.isid = isid;
     List<String> sec = new ArrayList<>(List.of("InitiatorName=" + initiator, "AuthMethod=None"));
     sec.add(target == null ? "SessionType=Discovery" : "SessionType=Normal");
