@@ -128,6 +128,20 @@ class IscsiPortalTest {
     }
   }
 
+  @Test
+  void chapOneWay() throws Exception {
+    PortalConfig.ChapSecrets secrets = new PortalConfig.ChapSecrets("alice", "alice-secret-123", Optional.empty(), Optional.empty());
+    IscsiPortal chapPortal = IscsiPortal.start(kit.system(), "127.0.0.1", 0, PortalConfig.defaults(HOST).withChap(Optional.of(secrets)),
+        inventory).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    try {
+      assertEquals(0, chapLogin(chapPortal.port(), "alice-secret-123", false), "one-way CHAP");
+      assertEquals(0x0201, chapLogin(chapPortal.port(), "alice-secret-124", false), "wrong secret");
+      assertEquals(0x0201, chapLogin(chapPortal.port(), "alice-secret-123", true), "mutual asked, no target secret");
+    } finally {
+      chapPortal.stop(Duration.ofSeconds(1)).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
   /** A CHAP login with our own MD5 (RFC 1994: MD5(id || secret || challenge)); returns the final status. */
   private static int chapLogin(int port, String secret, boolean mutual) throws Exception {
     try (RawInitiator ini = new RawInitiator(port)) {
