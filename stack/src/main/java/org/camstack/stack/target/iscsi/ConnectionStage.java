@@ -26,6 +26,7 @@ import org.camstack.stack.target.TargetInventory;
  */
 final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>> {
   static final int HIGH_WATER = 64;
+  static final int BATCH = 256 * 1024;
 
   private final Inlet<ByteString> in = Inlet.create("iscsi.in");
   private final Outlet<ByteString> out = Outlet.create("iscsi.out");
@@ -153,7 +154,12 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
 
       private void flush() {
         if (!queue.isEmpty() && isAvailable(out)) {
-          push(out, queue.poll());
+          // one push for whatever is queued (up to 256 KiB): the TCP stage writes it as one chunk
+          ByteString b = queue.poll();
+          while (!queue.isEmpty() && b.size() + queue.peek().size() <= BATCH) {
+            b = b.concat(queue.poll());
+          }
+          push(out, b);
         }
         if (closing && queue.isEmpty()) {
           completeStage();
