@@ -279,6 +279,24 @@ class IscsiConnectionTest {
   }
 
   @Test
+  void anUnansweredNopInPingClosesTheConnection() {
+    conn = newConnection(PortalConfig.defaults(HOST).withNopInterval(java.time.Duration.ofNanos(1)));
+    login();
+    assertEquals(1, wire.timers.size(), "the ping timer runs from the full feature phase on");
+    wire.timers.remove(0).run();
+    Pdu ping = wire.take().get(0);
+    assertEquals(Opcode.NOP_IN, ping.opcode());
+    assertEquals(Bhs.NO_TAG, ping.initiatorTaskTag());
+    conn.onPdu(InitiatorPdus.nopOut(Bhs.NO_TAG, ping.specificInt(20), cmdSn, true, new byte[0]));
+    wire.timers.remove(0).run(); // answered: another ping, no close
+    Pdu ping2 = wire.take().get(0);
+    assertFalse(wire.closed);
+    assertTrue(ping2.specificInt(20) != ping.specificInt(20), "a fresh TTT");
+    wire.timers.remove(0).run(); // not answered
+    assertTrue(wire.closed);
+  }
+
+  @Test
   void taskManagementFunctions() {
     login();
     conn.onPdu(InitiatorPdus.tmf(1, 70, cmdSn, 0, 0x999, cmdSn - 10));
