@@ -288,6 +288,26 @@ public final class CamcontrolFormat {
     return sb.toString();
   }
 
+  /** {@code ctl port list}: one line per port. */
+  public static String ports(ApiModel.Ports p) {
+    StringBuilder sb = new StringBuilder(String.format("%-4s %-7s %-22s %-8s %s%n", "Port", "Type", "Address", "Sessions", "Targets"));
+    for (ApiModel.Port x : p.ports()) {
+      sb.append(String.format("%-4d %-7s %-22s %-8s %d%n", x.relativeTargetPort(), x.kind(), x.address().isEmpty() ? "-" : x.address(),
+          x.kind().equals("camsim") ? "-" : Integer.toString(x.sessions()), x.targets().size()));
+    }
+    return sb.toString();
+  }
+
+  /** {@code ctl iscsi sessions}: one line per session. */
+  public static String iscsiSessions(ApiModel.IscsiSessions s) {
+    StringBuilder sb = new StringBuilder(String.format("%-5s %-9s %-22s %-12s %s%n", "TSIH", "Type", "Remote", "ISID", "Initiator / Target"));
+    for (ApiModel.IscsiSession x : s.sessions()) {
+      sb.append(String.format("%-5d %-9s %-22s %-12s %s%n      %s%n", x.tsih(), x.type(), x.remote(), x.isid(), x.initiator(),
+          x.target().isEmpty() ? "-" : x.target()));
+    }
+    return sb.toString();
+  }
+
   /** A classic 16-bytes-per-line hex dump with offsets. */
   public static String hexdump(long offset, String hex) {
     StringBuilder sb = new StringBuilder();

@@ -45,7 +45,7 @@ import picocli.CommandLine.ScopeType;
 @Command(
     name = "ctl",
     mixinStandardHelpOptions = true,
-    subcommands = {CtlCommand.Lun.class, CtlCommand.Inject.class, CtlCommand.Wire.class},
+    subcommands = {CtlCommand.Lun.class, CtlCommand.Inject.class, CtlCommand.Wire.class, CtlCommand.Port.class, CtlCommand.Iscsi.class},
     description = "camcontrol-style verbs against a running node's management API.",
     synopsisSubcommandLabel = "VERB",
     sortOptions = false,
@@ -544,6 +544,48 @@ public final class CtlCommand implements Callable<Integer> {
     int remove(@Parameters(paramLabel = "PERIPH") String periph, @Mixin Help h) {
       Matcher m = periph(periph);
       return ctl.print(ctl.client().delete("/api/wiring/" + m.group(1) + "/" + m.group(2), ApiModel.Ack.class), a -> a.message() + "\n");
+    }
+  }
+
+  /** {@code ctl port list} (cf. {@code ctladm port -l}). */
+  @Command(name = "port", description = "Target ports: the in-process SIM and the iSCSI portal.")
+  static final class Port implements Callable<Integer> {
+    @ParentCommand CtlCommand ctl;
+
+    @Mixin Help help;
+
+    @Override
+    public Integer call() {
+      return list(help);
+    }
+
+    @Command(name = "list", description = "Every target port (the default).")
+    int list(@Mixin Help h) {
+      return ctl.print(ctl.client().get("/api/ports", ApiModel.Ports.class), CamcontrolFormat::ports);
+    }
+  }
+
+  /** {@code ctl iscsi sessions|logout} (cf. {@code ctladm islist}, {@code ctladm islogout}). */
+  @Command(name = "iscsi", description = "iSCSI sessions of the node's portal.")
+  static final class Iscsi implements Callable<Integer> {
+    @ParentCommand CtlCommand ctl;
+
+    @Mixin Help help;
+
+    @Override
+    public Integer call() {
+      return sessions(help);
+    }
+
+    @Command(name = "sessions", description = "The logged-in sessions (the default).")
+    int sessions(@Mixin Help h) {
+      return ctl.print(ctl.client().get("/api/iscsi/sessions", ApiModel.IscsiSessions.class), CamcontrolFormat::iscsiSessions);
+    }
+
+    @Command(name = "logout", description = "Ask a session (by TSIH) to log out; it is dropped if it does not within 5 s.")
+    int logout(@Parameters(paramLabel = "SESSION") String session, @Mixin Help h) {
+      return ctl.print(ctl.client().post("/api/iscsi/sessions/" + CtlClient.enc(session) + "/logout", null, ApiModel.Ack.class),
+          a -> a.message() + "\n");
     }
   }
 

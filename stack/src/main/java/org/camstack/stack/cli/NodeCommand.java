@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
     footer = {
       "",
       "Start-up progress goes to stderr until the node is ready; then the devlist and",
-      "'API listening on URL' go to stdout. SIGINT/SIGTERM at any time stop the node: exit 0.",
+      "'API listening on URL' (and 'iSCSI portal listening on ADDR') go to stdout. SIGINT/SIGTERM at any time stop the node: exit 0.",
       "Exit: 0 stopped by a signal, 1 cannot start (data directory in use, port taken, ...), 2 bad usage."
     },
     sortOptions = false)
@@ -62,6 +62,15 @@ public final class NodeCommand implements Callable<Integer> {
 
   @Option(names = "--allowed-host", paramLabel = "NAME", description = "a Host name the API accepts besides loopback and the bind address (repeatable)")
   List<String> allowedHosts = new ArrayList<>();
+
+  @Option(names = "--iscsi-port", paramLabel = "N", description = "iSCSI portal port (default 3260; 0 = any; off = no portal)")
+  String iscsiPort;
+
+  @Option(names = "--iscsi-bind", paramLabel = "ADDR", description = "iSCSI portal address (default 127.0.0.1; others need --iscsi-chap-file)")
+  String iscsiBind;
+
+  @Option(names = "--iscsi-chap-file", paramLabel = "FILE", description = "CHAP credentials initiators must prove (mode 0600; docs/iscsi.md)")
+  Path iscsiChapFile;
 
   @Option(names = "--memory-budget", paramLabel = "SIZE", description = "bytes RAM stores and API buffers may hold together, e.g. 2GiB or 50%% of the heap (default 50%%)")
   String memoryBudget;
@@ -137,6 +146,15 @@ public final class NodeCommand implements Callable<Integer> {
     }
     if (memoryBudget != null) {
       m.put("camstack.node.memory-budget", memoryBudget);
+    }
+    if (iscsiPort != null) {
+      m.put("camstack.iscsi.port", iscsiPort);
+    }
+    if (iscsiBind != null) {
+      m.put("camstack.iscsi.bind", iscsiBind);
+    }
+    if (iscsiChapFile != null) {
+      m.put("camstack.iscsi.chap-file", iscsiChapFile.toString());
     }
     return m;
   }

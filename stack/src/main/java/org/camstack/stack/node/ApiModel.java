@@ -306,4 +306,24 @@ public final class ApiModel {
 
   /** {@code POST /api/wiring}: wire {@code driver+unit} to the device named by {@code device}. */
   public record Wire(String driver, Integer unit, String device) {}
+
+  // ------------------------------------------------------------------ target ports (docs/iscsi.md)
+
+  /**
+   * One target port (cf. {@code ctladm port -l}): the in-process SIM or the iSCSI portal.
+   *
+   * @param relativeTargetPort SPC-4's relative target port identifier
+   * @param address where it listens ({@code 127.0.0.1:3260}), empty for the SIM
+   * @param sessions sessions logged in through it (the SIM: 0)
+   */
+  public record Port(int relativeTargetPort, String kind, String address, int sessions, List<String> targets) {}
+
+  /** {@code GET /api/ports}. */
+  public record Ports(List<Port> ports) {}
+
+  /** One iSCSI session (cf. {@code iscsictl -L} on a target): TSIH, initiator name and ISID, target. */
+  public record IscsiSession(int tsih, String initiator, String isid, String type, String target, String remote) {}
+
+  /** {@code GET /api/iscsi/sessions}. */
+  public record IscsiSessions(List<IscsiSession> sessions) {}
 }

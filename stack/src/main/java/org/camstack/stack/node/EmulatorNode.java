@@ -53,6 +53,7 @@ public final class EmulatorNode {
   private final ServerBinding binding;
   private final ActorRef<AuditWriter.Command> audit;
   private final String apiUrl;
+  private org.camstack.stack.target.iscsi.IscsiPortal portal; // null when --iscsi-port off
 
   private EmulatorNode(
       NodeSettings settings,
@@ -108,6 +109,10 @@ public final class EmulatorNode {
           new StackNodeService(
               system, stack.xpt(), stack.devfs, stack, wiring, stack.firstScan(), settings.askTimeout(), settings.scanTimeout(),
               settings.limits());
+      org.camstack.stack.target.iscsi.IscsiPortal portal = IscsiWiring.start(system, config, stack.targets());
+      IscsiApi iscsiApi = new IscsiApi(stack.targets());
+      iscsiApi.attach(portal);
+      service.attachIscsi(iscsiApi);
       ManagementRoutes routes = new ManagementRoutes(service, settings.token(), settings.bind(), settings.allowedHosts());
       ServerBinding binding =
           await(
@@ -115,7 +120,9 @@ public final class EmulatorNode {
               Duration.ofSeconds(30),
               "cannot bind the API to " + settings.bind() + ":" + settings.port());
       binding.addToCoordinatedShutdown(Duration.ofSeconds(5), system);
+
       EmulatorNode node = new EmulatorNode(settings, files, system, stack, service, binding, audit);
+      node.portal = portal;
       node.registerShutdown();
       await(service.firstScan(), settings.scanTimeout(), "the first scan did not finish");
       node.announce(out);
@@ -145,6 +152,9 @@ public final class EmulatorNode {
           service.markStopping();
           return CompletableFuture.completedFuture(Done.getInstance());
         });
+    if (portal != null) {
+      cs.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "camstack-iscsi-portal", () -> portal.stop(Duration.ofSeconds(3)));
+    }
     cs.addTask(CoordinatedShutdown.PhaseBeforeClusterShutdown(), "camstack-detach-stack", stack::detach);
     cs.addTask(
         CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
@@ -188,6 +198,9 @@ public final class EmulatorNode {
     String devlist = await(service.devlistText(), settings.askTimeout(), "cannot read the devlist");
     out.print(devlist);
     out.println("camstack node: API listening on " + apiUrl);
+    if (portal != null) {
+      out.println("camstack node: iSCSI portal listening on " + portal.address());
+    }
     out.flush();
     files.writeInfo(
         new NodeFiles.NodeInfo(
@@ -203,6 +216,11 @@ public final class EmulatorNode {
 
   private static String hostForUrl(String host) {
     return host.contains(":") ? "[" + host + "]" : host;
+  }
+
+  /** The iSCSI portal, empty with {@code --iscsi-port off}. */
+  public java.util.Optional<org.camstack.stack.target.iscsi.IscsiPortal> portal() {
+    return java.util.Optional.ofNullable(portal);
   }
 
   /** The management API's base URL, e.g. {@code http://127.0.0.1:8080}. */

@@ -130,6 +130,10 @@ public final class ManagementRoutes extends AllDirectives {
         path("rescan", () -> post(() -> parameterOptional("path", p -> reply(() -> service.rescan(p.orElse("all")))))),
         path("reset", () -> post(() -> parameterOptional("path", p -> reply(() -> service.reset(p.orElse("all")))))),
         path("stats", () -> get(() -> reply(service::stats))),
+        path("ports", () -> get(() -> reply(service::ports))),
+        pathPrefix("iscsi", () -> pathPrefix("sessions", () -> concat(
+            pathEnd(() -> get(() -> reply(service::iscsiSessions))),
+            pathPrefix(s -> path("logout", () -> post(() -> reply(() -> service.iscsiLogout(s)))))))),
         pathPrefix("devices", () -> pathPrefix(this::device)),
         pathPrefix("luns", this::luns),
         pathPrefix("devfs", this::devfs),

@@ -87,4 +87,19 @@ public interface NodeService {
   CompletionStage<ApiModel.WiringEntry> wire(ApiModel.Wire request);
 
   CompletionStage<ApiModel.Ack> unwire(String driver, int unit);
+
+  /** The target ports (cf. {@code ctladm port -l}). */
+  default CompletionStage<ApiModel.Ports> ports() {
+    throw ApiException.notFound("this node has no target ports");
+  }
+
+  /** The iSCSI sessions (cf. {@code ctladm islist}). */
+  default CompletionStage<ApiModel.IscsiSessions> iscsiSessions() {
+    throw ApiException.notFound("this node has no iSCSI portal");
+  }
+
+  /** Asks one iSCSI session to log out (cf. {@code ctladm islogout}). */
+  default CompletionStage<ApiModel.Ack> iscsiLogout(String session) {
+    throw ApiException.notFound("this node has no iSCSI portal");
+  }
 }

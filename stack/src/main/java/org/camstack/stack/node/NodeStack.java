@@ -259,6 +259,11 @@ final class NodeStack implements SimControl {
         disk ? s.blocks() : 0, disk ? l.blockSize() : 0, true, s.present());
   }
 
+  /** The target layer's live targets, for network frontends (the iSCSI portal). */
+  public org.camstack.stack.target.TargetInventory targets() {
+    return cam.targets();
+  }
+
   @Override
   public CompletionStage<ApiModel.Topology> topology() {
     List<ApiModel.TopologyBus> out = new ArrayList<>();

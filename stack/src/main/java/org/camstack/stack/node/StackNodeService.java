@@ -45,6 +45,7 @@ public final class StackNodeService implements NodeService {
   private final FaultApi faults;
   private final DevfsApi files;
   private final StatsApi stats;
+  private volatile IscsiApi iscsi; // set by the node once its target ports exist
   private final WiringApi wiring;
   private final CompletableFuture<Done> firstScan = new CompletableFuture<>();
   private volatile boolean stopping;
@@ -226,6 +227,29 @@ public final class StackNodeService implements NodeService {
   }
 
   // ------------------------------------------------------------------ statistics and wiring
+
+  /** Serves the target-port verbs ({@code ports}, {@code iscsi ...}) from {@code api}. */
+  void attachIscsi(IscsiApi api) {
+    this.iscsi = api;
+  }
+
+  @Override
+  public CompletionStage<ApiModel.Ports> ports() {
+    IscsiApi a = iscsi;
+    return a == null ? NodeService.super.ports() : a.ports();
+  }
+
+  @Override
+  public CompletionStage<ApiModel.IscsiSessions> iscsiSessions() {
+    IscsiApi a = iscsi;
+    return a == null ? NodeService.super.iscsiSessions() : a.sessions();
+  }
+
+  @Override
+  public CompletionStage<ApiModel.Ack> iscsiLogout(String session) {
+    IscsiApi a = iscsi;
+    return a == null ? NodeService.super.iscsiLogout(session) : a.logout(session);
+  }
 
   @Override
   public CompletionStage<ApiModel.Stats> stats() {

@@ -1,0 +1,176 @@
+package org.camstack.stack.target.iscsi;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.pekko.stream.Attributes;
+import org.apache.pekko.stream.FlowShape;
+import org.apache.pekko.stream.Inlet;
+import org.apache.pekko.stream.Outlet;
+import org.apache.pekko.stream.stage.AbstractInHandler;
+import org.apache.pekko.stream.stage.AbstractOutHandler;
+import org.apache.pekko.stream.stage.AsyncCallback;
+import org.apache.pekko.stream.stage.GraphStage;
+import org.apache.pekko.stream.stage.GraphStageLogic;
+import org.apache.pekko.stream.stage.TimerGraphStageLogic;
+import org.apache.pekko.util.ByteString;
+import org.camstack.stack.target.TargetInventory;
+
+/**
+ * The socket side of one iSCSI connection: a Pekko Streams stage between the TCP flow's bytes in
+ * and bytes out, wrapping an {@link IscsiConnection}. Backpressured: it pulls more input only while
+ * fewer than {@value #HIGH_WATER} chunks wait to be written, so a slow reader stalls its own
+ * initiator and nothing else. Timers (delayed completions, NOP pings) and requests from other
+ * threads (logout, drop) run on the stage's own thread.
+ */
+final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>> {
+  static final int HIGH_WATER = 64;
+  static final int BATCH = 256 * 1024;
+
+  private final Inlet<ByteString> in = Inlet.create("iscsi.in");
+  private final Outlet<ByteString> out = Outlet.create("iscsi.out");
+  private final FlowShape<ByteString, ByteString> shape = FlowShape.of(in, out);
+  private final PortalConfig config;
+  private final TargetInventory inventory;
+  private final IscsiSessions sessions;
+  private final String portalAddress;
+  private final String remote;
+
+  ConnectionStage(PortalConfig config, TargetInventory inventory, IscsiSessions sessions, String portalAddress, String remote) {
+    this.config = config;
+    this.inventory = inventory;
+    this.sessions = sessions;
+    this.portalAddress = portalAddress;
+    this.remote = remote;
+  }
+
+  @Override
+  public FlowShape<ByteString, ByteString> shape() {
+    return shape;
+  }
+
+  @Override
+  public GraphStageLogic createLogic(Attributes attrs) {
+    return new TimerGraphStageLogic(shape) {
+      private final ArrayDeque<ByteString> queue = new ArrayDeque<>();
+      private final Map<Long, Runnable> timers = new HashMap<>();
+      private long nextTimer;
+      private boolean closing;
+      private IscsiConnection engine;
+      private final AsyncCallback<Runnable> callback = createAsyncCallback(Runnable::run);
+
+      {
+        IscsiSessions.Control control = new IscsiSessions.Control() {
+          @Override
+          public void requestLogout() {
+            callback.invoke(() -> engine.requestLogout());
+          }
+
+          @Override
+          public void drop() {
+            callback.invoke(() -> engine.close());
+          }
+        };
+        IscsiConnection.Wire wire = new IscsiConnection.Wire() {
+          @Override
+          public void write(byte[] bytes) {
+            queue.add(ByteString.fromArrayUnsafe(bytes));
+            flush();
+          }
+
+          @Override
+          public void schedule(long nanos, Runnable r) {
+            long key = nextTimer++;
+            timers.put(key, r);
+            scheduleOnce(key, Duration.ofNanos(nanos));
+          }
+
+          @Override
+          public void close() {
+            closing = true;
+            if (!isClosed(in)) {
+              cancel(in);
+            }
+            flush();
+          }
+        };
+        engine = new IscsiConnection(config, inventory, sessions, wire, portalAddress, remote, control);
+
+        setHandler(in, new AbstractInHandler() {
+          @Override
+          public void onPush() {
+            ByteString b = grab(in);
+            engine.onBytes(b.toArray());
+            maybePull();
+          }
+
+          @Override
+          public void onUpstreamFinish() {
+            engine.onClosed();
+            closing = true;
+            flush();
+          }
+
+          @Override
+          public void onUpstreamFailure(Throwable ex) {
+            engine.onClosed();
+            failStage(ex);
+          }
+        });
+        setHandler(out, new AbstractOutHandler() {
+          @Override
+          public void onPull() {
+            flush();
+            maybePull();
+          }
+
+          @Override
+          public void onDownstreamFinish(Throwable cause) {
+            engine.onClosed();
+            completeStage();
+          }
+        });
+      }
+
+      @Override
+      public void preStart() {
+        pull(in);
+      }
+
+      @Override
+      public void onTimer(Object key) {
+        Runnable r = timers.remove(key);
+        if (r != null) {
+          r.run();
+          maybePull();
+        }
+      }
+
+      @Override
+      public void postStop() {
+        engine.onClosed();
+      }
+
+      private void flush() {
+        if (!queue.isEmpty() && isAvailable(out)) {
+          // one push for whatever is queued (up to 256 KiB): the TCP stage writes it as one chunk
+          ByteString b = queue.poll();
+          while (!queue.isEmpty() && b.size() + queue.peek().size() <= BATCH) {
+            b = b.concat(queue.poll());
+          }
+          push(out, b);
+        }
+        if (closing && queue.isEmpty()) {
+          completeStage();
+        }
+      }
+
+      private void maybePull() {
+        if (!closing && queue.size() < HIGH_WATER && !isClosed(in) && !hasBeenPulled(in)) {
+          pull(in);
+        }
+      }
+    };
+  }
+}

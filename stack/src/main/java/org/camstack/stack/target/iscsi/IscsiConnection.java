@@ -1,0 +1,1152 @@
+package org.camstack.stack.target.iscsi;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.pekko.util.ByteString;
+import org.camstack.stack.iscsi.Bhs;
+import org.camstack.stack.iscsi.Negotiation;
+import org.camstack.stack.iscsi.Negotiation.SessionType;
+import org.camstack.stack.iscsi.Opcode;
+import org.camstack.stack.iscsi.Pdu;
+import org.camstack.stack.iscsi.PduCodec;
+import org.camstack.stack.iscsi.SerialNumbers;
+import org.camstack.stack.iscsi.TextKeys;
+import org.camstack.stack.scsi.ScsiResponse;
+import org.camstack.stack.scsi.ScsiStatus;
+import org.camstack.stack.scsi.Sense;
+import org.camstack.stack.target.EmuDevice;
+import org.camstack.stack.target.EmuTarget;
+import org.camstack.stack.target.Nexuses;
+import org.camstack.stack.target.TargetInventory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The protocol engine of one iSCSI connection (RFC 7143), socket-free: feed it bytes ({@link
+ * #onBytes}) or decoded PDUs ({@link #onPdu}); it answers through its {@link Wire}. Login (security
+ * and operational stages, CHAP, TSIH, reinstatement), discovery (SendTargets), and the full feature
+ * phase: SCSI commands with immediate/unsolicited/solicited data, Data-In with phase collapse, SCSI
+ * Response with sense and residuals, the CmdSN window, NOP both ways, task management, Logout,
+ * Async Message, Reject. One connection per session (MaxConnections=1, ErrorRecoveryLevel=0).
+ *
+ * <p>Not thread-safe: every call comes from the one thread (stream stage) that owns the connection;
+ * timers scheduled through the wire run on it too. SCSI commands execute by a direct call to the
+ * emulated target ({@link EmuTarget#execute}), as the in-process SIM does.
+ */
+public final class IscsiConnection {
+  private static final Logger LOG = LoggerFactory.getLogger(IscsiConnection.class);
+
+  /** What the engine needs from its transport. */
+  public interface Wire {
+    /** Sends bytes, in call order. */
+    void write(byte[] bytes);
+
+    /** Runs {@code r} on the engine's thread after {@code nanos}. */
+    void schedule(long nanos, Runnable r);
+
+    /** Closes the connection once what was written is sent. */
+    void close();
+  }
+
+  // login status (class << 8 | detail), §11.13.5
+  static final int LOGIN_OK = 0x0000;
+  static final int INITIATOR_ERROR = 0x0200;
+  static final int AUTH_FAILED = 0x0201;
+  static final int NOT_FOUND = 0x0203;
+  static final int UNSUPPORTED_VERSION = 0x0205;
+  static final int TOO_MANY_CONNECTIONS = 0x0206;
+  static final int MISSING_PARAMETER = 0x0207;
+  static final int SESSION_TYPE_UNSUPPORTED = 0x0209;
+  static final int NO_SUCH_SESSION = 0x020A;
+  static final int INVALID_DURING_LOGIN = 0x020B;
+  static final int TARGET_ERROR = 0x0300;
+
+  // reject reasons, §11.17.1
+  static final int REJECT_DIGEST = 0x02;
+  static final int REJECT_SNACK = 0x03;
+  static final int REJECT_PROTOCOL = 0x04;
+  static final int REJECT_NOT_SUPPORTED = 0x05;
+  static final int REJECT_INVALID_FIELD = 0x09;
+
+  private enum Phase {
+    LOGIN,
+    FULL_FEATURE,
+    CLOSED
+  }
+
+  private final PortalConfig config;
+  private final TargetInventory inventory;
+  private final IscsiSessions sessions;
+  private final Wire wire;
+  private final String portalAddress;
+  private final String remote;
+  private final IscsiSessions.Control control;
+  private final PduCodec.Decoder decoder = new PduCodec.Decoder(PduCodec.Settings.LOGIN);
+  private PduCodec.Settings tx = PduCodec.Settings.LOGIN;
+
+  private Phase phase = Phase.LOGIN;
+  // login / session
+  private boolean firstLogin = true;
+  private long isid;
+  private int tsih;
+  private int loginItt;
+  private String initiatorName;
+  private SessionType sessionType;
+  private String targetName;
+  private int bus = -1;
+  private int targetId = -1;
+  private int initiatorId;
+  private boolean tpgtSent;
+  private boolean mrdslSent;
+  private final Map<String, String> agreed = new HashMap<>();
+  private Chap chap; // non-null while CHAP runs
+  private boolean authenticated;
+  // negotiated
+  private int txMaxData = 8192; // initiator's MaxRecvDataSegmentLength
+  private int maxBurst = 262144;
+  private int firstBurst = 65536;
+  private int maxR2t = 1;
+  private boolean initialR2t = true;
+  private boolean immediateData = true;
+  // sequence numbers
+  private int statSn;
+  private int expCmdSn;
+  private int maxCmdSn;
+  private final Map<Integer, Pdu> pendingCommands = new HashMap<>();
+  // tasks
+  private final LinkedHashMap<Integer, Task> tasks = new LinkedHashMap<>();
+  private final Map<Integer, Task> byTtt = new HashMap<>();
+  private int nextTtt = 1;
+  private int pingTtt = Bhs.NO_TAG;
+  private long lastActivity = System.nanoTime();
+  private boolean pingScheduled;
+  // counters (for ctl and tests): each task ends exactly once, completed or aborted
+  private long completed;
+  private long aborted;
+  private boolean closed;
+
+  /**
+   * @param portalAddress "IP:port" of this portal, as SendTargets reports it
+   * @param remote the peer, for logs and {@code ctl iscsi sessions}
+   */
+  public IscsiConnection(PortalConfig config, TargetInventory inventory, IscsiSessions sessions, Wire wire,
+      String portalAddress, String remote, IscsiSessions.Control control) {
+    this.config = config;
+    this.inventory = inventory;
+    this.sessions = sessions;
+    this.wire = wire;
+    this.portalAddress = portalAddress;
+    this.remote = remote;
+    this.control = control;
+  }
+
+  /** Tasks that ended with a response sent. */
+  public long completed() {
+    return completed;
+  }
+
+  /** Tasks that ended without a response (aborted by TMF, reinstatement or connection loss). */
+  public long aborted() {
+    return aborted;
+  }
+
+  /** Tasks in flight. */
+  public int inFlight() {
+    return tasks.size();
+  }
+
+  public int tsih() {
+    return tsih;
+  }
+
+  // =============================================================================================
+  // input
+
+  /** Bytes from the socket, any split. */
+  public void onBytes(byte[] chunk) {
+    if (phase == Phase.CLOSED) {
+      return;
+    }
+    lastActivity = System.nanoTime();
+    for (PduCodec.Decoded d : decoder.feed(chunk)) {
+      if (phase == Phase.CLOSED) {
+        return;
+      }
+      if (d instanceof PduCodec.Decoded.Frame f) {
+        onPdu(f.pdu());
+      } else if (d instanceof PduCodec.Decoded.Error e) {
+        LOG.info("iSCSI {}: closing, cannot frame the input: {}", remote, e.message());
+        close();
+        return;
+      }
+    }
+  }
+
+  /** One decoded PDU. */
+  public void onPdu(Pdu p) {
+    if (phase == Phase.CLOSED) {
+      return;
+    }
+    if (!p.opcode().fromInitiator()) {
+      reject(p, REJECT_PROTOCOL);
+      return;
+    }
+    if (phase == Phase.LOGIN) {
+      if (p.opcode() == Opcode.LOGIN_REQUEST) {
+        onLogin(p);
+      } else {
+        LOG.info("iSCSI {}: {} before login completed; closing", remote, p.opcode());
+        close();
+      }
+      return;
+    }
+    switch (p.opcode()) {
+      case SCSI_DATA_OUT -> onDataOut(p);
+      case SNACK_REQUEST -> reject(p, REJECT_SNACK);
+      case LOGIN_REQUEST -> reject(p, REJECT_PROTOCOL);
+      case NOP_OUT -> {
+        if (p.initiatorTaskTag() == Bhs.NO_TAG) {
+          onNopOut(p); // an answer to our ping: no CmdSN
+        } else {
+          ordered(p);
+        }
+      }
+      default -> ordered(p);
+    }
+  }
+
+  /** The connection is gone (socket closed or failed): abort what is in flight (ERL 0). */
+  public void onClosed() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    phase = Phase.CLOSED;
+    abortAll();
+    if (tsih != 0) {
+      sessions.unregister(tsih, control);
+    }
+    nexusLost();
+  }
+
+  /**
+   * I_T nexus loss (SPC-2 5.5.1: a RESERVE(6/10) reservation is released when its nexus is lost):
+   * the session of this nexus ended. A reinstated session (same initiator name and ISID) is the
+   * same nexus again; it gets here only after the old connection's end.
+   */
+  private void nexusLost() {
+    if (sessionType != SessionType.NORMAL || bus < 0) {
+      return;
+    }
+    EmuTarget t = inventory.target(bus, targetId);
+    if (t == null) {
+      return;
+    }
+    for (EmuDevice d : t.luns().values()) {
+      if (d.reservationHolder() == initiatorId) {
+        LOG.debug("iSCSI {}: nexus {} lost: releasing its reservation of lun {}", remote, initiatorId, d.lun());
+        d.releaseReservation();
+      }
+    }
+  }
+
+  /** Asks the initiator to log out (Async Message event 1, §11.9) and closes if it has not within 5 s. */
+  public void requestLogout() {
+    if (phase != Phase.FULL_FEATURE) {
+      close();
+      return;
+    }
+    send(Bhs.of(Opcode.ASYNC_MESSAGE).fin(true).lun(0).itt(Bhs.NO_TAG)
+        .word(20, Bhs.NO_TAG).word(24, statSn).word(28, expCmdSn).word(32, maxCmdSn)
+        .octet(36, 1) // AsyncEvent 1: the target requests a logout
+        .octet(43, 5) // Parameter3: seconds the initiator has to log out
+        .build());
+    wire.schedule(5_000_000_000L, this::close);
+  }
+
+  /** Closes now (e.g. {@code ctl iscsi logout} after the grace time, or node shutdown). */
+  public void close() {
+    if (phase == Phase.CLOSED) {
+      return;
+    }
+    phase = Phase.CLOSED;
+    wire.close();
+    onClosed();
+  }
+
+  // =============================================================================================
+  // login (§6, §11.12, §11.13)
+
+  private void onLogin(Pdu p) {
+    if (firstLogin) {
+      if (Bhs.versionMin(p) > 0) {
+        loginFail(p, UNSUPPORTED_VERSION);
+        return;
+      }
+      firstLogin = false;
+      isid = Bhs.isid(p);
+      tsih = 0;
+      loginItt = p.initiatorTaskTag();
+      expCmdSn = Bhs.cmdSn(p);
+      maxCmdSn = expCmdSn + config.queueDepth() - 1;
+      statSn = Bhs.expStatSn(p);
+      if (Bhs.tsih(p) != 0) {
+        loginFail(p, sessions.exists(Bhs.tsih(p)) ? TOO_MANY_CONNECTIONS : NO_SUCH_SESSION);
+        return;
+      }
+    } else if (Bhs.isid(p) != isid || p.initiatorTaskTag() != loginItt) {
+      loginFail(p, INITIATOR_ERROR);
+      return;
+    }
+    TextKeys.Parsed parsed = TextKeys.parse(p.data(), 1024);
+    if (!(parsed instanceof TextKeys.Parsed.Ok ok)) {
+      LOG.info("iSCSI {}: login text malformed: {}", remote, ((TextKeys.Parsed.Error) parsed).message());
+      loginFail(p, INITIATOR_ERROR);
+      return;
+    }
+    int csg = Bhs.currentStage(p);
+    int nsg = Bhs.nextStage(p);
+    boolean transit = Bhs.transit(p);
+    if (csg == 2 || csg == 3 || (transit && (nsg == 2 || nsg <= csg)) || Bhs.textContinues(p) && transit) {
+      loginFail(p, INVALID_DURING_LOGIN);
+      return;
+    }
+    List<TextKeys.Pair> answer = new ArrayList<>();
+    boolean chapKeys = false;
+    for (TextKeys.Pair kv : ok.pairs()) {
+      String k = kv.key();
+      String v = kv.value();
+      switch (k) {
+        case "InitiatorName" -> initiatorName = v;
+        case "TargetName" -> targetName = v;
+        case "InitiatorAlias", "TargetAlias" -> {}
+        case "SessionType" -> {
+          if ("Discovery".equals(v)) {
+            sessionType = SessionType.DISCOVERY;
+          } else if ("Normal".equals(v)) {
+            sessionType = SessionType.NORMAL;
+          } else {
+            loginFail(p, SESSION_TYPE_UNSUPPORTED);
+            return;
+          }
+        }
+        case "AuthMethod" -> {
+          if (csg != 0) {
+            loginFail(p, INITIATOR_ERROR);
+            return;
+          }
+          Negotiation.Result r = Negotiation.answer(SessionType.NORMAL, k, v, config.chap().isPresent() ? "CHAP" : "None");
+          if (!(r instanceof Negotiation.Result.Agreed)) {
+            loginFail(p, AUTH_FAILED);
+            return;
+          }
+          agreed.put(k, r.answer());
+          answer.add(new TextKeys.Pair(k, r.answer()));
+          if ("CHAP".equals(r.answer())) {
+            chap = new Chap(config.chap().orElseThrow());
+          }
+        }
+        default -> {
+          if (k.startsWith("CHAP_")) {
+            chapKeys = true;
+          } else {
+            answer.add(new TextKeys.Pair(k, negotiate(k, v)));
+          }
+        }
+      }
+    }
+    if (sessionType == null) {
+      sessionType = SessionType.NORMAL;
+    }
+    if (initiatorName == null || initiatorName.isEmpty()) {
+      loginFail(p, MISSING_PARAMETER);
+      return;
+    }
+    if (sessionType == SessionType.NORMAL && bus < 0) {
+      if (targetName == null) {
+        loginFail(p, MISSING_PARAMETER);
+        return;
+      }
+      Optional<int[]> bt = TargetNames.parse(config.host(), targetName);
+      EmuTarget t = bt.map(a -> inventory.target(a[0], a[1])).orElse(null);
+      if (t == null || t.isEmpty()) {
+        LOG.info("iSCSI {}: login to unknown target {}", remote, targetName);
+        loginFail(p, NOT_FOUND);
+        return;
+      }
+      bus = bt.get()[0];
+      targetId = bt.get()[1];
+      initiatorId = Nexuses.idFor(initiatorName + ",i,0x" + String.format("%012x", isid), Nexuses.ISCSI_PORT);
+    }
+    if (sessionType == SessionType.NORMAL && !tpgtSent) {
+      answer.add(new TextKeys.Pair("TargetPortalGroupTag", "1"));
+      tpgtSent = true;
+    }
+    // security stage: CHAP exchange (§12.1.3)
+    if (csg == 0 && chap != null && !authenticated) {
+      Chap.Step step = chap.step(ok.pairs(), chapKeys);
+      if (step instanceof Chap.Step.Fail) {
+        LOG.info("iSCSI {}: CHAP authentication of {} failed", remote, initiatorName);
+        loginFail(p, AUTH_FAILED);
+        return;
+      }
+      answer.addAll(step.pairs());
+      if (step instanceof Chap.Step.Done) {
+        authenticated = true;
+      } else {
+        transit = false; // the exchange is not over: stay in the security stage
+      }
+    }
+    if (config.chap().isPresent() && !authenticated && (nsg > 0 && transit || csg > 0)) {
+      loginFail(p, AUTH_FAILED);
+      return;
+    }
+    if (csg == 1 && !mrdslSent) {
+      answer.add(new TextKeys.Pair("MaxRecvDataSegmentLength", Integer.toString(config.maxRecvDataSegmentLength())));
+      mrdslSent = true;
+    }
+    boolean toFull = transit && nsg == 3;
+    if (toFull) {
+      if (sessionType == SessionType.DISCOVERY) {
+        tsih = sessions.register(initiatorName, isid, "Discovery", "", remote, control);
+      } else {
+        tsih = sessions.register(initiatorName, isid, "Normal", targetName, remote, control);
+      }
+    }
+    int flags = (csg << 2) | (transit ? nsg : 0);
+    Pdu resp = Bhs.of(Opcode.LOGIN_RESPONSE).fin(transit).flags(flags).byte2(0).byte3(0)
+        .lun((isid << 16) | tsih).itt(p.initiatorTaskTag())
+        .word(24, statSn++).word(28, expCmdSn).word(32, maxCmdSn).octet(36, 0).octet(37, 0)
+        .build(TextKeys.format(answer, 1024));
+    send(resp);
+    if (toFull) {
+      enterFullFeature();
+    }
+  }
+
+  private String negotiate(String k, String v) {
+    String ours = switch (k) {
+      case "HeaderDigest", "DataDigest" -> "None,CRC32C";
+      case "MaxConnections" -> "1";
+      case "InitialR2T" -> config.initialR2T() ? "Yes" : "No";
+      case "ImmediateData" -> config.immediateData() ? "Yes" : "No";
+      case "MaxBurstLength" -> Integer.toString(config.maxBurstLength());
+      case "FirstBurstLength" -> Integer.toString(config.firstBurstLength());
+      case "MaxOutstandingR2T" -> Integer.toString(config.maxOutstandingR2T());
+      case "ErrorRecoveryLevel" -> "0";
+      default -> null;
+    };
+    Negotiation.Result r = Negotiation.answer(sessionType == null ? SessionType.NORMAL : sessionType, k, v, ours);
+    if (r instanceof Negotiation.Result.Agreed a) {
+      agreed.put(k, a.value());
+      return a.value();
+    }
+    if (r instanceof Negotiation.Result.Declared d) {
+      agreed.put(k, d.value());
+      // a declaration: ours goes back only as our own declaration (sent once, below)
+      mrdslSent = true;
+      return Integer.toString(config.maxRecvDataSegmentLength());
+    }
+    return r.answer();
+  }
+
+  private void enterFullFeature() {
+    txMaxData = intKey("MaxRecvDataSegmentLength", 8192);
+    maxBurst = intKey("MaxBurstLength", 262144);
+    firstBurst = Math.min(intKey("FirstBurstLength", 65536), maxBurst);
+    maxR2t = intKey("MaxOutstandingR2T", 1);
+    initialR2t = "Yes".equals(agreed.getOrDefault("InitialR2T", "Yes"));
+    immediateData = "Yes".equals(agreed.getOrDefault("ImmediateData", "Yes"));
+    boolean hd = "CRC32C".equals(agreed.get("HeaderDigest"));
+    boolean dd = "CRC32C".equals(agreed.get("DataDigest"));
+    int rxMax = mrdslSent ? config.maxRecvDataSegmentLength() : 8192;
+    decoder.settings(new PduCodec.Settings(hd, dd, rxMax));
+    tx = new PduCodec.Settings(hd, dd, PduCodec.Settings.LOGIN.maxDataSegmentLength());
+    phase = Phase.FULL_FEATURE;
+    LOG.info("iSCSI {}: {} session {} of {} (isid {}) to {}", remote, sessionType == SessionType.DISCOVERY ? "discovery" : "normal",
+        tsih, initiatorName, String.format("%012x", isid), targetName == null ? "-" : targetName);
+    schedulePing();
+  }
+
+  private int intKey(String k, int def) {
+    try {
+      return (int) Math.min(Integer.MAX_VALUE, Long.decode(agreed.getOrDefault(k, Integer.toString(def))));
+    } catch (NumberFormatException e) {
+      return def;
+    }
+  }
+
+  private void loginFail(Pdu p, int status) {
+    send(Bhs.of(Opcode.LOGIN_RESPONSE).fin(false).flags(Bhs.currentStage(p) << 2)
+        .lun(p.lun() & ~0xFFFFL).itt(p.initiatorTaskTag())
+        .word(24, statSn++).word(28, expCmdSn).word(32, maxCmdSn).octet(36, status >>> 8).octet(37, status & 0xFF)
+        .build());
+    close();
+  }
+
+  // =============================================================================================
+  // command ordering (§4.2.2.1, §3.2.2.1 of RFC 3720)
+
+  private void ordered(Pdu p) {
+    if (p.immediate()) {
+      dispatch(p);
+      return;
+    }
+    int sn = Bhs.cmdSn(p);
+    if (sn == expCmdSn) {
+      expCmdSn++;
+      dispatch(p);
+      while (phase == Phase.FULL_FEATURE && !pendingCommands.isEmpty() && pendingCommands.containsKey(expCmdSn)) {
+        Pdu next = pendingCommands.remove(expCmdSn);
+        expCmdSn++;
+        dispatch(next);
+      }
+    } else if (SerialNumbers.inWindow(sn, expCmdSn, maxCmdSn) && pendingCommands.size() < config.queueDepth()) {
+      pendingCommands.putIfAbsent(sn, p);
+    } else {
+      LOG.debug("iSCSI {}: CmdSN {} outside [{}, {}]: ignored", remote, sn, expCmdSn, maxCmdSn);
+    }
+  }
+
+  private void dispatch(Pdu p) {
+    switch (p.opcode()) {
+      case SCSI_COMMAND -> onScsiCommand(p);
+      case NOP_OUT -> onNopOut(p);
+      case TASK_MGMT_REQUEST -> onTmf(p);
+      case TEXT_REQUEST -> onText(p);
+      case LOGOUT_REQUEST -> onLogout(p);
+      default -> reject(p, REJECT_NOT_SUPPORTED);
+    }
+  }
+
+  /** MaxCmdSN: the window is the queue depth; it never moves back. */
+  private int window() {
+    int m = expCmdSn - 1 + Math.max(0, config.queueDepth() - tasks.size());
+    if (SerialNumbers.greaterThan(m, maxCmdSn)) {
+      maxCmdSn = m;
+    }
+    return maxCmdSn;
+  }
+
+  // =============================================================================================
+  // NOP (§11.18, §11.19)
+
+  private void onNopOut(Pdu p) {
+    if (p.initiatorTaskTag() == Bhs.NO_TAG) {
+      if (Bhs.targetTransferTag(p) == pingTtt) {
+        pingTtt = Bhs.NO_TAG;
+      }
+      return;
+    }
+    send(Bhs.of(Opcode.NOP_IN).fin(true).lun(p.lun()).itt(p.initiatorTaskTag()).word(20, Bhs.NO_TAG)
+        .word(24, statSn++).word(28, expCmdSn).word(32, window()).build(p.data()));
+  }
+
+  private void schedulePing() {
+    long nanos = config.nopInterval().toNanos();
+    if (nanos <= 0 || pingScheduled) {
+      return;
+    }
+    pingScheduled = true;
+    wire.schedule(nanos, this::onPingTimer);
+  }
+
+  private void onPingTimer() {
+    pingScheduled = false;
+    if (phase != Phase.FULL_FEATURE) {
+      return;
+    }
+    if (pingTtt != Bhs.NO_TAG) {
+      LOG.info("iSCSI {}: no answer to NOP-In ping; closing", remote);
+      close();
+      return;
+    }
+    if (System.nanoTime() - lastActivity >= config.nopInterval().toNanos()) {
+      ping();
+    }
+    schedulePing();
+  }
+
+  /** Sends a NOP-In ping (ITT 0xFFFFFFFF, a TTT the initiator must echo in a NOP-Out). */
+  public void ping() {
+    pingTtt = newTtt();
+    send(Bhs.of(Opcode.NOP_IN).fin(true).lun(0).itt(Bhs.NO_TAG).word(20, pingTtt)
+        .word(24, statSn).word(28, expCmdSn).word(32, window()).build());
+  }
+
+  private int newTtt() {
+    int t = nextTtt++;
+    if (nextTtt == Bhs.NO_TAG || nextTtt == 0) {
+      nextTtt = 1;
+    }
+    return t;
+  }
+
+  // =============================================================================================
+  // Text: SendTargets (§11.10, Appendix C)
+
+  private void onText(Pdu p) {
+    TextKeys.Parsed parsed = TextKeys.parse(p.data());
+    List<TextKeys.Pair> answer = new ArrayList<>();
+    if (!(parsed instanceof TextKeys.Parsed.Ok ok)) {
+      reject(p, REJECT_INVALID_FIELD);
+      return;
+    }
+    for (TextKeys.Pair kv : ok.pairs()) {
+      if ("SendTargets".equals(kv.key())) {
+        Map<Integer, Map<Integer, EmuTarget>> all = inventory.snapshot();
+        for (Map.Entry<Integer, Map<Integer, EmuTarget>> b : all.entrySet()) {
+          for (Integer t : b.getValue().keySet()) {
+            String name = TargetNames.name(config.host(), b.getKey(), t);
+            boolean wanted = "All".equals(kv.value()) && sessionType == SessionType.DISCOVERY
+                || name.equals(kv.value())
+                || kv.value().isEmpty() && sessionType == SessionType.NORMAL && name.equals(targetName);
+            if (wanted) {
+              answer.add(new TextKeys.Pair("TargetName", name));
+              answer.add(new TextKeys.Pair("TargetAddress", portalAddress + ",1"));
+            }
+          }
+        }
+      } else {
+        answer.add(new TextKeys.Pair(kv.key(), "NotUnderstood"));
+      }
+    }
+    send(Bhs.of(Opcode.TEXT_RESPONSE).fin(true).lun(p.lun()).itt(p.initiatorTaskTag()).word(20, Bhs.NO_TAG)
+        .word(24, statSn++).word(28, expCmdSn).word(32, window()).build(TextKeys.format(answer)));
+  }
+
+  // =============================================================================================
+  // Logout (§11.14, §11.15)
+
+  private void onLogout(Pdu p) {
+    int reason = Bhs.logoutReason(p);
+    int response = reason == 2 ? 2 : 0; // remove for recovery: not supported at ERL 0
+    abortAll();
+    send(Bhs.of(Opcode.LOGOUT_RESPONSE).fin(true).byte2(response).itt(p.initiatorTaskTag())
+        .word(24, statSn++).word(28, expCmdSn).word(32, window()).word(40, 0).build());
+    close();
+  }
+
+  // =============================================================================================
+  // SCSI Command (§11.3) and data
+
+  private final class Task {
+    final int itt;
+    final long lun;
+    final byte[] cdb;
+    final long edtl;
+    final boolean read;
+    final boolean write;
+    byte[] out;
+    int received; // bytes of Data-Out received
+    int unsolicitedEnd; // offset where solicited data starts
+    int unsolicitedDataSn;
+    int nextR2tOffset; // next offset to solicit
+    int r2tSn;
+    int outstandingR2t;
+    final Map<Integer, int[]> r2ts = new HashMap<>(); // ttt -> {offset, length, expected DataSN}
+    boolean executing;
+
+    Task(int itt, long lun, byte[] cdb, long edtl, boolean read, boolean write) {
+      this.itt = itt;
+      this.lun = lun;
+      this.cdb = cdb;
+      this.edtl = edtl;
+      this.read = read;
+      this.write = write;
+    }
+  }
+
+  private void onScsiCommand(Pdu p) {
+    if (sessionType != SessionType.NORMAL) {
+      reject(p, REJECT_PROTOCOL);
+      return;
+    }
+    int itt = p.initiatorTaskTag();
+    if (itt == Bhs.NO_TAG || tasks.containsKey(itt)) {
+      reject(p, REJECT_INVALID_FIELD);
+      return;
+    }
+    boolean read = Bhs.read(p);
+    boolean write = Bhs.write(p);
+    long edtl = Bhs.expectedDataTransferLength(p);
+    int imm = p.dataSegmentLength();
+    if (imm > 0 && (!write || !immediateData || imm > edtl || imm > firstBurst)) {
+      reject(p, REJECT_INVALID_FIELD);
+      return;
+    }
+    byte[] cdb = trimCdb(Bhs.cdb(p));
+    Task t = new Task(itt, decodeLun(p.lun()), cdb, edtl, read, write);
+    tasks.put(itt, t);
+    if (write && edtl > 0) {
+      if (edtl > config.maxWriteBuffer()) {
+        finish(t, ScsiResponse.checkCondition(Sense.fixed(Sense.ILLEGAL_REQUEST, 0x55, 0x00), (int) Math.min(edtl, Integer.MAX_VALUE)));
+        return;
+      }
+      // grown as data arrives (never beyond EDTL): a hostile EDTL with no data costs nothing
+      t.out = new byte[Math.max(imm, (int) Math.min(edtl, 65536))];
+      System.arraycopy(p.data(), 0, t.out, 0, imm);
+      t.received = imm;
+      t.unsolicitedEnd = p.fin() || initialR2t ? imm : (int) Math.min(firstBurst, edtl);
+      t.nextR2tOffset = t.unsolicitedEnd;
+      if (t.received < edtl) {
+        issueR2ts(t);
+        return;
+      }
+    }
+    execute(t);
+  }
+
+  private static byte[] trimCdb(byte[] c) {
+    int op = c[0] & 0xFF;
+    int len = switch (op >>> 5) {
+      case 0 -> 6;
+      case 1, 2 -> 10;
+      case 5 -> 12;
+      default -> 16;
+    };
+    if (c.length > 16 || len >= c.length) {
+      return c;
+    }
+    byte[] t = new byte[len];
+    System.arraycopy(c, 0, t, 0, len);
+    return t;
+  }
+
+  /** SAM LUN structure (bytes 8..15) to a LUN number: peripheral (00b) and flat (01b) addressing. */
+  static long decodeLun(long raw) {
+    int b0 = (int) (raw >>> 56) & 0xFF;
+    int b1 = (int) (raw >>> 48) & 0xFF;
+    int method = b0 >>> 6;
+    if (method == 0) {
+      return b1 | ((long) (b0 & 0x3F) << 8);
+    }
+    if (method == 1) {
+      return ((long) (b0 & 0x3F) << 8) | b1;
+    }
+    return -1;
+  }
+
+  private void issueR2ts(Task t) {
+    while (t.outstandingR2t < maxR2t && t.nextR2tOffset < t.edtl) {
+      int len = (int) Math.min(maxBurst, t.edtl - t.nextR2tOffset);
+      int ttt = newTtt();
+      t.r2ts.put(ttt, new int[] {t.nextR2tOffset, len, 0});
+      byTtt.put(ttt, t);
+      t.outstandingR2t++;
+      send(Bhs.of(Opcode.R2T).fin(true).lun(encodeLun(t.lun)).itt(t.itt).word(20, ttt)
+          .word(24, statSn).word(28, expCmdSn).word(32, window()).word(36, t.r2tSn++)
+          .word(40, t.nextR2tOffset).word(44, len).build());
+      t.nextR2tOffset += len;
+    }
+  }
+
+  private static long encodeLun(long lun) {
+    if (lun < 256) {
+      return lun << 48;
+    }
+    return (0x4000L | (lun & 0x3FFF)) << 48;
+  }
+
+  private void onDataOut(Pdu p) {
+    Task t = tasks.get(p.initiatorTaskTag());
+    int ttt = Bhs.targetTransferTag(p);
+    if (t == null || t.out == null || t.executing) {
+      reject(p, REJECT_INVALID_FIELD);
+      return;
+    }
+    long off = Bhs.bufferOffset(p);
+    int len = p.dataSegmentLength();
+    int dataSn = Bhs.dataSn(p);
+    int[] seq = null;
+    if (ttt == Bhs.NO_TAG) {
+      if (dataSn != t.unsolicitedDataSn || off + len > t.unsolicitedEnd) {
+        dataOutError(t, p);
+        return;
+      }
+      t.unsolicitedDataSn++;
+    } else {
+      seq = t.r2ts.get(ttt);
+      if (seq == null || byTtt.get(ttt) != t || dataSn != seq[2] || off < seq[0] || off + len > (long) seq[0] + seq[1]) {
+        dataOutError(t, p);
+        return;
+      }
+      seq[2]++;
+    }
+    if (off != t.received) { // DataPDUInOrder and DataSequenceInOrder are Yes
+      dataOutError(t, p);
+      return;
+    }
+    if (off + len > t.out.length) {
+      t.out = java.util.Arrays.copyOf(t.out, (int) Math.min(t.edtl, Math.max(off + len, 2L * t.out.length)));
+    }
+    System.arraycopy(p.data(), 0, t.out, (int) off, len);
+    t.received += len;
+    if (seq != null && p.fin()) {
+      if (off + len != (long) seq[0] + seq[1]) {
+        dataOutError(t, p);
+        return;
+      }
+      t.r2ts.remove(ttt);
+      byTtt.remove(ttt);
+      t.outstandingR2t--;
+    }
+    if (t.received == t.edtl) {
+      execute(t);
+    } else if (seq != null && p.fin()) {
+      issueR2ts(t);
+    }
+  }
+
+  /** A Data-Out that breaks the task's sequence: Reject it and end the task (it cannot complete). */
+  private void dataOutError(Task t, Pdu p) {
+    LOG.debug("iSCSI {}: bad Data-Out for itt 0x{}: DataSN {} offset {}", remote, Integer.toHexString(t.itt), Bhs.dataSn(p), Bhs.bufferOffset(p));
+    reject(p, REJECT_PROTOCOL);
+    forget(t); // the initiator fails the task on the Reject (its header carries the ITT)
+    aborted++;
+  }
+
+  private void execute(Task t) {
+    t.executing = true;
+    EmuTarget target = inventory.target(bus, targetId);
+    if (target == null) {
+      finish(t, ScsiResponse.checkCondition(Sense.fixed(Sense.ILLEGAL_REQUEST, 0x25, 0x00), dxfer(t.edtl)));
+      return;
+    }
+    int edtl = dxfer(t.edtl);
+    byte[] cdb = t.cdb;
+    int op = cdb[0] & 0xFF;
+    long tlBlocks = ScsiTransfer.blocks(cdb);
+    EmuDevice dev = target.device(t.lun);
+    int bs = dev != null && dev.spec().blockSize() > 0 ? dev.spec().blockSize() : 0;
+    long tlBytes = tlBlocks >= 0 && bs > 0 ? tlBlocks * bs : -1;
+    ByteString dataOut = t.out == null ? ByteString.emptyByteString() : ByteString.fromArrayUnsafe(t.out, 0, t.received);
+    long overflow = 0;
+    if (tlBytes >= 0 && ScsiTransfer.isBlockWrite(op)) {
+      if (tlBytes > edtl) {
+        overflow = tlBytes - edtl;
+        long blocks = edtl / bs;
+        byte[] c = ScsiTransfer.withBlocks(cdb, blocks);
+        if (c != null) {
+          cdb = c;
+        }
+        dataOut = dataOut.take((int) (blocks * bs));
+      } else if (tlBytes < edtl) {
+        dataOut = dataOut.take((int) tlBytes);
+      }
+    } else if (tlBytes > edtl && ScsiTransfer.isBlockRead(op)) {
+      overflow = tlBytes - edtl;
+    }
+    ScsiResponse r = target.execute(t.lun, ByteString.fromArrayUnsafe(cdb), dataOut, edtl, initiatorId);
+    final long ovf = overflow;
+    if (r.dropped()) {
+      return; // never answered: stays in flight until aborted or the connection ends
+    }
+    if (r.delayNanos() > 0) {
+      final ScsiResponse rr = r;
+      wire.schedule(r.delayNanos(), () -> {
+        if (tasks.get(t.itt) == t) {
+          finish(t, rr, ovf);
+        }
+      });
+      return;
+    }
+    finish(t, r, ovf);
+  }
+
+  private static int dxfer(long edtl) {
+    return (int) Math.min(edtl, Integer.MAX_VALUE);
+  }
+
+  private void finish(Task t, ScsiResponse r) {
+    finish(t, r, 0);
+  }
+
+  /** Sends the task's Data-In and status; the task ends here, once. */
+  private void finish(Task t, ScsiResponse r, long overflow) {
+    if (phase != Phase.FULL_FEATURE) {
+      return;
+    }
+    forget(t);
+    completed++;
+    ByteString data = t.read ? r.data() : ByteString.emptyByteString();
+    if (data.size() > t.edtl) {
+      data = data.take(dxfer(t.edtl));
+    }
+    int residFlags = 0;
+    long resid = 0;
+    if (overflow > 0 && r.scsiStatus() == ScsiStatus.GOOD) {
+      residFlags = 0x04; // O
+      resid = overflow;
+    } else if (r.resid() > 0 && t.edtl > 0) {
+      residFlags = 0x02; // U
+      resid = Math.min(r.resid(), t.edtl);
+    } else if (t.read && data.size() < t.edtl && r.scsiStatus() == ScsiStatus.GOOD) {
+      residFlags = 0x02;
+      resid = t.edtl - data.size();
+    }
+    boolean collapse = r.sense().isEmpty() && r.scsiStatus() == ScsiStatus.GOOD;
+    int n = data.size();
+    int dataSn = 0;
+    if (n > 0) {
+      int off = 0;
+      while (off < n) {
+        int len = Math.min(txMaxData, n - off);
+        boolean last = off + len == n;
+        boolean status = last && collapse;
+        Bhs.Builder b = Bhs.of(Opcode.SCSI_DATA_IN).fin(last).lun(encodeLun(t.lun)).itt(t.itt)
+            .word(20, Bhs.NO_TAG).word(28, expCmdSn).word(32, window()).word(36, dataSn++).word(40, off);
+        if (status) {
+          b.flags(0x01 | residFlags).byte3(r.scsiStatus()).word(24, statSn++).word(44, (int) resid);
+        }
+        send(b.build(data.slice(off, off + len).toArray()));
+        off += len;
+      }
+      if (collapse) {
+        return;
+      }
+    }
+    byte[] sense = r.sense().toArray();
+    byte[] seg = new byte[0];
+    if (sense.length > 0) {
+      seg = new byte[2 + sense.length];
+      seg[0] = (byte) (sense.length >>> 8);
+      seg[1] = (byte) sense.length;
+      System.arraycopy(sense, 0, seg, 2, sense.length);
+    }
+    send(Bhs.of(Opcode.SCSI_RESPONSE).fin(true).flags(residFlags).byte2(0).byte3(r.scsiStatus()).itt(t.itt)
+        .word(20, 0).word(24, statSn++).word(28, expCmdSn).word(32, window()).word(36, dataSn)
+        .word(40, 0).word(44, (int) resid).build(seg));
+  }
+
+  private void forget(Task t) {
+    tasks.remove(t.itt, t);
+    for (Integer ttt : t.r2ts.keySet()) {
+      byTtt.remove(ttt);
+    }
+    t.r2ts.clear();
+  }
+
+  private void abortAll() {
+    for (Task t : new ArrayList<>(tasks.values())) {
+      forget(t);
+      aborted++;
+    }
+    pendingCommands.clear();
+  }
+
+  // =============================================================================================
+  // Task management (§11.5, §11.6)
+
+  private void onTmf(Pdu p) {
+    int fn = Bhs.tmfFunction(p);
+    long lun = decodeLun(p.lun());
+    int response;
+    EmuTarget target = inventory.target(bus, targetId);
+    switch (fn) {
+      case 1 -> { // ABORT TASK
+        Task t = tasks.get(Bhs.referencedTaskTag(p));
+        if (t != null) {
+          forget(t);
+          aborted++;
+          response = 0;
+        } else {
+          // §11.5.1: a task not yet received (RefCmdSN still in the window) counts as aborted
+          response = SerialNumbers.inWindow(Bhs.refCmdSn(p), expCmdSn, maxCmdSn) ? 0 : 1;
+        }
+      }
+      case 2, 4 -> { // ABORT TASK SET, CLEAR TASK SET
+        abortLun(lun);
+        response = 0;
+      }
+      case 5 -> { // LOGICAL UNIT RESET
+        EmuDevice d = target == null ? null : target.device(lun);
+        if (d == null) {
+          response = 2;
+        } else {
+          abortLun(lun);
+          d.reset(0x29, 0x03);
+          response = 0;
+        }
+      }
+      case 6, 7 -> { // TARGET WARM RESET, TARGET COLD RESET (the latter also ends the connection, below)
+        if (target != null) {
+          for (Task t : new ArrayList<>(tasks.values())) {
+            forget(t);
+            aborted++;
+          }
+          target.targetReset();
+        }
+        response = 0;
+      }
+      case 9 -> { // QUERY TASK
+        response = tasks.containsKey(Bhs.referencedTaskTag(p)) ? 0 : 1;
+      }
+      default -> response = 5; // function not supported
+    }
+    if (sessionType != SessionType.NORMAL) {
+      response = 255;
+    }
+    send(Bhs.of(Opcode.TASK_MGMT_RESPONSE).fin(true).byte2(response).itt(p.initiatorTaskTag())
+        .word(24, statSn++).word(28, expCmdSn).word(32, window()).build());
+    if (fn == 7 && response == 0) {
+      close(); // §11.5.1: after a cold reset the target drops every connection
+    }
+  }
+
+  private void abortLun(long lun) {
+    for (Iterator<Task> it = new ArrayList<>(tasks.values()).iterator(); it.hasNext(); ) {
+      Task t = it.next();
+      if (t.lun == lun) {
+        forget(t);
+        aborted++;
+      }
+    }
+  }
+
+  // =============================================================================================
+  // Reject (§11.17)
+
+  private void reject(Pdu p, int reason) {
+    if (phase != Phase.FULL_FEATURE) {
+      close();
+      return;
+    }
+    send(Bhs.of(Opcode.REJECT).fin(true).byte2(reason).itt(Bhs.NO_TAG)
+        .word(24, statSn).word(28, expCmdSn).word(32, window()).build(p.bhs()));
+  }
+
+  // =============================================================================================
+
+  private void send(Pdu p) {
+    wire.write(PduCodec.encode(p, tx));
+  }
+
+  /** CHAP (RFC 1994 in RFC 7143 §12.1.3), target side: one-way and mutual. */
+  static final class Chap {
+    sealed interface Step {
+      List<TextKeys.Pair> pairs();
+
+      record More(List<TextKeys.Pair> pairs) implements Step {}
+
+      record Done(List<TextKeys.Pair> pairs) implements Step {}
+
+      record Fail(List<TextKeys.Pair> pairs) implements Step {}
+    }
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private final PortalConfig.ChapSecrets secrets;
+    private int id = -1;
+    private byte[] challenge;
+
+    Chap(PortalConfig.ChapSecrets secrets) {
+      this.secrets = secrets;
+    }
+
+    Step step(List<TextKeys.Pair> in, boolean hasChapKeys) {
+      Map<String, String> m = new HashMap<>();
+      for (TextKeys.Pair kv : in) {
+        m.put(kv.key(), kv.value());
+      }
+      if (challenge == null) {
+        if (!m.containsKey("CHAP_A")) {
+          return new Step.More(List.of());
+        }
+        boolean md5 = false;
+        for (String a : m.get("CHAP_A").split(",")) {
+          md5 |= "5".equals(a);
+        }
+        if (!md5) {
+          return new Step.Fail(List.of());
+        }
+        id = RANDOM.nextInt(256);
+        challenge = new byte[16];
+        RANDOM.nextBytes(challenge);
+        return new Step.More(List.of(new TextKeys.Pair("CHAP_A", "5"), new TextKeys.Pair("CHAP_I", Integer.toString(id)),
+            new TextKeys.Pair("CHAP_C", "0x" + hex(challenge))));
+      }
+      String n = m.get("CHAP_N");
+      String r = m.get("CHAP_R");
+      if (n == null || r == null) {
+        return new Step.Fail(List.of());
+      }
+      byte[] expected = md5(id, secrets.secret().getBytes(StandardCharsets.UTF_8), challenge);
+      byte[] got = unhex(r);
+      boolean userOk = MessageDigest.isEqual(n.getBytes(StandardCharsets.UTF_8), secrets.user().getBytes(StandardCharsets.UTF_8));
+      if (got == null || !MessageDigest.isEqual(expected, got) || !userOk) {
+        return new Step.Fail(List.of());
+      }
+      String mi = m.get("CHAP_I");
+      String mc = m.get("CHAP_C");
+      if (mi == null && mc == null) {
+        return secrets.mutualSecret().isPresent() ? new Step.Fail(List.of()) : new Step.Done(List.of());
+      }
+      if (mi == null || mc == null || secrets.mutualSecret().isEmpty()) {
+        return new Step.Fail(List.of());
+      }
+      byte[] theirChallenge = unhex(mc);
+      int theirId;
+      try {
+        theirId = Integer.parseInt(mi);
+      } catch (NumberFormatException e) {
+        return new Step.Fail(List.of());
+      }
+      if (theirChallenge == null || theirChallenge.length == 0 || theirId < 0 || theirId > 255
+          || MessageDigest.isEqual(theirChallenge, challenge)) {
+        return new Step.Fail(List.of());
+      }
+      byte[] resp = md5(theirId, secrets.mutualSecret().get().getBytes(StandardCharsets.UTF_8), theirChallenge);
+      return new Step.Done(List.of(new TextKeys.Pair("CHAP_N", secrets.mutualUser().orElse(secrets.user())),
+          new TextKeys.Pair("CHAP_R", "0x" + hex(resp))));
+    }
+
+    private static byte[] md5(int id, byte[] secret, byte[] challenge) {
+      try {
+        MessageDigest md = MessageDigest.getInstance("MD5");
+        md.update((byte) id);
+        md.update(secret);
+        md.update(challenge);
+        return md.digest();
+      } catch (java.security.NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    static String hex(byte[] b) {
+      StringBuilder s = new StringBuilder();
+      for (byte x : b) {
+        s.append(String.format("%02x", x));
+      }
+      return s.toString();
+    }
+
+    static byte[] unhex(String s) {
+      if (s.startsWith("0x") || s.startsWith("0X")) {
+        s = s.substring(2);
+      } else {
+        return null;
+      }
+      if (s.length() % 2 != 0 || s.isEmpty()) {
+        return null;
+      }
+      byte[] b = new byte[s.length() / 2];
+      for (int i = 0; i < b.length; i++) {
+        int hi = Character.digit(s.charAt(2 * i), 16);
+        int lo = Character.digit(s.charAt(2 * i + 1), 16);
+        if (hi < 0 || lo < 0) {
+          return null;
+        }
+        b[i] = (byte) (hi << 4 | lo);
+      }
+      return b;
+    }
+  }
+}
