@@ -77,6 +77,8 @@ class ConformanceIscsiTestCuTest {
   private int port;
   private String target;
   private String url;
+  /** Families whose run did not end well: their raw output (in {@link #work}) is kept. */
+  private final java.util.Set<String> failing = new java.util.concurrent.ConcurrentSkipListSet<>();
 
   @BeforeAll
   void startNode() throws Exception {
@@ -138,6 +140,13 @@ class ConformanceIscsiTestCuTest {
       }
     } finally {
       testKit.shutdownTestKit();
+      if (work != null && failing.isEmpty()) {
+        try (var paths = Files.walk(work)) {
+          paths.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+      } else if (work != null) {
+        System.out.println("conformance: kept " + work + " (" + String.join(", ", failing) + ")");
+      }
     }
   }
 
@@ -203,6 +212,7 @@ class ConformanceIscsiTestCuTest {
   }
 
   void family(String family, Duration timeout) throws Exception {
+    failing.add(family);
     ToolRun r = tool(timeout, "iscsi-test-cu", "--dataloss", "--test=" + family, "-i", INITIATOR_1, "-I", INITIATOR_2, url);
     Files.writeString(work.resolve("iscsi-test-cu-" + family + ".txt"), r.output());
     Run run = ConformanceResults.parse(family, r.output());
@@ -224,6 +234,7 @@ class ConformanceIscsiTestCuTest {
     if (Boolean.getBoolean("camstack.iscsi.updateExpected")) {
       Files.write(file, ConformanceResults.rewrite(current, family, run));
       System.out.println("conformance: rewrote " + family + " in " + file);
+      failing.remove(family);
       return;
     }
     Map<String, Result> expected = ConformanceResults.readExpected(current);
@@ -238,6 +249,7 @@ class ConformanceIscsiTestCuTest {
     }
     assertEquals(List.of(), c.regressions(), () -> c.regressions().size() + " " + family
         + " regression(s) against " + file + " (raw output in " + work + "):\n  " + String.join("\n  ", c.regressions()));
+    failing.remove(family);
   }
 
   @Test
