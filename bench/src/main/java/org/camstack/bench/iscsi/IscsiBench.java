@@ -97,6 +97,12 @@ public final class IscsiBench {
       if (shm != null) {
         Files.deleteIfExists(shm);
       }
+      Path data = o.work().resolve("camstack-data"); // the node's journal; the logs stay
+      if (Files.isDirectory(data)) {
+        try (var paths = Files.walk(data)) {
+          paths.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+      }
       if (tgt != null) {
         for (String suffix : List.of("", ".lock")) {
           Files.deleteIfExists(Path.of("/run/tgtd/socket." + tgt.control() + suffix));
