@@ -38,7 +38,8 @@ import picocli.CommandLine;
 
 /**
  * Conformance with a real initiator: libiscsi's {@code iscsi-test-cu} ({@code --dataloss}, the SCSI
- * and iSCSI families, two initiator names so the multi-nexus and persistent-reservation tests run)
+ * and iSCSI families, two initiator names so the multi-nexus and persistent-reservation tests run, the
+ * LUN's URL given twice so the multipath tests run over a second session)
  * against the default topology's 1 GiB disk (bus 0 target 0 LUN 0) of a real {@code camstack node}
  * process ({@code --iscsi-port 0}, free ports, a fresh data dir, stopped by PID in every path), plus
  * {@code iscsi-ls}, {@code iscsi-inq} and {@code iscsi-readcapacity16}.
@@ -213,7 +214,13 @@ class ConformanceIscsiTestCuTest {
 
   void family(String family, Duration timeout) throws Exception {
     failing.add(family);
-    ToolRun r = tool(timeout, "iscsi-test-cu", "--dataloss", "--test=" + family, "-i", INITIATOR_1, "-I", INITIATOR_2, url);
+    // the URL twice: the second is the "multipath" URL, a second session to the same LUN, so the
+    // MultipathIO tests run instead of skipping (-Dcamstack.iscsi.multipath=false: one URL)
+    List<String> cmd = new ArrayList<>(List.of("iscsi-test-cu", "--dataloss", "--test=" + family, "-i", INITIATOR_1, "-I", INITIATOR_2, url));
+    if (!"false".equals(System.getProperty("camstack.iscsi.multipath"))) {
+      cmd.add(url);
+    }
+    ToolRun r = tool(timeout, cmd.toArray(String[]::new));
     Files.writeString(work.resolve("iscsi-test-cu-" + family + ".txt"), r.output());
     Run run = ConformanceResults.parse(family, r.output());
     String summary = "iscsi-test-cu " + family + " against " + url + " in " + r.took().toSeconds() + " s: " + run.describe();
