@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ./camstack bench io|lifecycle|recovery|sweep|jmh [options]}: the benchmark launcher.
+ * {@code ./camstack bench io|lifecycle|recovery|sweep|jmh|iscsi [options]}: the benchmark launcher.
  * Every sub-command prints a progress bar on stderr while it runs, an aligned table on stdout at
  * the end, and with {@code --json FILE} every figure plus the exact configuration. Bad options
  * get a one-line message and exit code 2.
@@ -30,7 +30,8 @@ import picocli.CommandLine.Option;
       SweepCommand.class,
       LifecycleCommand.class,
       RecoveryCommand.class,
-      JmhCommand.class
+      JmhCommand.class,
+      IscsiCommand.class
     })
 public final class BenchMain implements Callable<Integer> {
 
@@ -95,7 +96,7 @@ public final class BenchMain implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    err.println("bench: missing sub-command: io, sweep, lifecycle, recovery or jmh (try ./camstack bench --help)");
+    err.println("bench: missing sub-command: io, sweep, lifecycle, recovery, jmh or iscsi (try ./camstack bench --help)");
     return Cli.USAGE;
   }
 

@@ -38,7 +38,8 @@ class BenchLayeringTest {
     ALLOWED.put(B + ".jmh.jmh_generated", List.of(B + ".jmh", B + ".harness", B + ".report"));
     ALLOWED.put(B + ".lifecycle", List.of(B + ".harness", B + ".report"));
     ALLOWED.put(B + ".persist", List.of(B + ".harness", B + ".report"));
-    ALLOWED.put(B, List.of(B + ".harness", B + ".report", B + ".io", B + ".jmh", B + ".lifecycle", B + ".persist"));
+    ALLOWED.put(B + ".iscsi", List.of(B + ".harness", B + ".report"));
+    ALLOWED.put(B, List.of(B + ".harness", B + ".report", B + ".io", B + ".jmh", B + ".lifecycle", B + ".persist", B + ".iscsi"));
   }
 
   @ArchTest

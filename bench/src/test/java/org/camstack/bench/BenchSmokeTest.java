@@ -106,10 +106,14 @@ class BenchSmokeTest {
     assertEquals(2, unknown.exit());
     assertEquals(1, unknown.err().lines().count(), unknown.err());
     assertEquals(2, bench().exit(), "no sub-command is bad usage");
+    CliRun iscsi = bench("iscsi", "--qd", "0");
+    assertEquals(2, iscsi.exit());
+    assertTrue(iscsi.err().startsWith("camstack bench iscsi: --qd, --blocks, --duration and --repeat must be >= 1"), iscsi.err());
+    assertEquals(2, bench("iscsi", "--no-tgt", "--no-camstack").exit(), "nothing left to measure");
   }
 
   @ParameterizedTest(name = "bench {0} --help")
-  @ValueSource(strings = {"", "io", "sweep", "lifecycle", "recovery", "jmh"})
+  @ValueSource(strings = {"", "io", "sweep", "lifecycle", "recovery", "jmh", "iscsi"})
   void everyBenchCommandAnswersHelpAndVersionWithExitZero(String verb) {
     String[] help = verb.isEmpty() ? new String[] {"--help"} : new String[] {verb, "--help"};
     CliRun r = bench(help);

@@ -65,8 +65,10 @@ class LayeringTest {
     // replays the same events); the stack's lifetime package only builds them
     allow(S + ".lifetime", S + ".ccb", P + ".audit");
     allow(S + ".scsi", S + ".ccb");
+    // owner-only secret files (API token, CHAP secrets): one reader, no dependencies
+    allow(S + ".secret");
     // the iSCSI PDU codec and text negotiation: a pure library, shared by the target and initiator
-    allow(S + ".iscsi");
+    allow(S + ".iscsi", S + ".secret");
     allow(S + ".devfs", S + ".ccb", S + ".lifetime", P + ".audit");
     // cf. sys/cam/ctl: the target layer's LUNs answer CDBs for any frontend and keep their fault
     // rules in the journal's form; they never see the initiator side (xpt, periphs, devfs, SIMs)
@@ -95,11 +97,11 @@ class LayeringTest {
         S + ".detsim", P + ".audit");
     allow(S + ".node", S, S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".sim",
         S + ".target", S + ".xpt", S + ".periph", S + ".scsi.da", S + ".scsi.pass", S + ".scsi.ses",
-        S + ".durable", S + ".iscsi", S + ".target.iscsi", P, P + ".device", P + ".audit", P + ".journal",
+        S + ".durable", S + ".iscsi", S + ".target.iscsi", S + ".secret", P, P + ".device", P + ".audit", P + ".journal",
         P + ".wiring", P + ".inventory");
     allow(S + ".cli", S, S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".sim",
         S + ".target", S + ".xpt", S + ".periph", S + ".scsi.da", S + ".scsi.pass", S + ".scsi.ses",
-        S + ".durable", S + ".chaos", S + ".node", S + ".iscsi", S + ".target.iscsi", P, P + ".device", P + ".audit", P + ".journal",
+        S + ".durable", S + ".chaos", S + ".node", S + ".iscsi", S + ".target.iscsi", S + ".secret", P, P + ".device", P + ".audit", P + ".journal",
         P + ".wiring", P + ".inventory", P + ".inspect", P + ".cli");
   }
 

@@ -1,15 +1,10 @@
 package org.camstack.stack.cli;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import java.util.regex.Matcher;
@@ -21,6 +16,7 @@ import org.camstack.stack.cli.CtlClient.Reply;
 import org.camstack.stack.node.ApiModel;
 import org.camstack.stack.node.DevlistFormat;
 import org.camstack.stack.node.NodeFiles;
+import org.camstack.stack.secret.SecretFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -159,32 +155,11 @@ public final class CtlCommand implements Callable<Integer> {
 
   /** The token in {@code file}; it must be a regular file only its owner can read (0600/0400). */
   static String readTokenFile(Path file) {
-    Set<PosixFilePermission> perms;
     try {
-      perms = Files.getPosixFilePermissions(file);
-    } catch (UnsupportedOperationException e) {
-      perms = Set.of(); // no POSIX permissions on this file system: nothing to check
-    } catch (IOException e) {
-      throw new UsageException("cannot read token file " + file + ": " + e.getMessage());
+      return SecretFile.firstLine(file, "token");
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage());
     }
-    Set<PosixFilePermission> others = Set.of(
-        PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
-        PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
-    if (perms.stream().anyMatch(others::contains)) {
-      throw new UsageException("token file " + file + " is accessible by others (mode "
-          + java.nio.file.attribute.PosixFilePermissions.toString(perms) + "); chmod 600 it");
-    }
-    String text;
-    try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UsageException("cannot read token file " + file + ": " + e.getMessage());
-    }
-    String first = text.lines().findFirst().orElse("").strip();
-    if (first.isEmpty()) {
-      throw new UsageException("token file " + file + " is empty");
-    }
-    return first;
   }
 
   private DevlistFormat.Style style() {

@@ -131,7 +131,7 @@ public final class Main implements Callable<Integer> {
   @Command(
       name = "bench",
       mixinStandardHelpOptions = true,
-      description = "Benchmarks (io, sweep, lifecycle, recovery, jmh): run them as ./camstack bench VERB.")
+      description = "Benchmarks (io, sweep, lifecycle, recovery, jmh, iscsi): run them as ./camstack bench VERB.")
   static final class BenchStandIn implements Callable<Integer> {
     @Unmatched List<String> args = new ArrayList<>();
 

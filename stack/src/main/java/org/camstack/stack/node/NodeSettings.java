@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.camstack.persistence.journal.JournalConfig;
 import org.camstack.stack.CamStackConfig;
+import org.camstack.stack.secret.SecretFile;
 
 /**
  * Everything {@code camstack node} needs to start, from the command line over the config file over
@@ -152,26 +153,7 @@ public record NodeSettings(
 
   /** The first line of a token file only its owner can read or write (0600 or 0400). */
   static String readTokenFile(Path file) {
-    try {
-      if (!Files.isRegularFile(file)) {
-        throw new IllegalArgumentException("token file " + file + " not found");
-      }
-      java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = Files.getPosixFilePermissions(file);
-      for (java.nio.file.attribute.PosixFilePermission p : perms) {
-        if (p.name().startsWith("GROUP") || p.name().startsWith("OTHERS")) {
-          throw new IllegalArgumentException(
-              "token file " + file + " is mode " + java.nio.file.attribute.PosixFilePermissions.toString(perms)
-                  + ": others can read it (chmod 600 " + file + ")");
-        }
-      }
-      String first = Files.readAllLines(file).stream().findFirst().orElse("").strip();
-      if (first.isEmpty()) {
-        throw new IllegalArgumentException("token file " + file + " is empty");
-      }
-      return first;
-    } catch (java.io.IOException e) {
-      throw new IllegalArgumentException("cannot read token file " + file + ": " + e.getMessage());
-    }
+    return SecretFile.firstLine(file, "token");
   }
 
   /** {@code 50%} of the maximum heap, or a size ({@code 2GiB}). */
