@@ -69,8 +69,11 @@ public class EmuDisk extends EmuDevice {
    * WRITE SAME LENGTH allows 65536 blocks.
    */
   public static final int MAX_TRANSFER_BYTES = 32 << 20;
-  /** VPD 0xB0 MAXIMUM UNMAP LBA COUNT and MAXIMUM WRITE SAME LENGTH. */
-  public static final long MAX_UNMAP_BLOCKS = 0x400000L;
+  /**
+   * VPD 0xB0 MAXIMUM UNMAP LBA COUNT and MAXIMUM WRITE SAME LENGTH: 1 Mi blocks, the most
+   * libiscsi's Inquiry.BlockLimits accepts as sane (and what Linux splits a discard into anyway).
+   */
+  public static final long MAX_UNMAP_BLOCKS = 0x100000L;
   /** VPD 0xB0 MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT. */
   public static final int MAX_UNMAP_DESCRIPTORS = 256;
   /** VPD 0xB0 MAXIMUM COMPARE AND WRITE LENGTH (blocks; the field is one byte). */

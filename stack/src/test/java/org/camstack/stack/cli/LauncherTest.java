@@ -124,4 +124,16 @@ class LauncherTest {
     assertTrue(l.err().contains("rebuilding (bench/src/test/java/org/camstack/bench/SomeTest.java changed)"), l.err());
     assertTrue(l.calls().contains("org.camstack.bench.BenchMain --help"), l.calls());
   }
+
+  @Test
+  void aSourcePackageNamedTargetIsSourceNotBuildOutput() throws Exception {
+    Path lun = root.resolve("stack/src/main/java/org/camstack/stack/target/EmuDisk.java");
+    Files.createDirectories(lun.getParent());
+    Files.writeString(lun, "class EmuDisk {}\n");
+    Launch l = launch("-V");
+    assertTrue(l.err().contains("rebuilding (stack/src/main/java/org/camstack/stack/target"), l.err());
+    // a module's build output is not a reason to build
+    Files.writeString(root.resolve("stack/target/Some.class"), "");
+    assertFalse(launch("-V").calls().contains("mvn"));
+  }
 }
