@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import org.camstack.stack.iscsi.Chap;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -66,41 +67,8 @@ final class IscsiWiring {
     }
   }
 
-  /** CHAP secrets from a 0600 file of key=value lines; empty path = none. */
-  static Optional<PortalConfig.ChapSecrets> chap(String file) {
-    if (file == null || file.isBlank()) {
-      return Optional.empty();
-    }
-    Path f = Path.of(file);
-    try {
-      Set<PosixFilePermission> perms = Files.getPosixFilePermissions(f);
-      for (PosixFilePermission x : perms) {
-        if (x != PosixFilePermission.OWNER_READ && x != PosixFilePermission.OWNER_WRITE) {
-          throw new IllegalArgumentException("CHAP file " + f + " must be readable by its owner only (chmod 600)");
-        }
-      }
-      Map<String, String> m = new HashMap<>();
-      for (String line : Files.readAllLines(f)) {
-        String l = line.trim();
-        int eq = l.indexOf('=');
-        if (l.isEmpty() || l.startsWith("#") || eq <= 0) {
-          continue;
-        }
-        m.put(l.substring(0, eq).trim(), l.substring(eq + 1).trim());
-      }
-      String user = m.get("user");
-      String secret = m.get("secret");
-      if (user == null || secret == null || secret.length() < 12) {
-        throw new IllegalArgumentException("CHAP file " + f + " needs user= and secret= (at least 12 characters)");
-      }
-      Optional<String> mu = Optional.ofNullable(m.get("mutual-user"));
-      Optional<String> ms = Optional.ofNullable(m.get("mutual-secret"));
-      if (mu.isPresent() != ms.isPresent()) {
-        throw new IllegalArgumentException("CHAP file " + f + ": give both mutual-user= and mutual-secret=, or neither");
-      }
-      return Optional.of(new PortalConfig.ChapSecrets(user, secret, mu, ms));
-    } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read CHAP file " + f + ": " + e.getMessage());
-    }
+  /** CHAP credentials from a 0600 file ({@link Chap#load}); empty path = none. */
+  static Optional<Chap.Credentials> chap(String file) {
+    return file == null || file.isBlank() ? Optional.empty() : Optional.of(Chap.load(Path.of(file)));
   }
 }

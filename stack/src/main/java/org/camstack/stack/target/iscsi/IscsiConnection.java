@@ -107,7 +107,7 @@ public final class IscsiConnection {
   private boolean tpgtSent;
   private boolean mrdslSent;
   private final Map<String, String> agreed = new HashMap<>();
-  private Chap chap; // non-null while CHAP runs
+  private ChapExchange chap; // non-null while CHAP runs
   private boolean authenticated;
   // negotiated
   private int txMaxData = 8192; // initiator's MaxRecvDataSegmentLength
@@ -351,7 +351,7 @@ public final class IscsiConnection {
           agreed.put(k, r.answer());
           answer.add(new TextKeys.Pair(k, r.answer()));
           if ("CHAP".equals(r.answer())) {
-            chap = new Chap(config.chap().orElseThrow());
+            chap = new ChapExchange(config.chap().orElseThrow());
           }
         }
         default -> {
@@ -392,14 +392,14 @@ public final class IscsiConnection {
     }
     // security stage: CHAP exchange (§12.1.3)
     if (csg == 0 && chap != null && !authenticated) {
-      Chap.Step step = chap.step(ok.pairs(), chapKeys);
-      if (step instanceof Chap.Step.Fail) {
+      ChapExchange.Step step = chap.step(ok.pairs(), chapKeys);
+      if (step instanceof ChapExchange.Step.Fail) {
         LOG.info("iSCSI {}: CHAP authentication of {} failed", remote, initiatorName);
         loginFail(p, AUTH_FAILED);
         return;
       }
       answer.addAll(step.pairs());
-      if (step instanceof Chap.Step.Done) {
+      if (step instanceof ChapExchange.Step.Done) {
         authenticated = true;
       } else {
         transit = false; // the exchange is not over: stay in the security stage
@@ -1030,8 +1030,11 @@ public final class IscsiConnection {
     wire.write(PduCodec.encode(p, tx));
   }
 
-  /** CHAP (RFC 1994 in RFC 7143 §12.1.3), target side: one-way and mutual. */
-  static final class Chap {
+  /**
+   * CHAP (RFC 1994 in RFC 7143 §12.1.3), the target's side of the exchange: one-way and mutual,
+   * over the one CHAP implementation ({@link org.camstack.stack.iscsi.Chap}).
+   */
+  static final class ChapExchange {
     sealed interface Step {
       List<TextKeys.Pair> pairs();
 
@@ -1043,11 +1046,10 @@ public final class IscsiConnection {
     }
 
     private static final SecureRandom RANDOM = new SecureRandom();
-    private final PortalConfig.ChapSecrets secrets;
-    private int id = -1;
-    private byte[] challenge;
+    private final org.camstack.stack.iscsi.Chap.Credentials secrets;
+    private org.camstack.stack.iscsi.Chap.Challenge challenge;
 
-    Chap(PortalConfig.ChapSecrets secrets) {
+    ChapExchange(org.camstack.stack.iscsi.Chap.Credentials secrets) {
       this.secrets = secrets;
     }
 
@@ -1062,91 +1064,49 @@ public final class IscsiConnection {
         }
         boolean md5 = false;
         for (String a : m.get("CHAP_A").split(",")) {
-          md5 |= "5".equals(a);
+          md5 |= Integer.toString(org.camstack.stack.iscsi.Chap.ALGORITHM_MD5).equals(a);
         }
         if (!md5) {
           return new Step.Fail(List.of());
         }
-        id = RANDOM.nextInt(256);
-        challenge = new byte[16];
-        RANDOM.nextBytes(challenge);
-        return new Step.More(List.of(new TextKeys.Pair("CHAP_A", "5"), new TextKeys.Pair("CHAP_I", Integer.toString(id)),
-            new TextKeys.Pair("CHAP_C", "0x" + hex(challenge))));
+        challenge = org.camstack.stack.iscsi.Chap.newChallenge(RANDOM);
+        return new Step.More(List.of(
+            new TextKeys.Pair("CHAP_A", Integer.toString(org.camstack.stack.iscsi.Chap.ALGORITHM_MD5)),
+            new TextKeys.Pair("CHAP_I", Integer.toString(challenge.id())),
+            new TextKeys.Pair("CHAP_C", challenge.encoded())));
       }
       String n = m.get("CHAP_N");
       String r = m.get("CHAP_R");
       if (n == null || r == null) {
         return new Step.Fail(List.of());
       }
-      byte[] expected = md5(id, secrets.secret().getBytes(StandardCharsets.UTF_8), challenge);
-      byte[] got = unhex(r);
-      boolean userOk = MessageDigest.isEqual(n.getBytes(StandardCharsets.UTF_8), secrets.user().getBytes(StandardCharsets.UTF_8));
-      if (got == null || !MessageDigest.isEqual(expected, got) || !userOk) {
-        return new Step.Fail(List.of());
-      }
-      String mi = m.get("CHAP_I");
-      String mc = m.get("CHAP_C");
-      if (mi == null && mc == null) {
-        return secrets.mutualSecret().isPresent() ? new Step.Fail(List.of()) : new Step.Done(List.of());
-      }
-      if (mi == null || mc == null || secrets.mutualSecret().isEmpty()) {
-        return new Step.Fail(List.of());
-      }
-      byte[] theirChallenge = unhex(mc);
-      int theirId;
       try {
-        theirId = Integer.parseInt(mi);
-      } catch (NumberFormatException e) {
-        return new Step.Fail(List.of());
-      }
-      if (theirChallenge == null || theirChallenge.length == 0 || theirId < 0 || theirId > 255
-          || MessageDigest.isEqual(theirChallenge, challenge)) {
-        return new Step.Fail(List.of());
-      }
-      byte[] resp = md5(theirId, secrets.mutualSecret().get().getBytes(StandardCharsets.UTF_8), theirChallenge);
-      return new Step.Done(List.of(new TextKeys.Pair("CHAP_N", secrets.mutualUser().orElse(secrets.user())),
-          new TextKeys.Pair("CHAP_R", "0x" + hex(resp))));
-    }
-
-    private static byte[] md5(int id, byte[] secret, byte[] challenge) {
-      try {
-        MessageDigest md = MessageDigest.getInstance("MD5");
-        md.update((byte) id);
-        md.update(secret);
-        md.update(challenge);
-        return md.digest();
-      } catch (java.security.NoSuchAlgorithmException e) {
-        throw new IllegalStateException(e);
-      }
-    }
-
-    static String hex(byte[] b) {
-      StringBuilder s = new StringBuilder();
-      for (byte x : b) {
-        s.append(String.format("%02x", x));
-      }
-      return s.toString();
-    }
-
-    static byte[] unhex(String s) {
-      if (s.startsWith("0x") || s.startsWith("0X")) {
-        s = s.substring(2);
-      } else {
-        return null;
-      }
-      if (s.length() % 2 != 0 || s.isEmpty()) {
-        return null;
-      }
-      byte[] b = new byte[s.length() / 2];
-      for (int i = 0; i < b.length; i++) {
-        int hi = Character.digit(s.charAt(2 * i), 16);
-        int lo = Character.digit(s.charAt(2 * i + 1), 16);
-        if (hi < 0 || lo < 0) {
-          return null;
+        byte[] got = org.camstack.stack.iscsi.Chap.decode(r);
+        org.camstack.stack.iscsi.Chap.Account who = secrets.initiator();
+        boolean userOk = MessageDigest.isEqual(n.getBytes(StandardCharsets.UTF_8), who.user().getBytes(StandardCharsets.UTF_8));
+        if (!who.verifies(challenge, got) || !userOk) {
+          return new Step.Fail(List.of());
         }
-        b[i] = (byte) (hi << 4 | lo);
+        String mi = m.get("CHAP_I");
+        String mc = m.get("CHAP_C");
+        if (mi == null && mc == null) {
+          return secrets.mutual().isPresent() ? new Step.Fail(List.of()) : new Step.Done(List.of());
+        }
+        if (mi == null || mc == null || secrets.mutual().isEmpty()) {
+          return new Step.Fail(List.of());
+        }
+        byte[] theirs = org.camstack.stack.iscsi.Chap.decode(mc);
+        int theirId = org.camstack.stack.iscsi.Chap.parseId(mi);
+        if (theirs.length == 0 || org.camstack.stack.iscsi.Chap.reflected(challenge, theirs)) {
+          return new Step.Fail(List.of());
+        }
+        org.camstack.stack.iscsi.Chap.Account us = secrets.mutual().get();
+        byte[] resp = org.camstack.stack.iscsi.Chap.response(theirId, us.secret(), theirs);
+        return new Step.Done(List.of(new TextKeys.Pair("CHAP_N", us.user()),
+            new TextKeys.Pair("CHAP_R", org.camstack.stack.iscsi.Chap.encodeHex(resp))));
+      } catch (IllegalArgumentException malformed) { // a bad binary value or CHAP_I: authentication fails
+        return new Step.Fail(List.of());
       }
-      return b;
     }
   }
 }

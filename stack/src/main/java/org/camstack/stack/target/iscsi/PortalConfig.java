@@ -2,6 +2,7 @@ package org.camstack.stack.target.iscsi;
 
 import java.time.Duration;
 import java.util.Optional;
+import org.camstack.stack.iscsi.Chap;
 
 /**
  * What one iSCSI portal offers (RFC 7143 §13 values on the target's side) and how it behaves.
@@ -29,7 +30,7 @@ public record PortalConfig(
     boolean immediateData,
     int maxWriteBuffer,
     Duration nopInterval,
-    Optional<ChapSecrets> chap) {
+    Optional<Chap.Credentials> chap) {
 
   public PortalConfig {
     if (queueDepth < 1 || queueDepth > 4096) {
@@ -46,7 +47,7 @@ public record PortalConfig(
         Optional.empty());
   }
 
-  public PortalConfig withChap(Optional<ChapSecrets> c) {
+  public PortalConfig withChap(Optional<Chap.Credentials> c) {
     return new PortalConfig(host, queueDepth, maxRecvDataSegmentLength, maxBurstLength, firstBurstLength,
         maxOutstandingR2T, initialR2T, immediateData, maxWriteBuffer, nopInterval, c);
   }
@@ -61,14 +62,4 @@ public record PortalConfig(
         maxOutstandingR2T, initialR2T, immediateData, maxWriteBuffer, nopInterval, chap);
   }
 
-  /**
-   * CHAP secrets (RFC 7143 §12.1.3): the initiator proves {@code user}/{@code secret}; with {@code
-   * mutualUser}/{@code mutualSecret} the target proves itself too. Never logged: toString hides them.
-   */
-  public record ChapSecrets(String user, String secret, Optional<String> mutualUser, Optional<String> mutualSecret) {
-    @Override
-    public String toString() {
-      return "ChapSecrets[user=" + user + ", mutual=" + mutualUser.isPresent() + "]";
-    }
-  }
 }

@@ -22,6 +22,7 @@ import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.camstack.stack.iscsi.Chap;
 import org.camstack.stack.iscsi.Opcode;
 import org.camstack.stack.iscsi.Pdu;
 import org.camstack.stack.iscsi.TextKeys;
@@ -112,8 +113,8 @@ class IscsiPortalTest {
 
   @Test
   void chapOneWayAndMutual() throws Exception {
-    PortalConfig.ChapSecrets secrets = new PortalConfig.ChapSecrets("alice", "alice-secret-123", Optional.of("tgt"),
-        Optional.of("target-secret-456"));
+    Chap.Credentials secrets = new Chap.Credentials(Chap.Account.of("alice", "alice-secret-123"),
+        Optional.of(Chap.Account.of("tgt", "target-secret-456")));
     IscsiPortal chapPortal = IscsiPortal.start(kit.system(), "127.0.0.1", 0, PortalConfig.defaults(HOST).withChap(Optional.of(secrets)),
         inventory).toCompletableFuture().get(10, TimeUnit.SECONDS);
     try {
@@ -130,7 +131,7 @@ class IscsiPortalTest {
 
   @Test
   void chapOneWay() throws Exception {
-    PortalConfig.ChapSecrets secrets = new PortalConfig.ChapSecrets("alice", "alice-secret-123", Optional.empty(), Optional.empty());
+    Chap.Credentials secrets = Chap.Credentials.oneWay(Chap.Account.of("alice", "alice-secret-123"));
     IscsiPortal chapPortal = IscsiPortal.start(kit.system(), "127.0.0.1", 0, PortalConfig.defaults(HOST).withChap(Optional.of(secrets)),
         inventory).toCompletableFuture().get(10, TimeUnit.SECONDS);
     try {
@@ -153,19 +154,19 @@ class IscsiPortalTest {
       ini.send(InitiatorPdus.login(0, 1, false, isid, 0, 1, 0, text("CHAP_A=5")));
       k = keys(ini.next());
       int id = Integer.parseInt(k.get("CHAP_I"));
-      byte[] challenge = IscsiConnection.Chap.unhex(k.get("CHAP_C"));
+      byte[] challenge = Chap.decode(k.get("CHAP_C"));
       byte[] myChallenge = new byte[16];
       new Random(3).nextBytes(myChallenge);
-      String resp = "0x" + IscsiConnection.Chap.hex(md5(id, secret, challenge));
+      String resp = Chap.encodeHex(md5(id, secret, challenge));
       ini.send(InitiatorPdus.login(0, 1, true, isid, 0, 1, 0, mutual
-          ? text("CHAP_N=alice", "CHAP_R=" + resp, "CHAP_I=9", "CHAP_C=0x" + IscsiConnection.Chap.hex(myChallenge))
+          ? text("CHAP_N=alice", "CHAP_R=" + resp, "CHAP_I=9", "CHAP_C=" + Chap.encodeHex(myChallenge))
           : text("CHAP_N=alice", "CHAP_R=" + resp)));
       Pdu r = ini.next();
       int status = r.specificInt(36) >>> 16;
       if (status == 0 && mutual) {
         k = keys(r);
         assertEquals("tgt", k.get("CHAP_N"));
-        assertEquals("0x" + IscsiConnection.Chap.hex(md5(9, "target-secret-456", myChallenge)), k.get("CHAP_R"),
+        assertEquals(Chap.encodeHex(md5(9, "target-secret-456", myChallenge)), k.get("CHAP_R"),
             "the target proves its own secret");
       }
       return status;
