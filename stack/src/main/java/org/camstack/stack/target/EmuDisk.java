@@ -372,6 +372,24 @@ public class EmuDisk extends EmuDevice {
     return checkCondition(Sense.fixed(Sense.DATA_PROTECT, 0x27, 0x07), dxferLen);
   }
 
+  /**
+   * The checks every media-access command makes before touching the store, in SBC's order: the
+   * range (21/00), a zero length (GOOD, nothing to do), the MAXIMUM TRANSFER LENGTH (24/00 on
+   * {@code lengthField}). Null when the command may go on.
+   */
+  private ScsiResponse rangeCheck(long lba, long n, int lengthField, int dxferLen) {
+    if (outOfRange(lba, n)) {
+      return lbaOutOfRange(dxferLen);
+    }
+    if (n == 0) {
+      return good(dxferLen);
+    }
+    if (n > maxTransferBlocks) {
+      return invalidCdbField(lengthField, -1, dxferLen);
+    }
+    return null;
+  }
+
   private ScsiResponse mediumError(boolean write, long lba, int dxferLen) {
     return checkCondition(Sense.fixedWithInfo(Sense.MEDIUM_ERROR, write ? 0x0c : 0x11, 0x00, lba), dxferLen);
   }
@@ -384,14 +402,9 @@ public class EmuDisk extends EmuDevice {
     }
     long lba = cdbLba(op, cdb);
     long n = cdbBlocks(op, cdb);
-    if (outOfRange(lba, n)) {
-      return lbaOutOfRange(dxferLen);
-    }
-    if (n == 0) {
-      return good(dxferLen);
-    }
-    if (n > maxTransferBlocks) {
-      return invalidCdbField(lengthField(op), -1, dxferLen);
+    ScsiResponse bad = rangeCheck(lba, n, lengthField(op), dxferLen);
+    if (bad != null) {
+      return bad;
     }
     ByteString data;
     try {
@@ -418,14 +431,9 @@ public class EmuDisk extends EmuDevice {
   private ScsiResponse writeBlocks(int op, ByteString cdb, ByteString dataOut, int dxferLen, boolean fua, boolean compare) {
     long lba = cdbLba(op, cdb);
     long n = cdbBlocks(op, cdb);
-    if (outOfRange(lba, n)) {
-      return lbaOutOfRange(dxferLen);
-    }
-    if (n == 0) {
-      return good(dxferLen);
-    }
-    if (n > maxTransferBlocks) {
-      return invalidCdbField(lengthField(op), -1, dxferLen);
+    ScsiResponse bad = rangeCheck(lba, n, lengthField(op), dxferLen);
+    if (bad != null) {
+      return bad;
     }
     int need = (int) n * blockSize;
     if (dataOut.size() != need) {
@@ -737,14 +745,9 @@ public class EmuDisk extends EmuDevice {
     }
     long lba = cdbLba(ORWRITE_16, cdb);
     long n = cdbBlocks(ORWRITE_16, cdb);
-    if (outOfRange(lba, n)) {
-      return lbaOutOfRange(dxferLen);
-    }
-    if (n == 0) {
-      return good(dxferLen);
-    }
-    if (n > maxTransferBlocks) {
-      return invalidCdbField(10, -1, dxferLen);
+    ScsiResponse bad = rangeCheck(lba, n, 10, dxferLen);
+    if (bad != null) {
+      return bad;
     }
     int need = (int) n * blockSize;
     if (dataOut.size() != need) {
