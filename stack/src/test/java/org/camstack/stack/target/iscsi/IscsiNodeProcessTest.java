@@ -459,4 +459,54 @@ class IscsiNodeProcessTest {
       assertNotNull(ini.read(3, 0, 1, 512));
     }
   }
+  // ------------------------------------------------------------------ 5. fuzzed PDUs against the process
+
+  /**
+   * A short variant of {@link IscsiFuzzTest} (10,000 PDUs against an in-process portal) against the
+   * node process: {@value #FUZZ_PDUS} hostile PDUs from the same generator to the null-backed
+   * scratch disk's target (1:3), while a good session reads and writes da0's LUN; the node then
+   * still serves iSCSI logins, da0 through the API, and only the good session is left.
+   */
+  static final int FUZZ_PDUS = 2_000;
+
+  @Test
+  @Order(6)
+  void fuzzedPdusLeaveTheNodeServing() throws Exception {
+    Random rnd = new Random(IscsiFuzzTest.SEED + 1);
+    String[] btl = pathOf("da0").split(":");
+    assertEquals("0", btl[2], "da0 is LUN 0 of its target");
+    long t0 = System.nanoTime();
+    try (RawInitiator good = login(btl[0] + ":" + btl[1], "iqn.2026-12.org.camstack:e2e-fuzz-good", 0x3E06)) {
+      assertEquals(0, good.testUnitReady(0));
+      int sent = 0;
+      int connections = 0;
+      int round = 0;
+      while (sent < FUZZ_PDUS) {
+        connections++;
+        sent += IscsiFuzzTest.hostileConnection(port, targets.get("1:3"), rnd, Math.min(300, FUZZ_PDUS - sent));
+        if (connections % 5 == 0) {
+          IscsiFuzzTest.goodIo(good, rnd, round++);
+        }
+      }
+      IscsiFuzzTest.goodIo(good, rnd, round);
+      // a new login, and da0 through the API
+      try (RawInitiator fresh = login("1:3", "iqn.2026-12.org.camstack:e2e-fuzz-after", 0x3E07)) {
+        assertEquals(0, fresh.testUnitReady(0));
+      }
+      long h = open("da0");
+      try {
+        byte[] d = pattern(6, 512);
+        assertEquals(200, daWrite(h, 4000L * 512, d).status());
+        assertArrayEquals(d, good.read(0, 4000, 1, 512));
+      } finally {
+        call(200, "POST", "/api/devfs/" + h + "/close", null);
+      }
+      probe.awaitAssert(Duration.ofSeconds(20), Duration.ofMillis(200), () -> {
+        JsonNode sessions = call(200, "GET", "/api/iscsi/sessions", null).get("sessions");
+        assertEquals(1, sessions.size(), "only the good session is left: " + sessions);
+        return null;
+      });
+    }
+    System.out.println("iscsi e2e: " + FUZZ_PDUS + " fuzzed PDUs against the node in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+  }
 }
