@@ -462,12 +462,12 @@ class IscsiNodeProcessTest {
   // ------------------------------------------------------------------ 5. fuzzed PDUs against the process
 
   /**
-   * A short variant of {@link IscsiFuzzTest} (10,000 PDUs against an in-process portal) against the
+   * {@link IscsiFuzzTest} (10,000 PDUs against an in-process portal) against the
    * node process: {@value #FUZZ_PDUS} hostile PDUs from the same generator to the null-backed
    * scratch disk's target (1:3), while a good session reads and writes da0's LUN; the node then
    * still serves iSCSI logins, da0 through the API, and only the good session is left.
    */
-  static final int FUZZ_PDUS = 2_000;
+  static final int FUZZ_PDUS = 10_000;
 
   @Test
   @Order(6)
