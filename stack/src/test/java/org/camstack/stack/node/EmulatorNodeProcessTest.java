@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
@@ -38,7 +36,7 @@ class EmulatorNodeProcessTest {
 
   private static final ActorTestKit TESTKIT = ActorTestKit.create();
   private static final TestProbe<Void> PROBE = TESTKIT.createTestProbe();
-  private final List<Process> started = new ArrayList<>();
+  private final List<NodeProcess> started = new ArrayList<>();
 
   @AfterAll
   static void shutdownTestKit() {
@@ -47,40 +45,15 @@ class EmulatorNodeProcessTest {
 
   @AfterEach
   void killLeftovers() throws InterruptedException {
-    for (Process p : started) {
-      if (p.isAlive()) {
-        p.destroyForcibly();
-        p.waitFor(30, TimeUnit.SECONDS);
-      }
+    for (NodeProcess p : started) {
+      p.close();
     }
   }
 
-  private Process startNode(Path data, String tag) throws IOException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb =
-        new ProcessBuilder(
-            java, "-XX:TieredStopAtLevel=1", "-Xss1m", "-cp", System.getProperty("java.class.path"),
-            "org.camstack.stack.cli.Main", "node", "--port", "0", "--cluster-port", "0", "--data", data.toString());
-    pb.redirectOutput(data.resolveSibling(data.getFileName() + "-" + tag + ".out").toFile());
-    pb.redirectError(data.resolveSibling(data.getFileName() + "-" + tag + ".err").toFile());
-    Process p = pb.start();
+  private NodeProcess startNode(Path data, String tag) throws IOException {
+    NodeProcess p = NodeProcess.start(PROBE, data, tag);
     started.add(p);
     return p;
-  }
-
-  /** Waits for the {@code node.json} a node writes once ready. */
-  private static String awaitReady(Process p, Path data) {
-    return PROBE.awaitAssert(
-        Duration.ofSeconds(90),
-        Duration.ofMillis(100),
-        () -> {
-          if (!p.isAlive()) {
-            fail("node exited with " + p.exitValue());
-          }
-          Optional<NodeFiles.NodeInfo> info = NodeFiles.readInfo(data);
-          assertTrue(info.isPresent() && info.get().pid() == p.pid(), "node.json not written yet");
-          return info.get().url();
-        });
   }
 
   private static CliRun ctl(String url, String... args) {
@@ -127,17 +100,11 @@ class EmulatorNodeProcessTest {
     return out;
   }
 
-  private static int stop(Process p) throws InterruptedException {
-    p.destroy(); // SIGTERM
-    assertTrue(p.waitFor(90, TimeUnit.SECONDS), "node did not stop on SIGTERM");
-    return p.exitValue();
-  }
-
   @Test
   void hotUnplugReplugResizeRestartThroughCtl() throws Exception {
     Path data = Files.createTempDirectory("camstack-e2e").resolve("data");
-    Process node = startNode(data, "a");
-    String url = awaitReady(node, data);
+    NodeProcess node = startNode(data, "a");
+    String url = node.awaitReady();
 
     String devlist = ok(url, "devlist").out();
     assertTrue(devlist.contains("<CAMSTACK EMU-DISK 0001>"), devlist);
@@ -164,26 +131,26 @@ class EmulatorNodeProcessTest {
     assertEquals("Device Size: 1.0 G, Block Length: 512 bytes\n", ok(url, "readcap", pass, "-h").out());
 
     // a second node on the same data refuses to start
-    Process second = startNode(data, "b");
+    Process second = startNode(data, "b").process();
     assertTrue(second.waitFor(90, TimeUnit.SECONDS));
     assertEquals(1, second.exitValue());
     String err = Files.readString(data.resolveSibling("data-b.err"));
     assertTrue(err.contains("is in use by another node"), err);
 
     String before = ok(url, "devlist").out();
-    assertEquals(0, stop(node));
+    assertEquals(0, node.stop()); // SIGTERM
     assertFalse(Files.exists(data.resolve(NodeFiles.INFO_FILE)), "node.json left behind");
     CliRun down = ctl(url, "devlist");
     assertEquals(1, down.exit());
     assertEquals("camstack ctl: cannot reach node at " + url + "\n", down.err());
 
     // restart on the same data: the same devlist
-    Process restarted = startNode(data, "c");
-    String url2 = awaitReady(restarted, data);
+    NodeProcess restarted = startNode(data, "c");
+    String url2 = restarted.awaitReady();
     assertNotNull(url2);
     // same devices under the same unit names (the order inside the parentheses is attach order,
     // which camcontrol shows either way: (pass0,da0) or (da0,pass0))
     assertEquals(normalized(before), normalized(ok(url2, "devlist").out()));
-    assertEquals(0, stop(restarted));
+    assertEquals(0, restarted.stop());
   }
 }

@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.camstack.stack.cli.NodeCommand;
+import org.camstack.stack.node.NodeProcess;
 import org.camstack.stack.target.iscsi.ConformanceResults.Comparison;
 import org.camstack.stack.target.iscsi.ConformanceResults.Outcome;
 import org.camstack.stack.target.iscsi.ConformanceResults.Result;
@@ -66,14 +67,13 @@ class ConformanceIscsiTestCuTest {
   static final String INITIATOR_1 = "iqn.2026-12.org.camstack:conformance-1";
   static final String INITIATOR_2 = "iqn.2026-12.org.camstack:conformance-2";
   static final String REQUIRE_ENV = "CAMSTACK_REQUIRE_ISCSI_TOOLS";
-  private static final Pattern PORTAL = Pattern.compile("iSCSI portal listening on 127\\.0\\.0\\.1:(\\d+)");
   private static final Pattern TARGET = Pattern.compile("^Target:(\\S+) Portal:", Pattern.MULTILINE);
 
   private final ActorTestKit testKit = ActorTestKit.create();
   private final TestProbe<Void> probe = testKit.createTestProbe();
   private final List<Process> started = new ArrayList<>();
   private Path work;
-  private Process node;
+  private NodeProcess node;
   private boolean external;
   private int port;
   private String target;
@@ -93,25 +93,8 @@ class ConformanceIscsiTestCuTest {
     }
     Assumptions.assumeTrue(nodeHasOption("--iscsi-port"),
         "the iSCSI frontend (camstack node --iscsi-port) is not on this branch yet: nothing to test");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Path data = work.resolve("data");
-    ProcessBuilder pb = new ProcessBuilder(
-        java, "-XX:TieredStopAtLevel=1", "-Xss1m", "-cp", System.getProperty("java.class.path"),
-        "org.camstack.stack.cli.Main", "node", "--port", "0", "--cluster-port", "0", "--iscsi-port", "0",
-        "--data", data.toString());
-    Path out = work.resolve("node.out");
-    pb.redirectOutput(out.toFile());
-    pb.redirectError(work.resolve("node.err").toFile());
-    node = pb.start();
-    started.add(node);
-    port = probe.awaitAssert(Duration.ofSeconds(90), Duration.ofMillis(100), () -> {
-      if (!node.isAlive()) {
-        fail("node exited with " + node.exitValue() + ": " + Files.readString(work.resolve("node.err")));
-      }
-      Matcher m = PORTAL.matcher(Files.readString(out));
-      assertTrue(m.find(), "no 'iSCSI portal listening on' line yet");
-      return Integer.parseInt(m.group(1));
-    });
+    node = NodeProcess.start(probe, work.resolve("data"), "node", "--iscsi-port", "0");
+    port = node.awaitIscsiPort();
     // the default topology's bus 0 target 0, once discovery lists it (the bus attaches asynchronously)
     target = probe.awaitAssert(Duration.ofSeconds(30), Duration.ofMillis(200), () -> {
       String ls = tool(Duration.ofSeconds(20), "iscsi-ls", "-s", "iscsi://127.0.0.1:" + port).output();
@@ -130,6 +113,9 @@ class ConformanceIscsiTestCuTest {
   @AfterAll
   void stopEverything() throws Exception {
     try {
+      if (node != null) {
+        node.close(); // by PID: SIGTERM, then SIGKILL
+      }
       for (Process p : started) {
         if (p.isAlive()) {
           p.destroy(); // SIGTERM: the node stops cleanly

@@ -73,7 +73,7 @@ class IscsiFuzzTest {
       int round = 0;
       while (sent < PDUS) {
         connections++;
-        sent += hostileConnection(rnd, Math.min(300, PDUS - sent));
+        sent += hostileConnection(portal.port(), TargetNames.name(HOST, 0, 1), rnd, Math.min(300, PDUS - sent));
         if (connections % 10 == 0) {
           goodIo(good, rnd, round++);
         }
@@ -93,21 +93,24 @@ class IscsiFuzzTest {
     }
   }
 
-  private static void goodIo(RawInitiator good, Random rnd, int round) throws IOException {
+  static void goodIo(RawInitiator good, Random rnd, int round) throws IOException {
     byte[] data = new byte[8 * 512];
     rnd.nextBytes(data);
     assertEquals(0, good.write(0, round * 8L, data, 512, 1024));
     assertArrayEquals(data, good.read(0, round * 8L, 8, 512));
   }
 
-  /** One connection of hostile PDUs; returns how many were written before the target closed it. */
-  private int hostileConnection(Random rnd, int budget) throws IOException, InterruptedException {
+  /**
+   * One connection of hostile PDUs to the portal on {@code port} (logging in to {@code target} in
+   * some modes); returns how many were written before the target closed it.
+   */
+  static int hostileConnection(int port, String target, Random rnd, int budget) throws IOException, InterruptedException {
     int sent = 0;
-    try (RawInitiator bad = new RawInitiator(portal.port())) {
+    try (RawInitiator bad = new RawInitiator(port)) {
       int mode = rnd.nextInt(4); // 0: no login, 1: login, 2: login with digests, 3: discovery
       if (mode == 1 || mode == 2) {
         String[] keys = mode == 2 ? new String[] {"HeaderDigest=CRC32C", "DataDigest=CRC32C"} : new String[0];
-        Pdu r = bad.login("iqn.fuzz:bad" + rnd.nextInt(4), TargetNames.name(HOST, 0, 1), rnd.nextInt(3), keys);
+        Pdu r = bad.login("iqn.fuzz:bad" + rnd.nextInt(4), target, rnd.nextInt(3), keys);
         if (r == null || (r.specificInt(36) >>> 16) != 0) {
           return 1;
         }
