@@ -884,8 +884,20 @@ public final class IscsiConnection {
       forget(t); // no answer any more (the connection is ending): the task still ends, once
       return;
     }
+    LunTask lt = t.lunTask; // completed once the answer is sent (cf. ctl_done() after the status)
+    t.lunTask = null;
     forget(t);
     completed++;
+    try {
+      respond(t, r, overflow);
+    } finally {
+      if (lt != null) {
+        lt.complete();
+      }
+    }
+  }
+
+  private void respond(Task t, ScsiResponse r, long overflow) {
     ByteString data = t.read ? r.data() : ByteString.emptyByteString();
     if (data.size() > t.edtl) {
       data = data.take(dxfer(t.edtl));
