@@ -500,8 +500,8 @@ public final class LifetimeChecker implements LifetimeListener {
 
   /**
    * At quiescence (no message in flight): every invalidated incarnation's destructor must have
-   * run (REF_LEAK otherwise) and every CCB issued must have completed (CCB_LOST). Returns how many
-   * it found.
+   * run (REF_LEAK otherwise), every CCB issued must have completed (CCB_LOST) and every LUN task
+   * started must have completed (LUN_TASK_LOST). Returns how many it found.
    */
   public int checkQuiescent() {
     lock.lock();
