@@ -394,6 +394,7 @@ public final class LifetimeChecker implements LifetimeListener {
   // ---------------------------------------------------------------- target side (cf. sys/cam/ctl)
 
   private void onLunStep(long at, LifetimeEvent.LunStep e) {
+    LifetimeEvent ev = (LifetimeEvent) e;
     String key = e.lunIncarnation();
     if (e instanceof LifetimeEvent.LunAdded) {
       if (luns.containsKey(key)) {
@@ -403,7 +404,7 @@ public final class LifetimeChecker implements LifetimeListener {
       if (prev != null && luns.get(prev.key) == prev) {
         String why = prev.removedAt < 0 ? "is still there"
             : "was removed (at " + prev.removedAt + ") and is not freed: tasks " + prev.tasks.keySet() + " in flight";
-        flag(ViolationKind.LUN_REUSED, e, "lun " + e.lunName() + " added as " + key + " while " + prev.key + " " + why,
+        flag(ViolationKind.LUN_REUSED, ev, "lun " + e.lunName() + " added as " + key + " while " + prev.key + " " + why,
             List.of(e.lunName()), prev.removedAt < 0 ? prev.addedAt : prev.removedAt, at);
       }
       Lun l = new Lun(key, e.lunName(), at);
@@ -414,12 +415,12 @@ public final class LifetimeChecker implements LifetimeListener {
     Lun l = luns.get(key);
     if (l == null) {
       if (e instanceof LifetimeEvent.LunTaskCompleted c) {
-        flag(ViolationKind.LUN_TASK_COMPLETED_TWICE, e, "task " + c.task() + " of " + key
+        flag(ViolationKind.LUN_TASK_COMPLETED_TWICE, ev, "task " + c.task() + " of " + key
             + " completed, but the lun was freed or never added", List.of(e.lunName()), at);
       } else if (e instanceof LifetimeEvent.LunFreed) {
-        flag(ViolationKind.LUN_FREED_EARLY, e, key + " freed twice, or never added", List.of(e.lunName()), at);
+        flag(ViolationKind.LUN_FREED_EARLY, ev, key + " freed twice, or never added", List.of(e.lunName()), at);
       } else if (e instanceof LifetimeEvent.LunTaskStarted) {
-        flag(ViolationKind.LUN_FREED_EARLY, e, "a task started on " + key + ", which was freed or never added",
+        flag(ViolationKind.LUN_FREED_EARLY, ev, "a task started on " + key + ", which was freed or never added",
             List.of(e.lunName()), at);
       }
       return;
@@ -429,7 +430,7 @@ public final class LifetimeChecker implements LifetimeListener {
       l.maxTask = Math.max(l.maxTask, t.task());
     } else if (e instanceof LifetimeEvent.LunTaskCompleted c) {
       if (l.tasks.remove(c.task()) == null) {
-        flag(ViolationKind.LUN_TASK_COMPLETED_TWICE, e, "task " + c.task() + " of " + key + " completed "
+        flag(ViolationKind.LUN_TASK_COMPLETED_TWICE, ev, "task " + c.task() + " of " + key + " completed "
             + (c.task() <= l.maxTask ? "twice" : "but never started"), List.of(e.lunName()), at);
       }
     } else if (e instanceof LifetimeEvent.LunRemoved) {
@@ -438,12 +439,12 @@ public final class LifetimeChecker implements LifetimeListener {
       }
     } else if (e instanceof LifetimeEvent.LunFreed) {
       if (l.removedAt < 0) {
-        flag(ViolationKind.LUN_FREED_EARLY, e, key + " freed but never removed", List.of(e.lunName()), l.addedAt, at);
+        flag(ViolationKind.LUN_FREED_EARLY, ev, key + " freed but never removed", List.of(e.lunName()), l.addedAt, at);
       }
       if (!l.tasks.isEmpty()) {
         List<Long> pos = new ArrayList<>(l.tasks.values());
         pos.add(at);
-        add(violation(ViolationKind.LUN_FREED_EARLY, e, key + " freed with tasks " + l.tasks.keySet()
+        add(violation(ViolationKind.LUN_FREED_EARLY, ev, key + " freed with tasks " + l.tasks.keySet()
             + " still in flight", List.of(e.lunName())), pos);
       }
       luns.remove(key); // finished: its number may be reused

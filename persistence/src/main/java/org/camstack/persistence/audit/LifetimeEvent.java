@@ -302,9 +302,14 @@ public sealed interface LifetimeEvent extends JsonSerializable {
     }
   }
 
-  /** A target-side step of one LUN incarnation (cf. sys/cam/ctl): never journaled. */
-  sealed interface LunStep extends LifetimeEvent
-      permits LunAdded, LunRemoved, LunFreed, LunTaskStarted, LunTaskCompleted {
+  /**
+   * What every target-side step (cf. sys/cam/ctl) names: one LUN incarnation. Each is a {@link
+   * LifetimeEvent} too, and none is journaled.
+   */
+  interface LunStep {
+    /** The LUN's incarnation on its target. */
+    long generation();
+
     /** The target, e.g. {@code b0:t1}. */
     String target();
 
@@ -320,17 +325,17 @@ public sealed interface LifetimeEvent extends JsonSerializable {
     default String lunIncarnation() {
       return lunName() + "#" + generation();
     }
-
-    @Override
-    default boolean journaled() {
-      return false;
-    }
   }
 
   /** cf. {@code ctl_add_lun()}: LUN {@code lun} incarnation {@code generation} is on {@code target} (the target). */
   record LunAdded(
       String driver, int unit, long generation, String deviceId, long timestampMicros, String target, long lun)
-      implements LunStep {
+      implements LifetimeEvent, LunStep {
+    @Override
+    public boolean journaled() {
+      return false;
+    }
+
     public static LunAdded of(String target, long lun, long incarnation) {
       return new LunAdded("", -1, incarnation, "", nowMicros(), target, lun);
     }
@@ -346,7 +351,12 @@ public sealed interface LifetimeEvent extends JsonSerializable {
       String target,
       long lun,
       int tasksInFlight)
-      implements LunStep {
+      implements LifetimeEvent, LunStep {
+    @Override
+    public boolean journaled() {
+      return false;
+    }
+
     public static LunRemoved of(String target, long lun, long incarnation, int tasksInFlight) {
       return new LunRemoved("", -1, incarnation, "", nowMicros(), target, lun, tasksInFlight);
     }
@@ -355,7 +365,12 @@ public sealed interface LifetimeEvent extends JsonSerializable {
   /** cf. {@code ctl_free_lun()}: removed and its last task completed (the LUN). */
   record LunFreed(
       String driver, int unit, long generation, String deviceId, long timestampMicros, String target, long lun)
-      implements LunStep {
+      implements LifetimeEvent, LunStep {
+    @Override
+    public boolean journaled() {
+      return false;
+    }
+
     public static LunFreed of(String target, long lun, long incarnation) {
       return new LunFreed("", -1, incarnation, "", nowMicros(), target, lun);
     }
@@ -364,7 +379,12 @@ public sealed interface LifetimeEvent extends JsonSerializable {
   /** cf. {@code ctl_queue()}: task {@code task} was admitted on the LUN for a frontend (the LUN). */
   record LunTaskStarted(
       String driver, int unit, long generation, String deviceId, long timestampMicros, String target, long lun, long task)
-      implements LunStep {
+      implements LifetimeEvent, LunStep {
+    @Override
+    public boolean journaled() {
+      return false;
+    }
+
     public static LunTaskStarted of(String target, long lun, long incarnation, long task) {
       return new LunTaskStarted("", -1, incarnation, "", nowMicros(), target, lun, task);
     }
@@ -373,7 +393,12 @@ public sealed interface LifetimeEvent extends JsonSerializable {
   /** cf. {@code ctl_done()}: the frontend completed task {@code task} (answered or aborted). */
   record LunTaskCompleted(
       String driver, int unit, long generation, String deviceId, long timestampMicros, String target, long lun, long task)
-      implements LunStep {
+      implements LifetimeEvent, LunStep {
+    @Override
+    public boolean journaled() {
+      return false;
+    }
+
     public static LunTaskCompleted of(String target, long lun, long incarnation, long task) {
       return new LunTaskCompleted("", -1, incarnation, "", nowMicros(), target, lun, task);
     }
