@@ -37,14 +37,6 @@ final class LunLifetime {
     this.events = e == null ? LunEvents.NONE : e;
   }
 
-  LunEvents events() {
-    return events;
-  }
-
-  String target() {
-    return target;
-  }
-
   long incarnation() {
     return incarnation;
   }

@@ -86,7 +86,7 @@ class IscsiLunPulledEndToEndTest {
   @Test
   void delayedCommandsOfAPulledLunCompleteOnceThenItIsFreedAndItsNumberReusable() throws Exception {
     EmuDevice lun0 = target.device(0);
-    lun0.setDelay(new Delay(300_000_000L, 300_000_000L));
+    lun0.setDelay(new Delay(1_000_000_000L, 1_000_000_000L)); // long enough to pull it meanwhile
     try (RawInitiator ini = login("iqn.test:pull-delay")) {
       int[] itts = {11, 12, 13, 14};
       for (int i = 0; i < itts.length; i++) {
