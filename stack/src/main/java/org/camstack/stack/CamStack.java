@@ -190,7 +190,7 @@ public final class CamStack {
     java.util.Map<String, ActorRef<PeriphDriver.Command>> drivers =
         startPeriphDrivers(spawner, xpt, devfs, options.wiring(), ps);
     List<ActorRef<EmuSim.Command>> sims = new ArrayList<>();
-    TargetInventory targets = new TargetInventory();
+    TargetInventory targets = new TargetInventory(TargetLifetime.of(options.listener()));
     for (int i = 0; i < topology.buses().size(); i++) {
       BusSpec bus = topology.buses().get(i);
       sims.add(spawner.spawn(EmuSim.create(bus, xpt, options.deviceHooks().forBus(i, bus), targets), bus.name() + bus.unit()));

@@ -37,6 +37,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li>DUPLICATE_NAME: devfs creates a name another incarnation still holds;
  *   <li>CCB_COMPLETED_TWICE / CCB_LOST: each CCB the periph issued is completed by the device
  *       exactly once (I6);
+ *   <li>target side (cf. {@code ctl_free_lun()}): LUN_TASK_COMPLETED_TWICE (each task a frontend
+ *       started on a LUN is completed once), LUN_FREED_EARLY (a LUN is freed only after its
+ *       removal and its last task), LUN_REUSED (a LUN number is not added again on a target while
+ *       its previous LUN is there or not freed), LUN_TASK_LOST ({@link #checkQuiescent()});
  *   <li>UNKNOWN_PERIPH / UNKNOWN_NODE: an event for an incarnation never registered, a node gone
  *       that the periph did not hold;
  *   <li>REF_LEAK, CCB_LOST ({@link #checkQuiescent()}), LEFT_BEHIND ({@link #checkTornDown()}),
@@ -99,6 +103,23 @@ public final class LifetimeChecker implements LifetimeListener {
 
   private record Outstanding(String incarnation, long issuedAt) {}
 
+  /** One LUN incarnation on a target (target side, cf. sys/cam/ctl). */
+  private static final class Lun {
+    final String key; // b0:t1/3#2
+    final String number; // b0:t1/3
+    final long addedAt;
+    long removedAt = -1;
+    long maxTask;
+    /** Tasks started and not completed → position of their start. */
+    final Map<Long, Long> tasks = new TreeMap<>();
+
+    Lun(String key, String number, long addedAt) {
+      this.key = key;
+      this.number = number;
+      this.addedAt = addedAt;
+    }
+  }
+
   private final boolean recordEvents;
   private final Queue<LifetimeEvent> inbox = new ConcurrentLinkedQueue<>();
   private final AtomicLong offered = new AtomicLong();
@@ -117,6 +138,8 @@ public final class LifetimeChecker implements LifetimeListener {
   private final Map<String, BitSet> registered = new HashMap<>(); // da3 → generations registered
   private final Map<String, String> issuers = new HashMap<>(); // issuer → live incarnation
   private final Map<String, Outstanding> ccbs = new LinkedHashMap<>(); // issuer#ccbId
+  private final Map<String, Lun> luns = new LinkedHashMap<>(); // b0:t1/3#2 → not freed yet
+  private final Map<String, Lun> lunNumbers = new HashMap<>(); // b0:t1/3 → its last incarnation
 
   /** @param recordEvents keep every event for {@link #events()} (tests); off for long runs */
   public LifetimeChecker(boolean recordEvents) {
@@ -191,6 +214,8 @@ public final class LifetimeChecker implements LifetimeListener {
       onRegistered(at, r);
     } else if (e instanceof LifetimeEvent.CcbCompleted c) {
       onCcbCompleted(at, c);
+    } else if (e instanceof LifetimeEvent.LunStep l) {
+      onLunStep(at, l);
     } else if (!e.driver().isEmpty()) { // else a devfs node without a periph owner
       Incarnation inc = live.get(e.incarnation());
       if (inc == null) {
@@ -366,6 +391,66 @@ public final class LifetimeChecker implements LifetimeListener {
     // else: the issuer is not a checked periph (a probe, the bus scanner, a test)
   }
 
+  // ---------------------------------------------------------------- target side (cf. sys/cam/ctl)
+
+  private void onLunStep(long at, LifetimeEvent.LunStep e) {
+    LifetimeEvent ev = (LifetimeEvent) e;
+    String key = e.lunIncarnation();
+    if (e instanceof LifetimeEvent.LunAdded) {
+      if (luns.containsKey(key)) {
+        return; // reported again when its target was (re)published
+      }
+      Lun prev = lunNumbers.get(e.lunName());
+      if (prev != null && luns.get(prev.key) == prev) {
+        String why = prev.removedAt < 0 ? "is still there"
+            : "was removed (at " + prev.removedAt + ") and is not freed: tasks " + prev.tasks.keySet() + " in flight";
+        flag(ViolationKind.LUN_REUSED, ev, "lun " + e.lunName() + " added as " + key + " while " + prev.key + " " + why,
+            List.of(e.lunName()), prev.removedAt < 0 ? prev.addedAt : prev.removedAt, at);
+      }
+      Lun l = new Lun(key, e.lunName(), at);
+      luns.put(key, l);
+      lunNumbers.put(e.lunName(), l);
+      return;
+    }
+    Lun l = luns.get(key);
+    if (l == null) {
+      if (e instanceof LifetimeEvent.LunTaskCompleted c) {
+        flag(ViolationKind.LUN_TASK_COMPLETED_TWICE, ev, "task " + c.task() + " of " + key
+            + " completed, but the lun was freed or never added", List.of(e.lunName()), at);
+      } else if (e instanceof LifetimeEvent.LunFreed) {
+        flag(ViolationKind.LUN_FREED_EARLY, ev, key + " freed twice, or never added", List.of(e.lunName()), at);
+      } else if (e instanceof LifetimeEvent.LunTaskStarted) {
+        flag(ViolationKind.LUN_FREED_EARLY, ev, "a task started on " + key + ", which was freed or never added",
+            List.of(e.lunName()), at);
+      }
+      return;
+    }
+    if (e instanceof LifetimeEvent.LunTaskStarted t) {
+      l.tasks.put(t.task(), at);
+      l.maxTask = Math.max(l.maxTask, t.task());
+    } else if (e instanceof LifetimeEvent.LunTaskCompleted c) {
+      if (l.tasks.remove(c.task()) == null) {
+        flag(ViolationKind.LUN_TASK_COMPLETED_TWICE, ev, "task " + c.task() + " of " + key + " completed "
+            + (c.task() <= l.maxTask ? "twice" : "but never started"), List.of(e.lunName()), at);
+      }
+    } else if (e instanceof LifetimeEvent.LunRemoved) {
+      if (l.removedAt < 0) {
+        l.removedAt = at;
+      }
+    } else if (e instanceof LifetimeEvent.LunFreed) {
+      if (l.removedAt < 0) {
+        flag(ViolationKind.LUN_FREED_EARLY, ev, key + " freed but never removed", List.of(e.lunName()), l.addedAt, at);
+      }
+      if (!l.tasks.isEmpty()) {
+        List<Long> pos = new ArrayList<>(l.tasks.values());
+        pos.add(at);
+        add(violation(ViolationKind.LUN_FREED_EARLY, ev, key + " freed with tasks " + l.tasks.keySet()
+            + " still in flight", List.of(e.lunName())), pos);
+      }
+      luns.remove(key); // finished: its number may be reused
+    }
+  }
+
   private void retire(Incarnation inc) {
     live.remove(inc.key());
     if (holders.get(inc.reg.periphName()) == inc) {
@@ -383,6 +468,8 @@ public final class LifetimeChecker implements LifetimeListener {
     registered.clear();
     issuers.clear();
     ccbs.clear();
+    luns.clear();
+    lunNumbers.clear();
   }
 
   private static int genIndex(long generation) {
@@ -414,8 +501,8 @@ public final class LifetimeChecker implements LifetimeListener {
 
   /**
    * At quiescence (no message in flight): every invalidated incarnation's destructor must have
-   * run (REF_LEAK otherwise) and every CCB issued must have completed (CCB_LOST). Returns how many
-   * it found.
+   * run (REF_LEAK otherwise), every CCB issued must have completed (CCB_LOST) and every LUN task
+   * started must have completed (LUN_TASK_LOST). Returns how many it found.
    */
   public int checkQuiescent() {
     lock.lock();
@@ -437,6 +524,14 @@ public final class LifetimeChecker implements LifetimeListener {
         n++;
       }
       ccbs.clear();
+      for (Lun l : luns.values()) {
+        for (Map.Entry<Long, Long> t : l.tasks.entrySet()) {
+          flag(ViolationKind.LUN_TASK_LOST, LifetimeEvent.LunTaskStarted.of("", -1, 0, t.getKey()),
+              "task " + t.getKey() + " of " + l.key + " never completed", List.of(l.number), t.getValue());
+          n++;
+        }
+        l.tasks.clear();
+      }
       return n;
     } finally {
       lock.unlock();

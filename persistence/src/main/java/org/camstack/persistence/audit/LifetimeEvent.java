@@ -30,6 +30,13 @@ import org.camstack.persistence.serialization.JsonSerializable;
  * timestampMicros} (wall clock, microseconds since the epoch). {@link StackStarted} marks a (re)boot
  * of the host's stack: periphs of an earlier boot are gone with it, as after a kernel reboot.
  *
+ * <p>The target side (cf. sys/cam/ctl) has its own steps, named after CTL, in the same model: a
+ * LUN of a target is added ({@code ctl_add_lun()}, the target), tasks are started on it (a frontend
+ * admitted by the LUN) and completed ({@code ctl_done()}, the frontend), it is removed ({@code
+ * ctl_remove_lun()}, the target) and freed after its last task ({@code ctl_free_lun()}, the LUN).
+ * They name no periph ({@code driver} empty, {@code unit} -1); {@code generation} is the LUN's
+ * incarnation on its target. Not journaled.
+ *
  * <p>The JSON carries a {@code "type"} property (the simple record name) so that batches of
  * lifetime events can travel inside commands; the journal manifest is the class name as usual.
  */
@@ -51,7 +58,12 @@ import org.camstack.persistence.serialization.JsonSerializable;
   @JsonSubTypes.Type(value = LifetimeEvent.RefReleased.class, name = "RefReleased"),
   @JsonSubTypes.Type(value = LifetimeEvent.AcquireRefused.class, name = "AcquireRefused"),
   @JsonSubTypes.Type(value = LifetimeEvent.CcbIssued.class, name = "CcbIssued"),
-  @JsonSubTypes.Type(value = LifetimeEvent.CcbCompleted.class, name = "CcbCompleted")
+  @JsonSubTypes.Type(value = LifetimeEvent.CcbCompleted.class, name = "CcbCompleted"),
+  @JsonSubTypes.Type(value = LifetimeEvent.LunAdded.class, name = "LunAdded"),
+  @JsonSubTypes.Type(value = LifetimeEvent.LunRemoved.class, name = "LunRemoved"),
+  @JsonSubTypes.Type(value = LifetimeEvent.LunFreed.class, name = "LunFreed"),
+  @JsonSubTypes.Type(value = LifetimeEvent.LunTaskStarted.class, name = "LunTaskStarted"),
+  @JsonSubTypes.Type(value = LifetimeEvent.LunTaskCompleted.class, name = "LunTaskCompleted")
 })
 public sealed interface LifetimeEvent extends JsonSerializable {
 
@@ -287,6 +299,108 @@ public sealed interface LifetimeEvent extends JsonSerializable {
     @Override
     public boolean journaled() {
       return false;
+    }
+  }
+
+  /**
+   * What every target-side step (cf. sys/cam/ctl) names: one LUN incarnation. Each is a {@link
+   * LifetimeEvent} too, and none is journaled.
+   */
+  interface LunStep {
+    /** The LUN's incarnation on its target. */
+    long generation();
+
+    /** The target, e.g. {@code b0:t1}. */
+    String target();
+
+    /** The LUN number on {@link #target()}. */
+    long lun();
+
+    /** {@code b0:t1/3}: the LUN number on its target. */
+    default String lunName() {
+      return target() + "/" + lun();
+    }
+
+    /** {@code b0:t1/3#2}: the incarnation ({@link #generation()}). */
+    default String lunIncarnation() {
+      return lunName() + "#" + generation();
+    }
+  }
+
+  /** cf. {@code ctl_add_lun()}: LUN {@code lun} incarnation {@code generation} is on {@code target} (the target). */
+  record LunAdded(
+      String driver, int unit, long generation, String deviceId, long timestampMicros, String target, long lun)
+      implements LifetimeEvent, LunStep {
+    @Override
+    public boolean journaled() {
+      return false;
+    }
+
+    public static LunAdded of(String target, long lun, long incarnation) {
+      return new LunAdded("", -1, incarnation, "", nowMicros(), target, lun);
+    }
+  }
+
+  /** cf. {@code ctl_remove_lun()}: unpublished with {@code tasksInFlight} tasks in flight (the target). */
+  record LunRemoved(
+      String driver,
+      int unit,
+      long generation,
+      String deviceId,
+      long timestampMicros,
+      String target,
+      long lun,
+      int tasksInFlight)
+      implements LifetimeEvent, LunStep {
+    @Override
+    public boolean journaled() {
+      return false;
+    }
+
+    public static LunRemoved of(String target, long lun, long incarnation, int tasksInFlight) {
+      return new LunRemoved("", -1, incarnation, "", nowMicros(), target, lun, tasksInFlight);
+    }
+  }
+
+  /** cf. {@code ctl_free_lun()}: removed and its last task completed (the LUN). */
+  record LunFreed(
+      String driver, int unit, long generation, String deviceId, long timestampMicros, String target, long lun)
+      implements LifetimeEvent, LunStep {
+    @Override
+    public boolean journaled() {
+      return false;
+    }
+
+    public static LunFreed of(String target, long lun, long incarnation) {
+      return new LunFreed("", -1, incarnation, "", nowMicros(), target, lun);
+    }
+  }
+
+  /** cf. {@code ctl_queue()}: task {@code task} was admitted on the LUN for a frontend (the LUN). */
+  record LunTaskStarted(
+      String driver, int unit, long generation, String deviceId, long timestampMicros, String target, long lun, long task)
+      implements LifetimeEvent, LunStep {
+    @Override
+    public boolean journaled() {
+      return false;
+    }
+
+    public static LunTaskStarted of(String target, long lun, long incarnation, long task) {
+      return new LunTaskStarted("", -1, incarnation, "", nowMicros(), target, lun, task);
+    }
+  }
+
+  /** cf. {@code ctl_done()}: the frontend completed task {@code task} (answered or aborted). */
+  record LunTaskCompleted(
+      String driver, int unit, long generation, String deviceId, long timestampMicros, String target, long lun, long task)
+      implements LifetimeEvent, LunStep {
+    @Override
+    public boolean journaled() {
+      return false;
+    }
+
+    public static LunTaskCompleted of(String target, long lun, long incarnation, long task) {
+      return new LunTaskCompleted("", -1, incarnation, "", nowMicros(), target, lun, task);
     }
   }
 }

@@ -66,6 +66,17 @@ public enum ViolationKind {
   CCB_COMPLETED_TWICE,
   /** A CCB issued (periph) never completed (device) by quiescence (I6). */
   CCB_LOST,
+  /**
+   * Target side (cf. {@code ctl_free_lun()}): a LUN was added (target) with the number of a LUN
+   * of the same target that is still there, or removed and not freed: tasks still hold it.
+   */
+  LUN_REUSED,
+  /** A LUN was freed (LUN) while a task started on it was not completed (frontend), or before its removal. */
+  LUN_FREED_EARLY,
+  /** A frontend completed a LUN task that was never started or had already completed. */
+  LUN_TASK_COMPLETED_TWICE,
+  /** A LUN task started (LUN) was never completed (frontend) by quiescence. */
+  LUN_TASK_LOST,
   /** An event names a periph incarnation that was never registered. */
   UNKNOWN_PERIPH,
   /** Devfs reported a node of a periph gone that the periph does not hold. */

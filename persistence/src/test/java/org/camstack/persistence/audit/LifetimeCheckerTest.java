@@ -23,7 +23,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * hand-made event sequence that breaks exactly that rule (and, where a sequence cannot avoid it,
  * the named others), plus valid sequences that must pass. Each event comes from the party that
  * emits it in the stack: the driver (registered, unit freed), the periph (invalidated, refs,
- * CCB issued, destructor), devfs (nodes) and the device queue (CCB completed).
+ * CCB issued, destructor), devfs (nodes) and the device queue (CCB completed); on the target side
+ * the target (LUN added, removed), the LUN (task started, freed) and the frontend (task completed).
  */
 class LifetimeCheckerTest {
 
@@ -105,6 +106,28 @@ class LifetimeCheckerTest {
 
   private static LifetimeEvent.ProtocolViolation reported(ViolationKind kind) { // any component
     return new LifetimeEvent.ProtocolViolation("ses", 1, 3, "", 0, kind, "seen by devfs", List.of("ses1"));
+  }
+
+  // --- target side (cf. sys/cam/ctl): LUN 0 of target b0:t1, incarnation inc
+
+  private static LifetimeEvent lunAdd(long inc) { // the target
+    return LifetimeEvent.LunAdded.of("b0:t1", 0, inc);
+  }
+
+  private static LifetimeEvent lunRm(long inc, int inFlight) { // the target
+    return LifetimeEvent.LunRemoved.of("b0:t1", 0, inc, inFlight);
+  }
+
+  private static LifetimeEvent lunFree(long inc) { // the LUN
+    return LifetimeEvent.LunFreed.of("b0:t1", 0, inc);
+  }
+
+  private static LifetimeEvent task(long inc, long task) { // the LUN admits it for a frontend
+    return LifetimeEvent.LunTaskStarted.of("b0:t1", 0, inc, task);
+  }
+
+  private static LifetimeEvent taskDone(long inc, long task) { // the frontend
+    return LifetimeEvent.LunTaskCompleted.of("b0:t1", 0, inc, task);
   }
 
   private static final LifetimeEvent BOOT = new LifetimeEvent.StackStarted("", -1, 0, "", 0, "boot-2");
@@ -195,6 +218,31 @@ class LifetimeCheckerTest {
         row("anything left after the final teardown", seq(reg(p1)), At.TORN_DOWN, "LEFT_BEHIND"),
         row("invalidated but never finished by the end of the trail",
             seq(reg(p1), node(p1, "pass3"), inval(p1)), At.END_OF_TRAIL, "INVALIDATION_INCOMPLETE"),
+
+        // --- target side (cf. ctl_free_lun()): valid histories
+        row("a lun pulled with two tasks in flight, freed after the last, its number reused after",
+            seq(lunAdd(1), task(1, 1), task(1, 2), lunRm(1, 2), taskDone(1, 2), taskDone(1, 1), lunFree(1), lunAdd(2),
+                task(2, 1), taskDone(2, 1)), At.QUIESCENT, ""),
+        row("a lun pulled idle is freed at once", seq(lunAdd(1), lunRm(1, 0), lunFree(1), lunAdd(2)), At.QUIESCENT, ""),
+        row("a target published again reports its luns again", seq(lunAdd(1), lunAdd(1)), At.EVENTS, ""),
+        row("another lun number of the same target is independent",
+            seq(lunAdd(1), task(1, 1), lunRm(1, 1), LifetimeEvent.LunAdded.of("b0:t1", 5, 2), taskDone(1, 1), lunFree(1)),
+            At.QUIESCENT, ""),
+
+        // --- target side: each task completes once; freed only after the last; number not reused
+        row("a lun task completed twice", seq(lunAdd(1), task(1, 1), taskDone(1, 1), taskDone(1, 1)), At.EVENTS,
+            "LUN_TASK_COMPLETED_TWICE"),
+        row("a lun task completed that never started", seq(lunAdd(1), taskDone(1, 3)), At.EVENTS, "LUN_TASK_COMPLETED_TWICE"),
+        row("a lun task completed after its lun was freed",
+            seq(lunAdd(1), lunRm(1, 0), lunFree(1), taskDone(1, 1)), At.EVENTS, "LUN_TASK_COMPLETED_TWICE"),
+        row("a lun freed while a task is in flight",
+            seq(lunAdd(1), task(1, 1), lunRm(1, 1), lunFree(1), taskDone(1, 1)), At.EVENTS,
+            "LUN_FREED_EARLY LUN_TASK_COMPLETED_TWICE"),
+        row("a lun freed that was never removed", seq(lunAdd(1), lunFree(1)), At.EVENTS, "LUN_FREED_EARLY"),
+        row("a lun number reused while the removed lun still has a task",
+            seq(lunAdd(1), task(1, 1), lunRm(1, 1), lunAdd(2)), At.EVENTS, "LUN_REUSED"),
+        row("a lun number added twice on a target", seq(lunAdd(1), lunAdd(2)), At.EVENTS, "LUN_REUSED"),
+        row("a lun task never completed by quiescence", seq(lunAdd(1), task(1, 1)), At.QUIESCENT, "LUN_TASK_LOST"),
 
         // --- reported by the component that saw it: collected as is
         row("devfs reports a destroy_dev deadlock (bug B)", seq(reported(ViolationKind.DESTROY_DEADLOCK)), At.EVENTS, "DESTROY_DEADLOCK"));

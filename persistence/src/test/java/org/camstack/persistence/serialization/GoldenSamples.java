@@ -119,6 +119,11 @@ final class GoldenSamples {
     put(m, l, new LifetimeEvent.AcquireRefused("da", 3, 2, WWN, t, "OPEN"));
     put(m, l, new LifetimeEvent.CcbIssued("da", 3, 2, WWN, t, "/user/da/da3-g2/$$a-adapter", 17));
     put(m, l, new LifetimeEvent.CcbCompleted("", -1, 0, "", t, "/user/da/da3-g2/$$a-adapter", 17, "REQ_CMP", "scbus0:1:0"));
+    put(m, l, new LifetimeEvent.LunAdded("", -1, 3, "", t, "b0:t1", 2));
+    put(m, l, new LifetimeEvent.LunRemoved("", -1, 3, "", t, "b0:t1", 2, 4));
+    put(m, l, new LifetimeEvent.LunFreed("", -1, 3, "", t, "b0:t1", 2));
+    put(m, l, new LifetimeEvent.LunTaskStarted("", -1, 3, "", t, "b0:t1", 2, 17));
+    put(m, l, new LifetimeEvent.LunTaskCompleted("", -1, 3, "", t, "b0:t1", 2, 17));
     put(m, l, new LifetimeAudit.State(42));
     return m;
   }

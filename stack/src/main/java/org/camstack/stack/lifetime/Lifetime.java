@@ -87,6 +87,31 @@ public final class Lifetime {
     return new LifetimeEvent.ProtocolViolation(driver(id), unit(id), gen(id), str(identity), now(), kind, message, names);
   }
 
+  /** cf. ctl_add_lun(): LUN {@code lun} incarnation {@code inc} is on {@code target} (the target). */
+  public static LifetimeEvent.LunAdded lunAdded(String target, long lun, long inc) {
+    return LifetimeEvent.LunAdded.of(target, lun, inc);
+  }
+
+  /** cf. ctl_remove_lun(): unpublished with {@code inFlight} tasks in flight (the target). */
+  public static LifetimeEvent.LunRemoved lunRemoved(String target, long lun, long inc, int inFlight) {
+    return LifetimeEvent.LunRemoved.of(target, lun, inc, inFlight);
+  }
+
+  /** cf. ctl_free_lun(): removed and its last task completed (the LUN). */
+  public static LifetimeEvent.LunFreed lunFreed(String target, long lun, long inc) {
+    return LifetimeEvent.LunFreed.of(target, lun, inc);
+  }
+
+  /** cf. ctl_queue(): the LUN admitted {@code task} for a frontend (the LUN). */
+  public static LifetimeEvent.LunTaskStarted lunTaskStarted(String target, long lun, long inc, long task) {
+    return LifetimeEvent.LunTaskStarted.of(target, lun, inc, task);
+  }
+
+  /** cf. ctl_done(): the frontend completed {@code task} (the frontend, through its LunTask). */
+  public static LifetimeEvent.LunTaskCompleted lunTaskCompleted(String target, long lun, long inc, long task) {
+    return LifetimeEvent.LunTaskCompleted.of(target, lun, inc, task);
+  }
+
   /** Who a CCB's completion goes to: the stable actor path of its reply port (no uid). */
   static String issuer(Ccb ccb) {
     return ccb.header().replyTo().path().toStringWithoutAddress();

@@ -260,6 +260,15 @@ public abstract class EmuDevice implements ScsiLun {
     lifetime.markRemoved();
   }
 
+  /** Lifetime steps of this LUN go to {@code e} (its target does this when it is published). */
+  final void hookLifetime(LunEvents e, String target, long incarnation) {
+    lifetime.hook(e, target, spec.lun(), incarnation);
+  }
+
+  final LunLifetime lifetime() {
+    return lifetime;
+  }
+
   /** Removed from its target: admits no new command. */
   final boolean isRemoved() {
     return lifetime.isRemoved();
@@ -307,10 +316,11 @@ public abstract class EmuDevice implements ScsiLun {
     if (!lifetime.acquire()) {
       return new LunTask(absent(cdb, dxferLen), null);
     }
+    long id = lifetime.started();
     try {
-      return new LunTask(run(cdb, dataOut, dxferLen, initiatorId), lifetime);
+      return new LunTask(run(cdb, dataOut, dxferLen, initiatorId), lifetime, id);
     } catch (RuntimeException | Error e) {
-      lifetime.release();
+      lifetime.completed(id);
       throw e;
     }
   }

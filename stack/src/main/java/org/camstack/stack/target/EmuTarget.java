@@ -41,9 +41,14 @@ public final class EmuTarget {
   /** Removed LUNs not freed yet, by number: their numbers are not reused. Guarded by this. */
   private final Map<Long, EmuDevice> draining = new TreeMap<>();
   private volatile TargetInventory inventory; // set while published
+  // lifetime steps (cf. ctl_add_lun / ctl_remove_lun / ctl_free_lun): the inventory's hook
+  private volatile LunEvents events = LunEvents.NONE;
+  private volatile String name;
+  private long incarnations; // guarded by this: the LUN incarnations of this target
 
   public EmuTarget(int targetId) {
     this.targetId = targetId;
+    this.name = "t" + targetId;
   }
 
   /** A target with its initial LUNs, no unit attention posted (the power-on topology). */
@@ -71,8 +76,24 @@ public final class EmuTarget {
     return inventory;
   }
 
-  void linkInventory(TargetInventory inv) {
+  void linkInventory(TargetInventory inv, int bus) {
     inventory = inv;
+    synchronized (this) {
+      LunEvents e = inv.lunEvents();
+      if (e != events || !name.equals("b" + bus + ":t" + targetId)) {
+        events = e;
+        name = "b" + bus + ":t" + targetId;
+        for (EmuDevice d : all.values()) {
+          d.hookLifetime(e, name, d.lifetime().incarnation());
+          e.lunAdded(name, d.lun(), d.lifetime().incarnation());
+        }
+      }
+    }
+  }
+
+  /** This target's name in lifetime steps: {@code b<bus>:t<target>} once published. */
+  public String lifetimeName() {
+    return name;
   }
 
   void unlinkInventory(TargetInventory inv) {
@@ -140,6 +161,7 @@ public final class EmuTarget {
     m.remove(lun);
     publish(m);
     draining.put(lun, d);
+    d.lifetime().reportRemoved();
     d.markRemoved();
     d.whenFreed(() -> freed(lun, d));
     d.attach(null);
@@ -191,6 +213,9 @@ public final class EmuTarget {
     Map<Long, EmuDevice> m = new TreeMap<>(all);
     m.put(lun, d);
     d.attach(this);
+    long inc = ++incarnations;
+    d.hookLifetime(events, name, inc);
+    events.lunAdded(name, lun, inc);
     publish(m);
   }
 

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The target-side lifetime of one logical unit (cf. CTL's {@code ctl_free_lun()} run when the last
@@ -21,6 +22,48 @@ final class LunLifetime {
   private final AtomicInteger state = new AtomicInteger(); // REMOVED bit | tasks in flight
   private final AtomicBoolean freed = new AtomicBoolean();
   private final List<Runnable> onFreed = new ArrayList<>(); // guarded by this
+  private final AtomicLong taskIds = new AtomicLong();
+  // where the steps are reported (set by the target when it is published; kept after removal)
+  private volatile LunEvents events = LunEvents.NONE;
+  private volatile String target = "";
+  private volatile long lun;
+  private volatile long incarnation;
+
+  /** Reports this LUN's steps to {@code e} as {@code lun} incarnation {@code inc} of {@code target}. */
+  void hook(LunEvents e, String target, long lun, long inc) {
+    this.target = target;
+    this.lun = lun;
+    this.incarnation = inc;
+    this.events = e == null ? LunEvents.NONE : e;
+  }
+
+  long incarnation() {
+    return incarnation;
+  }
+
+  /** An admitted task's id (reported as started), or 0 when tasks are not traced. */
+  long started() {
+    LunEvents e = events;
+    if (!e.tracesTasks()) {
+      return 0;
+    }
+    long id = taskIds.incrementAndGet();
+    e.taskStarted(target, lun, incarnation, id);
+    return id;
+  }
+
+  /** Task {@code id} (from {@link #started()}) completed: reported, then {@link #release()}d. */
+  void completed(long id) {
+    if (id != 0) {
+      events.taskCompleted(target, lun, incarnation, id);
+    }
+    release();
+  }
+
+  /** Reports the removal (before {@link #markRemoved()}, which may free the LUN at once). */
+  void reportRemoved() {
+    events.lunRemoved(target, lun, incarnation, inFlight());
+  }
 
   /** Admits one task; false (nothing held) when the LUN is removed. */
   boolean acquire() {
@@ -89,6 +132,7 @@ final class LunLifetime {
       todo = List.copyOf(onFreed);
       onFreed.clear();
     }
+    events.lunFreed(target, lun, incarnation);
     todo.forEach(Runnable::run);
   }
 }

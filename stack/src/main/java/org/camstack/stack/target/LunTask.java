@@ -14,11 +14,17 @@ import org.camstack.stack.scsi.ScsiResponse;
 public final class LunTask {
   private final ScsiResponse response;
   private final LunLifetime life; // null: holds no reference (the LUN was gone)
+  private final long id; // as reported to the LUN's LunEvents (0: not traced)
   private final AtomicBoolean done = new AtomicBoolean();
 
   LunTask(ScsiResponse response, LunLifetime life) {
+    this(response, life, 0);
+  }
+
+  LunTask(ScsiResponse response, LunLifetime life, long id) {
     this.response = response;
     this.life = life;
+    this.id = id;
   }
 
   /** The LUN's answer (a LUN removed before the task started answers LOGICAL UNIT NOT SUPPORTED). */
@@ -41,7 +47,7 @@ public final class LunTask {
       throw new IllegalStateException("task completed twice");
     }
     if (life != null) {
-      life.release();
+      life.completed(id);
     }
   }
 }

@@ -17,6 +17,22 @@ import java.util.concurrent.ConcurrentSkipListMap;
  */
 public final class TargetInventory {
   private final ConcurrentSkipListMap<Integer, Map<Integer, EmuTarget>> buses = new ConcurrentSkipListMap<>();
+  private final LunEvents lunEvents;
+
+  /** An inventory whose LUNs report no lifetime steps. */
+  public TargetInventory() {
+    this(LunEvents.NONE);
+  }
+
+  /** An inventory whose published LUNs report their lifetime steps to {@code lunEvents}. */
+  public TargetInventory(LunEvents lunEvents) {
+    this.lunEvents = lunEvents == null ? LunEvents.NONE : lunEvents;
+  }
+
+  /** Where the LUNs of published targets report their lifetime steps. */
+  public LunEvents lunEvents() {
+    return lunEvents;
+  }
 
   /**
    * Publishes bus {@code bus}'s live targets (target id &rarr; target). The map must be safe for
@@ -30,7 +46,7 @@ public final class TargetInventory {
       throw new IllegalStateException("bus " + bus + " is already published");
     }
     for (EmuTarget t : liveTargets.values()) {
-      t.linkInventory(this);
+      t.linkInventory(this, bus);
     }
   }
 
@@ -39,7 +55,13 @@ public final class TargetInventory {
    * LUNs of the node (EXTENDED COPY).
    */
   public void link(EmuTarget t) {
-    t.linkInventory(this);
+    int bus = -1;
+    for (Map.Entry<Integer, Map<Integer, EmuTarget>> b : buses.entrySet()) {
+      if (b.getValue().get(t.targetId()) == t) {
+        bus = b.getKey();
+      }
+    }
+    t.linkInventory(this, bus);
   }
 
   /** Withdraws bus {@code bus} (its SIM stopped); no-op when it is not published. */

@@ -24,6 +24,7 @@ import org.camstack.stack.scsi.ScsiStatus;
 import org.camstack.stack.scsi.Sense;
 import org.camstack.stack.target.EmuDevice;
 import org.camstack.stack.target.EmuTarget;
+import org.camstack.stack.target.LunTask;
 import org.camstack.stack.target.Nexuses;
 import org.camstack.stack.target.TargetInventory;
 import org.slf4j.Logger;
@@ -39,7 +40,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Not thread-safe: every call comes from the one thread (stream stage) that owns the connection;
  * timers scheduled through the wire run on it too. SCSI commands execute by a direct call to the
- * emulated target ({@link EmuTarget#execute}), as the in-process SIM does.
+ * emulated target as a task ({@link EmuTarget#start}): the {@link LunTask} holds the LUN until the
+ * task ends here, exactly once ({@code forget}): answered (at once, or after the LUN's injected
+ * delay), aborted by task management, or ended by logout or connection loss; a dropped answer holds
+ * it until one of the latter. So a LUN pulled meanwhile is freed only after its last iSCSI task,
+ * and its number is not reused before (cf. {@code ctl_free_lun()}).
  */
 public final class IscsiConnection {
   private static final Logger LOG = LoggerFactory.getLogger(IscsiConnection.class);
@@ -654,6 +659,7 @@ public final class IscsiConnection {
     int outstandingR2t;
     final Map<Integer, int[]> r2ts = new HashMap<>(); // ttt -> {offset, length, expected DataSN}
     boolean executing;
+    LunTask lunTask; // set once started on the LUN; completed in forget(), once
 
     Task(int itt, long lun, byte[] cdb, long edtl, boolean read, boolean write) {
       this.itt = itt;
@@ -845,7 +851,9 @@ public final class IscsiConnection {
     } else if (tlBytes > edtl && ScsiTransfer.isBlockRead(op)) {
       overflow = tlBytes - edtl;
     }
-    ScsiResponse r = target.execute(t.lun, ByteString.fromArrayUnsafe(cdb), dataOut, edtl, initiatorId);
+    LunTask lt = target.start(t.lun, ByteString.fromArrayUnsafe(cdb), dataOut, edtl, initiatorId);
+    t.lunTask = lt;
+    ScsiResponse r = lt.response();
     final long ovf = overflow;
     if (r.dropped()) {
       return; // never answered: stays in flight until aborted or the connection ends
@@ -873,10 +881,23 @@ public final class IscsiConnection {
   /** Sends the task's Data-In and status; the task ends here, once. */
   private void finish(Task t, ScsiResponse r, long overflow) {
     if (phase != Phase.FULL_FEATURE) {
+      forget(t); // no answer any more (the connection is ending): the task still ends, once
       return;
     }
+    LunTask lt = t.lunTask; // completed once the answer is sent (cf. ctl_done() after the status)
+    t.lunTask = null;
     forget(t);
     completed++;
+    try {
+      respond(t, r, overflow);
+    } finally {
+      if (lt != null) {
+        lt.complete();
+      }
+    }
+  }
+
+  private void respond(Task t, ScsiResponse r, long overflow) {
     ByteString data = t.read ? r.data() : ByteString.emptyByteString();
     if (data.size() > t.edtl) {
       data = data.take(dxfer(t.edtl));
@@ -927,12 +948,21 @@ public final class IscsiConnection {
         .word(40, 0).word(44, (int) resid).build(seg));
   }
 
+  /**
+   * The task ends (answered, aborted, or its connection gone): every end of a task comes here, and
+   * its LUN task, if started, is completed here, once (cf. {@code ctl_done()}).
+   */
   private void forget(Task t) {
     tasks.remove(t.itt, t);
     for (Integer ttt : t.r2ts.keySet()) {
       byTtt.remove(ttt);
     }
     t.r2ts.clear();
+    LunTask lt = t.lunTask;
+    if (lt != null) {
+      t.lunTask = null;
+      lt.complete();
+    }
   }
 
   private void abortAll() {
