@@ -553,13 +553,22 @@ public abstract class EmuDevice implements ScsiLun {
    * ctl_build_ua}).
    */
   public void reset(int asc, int ascq) {
+    reset(asc, ascq, UnitAttentions.NOBODY);
+  }
+
+  /**
+   * A reset of this LUN asked for by {@code requester} (LOGICAL UNIT RESET, TARGET RESET over a
+   * network frontend): as {@link #reset(int, int)}, but the requesting nexus gets no unit attention
+   * for it (SAM-5: the reset is reported to every other I_T nexus; cf. {@code ctl_lun_reset()}).
+   */
+  public void reset(int asc, int ascq, int requester) {
     reservations.reset();
     synchronized (preventers) {
       preventers.clear();
       prevented = false;
     }
     modePages.revertToSaved();
-    unitAttentions.resetTo(UnitAttentionSnapshot.code(asc, ascq));
+    unitAttentions.resetTo(UnitAttentionSnapshot.code(asc, ascq), requester);
     stateChanged(DeviceStateSink.RESERVATION | DeviceStateSink.MEDIA | DeviceStateSink.MODE_PAGES);
   }
 
@@ -570,8 +579,11 @@ public abstract class EmuDevice implements ScsiLun {
     unitAttentions.post(UnitAttentionSnapshot.code(asc, ascq), UnitAttentions.NOBODY);
   }
 
-  /** Posts a unit attention to one I_T nexus (persistent reservations: 2A/03, 2A/04, 2A/05). */
-  final void postUnitAttentionTo(int initiatorId, int asc, int ascq) {
+  /**
+   * Posts a unit attention to one I_T nexus (persistent reservations: 2A/03, 2A/04, 2A/05; I_T
+   * nexus loss 29/07; commands cleared by another initiator 2F/00).
+   */
+  public final void postUnitAttentionTo(int initiatorId, int asc, int ascq) {
     unitAttentions.postTo(initiatorId, UnitAttentionSnapshot.code(asc, ascq));
   }
 
