@@ -952,7 +952,7 @@ public final class IscsiConnection {
       byTtt.remove(ttt);
     }
     t.r2ts.clear();
-    if (waitingTasks > 0 || t.attr == ORDERED) {
+    if ((waitingTasks > 0 || t.attr == ORDERED) && phase == Phase.FULL_FEATURE) {
       wire.schedule(0, this::releaseWaiting); // after the current PDU's work, on this thread
     }
   }
