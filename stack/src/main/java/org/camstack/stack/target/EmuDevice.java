@@ -553,22 +553,13 @@ public abstract class EmuDevice implements ScsiLun {
    * ctl_build_ua}).
    */
   public void reset(int asc, int ascq) {
-    reset(asc, ascq, UnitAttentions.NOBODY);
-  }
-
-  /**
-   * A reset of this LUN asked for by {@code requester} (LOGICAL UNIT RESET, TARGET RESET over a
-   * network frontend): as {@link #reset(int, int)}, but the requesting nexus gets no unit attention
-   * for it (SAM-5: the reset is reported to every other I_T nexus; cf. {@code ctl_lun_reset()}).
-   */
-  public void reset(int asc, int ascq, int requester) {
     reservations.reset();
     synchronized (preventers) {
       preventers.clear();
       prevented = false;
     }
     modePages.revertToSaved();
-    unitAttentions.resetTo(UnitAttentionSnapshot.code(asc, ascq), requester);
+    unitAttentions.resetTo(UnitAttentionSnapshot.code(asc, ascq));
     stateChanged(DeviceStateSink.RESERVATION | DeviceStateSink.MEDIA | DeviceStateSink.MODE_PAGES);
   }
 

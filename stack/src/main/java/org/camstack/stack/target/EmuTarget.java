@@ -172,16 +172,6 @@ public final class EmuTarget {
     }
   }
 
-  /**
-   * TARGET WARM/COLD RESET asked for by {@code requester} (a network frontend's task management):
-   * every LUN resets; every other nexus hears UA 29/03 (cf. {@code ctl_target_reset()}).
-   */
-  public void targetReset(int requester) {
-    for (EmuDevice d : all.values()) {
-      d.reset(0x29, 0x03, requester);
-    }
-  }
-
   private synchronized void put(EmuDevice d) {
     long lun = d.lun();
     if (all.containsKey(lun)) {

@@ -76,28 +76,17 @@ final class UnitAttentions {
 
   /** Replaces everything pending, for every nexus, by {@code code} (a reset supersedes the rest). */
   void resetTo(int code) {
-    resetTo(code, NOBODY);
-  }
-
-  /**
-   * Replaces everything pending by {@code code} for every nexus but {@code exceptInitiator}, which
-   * asked for the reset and hears nothing of it (SAM-5 LOGICAL UNIT RESET; cf. CTL's {@code
-   * ctl_est_ua_all()} with the requesting initiator excluded).
-   */
-  void resetTo(int code, int exceptInitiator) {
     synchronized (lock) {
       clearLocked();
-      addCapped(history, new Ua(code, exceptInitiator, Set.of()));
+      addCapped(history, new Ua(code, NOBODY, Set.of()));
       for (int i = 0; i < LOW; i++) {
         Nexus n = lowNexus.get(i);
-        if (n != null && n.id != exceptInitiator) {
+        if (n != null) {
           n.offer(code);
         }
       }
       for (Nexus n : highNexus.values()) {
-        if (n.id != exceptInitiator) {
-          n.offer(code);
-        }
+        n.offer(code);
       }
     }
     changed.run();

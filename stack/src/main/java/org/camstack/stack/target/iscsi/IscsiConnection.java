@@ -240,8 +240,9 @@ public final class IscsiConnection {
   /**
    * I_T nexus loss (SAM-5 6.3.4: every LUN of the target establishes UA 29/07 I_T NEXUS LOSS
    * OCCURRED for this nexus; SPC-2 5.5.1: a RESERVE(6/10) reservation is released when its nexus is
-   * lost): the session of this nexus ended (connection loss, logout, reinstatement). A reinstated session (same initiator name and ISID) is the
-   * same nexus again; it gets here only after the old connection's end.
+   * lost): the session of this nexus ended (connection loss, logout, reinstatement). A reinstated
+   * session (same initiator name and ISID) is the same nexus again; it gets here only after the old
+   * connection's end.
    */
   private void nexusLost() {
     if (sessionType != SessionType.NORMAL || bus < 0) {
@@ -692,6 +693,9 @@ public final class IscsiConnection {
     Task t = new Task(itt, decodeLun(p.lun()), cdb, edtl, read, write);
     t.attr = Bhs.taskAttribute(p);
     tasks.put(itt, t);
+    if (t.attr == ORDERED) {
+      orderedTasks++;
+    }
     if (t.attr == ACA) { // SAM-5 8.6.5: an ACA task without an ACA condition (NACA=1 is refused: never one)
       finish(t, ScsiResponse.checkCondition(Sense.fixed(Sense.ILLEGAL_REQUEST, 0x49, 0x00), dxfer(edtl)));
       return;
@@ -948,6 +952,9 @@ public final class IscsiConnection {
       t.waiting = false;
       waitingTasks--;
     }
+    if (t.attr == ORDERED) {
+      orderedTasks--;
+    }
     for (Integer ttt : t.r2ts.keySet()) {
       byTtt.remove(ttt);
     }
@@ -970,10 +977,11 @@ public final class IscsiConnection {
   static final int HEAD_OF_QUEUE = 3;
   static final int ACA = 4;
   private int waitingTasks;
+  private int orderedTasks; // ORDERED tasks in `tasks`
 
   private boolean mustWait(Task t) {
-    if (t.attr == HEAD_OF_QUEUE) {
-      return false;
+    if (t.attr == HEAD_OF_QUEUE || t.attr != ORDERED && orderedTasks == 0 && waitingTasks == 0) {
+      return false; // the common case (SIMPLE only) costs no walk
     }
     for (Task o : tasks.values()) {
       if (o == t) {
@@ -1056,14 +1064,14 @@ public final class IscsiConnection {
         }
         response = 0;
       }
-      case 5 -> { // LOGICAL UNIT RESET: every nexus's tasks of the LUN; the others hear 29/03
+      case 5 -> { // LOGICAL UNIT RESET: every nexus's tasks of the LUN; every nexus (the requester too) hears 29/03
         EmuDevice d = target == null ? null : target.device(lun);
         if (d == null) {
           response = 2;
         } else {
           abortLun(lun);
           sessions.abortTasks(target, lun, IscsiSessions.ANY_NEXUS, false, control);
-          d.reset(0x29, 0x03, initiatorId);
+          d.reset(0x29, 0x03); // to every nexus, as CTL's ctl_do_lun_reset (libiscsi MultipathIO.Reset checks it)
           response = 0;
         }
       }
@@ -1074,7 +1082,7 @@ public final class IscsiConnection {
             aborted++;
           }
           sessions.abortTasks(target, IscsiSessions.ALL_LUNS, IscsiSessions.ANY_NEXUS, false, control);
-          target.targetReset(initiatorId);
+          target.targetReset();
         }
         response = 0;
       }
