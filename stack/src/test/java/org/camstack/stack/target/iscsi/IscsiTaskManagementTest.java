@@ -158,6 +158,17 @@ class IscsiTaskManagementTest {
   }
 
   @Test
+  void targetWarmResetFromBAbortsADelayedCommandOfA() throws Exception {
+    RawInitiator a = session("a", 0x23_0000_0000_01L);
+    RawInitiator b = session("b", 0x23_0000_0000_02L);
+    delayedRead(a);
+    assertEquals(0, tmf(b, 6, 0), "TARGET WARM RESET: function complete");
+    assertEquals(0x06_29_03, tur(a)[1], "UNIT ATTENTION 29/03 on A");
+    assertEquals(0x06_29_03, tur(b)[1], "and on B");
+    silentPastTheDelay(a);
+  }
+
+  @Test
   void clearTaskSetAbortsEveryNexusAndAbortTaskSetOnlyItsOwn() throws Exception {
     RawInitiator a = session("a", 0x23_0000_0000_01L);
     RawInitiator b = session("b", 0x23_0000_0000_02L);
