@@ -580,8 +580,11 @@ public abstract class EmuDevice implements ScsiLun {
     unitAttentions.post(UnitAttentionSnapshot.code(asc, ascq), UnitAttentions.NOBODY);
   }
 
-  /** Posts a unit attention to one I_T nexus (persistent reservations: 2A/03, 2A/04, 2A/05). */
-  final void postUnitAttentionTo(int initiatorId, int asc, int ascq) {
+  /**
+   * Posts a unit attention to one I_T nexus (persistent reservations: 2A/03, 2A/04, 2A/05; I_T
+   * nexus loss 29/07; commands cleared by another initiator 2F/00).
+   */
+  public final void postUnitAttentionTo(int initiatorId, int asc, int ascq) {
     unitAttentions.postTo(initiatorId, UnitAttentionSnapshot.code(asc, ascq));
   }
 

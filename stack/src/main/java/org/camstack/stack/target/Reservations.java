@@ -493,10 +493,34 @@ public final class Reservations {
     for (int[] ua : o.unitAttentions) {
       dev.postUnitAttentionTo(ua[0], 0x2a, ua[1]);
     }
+    if (sa == PREEMPT_AND_ABORT && o.changed) {
+      abortPreempted(o.unitAttentions, initiatorId);
+    }
     if (o.changed) {
       dev.stateChanged(DeviceStateSink.RESERVATION);
     }
     return o.response;
+  }
+
+  /**
+   * PREEMPT AND ABORT (SPC-4 5.13.11.2.5): the tasks of every preempted nexus (each one that heard
+   * 2A/05 REGISTRATIONS PREEMPTED) on this LUN are aborted, the requesting nexus's excepted. The
+   * tasks live in the frontends (the LUN runs each command to its end at once), so the frontends'
+   * registered aborters do it (cf. CTL's {@code ctl_pro_preempt()} aborting through {@code
+   * ctl_abort_tasks_lun()}).
+   */
+  private void abortPreempted(List<int[]> uas, int requester) {
+    EmuTarget t = dev.target();
+    TargetInventory inv = t == null ? null : t.inventory();
+    if (inv == null) {
+      return;
+    }
+    java.util.Set<Integer> done = new java.util.HashSet<>();
+    for (int[] ua : uas) {
+      if (ua[1] == 0x05 && ua[0] != requester && done.add(ua[0])) {
+        inv.abortTasks(t, dev.lun(), ua[0]);
+      }
+    }
   }
 
   static boolean validType(int type) {
@@ -684,8 +708,8 @@ public final class Reservations {
   }
 
   /**
-   * PREEMPT and PREEMPT AND ABORT (5.13.11.2.4/5). This LUN runs one command at a time and keeps
-   * no task set of its own, so there are no queued tasks of the preempted nexuses to abort here.
+   * PREEMPT and PREEMPT AND ABORT (5.13.11.2.4/5). The registration changes are the same; PREEMPT
+   * AND ABORT then aborts the preempted nexuses' tasks ({@link #abortPreempted}).
    */
   private synchronized Outcome preempt(long key, long saKey, int type, int dxferLen, int id) {
     State s = state;

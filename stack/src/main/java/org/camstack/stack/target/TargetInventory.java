@@ -4,6 +4,7 @@ import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The target layer's inventory: every emulated target of the node, by bus and target id, live. A
@@ -32,6 +33,40 @@ public final class TargetInventory {
   /** Where the LUNs of published targets report their lifetime steps. */
   public LunEvents lunEvents() {
     return lunEvents;
+  }
+
+  private final CopyOnWriteArrayList<TaskAborter> aborters = new CopyOnWriteArrayList<>();
+
+  /**
+   * What a frontend that keeps tasks of its own (iSCSI) registers so the target layer can abort
+   * them without seeing the frontend: a LUN's command that aborts other nexuses' tasks (PERSISTENT
+   * RESERVE OUT PREEMPT AND ABORT, SPC-4 5.13.11.2.5) calls every registered aborter. cf. CTL's
+   * {@code ctl_abort_tasks_lun()} walking the LUN's OOA queue for the preempted nexuses.
+   */
+  public interface TaskAborter {
+    /**
+     * Aborts, without a response to its initiator, every task of nexus {@code initiatorId} on LUN
+     * {@code lun} of {@code target}. Must return at once (post to the task owner's thread); it is
+     * called from the thread of the command that aborts.
+     */
+    void abortTasks(EmuTarget target, long lun, int initiatorId);
+  }
+
+  /** Registers a frontend's task aborter (see {@link TaskAborter}). */
+  public void addTaskAborter(TaskAborter a) {
+    aborters.add(a);
+  }
+
+  /** Withdraws a task aborter (its frontend stopped); no-op when it is not registered. */
+  public void removeTaskAborter(TaskAborter a) {
+    aborters.remove(a);
+  }
+
+  /** Asks every frontend to abort nexus {@code initiatorId}'s tasks on {@code lun} of {@code target}. */
+  void abortTasks(EmuTarget target, long lun, int initiatorId) {
+    for (TaskAborter a : aborters) {
+      a.abortTasks(target, lun, initiatorId);
+    }
   }
 
   /**

@@ -425,4 +425,29 @@ class PersistentReservationTest {
     assertEquals(java.util.Set.of("x@y", "99999"), java.util.Set.copyOf(skipped));
     assertEquals("g0 [4:3] 4/3", odd.state());
   }
+
+  /**
+   * PREEMPT AND ABORT asks the frontends (through the inventory's task aborters) to abort the
+   * preempted nexuses' tasks on this LUN, the sender's excepted; PREEMPT asks nothing.
+   */
+  @Test
+  void preemptAndAbortCallsTheInventorysTaskAbortersForEachPreemptedNexus() {
+    PrLun l = new PrLun();
+    EmuTarget t = new EmuTarget(0, List.of(l.disk));
+    TargetInventory inv = new TargetInventory();
+    inv.publish(0, new java.util.concurrent.ConcurrentHashMap<>(Map.of(0, t)));
+    List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+    inv.addTaskAborter((target, lun, id) -> calls.add((target == t) + " lun " + lun + " nexus " + id));
+    l.register(1, 0xa1);
+    l.register(2, 0xb2);
+    l.register(3, 0xa1);
+    l.reserve(1, 0xa1, WRITE_EXCLUSIVE);
+    assertEquals("GOOD", status(l.prout(2, PREEMPT_AND_ABORT, WRITE_EXCLUSIVE, 0xb2, 0xa1, 0)));
+    assertEquals(List.of("true lun 0 nexus 1", "true lun 0 nexus 3"), calls);
+    calls.clear();
+    l.run(1, tur(), 0); // 1 reads its 2A/05
+    assertEquals("GOOD", status(l.register(1, 0xa1)));
+    assertEquals("GOOD", status(l.prout(2, PREEMPT, WRITE_EXCLUSIVE, 0xb2, 0xa1, 0)));
+    assertEquals(List.of(), calls, "plain PREEMPT aborts nothing");
+  }
 }

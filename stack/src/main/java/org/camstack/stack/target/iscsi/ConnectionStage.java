@@ -71,6 +71,11 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
           public void drop() {
             callback.invoke(() -> engine.close());
           }
+
+          @Override
+          public void abortTasks(org.camstack.stack.target.EmuTarget target, long lun, int initiatorId, boolean reportCleared) {
+            callback.invoke(() -> engine.abortTasksOf(target, lun, initiatorId, reportCleared));
+          }
         };
         IscsiConnection.Wire wire = new IscsiConnection.Wire() {
           @Override

@@ -243,9 +243,11 @@ public final class IscsiConnection {
   }
 
   /**
-   * I_T nexus loss (SPC-2 5.5.1: a RESERVE(6/10) reservation is released when its nexus is lost):
-   * the session of this nexus ended. A reinstated session (same initiator name and ISID) is the
-   * same nexus again; it gets here only after the old connection's end.
+   * I_T nexus loss (SAM-5 6.3.4: every LUN of the target establishes UA 29/07 I_T NEXUS LOSS
+   * OCCURRED for this nexus; SPC-2 5.5.1: a RESERVE(6/10) reservation is released when its nexus is
+   * lost): the session of this nexus ended (connection loss, logout, reinstatement). A reinstated
+   * session (same initiator name and ISID) is the same nexus again; it gets here only after the old
+   * connection's end.
    */
   private void nexusLost() {
     if (sessionType != SessionType.NORMAL || bus < 0) {
@@ -256,6 +258,8 @@ public final class IscsiConnection {
       return;
     }
     for (EmuDevice d : t.luns().values()) {
+      // SAM-5 I_T nexus loss: the nexus hears 29/07 when it comes back (cf. ctl_i_t_nexus_reset())
+      d.postUnitAttentionTo(initiatorId, 0x29, 0x07);
       if (d.reservationHolder() == initiatorId) {
         LOG.debug("iSCSI {}: nexus {} lost: releasing its reservation of lun {}", remote, initiatorId, d.lun());
         d.releaseReservation();
@@ -660,6 +664,8 @@ public final class IscsiConnection {
     final Map<Integer, int[]> r2ts = new HashMap<>(); // ttt -> {offset, length, expected DataSN}
     boolean executing;
     LunTask lunTask; // set once started on the LUN; completed in forget(), once
+    int attr = SIMPLE; // task attribute (SAM-5 8.6)
+    boolean waiting; // held back by the task attributes (ORDERED, or behind an ORDERED)
 
     Task(int itt, long lun, byte[] cdb, long edtl, boolean read, boolean write) {
       this.itt = itt;
@@ -691,7 +697,15 @@ public final class IscsiConnection {
     }
     byte[] cdb = trimCdb(Bhs.cdb(p));
     Task t = new Task(itt, decodeLun(p.lun()), cdb, edtl, read, write);
+    t.attr = Bhs.taskAttribute(p);
     tasks.put(itt, t);
+    if (t.attr == ORDERED) {
+      orderedTasks++;
+    }
+    if (t.attr == ACA) { // SAM-5 8.6.5: an ACA task without an ACA condition (NACA=1 is refused: never one)
+      finish(t, ScsiResponse.checkCondition(Sense.fixed(Sense.ILLEGAL_REQUEST, 0x49, 0x00), dxfer(edtl)));
+      return;
+    }
     if (write && edtl > 0) {
       if (edtl > config.maxWriteBuffer()) {
         finish(t, ScsiResponse.checkCondition(Sense.fixed(Sense.ILLEGAL_REQUEST, 0x55, 0x00), (int) Math.min(edtl, Integer.MAX_VALUE)));
@@ -821,6 +835,9 @@ public final class IscsiConnection {
   }
 
   private void execute(Task t) {
+    if (!admitted(t)) { // task attributes: an ORDERED task, or one behind it, waits its turn
+      return;
+    }
     t.executing = true;
     EmuTarget target = inventory.target(bus, targetId);
     if (target == null) {
@@ -953,7 +970,16 @@ public final class IscsiConnection {
    * its LUN task, if started, is completed here, once (cf. {@code ctl_done()}).
    */
   private void forget(Task t) {
-    tasks.remove(t.itt, t);
+    if (!tasks.remove(t.itt, t)) {
+      return;
+    }
+    if (t.waiting) {
+      t.waiting = false;
+      waitingTasks--;
+    }
+    if (t.attr == ORDERED) {
+      orderedTasks--;
+    }
     for (Integer ttt : t.r2ts.keySet()) {
       byTtt.remove(ttt);
     }
@@ -962,6 +988,70 @@ public final class IscsiConnection {
     if (lt != null) {
       t.lunTask = null;
       lt.complete();
+    }
+    if ((waitingTasks > 0 || t.attr == ORDERED) && phase == Phase.FULL_FEATURE) {
+      wire.schedule(0, this::releaseWaiting); // after the current PDU's work, on this thread
+    }
+  }
+
+  // =============================================================================================
+  // Task attributes (SAM-5 8.6): per LUN of this session, oldest first in `tasks` (arrival order).
+  // SIMPLE runs at once unless an older ORDERED task of the LUN is still in the task set; ORDERED
+  // waits until every older task of the LUN has ended; HEAD OF QUEUE runs at once (ahead of every
+  // waiting task); untagged counts as SIMPLE. The LUN ends each command at once or after an
+  // injected delay, so "waiting" only ever happens behind delayed or dropped tasks.
+
+  static final int UNTAGGED = 0;
+  static final int SIMPLE = 1;
+  static final int ORDERED = 2;
+  static final int HEAD_OF_QUEUE = 3;
+  static final int ACA = 4;
+  private int waitingTasks;
+  private int orderedTasks; // ORDERED tasks in `tasks`
+
+  private boolean mustWait(Task t) {
+    if (t.attr == HEAD_OF_QUEUE || t.attr != ORDERED && orderedTasks == 0 && waitingTasks == 0) {
+      return false; // the common case (SIMPLE only) costs no walk
+    }
+    for (Task o : tasks.values()) {
+      if (o == t) {
+        return false; // every older task has been looked at
+      }
+      if (o.lun != t.lun || o.attr == HEAD_OF_QUEUE) {
+        continue;
+      }
+      if (t.attr == ORDERED || o.attr == ORDERED || o.waiting) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether {@code t} may run now; if not it is marked waiting ({@link #releaseWaiting} runs it later). */
+  private boolean admitted(Task t) {
+    if (mustWait(t)) {
+      if (!t.waiting) {
+        t.waiting = true;
+        waitingTasks++;
+      }
+      return false;
+    }
+    if (t.waiting) {
+      t.waiting = false;
+      waitingTasks--;
+    }
+    return true;
+  }
+
+  /** A task ended: waiting tasks whose older tasks have ended run now, oldest first. */
+  private void releaseWaiting() {
+    if (waitingTasks == 0 || phase != Phase.FULL_FEATURE) {
+      return;
+    }
+    for (Task t : new ArrayList<>(tasks.values())) {
+      if (t.waiting && tasks.get(t.itt) == t && !mustWait(t)) {
+        execute(t);
+      }
     }
   }
 
@@ -993,26 +1083,35 @@ public final class IscsiConnection {
           response = SerialNumbers.inWindow(Bhs.refCmdSn(p), expCmdSn, maxCmdSn) ? 0 : 1;
         }
       }
-      case 2, 4 -> { // ABORT TASK SET, CLEAR TASK SET
+      case 2 -> { // ABORT TASK SET: this nexus's tasks of the LUN only (SAM-5 7.3)
         abortLun(lun);
         response = 0;
       }
-      case 5 -> { // LOGICAL UNIT RESET
+      case 4 -> { // CLEAR TASK SET: every nexus's tasks of the LUN (SAM-5 7.4, one task set per LUN)
+        abortLun(lun);
+        if (target != null) {
+          sessions.abortTasks(target, lun, IscsiSessions.ANY_NEXUS, true, control);
+        }
+        response = 0;
+      }
+      case 5 -> { // LOGICAL UNIT RESET: every nexus's tasks of the LUN; every nexus (the requester too) hears 29/03
         EmuDevice d = target == null ? null : target.device(lun);
         if (d == null) {
           response = 2;
         } else {
           abortLun(lun);
-          d.reset(0x29, 0x03);
+          sessions.abortTasks(target, lun, IscsiSessions.ANY_NEXUS, false, control);
+          d.reset(0x29, 0x03); // to every nexus, as CTL's ctl_do_lun_reset (libiscsi MultipathIO.Reset checks it)
           response = 0;
         }
       }
-      case 6, 7 -> { // TARGET WARM RESET, TARGET COLD RESET (the latter also ends the connection, below)
+      case 6, 7 -> { // TARGET WARM/COLD RESET: every LUN, every nexus (cold also ends the connection, below)
         if (target != null) {
           for (Task t : new ArrayList<>(tasks.values())) {
             forget(t);
             aborted++;
           }
+          sessions.abortTasks(target, IscsiSessions.ALL_LUNS, IscsiSessions.ANY_NEXUS, false, control);
           target.targetReset();
         }
         response = 0;
@@ -1032,13 +1131,41 @@ public final class IscsiConnection {
     }
   }
 
-  private void abortLun(long lun) {
+  /** Aborts this session's tasks of {@code lun} ({@link IscsiSessions#ALL_LUNS}: all); returns how many. */
+  private int abortLun(long lun) {
+    int n = 0;
     for (Iterator<Task> it = new ArrayList<>(tasks.values()).iterator(); it.hasNext(); ) {
       Task t = it.next();
-      if (t.lun == lun) {
+      if (t.lun == lun || lun == IscsiSessions.ALL_LUNS) {
         forget(t);
         aborted++;
+        n++;
       }
+    }
+    return n;
+  }
+
+  /**
+   * Another nexus's task management (CLEAR TASK SET, LOGICAL UNIT RESET, TARGET RESET) or PREEMPT
+   * AND ABORT aborts this session's tasks of {@code lun} on {@code target}, when this session's
+   * nexus is {@code nexus} ({@link IscsiSessions#ANY_NEXUS}: any). Runs on this connection's thread
+   * (posted through {@link IscsiSessions.Control#abortTasks}). Each aborted task ends here once,
+   * without a response (RFC 7143 §4.2.3.3 at ERL 0: the initiator learns of it through the unit
+   * attention; with {@code reportCleared}, 2F/00 COMMANDS CLEARED BY ANOTHER INITIATOR, SAM-5 7.4
+   * with TAS=0). cf. CTL's {@code ctl_abort_tasks_lun()}.
+   */
+  void abortTasksOf(EmuTarget target, long lun, int nexus, boolean reportCleared) {
+    if (phase != Phase.FULL_FEATURE || sessionType != SessionType.NORMAL || bus < 0
+        || inventory.target(bus, targetId) != target || nexus != IscsiSessions.ANY_NEXUS && nexus != initiatorId) {
+      return;
+    }
+    int n = abortLun(lun);
+    if (n > 0) {
+      LOG.debug("iSCSI {}: {} task(s) of lun {} aborted by another nexus", remote, n, lun);
+    }
+    EmuDevice d = lun == IscsiSessions.ALL_LUNS ? null : target.device(lun);
+    if (reportCleared && n > 0 && d != null) {
+      d.postUnitAttentionTo(initiatorId, 0x2f, 0x00);
     }
   }
 

@@ -27,9 +27,12 @@ public final class IscsiPortal {
   private final IscsiSessions sessions;
   private final PortalConfig config;
   private final String address;
+  private final TargetInventory inventory;
 
-  private IscsiPortal(Tcp.ServerBinding binding, IscsiSessions sessions, PortalConfig config, String address) {
+  private IscsiPortal(Tcp.ServerBinding binding, IscsiSessions sessions, PortalConfig config, String address,
+      TargetInventory inventory) {
     this.binding = binding;
+    this.inventory = inventory;
     this.sessions = sessions;
     this.config = config;
     this.address = address;
@@ -46,6 +49,7 @@ public final class IscsiPortal {
       throw new IllegalArgumentException("an iSCSI portal on " + host + " needs CHAP credentials (--iscsi-chap-file)");
     }
     IscsiSessions sessions = new IscsiSessions();
+    inventory.addTaskAborter(sessions); // PREEMPT AND ABORT reaches this portal's tasks
     Materializer mat = Materializer.matFromSystem(system);
     return Tcp.get(system).bind(host, port)
         .to(Sink.foreach(conn -> {
@@ -57,7 +61,7 @@ public final class IscsiPortal {
         .run(mat)
         .thenApply(b -> {
           InetSocketAddress a = b.localAddress();
-          return new IscsiPortal(b, sessions, config, hostPart(a) + ":" + a.getPort());
+          return new IscsiPortal(b, sessions, config, hostPart(a) + ":" + a.getPort(), inventory);
         });
   }
 
@@ -93,6 +97,7 @@ public final class IscsiPortal {
    */
   public CompletionStage<Done> stop(Duration grace) {
     return binding.unbind().thenCompose(d -> {
+      inventory.removeTaskAborter(sessions);
       sessions.requestLogoutAll();
       CompletableFuture<Done> f = new CompletableFuture<>();
       long deadline = System.nanoTime() + grace.toNanos();

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.camstack.stack.target.EmuTarget;
+import org.camstack.stack.target.TargetInventory;
 
 /**
  * The portal's sessions (RFC 7143 §4.4): TSIH allocation, session reinstatement by (initiator
@@ -13,7 +15,7 @@ import java.util.TreeMap;
  * (MaxConnections=1), so a session's {@link Control} is its connection. Thread-safe: connections
  * register from their own stream threads, the API reads from its own.
  */
-public final class IscsiSessions {
+public final class IscsiSessions implements TargetInventory.TaskAborter {
 
   /** What the registry can ask of a live session; each call is asynchronous and returns at once. */
   public interface Control {
@@ -22,7 +24,22 @@ public final class IscsiSessions {
 
     /** Close the connection now; its tasks are aborted (ERL 0). */
     void drop();
+
+    /**
+     * Another session's task management (or PREEMPT AND ABORT) aborts this session's tasks on
+     * {@code lun} ({@link #ALL_LUNS}: every LUN) of {@code target}, if this session's nexus is
+     * {@code initiatorId} ({@link #ANY_NEXUS}: whichever). Posted to the session's own thread;
+     * returns at once. The aborted tasks get no response (RFC 7143 §4.2.3.3, ERL 0: their initiator
+     * learns of it through the unit attention of the reset, or 2F/00 when {@code
+     * reportCleared} and any task was aborted — CLEAR TASK SET).
+     */
+    default void abortTasks(EmuTarget target, long lun, int initiatorId, boolean reportCleared) {}
   }
+
+  /** {@link Control#abortTasks}: every LUN of the target. */
+  public static final long ALL_LUNS = -1;
+  /** {@link Control#abortTasks}: whichever nexus the session is. */
+  public static final int ANY_NEXUS = Integer.MIN_VALUE;
 
   /**
    * One session as {@code ctl iscsi sessions} shows it.
@@ -128,6 +145,29 @@ public final class IscsiSessions {
     for (Entry e : all) {
       e.control().requestLogout();
     }
+  }
+
+  /**
+   * Posts {@link Control#abortTasks} to every live session but {@code except} (the one whose task
+   * management asked; it aborts its own tasks itself). Lock-light: the registry lock is held only
+   * to copy the list; nothing waits for the other sessions.
+   */
+  public void abortTasks(EmuTarget target, long lun, int initiatorId, boolean reportCleared, Control except) {
+    List<Entry> all;
+    synchronized (this) {
+      all = new ArrayList<>(byTsih.values());
+    }
+    for (Entry e : all) {
+      if (e.control() != except) {
+        e.control().abortTasks(target, lun, initiatorId, reportCleared);
+      }
+    }
+  }
+
+  /** The target layer's PREEMPT AND ABORT: nexus {@code initiatorId}'s tasks on the LUN, in whichever session. */
+  @Override
+  public void abortTasks(EmuTarget target, long lun, int initiatorId) {
+    abortTasks(target, lun, initiatorId, false, null);
   }
 
   /** Drops every session. */
