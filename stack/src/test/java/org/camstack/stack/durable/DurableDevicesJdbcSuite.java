@@ -336,8 +336,8 @@ abstract class DurableDevicesJdbcSuite {
   @Test
   void persistentReservationsWithAptplSurviveARestartAndWithoutItDoNot() {
     String host = DurableJournal.host("pr");
-    String kept = DurableJournal.wwn(0x400);
-    String lost = DurableJournal.wwn(0x401);
+    String kept = DurableJournal.wwn(0x5a0); // tags unique across the suites: one PostgreSQL database serves them all
+    String lost = DurableJournal.wwn(0x5a1);
     Config topology =
         ConfigFactory.parseString(
             "camstack.topology.buses = [ { name = emusim, scan-on-register = false, rescan-on-change = false,"
