@@ -113,6 +113,19 @@ public final class RawInitiator implements AutoCloseable {
     return status;
   }
 
+  /** The next PDU of task {@code tag} (others are skipped). */
+  private Pdu nextFor(int tag) throws IOException {
+    while (true) {
+      Pdu p = next();
+      if (p == null) {
+        throw new IOException("connection closed");
+      }
+      if (p.initiatorTaskTag() == tag) {
+        return p;
+      }
+    }
+  }
+
   /** READ(10); returns the data, or null if the command did not end GOOD. */
   byte[] read(long lun, long lba, int blocks, int blockSize) throws IOException {
     int tag = itt++;
@@ -120,13 +133,7 @@ public final class RawInitiator implements AutoCloseable {
     send(InitiatorPdus.scsi(tag, cmdSn++, lun, true, false, true, len, InitiatorPdus.read10(lba, blocks), new byte[0]));
     byte[] data = new byte[len];
     while (true) {
-      Pdu p = next();
-      if (p == null) {
-        throw new IOException("connection closed");
-      }
-      if (p.initiatorTaskTag() != tag) {
-        continue;
-      }
+      Pdu p = nextFor(tag);
       if (p.opcode() == Opcode.SCSI_DATA_IN) {
         System.arraycopy(p.data(), 0, data, p.specificInt(40), p.dataSegmentLength());
         if ((p.flags() & 0x01) != 0) {
@@ -145,13 +152,7 @@ public final class RawInitiator implements AutoCloseable {
     byte[] imm = java.util.Arrays.copyOf(data, Math.min(immediate, data.length));
     send(InitiatorPdus.scsi(tag, cmdSn++, lun, false, true, true, data.length, InitiatorPdus.write10(lba, blocks), imm));
     while (true) {
-      Pdu p = next();
-      if (p == null) {
-        throw new IOException("connection closed");
-      }
-      if (p.initiatorTaskTag() != tag) {
-        continue;
-      }
+      Pdu p = nextFor(tag);
       if (p.opcode() == Opcode.R2T) {
         int off = p.specificInt(40);
         int len = p.specificInt(44);
