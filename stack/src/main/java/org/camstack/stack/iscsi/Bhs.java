@@ -116,6 +116,19 @@ public final class Bhs {
     return p.lun() >>> 16;
   }
 
+  /** An ISID as text: 12 lower-case hex digits (how logs, {@code ctl iscsi sessions} and port names show it). */
+  public static String isidText(long isid) {
+    return String.format("%012x", isid);
+  }
+
+  /**
+   * The SCSI initiator port name of an iSCSI initiator (RFC 7143 §4.2.7.1, SPC-4's iSCSI
+   * TransportID): {@code <InitiatorName>,i,0x<ISID>}.
+   */
+  public static String initiatorPortName(String initiatorName, long isid) {
+    return initiatorName + ",i,0x" + isidText(isid);
+  }
+
   /** TSIH (bytes 14&ndash;15) of Login PDUs. */
   public static int tsih(Pdu p) {
     return (int) (p.lun() & 0xFFFF);

@@ -393,7 +393,7 @@ public final class IscsiConnection {
       }
       bus = bt.get()[0];
       targetId = bt.get()[1];
-      initiatorId = Nexuses.idFor(initiatorName + ",i,0x" + String.format("%012x", isid), Nexuses.ISCSI_PORT);
+      initiatorId = Nexuses.idFor(Bhs.initiatorPortName(initiatorName, isid), Nexuses.ISCSI_PORT);
     }
     if (sessionType == SessionType.NORMAL && !tpgtSent) {
       answer.add(new TextKeys.Pair("TargetPortalGroupTag", "1"));
@@ -481,7 +481,7 @@ public final class IscsiConnection {
     tx = new PduCodec.Settings(hd, dd, PduCodec.Settings.LOGIN.maxDataSegmentLength());
     phase = Phase.FULL_FEATURE;
     LOG.info("iSCSI {}: {} session {} of {} (isid {}) to {}", remote, sessionType == SessionType.DISCOVERY ? "discovery" : "normal",
-        tsih, initiatorName, String.format("%012x", isid), targetName == null ? "-" : targetName);
+        tsih, initiatorName, Bhs.isidText(isid), targetName == null ? "-" : targetName);
     schedulePing();
   }
 

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.camstack.stack.iscsi.Bhs;
 import org.camstack.stack.target.EmuTarget;
 import org.camstack.stack.target.TargetInventory;
 
@@ -77,7 +78,7 @@ public final class IscsiSessions implements TargetInventory.TaskAborter {
         }
       }
       tsih = allocate();
-      byTsih.put(tsih, new Entry(new Info(tsih, initiator, String.format("%012x", isid), type, target, remote), control));
+      byTsih.put(tsih, new Entry(new Info(tsih, initiator, Bhs.isidText(isid), type, target, remote), control));
       byKey.put(key, tsih);
     }
     if (old != null) {
