@@ -193,11 +193,16 @@ public final class CamStack {
     TargetInventory targets = new TargetInventory(TargetLifetime.of(options.listener()));
     for (int i = 0; i < topology.buses().size(); i++) {
       BusSpec bus = topology.buses().get(i);
-      sims.add(spawner.spawn(EmuSim.create(bus, xpt, options.deviceHooks().forBus(i, bus), targets), bus.name() + bus.unit()));
+      sims.add(spawner.spawn(EmuSim.create(bus, xpt, options.deviceHooks().forBus(i, bus), targets, tapeDir(config)), bus.name() + bus.unit()));
     }
     CamStack stack = new CamStack(system, topology, xpt, sims, devfs, drivers, ps, targets);
     stack.finishConfig();
     return stack;
+  }
+
+  /** Where tape libraries keep cartridges: {@code <camstack.data-dir>/tape}, or null (memory) without a data dir. */
+  static java.nio.file.Path tapeDir(Config config) {
+    return config.hasPath("camstack.data-dir") ? java.nio.file.Path.of(config.getString("camstack.data-dir"), "tape") : null;
   }
 
   /**

@@ -92,10 +92,25 @@ public final class DeviceStateCodec {
           case FILE -> "file:" + l.file();
         };
     return new DeviceConfig(
-        bus, target, l.lun(), disk ? DeviceConfig.TYPE_DISK : DeviceConfig.TYPE_ENCLOSURE, l.vendor(),
+        bus, target, l.lun(), journalType(l.type()), l.vendor(),
         l.product(), l.revision(), l.serial(), disk ? l.blocks() : 0, disk ? l.blockSize() : 0, store,
         l.removable(), "", l.enclosureSlot());
   }
+
+  /** SCSI peripheral type of a LUN type, as the journal keeps it. */
+  static int journalType(LunSpec.Type t) {
+    return switch (t) {
+      case DISK -> DeviceConfig.TYPE_DISK;
+      case ENCLOSURE -> DeviceConfig.TYPE_ENCLOSURE;
+      case TAPE -> TYPE_SEQUENTIAL;
+      case CHANGER -> TYPE_CHANGER;
+    };
+  }
+
+  /** Journal device type of a tape drive (SCSI T_SEQUENTIAL). */
+  static final int TYPE_SEQUENTIAL = 0x01;
+  /** Journal device type of a medium changer (SCSI T_CHANGER). */
+  static final int TYPE_CHANGER = 0x08;
 
   /**
    * The LUN a journal configuration describes, at {@code lun}, with {@code blocks} of capacity.
@@ -123,20 +138,22 @@ public final class DeviceStateCodec {
     }
     return new LunSpec(
         lun,
-        enclosure ? LunSpec.Type.ENCLOSURE : LunSpec.Type.DISK,
+        c.deviceType() == TYPE_SEQUENTIAL ? LunSpec.Type.TAPE
+            : c.deviceType() == TYPE_CHANGER ? LunSpec.Type.CHANGER
+            : enclosure ? LunSpec.Type.ENCLOSURE : LunSpec.Type.DISK,
         c.vendor(),
         c.product(),
         c.revision(),
         c.serial(),
         wwn,
-        enclosure ? 0 : blocks,
+        c.deviceType() == DeviceConfig.TYPE_DISK ? blocks : 0,
         c.blockSize() == 0 ? 512 : c.blockSize(),
         store,
         file,
         c.removable(),
         base == null ? 0 : base.rotationRate(),
         c.slot(),
-        base == null ? (enclosure ? 8 : 0) : base.slots(),
+        base == null ? (enclosure || c.deviceType() == TYPE_CHANGER ? 8 : 0) : base.slots(),
         base == null ? 32 : base.queueDepth());
   }
 

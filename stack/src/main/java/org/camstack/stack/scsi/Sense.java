@@ -53,6 +53,56 @@ public final class Sense {
     return ByteString.fromArrayUnsafe(b);
   }
 
+  /** Fixed sense byte 2: a filemark was read or spaced over (stream commands, SSC). */
+  public static final int FILEMARK = 0x80;
+  /** Fixed sense byte 2: end of medium or beginning of partition (stream commands, SSC). */
+  public static final int EOM = 0x40;
+  /** Fixed sense byte 2: incorrect length indicator (stream commands, SSC). */
+  public static final int ILI = 0x20;
+
+  /**
+   * Fixed-format sense of a stream (tape) command: key, ASC/ASCQ, the {@link #FILEMARK} / {@link
+   * #EOM} / {@link #ILI} bits, and the INFORMATION field (VALID set), a residual that may be
+   * negative (an overlength block).
+   */
+  public static ByteString fixedStream(int key, int asc, int ascq, int streamFlags, long information) {
+    byte[] b = fixedWithInfo(key, asc, ascq, information).toArray();
+    b[2] |= (byte) (streamFlags & (FILEMARK | EOM | ILI));
+    return ByteString.fromArrayUnsafe(b);
+  }
+
+  /** The FILEMARK / EOM / ILI bits of fixed or descriptor sense (0 when none). */
+  public static int streamFlags(ByteString sense) {
+    if (sense.isEmpty()) {
+      return 0;
+    }
+    if (!isDescriptor(sense)) {
+      return sense.size() > 2 ? sense.apply(2) & (FILEMARK | EOM | ILI) : 0;
+    }
+    for (int p = 8; p + 1 < sense.size(); p += 2 + (sense.apply(p + 1) & 0xff)) {
+      if ((sense.apply(p) & 0xff) == 0x04 && p + 3 < sense.size()) {
+        return sense.apply(p + 3) & (FILEMARK | EOM | ILI);
+      }
+    }
+    return 0;
+  }
+
+  /** The INFORMATION field (signed 32 bits of fixed sense) when VALID, else {@code dflt}. */
+  public static long information(ByteString sense, long dflt) {
+    if (isDescriptor(sense)) {
+      for (int p = 8; p + 1 < sense.size(); p += 2 + (sense.apply(p + 1) & 0xff)) {
+        if ((sense.apply(p) & 0xff) == 0x00 && p + 11 < sense.size() && (sense.apply(p + 2) & 0x80) != 0) {
+          return Bytes.be32(sense, p + 8) | (sense.apply(p + 8) < 0 ? 0xffffffff00000000L : 0);
+        }
+      }
+      return dflt;
+    }
+    if (sense.size() < 7 || (sense.apply(0) & 0x80) == 0) {
+      return dflt;
+    }
+    return (int) Bytes.be32(sense, 3);
+  }
+
   /**
    * ILLEGAL REQUEST sense with the sense-key-specific field pointer (SKSV): which CDB byte (or
    * parameter-list byte, {@code inCdb == false}) is wrong, and optionally which bit.
@@ -91,7 +141,8 @@ public final class Sense {
     }
     boolean infoValid = fixedSense.size() > 6 && (fixedSense.apply(0) & 0x80) != 0;
     boolean sksv = fixedSense.size() > 17 && (fixedSense.apply(15) & 0x80) != 0;
-    int len = 8 + (infoValid ? 12 : 0) + (sksv ? 8 : 0);
+    int stream = fixedSense.size() > 2 ? fixedSense.apply(2) & (FILEMARK | EOM | ILI) : 0;
+    int len = 8 + (infoValid ? 12 : 0) + (sksv ? 8 : 0) + (stream != 0 ? 4 : 0);
     byte[] b = new byte[len];
     b[0] = 0x72;
     b[1] = (byte) key(fixedSense);
@@ -114,6 +165,12 @@ public final class Sense {
       b[p + 4] = fixedSense.apply(15);
       b[p + 5] = fixedSense.apply(16);
       b[p + 6] = fixedSense.apply(17);
+      p += 8;
+    }
+    if (stream != 0) {
+      b[p] = 0x04; // stream commands descriptor
+      b[p + 1] = 0x02;
+      b[p + 3] = (byte) stream;
     }
     return ByteString.fromArrayUnsafe(b);
   }

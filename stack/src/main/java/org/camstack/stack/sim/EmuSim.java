@@ -31,6 +31,7 @@ import org.camstack.stack.target.EmuDisk;
 import org.camstack.stack.target.EmuEnclosure;
 import org.camstack.stack.target.EmuTarget;
 import org.camstack.stack.target.EnclosureView;
+import org.camstack.stack.target.TapeLibrary;
 import org.camstack.stack.target.LunSpec;
 import org.camstack.stack.target.TargetInventory;
 import org.camstack.stack.xpt.AsyncEvent;
@@ -180,8 +181,20 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
    */
   public static Behavior<Command> create(
       BusSpec spec, ActorRef<Xpt.Command> xpt, DeviceHooks hooks, TargetInventory targets) {
+    return create(spec, xpt, hooks, targets, null);
+  }
+
+  /**
+   * As above, and the bus's tape library (drives and changer) keeps its cartridges and event log
+   * under {@code tapeDir/<bus name><unit>} (null: in memory).
+   */
+  public static Behavior<Command> create(
+      BusSpec spec, ActorRef<Xpt.Command> xpt, DeviceHooks hooks, TargetInventory targets, java.nio.file.Path tapeDir) {
     return Behaviors.setup(
-        ctx -> Behaviors.withStash(STASH, stash -> new EmuSim(ctx, spec, xpt, hooks, targets, stash)));
+        ctx -> Behaviors.withStash(
+            STASH,
+            stash -> new EmuSim(ctx, spec, xpt, hooks, targets, stash,
+                new TapeLibrary(tapeDir == null ? null : tapeDir.resolve(spec.name() + spec.unit())))));
   }
 
   private static final int STASH = 10_000;
@@ -193,6 +206,8 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
   private final StashBuffer<Command> stash;
   private final EmuBus path = new EmuBus(); // the data path handed to the XPT
   private final EnclosureView enclosureView;
+  /** The bus's tape library: its drives, changer and cartridges. */
+  private final TapeLibrary tapes;
   /** Disk WWN -> the enclosure slot it was configured in: a disk plugged back goes back there. */
   private final Map<String, Integer> slotOfDisk = new java.util.HashMap<>();
   private final List<ActorRef<BusInfo>> waiting = new ArrayList<>();
@@ -206,8 +221,10 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
       ActorRef<Xpt.Command> xpt,
       DeviceHooks hooks,
       TargetInventory inventory,
-      StashBuffer<Command> stash) {
+      StashBuffer<Command> stash,
+      TapeLibrary tapes) {
     super(ctx);
+    this.tapes = tapes;
     this.inventory = inventory;
     this.spec = spec;
     this.xpt = xpt;
@@ -218,12 +235,13 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
     for (Map.Entry<Integer, List<LunSpec>> e : spec.targets().entrySet()) {
       List<EmuDevice> devs = new ArrayList<>();
       for (LunSpec l : e.getValue()) {
-        EmuDevice d = EmuDevices.create(inItsSlot(l), enclosureView);
+        EmuDevice d = EmuDevices.create(inItsSlot(l), enclosureView, tapes);
         this.hooks.poweredOn(e.getKey(), d);
         devs.add(d);
       }
       path.targets().put(e.getKey(), new EmuTarget(e.getKey(), devs));
     }
+    tapes.powerOn();
     int misc = (spec.scanOnRegister() ? 0 : HbaFlags.PIM_NOSCAN) | (spec.seqScan() ? HbaFlags.PIM_SEQSCAN : 0);
     Ccb.PathInqResult cpi =
         new Ccb.PathInqResult(
@@ -284,7 +302,7 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
     }
     EmuDevice d;
     try {
-      d = EmuDevices.create(inItsSlot(m.spec()), enclosureView);
+      d = EmuDevices.create(inItsSlot(m.spec()), enclosureView, tapes);
     } catch (IllegalArgumentException e) {
       return error(m.replyTo(), e.getMessage());
     }
@@ -337,7 +355,7 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
         if (l.lun() > spec.maxLun()) {
           return error(m.replyTo(), "lun " + l.lun() + " beyond max-lun " + spec.maxLun());
         }
-        devs.add(EmuDevices.create(inItsSlot(l), enclosureView));
+        devs.add(EmuDevices.create(inItsSlot(l), enclosureView, tapes));
       }
       target = new EmuTarget(id, devs);
     } catch (IllegalArgumentException e) {

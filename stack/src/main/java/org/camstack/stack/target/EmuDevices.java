@@ -14,7 +14,22 @@ public final class EmuDevices {
    *     (e.g. the backing file cannot be opened)
    */
   public static EmuDevice create(LunSpec spec, EnclosureView enclosure) {
+    return create(spec, enclosure, null);
+  }
+
+  /**
+   * The device a spec describes; tape drives and changers join {@code library} (the tape library
+   * of their bus; null: a library of their own, in memory).
+   */
+  public static EmuDevice create(LunSpec spec, EnclosureView enclosure, TapeLibrary library) {
     switch (spec.type()) {
+      case TAPE: {
+        EmuTape t = new EmuTape(spec);
+        (library == null ? new TapeLibrary(null) : library).addDrive(t);
+        return t;
+      }
+      case CHANGER:
+        return new EmuChanger(spec, library == null ? new TapeLibrary(null) : library);
       case DISK:
         return new EmuDisk(spec, store(spec));
       case ENCLOSURE:

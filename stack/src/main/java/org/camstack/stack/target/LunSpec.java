@@ -56,7 +56,11 @@ public record LunSpec(
   /** The peripheral device type the LUN emulates. */
   public enum Type {
     DISK,
-    ENCLOSURE
+    ENCLOSURE,
+    /** A tape drive (SSC, sa). */
+    TAPE,
+    /** A medium changer (SMC, ch); {@code slots} is its number of storage elements. */
+    CHANGER
   }
 
   /** Where a disk keeps its blocks. */
@@ -134,7 +138,7 @@ public record LunSpec(
         lun,
         type,
         str(config, "vendor", "CAMSTACK"),
-        str(config, "product", disk ? "EMU-DISK" : "EMU-SES"),
+        str(config, "product", type == Type.TAPE ? "EMU-TAPE" : type == Type.CHANGER ? "EMU-CHANGER" : disk ? "EMU-DISK" : "EMU-SES"),
         str(config, "revision", "0001"),
         str(config, "serial", defaultSerial(bus, target, lun)),
         str(config, "wwn", defaultWwn(bus, target, lun)),
@@ -145,7 +149,7 @@ public record LunSpec(
         config.hasPath("removable") && config.getBoolean("removable"),
         config.hasPath("rotation-rate") ? config.getInt("rotation-rate") : 0,
         config.hasPath("enclosure-slot") ? config.getInt("enclosure-slot") : -1,
-        config.hasPath("slots") ? config.getInt("slots") : disk ? 0 : 8,
+        config.hasPath("slots") ? config.getInt("slots") : disk || type == Type.TAPE ? 0 : 8,
         config.hasPath("queue-depth") ? config.getInt("queue-depth") : 32);
   }
 
@@ -164,6 +168,18 @@ public record LunSpec(
   public static LunSpec enclosure(long lun, int slots) {
     return new LunSpec(lun, Type.ENCLOSURE, "CAMSTACK", "EMU-SES", "0001", defaultSerial(0, 0, lun),
         defaultWwn(0, 0, lun), 0, 512, StoreKind.NULL, null, false, 0, -1, slots, 32);
+  }
+
+  /** A tape drive (no store: cartridges come from its library). */
+  public static LunSpec tape(long lun) {
+    return new LunSpec(lun, Type.TAPE, "CAMSTACK", "EMU-TAPE", "0001", defaultSerial(0, 0, lun),
+        defaultWwn(0, 0, lun), 0, 512, StoreKind.NULL, null, true, 0, -1, 0, 32);
+  }
+
+  /** A medium changer with {@code slots} storage elements. */
+  public static LunSpec changer(long lun, int slots) {
+    return new LunSpec(lun, Type.CHANGER, "CAMSTACK", "EMU-CHANGER", "0001", defaultSerial(0, 0, lun),
+        defaultWwn(0, 0, lun), 0, 512, StoreKind.NULL, null, true, 0, -1, slots, 32);
   }
 
   public LunSpec withLun(long newLun) {
@@ -229,8 +245,14 @@ public record LunSpec(
       case "enclosure":
       case "ses":
         return Type.ENCLOSURE;
+      case "tape":
+      case "sa":
+        return Type.TAPE;
+      case "changer":
+      case "ch":
+        return Type.CHANGER;
       default:
-        throw new IllegalArgumentException("lun " + lun + ": unknown type '" + s + "' (disk | enclosure)");
+        throw new IllegalArgumentException("lun " + lun + ": unknown type '" + s + "' (disk | enclosure | tape | changer)");
     }
   }
 
