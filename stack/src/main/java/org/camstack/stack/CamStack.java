@@ -109,7 +109,8 @@ public final class CamStack {
   }
 
   /** The periph drivers the stack starts, in start order. */
-  public static final List<PeriphDriver.Spec> DRIVERS = List.of(DaPeriph.SPEC, SesPeriph.SPEC, PassPeriph.SPEC);
+  public static final List<PeriphDriver.Spec> DRIVERS =
+      List.of(DaPeriph.SPEC, SesPeriph.SPEC, org.camstack.stack.scsi.sa.SaPeriph.SPEC, org.camstack.stack.scsi.ch.ChPeriph.SPEC, PassPeriph.SPEC);
 
   private final ActorSystem<?> system;
   private final Topology topology;
