@@ -248,7 +248,7 @@ public final class ChaosEngine {
     return new ChaosEngine(settings, progress).runAll();
   }
 
-  /** bus 0: 8 disks in the slots of an enclosure at 14; bus 1: 6 disks, enclosure at 13. */
+  /** bus 0: 8 disks in the slots of an enclosure at 14; bus 1: 6 disks, enclosure at 13; bus 2: a tape library. */
   static String topology() {
     StringBuilder sb = new StringBuilder("camstack.topology.buses = [\n");
     int[][] shape = {{8, 14}, {6, 13}};
@@ -262,6 +262,12 @@ public final class ChaosEngine {
       sb.append("  { id = ").append(shape[b][1]).append(", luns = [ { lun = 0, type = enclosure, slots = 8 } ] }\n");
       sb.append("] }\n");
     }
+    // bus 2: a tape library (changer at 0, drives at 1 and 2): sa and ch in the mix
+    sb.append("{ name = emusim, max-target = 15, max-lun = 3, queue-depth = 16, targets = [\n")
+        .append("  { id = 0, luns = [ { lun = 0, type = changer, slots = 4 } ] }\n")
+        .append("  { id = 1, luns = [ { lun = 0, type = tape } ] }\n")
+        .append("  { id = 2, luns = [ { lun = 0, type = tape } ] }\n")
+        .append("] }\n");
     return sb.append("]\n").toString();
   }
 
@@ -627,10 +633,10 @@ public final class ChaosEngine {
     return new ChaosSchedule.Close(c.id, slot);
   }
 
-  /** A node to open: pass 40%, da 35%, ses 25% (then any of that kind, aliases included). */
+  /** A node to open: pass 36%, da 32%, ses 20%, sa 7%, ch 5% (then any of that kind, aliases included). */
   private String pickNode() {
     int roll = rnd.nextInt(100);
-    String prefix = roll < 40 ? "pass" : roll < 75 ? "da" : "ses";
+    String prefix = roll < 36 ? "pass" : roll < 68 ? "da" : roll < 88 ? "ses" : roll < 95 ? "sa" : "ch";
     List<String> candidates = new ArrayList<>();
     for (String n : nodeNames) {
       if (base(n).startsWith(prefix)) {
@@ -788,6 +794,25 @@ public final class ChaosEngine {
       } else {
         cmd = new SesPeriph.SetElementStatus(io.element(), io.flag(), false);
         what = "set element " + io.element() + " ident " + io.flag();
+      }
+    } else if (base.startsWith("sa")) {
+      if (roll < 40) {
+        cmd = new org.camstack.stack.scsi.sa.SaPeriph.MtGet();
+        what = "mt status";
+      } else if (roll < 70) {
+        cmd = new org.camstack.stack.scsi.sa.SaPeriph.MtOp(org.camstack.stack.scsi.sa.SaPeriph.Op.REWIND, 1);
+        what = "mt rewind";
+      } else {
+        cmd = new org.camstack.stack.scsi.sa.SaPeriph.ReadBlock(512);
+        what = "read block";
+      }
+    } else if (base.startsWith("ch")) {
+      if (roll < 60) {
+        cmd = new org.camstack.stack.scsi.ch.ChPeriph.GetStatus(null);
+        what = "chio status";
+      } else {
+        cmd = new org.camstack.stack.scsi.ch.ChPeriph.GetParams();
+        what = "chio params";
       }
     } else {
       Ccb.ScsiIo tur =

@@ -41,7 +41,7 @@ import picocli.CommandLine.ScopeType;
 @Command(
     name = "ctl",
     mixinStandardHelpOptions = true,
-    subcommands = {CtlCommand.Lun.class, CtlCommand.Inject.class, CtlCommand.Wire.class, CtlCommand.Port.class, CtlCommand.Iscsi.class},
+    subcommands = {CtlCommand.Lun.class, CtlCommand.Inject.class, CtlCommand.Wire.class, CtlCommand.Port.class, CtlCommand.Iscsi.class, TapeCommands.Tape.class, TapeCommands.Changer.class},
     description = "camcontrol-style verbs against a running node's management API.",
     synopsisSubcommandLabel = "VERB",
     sortOptions = false,
@@ -117,7 +117,7 @@ public final class CtlCommand implements Callable<Integer> {
 
   // ------------------------------------------------------------------ the client
 
-  private CtlClient client() {
+  CtlClient client() {
     if (client == null) {
       String url = node;
       if (url == null || url.isBlank()) {
@@ -566,7 +566,7 @@ public final class CtlCommand implements Callable<Integer> {
 
   // ------------------------------------------------------------------ helpers
 
-  private <T> int print(Reply<T> reply, Function<T, String> text) {
+  <T> int print(Reply<T> reply, Function<T, String> text) {
     out.print(json ? CtlClient.pretty(reply.json()) : text.apply(reply.value()));
     out.flush();
     return 0;
@@ -626,7 +626,7 @@ public final class CtlCommand implements Callable<Integer> {
     }
   }
 
-  private static int integer(String text, String what) {
+  static int integer(String text, String what) {
     long v = number(text, what);
     if (v > Integer.MAX_VALUE) {
       throw new UsageException("bad " + what + " '" + text + "': too large");

@@ -137,7 +137,8 @@ public final class ManagementRoutes extends AllDirectives {
         pathPrefix("devices", () -> pathPrefix(this::device)),
         pathPrefix("luns", this::luns),
         pathPrefix("devfs", this::devfs),
-        pathPrefix("wiring", this::wiring));
+        pathPrefix("wiring", this::wiring),
+        pathPrefix("tape", () -> TapeApi.tapeRoutes(service, this)), pathPrefix("changer", () -> TapeApi.changerRoutes(service, this)));
   }
 
   private Route device(String dev) {
@@ -305,7 +306,7 @@ public final class ManagementRoutes extends AllDirectives {
         });
   }
 
-  private <T> Route body(Class<T> type, Function<T, Route> inner) {
+  <T> Route body(Class<T> type, Function<T, Route> inner) {
     Unmarshaller<org.apache.pekko.http.javadsl.model.HttpEntity, T> um = Jackson.unmarshaller(MAPPER, type);
     return entity(um, value -> value == null ? error(400, "missing request body") : inner.apply(value));
   }
@@ -314,7 +315,7 @@ public final class ManagementRoutes extends AllDirectives {
     return complete(StatusCodes.OK, value, json);
   }
 
-  private <T> Route reply(Supplier<CompletionStage<T>> call) {
+  <T> Route reply(Supplier<CompletionStage<T>> call) {
     return onComplete(() -> invoke(call), (Try<T> t) -> t.isSuccess() ? ok(t.get()) : failure(t.failed().get()));
   }
 

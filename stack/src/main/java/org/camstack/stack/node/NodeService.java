@@ -102,4 +102,9 @@ public interface NodeService {
   default CompletionStage<ApiModel.Ack> iscsiLogout(String session) {
     throw ApiException.notFound("this node has no iSCSI portal");
   }
+
+  /** The tape area (mt / chio over the sa and ch drivers); 404 on nodes without one. */
+  default TapeApi tape() {
+    throw ApiException.notFound("this node has no tape API");
+  }
 }

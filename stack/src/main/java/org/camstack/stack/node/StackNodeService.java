@@ -42,6 +42,7 @@ public final class StackNodeService implements NodeService {
   private final EdtApi edt;
   private final ScsiCommandApi scsi;
   private final LunApi luns;
+  private final TapeApi tape;
   private final FaultApi faults;
   private final DevfsApi files;
   private final StatsApi stats;
@@ -70,6 +71,7 @@ public final class StackNodeService implements NodeService {
     this.luns = new LunApi(ccbs, sims, limits);
     this.faults = new FaultApi(ccbs, sims, limits);
     this.files = new DevfsApi(ccbs, devfs, limits);
+    this.tape = new TapeApi(system, devfs, askTimeout, limits);
     this.stats = new StatsApi(ccbs, edt);
     this.wiring = new WiringApi(ccbs, wiring);
     firstScan.whenComplete(
@@ -197,6 +199,11 @@ public final class StackNodeService implements NodeService {
   @Override
   public CompletionStage<ApiModel.Delay> delay(String dev, ApiModel.Delay delay) {
     return faults.delay(dev, delay);
+  }
+
+  @Override
+  public TapeApi tape() {
+    return tape;
   }
 
   // ------------------------------------------------------------------ devfs scripting

@@ -88,9 +88,20 @@ public final class TapeLibrary {
 
   /** A drive of this bus joins (as the next data transfer element). */
   public synchronized void addDrive(EmuTape drive) {
-    drives.add(drive);
-    int index = drives.size() - 1;
-    drive.setListener((d, p) -> log.append("pos " + index + " " + p));
+    int index = -1;
+    for (int i = 0; i < drives.size(); i++) {
+      if (drives.get(i).spec().wwn().equals(drive.spec().wwn())) {
+        index = i; // the same drive plugged back: the same data transfer element, empty
+      }
+    }
+    if (index < 0) {
+      drives.add(drive);
+      index = drives.size() - 1;
+    } else {
+      drives.set(index, drive);
+    }
+    int element = index;
+    drive.setListener((d, p) -> log.append("pos " + element + " " + p));
   }
 
   /** A changer of this bus joins; the library has {@code storageSlots} storage elements. */

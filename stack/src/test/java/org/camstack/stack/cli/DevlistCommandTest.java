@@ -123,26 +123,30 @@ class DevlistCommandTest {
             "<CAMSTACK EMU-DISK 0001>           at scbus1 target 3 lun 0 ",
             "<CAMSTACK EMU-DISK 0001>           at scbus1 target 5 lun 0 ",
             "<CAMSTACK EMU-DISK 0001>           at scbus1 target 5 lun 3 ",
-            "<CAMSTACK EMU-DISK 0001>           at scbus1 target 5 lun 7 ");
+            "<CAMSTACK EMU-DISK 0001>           at scbus1 target 5 lun 7 ",
+            "<CAMSTACK EMU-LIBRARY 0001>        at scbus2 target 0 lun 0 ",
+            "<CAMSTACK EMU-LTO6 0001>           at scbus2 target 1 lun 0 ",
+            "<CAMSTACK EMU-LTO6 0001>           at scbus2 target 2 lun 0 ");
     assertEquals(where.size(), lines.size(), r.out());
     java.util.Set<String> names = new java.util.TreeSet<>();
     for (int i = 0; i < where.size(); i++) {
       String line = lines.get(i);
       assertTrue(line.startsWith(where.get(i)), line);
-      String kind = where.get(i).contains("EMU-SES") ? "ses" : "da";
+      String kind = where.get(i).contains("EMU-SES") ? "ses" : where.get(i).contains("EMU-LIBRARY") ? "ch" : where.get(i).contains("EMU-LTO6") ? "sa" : "da";
       String periphs = line.substring(where.get(i).length());
       assertTrue(periphs.matches("\\((pass\\d+," + kind + "\\d+|" + kind + "\\d+,pass\\d+)\\)"), line);
       names.addAll(List.of(periphs.substring(1, periphs.length() - 1).split(",")));
     }
     // camcontrol's numbering: every unit once, the first free one (discovery order decides who)
     java.util.Set<String> expected = new java.util.TreeSet<>();
-    for (int u = 0; u < 9; u++) {
+    for (int u = 0; u < 12; u++) {
       expected.add("pass" + u);
     }
     for (int u = 0; u < 8; u++) {
       expected.add("da" + u);
     }
     expected.add("ses0");
+    expected.addAll(List.of("ch0", "sa0", "sa1"));
     assertEquals(expected, names);
   }
 

@@ -77,7 +77,7 @@ class LunSpecTest {
   @Test
   void badInputHasOneLineMessages() {
     assertMessage("block-size 1000", "block-size = 1000");
-    assertMessage("unknown type 'tape'", "type = tape");
+    assertMessage("unknown type 'cartridge'", "type = cartridge");
     assertMessage("unknown store 'disk'", "store = disk");
     assertMessage("not an NAA 5", "wwn = \"6000c50012345678\"");
     assertMessage("lun 20000 out of range", "lun = 20000");
