@@ -88,13 +88,33 @@ public final class DeviceStateCodec {
     String store =
         switch (l.store()) {
           case NULL -> "null";
-          case RAM -> "ram";
+          case RAM -> l.file() != null && l.type() == LunSpec.Type.CDROM ? "file:" + l.file() : "ram";
           case FILE -> "file:" + l.file();
         };
     return new DeviceConfig(
-        bus, target, l.lun(), disk ? DeviceConfig.TYPE_DISK : DeviceConfig.TYPE_ENCLOSURE, l.vendor(),
+        bus, target, l.lun(), deviceType(l.type()), l.vendor(),
         l.product(), l.revision(), l.serial(), disk ? l.blocks() : 0, disk ? l.blockSize() : 0, store,
         l.removable(), "", l.enclosureSlot());
+  }
+
+  /** SCSI peripheral device type of a LUN type. */
+  static int deviceType(LunSpec.Type t) {
+    return switch (t) {
+      case DISK -> DeviceConfig.TYPE_DISK;
+      case ENCLOSURE -> DeviceConfig.TYPE_ENCLOSURE;
+      case CDROM -> DeviceConfig.TYPE_CDROM;
+      case PROCESSOR -> 0x03;
+    };
+  }
+
+  /** The LUN type of a SCSI peripheral device type (disk for any type camstack does not emulate). */
+  static LunSpec.Type lunType(int deviceType) {
+    return switch (deviceType) {
+      case DeviceConfig.TYPE_ENCLOSURE -> LunSpec.Type.ENCLOSURE;
+      case DeviceConfig.TYPE_CDROM -> LunSpec.Type.CDROM;
+      case 0x03 -> LunSpec.Type.PROCESSOR;
+      default -> LunSpec.Type.DISK;
+    };
   }
 
   /**
@@ -109,7 +129,8 @@ public final class DeviceStateCodec {
     if (wwn == null) {
       throw new IllegalArgumentException("device key " + deviceKey + " is not a WWN");
     }
-    boolean enclosure = c.deviceType() == DeviceConfig.TYPE_ENCLOSURE;
+    LunSpec.Type type = lunType(c.deviceType());
+    boolean enclosure = type != LunSpec.Type.DISK;
     LunSpec.StoreKind store;
     String file = null;
     String kind = c.storeKind();
@@ -123,20 +144,20 @@ public final class DeviceStateCodec {
     }
     return new LunSpec(
         lun,
-        enclosure ? LunSpec.Type.ENCLOSURE : LunSpec.Type.DISK,
+        type,
         c.vendor(),
         c.product(),
         c.revision(),
         c.serial(),
         wwn,
         enclosure ? 0 : blocks,
-        c.blockSize() == 0 ? 512 : c.blockSize(),
+        c.blockSize() == 0 ? (type == LunSpec.Type.CDROM ? 2048 : 512) : c.blockSize(),
         store,
         file,
         c.removable(),
         base == null ? 0 : base.rotationRate(),
         c.slot(),
-        base == null ? (enclosure ? 8 : 0) : base.slots(),
+        base == null ? (type == LunSpec.Type.ENCLOSURE ? 8 : 0) : base.slots(),
         base == null ? 32 : base.queueDepth());
   }
 
@@ -275,6 +296,9 @@ public final class DeviceStateCodec {
     }
     DeviceEntity.Media m = s.media();
     d.restoreMedia(m.started(), m.loaded() || !s.config().removable(), m.removalPrevented());
+    if (d instanceof org.camstack.stack.target.EmuCdrom cd) {
+      cd.restoreTray();
+    }
     for (Map.Entry<String, String> p : s.modePages().entrySet()) {
       boolean ok;
       try {

@@ -255,7 +255,7 @@ final class NodeStack implements SimControl {
     LunSpec l = s.spec();
     boolean disk = l.type() == LunSpec.Type.DISK;
     return new ApiModel.LunInfo(
-        p.btl(), disk ? "disk" : "ses", l.vendor(), l.product(), l.revision(), l.serial(),
+        p.btl(), disk ? "disk" : l.type() == LunSpec.Type.ENCLOSURE ? "ses" : l.type().name().toLowerCase(java.util.Locale.ROOT), l.vendor(), l.product(), l.revision(), l.serial(),
         disk ? s.blocks() : 0, disk ? l.blockSize() : 0, true, s.present());
   }
 

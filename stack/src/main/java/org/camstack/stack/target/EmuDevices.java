@@ -19,6 +19,10 @@ public final class EmuDevices {
         return new EmuDisk(spec, store(spec));
       case ENCLOSURE:
         return new EmuEnclosure(spec, enclosure == null ? EnclosureView.EMPTY : enclosure);
+      case CDROM:
+        return new EmuCdrom(spec);
+      case PROCESSOR:
+        return new EmuProcessor(spec);
       default:
         throw new IllegalArgumentException("lun " + spec.lun() + ": unsupported type " + spec.type());
     }
