@@ -109,7 +109,14 @@ public final class CamStack {
   }
 
   /** The periph drivers the stack starts, in start order. */
-  public static final List<PeriphDriver.Spec> DRIVERS = List.of(DaPeriph.SPEC, SesPeriph.SPEC, PassPeriph.SPEC);
+  public static final List<PeriphDriver.Spec> DRIVERS =
+      List.of(
+          DaPeriph.SPEC,
+          SesPeriph.SPEC,
+          org.camstack.stack.scsi.cd.CdPeriph.SPEC,
+          org.camstack.stack.scsi.pt.PtPeriph.SPEC,
+          org.camstack.stack.scsi.sg.SgPeriph.SPEC,
+          PassPeriph.SPEC);
 
   private final ActorSystem<?> system;
   private final Topology topology;

@@ -41,7 +41,7 @@ import picocli.CommandLine.ScopeType;
 @Command(
     name = "ctl",
     mixinStandardHelpOptions = true,
-    subcommands = {CtlCommand.Lun.class, CtlCommand.Inject.class, CtlCommand.Wire.class, CtlCommand.Port.class, CtlCommand.Iscsi.class},
+    subcommands = {CtlCommand.Lun.class, CtlCommand.Inject.class, CtlCommand.Wire.class, CtlCommand.Port.class, CtlCommand.Iscsi.class, DeviceCommands.Cd.class, DeviceCommands.Pt.class},
     description = "camcontrol-style verbs against a running node's management API.",
     synopsisSubcommandLabel = "VERB",
     sortOptions = false,
@@ -117,7 +117,7 @@ public final class CtlCommand implements Callable<Integer> {
 
   // ------------------------------------------------------------------ the client
 
-  private CtlClient client() {
+  CtlClient client() {
     if (client == null) {
       String url = node;
       if (url == null || url.isBlank()) {
@@ -566,13 +566,13 @@ public final class CtlCommand implements Callable<Integer> {
 
   // ------------------------------------------------------------------ helpers
 
-  private <T> int print(Reply<T> reply, Function<T, String> text) {
+  <T> int print(Reply<T> reply, Function<T, String> text) {
     out.print(json ? CtlClient.pretty(reply.json()) : text.apply(reply.value()));
     out.flush();
     return 0;
   }
 
-  private static String devPath(String dev) {
+  static String devPath(String dev) {
     return "/api/devices/" + CtlClient.enc(dev);
   }
 

@@ -103,16 +103,16 @@ public final class DeviceStateCodec {
       case DISK -> DeviceConfig.TYPE_DISK;
       case ENCLOSURE -> DeviceConfig.TYPE_ENCLOSURE;
       case CDROM -> DeviceConfig.TYPE_CDROM;
-      case PROCESSOR -> 0x03;
+      case PROCESSOR, SAFTE -> 0x03;
     };
   }
 
   /** The LUN type of a SCSI peripheral device type (disk for any type camstack does not emulate). */
-  static LunSpec.Type lunType(int deviceType) {
+  static LunSpec.Type lunType(int deviceType, String product) {
     return switch (deviceType) {
       case DeviceConfig.TYPE_ENCLOSURE -> LunSpec.Type.ENCLOSURE;
       case DeviceConfig.TYPE_CDROM -> LunSpec.Type.CDROM;
-      case 0x03 -> LunSpec.Type.PROCESSOR;
+      case 0x03 -> "EMU-SAFTE".equals(product) ? LunSpec.Type.SAFTE : LunSpec.Type.PROCESSOR;
       default -> LunSpec.Type.DISK;
     };
   }
@@ -129,7 +129,8 @@ public final class DeviceStateCodec {
     if (wwn == null) {
       throw new IllegalArgumentException("device key " + deviceKey + " is not a WWN");
     }
-    LunSpec.Type type = lunType(c.deviceType());
+    LunSpec.Type type =
+        base != null && deviceType(base.type()) == c.deviceType() ? base.type() : lunType(c.deviceType(), c.product());
     boolean enclosure = type != LunSpec.Type.DISK;
     LunSpec.StoreKind store;
     String file = null;
@@ -157,7 +158,7 @@ public final class DeviceStateCodec {
         c.removable(),
         base == null ? 0 : base.rotationRate(),
         c.slot(),
-        base == null ? (type == LunSpec.Type.ENCLOSURE ? 8 : 0) : base.slots(),
+        base == null ? (type == LunSpec.Type.ENCLOSURE || type == LunSpec.Type.SAFTE ? 8 : 0) : base.slots(),
         base == null ? 32 : base.queueDepth());
   }
 

@@ -414,6 +414,21 @@ final class NodeStack implements SimControl {
             });
   }
 
+  @Override
+  public CompletionStage<Object> onDevice(CamPath path, Function<org.camstack.stack.target.EmuDevice, Object> op) {
+    Bus b = bus(path);
+    present(path);
+    return AskPattern.<EmuSim.Command, StatusReply<Object>>ask(
+            b.sim(), r -> new EmuSim.OnDevice(path.target(), path.lun(), op, r), askTimeout, system.scheduler())
+        .thenApply(
+            r -> {
+              if (r.isError()) {
+                throw ApiException.conflict(ManagementRoutes.oneLine(r.getError().getMessage()));
+              }
+              return r.getValue();
+            });
+  }
+
   private CompletionStage<Done> scanLun(CamPath path) {
     return AskPattern.<Xpt.Command, Ccb.Completed>ask(
             cam.xpt(), r -> new Xpt.Action(new Ccb.ScanLun(header(path, r), false)), Duration.ofSeconds(30), system.scheduler())

@@ -23,6 +23,8 @@ public final class EmuDevices {
         return new EmuCdrom(spec);
       case PROCESSOR:
         return new EmuProcessor(spec);
+      case SAFTE:
+        return new EmuSafte(spec, enclosure == null ? EnclosureView.EMPTY : enclosure);
       default:
         throw new IllegalArgumentException("lun " + spec.lun() + ": unsupported type " + spec.type());
     }

@@ -11,7 +11,7 @@ import java.util.Locale;
  *
  * <pre>
  * lun = 0                  # 0..16383 (peripheral addressing below 256, flat above)
- * type = disk              # disk | enclosure | cd | processor
+ * type = disk              # disk | enclosure | cd | processor | safte
  * vendor = "CAMSTACK"      # INQUIRY vendor (8 chars)
  * product = "EMU-DISK"     # "EMU-SES" for an enclosure (16 chars)
  * revision = "0001"        # (4 chars)
@@ -60,7 +60,9 @@ public record LunSpec(
     /** An MMC CD/DVD drive (peripheral type 0x05) playing an ISO image file: {@link EmuCdrom}. */
     CDROM,
     /** A processor device (peripheral type 0x03) with SEND / RECEIVE: {@link EmuProcessor}. */
-    PROCESSOR
+    PROCESSOR,
+    /** A SAF-TE enclosure processor (type 0x03, READ / WRITE BUFFER): {@link EmuSafte}. */
+    SAFTE
   }
 
   /** Where a disk keeps its blocks. */
@@ -149,7 +151,7 @@ public record LunSpec(
         config.hasPath("removable") ? config.getBoolean("removable") : type == Type.CDROM,
         config.hasPath("rotation-rate") ? config.getInt("rotation-rate") : 0,
         config.hasPath("enclosure-slot") ? config.getInt("enclosure-slot") : -1,
-        config.hasPath("slots") ? config.getInt("slots") : type == Type.ENCLOSURE ? 8 : 0,
+        config.hasPath("slots") ? config.getInt("slots") : type == Type.ENCLOSURE || type == Type.SAFTE ? 8 : 0,
         config.hasPath("queue-depth") ? config.getInt("queue-depth") : 32);
   }
 
@@ -239,8 +241,10 @@ public record LunSpec(
       case "processor":
       case "pt":
         return Type.PROCESSOR;
+      case "safte":
+        return Type.SAFTE;
       default:
-        throw new IllegalArgumentException("lun " + lun + ": unknown type '" + s + "' (disk | enclosure | cd | processor)");
+        throw new IllegalArgumentException("lun " + lun + ": unknown type '" + s + "' (disk | enclosure | cd | processor | safte)");
     }
   }
 
@@ -252,6 +256,8 @@ public record LunSpec(
         return "EMU-CDROM";
       case PROCESSOR:
         return "EMU-PROCESSOR";
+      case SAFTE:
+        return "EMU-SAFTE";
       default:
         return "EMU-SES";
     }
