@@ -248,7 +248,11 @@ public final class ChaosEngine {
     return new ChaosEngine(settings, progress).runAll();
   }
 
-  /** bus 0: 8 disks in the slots of an enclosure at 14; bus 1: 6 disks, enclosure at 13. */
+  /**
+   * bus 0: 8 disks in the slots of an enclosure at 14; bus 1: 6 disks, enclosure at 13; bus 2 (the
+   * device families of issue 14): a CD/DVD drive at 0, a processor at 1, a SAF-TE enclosure
+   * processor at 2 with disks at 3 and 4 in its slots.
+   */
   static String topology() {
     StringBuilder sb = new StringBuilder("camstack.topology.buses = [\n");
     int[][] shape = {{8, 14}, {6, 13}};
@@ -262,6 +266,13 @@ public final class ChaosEngine {
       sb.append("  { id = ").append(shape[b][1]).append(", luns = [ { lun = 0, type = enclosure, slots = 8 } ] }\n");
       sb.append("] }\n");
     }
+    sb.append("{ name = emusim, max-target = 15, max-lun = 3, queue-depth = 16, targets = [\n")
+        .append("  { id = 0, luns = [ { lun = 0, type = cd } ] }\n")
+        .append("  { id = 1, luns = [ { lun = 0, type = processor } ] }\n")
+        .append("  { id = 2, luns = [ { lun = 0, type = safte, slots = 4 } ] }\n")
+        .append("  { id = 3, luns = [ { lun = 0, blocks = 8192, block-size = 512, store = ram, enclosure-slot = 0 } ] }\n")
+        .append("  { id = 4, luns = [ { lun = 0, blocks = 8192, block-size = 512, store = ram, enclosure-slot = 1 } ] }\n")
+        .append("] }\n");
     return sb.append("]\n").toString();
   }
 
