@@ -28,7 +28,7 @@ final class DeviceCommands {
       default -> "no disc";
     };
     String tray = s.trayOpen() ? "open" : "closed";
-    String media = s.loaded() ? s.image() + ", " + s.sectors() + " sectors of 2048 bytes (" + profile + ")" : "no disc";
+    String media = s.loaded() ? (s.image().isEmpty() ? "built-in blank disc" : s.image()) + ", " + s.sectors() + " sectors of 2048 bytes (" + profile + ")" : "no disc";
     return s.dev() + ": tray " + tray + ", " + media + (s.removalPrevented() ? ", removal prevented" : "") + "\n";
   }
 

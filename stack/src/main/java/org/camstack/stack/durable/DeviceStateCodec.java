@@ -151,7 +151,7 @@ public final class DeviceStateCodec {
         c.revision(),
         c.serial(),
         wwn,
-        enclosure ? 0 : blocks,
+        enclosure ? (base == null ? 0 : base.blocks()) : blocks,
         c.blockSize() == 0 ? (type == LunSpec.Type.CDROM ? 2048 : 512) : c.blockSize(),
         store,
         file,

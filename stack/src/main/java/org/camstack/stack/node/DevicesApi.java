@@ -26,7 +26,10 @@ import org.camstack.stack.target.EmuDevice;
 public final class DevicesApi {
   private static final HexFormat HEX = HexFormat.of();
 
-  /** What the drive holds. {@code profile}: the MMC current profile (0 none, 8 CD-ROM, 0x10 DVD-ROM). */
+  /**
+   * What the drive holds. {@code image}: the ISO file, empty for the built-in blank disc or none;
+   * {@code profile}: the MMC current profile (0 none, 8 CD-ROM, 0x10 DVD-ROM).
+   */
   public record CdStatus(
       String dev, String path, boolean loaded, boolean trayOpen, boolean removalPrevented, String image, long sectors, int profile) {}
 
@@ -73,7 +76,7 @@ public final class DevicesApi {
   private static CdStatus status(String dev, String path, EmuCdrom c) {
     Path image = c.image();
     return new CdStatus(
-        dev, path, c.isMediumPresent() && image != null, c.isTrayOpen(), c.isRemovalPrevented(),
+        dev, path, c.isMediumPresent() && c.sectors() > 0, c.isTrayOpen(), c.isRemovalPrevented(),
         image == null ? "" : image.toString(), c.sectors(), c.currentProfile());
   }
 

@@ -38,7 +38,9 @@ import org.camstack.stack.scsi.Sense;
  * <p>States: tray open (02/3A/02), tray closed without a disc (02/3A/01), disc loaded (ready). A
  * disc change posts 06/28/00 to every initiator and a media event GET EVENT STATUS NOTIFICATION
  * reports once. The durable part (loaded, started, removal prevented) is the common media state
- * of {@link EmuDevice}; the image path is the spec's {@code file} or the last {@link #load}.
+ * of {@link EmuDevice}; the image path is the spec's {@code file} or the last {@link #load}. A
+ * spec without a file but with {@code blocks} starts with a built-in disc of that many zero-filled
+ * sectors (gone at the first eject).
  *
  * <p>Not emulated: audio (PLAY, READ SUBCHANNEL, READ CD), writing (blank media, WRITE, CLOSE
  * TRACK), multi-session discs, CSS / REPORT KEY, READ DVD STRUCTURE, SET CD SPEED.
@@ -68,6 +70,8 @@ public class EmuCdrom extends EmuDevice {
   // guarded by this
   private Path image;
   private FileChannel channel;
+  /** A built-in disc of zero-filled sectors (no image file): {@code blocks} of the spec. */
+  private boolean builtin;
   private long sectors;
   private boolean trayOpen;
   private int pendingEvent = EVENT_NO_CHANGE;
@@ -97,11 +101,19 @@ public class EmuCdrom extends EmuDevice {
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("lun " + spec.lun() + ": " + e.getMessage(), e);
       }
+    } else if (spec.blocks() > 0) {
+      builtin = true; // a disc of zero-filled sectors, until the first eject
+      sectors = spec.blocks();
     } else {
       trayOpen = false;
       setMediumPresent(false);
       setStarted(false);
     }
+  }
+
+  /** A disc is in the drive (an image or the built-in blank one). */
+  private boolean hasDisc() {
+    return channel != null || builtin;
   }
 
   @Override
@@ -159,6 +171,7 @@ public class EmuCdrom extends EmuDevice {
         throw new IllegalArgumentException("medium removal is prevented: the disc in the drive stays");
       }
       close();
+      builtin = false;
       open(iso);
       pendingEvent = EVENT_NEW_MEDIA;
     }
@@ -184,10 +197,11 @@ public class EmuCdrom extends EmuDevice {
   public synchronized void restoreTray() {
     if (!isMediumPresent()) {
       close();
+      builtin = false;
       image = null;
       sectors = 0;
       trayOpen = true;
-    } else if (channel == null) {
+    } else if (!hasDisc()) {
       setMediumPresent(false); // loaded, says the journal, but there is no image to play
     }
     pendingEvent = EVENT_NO_CHANGE;
@@ -213,8 +227,9 @@ public class EmuCdrom extends EmuDevice {
   }
 
   private void removeDisc() {
-    boolean had = channel != null;
+    boolean had = hasDisc();
     close();
+    builtin = false;
     image = null;
     sectors = 0;
     trayOpen = true;
@@ -239,7 +254,7 @@ public class EmuCdrom extends EmuDevice {
   @Override
   protected ByteString notReadySense() {
     synchronized (this) {
-      if (channel == null) {
+      if (!hasDisc()) {
         return Sense.fixed(Sense.NOT_READY, 0x3a, trayOpen ? 0x02 : 0x01);
       }
     }
@@ -300,6 +315,9 @@ public class EmuCdrom extends EmuDevice {
         return invalidCdbField(op == READ_10 ? 7 : 6, -1, dxferLen);
       }
       ByteBuffer buf = ByteBuffer.allocate((int) (count * SECTOR));
+      if (builtin) {
+        return ScsiResponse.good(ByteString.fromArrayUnsafe(buf.array()), dxferLen); // blank: zeros
+      }
       try {
         long pos = lba * SECTOR;
         while (buf.hasRemaining()) {
@@ -387,7 +405,7 @@ public class EmuCdrom extends EmuDevice {
 
   /** The current profile: none without a disc, DVD-ROM for a large image, else CD-ROM. */
   public synchronized int currentProfile() {
-    if (channel == null) {
+    if (!hasDisc()) {
       return PROFILE_NONE;
     }
     return sectors * SECTOR > CD_MAX_BYTES ? PROFILE_DVDROM : PROFILE_CDROM;
@@ -477,7 +495,7 @@ public class EmuCdrom extends EmuDevice {
         if (alloc >= 8) {
           pendingEvent = EVENT_NO_CHANGE; // reported: consumed
         }
-        b[5] = (byte) ((channel != null ? 0x02 : 0) | (trayOpen ? 0x01 : 0)); // media present, tray open
+        b[5] = (byte) ((hasDisc() ? 0x02 : 0) | (trayOpen ? 0x01 : 0)); // media present, tray open
       }
     }
     return goodData(ByteString.fromArrayUnsafe(b), alloc, dxferLen);
@@ -522,11 +540,11 @@ public class EmuCdrom extends EmuDevice {
       }
       if (loej) {
         trayOpen = false; // close the tray; a disc taken out by the eject is gone
-        if (channel == null) {
+        if (!hasDisc()) {
           return good(dxferLen); // closed and empty: 02/3A/01 from now on
         }
       }
-      if (start && channel == null) {
+      if (start && !hasDisc()) {
         return checkCondition(notReadySense(), dxferLen);
       }
       setStarted(start);

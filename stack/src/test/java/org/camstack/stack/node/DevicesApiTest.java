@@ -105,8 +105,10 @@ class DevicesApiTest {
     Path iso = data.resolve("disc.iso");
     Files.write(iso, new byte[64 * 2048]);
     String cd = periphAt("3:0:0", "cd");
-    Reply empty = ok("GET", "/api/cd/" + cd, null);
-    assertFalse(empty.json().get("loaded").asBoolean(), empty.json().toString());
+    Reply blank = ok("GET", "/api/cd/" + cd, null);
+    assertTrue(blank.json().get("loaded").asBoolean(), blank.json().toString());
+    assertEquals(1024, blank.json().get("sectors").asLong(), "the default topology's built-in blank disc");
+    assertTrue(ctl("cd", "status", cd).contains("built-in blank disc, 1024 sectors"));
 
     Reply loaded = ok("POST", "/api/cd/" + cd + "/load", "{\"file\": \"" + iso.toString().replace("\\", "/") + "\"}");
     assertTrue(loaded.json().get("loaded").asBoolean());

@@ -74,8 +74,9 @@ class EmuSimStackTest {
       assertEquals(
           List.of(
               s.path(0, 0, 0), s.path(0, 1, 0), s.path(0, 2, 0), s.path(0, 6, 0),
-              s.path(1, 0, 0), s.path(1, 3, 0), s.path(1, 5, 0), s.path(1, 5, 3), s.path(1, 5, 7)),
-          s.configured());
+              s.path(1, 0, 0), s.path(1, 3, 0), s.path(1, 5, 0), s.path(1, 5, 3), s.path(1, 5, 7),
+              CamPath.of(3, 0, 0), CamPath.of(3, 1, 0), CamPath.of(3, 2, 0), CamPath.of(3, 3, 0), CamPath.of(3, 4, 0)),
+          s.configured().stream().filter(p -> p.bus() != 2).toList()); // scbus2: the tape library (another branch)
       DeviceInfo ses = s.action(r -> new Ccb.GetDevType(TestStack.header(s.path(0, 6, 0), r))).resultAs(DeviceInfo.class);
       assertEquals(DeviceInfo.T_ENCLOSURE, ses.deviceType());
       assertEquals("EMU-SES", ses.product());

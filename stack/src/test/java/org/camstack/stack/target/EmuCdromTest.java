@@ -263,4 +263,19 @@ class EmuCdromTest {
     empty.load(iso);
     assertEquals(SECTORS, empty.sectors());
   }
+
+  @Test
+  void aBuiltInBlankDiscUntilTheFirstEject() {
+    EmuCdrom blank = new EmuCdrom(spec("blocks = 16"));
+    run(blank, tur(), 0);
+    assertGood(run(blank, tur(), 0));
+    assertEquals(15, be32(run(blank, readCapacity10(), 8).data(), 0));
+    assertEquals(bytes(2048, 0), run(blank, read10(3, 1), 2048).data());
+    assertEquals(EmuCdrom.PROFILE_CDROM, blank.currentProfile());
+    assertEquals(null, blank.image());
+    assertTrue(blank.eject());
+    assertSense(run(blank, tur(), 0), 2, 0x3a, 0x02);
+    assertGood(run(blank, startStop(true, true), 0));
+    assertSense(run(blank, tur(), 0), 2, 0x3a, 0x01);
+  }
 }
