@@ -110,7 +110,15 @@ public final class CamStack {
 
   /** The periph drivers the stack starts, in start order. */
   public static final List<PeriphDriver.Spec> DRIVERS =
-      List.of(DaPeriph.SPEC, SesPeriph.SPEC, org.camstack.stack.scsi.sa.SaPeriph.SPEC, org.camstack.stack.scsi.ch.ChPeriph.SPEC, PassPeriph.SPEC);
+      List.of(
+          DaPeriph.SPEC,
+          SesPeriph.SPEC,
+          org.camstack.stack.scsi.sa.SaPeriph.SPEC,
+          org.camstack.stack.scsi.ch.ChPeriph.SPEC,
+          org.camstack.stack.scsi.cd.CdPeriph.SPEC,
+          org.camstack.stack.scsi.pt.PtPeriph.SPEC,
+          org.camstack.stack.scsi.sg.SgPeriph.SPEC,
+          PassPeriph.SPEC);
 
   private final ActorSystem<?> system;
   private final Topology topology;

@@ -81,26 +81,26 @@ class LayeringTest {
     allow(S + ".xpt", S + ".ccb", S + ".lifetime", S + ".scsi", S + ".sim", P + ".audit");
     // cf. cam_xpt_periph.h: periphs see the XPT, devfs and the codecs, never a SIM
     allow(S + ".periph", S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".xpt", P + ".audit");
-    for (String driver : List.of(".scsi.da", ".scsi.pass", ".scsi.ses", ".scsi.sa", ".scsi.ch")) {
+    for (String driver : List.of(".scsi.da", ".scsi.pass", ".scsi.ses", ".scsi.sa", ".scsi.ch", ".scsi.cd", ".scsi.pt", ".scsi.sg")) {
       allow(S + driver, S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".xpt", S + ".periph", P + ".audit");
     }
     // the boot: every layer below the programs
     allow(S, S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".sim", S + ".target",
-        S + ".xpt", S + ".periph", S + ".scsi.da", S + ".scsi.pass", S + ".scsi.ses", S + ".scsi.sa", S + ".scsi.ch", P + ".audit");
+        S + ".xpt", S + ".periph", S + ".scsi.da", S + ".scsi.pass", S + ".scsi.ses", S + ".scsi.sa", S + ".scsi.ch", S + ".scsi.cd", S + ".scsi.pt", S + ".scsi.sg", P + ".audit");
     allow(S + ".durable", S + ".ccb", S + ".scsi", S + ".sim", S + ".target", P, P + ".device",
         P + ".inventory");
     // the deterministic scheduler: an executor and a clock for any actor system, knows no layer
     allow(S + ".detsim");
     // the programs
     allow(S + ".chaos", S, S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".sim",
-        S + ".target", S + ".xpt", S + ".periph", S + ".scsi.da", S + ".scsi.pass", S + ".scsi.ses", S + ".scsi.sa", S + ".scsi.ch",
+        S + ".target", S + ".xpt", S + ".periph", S + ".scsi.da", S + ".scsi.pass", S + ".scsi.ses", S + ".scsi.sa", S + ".scsi.ch", S + ".scsi.cd", S + ".scsi.pt", S + ".scsi.sg",
         S + ".detsim", P + ".audit");
     allow(S + ".node", S, S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".sim",
-        S + ".target", S + ".xpt", S + ".periph", S + ".scsi.da", S + ".scsi.pass", S + ".scsi.ses", S + ".scsi.sa", S + ".scsi.ch",
+        S + ".target", S + ".xpt", S + ".periph", S + ".scsi.da", S + ".scsi.pass", S + ".scsi.ses", S + ".scsi.sa", S + ".scsi.ch", S + ".scsi.cd", S + ".scsi.pt", S + ".scsi.sg",
         S + ".durable", S + ".iscsi", S + ".target.iscsi", S + ".secret", P, P + ".device", P + ".audit", P + ".journal",
         P + ".wiring", P + ".inventory");
     allow(S + ".cli", S, S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".sim",
-        S + ".target", S + ".xpt", S + ".periph", S + ".scsi.da", S + ".scsi.pass", S + ".scsi.ses", S + ".scsi.sa", S + ".scsi.ch",
+        S + ".target", S + ".xpt", S + ".periph", S + ".scsi.da", S + ".scsi.pass", S + ".scsi.ses", S + ".scsi.sa", S + ".scsi.ch", S + ".scsi.cd", S + ".scsi.pt", S + ".scsi.sg",
         S + ".durable", S + ".chaos", S + ".node", S + ".iscsi", S + ".target.iscsi", S + ".secret", P, P + ".device", P + ".audit", P + ".journal",
         P + ".wiring", P + ".inventory", P + ".inspect", P + ".cli");
   }

@@ -41,7 +41,7 @@ import picocli.CommandLine.ScopeType;
 @Command(
     name = "ctl",
     mixinStandardHelpOptions = true,
-    subcommands = {CtlCommand.Lun.class, CtlCommand.Inject.class, CtlCommand.Wire.class, CtlCommand.Port.class, CtlCommand.Iscsi.class, TapeCommands.Tape.class, TapeCommands.Changer.class},
+    subcommands = {CtlCommand.Lun.class, CtlCommand.Inject.class, CtlCommand.Wire.class, CtlCommand.Port.class, CtlCommand.Iscsi.class, TapeCommands.Tape.class, TapeCommands.Changer.class, DeviceCommands.Cd.class, DeviceCommands.Pt.class},
     description = "camcontrol-style verbs against a running node's management API.",
     synopsisSubcommandLabel = "VERB",
     sortOptions = false,
@@ -572,7 +572,7 @@ public final class CtlCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static String devPath(String dev) {
+  static String devPath(String dev) {
     return "/api/devices/" + CtlClient.enc(dev);
   }
 

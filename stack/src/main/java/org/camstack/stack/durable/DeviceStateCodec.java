@@ -88,27 +88,43 @@ public final class DeviceStateCodec {
     String store =
         switch (l.store()) {
           case NULL -> "null";
-          case RAM -> "ram";
+          case RAM -> l.file() != null && l.type() == LunSpec.Type.CDROM ? "file:" + l.file() : "ram";
           case FILE -> "file:" + l.file();
         };
     return new DeviceConfig(
-        bus, target, l.lun(), journalType(l.type()), l.vendor(),
+        bus, target, l.lun(), deviceType(l.type()), l.vendor(),
         l.product(), l.revision(), l.serial(), disk ? l.blocks() : 0, disk ? l.blockSize() : 0, store,
         l.removable(), "", l.enclosureSlot());
   }
 
-  /** SCSI peripheral type of a LUN type, as the journal keeps it. */
-  static int journalType(LunSpec.Type t) {
+  /** SCSI peripheral device type of a LUN type, as the journal keeps it. */
+  static int deviceType(LunSpec.Type t) {
     return switch (t) {
       case DISK -> DeviceConfig.TYPE_DISK;
       case ENCLOSURE -> DeviceConfig.TYPE_ENCLOSURE;
+      case CDROM -> DeviceConfig.TYPE_CDROM;
+      case PROCESSOR, SAFTE -> TYPE_PROCESSOR;
       case TAPE -> TYPE_SEQUENTIAL;
       case CHANGER -> TYPE_CHANGER;
     };
   }
 
+  /** The LUN type of a SCSI peripheral device type (disk for any type camstack does not emulate). */
+  static LunSpec.Type lunType(int deviceType, String product) {
+    return switch (deviceType) {
+      case DeviceConfig.TYPE_ENCLOSURE -> LunSpec.Type.ENCLOSURE;
+      case DeviceConfig.TYPE_CDROM -> LunSpec.Type.CDROM;
+      case TYPE_PROCESSOR -> "EMU-SAFTE".equals(product) ? LunSpec.Type.SAFTE : LunSpec.Type.PROCESSOR;
+      case TYPE_SEQUENTIAL -> LunSpec.Type.TAPE;
+      case TYPE_CHANGER -> LunSpec.Type.CHANGER;
+      default -> LunSpec.Type.DISK;
+    };
+  }
+
   /** Journal device type of a tape drive (SCSI T_SEQUENTIAL). */
   static final int TYPE_SEQUENTIAL = 0x01;
+  /** Journal device type of a processor device (SCSI T_PROCESSOR; SAF-TE is one too). */
+  static final int TYPE_PROCESSOR = 0x03;
   /** Journal device type of a medium changer (SCSI T_CHANGER). */
   static final int TYPE_CHANGER = 0x08;
 
@@ -124,7 +140,9 @@ public final class DeviceStateCodec {
     if (wwn == null) {
       throw new IllegalArgumentException("device key " + deviceKey + " is not a WWN");
     }
-    boolean enclosure = c.deviceType() == DeviceConfig.TYPE_ENCLOSURE;
+    LunSpec.Type type =
+        base != null && deviceType(base.type()) == c.deviceType() ? base.type() : lunType(c.deviceType(), c.product());
+    boolean enclosure = type != LunSpec.Type.DISK;
     LunSpec.StoreKind store;
     String file = null;
     String kind = c.storeKind();
@@ -138,22 +156,20 @@ public final class DeviceStateCodec {
     }
     return new LunSpec(
         lun,
-        c.deviceType() == TYPE_SEQUENTIAL ? LunSpec.Type.TAPE
-            : c.deviceType() == TYPE_CHANGER ? LunSpec.Type.CHANGER
-            : enclosure ? LunSpec.Type.ENCLOSURE : LunSpec.Type.DISK,
+        type,
         c.vendor(),
         c.product(),
         c.revision(),
         c.serial(),
         wwn,
-        c.deviceType() == DeviceConfig.TYPE_DISK ? blocks : 0,
-        c.blockSize() == 0 ? 512 : c.blockSize(),
+        enclosure ? (base == null ? 0 : base.blocks()) : blocks,
+        c.blockSize() == 0 ? (type == LunSpec.Type.CDROM ? 2048 : 512) : c.blockSize(),
         store,
         file,
         c.removable(),
         base == null ? 0 : base.rotationRate(),
         c.slot(),
-        base == null ? (enclosure || c.deviceType() == TYPE_CHANGER ? 8 : 0) : base.slots(),
+        base == null ? (type == LunSpec.Type.ENCLOSURE || type == LunSpec.Type.SAFTE || type == LunSpec.Type.CHANGER ? 8 : 0) : base.slots(),
         base == null ? 32 : base.queueDepth());
   }
 
@@ -292,6 +308,9 @@ public final class DeviceStateCodec {
     }
     DeviceEntity.Media m = s.media();
     d.restoreMedia(m.started(), m.loaded() || !s.config().removable(), m.removalPrevented());
+    if (d instanceof org.camstack.stack.target.EmuCdrom cd) {
+      cd.restoreTray();
+    }
     for (Map.Entry<String, String> p : s.modePages().entrySet()) {
       boolean ok;
       try {

@@ -102,7 +102,8 @@ final class DevfsApi {
 
   // ------------------------------------------------------------------ devfs scripting
 
-  private Devfs.FileHandle file(long handle) {
+  /** The devfs file behind an API handle; 404 when there is none. */
+  Devfs.FileHandle file(long handle) {
     Devfs.FileHandle f = files.get(handle);
     if (f == null) {
       throw ApiException.notFound("no open handle " + handle);

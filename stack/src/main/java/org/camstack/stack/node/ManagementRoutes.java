@@ -137,6 +137,7 @@ public final class ManagementRoutes extends AllDirectives {
         pathPrefix("devices", () -> pathPrefix(this::device)),
         pathPrefix("luns", this::luns),
         pathPrefix("devfs", this::devfs),
+        pathPrefix("cd", () -> pathPrefix(this::cd)),
         pathPrefix("wiring", this::wiring),
         pathPrefix("tape", () -> TapeApi.tapeRoutes(service, this)), pathPrefix("changer", () -> TapeApi.changerRoutes(service, this)));
   }
@@ -179,6 +180,14 @@ public final class ManagementRoutes extends AllDirectives {
                     path("resize", () -> post(() -> body(ApiModel.LunResize.class, r -> reply(() -> service.lunResize(path, r))))))));
   }
 
+  /** The emulated CD/DVD drive's front panel (DevicesApi). */
+  private Route cd(String dev) {
+    return concat(
+        pathEnd(() -> get(() -> reply(() -> service.cdStatus(dev)))),
+        path("load", () -> post(() -> body(DevicesApi.CdLoad.class, r -> reply(() -> service.cdLoad(dev, r))))),
+        path("eject", () -> post(() -> reply(() -> service.cdEject(dev)))));
+  }
+
   private Route devfs() {
     return concat(
         path("open", () -> post(() -> client(c -> body(ApiModel.Open.class, r -> reply(() -> service.open(c, r)))))),
@@ -189,7 +198,8 @@ public final class ManagementRoutes extends AllDirectives {
                     path("close", () -> post(() -> reply(() -> service.close(number(h, "handle"))))),
                     path("read", () -> post(() -> body(ApiModel.Read.class, r -> reply(() -> service.read(number(h, "handle"), r))))),
                     path("write", () -> post(() -> body(ApiModel.Write.class, r -> reply(() -> service.write(number(h, "handle"), r))))),
-                    path("cdb", () -> post(() -> body(ApiModel.Cdb.class, r -> reply(() -> service.cdb(number(h, "handle"), r))))))));
+                    path("cdb", () -> post(() -> body(ApiModel.Cdb.class, r -> reply(() -> service.cdb(number(h, "handle"), r))))),
+                    path("sgio", () -> post(() -> body(DevicesApi.SgIoRequest.class, r -> reply(() -> service.sgio(number(h, "handle"), r))))))));
   }
 
   private Route wiring() {

@@ -107,4 +107,24 @@ public interface NodeService {
   default TapeApi tape() {
     throw ApiException.notFound("this node has no tape API");
   }
+
+  /** The emulated CD/DVD drive's front panel: what it holds (cf. {@code cdcontrol status}). */
+  default CompletionStage<DevicesApi.CdStatus> cdStatus(String dev) {
+    throw ApiException.notFound("this node has no emulated drives");
+  }
+
+  /** Puts an ISO image in the drive (UA 06/28/00 to every initiator). */
+  default CompletionStage<DevicesApi.CdStatus> cdLoad(String dev, DevicesApi.CdLoad request) {
+    throw ApiException.notFound("this node has no emulated drives");
+  }
+
+  /** The drive's eject button; 409 while removal is prevented. */
+  default CompletionStage<DevicesApi.CdStatus> cdEject(String dev) {
+    throw ApiException.notFound("this node has no emulated drives");
+  }
+
+  /** SG_IO on an open {@code sgN} handle (the Linux sg ABI). */
+  default CompletionStage<DevicesApi.SgIoReply> sgio(long handle, DevicesApi.SgIoRequest request) {
+    throw ApiException.notFound("this node has no sg devices");
+  }
 }

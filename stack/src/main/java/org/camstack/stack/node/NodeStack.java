@@ -255,7 +255,7 @@ final class NodeStack implements SimControl {
     LunSpec l = s.spec();
     boolean disk = l.type() == LunSpec.Type.DISK;
     return new ApiModel.LunInfo(
-        p.btl(), disk ? "disk" : "ses", l.vendor(), l.product(), l.revision(), l.serial(),
+        p.btl(), disk ? "disk" : l.type() == LunSpec.Type.ENCLOSURE ? "ses" : l.type().name().toLowerCase(java.util.Locale.ROOT), l.vendor(), l.product(), l.revision(), l.serial(),
         disk ? s.blocks() : 0, disk ? l.blockSize() : 0, true, s.present());
   }
 
@@ -411,6 +411,21 @@ final class NodeStack implements SimControl {
             d -> {
               luns.put(path, s.with(s.blocks(), true, delay));
               return d;
+            });
+  }
+
+  @Override
+  public CompletionStage<Object> onDevice(CamPath path, Function<org.camstack.stack.target.EmuDevice, Object> op) {
+    Bus b = bus(path);
+    present(path);
+    return AskPattern.<EmuSim.Command, StatusReply<Object>>ask(
+            b.sim(), r -> new EmuSim.OnDevice(path.target(), path.lun(), op, r), askTimeout, system.scheduler())
+        .thenApply(
+            r -> {
+              if (r.isError()) {
+                throw ApiException.conflict(ManagementRoutes.oneLine(r.getError().getMessage()));
+              }
+              return r.getValue();
             });
   }
 

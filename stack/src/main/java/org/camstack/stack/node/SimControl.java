@@ -43,4 +43,12 @@ public interface SimControl {
   CompletionStage<Delay> delay(CamPath path);
 
   CompletionStage<Done> setDelay(CamPath path, Delay delay);
+
+  /**
+   * Runs {@code op} on the device of the LUN at {@code path} on its SIM's thread ({@link
+   * org.camstack.stack.sim.EmuSim.OnDevice}); its {@link IllegalArgumentException} becomes a 409.
+   */
+  default CompletionStage<Object> onDevice(CamPath path, java.util.function.Function<org.camstack.stack.target.EmuDevice, Object> op) {
+    throw ApiException.notFound("this node has no emulated devices");
+  }
 }

@@ -48,6 +48,7 @@ public final class StackNodeService implements NodeService {
   private final StatsApi stats;
   private volatile IscsiApi iscsi; // set by the node once its target ports exist
   private final WiringApi wiring;
+  private final DevicesApi devices;
   private final CompletableFuture<Done> firstScan = new CompletableFuture<>();
   private volatile boolean stopping;
 
@@ -74,6 +75,7 @@ public final class StackNodeService implements NodeService {
     this.tape = new TapeApi(system, devfs, askTimeout, limits);
     this.stats = new StatsApi(ccbs, edt);
     this.wiring = new WiringApi(ccbs, wiring);
+    this.devices = new DevicesApi(ccbs, sims, files, devfs, system, limits);
     firstScan.whenComplete(
         (d, e) -> {
           if (e != null) {
@@ -276,5 +278,25 @@ public final class StackNodeService implements NodeService {
   @Override
   public CompletionStage<ApiModel.Ack> unwire(String driver, int unit) {
     return wiring.unwire(driver, unit);
+  }
+
+  @Override
+  public CompletionStage<DevicesApi.CdStatus> cdStatus(String dev) {
+    return devices.cdStatus(dev);
+  }
+
+  @Override
+  public CompletionStage<DevicesApi.CdStatus> cdLoad(String dev, DevicesApi.CdLoad request) {
+    return devices.cdLoad(dev, request);
+  }
+
+  @Override
+  public CompletionStage<DevicesApi.CdStatus> cdEject(String dev) {
+    return devices.cdEject(dev);
+  }
+
+  @Override
+  public CompletionStage<DevicesApi.SgIoReply> sgio(long handle, DevicesApi.SgIoRequest request) {
+    return devices.sgio(handle, request);
   }
 }

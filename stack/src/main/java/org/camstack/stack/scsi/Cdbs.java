@@ -184,6 +184,27 @@ public final class Cdbs {
   }
 
   /** READ CAPACITY(10). cf. {@code scsi_read_capacity()}. */
+  /** READ TOC/PMA/ATIP (43h): {@code format} 0 TOC, 1 session information; MSF or LBA addresses. */
+  public static ByteString readToc(boolean msf, int format, int startTrack, int allocLen) {
+    return ByteString.fromArray(
+        new byte[] {0x43, (byte) (msf ? 0x02 : 0), (byte) format, 0, 0, 0, (byte) startTrack, (byte) (allocLen >>> 8), (byte) allocLen, 0});
+  }
+
+  /** GET EVENT STATUS NOTIFICATION (4Ah), polled, for the given notification classes. */
+  public static ByteString getEventStatus(int classes, int allocLen) {
+    return ByteString.fromArray(new byte[] {0x4a, 0x01, 0, 0, (byte) classes, 0, 0, (byte) (allocLen >>> 8), (byte) allocLen, 0});
+  }
+
+  /** SEND (0Ah) of a processor device: {@code len} bytes out. */
+  public static ByteString send(int len) {
+    return ByteString.fromArray(new byte[] {0x0a, 0, (byte) (len >>> 16), (byte) (len >>> 8), (byte) len, 0});
+  }
+
+  /** RECEIVE (08h) of a processor device: up to {@code allocLen} bytes in. */
+  public static ByteString receive(int allocLen) {
+    return ByteString.fromArray(new byte[] {0x08, 0, (byte) (allocLen >>> 16), (byte) (allocLen >>> 8), (byte) allocLen, 0});
+  }
+
   public static ByteString readCapacity10() {
     return Bytes.wrap(cdb(Opcodes.READ_CAPACITY_10, 10));
   }

@@ -69,6 +69,7 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
           ListFaults,
           DeleteFault,
           SetDelay,
+          OnDevice,
           GetBus,
           Registered,
           Recorded {}
@@ -128,6 +129,15 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
    * slow device). Reply: ack or error.
    */
   public record SetDelay(int target, long lun, Delay delay, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /**
+   * Runs a control-plane operation on one LUN's device on the SIM's thread (the front panel of a
+   * drive: load a disc, press eject, put a packet in a processor's mailbox) and replies with its
+   * one-line outcome. An {@link IllegalArgumentException} from {@code op} becomes the error reply.
+   * Reply: the outcome, or an error (no such LUN, refused).
+   */
+  public record OnDevice(int target, long lun, java.util.function.Function<EmuDevice, Object> op, ActorRef<StatusReply<Object>> replyTo)
+      implements Command {}
 
   /**
    * Asks for the bus identity; answered once the XPT registered the bus (cf. {@code XPT_PATH_INQ}
@@ -277,6 +287,7 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
         .onMessage(ListFaults.class, this::onListFaults)
         .onMessage(DeleteFault.class, this::onDeleteFault)
         .onMessage(SetDelay.class, this::onSetDelay)
+        .onMessage(OnDevice.class, this::onOnDevice)
         .onMessage(GetBus.class, this::onGetBus)
         .onMessage(Registered.class, this::onRegistered)
         .onSignal(PostStop.class, s -> onPostStop())
@@ -516,6 +527,20 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
     }
     d.setDelay(m.delay());
     m.replyTo().tell(StatusReply.ack());
+    return this;
+  }
+
+  private Behavior<Command> onOnDevice(OnDevice m) {
+    EmuDevice d = device(m.target(), m.lun());
+    if (d == null) {
+      m.replyTo().tell(StatusReply.error("no lun " + m.target() + ":" + m.lun()));
+      return this;
+    }
+    try {
+      m.replyTo().tell(StatusReply.success(m.op().apply(d)));
+    } catch (IllegalArgumentException e) {
+      m.replyTo().tell(StatusReply.error(e.getMessage()));
+    }
     return this;
   }
 

@@ -479,7 +479,7 @@ public abstract class EmuDevice implements ScsiLun {
   // ---------------------------------------------------------------- state
 
   /** NOT READY sense for the current state, or null when ready. */
-  protected final ByteString notReadySense() {
+  protected ByteString notReadySense() {
     if (!mediumPresent) {
       return Sense.fixed(Sense.NOT_READY, 0x3a, 0x00);
     }

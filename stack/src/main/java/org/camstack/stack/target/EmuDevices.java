@@ -34,6 +34,12 @@ public final class EmuDevices {
         return new EmuDisk(spec, store(spec));
       case ENCLOSURE:
         return new EmuEnclosure(spec, enclosure == null ? EnclosureView.EMPTY : enclosure);
+      case CDROM:
+        return new EmuCdrom(spec);
+      case PROCESSOR:
+        return new EmuProcessor(spec);
+      case SAFTE:
+        return new EmuSafte(spec, enclosure == null ? EnclosureView.EMPTY : enclosure);
       default:
         throw new IllegalArgumentException("lun " + spec.lun() + ": unsupported type " + spec.type());
     }

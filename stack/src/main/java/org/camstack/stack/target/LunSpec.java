@@ -11,7 +11,7 @@ import java.util.Locale;
  *
  * <pre>
  * lun = 0                  # 0..16383 (peripheral addressing below 256, flat above)
- * type = disk              # disk | enclosure
+ * type = disk              # disk | enclosure | tape | changer | cd | processor | safte
  * vendor = "CAMSTACK"      # INQUIRY vendor (8 chars)
  * product = "EMU-DISK"     # "EMU-SES" for an enclosure (16 chars)
  * revision = "0001"        # (4 chars)
@@ -20,7 +20,7 @@ import java.util.Locale;
  * blocks = 2097152         # capacity in logical blocks
  * block-size = 512         # a power of two, 512..65536
  * store = ram              # null | ram | file  (HOCON null also means the null store)
- * file = "/path/img"       # for store = file
+ * file = "/path/img"       # for store = file; for a cd the ISO image in the drive (none: empty)
  * removable = false
  * rotation-rate = 0        # 0 = SSD (VPD 0xB1 reports non-rotating), else rpm
  * enclosure-slot = -1      # disk: slot it occupies in the bus's SES enclosure, -1 = none
@@ -60,7 +60,13 @@ public record LunSpec(
     /** A tape drive (SSC, sa). */
     TAPE,
     /** A medium changer (SMC, ch); {@code slots} is its number of storage elements. */
-    CHANGER
+    CHANGER,
+    /** An MMC CD/DVD drive (peripheral type 0x05) playing an ISO image file: {@link EmuCdrom}. */
+    CDROM,
+    /** A processor device (peripheral type 0x03) with SEND / RECEIVE: {@link EmuProcessor}. */
+    PROCESSOR,
+    /** A SAF-TE enclosure processor (type 0x03, READ / WRITE BUFFER): {@link EmuSafte}. */
+    SAFTE
   }
 
   /** Where a disk keeps its blocks. */
@@ -138,18 +144,18 @@ public record LunSpec(
         lun,
         type,
         str(config, "vendor", "CAMSTACK"),
-        str(config, "product", type == Type.TAPE ? "EMU-TAPE" : type == Type.CHANGER ? "EMU-CHANGER" : disk ? "EMU-DISK" : "EMU-SES"),
+        str(config, "product", defaultProduct(type)),
         str(config, "revision", "0001"),
         str(config, "serial", defaultSerial(bus, target, lun)),
         str(config, "wwn", defaultWwn(bus, target, lun)),
         config.hasPath("blocks") ? config.getLong("blocks") : disk ? DEFAULT_BLOCKS : 0,
-        config.hasPath("block-size") ? config.getInt("block-size") : 512,
+        config.hasPath("block-size") ? config.getInt("block-size") : type == Type.CDROM ? 2048 : 512,
         store,
         config.hasPath("file") ? config.getString("file") : null,
-        config.hasPath("removable") && config.getBoolean("removable"),
+        config.hasPath("removable") ? config.getBoolean("removable") : type == Type.CDROM,
         config.hasPath("rotation-rate") ? config.getInt("rotation-rate") : 0,
         config.hasPath("enclosure-slot") ? config.getInt("enclosure-slot") : -1,
-        config.hasPath("slots") ? config.getInt("slots") : disk || type == Type.TAPE ? 0 : 8,
+        config.hasPath("slots") ? config.getInt("slots") : type == Type.ENCLOSURE || type == Type.SAFTE || type == Type.CHANGER ? 8 : 0,
         config.hasPath("queue-depth") ? config.getInt("queue-depth") : 32);
   }
 
@@ -251,8 +257,35 @@ public record LunSpec(
       case "changer":
       case "ch":
         return Type.CHANGER;
+      case "cd":
+      case "cdrom":
+        return Type.CDROM;
+      case "processor":
+      case "pt":
+        return Type.PROCESSOR;
+      case "safte":
+        return Type.SAFTE;
       default:
-        throw new IllegalArgumentException("lun " + lun + ": unknown type '" + s + "' (disk | enclosure | tape | changer)");
+        throw new IllegalArgumentException("lun " + lun + ": unknown type '" + s + "' (disk | enclosure | tape | changer | cd | processor | safte)");
+    }
+  }
+
+  private static String defaultProduct(Type type) {
+    switch (type) {
+      case DISK:
+        return "EMU-DISK";
+      case TAPE:
+        return "EMU-TAPE";
+      case CHANGER:
+        return "EMU-CHANGER";
+      case CDROM:
+        return "EMU-CDROM";
+      case PROCESSOR:
+        return "EMU-PROCESSOR";
+      case SAFTE:
+        return "EMU-SAFTE";
+      default:
+        return "EMU-SES";
     }
   }
 

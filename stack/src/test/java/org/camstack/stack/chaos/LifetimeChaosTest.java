@@ -55,8 +55,9 @@ class LifetimeChaosTest {
     assertTrue(r.foundSeedBugs(), "seed " + seed() + ": " + r.violationsByKind());
     assertTrue(r.violationsByKind().get(ViolationKind.DUPLICATE_NAME) > 0);
     assertTrue(r.violationsByKind().get(ViolationKind.DESTROY_DEADLOCK) > 0);
-    assertTrue(
-        r.examples().get(ViolationKind.DUPLICATE_NAME).message().startsWith("make_dev_credv: bad si_name (error=17"));
+    // the devfs panic, or the checker's view of the same duplicate name when it saw it first
+    String dup = r.examples().get(ViolationKind.DUPLICATE_NAME).message();
+    assertTrue(dup.startsWith("make_dev_credv: bad si_name (error=17") || dup.matches("devfs name \\w+ created for .* while .* still holds it"), dup);
   }
 
   @Test
@@ -82,7 +83,7 @@ class LifetimeChaosTest {
   @Timeout(180)
   void aShrunkScheduleIsSmallerAndStillFailsTheSameWayOnReplay() {
     ChaosEngine.Report failing =
-        ChaosEngine.run(ChaosEngine.Settings.of(7, 40, 4, true).withStopOnKind(ViolationKind.DUPLICATE_NAME), null);
+        ChaosEngine.run(ChaosEngine.Settings.of(7, 120, 4, true).withStopOnKind(ViolationKind.DUPLICATE_NAME), null);
     assertTrue(failing.violationsByKind().getOrDefault(ViolationKind.DUPLICATE_NAME, 0) > 0, failing.summaryLine());
 
     ChaosShrinker.Result shrunk = ChaosShrinker.shrink(failing, ViolationKind.DUPLICATE_NAME, null, 12);

@@ -106,7 +106,7 @@ class ManagementRoutesTest {
 
   @Test
   void unknownDevicesAnswer404() throws Exception {
-    assertError(404, call("GET", "/api/devices/da9/inquiry", null));
+    assertError(404, call("GET", "/api/devices/da99/inquiry", null));
     assertError(404, call("GET", "/api/devices/7:7:7/readcap", null));
     assertError(404, call("DELETE", "/api/luns/0:9:0", null));
     assertError(404, call("GET", "/api/nothing-here", null));

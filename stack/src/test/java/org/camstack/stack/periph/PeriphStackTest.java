@@ -63,13 +63,14 @@ class PeriphStackTest {
     assertEquals(4, p.size(), p.toString());
     for (int t : new int[] {0, 1, 2}) {
       List<String> names = p.get(CamPath.of(0, t, 0));
-      assertEquals(2, names.size(), names.toString());
+      assertEquals(3, names.size(), names.toString());
+      assertTrue(names.stream().anyMatch(n -> n.startsWith("sg")), names.toString());
       // the order inside the list is attach order (newest first), which races between drivers
       assertTrue(names.stream().anyMatch(n -> n.startsWith("pass")), names.toString());
       assertTrue(names.stream().anyMatch(n -> n.startsWith("da")), names.toString());
     }
     List<String> enc = p.get(CamPath.of(0, 6, 0));
-    assertEquals(2, enc.size(), enc.toString());
+    assertEquals(3, enc.size(), enc.toString());
     assertTrue(enc.contains("ses0") && enc.stream().anyMatch(n -> n.startsWith("pass")), enc.toString());
     List<String> active = rig.nodes().activeNames();
     assertTrue(active.containsAll(List.of("da0", "da1", "da2", "pass0", "pass1", "pass2", "pass3", "ses0")), active.toString());

@@ -83,4 +83,14 @@ public final class TestDevices {
         ByteString.emptyByteString(),
         "");
   }
+
+  public static DeviceInfo cdrom(CamPath path) {
+    return new DeviceInfo(
+        path,
+        inquiry(DeviceInfo.T_CDROM, true, "CAMSTACK", "EMU-CDROM", "0001"),
+        ByteString.fromArray(new byte[] {0x00, (byte) 0x80, (byte) 0x83}),
+        "CD" + path.btl(),
+        naa(0x5000cd0000000000L | path.target()),
+        "");
+  }
 }

@@ -36,7 +36,7 @@ public final class SesPeriph extends PeriphBase {
 
   /** The driver: SES enclosures. cf. enc_ctor()'s type check. */
   public static final PeriphDriver.Spec SPEC =
-      new PeriphDriver.Spec("ses", info -> info.deviceType() == DeviceInfo.T_ENCLOSURE, SesPeriph::create);
+      new PeriphDriver.Spec("ses", info -> info.deviceType() == DeviceInfo.T_ENCLOSURE || SafTePages.isSafte(info), SesPeriph::create);
 
   /** ENCIOC_GETNELM. Result: {@link ElementCount}. */
   public record GetElementCount() implements Devfs.IoctlCmd {}
@@ -96,9 +96,12 @@ public final class SesPeriph extends PeriphBase {
   private boolean refreshAgain; // asked for while a cycle ran: one more cycle after it
   private int refreshes;
   private boolean noAdditionalStatus; // page 0x0A not supported
+  private final boolean safte; // the SAF-TE backend (cf. enc_softc.enc_type == ENC_SAFT)
 
   private SesPeriph(ActorContext<Periph.Command> context, PeriphArgs args) {
     super(context, args);
+    this.safte = info.deviceType() != DeviceInfo.T_ENCLOSURE && SafTePages.isSafte(info);
+    this.noAdditionalStatus = safte;
     start();
   }
 
@@ -150,10 +153,14 @@ public final class SesPeriph extends PeriphBase {
 
   private void readPage(int page, java.util.function.Consumer<RunCcb.Result> then) {
     int alloc = 4096;
+    ByteString cdb =
+        !safte
+            ? SesPages.receiveDiagnostic(page, alloc)
+            : SafTePages.readBuffer(page == SesPages.PAGE_CONFIGURATION ? SafTePages.BUF_CONFIG : SafTePages.BUF_SLOT_STATUS, alloc);
     Ccb.ScsiIo io =
         new Ccb.ScsiIo(
             header(CamPriority.NORMAL, CcbFlags.DIR_IN, args.settings().ccbTimeoutMs(), 4),
-            SesPages.receiveDiagnostic(page, alloc),
+            cdb,
             ByteString.emptyByteString(),
             alloc);
     RunCcb.run(this, io, 0, CcbFlags.SF_RETRY_UA | CcbFlags.SF_NO_PRINT, then);
@@ -162,7 +169,7 @@ public final class SesPeriph extends PeriphBase {
   private void onConfiguration(RunCcb.Result r) {
     if (r.ok() && !shutdown) {
       try {
-        config = SesPages.parseConfiguration(r.completed().data());
+        config = safte ? SafTePages.parseConfiguration(r.completed().data()) : SesPages.parseConfiguration(r.completed().data());
         status = null;
         readPage(SesPages.PAGE_STATUS, this::onStatus);
         return;
@@ -176,7 +183,8 @@ public final class SesPeriph extends PeriphBase {
   private void onStatus(RunCcb.Result r) {
     if (r.ok() && !shutdown && config != null) {
       try {
-        SesPages.Status s = SesPages.parseStatus(r.completed().data(), config);
+        SesPages.Status s =
+            safte ? SafTePages.parseSlotStatus(r.completed().data(), config) : SesPages.parseStatus(r.completed().data(), config);
         if (s.generation() != config.generation()) {
           config = null; // the configuration changed: re-read it next cycle
         } else {
@@ -361,11 +369,18 @@ public final class SesPeriph extends PeriphBase {
       replyCall(call, Devfs.DevReply.error(Errno.EINVAL));
       return;
     }
-    ByteString page = SesPages.control(config, at[0], at[1], SesPages.slotControl(s.ident(), s.fault()));
+    if (safte && status == null) {
+      replyCall(call, Devfs.DevReply.error(Errno.EAGAIN));
+      return;
+    }
+    ByteString page =
+        safte
+            ? SafTePages.writeSlotStatus(status, at[0], at[1], s.ident(), s.fault())
+            : SesPages.control(config, at[0], at[1], SesPages.slotControl(s.ident(), s.fault()));
     Ccb.ScsiIo io =
         new Ccb.ScsiIo(
             header(CamPriority.NORMAL, CcbFlags.DIR_OUT, args.settings().ccbTimeoutMs(), 4),
-            SesPages.sendDiagnostic(page.size()),
+            safte ? SafTePages.writeBuffer(page.size()) : SesPages.sendDiagnostic(page.size()),
             page,
             page.size());
     RunCcb.run(

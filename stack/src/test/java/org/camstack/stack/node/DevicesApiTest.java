@@ -1,0 +1,155 @@
+package org.camstack.stack.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.camstack.stack.cli.CtlCommand;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The device-family API and CLI of issue 14 on a real in-process node with the default topology
+ * (scbus3: the CD/DVD drive, a processor, the SAF-TE enclosure): cd load / eject / status, SG_IO
+ * on an sg handle, SEND / RECEIVE through pt, the SAF-TE enclosure as a second ses.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class DevicesApiTest {
+  private static final String TOKEN = "dev1ces-token";
+  private static EmulatorNode node;
+  private static Path data;
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  @BeforeAll
+  static void startNode() throws Exception {
+    data = Files.createTempDirectory("camstack-devices");
+    NodeSettings s =
+        NodeSettings.load(
+            Optional.empty(),
+            Map.of(
+                "camstack.data-dir", data.toString(),
+                "camstack.node.port", 0,
+                "camstack.node.cluster-port", 0,
+                "camstack.node.token", TOKEN));
+    node = EmulatorNode.start(s, new PrintStream(new ByteArrayOutputStream()));
+  }
+
+  @AfterAll
+  static void stopNode() throws Exception {
+    if (node != null) {
+      node.shutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    }
+  }
+
+  private record Reply(int status, JsonNode json) {}
+
+  private static Reply call(String method, String path, String body) throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(node.apiUrl() + path)).timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + TOKEN);
+    if (body != null) {
+      b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
+    } else {
+      b.method(method, HttpRequest.BodyPublishers.noBody());
+    }
+    HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return new Reply(r.statusCode(), ManagementRoutes.MAPPER.readTree(r.body()));
+  }
+
+  private static Reply ok(String method, String path, String body) throws Exception {
+    Reply r = call(method, path, body);
+    assertEquals(200, r.status(), method + " " + path + ": " + r.json());
+    return r;
+  }
+
+  private static String periphAt(String btl, String driver) throws Exception {
+    for (JsonNode p : ok("GET", "/api/devices/" + btl + "/periphs", null).json().get("periphs")) {
+      if (p.get("periph").asText().equals(driver)) {
+        return driver + p.get("unit").asInt();
+      }
+    }
+    throw new AssertionError("no " + driver + " at " + btl);
+  }
+
+  private static String ctl(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    String[] all = new String[args.length + 4];
+    all[0] = "--node";
+    all[1] = node.apiUrl();
+    all[2] = "--token";
+    all[3] = TOKEN;
+    System.arraycopy(args, 0, all, 4, args.length);
+    int rc = CtlCommand.run(all, new PrintStream(out), new PrintStream(err));
+    assertEquals(0, rc, err.toString(StandardCharsets.UTF_8));
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void cdLoadReadCapacityAndEject() throws Exception {
+    Path iso = data.resolve("disc.iso");
+    Files.write(iso, new byte[64 * 2048]);
+    String cd = periphAt("3:0:0", "cd");
+    Reply blank = ok("GET", "/api/cd/" + cd, null);
+    assertTrue(blank.json().get("loaded").asBoolean(), blank.json().toString());
+    assertEquals(1024, blank.json().get("sectors").asLong(), "the default topology's built-in blank disc");
+    assertTrue(ctl("cd", "status", cd).contains("built-in blank disc, 1024 sectors"));
+
+    Reply loaded = ok("POST", "/api/cd/" + cd + "/load", "{\"file\": \"" + iso.toString().replace("\\", "/") + "\"}");
+    assertTrue(loaded.json().get("loaded").asBoolean());
+    assertEquals(64, loaded.json().get("sectors").asLong());
+    assertEquals(8, loaded.json().get("profile").asInt(), "CD-ROM");
+    Reply cap = ok("GET", "/api/devices/" + cd + "/readcap", null); // the new-medium UA is retried
+    assertEquals(63, cap.json().get("lastBlock").asLong());
+    assertEquals(2048, cap.json().get("blockLength").asLong());
+
+    assertTrue(ctl("cd", "status", cd).contains("64 sectors of 2048 bytes (CD-ROM)"));
+    assertTrue(ctl("cd", "eject", cd).contains("tray open, no disc"));
+    assertEquals(409, call("POST", "/api/cd/" + cd + "/load", "{\"file\": \"/nonexistent/x.iso\"}").status());
+    assertEquals(409, call("POST", "/api/cd/da0/eject", null).status(), "da0 is not a drive");
+    assertEquals(400, call("POST", "/api/cd/" + cd + "/load", "{}").status());
+  }
+
+  @Test
+  void sgIoThroughAnSgHandle() throws Exception {
+    String sg = periphAt("0:0:0", "sg");
+    long h = ok("POST", "/api/devfs/open", "{\"node\": \"" + sg + "\"}").json().get("handle").asLong();
+    Reply inq = ok("POST", "/api/devfs/" + h + "/sgio", "{\"dxferDirection\": -3, \"cmdHex\": \"120000006000\", \"dxferLen\": 96, \"mxSbLen\": 32}");
+    assertEquals(0, inq.json().get("status").asInt());
+    assertEquals(0, inq.json().get("hostStatus").asInt());
+    assertTrue(inq.json().get("dataHex").asText().startsWith("00"), inq.json().toString());
+    Reply bad = ok("POST", "/api/devfs/" + h + "/sgio", "{\"dxferDirection\": -1, \"cmdHex\": \"ff0000000000\"}");
+    assertEquals(2, bad.json().get("status").asInt());
+    assertEquals(8, bad.json().get("driverStatus").asInt(), "DRIVER_SENSE");
+    assertEquals(400, call("POST", "/api/devfs/" + h + "/sgio", "{\"dxferDirection\": -7, \"cmdHex\": \"000000000000\"}").status());
+    ok("POST", "/api/devfs/" + h + "/close", null);
+  }
+
+  @Test
+  void ptSendReceiveAndTheSafTeEnclosure() throws Exception {
+    String pt = periphAt("3:1:0", "pt");
+    assertTrue(ctl("pt", "send", pt, "hello processor").contains("sent 15 bytes"));
+    assertEquals("hello processor\n", ctl("pt", "receive", pt));
+    assertTrue(ctl("pt", "receive", pt).contains("nothing to receive"));
+
+    String safte = periphAt("3:2:0", "ses");
+    String ses = periphAt("0:6:0", "ses");
+    assertFalse(safte.equals(ses), "the SAF-TE enclosure is a second ses");
+    periphAt("3:2:0", "pt"); // a SAF-TE processor is a processor device too
+  }
+}
