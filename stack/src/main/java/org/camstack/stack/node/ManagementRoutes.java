@@ -134,6 +134,7 @@ public final class ManagementRoutes extends AllDirectives {
         pathPrefix("iscsi", () -> pathPrefix("sessions", () -> concat(
             pathEnd(() -> get(() -> reply(service::iscsiSessions))),
             pathPrefix(s -> path("logout", () -> post(() -> reply(() -> service.iscsiLogout(s)))))))),
+        pathPrefix("iscsi", () -> pathPrefix("initiator", () -> IscsiInitiatorApi.routes(this, service))),
         pathPrefix("devices", () -> pathPrefix(this::device)),
         pathPrefix("luns", this::luns),
         pathPrefix("devfs", this::devfs),
@@ -305,7 +306,7 @@ public final class ManagementRoutes extends AllDirectives {
         });
   }
 
-  private <T> Route body(Class<T> type, Function<T, Route> inner) {
+  <T> Route body(Class<T> type, Function<T, Route> inner) {
     Unmarshaller<org.apache.pekko.http.javadsl.model.HttpEntity, T> um = Jackson.unmarshaller(MAPPER, type);
     return entity(um, value -> value == null ? error(400, "missing request body") : inner.apply(value));
   }
@@ -314,7 +315,7 @@ public final class ManagementRoutes extends AllDirectives {
     return complete(StatusCodes.OK, value, json);
   }
 
-  private <T> Route reply(Supplier<CompletionStage<T>> call) {
+  <T> Route reply(Supplier<CompletionStage<T>> call) {
     return onComplete(() -> invoke(call), (Try<T> t) -> t.isSuccess() ? ok(t.get()) : failure(t.failed().get()));
   }
 

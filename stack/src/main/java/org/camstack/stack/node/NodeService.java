@@ -102,4 +102,9 @@ public interface NodeService {
   default CompletionStage<ApiModel.Ack> iscsiLogout(String session) {
     throw ApiException.notFound("this node has no iSCSI portal");
   }
+
+  /** The iSCSI initiator sessions (cf. {@code iscsictl}), or null when the node has none. */
+  default IscsiInitiatorApi iscsiInitiator() {
+    return null;
+  }
 }
