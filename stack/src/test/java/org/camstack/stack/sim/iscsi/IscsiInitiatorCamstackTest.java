@@ -26,6 +26,8 @@ import org.camstack.stack.iscsi.Chap;
 import org.camstack.stack.target.Delay;
 import org.camstack.stack.target.EmuDevice;
 import org.camstack.stack.target.EmuDevices;
+import org.camstack.stack.target.EmuDisk;
+import org.camstack.stack.scsi.da.DaPeriph;
 import org.camstack.stack.target.EmuTarget;
 import org.camstack.stack.target.LunSpec;
 import org.camstack.stack.target.TargetInventory;
@@ -177,6 +179,20 @@ class IscsiInitiatorCamstackTest {
         rig.close(o.file());
       }
       assertEquals(das, awaitDisks(2), "lun 1 back under the same name");
+      return null;
+    });
+
+    // a capacity change on B reaches A's da through the unit attention (2A/09) and the classifier
+    ((EmuDisk) target.device(0)).resize(32768);
+    waiter().awaitAssert(WAIT, Duration.ofMillis(50), () -> {
+      Devfs.FileHandle fh = rig.openOk(das.get(0L));
+      try {
+        rig.call(rr -> new Devfs.Read(fh, 0, 512, rr));
+        DaPeriph.MediaInfo m = (DaPeriph.MediaInfo) rig.ioctl(fh, new DaPeriph.GetMediaInfo()).result();
+        assertEquals(32768L * 512, m.mediaSize(), "resized");
+      } finally {
+        rig.close(fh);
+      }
       return null;
     });
 
