@@ -1,8 +1,5 @@
 package org.camstack.stack.sim.iscsi;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,9 +49,10 @@ public final class IscsiInitiators {
   }
 
   /**
-   * Reads a CHAP secret file: its first line, trimmed.
+   * Reads a CHAP secret file: its first line, stripped; like every secret file, refused unless only
+   * its owner may access it (0600).
    *
-   * @throws IllegalArgumentException unreadable, or a secret {@link Chap.Account} refuses
+   * @throws IllegalArgumentException unreadable, accessible by others, or a secret {@link Chap.Account} refuses
    */
   public static Optional<Chap.Account> chap(String user, String secretFile) {
     boolean hasUser = user != null && !user.isEmpty();
@@ -65,13 +63,7 @@ public final class IscsiInitiators {
     if (!hasUser) {
       return Optional.empty();
     }
-    String secret;
-    try {
-      List<String> lines = Files.readAllLines(Path.of(secretFile), StandardCharsets.UTF_8);
-      secret = lines.isEmpty() ? "" : lines.get(0).trim();
-    } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read the CHAP secret file " + secretFile + ": " + e.getMessage());
-    }
+    String secret = org.camstack.stack.secret.SecretFile.firstLine(Path.of(secretFile), "CHAP secret");
     return Optional.of(Chap.Account.of(user, secret));
   }
 

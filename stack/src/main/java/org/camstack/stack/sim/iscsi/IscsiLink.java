@@ -60,6 +60,9 @@ public final class IscsiLink {
   private final Object lock = new Object();
   private volatile Socket socket;
   private OutputStream out;
+  /** Encoded PDUs, in the order the session made them; the writer thread sends them. */
+  private final java.util.concurrent.LinkedBlockingQueue<byte[]> outbox = new java.util.concurrent.LinkedBlockingQueue<>();
+  private static final byte[] END = new byte[0];
   private boolean downReported;
   private volatile boolean closing;
   private Thread thread;
@@ -122,6 +125,9 @@ public final class IscsiLink {
       out = s.getOutputStream();
       write(session.start());
     }
+    Thread writer = new Thread(this::writeLoop, "iscsi-initiator-" + name + "-tx");
+    writer.setDaemon(true);
+    writer.start();
     PduCodec.Decoder decoder = new PduCodec.Decoder(PduCodec.Settings.LOGIN);
     long loginDeadline = System.nanoTime() + timing.loginTimeout().toNanos();
     boolean up = false;
@@ -192,19 +198,47 @@ public final class IscsiLink {
     return null;
   }
 
-  /** Writes a step's PDUs; under {@link #lock}. A write failure closes the socket (the reader then ends). */
+  /**
+   * Queues a step's PDUs for the writer thread, under {@link #lock} (so they leave in the session's
+   * order). No socket write happens under the lock: a reader waiting for the lock while the target
+   * waits for us to read would otherwise deadlock with a writer stuck on a full send buffer.
+   */
   private void write(InitiatorSession.Step step) {
-    if (step.send.isEmpty() || out == null) {
-      return;
+    for (Pdu p : step.send) {
+      outbox.add(PduCodec.encode(p, PduCodec.Settings.LOGIN));
     }
+  }
+
+  /** The writer thread: sends queued PDUs, batching what is ready; a failure closes the socket. */
+  private void writeLoop() {
     try {
-      for (Pdu p : step.send) {
-        out.write(PduCodec.encode(p, PduCodec.Settings.LOGIN));
+      OutputStream o;
+      synchronized (lock) {
+        o = out;
       }
-      out.flush();
+      while (true) {
+        byte[] b = outbox.take();
+        if (b == END) {
+          return;
+        }
+        o.write(b);
+        byte[] more;
+        while ((more = outbox.poll()) != null) {
+          if (more == END) {
+            o.flush();
+            return;
+          }
+          o.write(more);
+        }
+        o.flush();
+      }
     } catch (IOException e) {
-      session.fail(step, "write to the target failed: " + e.getMessage());
-      closeSocket();
+      if (!closing) {
+        LOG.debug("iSCSI initiator {}: write failed: {}", name, e.toString());
+      }
+      closeSocket(); // the reader sees the end and reports it
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -226,6 +260,8 @@ public final class IscsiLink {
       downReported = true;
       session.fail(new InitiatorSession.Step(), reason);
       unanswered = session.drain();
+      outbox.clear();
+      outbox.add(END);
     }
     closeSocket();
     listener.down(this, reason, unanswered);

@@ -77,7 +77,7 @@ class IscsiInitiatorNodeProcessTest {
       assertTrue(m.find(), "no IET disk in\n" + r.out());
       String periphs = m.group(2);
       assertTrue(periphs.matches(".*\\bda\\d+.*") && periphs.matches(".*\\bpass\\d+.*"), periphs);
-      return periphs;
+      return new java.util.TreeSet<>(java.util.List.of(periphs.split(","))).toString(); // attach order varies
     });
   }
 
