@@ -34,6 +34,9 @@ final class IoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     IoSpec spec = io.spec(common.quick);
     IoBench.Options o = io.options(spec, common);
+    if (io.iscsi != null) {
+      return callIscsi(spec, o);
+    }
     Progress progress = common.progress(IoBench.steps(o.baselines(), 1, o.repeat()));
     IoBench.Result r;
     try {
@@ -50,6 +53,51 @@ final class IoCommand implements Callable<Integer> {
     addRows(report, r, "");
     report.columns(columns());
     summarise(report, r);
+    parent.emit(report, common);
+    return r.actor().tally().errors == 0 ? 0 : 1;
+  }
+
+  /** {@code --iscsi URL}: da over an iSCSI initiator bus, then iscsi-perf on the same target in the same run. */
+  private int callIscsi(IoSpec spec, IoBench.Options o) throws Exception {
+    if (!o.viaDa()) {
+      throw new IllegalArgumentException("--iscsi needs --periph da");
+    }
+    Progress progress = common.progress(1);
+    org.camstack.bench.io.IscsiIo.Result r;
+    java.nio.file.Path work = java.nio.file.Files.createTempDirectory("camstack-bench-io-iscsi");
+    try {
+      progress.step("io over iSCSI " + io.iscsi);
+      r = org.camstack.bench.io.IscsiIo.run(spec, o.dispatcher(), io.iscsi);
+      progress.stepDone();
+    } finally {
+      progress.finish();
+    }
+    Report report = new Report("io");
+    r.spec().describe().forEach(report::config);
+    report.config("periph", "da").config("iscsi", io.iscsi).config("disks", r.disks());
+    report.note("actor: " + r.actor().how());
+    report.environment(RunEnvironment.capture(o.dispatcher().describe()));
+    report.add("camstack-da-over-iscsi", r.actor().figures());
+    int seconds = (int) Math.max(1, r.spec().durationNanos() / 1_000_000_000L);
+    if (!org.camstack.bench.iscsi.Children.onPath("iscsi-perf")) {
+      report.note("iscsi-perf: not installed (Debian libiscsi-bin), not run");
+    } else if (r.spec().readPercent() != 100) {
+      report.note("iscsi-perf: reads only; run with --read-pct 100 to compare");
+    } else {
+      try (org.camstack.bench.iscsi.Children children = new org.camstack.bench.iscsi.Children(work)) {
+        org.camstack.bench.iscsi.IscsiBench.Options po = new org.camstack.bench.iscsi.IscsiBench.Options(
+            r.spec().qd(), r.spec().blockSize() / 512, seconds, 0, 1, false, false, null, null, work);
+        org.camstack.bench.iscsi.IscsiBench.Sample s = org.camstack.bench.iscsi.IscsiBench.perf(children,
+            new org.camstack.bench.iscsi.IscsiBench.Served("target", -1, r.firstLunUrl()), po, seconds, "iscsi-perf-io");
+        java.util.Map<String, Object> perf = new java.util.LinkedHashMap<>();
+        perf.put("iops", (double) s.iops());
+        perf.put("ratio", r.actor().iops() / s.iops());
+        report.add("iscsi-perf", perf);
+        report.note("iscsi-perf: -m " + r.spec().qd() + " -b " + r.spec().blockSize() / 512 + " -t " + seconds + " on " + r.firstLunUrl());
+        report.summary("camstack da / iscsi-perf", fmt(r.actor().iops() / s.iops()) + "x");
+      }
+    }
+    report.columns(columns());
     parent.emit(report, common);
     return r.actor().tally().errors == 0 ? 0 : 1;
   }
@@ -156,6 +204,11 @@ final class IoCommand implements Callable<Integer> {
     @Option(names = "--repeat", defaultValue = "1",
         description = "runs of each stack, interleaved (actor, direct-1t, kernel-lock, actor, ...); the median is reported (default: ${DEFAULT-VALUE})")
     int repeat;
+
+    @Option(names = "--iscsi", paramLabel = "URL",
+        description = "with --periph da: the LUNs are the disks of this iSCSI target (iscsi://HOST:PORT/IQN), reached through "
+            + "the initiator SIM; iscsi-perf runs against the same target in the same run")
+    String iscsi;
 
     @Option(names = "--periph", defaultValue = "xpt",
         description = "xpt: load generators in the periph's position send CCBs to the device queues; "

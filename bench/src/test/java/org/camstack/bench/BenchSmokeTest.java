@@ -72,6 +72,38 @@ class BenchSmokeTest {
   }
 
   @Test
+  void ioOverAnIscsiBusDrivesTheTargetsDiskThroughDa() throws Exception {
+    org.apache.pekko.actor.typed.ActorSystem<Void> sys = org.apache.pekko.actor.typed.ActorSystem.create(
+        org.apache.pekko.actor.typed.javadsl.Behaviors.empty(), "bench-smoke-target");
+    try {
+      org.camstack.stack.target.TargetInventory inventory = new org.camstack.stack.target.TargetInventory();
+      java.util.Map<Integer, org.camstack.stack.target.EmuTarget> bus = new java.util.concurrent.ConcurrentHashMap<>();
+      bus.put(0, new org.camstack.stack.target.EmuTarget(0, java.util.List.of(org.camstack.stack.target.EmuDevices.create(
+          org.camstack.stack.target.LunSpec.disk(0, 8192, 512), null))));
+      inventory.publish(0, bus);
+      org.camstack.stack.target.iscsi.IscsiPortal portal = org.camstack.stack.target.iscsi.IscsiPortal.start(sys, "127.0.0.1", 0,
+          org.camstack.stack.target.iscsi.PortalConfig.defaults("smoke"), inventory).toCompletableFuture()
+          .get(10, java.util.concurrent.TimeUnit.SECONDS);
+      String url = "iscsi://127.0.0.1:" + portal.port() + "/" + org.camstack.stack.target.iscsi.TargetNames.name("smoke", 0, 0);
+      Path json = dir.resolve("io-iscsi.json");
+      CliRun r = bench("io", "--periph", "da", "--iscsi", url, "--qd", "4", "--read-pct", "50",
+          "--duration", "300ms", "--warmup", "100ms", "--no-baselines", "--quiet", "--json", json.toString());
+
+      assertEquals(0, r.exit(), r.err());
+      JsonNode row = new ObjectMapper().readTree(json.toFile()).at("/results/0");
+      assertEquals("camstack-da-over-iscsi", row.get("name").asText());
+      assertTrue(row.get("ios").asLong() > 0);
+      assertEquals(0, row.get("errors").asLong());
+      assertTrue(row.get("how").asText().contains("iSCSI initiator SIM"));
+      CliRun noDa = bench("io", "--iscsi", url, "--quiet");
+      assertEquals(2, noDa.exit(), noDa.both());
+    } finally {
+      sys.terminate();
+      sys.getWhenTerminated().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void sweepWritesTheChartAndOneRowPerStackAndPoint() throws Exception {
     Path svg = dir.resolve("sweep.svg");
     Path json = dir.resolve("sweep.json");

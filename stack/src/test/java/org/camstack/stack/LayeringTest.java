@@ -54,6 +54,7 @@ class LayeringTest {
     allow(P + ".audit", P, P + ".serialization");
     allow(P + ".wiring", P, P + ".serialization");
     allow(P + ".inventory", P, P + ".serialization", P + ".device");
+    allow(P + ".initiator", P, P + ".serialization");
     // the command-line conventions shared by every program (picocli helpers, tables, version)
     allow(P + ".cli");
     allow(P + ".inspect", P, P + ".serialization", P + ".journal", P + ".audit", P + ".device",
@@ -79,6 +80,8 @@ class LayeringTest {
     // SIM is the target layer's in-process frontend (cf. ctl_frontend_cam_sim.c)
     allow(S + ".sim", S + ".ccb", S + ".scsi", S + ".target", S + ".xpt", P + ".device");
     allow(S + ".xpt", S + ".ccb", S + ".lifetime", S + ".scsi", S + ".sim", P + ".audit");
+    // cf. iscsi(4): the iSCSI initiator is a SIM (the XPT's SIM interface) over the shared iSCSI codec
+    allow(S + ".sim.iscsi", S + ".ccb", S + ".scsi", S + ".sim", S + ".xpt", S + ".iscsi", S + ".secret");
     // cf. cam_xpt_periph.h: periphs see the XPT, devfs and the codecs, never a SIM
     allow(S + ".periph", S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".xpt", P + ".audit");
     for (String driver : List.of(".scsi.da", ".scsi.pass", ".scsi.ses", ".scsi.sa", ".scsi.ch", ".scsi.cd", ".scsi.pt", ".scsi.sg")) {
@@ -98,11 +101,11 @@ class LayeringTest {
     allow(S + ".node", S, S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".sim",
         S + ".target", S + ".xpt", S + ".periph", S + ".scsi.da", S + ".scsi.pass", S + ".scsi.ses", S + ".scsi.sa", S + ".scsi.ch", S + ".scsi.cd", S + ".scsi.pt", S + ".scsi.sg",
         S + ".durable", S + ".iscsi", S + ".target.iscsi", S + ".secret", P, P + ".device", P + ".audit", P + ".journal",
-        P + ".wiring", P + ".inventory");
+        P + ".wiring", P + ".inventory", S + ".sim.iscsi", P + ".initiator");
     allow(S + ".cli", S, S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".sim",
         S + ".target", S + ".xpt", S + ".periph", S + ".scsi.da", S + ".scsi.pass", S + ".scsi.ses", S + ".scsi.sa", S + ".scsi.ch", S + ".scsi.cd", S + ".scsi.pt", S + ".scsi.sg",
         S + ".durable", S + ".chaos", S + ".node", S + ".iscsi", S + ".target.iscsi", S + ".secret", P, P + ".device", P + ".audit", P + ".journal",
-        P + ".wiring", P + ".inventory", P + ".inspect", P + ".cli");
+        P + ".wiring", P + ".inventory", P + ".inspect", P + ".cli", S + ".sim.iscsi");
   }
 
   /** One rule per package: only its own package, the allowed ones and non-camstack classes. */

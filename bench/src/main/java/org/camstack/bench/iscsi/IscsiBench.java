@@ -186,7 +186,7 @@ public final class IscsiBench {
     return new Tgt(new Served("tgt", tgtd.pid(), "iscsi://127.0.0.1:" + port + "/" + iqn + "/1"), control);
   }
 
-  static Sample perf(Children children, Served s, Options o, int seconds, String tag) throws Exception {
+  public static Sample perf(Children children, Served s, Options o, int seconds, String tag) throws Exception {
     String cmd = "iscsi-perf -i " + INITIATOR + " -m " + o.qd() + " -b " + o.blocks() + " -t " + seconds + " -r '" + s.url() + "'";
     double server0 = CpuTicks.seconds(s.pid());
     long t0 = System.nanoTime();

@@ -540,8 +540,12 @@ public final class CtlCommand implements Callable<Integer> {
     }
   }
 
-  /** {@code ctl iscsi sessions|logout} (cf. {@code ctladm islist}, {@code ctladm islogout}). */
-  @Command(name = "iscsi", description = "iSCSI sessions of the node's portal.")
+  /**
+   * {@code ctl iscsi sessions|logout} (cf. {@code ctladm islist}, {@code ctladm islogout}) for the
+   * node's portal; {@code ctl iscsi add|list|remove} (cf. {@code iscsictl -A|-L|-R}) for its
+   * initiator sessions.
+   */
+  @Command(name = "iscsi", description = "iSCSI sessions of the node's portal (sessions, logout) and of its initiator (add, list, remove).")
   static final class Iscsi implements Callable<Integer> {
     @ParentCommand CtlCommand ctl;
 
@@ -560,6 +564,30 @@ public final class CtlCommand implements Callable<Integer> {
     @Command(name = "logout", description = "Ask a session (by TSIH) to log out; it is dropped if it does not within 5 s.")
     int logout(@Parameters(paramLabel = "SESSION") String session, @Mixin Help h) {
       return ctl.print(ctl.client().post("/api/iscsi/sessions/" + CtlClient.enc(session) + "/logout", null, ApiModel.Ack.class),
+          a -> a.message() + "\n");
+    }
+
+    @Command(name = "add", description = "Connect a target as a new bus: iscsi://HOST[:PORT]/IQN (journalled: reconnected after a restart).")
+    int add(@Parameters(paramLabel = "URL") String url,
+        @Option(names = "--chap-user", paramLabel = "USER", description = "CHAP user name") String chapUser,
+        @Option(names = "--chap-secret-file", paramLabel = "FILE", description = "file whose first line is the CHAP secret (read by the node)") String secretFile,
+        @Mixin Help h) {
+      String file = secretFile == null ? "" : java.nio.file.Path.of(secretFile).toAbsolutePath().toString();
+      return ctl.print(ctl.client().post("/api/iscsi/initiator",
+              new org.camstack.stack.node.IscsiInitiatorApi.Add(url, chapUser == null ? "" : chapUser, file),
+              org.camstack.stack.node.IscsiInitiatorApi.Session.class),
+          x -> x.name() + ": connecting to " + x.url() + "\n");
+    }
+
+    @Command(name = "list", description = "The initiator sessions and their state.")
+    int list(@Mixin Help h) {
+      return ctl.print(ctl.client().get("/api/iscsi/initiator", org.camstack.stack.node.IscsiInitiatorApi.Sessions.class),
+          org.camstack.stack.node.IscsiInitiatorApi::format);
+    }
+
+    @Command(name = "remove", description = "Log out of a session (by id, iscsiN or URL) and remove its bus; its devices detach.")
+    int remove(@Parameters(paramLabel = "ID|URL") String id, @Mixin Help h) {
+      return ctl.print(ctl.client().delete("/api/iscsi/initiator/" + CtlClient.enc(id), ApiModel.Ack.class),
           a -> a.message() + "\n");
     }
   }

@@ -72,6 +72,9 @@ public final class NodeCommand implements Callable<Integer> {
   @Option(names = "--iscsi-chap-file", paramLabel = "FILE", description = "CHAP credentials initiators must prove (mode 0600; docs/iscsi.md)")
   Path iscsiChapFile;
 
+  @Option(names = "--iscsi-connect", paramLabel = "URL", description = "connect an iSCSI target as a bus at start-up: iscsi://HOST:PORT/IQN (repeatable; journalled)")
+  List<String> iscsiConnect = new ArrayList<>();
+
   @Option(names = "--memory-budget", paramLabel = "SIZE", description = "bytes RAM stores and API buffers may hold together, e.g. 2GiB or 50%% of the heap (default 50%%)")
   String memoryBudget;
 
@@ -155,6 +158,9 @@ public final class NodeCommand implements Callable<Integer> {
     }
     if (iscsiChapFile != null) {
       m.put("camstack.iscsi.chap-file", iscsiChapFile.toString());
+    }
+    if (!iscsiConnect.isEmpty()) {
+      m.put("camstack.iscsi.initiator.connect", List.copyOf(iscsiConnect));
     }
     return m;
   }

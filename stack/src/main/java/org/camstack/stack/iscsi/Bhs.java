@@ -166,6 +166,7 @@ public final class Bhs {
   /** A mutable BHS under construction; {@link #build(byte[])} makes the immutable {@link Pdu}. */
   public static final class Builder {
     private final Opcode opcode;
+    private boolean immediate;
     private boolean fin;
     private int flags;
     private int bytes2to3;
@@ -175,6 +176,12 @@ public final class Bhs {
 
     public Builder(Opcode opcode) {
       this.opcode = opcode;
+    }
+
+    /** The I bit (byte 0, 0x40): an immediate command (initiator PDUs). */
+    public Builder immediate(boolean i) {
+      this.immediate = i;
+      return this;
     }
 
     public Builder fin(boolean f) {
@@ -225,11 +232,16 @@ public final class Bhs {
     }
 
     public Pdu build(byte[] data) {
-      return new Pdu(opcode, false, fin, flags, bytes2to3, lun, itt, specific, new byte[0], data);
+      return new Pdu(opcode, immediate, fin, flags, bytes2to3, lun, itt, specific, new byte[0], data);
     }
 
     public Pdu build() {
       return build(new byte[0]);
+    }
+
+    /** With an Additional Header Segment (e.g. the extended-CDB AHS of a CDB over 16 bytes). */
+    public Pdu build(byte[] ahs, byte[] data) {
+      return new Pdu(opcode, immediate, fin, flags, bytes2to3, lun, itt, specific, ahs, data);
     }
   }
 

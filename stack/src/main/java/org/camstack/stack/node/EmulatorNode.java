@@ -113,6 +113,12 @@ public final class EmulatorNode {
       IscsiApi iscsiApi = new IscsiApi(stack.targets());
       iscsiApi.attach(portal);
       service.attachIscsi(iscsiApi);
+      IscsiInitiatorApi initiator =
+          await(
+              IscsiInitiatorApi.start(system, hostId, stack.xpt(), config.getStringList("camstack.iscsi.initiator.connect"), Duration.ofSeconds(60)),
+              Duration.ofSeconds(70),
+              "cannot load the iSCSI initiator sessions from " + settings.journal());
+      service.attachInitiator(initiator);
       ManagementRoutes routes = new ManagementRoutes(service, settings.token(), settings.bind(), settings.allowedHosts());
       ServerBinding binding =
           await(
@@ -154,6 +160,10 @@ public final class EmulatorNode {
         });
     if (portal != null) {
       cs.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "camstack-iscsi-portal", () -> portal.stop(Duration.ofSeconds(3)));
+    }
+    IscsiInitiatorApi initiator = service.iscsiInitiator();
+    if (initiator != null) {
+      cs.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "camstack-iscsi-initiator", initiator::stop);
     }
     cs.addTask(CoordinatedShutdown.PhaseBeforeClusterShutdown(), "camstack-detach-stack", stack::detach);
     cs.addTask(

@@ -134,6 +134,7 @@ public final class ManagementRoutes extends AllDirectives {
         pathPrefix("iscsi", () -> pathPrefix("sessions", () -> concat(
             pathEnd(() -> get(() -> reply(service::iscsiSessions))),
             pathPrefix(s -> path("logout", () -> post(() -> reply(() -> service.iscsiLogout(s)))))))),
+        pathPrefix("iscsi", () -> pathPrefix("initiator", () -> IscsiInitiatorApi.routes(this, service))),
         pathPrefix("devices", () -> pathPrefix(this::device)),
         pathPrefix("luns", this::luns),
         pathPrefix("devfs", this::devfs),

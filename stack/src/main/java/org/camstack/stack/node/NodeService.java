@@ -127,4 +127,9 @@ public interface NodeService {
   default CompletionStage<DevicesApi.SgIoReply> sgio(long handle, DevicesApi.SgIoRequest request) {
     throw ApiException.notFound("this node has no sg devices");
   }
+
+  /** The iSCSI initiator sessions (cf. {@code iscsictl}), or null when the node has none. */
+  default IscsiInitiatorApi iscsiInitiator() {
+    return null;
+  }
 }

@@ -237,6 +237,18 @@ public final class StackNodeService implements NodeService {
 
   // ------------------------------------------------------------------ statistics and wiring
 
+  private volatile IscsiInitiatorApi initiator; // set by the node once its initiator sessions are loaded
+
+  /** Serves {@code /api/iscsi/initiator} from {@code api}. */
+  void attachInitiator(IscsiInitiatorApi api) {
+    this.initiator = api;
+  }
+
+  @Override
+  public IscsiInitiatorApi iscsiInitiator() {
+    return initiator;
+  }
+
   /** Serves the target-port verbs ({@code ports}, {@code iscsi ...}) from {@code api}. */
   void attachIscsi(IscsiApi api) {
     this.iscsi = api;

@@ -19,6 +19,7 @@ import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.ccb.CcbFlags;
 import org.camstack.stack.lifetime.Lifetime;
 import org.camstack.stack.scsi.ScsiResponse;
+import org.camstack.stack.sim.AsyncSimDataPath;
 import org.camstack.stack.sim.SimDataPath;
 import org.slf4j.Logger;
 
@@ -57,6 +58,7 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
           Reset,
           SimCompleted,
           CcbTimedOut,
+          SimAnswered,
           ReleaseTimeout {}
 
   /**
@@ -160,6 +162,13 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
   private record CcbTimedOut(long tag) implements Command {}
 
   /**
+   * An asynchronous SIM ({@link AsyncSimDataPath}) answered the CCB tagged {@code tag}: a SCSI
+   * answer, or (response null) a CAM status. cf. {@code xpt_done()} from a network SIM's receive
+   * thread. No reply; late ones are counted and dropped.
+   */
+  private record SimAnswered(long tag, ScsiResponse response, CamStatus status) implements Command {}
+
+  /**
    * The delay of a {@code RELSIM_RELEASE_AFTER_TIMEOUT} elapsed. cf. {@code
    * xpt_release_devq_timeout()}. No reply.
    */
@@ -170,9 +179,10 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
   /** A CCB whose answer the SIM holds back (delayed or dropped). */
   private static final class InFlight {
     final Ccb.ScsiIo io;
-    final ScsiResponse response;
+    final ScsiResponse response; // null for a command started on an asynchronous SIM
     final long startNanos;
     Cancellable timeout;
+    long simTask = -1; // the asynchronous SIM's handle, for abort
 
     InFlight(Ccb.ScsiIo io, ScsiResponse response, long startNanos) {
       this.io = io;
@@ -275,6 +285,7 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
         .onMessage(SetTags.class, this::onSetTags)
         .onMessage(Reset.class, this::onReset)
         .onMessage(SimCompleted.class, this::onSimCompleted)
+        .onMessage(SimAnswered.class, this::onSimAnswered)
         .onMessage(CcbTimedOut.class, this::onCcbTimedOut)
         .onMessageEquals(ReleaseTimeout.INSTANCE, this::onReleaseTimeout)
         .build();
@@ -378,6 +389,10 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
       return;
     }
     long t0 = ioStats == null ? 0 : System.nanoTime();
+    if (dataPath instanceof AsyncSimDataPath async) {
+      startAsync(async, io, t0);
+      return;
+    }
     ScsiResponse r;
     try {
       int init = io.initiatorId() < 0 ? simInitiatorId : io.initiatorId();
@@ -401,6 +416,59 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
     }
   }
 
+  /** Starts the CCB on an asynchronous SIM; its answer comes back as {@link SimAnswered}. */
+  private void startAsync(AsyncSimDataPath async, Ccb.ScsiIo io, long t0) {
+    long tag = nextTag++;
+    InFlight f = new InFlight(io, null, t0);
+    inFlight.put(tag, f);
+    armTimeout(io, f, tag);
+    ActorRef<Command> self = getContext().getSelf();
+    int init = io.initiatorId() < 0 ? simInitiatorId : io.initiatorId();
+    try {
+      f.simTask = async.start(path.target(), path.lun(), io.cdb(), io.dataOut(), io.dxferLen(), init,
+          new AsyncSimDataPath.Done() {
+            @Override
+            public void answered(ScsiResponse response) {
+              self.tell(new SimAnswered(tag, response, null));
+            }
+
+            @Override
+            public void failed(CamStatus status) {
+              self.tell(new SimAnswered(tag, null, status));
+            }
+          });
+    } catch (RuntimeException e) {
+      log.warn("{}: SIM data path threw on opcode [0x{}]", path, Integer.toHexString(io.opcode()), e);
+      self.tell(new SimAnswered(tag, null, CamStatus.UNREC_HBA_ERROR));
+    }
+  }
+
+  private Behavior<Command> onSimAnswered(SimAnswered m) {
+    InFlight f = inFlight.remove(m.tag());
+    if (f == null) {
+      lateCompletions++;
+      log.debug("{}: late completion dropped (ccb already completed)", path);
+      return this;
+    }
+    if (f.timeout != null) {
+      f.timeout.cancel();
+    }
+    Ccb.Completed c = m.response() != null ? SimIo.completion(f.io, m.response()) : SimIo.failed(f.io, m.status());
+    finish(f.io, c);
+    if (ioStats != null) {
+      recordIo(f.io, c, f.startNanos);
+    }
+    runQueue();
+    return this;
+  }
+
+  /** Tells an asynchronous SIM to forget a command whose CCB completed without its answer. */
+  private void abortAtSim(InFlight f) {
+    if (f.simTask >= 0 && dataPath instanceof AsyncSimDataPath async) {
+      async.abort(f.simTask);
+    }
+  }
+
   /** ctlstat-like accounting of one completed SCSI_IO (cf. devstat_end_transaction()). */
   private void recordIo(Ccb.ScsiIo io, Ccb.Completed c, long t0) {
     ioStats.record(io.opcode(), io.dxferLen() - c.resid(), io.dataOut().size(), System.nanoTime() - t0, c.status());
@@ -409,7 +477,9 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
   private void dispatchResetDev(Ccb ccb) {
     boolean there;
     try {
-      there = dataPath.resetTarget(path.target());
+      there = dataPath instanceof AsyncSimDataPath async
+          ? async.resetLun(path.target(), path.lun())
+          : dataPath.resetTarget(path.target());
     } catch (RuntimeException e) {
       log.warn("{}: SIM reset of target {} threw", path, path.target(), e);
       finish(ccb, SimIo.failed(ccb, CamStatus.UNREC_HBA_ERROR));
@@ -432,6 +502,10 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
     if (!r.dropped()) {
       getContext().scheduleOnce(Duration.ofNanos(r.delayNanos()), getContext().getSelf(), new SimCompleted(tag));
     }
+    armTimeout(io, f, tag);
+  }
+
+  private void armTimeout(Ccb.ScsiIo io, InFlight f, long tag) {
     int t = io.header().timeoutMs();
     long ms = t == 0 ? defaultTimeoutMs : t;
     if (t != Ccb.Header.TIME_INFINITY && ms > 0) {
@@ -479,6 +553,7 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
     }
     // the delayed answer stays scheduled: when it comes it is counted as late and dropped
     timedOut++;
+    abortAtSim(f);
     log.debug("{}: ccb [{}] timed out", path, f.io.ccbId());
     Ccb.Completed c = SimIo.failed(f.io, CamStatus.CMD_TIMEOUT);
     finish(f.io, c);
@@ -547,6 +622,7 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
         if (f.timeout != null) {
           f.timeout.cancel();
         }
+        abortAtSim(f);
         q.abandonActive();
         return f.io;
       }

@@ -1,0 +1,115 @@
+package org.camstack.stack.sim.iscsi;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A loopback TCP proxy for connection-loss tests: forwards each accepted connection to the target
+ * port; {@link #dropAll()} cuts every live connection (both sockets closed, as a cable pulled);
+ * {@link #refuse(boolean)} makes new connections close at once (the target unreachable). Threads
+ * are daemons; {@link #close()} stops everything.
+ */
+final class TcpProxy implements AutoCloseable {
+  private final ServerSocket server;
+  private final int targetPort;
+  private final List<Socket> live = new CopyOnWriteArrayList<>();
+  private final AtomicBoolean refusing = new AtomicBoolean();
+  private final AtomicInteger accepted = new AtomicInteger();
+  private volatile boolean closed;
+
+  TcpProxy(int targetPort) throws IOException {
+    this.targetPort = targetPort;
+    this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    Thread t = new Thread(this::acceptLoop, "tcp-proxy-" + server.getLocalPort());
+    t.setDaemon(true);
+    t.start();
+  }
+
+  int port() {
+    return server.getLocalPort();
+  }
+
+  int accepted() {
+    return accepted.get();
+  }
+
+  void refuse(boolean r) {
+    refusing.set(r);
+  }
+
+  /** Cuts every live connection. */
+  void dropAll() {
+    for (Socket s : live) {
+      closeQuietly(s);
+    }
+    live.clear();
+  }
+
+  private void acceptLoop() {
+    while (!closed) {
+      Socket in;
+      try {
+        in = server.accept();
+      } catch (IOException e) {
+        return;
+      }
+      accepted.incrementAndGet();
+      if (refusing.get()) {
+        closeQuietly(in);
+        continue;
+      }
+      try {
+        Socket out = new Socket(InetAddress.getLoopbackAddress(), targetPort);
+        live.add(in);
+        live.add(out);
+        pipe(in, out);
+        pipe(out, in);
+      } catch (IOException e) {
+        closeQuietly(in);
+      }
+    }
+  }
+
+  private void pipe(Socket from, Socket to) {
+    Thread t = new Thread(() -> {
+      byte[] buf = new byte[64 * 1024];
+      try (InputStream i = from.getInputStream(); OutputStream o = to.getOutputStream()) {
+        int n;
+        while ((n = i.read(buf)) >= 0) {
+          o.write(buf, 0, n);
+          o.flush();
+        }
+      } catch (IOException e) {
+        // cut
+      } finally {
+        closeQuietly(from);
+        closeQuietly(to);
+      }
+    }, "tcp-proxy-pipe");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private static void closeQuietly(Socket s) {
+    try {
+      s.close();
+    } catch (IOException e) {
+      // already closed
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    closed = true;
+    server.close();
+    dropAll();
+  }
+}
