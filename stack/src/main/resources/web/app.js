@@ -251,8 +251,21 @@ function selectedLun() {
   return { path: state.selected, blocks: 0, blockSize: 512 };
 }
 
+function lunKnown(path) {
+  const t = state.tree;
+  return !!t && (inTree(path) || t.topology.buses.some((b) => b.luns.some((l) => l.path === path)));
+}
+
 function drawSelection() {
-  const l = selectedLun();
+  let l = selectedLun();
+  if (l && !lunKnown(l.path)) {
+    $('sel-help').textContent = 'LUN ' + l.path + ' is gone (Plug LUN… puts one back).';
+    $('plug-path').value = l.path;
+    state.selected = null;
+    l = null;
+  } else if (!l) {
+    $('sel-help').textContent = 'Select a LUN in the tree (Tab to it, Enter).';
+  }
   $('actions').hidden = !l;
   $('sel-help').hidden = !!l;
   $('sel').textContent = l ? l.path : '';
@@ -380,7 +393,20 @@ function currentSteps() {
   }
   if (!path) return state.steps.filter((s) => s.lane !== 'xpt' || s.step !== 'AC_FOUND_DEVICE').slice(-40);
   const incs = new Set(state.steps.filter((s) => s.path === path && s.incarnation).map((s) => s.incarnation));
-  return state.steps.filter((s) => s.path === path || incs.has(s.incarnation)).slice(-80);
+  let mine = state.steps.filter((s) => s.path === path || incs.has(s.incarnation));
+  if (!state.follow) {
+    // the latest teardown only: from the LUN's last AC_LOST_DEVICE (or first invalidate after its last alloc)
+    let from = -1;
+    for (let i = mine.length - 1; i >= 0 && from < 0; i--) if (mine[i].step === 'AC_LOST_DEVICE') from = i;
+    if (from < 0) {
+      for (let i = mine.length - 1; i >= 0; i--) {
+        if (mine[i].step === 'cam_periph_alloc') break;
+        if (mine[i].step === 'invalidate') from = i;
+      }
+    }
+    if (from >= 0) mine = mine.slice(from);
+  }
+  return mine.slice(-80);
 }
 
 /** Marks steps that break the protocol's order for their incarnation. */
@@ -431,6 +457,7 @@ function drawTimeline() {
     root.append(g);
   });
   $('tl-svg').replaceChildren(root);
+  $('tl-svg').scrollLeft = $('tl-svg').scrollWidth;
   const ol = $('tl-list');
   ol.replaceChildren(...steps.map((s) => el('li', { class: s.bad ? 'bad' : '', 'data-step': s.step, 'data-incarnation': s.incarnation || '',
     text: new Date(s.timeMicros / 1000).toISOString().slice(11, 23) + ' ' + LANE_NAMES[s.lane] + ' ' + s.step + ' ' +
@@ -444,7 +471,10 @@ function drawTimeline() {
 function addIo(sample) {
   for (const l of sample.luns) {
     let c = state.io.get(l.path);
-    if (!c && !inTree(l.path)) continue; // a probe's queue, not a LUN of the EDT
+    if (!inTree(l.path)) { // a probe's queue, or a LUN that left the EDT
+      if (c) { c.card.remove(); state.io.delete(l.path); }
+      continue;
+    }
     if (!c) { c = newCard(l.path); state.io.set(l.path, c); }
     const last = c.last;
     c.last = l;

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
@@ -116,7 +117,7 @@ class WebPageBrowserTest {
       try {
         long t0 = System.nanoTime();
         driver.get(url + "/");
-        WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(20));
+        WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(20), Duration.ofMillis(50));
         WebElement da0 = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("[data-periph='da0']")));
         long shownMs = (System.nanoTime() - t0) / 1_000_000;
         System.out.println("web page: default topology shown " + shownMs + " ms after the page was asked for");
@@ -174,6 +175,7 @@ class WebPageBrowserTest {
         assertEquals(TEARDOWN.size(), driver.findElements(By.cssSelector("#tl-svg g[data-incarnation^='da0#']")).stream()
             .filter(g -> TEARDOWN.contains(g.getAttribute("data-step"))).count(), "the swimlanes draw the same steps");
         Thread.sleep(1500); // wall-clock pause so the charts carry a few seconds of load in the picture
+        driver.manage().window().setSize(new Dimension(1280, 1200)); // the whole page in one picture
         Path last = shot(driver, target.resolve("web-2-after-pull.png"));
         String copy = System.getProperty("camstack.web.screenshot", "");
         if (!copy.isBlank()) {
