@@ -396,14 +396,14 @@ function currentSteps() {
   let mine = state.steps.filter((s) => s.path === path || incs.has(s.incarnation));
   if (!state.follow) {
     // the latest teardown only: from the LUN's last AC_LOST_DEVICE (or first invalidate after its last alloc)
-    let from = -1;
-    for (let i = mine.length - 1; i >= 0 && from < 0; i--) if (mine[i].step === 'AC_LOST_DEVICE') from = i;
-    if (from < 0) {
-      for (let i = mine.length - 1; i >= 0; i--) {
-        if (mine[i].step === 'cam_periph_alloc') break;
-        if (mine[i].step === 'invalidate') from = i;
-      }
+    // (a periph that saw the loss itself may invalidate before the XPT's AC_LOST_DEVICE reaches the page)
+    let lost = -1, inv = -1;
+    for (let i = mine.length - 1; i >= 0 && lost < 0; i--) if (mine[i].step === 'AC_LOST_DEVICE') lost = i;
+    for (let i = mine.length - 1; i >= 0; i--) {
+      if (mine[i].step === 'cam_periph_alloc') break;
+      if (mine[i].step === 'invalidate') inv = i;
     }
+    const from = lost < 0 ? inv : inv < 0 ? lost : Math.min(lost, inv);
     if (from >= 0) mine = mine.slice(from);
   }
   return mine.slice(-80);
@@ -434,8 +434,10 @@ function svg(tag, attrs, text) {
 
 function drawTimeline() {
   const steps = judge(currentSteps());
-  const laneH = 46, left = 70, dx = 112;
-  const w = Math.max(600, left + 30 + steps.length * dx), h = LANES.length * laneH + 10;
+  const laneH = 60, left = 70;
+  const avail = Math.max(600, $('tl-svg').clientWidth - 4);
+  const dx = Math.max(72, Math.min(150, (avail - left - 60) / Math.max(1, steps.length)));
+  const w = Math.max(avail, left + 60 + steps.length * dx), h = LANES.length * laneH + 10;
   const root = svg('svg', { width: w, height: h, role: 'img', 'aria-label': 'lifetime swimlanes' });
   LANES.forEach((l, i) => {
     const y = 10 + i * laneH;
@@ -445,14 +447,15 @@ function drawTimeline() {
   let prev = null;
   steps.forEach((s, i) => {
     const li = Math.max(0, LANES.indexOf(s.lane));
-    const x = left + 20 + i * dx, y = 10 + li * laneH + 16;
+    const x = left + 20 + i * dx, y = 10 + li * laneH + 30;
+    const up = i % 2 === 0; // labels alternate above and below the dots so neighbours never overlap
     const color = s.bad ? '#c0162b' : '#0b5cad';
     if (prev) root.append(svg('line', { x1: prev[0], y1: prev[1], x2: x, y2: y, stroke: '#b6c2cf', 'stroke-width': 1 }));
     prev = [x, y];
     const g = svg('g', { 'data-step': s.step, 'data-incarnation': s.incarnation || '', class: s.bad ? 'bad' : '' });
     g.append(svg('circle', { cx: x, cy: y, r: s.bad ? 6 : 5, fill: color }));
-    g.append(svg('text', { x: x - 4, y: y + 16, fill: color }, s.step));
-    g.append(svg('text', { x: x - 4, y: y + 28, fill: '#5b6570' }, s.incarnation || s.path || ''));
+    g.append(svg('text', { x: x - 4, y: up ? y - 18 : y + 17, fill: color }, s.step));
+    g.append(svg('text', { x: x - 4, y: up ? y - 8 : y + 27, fill: '#5b6570' }, s.incarnation || s.path || ''));
     g.append(svg('title', {}, s.step + ' ' + (s.incarnation || '') + ' ' + (s.detail || '') + ' @' + new Date(s.timeMicros / 1000).toISOString()));
     root.append(g);
   });
@@ -505,7 +508,7 @@ function periphsOf(path) {
 }
 
 function newCard(path) {
-  const mk = () => el('canvas', { width: 300, height: 44 });
+  const mk = () => el('canvas', { width: 300, height: 30 });
   const c = { pts: [], last: null, lastTime: 0, cIops: mk(), cMbs: mk(), cLat: mk(),
     lblIops: el('span'), lblMbs: el('span'), lblLat: el('span') };
   c.card = el('div', { class: 'card', 'data-io': path, 'data-iops': '0' },

@@ -108,6 +108,8 @@ public final class WebFeed {
   private final ArrayDeque<Step> recent = new ArrayDeque<>();
   private final Map<String, Periph> periphs = new LinkedHashMap<>();
   private final ArrayDeque<String> freed = new ArrayDeque<>();
+  /** path &rarr; when its AC_LOST_DEVICE was drawn (wall clock, micros): the tap's late copy is not drawn twice. */
+  private final Map<String, Long> lostDrawn = new java.util.HashMap<>();
   private volatile NodeService service;
 
   /** A periph incarnation's mutable state, under the feed's lock. */
@@ -240,6 +242,13 @@ public final class WebFeed {
         name = "invalidate";
         p.state = "invalidated";
         detail = i.cause();
+        if (i.cause().contains("AC_LOST_DEVICE") && !p.path.isEmpty() && !recentlyLost(p.path, e.timestampMicros())) {
+          // the XPT raised it before this periph heard it; the tap, another actor, may hear it later
+          lostDrawn.put(p.path, e.timestampMicros());
+          Step xpt = new Step(seq.incrementAndGet(), e.timestampMicros(), "xpt", "AC_LOST_DEVICE", "", "", p.path, "as " + e.incarnation() + " heard it", false);
+          remember(xpt);
+          publish("step", xpt);
+        }
       } else if (e instanceof LifetimeEvent.NodeDestroyRequested d) {
         lane = "devfs";
         name = "destroy_dev_sched_cb";
@@ -279,19 +288,26 @@ public final class WebFeed {
           new Step(seq.incrementAndGet(), e.timestampMicros(), lane, name, e.incarnation(), e.deviceId(),
               p == null ? "" : p.path, detail, violation);
       remember(step);
+      publish("step", step); // under the lock: pages get the steps in seq order
     }
-    publish("step", step);
     markTreeDirty();
   }
 
   /** An XPT async event (from {@link XptTap}). */
   void onXpt(AsyncEvent e) {
     String path = e.path().equals(CamPath.XPT) ? "" : e.path().btl();
-    Step step = new Step(seq.incrementAndGet(), LifetimeEvent.nowMicros(), "xpt", e.code().name(), "", "", path, detail(e), false);
+    long now = LifetimeEvent.nowMicros();
     synchronized (this) {
+      if (e instanceof AsyncEvent.LostDevice) {
+        if (recentlyLost(path, now)) {
+          return; // already drawn where the periph's invalidate said it was raised
+        }
+        lostDrawn.put(path, now);
+      }
+      Step step = new Step(seq.incrementAndGet(), now, "xpt", e.code().name(), "", "", path, detail(e), false);
       remember(step);
+      publish("step", step);
     }
-    publish("step", step);
     markTreeDirty();
   }
 
@@ -318,6 +334,12 @@ public final class WebFeed {
   }
 
   // ------------------------------------------------------------------ plumbing
+
+  /** Whether AC_LOST_DEVICE of {@code path} was drawn in the 2 s around {@code nowMicros}. */
+  private boolean recentlyLost(String path, long nowMicros) {
+    Long at = lostDrawn.get(path);
+    return at != null && Math.abs(nowMicros - at) < 2_000_000L;
+  }
 
   private void remember(Step s) {
     recent.addLast(s);
