@@ -45,7 +45,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * da0} in the tree), the IOPS chart of a LUN moves while the test reads from it through the API,
  * the page's Pull button (with its confirmation) hot-unplugs da0's LUN, da0 leaves the tree and
  * the timeline shows the teardown's steps in the protocol's order, with no violation. Any browser
- * console error fails the test. Screenshots go to {@code target/web-*.png}; with {@code
+ * console error fails the test, and so does a page wider than a phone's screen at 390 px. Screenshots
+ * go to {@code target/web-*.png}; with {@code
  * -Dcamstack.web.screenshot=FILE} the last one is copied there (docs/web-page.png).
  *
  * <p>Without chromium and chromedriver the test is skipped, unless {@code
@@ -181,6 +182,15 @@ class WebPageBrowserTest {
         if (!copy.isBlank()) {
           Files.copy(last, Path.of(copy), StandardCopyOption.REPLACE_EXISTING);
         }
+
+        // phone width: one column, nothing wider than the screen
+        driver.manage().window().setSize(new Dimension(390, 844));
+        wait.until(d -> d.findElement(By.id("tree")).isDisplayed());
+        shot(driver, target.resolve("web-3-phone.png"));
+        Object overflow =
+            ((org.openqa.selenium.JavascriptExecutor) driver)
+                .executeScript("return document.documentElement.scrollWidth - window.innerWidth;");
+        assertTrue(((Number) overflow).longValue() <= 0, "the page is " + overflow + " px wider than a phone's screen");
 
         List<String> errors = new ArrayList<>();
         for (LogEntry e : driver.manage().logs().get(LogType.BROWSER)) {
