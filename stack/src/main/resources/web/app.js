@@ -16,7 +16,7 @@ const JOURNAL = { PeriphRegistered: ['driver', 'cam_periph_alloc'], DevfsNodeCre
 const KEEP_POINTS = 300;
 
 const state = {
-  token: sessionStorage.getItem('camstack.token') || '',
+  token: sessionStorage.getItem('camstack.token') || '', streaming: false,
   tree: null, periphs: [], steps: [], seen: new Set(), selected: null,
   follow: '', journal: null, io: new Map(), retry: 1000,
 };
@@ -74,6 +74,16 @@ function askToken() {
 // ------------------------------------------------------------------ the event stream
 
 async function stream() {
+  if (state.streaming) return;
+  state.streaming = true;
+  try {
+    await readStream();
+  } finally {
+    state.streaming = false;
+  }
+}
+
+async function readStream() {
   let r;
   try {
     r = await fetch('/api/web/events', { headers: headers(false), cache: 'no-store' });
@@ -105,7 +115,7 @@ async function stream() {
 
 function reconnect() {
   conn('reconnecting', 'down');
-  setTimeout(stream, state.retry);
+  setTimeout(stream, state.retry); // after readStream returned: state.streaming is false by then
   state.retry = Math.min(state.retry * 2, 8000);
 }
 
@@ -208,6 +218,7 @@ function drawTree() {
     const b = ul.querySelector('.lun-btn[data-path="' + focused + '"]');
     if (b) b.focus();
   }
+  if (!document.body.dataset.treeMs) document.body.dataset.treeMs = String(Math.round(performance.now())); // since navigation
   drawSelection();
 }
 

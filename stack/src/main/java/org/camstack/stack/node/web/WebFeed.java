@@ -104,6 +104,7 @@ public final class WebFeed {
   private final AtomicBoolean treeDirty = new AtomicBoolean();
   private final AtomicInteger pages = new AtomicInteger();
   private final AtomicLong dropped = new AtomicLong();
+  private final org.apache.pekko.stream.SharedKillSwitch pagesSwitch = org.apache.pekko.stream.KillSwitches.shared("web-pages");
   // guarded by this
   private final ArrayDeque<Step> recent = new ArrayDeque<>();
   private final Map<String, Periph> periphs = new LinkedHashMap<>();
@@ -144,6 +145,15 @@ public final class WebFeed {
     this.queue = p.first();
     this.hub = p.second();
     hub.runWith(Sink.ignore(), system); // drains the hub when no page is connected
+    // pages' streams end when the node stops, so the API's unbind does not wait for them
+    org.apache.pekko.actor.CoordinatedShutdown.get(system)
+        .addTask(
+            org.apache.pekko.actor.CoordinatedShutdown.PhaseBeforeServiceUnbind(),
+            "camstack-web-streams",
+            () -> {
+              pagesSwitch.shutdown();
+              return java.util.concurrent.CompletableFuture.completedFuture(org.apache.pekko.Done.getInstance());
+            });
   }
 
   /** The listener to put next to the journal's: takes the journaled (lifetime) steps. */
@@ -179,6 +189,7 @@ public final class WebFeed {
         .concat(Source.completionStage(tree()).map(t -> sse("tree", t)))
         .concat(hub.buffer(1024, OverflowStrategy.dropHead()))
         .keepAlive(Duration.ofSeconds(15), ServerSentEvent::heartbeat)
+        .via(pagesSwitch.flow())
         .watchTermination(
             (m, done) -> {
               pages.incrementAndGet();
