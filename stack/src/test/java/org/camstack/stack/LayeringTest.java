@@ -101,7 +101,9 @@ class LayeringTest {
     allow(S + ".node", S, S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".sim",
         S + ".target", S + ".xpt", S + ".periph", S + ".scsi.da", S + ".scsi.pass", S + ".scsi.ses", S + ".scsi.sa", S + ".scsi.ch", S + ".scsi.cd", S + ".scsi.pt", S + ".scsi.sg",
         S + ".durable", S + ".iscsi", S + ".target.iscsi", S + ".secret", P, P + ".device", P + ".audit", P + ".journal",
-        P + ".wiring", P + ".inventory", S + ".sim.iscsi", P + ".initiator");
+        P + ".wiring", P + ".inventory", S + ".sim.iscsi", P + ".initiator", S + ".node.web");
+    // the node's web page: its feed (lifetime steps, XPT async events, I/O samples) and routes
+    allow(S + ".node.web", S + ".node", S + ".ccb", S + ".xpt", P + ".audit", P + ".journal", P + ".inspect");
     allow(S + ".cli", S, S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".sim",
         S + ".target", S + ".xpt", S + ".periph", S + ".scsi.da", S + ".scsi.pass", S + ".scsi.ses", S + ".scsi.sa", S + ".scsi.ch", S + ".scsi.cd", S + ".scsi.pt", S + ".scsi.sg",
         S + ".durable", S + ".chaos", S + ".node", S + ".iscsi", S + ".target.iscsi", S + ".secret", P, P + ".device", P + ".audit", P + ".journal",

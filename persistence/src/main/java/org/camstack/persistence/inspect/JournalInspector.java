@@ -361,36 +361,17 @@ public final class JournalInspector {
 
     @Override
     int run(JournalReader reader) throws SQLException {
-      List<JournalRow> rows = new ArrayList<>(reader.events(DeviceEntity.ENTITY_TYPE + "|" + device));
-      // periphs of this device: (host, driver, unit, generation) of lifetime events naming it
-      List<DecodedEvent> lifetime = new ArrayList<>();
-      Set<String> periphs = new HashSet<>();
-      for (JournalRow row : reader.eventsOfType(LifetimeAudit.ENTITY_TYPE)) {
-        DecodedEvent e = DecodedEvent.decode(row);
-        lifetime.add(e);
-        if (e.ok() && device.equals(e.text("deviceId"))) {
-          periphs.add(periphKey(e));
-        }
-      }
-      for (DecodedEvent e : lifetime) {
-        if (e.ok() && periphs.contains(periphKey(e))) {
-          rows.add(e.row());
-        }
-      }
+      List<JournalRow> rows = TimelineQuery.rows(reader, device);
       if (rows.isEmpty()) {
         ctx.err.println("journal: no events for device " + device);
         return 1;
       }
-      rows.sort((a, b) -> Long.compare(a.ordering(), b.ordering()));
       TextTable t =
           new TextTable("TIME (UTC)", "ENTITY", "SEQ", "PERIPH", "EVENT", "FIELDS").rightAligned(2);
       for (JournalRow row : rows) {
         DecodedEvent e = DecodedEvent.decode(row);
         boolean isLifetime = row.entityType().equals(LifetimeAudit.ENTITY_TYPE);
-        String periph =
-            isLifetime && e.ok() && !e.text("driver").isEmpty()
-                ? e.text("driver") + e.text("unit") + "#" + e.text("generation")
-                : "";
+        String periph = TimelineQuery.periph(e);
         t.add(
             time(row.writeTimestamp()),
             row.persistenceId(),
@@ -402,11 +383,6 @@ public final class JournalInspector {
       ctx.out.println("timeline of " + device);
       t.print(ctx.out);
       return 0;
-    }
-
-    private static String periphKey(DecodedEvent e) {
-      return e.row().persistenceId()
-          + "/" + e.text("driver") + e.text("unit") + "#" + e.text("generation");
     }
   }
 

@@ -104,7 +104,9 @@ public final class EmulatorNode {
               Duration.ofSeconds(70),
               "cannot recover the emulated devices from " + settings.journal());
       flushOnShutdown(system, durable);
-      NodeStack stack = NodeStack.start(system, config, LifetimeListener.journal(audit), wiring, settings.askTimeout(), durable);
+      org.camstack.stack.node.web.WebFeed webFeed = new org.camstack.stack.node.web.WebFeed(system); // the web page's live view
+      NodeStack stack =
+          NodeStack.start(system, config, LifetimeListener.journal(audit).andThen(webFeed.listener()), wiring, settings.askTimeout(), durable);
       StackNodeService service =
           new StackNodeService(
               system, stack.xpt(), stack.devfs, stack, wiring, stack.firstScan(), settings.askTimeout(), settings.scanTimeout(),
@@ -119,7 +121,10 @@ public final class EmulatorNode {
               Duration.ofSeconds(70),
               "cannot load the iSCSI initiator sessions from " + settings.journal());
       service.attachInitiator(initiator);
-      ManagementRoutes routes = new ManagementRoutes(service, settings.token(), settings.bind(), settings.allowedHosts());
+      webFeed.start(service, stack.xpt());
+      ManagementRoutes routes =
+          new ManagementRoutes(service, settings.token(), settings.bind(), settings.allowedHosts())
+              .withWeb(new org.camstack.stack.node.web.WebRoutes(system, webFeed, settings.journal()));
       ServerBinding binding =
           await(
               Http.get(system).newServerAt(settings.bind(), settings.port()).bind(routes.routes()),
@@ -208,6 +213,7 @@ public final class EmulatorNode {
     String devlist = await(service.devlistText(), settings.askTimeout(), "cannot read the devlist");
     out.print(devlist);
     out.println("camstack node: API listening on " + apiUrl);
+    out.println("camstack node: web page at " + apiUrl + "/");
     if (portal != null) {
       out.println("camstack node: iSCSI portal listening on " + portal.address());
     }

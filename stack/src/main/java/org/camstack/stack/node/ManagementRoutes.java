@@ -68,6 +68,13 @@ public final class ManagementRoutes extends AllDirectives {
   private final boolean anyHost;
   private final long startedAtMillis = System.currentTimeMillis();
   private final Marshaller<Object, RequestEntity> json = Jackson.marshaller(MAPPER);
+  private volatile org.camstack.stack.node.web.WebRoutes web; // the web page, when the node serves one
+
+  /** Serves the web page ({@code /}, {@code /web/}, {@code /api/web/}) from {@code page}. */
+  public ManagementRoutes withWeb(org.camstack.stack.node.web.WebRoutes page) {
+    this.web = page;
+    return this;
+  }
 
   /**
    * @param token when present, every request must carry it as a bearer token
@@ -105,7 +112,11 @@ public final class ManagementRoutes extends AllDirectives {
         () ->
             handleExceptions(
                 exceptionHandler(),
-                () -> handleRejections(rejectionHandler(), () -> browserSafe(() -> authorized(this::endpoints)))));
+                () -> handleRejections(rejectionHandler(), () -> browserSafe(() -> concat(webPage(), authorized(this::endpoints))))));
+  }
+
+  private Route webPage() {
+    return web == null ? reject() : web.page();
   }
 
   private Route endpoints() {
@@ -140,7 +151,8 @@ public final class ManagementRoutes extends AllDirectives {
         pathPrefix("devfs", this::devfs),
         pathPrefix("cd", () -> pathPrefix(this::cd)),
         pathPrefix("wiring", this::wiring),
-        pathPrefix("tape", () -> TapeApi.tapeRoutes(service, this)), pathPrefix("changer", () -> TapeApi.changerRoutes(service, this)));
+        pathPrefix("tape", () -> TapeApi.tapeRoutes(service, this)), pathPrefix("changer", () -> TapeApi.changerRoutes(service, this)),
+        pathPrefix("web", () -> web == null ? reject() : web.api()));
   }
 
   private Route device(String dev) {

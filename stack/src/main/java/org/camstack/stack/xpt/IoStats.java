@@ -42,6 +42,7 @@ public final class IoStats {
   // reader side, guarded by this
   private Histogram total;
   private Histogram interval;
+  private Histogram window; // since the last sample(); created by the first one
 
   public IoStats(CamPath path) {
     this.path = path;
@@ -119,6 +120,9 @@ public final class IoStats {
       total = new Histogram(1, MAX_NANOS, 2);
     }
     total.add(interval);
+    if (window != null) {
+      window.add(interval);
+    }
     boolean empty = total.getTotalCount() == 0;
     return new Snapshot(
         counters.get(READS),
@@ -134,6 +138,30 @@ public final class IoStats {
         empty ? 0 : total.getValueAtPercentile(99.9) / 1000.0,
         empty ? 0 : total.getMaxValue() / 1000.0,
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos));
+  }
+
+  /**
+   * A {@link #snapshot()} with the latencies of the commands completed since the previous {@code
+   * sample()} (the web page's one-second points; the first call's window is empty).
+   *
+   * @param count commands in the window
+   */
+  public record Sample(Snapshot total, long count, double p50Micros, double p99Micros, double maxMicros) {}
+
+  /** Any thread; one sampler per IoStats (a second one would split the windows). */
+  public synchronized Sample sample() {
+    boolean first = window == null;
+    if (first) {
+      window = new Histogram(1, MAX_NANOS, 2);
+    }
+    Snapshot s = snapshot();
+    long n = first ? 0 : window.getTotalCount();
+    Sample out =
+        n == 0
+            ? new Sample(s, 0, 0, 0, 0)
+            : new Sample(s, n, window.getValueAtPercentile(50) / 1000.0, window.getValueAtPercentile(99) / 1000.0, window.getMaxValue() / 1000.0);
+    window.reset();
+    return out;
   }
 
   /**

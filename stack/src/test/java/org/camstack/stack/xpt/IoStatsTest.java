@@ -37,6 +37,30 @@ class IoStatsTest {
   }
 
   @Test
+  void sampleGivesTheLatenciesOfItsWindowOnlyAndSnapshotsDoNotStealThem() {
+    IoStats s = new IoStats(CamPath.of(0, 1, 0));
+    s.record(0x28, 4096, 0, 900_000_000L, CamStatus.REQ_CMP); // 900 ms, before the first sample: in no window
+    IoStats.Sample first = s.sample();
+    assertEquals(0, first.count());
+    assertEquals(1, first.total().reads());
+    for (int i = 1; i <= 100; i++) {
+      s.record(0x28, 4096, 0, i * 1000L, CamStatus.REQ_CMP); // 1..100 us
+    }
+    s.snapshot(); // /api/stats in between
+    s.record(0x2a, 0, 4096, 50_000_000L, CamStatus.REQ_CMP); // 50 ms
+    IoStats.Sample w = s.sample();
+    assertEquals(101, w.count());
+    assertEquals(51, w.p50Micros(), 1.0);
+    assertEquals(100, w.p99Micros(), 1.0);
+    assertEquals(50_000, w.maxMicros(), 500);
+    assertEquals(101, w.total().reads());
+    assertEquals(900_000, w.total().maxMicros(), 9_000); // the since-start figures keep everything
+    IoStats.Sample idle = s.sample();
+    assertEquals(0, idle.count());
+    assertEquals(0, idle.p99Micros());
+  }
+
+  @Test
   void registryKeepsTheNewestInstancePerPath() {
     IoStats.Registry r = new IoStats.Registry();
     IoStats a = r.register(CamPath.of(0, 0, 0));
