@@ -8,6 +8,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.camstack.bench.harness.DispatcherSettings;
+import org.camstack.bench.harness.Lanes;
 import org.camstack.stack.CamStackConfig;
 import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.ccb.Ccb;
@@ -25,13 +26,15 @@ public final class ActorStack implements ActorRunner.Spawner, AutoCloseable {
   private final List<LunFixture> luns;
   private final List<ActorRef<XptDevice.Command>> devices;
   private final ActorRef<Devfs.Command> devfs;
+  private final List<String> daNodes;
 
   private ActorStack(ActorSystem<StackHost.Command> system, List<LunFixture> luns, List<ActorRef<XptDevice.Command>> devices,
-      ActorRef<Devfs.Command> devfs) {
+      ActorRef<Devfs.Command> devfs, List<String> daNodes) {
     this.system = system;
     this.luns = luns;
     this.devices = devices;
     this.devfs = devfs;
+    this.daNodes = daNodes;
   }
 
   /** Boots the XPT over {@code emulated}'s buses and waits until every LUN is configured. */
@@ -57,14 +60,18 @@ public final class ActorStack implements ActorRunner.Spawner, AutoCloseable {
       StackHost.Booted b = booted.get(Math.max(60, n / 20), TimeUnit.SECONDS);
       List<LunFixture> luns = emulated.fixtures(b.pathIds());
       List<ActorRef<XptDevice.Command>> devices = new ArrayList<>();
+      List<String> daNodes = new ArrayList<>();
       for (LunFixture f : luns) {
         ActorRef<XptDevice.Command> d = b.devices().get(f.path());
         if (d == null) {
           throw new IllegalStateException("the XPT did not configure " + f.path());
         }
+        Lanes.assign(d, devices.size()); // LUN i's pipeline on lane i (affinity / pinned-groups)
         devices.add(d);
+        Integer unit = b.daUnits().get(f.path().toString());
+        daNodes.add(unit != null ? "da" + unit : "da" + (daNodes.size()));
       }
-      return new ActorStack(system, luns, devices, b.devfs());
+      return new ActorStack(system, luns, devices, b.devfs(), daNodes);
     } catch (Exception e) {
       system.terminate();
       throw e;
@@ -84,6 +91,11 @@ public final class ActorStack implements ActorRunner.Spawner, AutoCloseable {
 
   public List<ActorRef<XptDevice.Command>> devices() {
     return devices;
+  }
+
+  /** The devfs node of LUN {@code i}'s disk ({@code daN}; with the da driver only). */
+  public String daNode(int i) {
+    return daNodes.get(i);
   }
 
   /** devfs (null unless booted with the da driver). */
@@ -108,6 +120,7 @@ public final class ActorStack implements ActorRunner.Spawner, AutoCloseable {
 
   @Override
   public void close() throws java.util.concurrent.ExecutionException, java.util.concurrent.TimeoutException {
+    Lanes.clear();
     system.terminate();
     try {
       system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
