@@ -90,8 +90,14 @@ public final class ActorRunner {
       ResourceMeter.Snapshot snap = ResourceMeter.start();
       long deadline = spec.ops() > 0 ? Long.MAX_VALUE : System.nanoTime() + spec.durationNanos();
       long opsEach = spec.ops() > 0 ? Math.max(1, spec.ops() / gens.size()) : 0;
-      Tally t = phase(gens, deadline, opsEach, spec.durationNanos());
-      return new Measurement(stack, how, t, snap.delta(), threads);
+      ThreadTrace.start(spec.luns());
+      Tally t;
+      try {
+        t = phase(gens, deadline, opsEach, spec.durationNanos());
+      } finally {
+        ThreadTrace.stop();
+      }
+      return new Measurement(stack, how, t, snap.delta(), threads).withTrace(ThreadTrace.threadsPerLun(), ThreadTrace.hops());
     } finally {
       for (ActorRef<Object> g : gens) {
         g.tell(LoadGenerator.Stop.INSTANCE);

@@ -128,6 +128,7 @@ public final class DaLoadGenerator extends AbstractBehavior<Object> {
 
   private Behavior<Object> onReply(DaPeriph.BioDone r) {
     long now = System.nanoTime();
+    ThreadTrace.record(workload.lun());
     long at = ring[tail];
     tail = (tail + 1) & (ring.length - 1);
     outstanding--;
