@@ -87,14 +87,14 @@ persist_rows() {
   local json="$OUT/$JDK-lifecycle.json" cmd=(bench lifecycle --duration 5s --warmup 2s)
   echo "quiet-run: [$JDK] ${cmd[*]}" >&2
   if JAVA_HOME="$JH" "$ROOT/camstack" "${cmd[@]}" --quiet --json "$json" >"$OUT/$JDK-lifecycle.txt" 2>&1; then
-    row "| lifecycle (plug, probe, attach pass+da, pull, detach), H2 | $JDK | \`${cmd[*]}\` | $(num "$(jq -r '.results[0].cyclesPerSec' "$json")") cycles/s ($(num "$(jq -r '.results[0].lifetimeEvents / .results[0].cycles' "$json")" 1 1) events/cycle) | – | – | – | 2,000 | 5,000 | | $(busy "$json") |"
+    row "| lifecycle (plug, probe, attach pass+da, pull, detach), H2 | $JDK | \`${cmd[*]}\` | $(num "$(jq -r '.results[0].cyclesPerSec' "$json")") cycles/s ($(num "$(jq -r '.results[0].lifetimeEvents / .results[0].cycles' "$json")" 1 1) events/cycle, $(num "$(jq -r '.results[0].journalWritesPerCycle' "$json")" 1 2) journal writes/cycle) | – | – | – | 2,000 | 5,000 | | $(busy "$json") |"
   else
     row "| lifecycle, H2 | $JDK | \`${cmd[*]}\` | FAILED (see $OUT/$JDK-lifecycle.txt) | | | | 2,000 | 5,000 | | |"
   fi
   json="$OUT/$JDK-recovery.json"; cmd=(bench recovery --devices 10000)
   echo "quiet-run: [$JDK] ${cmd[*]}" >&2
   if JAVA_HOME="$JH" "$ROOT/camstack" "${cmd[@]}" --quiet --json "$json" >"$OUT/$JDK-recovery.txt" 2>&1; then
-    row "| recovery of 10,000 devices, H2 | $JDK | \`${cmd[*]}\` | $(num "$(jq -r '.results[0].recoverSeconds' "$json")" 1 2) s (persist $(num "$(jq -r '.results[0].eventsPersistedPerSec' "$json")") events/s) | – | – | – | 3 s | 1 s | | $(busy "$json") |"
+    row "| recovery of 10,000 devices, H2 | $JDK | \`${cmd[*]}\` | $(num "$(jq -r '.results[0].recoverSeconds' "$json")" 1 2) s (persist $(num "$(jq -r '.results[0].eventsPersistedPerSec' "$json")") events/s, $(num "$(jq -r '.results[0].queriesPerDevice // empty' "$json")" 1 2) queries/device) | – | – | – | 3 s | 1 s | | $(busy "$json") |"
   else
     row "| recovery of 10,000 devices, H2 | $JDK | \`${cmd[*]}\` | FAILED (see $OUT/$JDK-recovery.txt) | | | | 3 s | 1 s | | |"
   fi
