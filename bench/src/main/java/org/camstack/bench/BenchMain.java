@@ -67,6 +67,7 @@ public final class BenchMain implements Callable<Integer> {
   /** Runs one command line; returns the exit code (0 ok, 1 failure, 2 bad usage). */
   public static int run(String[] args, PrintStream out, PrintStream err) {
     useBenchLogging();
+    RunEnvironment.markStart();
     CommandLine cl = commandLine(out, err);
     cl.getCommandSpec().name("camstack bench"); // as ./camstack help shows it
     return cl.execute(args);
@@ -118,12 +119,22 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--quiet", description = "no progress output")
     boolean quiet;
 
+    @Option(names = "--dispatcher", paramLabel = "KIND", defaultValue = "default",
+        description = "executor: default (fork-join), affinity (affinity-pool-executor, a LUN's actors on one queue) "
+            + "or pinned-groups (one thread per LUN group) (default: ${DEFAULT-VALUE})")
+    String dispatcherKind;
+
     DispatcherSettings dispatcher() {
       int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-      return new DispatcherSettings(t, throughput);
+      return new DispatcherSettings(t, throughput, dispatcherKind);
     }
 
+    /** The progress display of a run that starts now; warns first when the machine is busy. */
     Progress progress(int steps) {
+      String busy = RunEnvironment.loadWarning();
+      if (busy != null) {
+        System.err.println("bench: " + busy);
+      }
       return Progress.forConsole(steps, quiet);
     }
   }
@@ -131,6 +142,10 @@ public final class BenchMain implements Callable<Integer> {
   /** Prints the table (and writes JSON when asked). */
   void emit(Report report, Common common) throws IOException {
     report.note(RunEnvironment.oneLine(RunEnvironment.capture()));
+    String busy = RunEnvironment.loadWarning();
+    if (busy != null) {
+      report.note(busy);
+    }
     report.printTable(out);
     out.flush();
     if (common.json != null) {

@@ -113,6 +113,8 @@ final class IoCommand implements Callable<Integer> {
         Column.dec2("cpuCoresBusy", "cores"),
         Column.count("gcMillis", "GC ms"),
         Column.count("allocBytesPerIo", "B/IO"),
+        Column.dec2("threadsPerLun", "thr/LUN"),
+        Column.dec2("threadHopsPerIo", "hops/IO"),
         Column.count("errors", "errors"),
         Column.of("spread", "IOPS min-max"),
         Column.ratio("ratio", "actor/x"));

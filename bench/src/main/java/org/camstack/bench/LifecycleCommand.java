@@ -87,9 +87,17 @@ final class LifecycleCommand implements Callable<Integer> {
         v.put("eventsPerSec", r.lifetimeEvents() / secs);
         v.put("persisted", r.persisted());
         v.put("persistedPerSec", r.persisted() / secs);
+        double n = Math.max(1, r.cycles());
+        v.put("eventsPerCycle", r.lifetimeEvents() / n);
+        v.put("persistedPerCycle", r.persisted() / n);
+        v.put("journalWritesPerCycle", r.journalWrites() / n);
         v.put("seconds", secs);
         v.putAll(u.describe());
         report.add(noJournal ? "no journal" : target.kind(), v);
+        StringBuilder kinds = new StringBuilder("lifetime events per cycle by kind:");
+        r.eventKinds().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e ->
+            kinds.append(String.format(Locale.ROOT, " %s %.2f", e.getKey(), e.getValue() / n)));
+        report.note(kinds.toString());
         double cps = r.cycles() / secs;
         report.summary("attach + detach cycles/s", String.format(Locale.ROOT, "%,.0f (target >= 1,000 with H2: %s)",
             cps, cps >= 1000 ? "met" : String.format(Locale.ROOT, "missed, %.0f%% of it", cps / 10)));
@@ -110,6 +118,9 @@ final class LifecycleCommand implements Callable<Integer> {
         Column.count("eventsPerSec", "events/s"),
         Column.count("persisted", "persisted"),
         Column.count("persistedPerSec", "persisted/s"),
+        Column.dec2("eventsPerCycle", "events/cycle"),
+        Column.dec2("persistedPerCycle", "persisted/cycle"),
+        Column.dec2("journalWritesPerCycle", "writes/cycle"),
         Column.dec2("cpuCoresBusy", "cores"),
         Column.count("gcMillis", "GC ms")));
     parent.emit(report, common);

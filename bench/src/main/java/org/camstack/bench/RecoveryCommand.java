@@ -80,6 +80,7 @@ final class RecoveryCommand implements Callable<Integer> {
         Column.count("devicesRecoveredPerSec", "devices/s"),
         Column.count("eventsReplayedPerSec", "replay ev/s"),
         Column.count("recovered", "ok"),
+        Column.dec2("queriesPerDevice", "queries/dev"),
         Column.dec2("cpuCoresBusy", "cores")));
     double perTenK = r.recoverSeconds() * 10_000.0 / n;
     report.summary("recovery of 10,000 devices (scaled)", String.format(java.util.Locale.ROOT, "%.2f s (target <= 5 s: %s)",

@@ -11,6 +11,7 @@ import org.camstack.persistence.cli.CliRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -69,6 +70,24 @@ class BenchSmokeTest {
     assertTrue(actor.get("ios").asLong() > 0);
     assertEquals(0, actor.get("errors").asLong());
     assertTrue(actor.get("how").asText().contains("da periph"));
+  }
+
+  /** LUN pipelines pinned to lanes: Pekko's affinity pool and a thread per LUN group, both paths. */
+  @ParameterizedTest
+  @CsvSource({"affinity,xpt", "affinity,da", "pinned-groups,xpt", "pinned-groups,da"})
+  void ioRunsOnTheLaneDispatchers(String dispatcher, String periph) throws Exception {
+    Path json = dir.resolve("io-" + dispatcher + "-" + periph + ".json");
+    CliRun r = bench("io", "--dispatcher", dispatcher, "--periph", periph, "--luns", "3", "--qd", "4", "--store-size", "2m",
+        "--read-pct", "50", "--duration", "200ms", "--warmup", "50ms", "--no-baselines", "--quiet", "--json", json.toString());
+
+    assertEquals(0, r.exit(), r.err());
+    JsonNode tree = new ObjectMapper().readTree(json.toFile());
+    assertTrue(tree.at("/environment/dispatcher/executor").asText().contains("lane"), tree.toString());
+    assertTrue(tree.at("/environment/loadAverageAtStart").isNumber(), "the load at the start is recorded");
+    JsonNode actor = tree.at("/results/0");
+    assertTrue(actor.get("ios").asLong() > 0);
+    assertEquals(0, actor.get("errors").asLong());
+    assertTrue(actor.get("allocBytesPerIo").asDouble() > 0, "bytes allocated per I/O are reported");
   }
 
   @Test

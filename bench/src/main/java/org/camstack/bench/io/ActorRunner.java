@@ -6,6 +6,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.camstack.bench.harness.Lanes;
 import org.camstack.bench.harness.ResourceMeter;
 import org.camstack.stack.devfs.Devfs;
 import org.camstack.stack.xpt.XptDevice;
@@ -45,7 +46,9 @@ public final class ActorRunner {
     for (int i = 0; i < luns.size(); i++) {
       LunFixture f = luns.get(i);
       Workload w = new Workload(spec, i, f.logicalBlock(), f.capacityBlocks(), cdbs);
-      gens.add(spawner.spawn(LoadGenerator.create(devices.get(i), f.path(), w, spec.qd(), timeoutMs), "load-" + runId + "-" + i));
+      ActorRef<Object> g = spawner.spawn(LoadGenerator.create(devices.get(i), f.path(), w, spec.qd(), timeoutMs), "load-" + runId + "-" + i);
+      Lanes.assign(g, i); // next to its LUN's device queue (affinity / pinned-groups)
+      gens.add(g);
     }
     return measure(spec, gens, threads, how, "actor");
   }
@@ -55,16 +58,18 @@ public final class ActorRunner {
    * (read(2)/write(2) at byte offsets).
    */
   public static Measurement runDa(
-      IoSpec spec, List<LunFixture> luns, ActorRef<Devfs.Command> devfs, Spawner spawner, int threads, String how, String runId)
+      IoSpec spec, List<LunFixture> luns, ActorRef<Devfs.Command> devfs, java.util.function.IntFunction<String> daNode,
+      Spawner spawner, int threads, String how, String runId)
       throws Exception {
     List<ActorRef<Object>> gens = new ArrayList<>();
     List<CompletableFuture<String>> opened = new ArrayList<>();
     for (int i = 0; i < luns.size(); i++) {
       LunFixture f = luns.get(i);
       Workload w = new Workload(spec, i, f.logicalBlock(), f.capacityBlocks(), null);
-      ActorRef<Object> g = spawner.spawn(DaLoadGenerator.create(devfs, w, spec.qd(), f.logicalBlock()), "daload-" + runId + "-" + i);
+      ActorRef<Object> g = spawner.spawn(DaLoadGenerator.create(devfs, w, spec.qd(), f.logicalBlock(), i), "daload-" + runId + "-" + i);
+      Lanes.assign(g, i); // with its LUN's device queue and, once open, the da periph
       CompletableFuture<String> o = new CompletableFuture<>();
-      g.tell(new DaLoadGenerator.Open("da" + i, o));
+      g.tell(new DaLoadGenerator.Open(daNode.apply(i), o));
       opened.add(o);
       gens.add(g);
     }
@@ -85,8 +90,14 @@ public final class ActorRunner {
       ResourceMeter.Snapshot snap = ResourceMeter.start();
       long deadline = spec.ops() > 0 ? Long.MAX_VALUE : System.nanoTime() + spec.durationNanos();
       long opsEach = spec.ops() > 0 ? Math.max(1, spec.ops() / gens.size()) : 0;
-      Tally t = phase(gens, deadline, opsEach, spec.durationNanos());
-      return new Measurement(stack, how, t, snap.delta(), threads);
+      ThreadTrace.start(spec.luns());
+      Tally t;
+      try {
+        t = phase(gens, deadline, opsEach, spec.durationNanos());
+      } finally {
+        ThreadTrace.stop();
+      }
+      return new Measurement(stack, how, t, snap.delta(), threads).withTrace(ThreadTrace.threadsPerLun(), ThreadTrace.hops());
     } finally {
       for (ActorRef<Object> g : gens) {
         g.tell(LoadGenerator.Stop.INSTANCE);

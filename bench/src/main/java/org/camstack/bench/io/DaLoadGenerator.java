@@ -2,6 +2,7 @@ package org.camstack.bench.io;
 
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.camstack.bench.harness.Lanes;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -45,13 +46,19 @@ public final class DaLoadGenerator extends AbstractBehavior<Object> {
   private int outstanding;
   private CompletableFuture<Tally> done;
 
-  /** @param blockSize the LUN's logical block size (offsets are LBAs times it) */
-  public static Behavior<Object> create(ActorRef<Devfs.Command> devfs, Workload workload, int qd, int blockSize) {
-    return Behaviors.setup(ctx -> new DaLoadGenerator(ctx, devfs, workload, qd, blockSize));
+  /**
+   * @param blockSize the LUN's logical block size (offsets are LBAs times it)
+   * @param lane the {@link Lanes} lane of the LUN: the da periph goes there once the disk is open
+   */
+  public static Behavior<Object> create(ActorRef<Devfs.Command> devfs, Workload workload, int qd, int blockSize, int lane) {
+    return Behaviors.setup(ctx -> new DaLoadGenerator(ctx, devfs, workload, qd, blockSize, lane));
   }
 
-  private DaLoadGenerator(ActorContext<Object> ctx, ActorRef<Devfs.Command> devfs, Workload workload, int qd, int blockSize) {
+  private final int lane;
+
+  private DaLoadGenerator(ActorContext<Object> ctx, ActorRef<Devfs.Command> devfs, Workload workload, int qd, int blockSize, int lane) {
     super(ctx);
+    this.lane = lane;
     this.devfs = devfs;
     this.workload = workload;
     this.qd = qd;
@@ -92,6 +99,7 @@ public final class DaLoadGenerator extends AbstractBehavior<Object> {
   private Behavior<Object> onDiskHandle(Devfs.DevReply r) {
     if (r.result() instanceof DaPeriph.DiskHandle h) {
       disk = h;
+      Lanes.assign(h.periph(), lane);
       opening.complete("OK");
     } else {
       opening.complete(r.errno().name());
@@ -120,6 +128,7 @@ public final class DaLoadGenerator extends AbstractBehavior<Object> {
 
   private Behavior<Object> onReply(DaPeriph.BioDone r) {
     long now = System.nanoTime();
+    ThreadTrace.record(workload.lun());
     long at = ring[tail];
     tail = (tail + 1) & (ring.length - 1);
     outstanding--;

@@ -96,7 +96,7 @@ public final class IoBench {
           progress.step(at + ": actor stack" + r);
           String runId = Long.toString(System.nanoTime(), 36);
           actors.add(o.viaDa()
-              ? ActorRunner.runDa(spec, stack.luns(), stack.devfs(), stack, o.dispatcher().threads(),
+              ? ActorRunner.runDa(spec, stack.luns(), stack.devfs(), stack::daNode, stack, o.dispatcher().threads(),
                   "open daN (devfs), then bios on the da periph strategy path -> XptDevice (SIM called on its thread) -> emulated LUN; dispatcher "
                       + o.dispatcher(), runId)
               : ActorRunner.run(spec, stack.luns(), stack.devices(), CDBS, stack, o.dispatcher().threads(), o.timeoutMs(),

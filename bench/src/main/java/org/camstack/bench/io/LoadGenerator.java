@@ -120,6 +120,7 @@ public final class LoadGenerator extends AbstractBehavior<Object> {
 
   private Behavior<Object> onCompleted(Ccb.Completed c) {
     long now = System.nanoTime();
+    ThreadTrace.record(workload.lun());
     int slot = (int) (c.ccb().ccbId() & SLOT_MASK);
     outstanding--;
     Tally t = tally;

@@ -14,15 +14,21 @@ import org.camstack.bench.harness.ResourceMeter;
  * @param threads threads that carried the load (dispatcher threads or caller threads)
  * @param allIops with {@code --repeat}: the IOPS of every run this median was chosen from, else null
  */
-public record Measurement(String stack, String how, Tally tally, ResourceMeter.Usage usage, int threads, double[] allIops) {
+public record Measurement(
+    String stack, String how, Tally tally, ResourceMeter.Usage usage, int threads, double[] allIops, double threadsPerLun, long threadHops) {
 
   public Measurement(String stack, String how, Tally tally, ResourceMeter.Usage usage, int threads) {
-    this(stack, how, tally, usage, threads, null);
+    this(stack, how, tally, usage, threads, null, -1, -1);
+  }
+
+  /** An actor run with its {@link ThreadTrace}: threads per LUN and thread changes in the phase. */
+  public Measurement withTrace(double threadsPerLun, long threadHops) {
+    return new Measurement(stack, how, tally, usage, threads, allIops, threadsPerLun, threadHops);
   }
 
   /** This run, marked as the median of runs whose IOPS were {@code all}. */
   public Measurement withSpread(double[] all) {
-    return new Measurement(stack, how, tally, usage, threads, all.clone());
+    return new Measurement(stack, how, tally, usage, threads, all.clone(), threadsPerLun, threadHops);
   }
 
   public double seconds() {
@@ -65,6 +71,10 @@ public record Measurement(String stack, String how, Tally tally, ResourceMeter.U
     m.put("threads", threads);
     m.putAll(usage.describe());
     m.put("allocBytesPerIo", usage.allocatedBytes() < 0 || tally.completed == 0 ? null : (double) usage.allocatedBytes() / tally.completed);
+    if (threadsPerLun >= 0) {
+      m.put("threadsPerLun", threadsPerLun);
+      m.put("threadHopsPerIo", tally.completed == 0 ? null : (double) threadHops / tally.completed);
+    }
     if (allIops != null) {
       double[] sorted = allIops.clone();
       java.util.Arrays.sort(sorted);

@@ -47,10 +47,11 @@ public final class StackHost extends AbstractBehavior<StackHost.Command> {
   public record BusSpec(Ccb.PathInqResult cpi, int queueDepth, SimDataPath dataPath) {}
 
   /**
-   * The XPT's answer to a boot: path ids in bus order, every found device's queue, and devfs
-   * (null unless the da driver was started).
+   * The XPT's answer to a boot: path ids in bus order, every found device's queue, devfs (null
+   * unless the da driver was started) and the da unit of each CAM path ({@code scbus0:1:0}).
    */
-  public record Booted(int[] pathIds, Map<CamPath, ActorRef<XptDevice.Command>> devices, ActorRef<Devfs.Command> devfs) {}
+  public record Booted(
+      int[] pathIds, Map<CamPath, ActorRef<XptDevice.Command>> devices, ActorRef<Devfs.Command> devfs, Map<String, Integer> daUnits) {}
 
   /**
    * Register {@code buses} and complete {@code done} once {@code expectDevices} devices were
@@ -84,6 +85,7 @@ public final class StackHost extends AbstractBehavior<StackHost.Command> {
   private long lostEvents;
   private ActorRef<Devfs.Command> devfs;
   private int daNodes;
+  private final Map<String, Integer> daUnits = new HashMap<>(); // CAM path text -> da unit
 
   public static Behavior<Command> create() {
     return Behaviors.setup(StackHost::new);
@@ -174,6 +176,9 @@ public final class StackHost extends AbstractBehavior<StackHost.Command> {
   }
 
   private Behavior<Command> onLifetime(Lifetime l) {
+    if (l.event() instanceof LifetimeEvent.PeriphRegistered r && r.driver().equals("da")) {
+      daUnits.put(r.path(), r.unit());
+    }
     if (l.event() instanceof LifetimeEvent.DevfsNodeCreated n && n.name().startsWith("da")) {
       daNodes++;
       checkBooted();
@@ -186,7 +191,7 @@ public final class StackHost extends AbstractBehavior<StackHost.Command> {
         && (!boot.withDa() || daNodes >= boot.expectDevices())) {
       Boot b = boot;
       boot = null;
-      b.done().complete(new Booted(pathIds.clone(), Map.copyOf(found), devfs));
+      b.done().complete(new Booted(pathIds.clone(), Map.copyOf(found), devfs, Map.copyOf(daUnits)));
     }
   }
 }

@@ -38,6 +38,7 @@ public final class Workload {
       throw new IllegalArgumentException("--bs " + spec.blockSize() + " is not a multiple of the LUN block " + logicalBlock);
     }
     this.cdbs = cdbs;
+    this.lun = lun;
     this.blocksPerIo = spec.blockSize() / logicalBlock;
     this.slots = Math.max(1, capacityBlocks / blocksPerIo);
     this.sequential = spec.sequential();
@@ -45,6 +46,13 @@ public final class Workload {
     this.writeData = ByteString.fromArrayUnsafe(new byte[spec.blockSize()]);
     this.state = mix(spec.seed() * 0x9E3779B97F4A7C15L + lun + 1);
     this.seqSlot = sequential ? (Math.floorMod(state, slots)) : 0;
+  }
+
+  private final int lun;
+
+  /** Index of the LUN this workload drives. */
+  public int lun() {
+    return lun;
   }
 
   /** The next CDB; {@link #lastWasRead()} tells its direction. */

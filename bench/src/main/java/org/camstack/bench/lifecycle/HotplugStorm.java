@@ -49,7 +49,8 @@ public final class HotplugStorm extends AbstractBehavior<Object> {
    * @param lifetimeEvents lifetime events the stack emitted
    * @param persisted audit events written to the journal (0 without a journal)
    */
-  public record Result(long cycles, long lifetimeEvents, long persisted, long startNanos, long endNanos) {}
+  public record Result(
+      long cycles, long lifetimeEvents, long persisted, long startNanos, long endNanos, Map<String, Long> eventKinds, long journalWrites) {}
 
   private record BusUp(int pathId) {}
 
@@ -72,6 +73,9 @@ public final class HotplugStorm extends AbstractBehavior<Object> {
   private int[] targets;
   private long cycles;
   private long events;
+  private Map<String, Long> kinds = new java.util.TreeMap<>();
+  private long lastBatches;
+  private long flushedSeqNr;
   private int active;
   private long ccbIds;
   private long startNanos;
@@ -105,7 +109,8 @@ public final class HotplugStorm extends AbstractBehavior<Object> {
         .onMessage(LifetimeEvent.PeriphRegistered.class, this::onRegistered)
         .onMessage(LifetimeEvent.DevfsNodeCreated.class, this::onNodeCreated)
         .onMessage(LifetimeEvent.UnitFreed.class, this::onUnitFreed)
-        .onMessage(LifetimeEvent.class, e -> countEvent())
+        .onMessage(LifetimeEvent.class, this::countEvent)
+        .onMessage(AuditWriter.Stats.class, this::onWriterStats)
         .onMessage(Ccb.Completed.class, c -> this)
         .onMessage(StatusReply.class, this::onFlushed)
         .build();
@@ -136,6 +141,7 @@ public final class HotplugStorm extends AbstractBehavior<Object> {
     targets = new int[run.slots()];
     cycles = 0;
     events = 0;
+    kinds = new java.util.TreeMap<>();
     startNanos = System.nanoTime();
     for (int i = 0; i < targets.length; i++) {
       targets[i] = i < INITIATOR ? i : i + 1;
@@ -144,20 +150,26 @@ public final class HotplugStorm extends AbstractBehavior<Object> {
     }
   }
 
-  private Behavior<Object> countEvent() {
-    events++;
+  private Behavior<Object> countEvent(LifetimeEvent e) {
+    count(e);
     return this;
+  }
+
+  /** One lifetime event of the measured storm, by kind (what a cycle costs, issue 15). */
+  private void count(LifetimeEvent e) {
+    events++;
+    kinds.merge(e.getClass().getSimpleName(), 1L, Long::sum);
   }
 
   /** Events name the periph incarnation; its registration says where it is. */
   private Behavior<Object> onRegistered(LifetimeEvent.PeriphRegistered e) {
-    events++;
+    count(e);
     targetOf.put(e.incarnation(), org.camstack.stack.ccb.CamPath.parse(e.path()).target());
     return this;
   }
 
   private Behavior<Object> onNodeCreated(LifetimeEvent.DevfsNodeCreated e) {
-    events++;
+    count(e);
     int t = targetOf.get(e.incarnation());
     if (nodes.merge(t, 1, Integer::sum) == DRIVERS.size() && Boolean.TRUE.equals(attached.get(t))) {
       detach(t); // every driver has its node: pull the disk
@@ -166,7 +178,7 @@ public final class HotplugStorm extends AbstractBehavior<Object> {
   }
 
   private Behavior<Object> onUnitFreed(LifetimeEvent.UnitFreed e) {
-    events++;
+    count(e);
     int t = targetOf.remove(e.incarnation());
     if (freed.merge(t, 1, Integer::sum) < DRIVERS.size()) {
       return this; // the other driver's unit is still held
@@ -179,7 +191,7 @@ public final class HotplugStorm extends AbstractBehavior<Object> {
       if (writer != null) {
         writer.tell(new AuditWriter.Flush(getContext().getSelf().narrow()));
       } else {
-        finish(0);
+        finish(0, 0);
       }
     }
     return this;
@@ -191,16 +203,24 @@ public final class HotplugStorm extends AbstractBehavior<Object> {
       run.done().completeExceptionally(new IllegalStateException("audit flush failed: " + reply.getError().getMessage()));
       return this;
     }
-    finish(((Number) reply.getValue()).longValue());
+    flushedSeqNr = ((Number) reply.getValue()).longValue();
+    writer.tell(new AuditWriter.GetStats(getContext().getSelf().narrow()));
     return this;
   }
 
-  private void finish(long seqNr) {
+  private Behavior<Object> onWriterStats(AuditWriter.Stats stats) {
+    long writes = stats.batches() - lastBatches; // journal writes (group-commit batches) this run
+    lastBatches = stats.batches();
+    finish(flushedSeqNr, writes);
+    return this;
+  }
+
+  private void finish(long seqNr, long journalWrites) {
     CompletableFuture<Result> f = run.done();
     run = null;
     long persisted = seqNr - lastSeqNr; // the audit log's sequence number counts every run
     lastSeqNr = seqNr;
-    f.complete(new Result(cycles, events, persisted, startNanos, endNanos));
+    f.complete(new Result(cycles, events, persisted, startNanos, endNanos, Map.copyOf(kinds), journalWrites));
   }
 
   /** Plug a fresh disk at {@code target} and rescan the LUN. */

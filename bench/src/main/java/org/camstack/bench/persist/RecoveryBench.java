@@ -43,7 +43,8 @@ public final class RecoveryBench {
       double recoverSeconds,
       long recovered,
       ResourceMeter.Usage recoverUsage,
-      long heapAfterRecoveryBytes) {
+      long heapAfterRecoveryBytes,
+      long recoveryQueries) {
 
     public Map<String, Object> figures() {
       Map<String, Object> m = new LinkedHashMap<>();
@@ -57,6 +58,8 @@ public final class RecoveryBench {
       m.put("recovered", recovered);
       m.putAll(recoverUsage.describe());
       m.put("heapUsedAfterBytes", heapAfterRecoveryBytes);
+      m.put("recoveryQueries", recoveryQueries < 0 ? null : recoveryQueries);
+      m.put("queriesPerDevice", recoveryQueries < 0 || devices == 0 ? null : (double) recoveryQueries / devices);
       return m;
     }
   }
@@ -95,6 +98,7 @@ public final class RecoveryBench {
     try {
       JournalSchema.createIfNotExists(reader).toCompletableFuture().get(60, TimeUnit.SECONDS);
       CompletableFuture<Long> done = new CompletableFuture<>();
+      QueryCounter queries = QueryCounter.start(journal.config());
       ResourceMeter.Snapshot snap = ResourceMeter.start();
       long t0 = System.nanoTime();
       reader.tell(new Fleet.Recover(keys, o.window(), done));
@@ -104,7 +108,7 @@ public final class RecoveryBench {
       Runtime rt = Runtime.getRuntime();
       long heap = rt.totalMemory() - rt.freeMemory();
       progress.stepDone();
-      return new Result(o.devices(), events, writeSeconds, secs, recovered, usage, heap);
+      return new Result(o.devices(), events, writeSeconds, secs, recovered, usage, heap, queries.stop());
     } finally {
       terminate(reader);
     }

@@ -10,7 +10,32 @@ import java.util.Map;
 
 /** What the figures depend on besides the options: JDK, JVM flags, cores, heap, collectors. */
 public final class RunEnvironment {
+  /** Above this 1-minute load average at the start the machine is not quiet (issue 15). */
+  public static final double QUIET_LOAD = 1.5;
+
+  private static volatile double startLoad = Double.NaN;
+
   private RunEnvironment() {}
+
+  /** Records the 1-minute load average as the command starts; returns it. */
+  public static double markStart() {
+    startLoad = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    return startLoad;
+  }
+
+  /**
+   * The warning for a run started on a busy machine ({@code null} when the load at the start was
+   * at most {@link #QUIET_LOAD} or unknown): its figures must not be taken as final.
+   */
+  public static String loadWarning() {
+    double l = startLoad;
+    if (Double.isNaN(l) || l < 0 || l <= QUIET_LOAD) {
+      return null;
+    }
+    return String.format(java.util.Locale.ROOT,
+        "WARNING: 1-minute load average %.2f > %.1f at the start: other work was running, these figures are not trustworthy",
+        l, QUIET_LOAD);
+  }
 
   public static Map<String, Object> capture() {
     Map<String, Object> env = new LinkedHashMap<>();
@@ -28,6 +53,8 @@ public final class RunEnvironment {
     env.put("collectors", gcs);
     env.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
     env.put("loadAverage", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+    env.put("loadAverageAtStart", Double.isNaN(startLoad) ? null : startLoad);
+    env.put("quietAtStart", loadWarning() == null);
     return env;
   }
 

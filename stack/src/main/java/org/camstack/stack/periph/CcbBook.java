@@ -1,12 +1,9 @@
 package org.camstack.stack.periph;
 
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
+import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.PriorityQueue;
-import java.util.Set;
 import java.util.function.Consumer;
 import org.camstack.stack.ccb.Ccb;
 
@@ -22,13 +19,12 @@ import org.camstack.stack.ccb.Ccb;
 final class CcbBook {
 
   /** A CCB sent and not completed, with what to do with its completion. */
-  record Outstanding(Ccb ccb, Consumer<Ccb.Completed> onDone) {}
+  record Outstanding(Ccb ccb, Consumer<Ccb.Completed> onDone, boolean toXpt) {}
 
   /** A CCB waiting for an opening (cf. the periph's bio queue before dastart()). */
   record Queued(Ccb ccb, Consumer<Ccb.Completed> done, long seq) {}
 
-  private final Map<Long, Outstanding> inflight = new HashMap<>();
-  private final Set<Long> toXpt = new HashSet<>();
+  private final InFlight inflight = new InFlight();
   private final PriorityQueue<Queued> allocQueue =
       new PriorityQueue<>(
           (a, b) ->
@@ -46,37 +42,130 @@ final class CcbBook {
 
   /** Records {@code ccb} as sent; throws if its id is already in flight (a broken invariant). */
   void sent(String periph, Ccb ccb, Consumer<Ccb.Completed> onDone, boolean xpt) {
-    if (inflight.putIfAbsent(ccb.ccbId(), new Outstanding(ccb, onDone)) != null) {
+    if (!inflight.putIfAbsent(ccb.ccbId(), new Outstanding(ccb, onDone, xpt))) {
       throw new IllegalStateException(periph + ": ccb id " + ccb.ccbId() + " reused");
-    }
-    if (xpt) {
-      toXpt.add(ccb.ccbId());
     }
   }
 
   /** Removes and returns the CCB {@code ccbId} completes, or null if it was not in flight. */
   Outstanding completed(long ccbId) {
-    toXpt.remove(ccbId);
     return inflight.remove(ccbId);
   }
 
   boolean inFlight(long ccbId) {
-    return inflight.containsKey(ccbId);
+    return inflight.get(ccbId) != null;
   }
 
   int inFlight() {
     return inflight.size();
   }
 
-  /** The CCBs in flight at the device queue (not at the XPT). */
+  /** The CCBs in flight at the device queue (not at the XPT), oldest first. */
   List<Outstanding> atDevice() {
     List<Outstanding> out = new ArrayList<>();
-    for (Map.Entry<Long, Outstanding> e : inflight.entrySet()) {
-      if (!toXpt.contains(e.getKey())) {
-        out.add(e.getValue());
+    for (Outstanding x : inflight.values()) {
+      if (!x.toXpt()) {
+        out.add(x);
       }
     }
+    out.sort(Comparator.comparingLong(x -> x.ccb().ccbId()));
     return out;
+  }
+
+  /**
+   * The CCBs in flight by id: open addressing on primitive keys (linear probing, deletion by
+   * backward shift), so sending and completing a CCB boxes no id and allocates no map node.
+   */
+  private static final class InFlight {
+    private long[] keys = new long[64];
+    private Outstanding[] vals = new Outstanding[64];
+    private int size;
+
+    private int slot(long key, int mask) {
+      long h = key * 0x9E3779B97F4A7C15L;
+      return (int) (h ^ (h >>> 32)) & mask;
+    }
+
+    Outstanding get(long key) {
+      int mask = keys.length - 1;
+      for (int i = slot(key, mask); vals[i] != null; i = (i + 1) & mask) {
+        if (keys[i] == key) {
+          return vals[i];
+        }
+      }
+      return null;
+    }
+
+    boolean putIfAbsent(long key, Outstanding v) {
+      if (get(key) != null) {
+        return false;
+      }
+      if ((size + 1) * 2 > keys.length) {
+        grow();
+      }
+      int mask = keys.length - 1;
+      int i = slot(key, mask);
+      while (vals[i] != null) {
+        i = (i + 1) & mask;
+      }
+      keys[i] = key;
+      vals[i] = v;
+      size++;
+      return true;
+    }
+
+    Outstanding remove(long key) {
+      int mask = keys.length - 1;
+      int i = slot(key, mask);
+      while (vals[i] != null && keys[i] != key) {
+        i = (i + 1) & mask;
+      }
+      Outstanding v = vals[i];
+      if (v == null) {
+        return null;
+      }
+      vals[i] = null;
+      size--;
+      // backward shift: move later entries of the probe run into the hole where they belong
+      int hole = i;
+      for (int j = (i + 1) & mask; vals[j] != null; j = (j + 1) & mask) {
+        int home = slot(keys[j], mask);
+        if (((j - home) & mask) >= ((j - hole) & mask)) {
+          keys[hole] = keys[j];
+          vals[hole] = vals[j];
+          vals[j] = null;
+          hole = j;
+        }
+      }
+      return v;
+    }
+
+    int size() {
+      return size;
+    }
+
+    List<Outstanding> values() {
+      List<Outstanding> out = new ArrayList<>(size);
+      for (Outstanding v : vals) {
+        if (v != null) {
+          out.add(v);
+        }
+      }
+      return out;
+    }
+
+    private void grow() {
+      long[] ok = keys;
+      Outstanding[] ov = vals;
+      keys = new long[ok.length * 2];
+      vals = new Outstanding[ov.length * 2];
+      size = 0;
+      for (int i = 0; i < ok.length; i++) {
+        if (ov[i] != null) {
+          putIfAbsent(ok[i], ov[i]);
+        }
+      }
+    }
   }
 
   void enqueue(Ccb ccb, Consumer<Ccb.Completed> done) {

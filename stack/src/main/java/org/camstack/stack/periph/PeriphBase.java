@@ -10,6 +10,8 @@ import java.util.function.Consumer;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.BehaviorInterceptor;
+import org.apache.pekko.actor.typed.TypedActorContext;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -30,6 +32,7 @@ import org.camstack.stack.xpt.AsyncEvent;
 import org.camstack.stack.xpt.Xpt;
 import org.camstack.stack.xpt.XptDevice;
 import org.slf4j.Logger;
+import org.slf4j.MDC;
 
 /**
  * What every peripheral instance shares: references by {@link RefToken}, invalidation, the free
@@ -56,7 +59,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   /** The base's own messages (adapters, timers, watches). */
   sealed interface Internal extends Periph.Command {}
 
-  private record CcbDone(Ccb.Completed completed) implements Internal {}
+  private record CcbDone(Ccb.Completed completed) implements Internal, DataPath {}
 
   private record DevCall(Devfs.CdevCall call) implements Internal {}
 
@@ -70,19 +73,76 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
 
   private record RunLater(Runnable task) implements Internal {}
 
-  private record Started(XptDevice.Start start) implements Internal {}
+  private record Started(XptDevice.Start start) implements Internal, DataPath {}
 
   private record DeviceQueueGone() implements Internal {}
 
   private record HoldWaiterGone(ActorRef<StatusReply<Done>> waiter) implements Internal {}
 
 
-  /** Wraps a periph behavior with the {@code camPeriph} / {@code camPath} MDC (B9). */
+  /**
+   * A message of the data path (a CCB's completion, a start, a bio): handled without setting the
+   * periph's MDC first, which would cost a thread-local map per I/O; {@link #log()} sets it when
+   * such a handler logs.
+   */
+  public interface DataPath {}
+
+  /**
+   * Wraps a periph behavior with the {@code camPeriph} / {@code camPath} MDC (B9): every message
+   * but the {@link DataPath} ones runs with it set, and {@link #log()} sets it for those.
+   */
   protected static Behavior<Periph.Command> withMdc(PeriphArgs args, Behavior<Periph.Command> b) {
-    return Behaviors.withMdc(
-        Periph.Command.class,
-        Map.of("camPeriph", args.name(), "camPath", args.path().toString()),
-        b);
+    String periph = args.name();
+    String camPath = args.path().toString();
+    return Behaviors.intercept(() -> new MdcInterceptor(periph, camPath), b);
+  }
+
+  /** Sets the periph's MDC around a message's handling, except for {@link DataPath} messages. */
+  private static final class MdcInterceptor extends BehaviorInterceptor<Periph.Command, Periph.Command> {
+    private final String periph;
+    private final String camPath;
+
+    MdcInterceptor(String periph, String camPath) {
+      super(Periph.Command.class);
+      this.periph = periph;
+      this.camPath = camPath;
+    }
+
+    @Override
+    public Behavior<Periph.Command> aroundStart(
+        TypedActorContext<Periph.Command> ctx, PreStartTarget<Periph.Command> target) {
+      putMdc(periph, camPath);
+      try {
+        return target.start(ctx);
+      } finally {
+        MDC.clear();
+      }
+    }
+
+    @Override
+    public Behavior<Periph.Command> aroundReceive(
+        TypedActorContext<Periph.Command> ctx, Periph.Command msg, ReceiveTarget<Periph.Command> target) {
+      if (msg instanceof DataPath) {
+        return target.apply(ctx, msg);
+      }
+      putMdc(periph, camPath);
+      try {
+        return target.apply(ctx, msg);
+      } finally {
+        MDC.clear();
+      }
+    }
+
+    @Override
+    @SuppressWarnings("rawtypes")
+    public boolean isSame(BehaviorInterceptor other) {
+      return other instanceof MdcInterceptor m && m.periph.equals(periph) && m.camPath.equals(camPath);
+    }
+  }
+
+  private static void putMdc(String periph, String camPath) {
+    MDC.put("camPeriph", periph);
+    MDC.put("camPath", camPath);
   }
 
   protected final PeriphArgs args;
@@ -90,6 +150,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   protected final CamPath path;
   protected final DeviceInfo info;
   protected final String name;
+  private final String pathText; // the camPath MDC value
   protected final String identity;
   protected final boolean legacy;
   private final LifetimeRules rules; // every fixed/legacy difference of the base
@@ -122,6 +183,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     this.path = args.path();
     this.info = args.info();
     this.name = args.name();
+    this.pathText = args.path().toString();
     this.identity = args.identity();
     this.legacy = args.settings().legacyMode();
     this.rules = LifetimeRules.of(legacy);
@@ -286,7 +348,11 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     if (blocked) {
       return asleep();
     }
-    return this;
+    if (sleeping) {
+      sleeping = false;
+      return this; // wake up: back from asleep() to the receive of this class
+    }
+    return Behaviors.same(); // not this: an interceptor would re-wrap a returned behavior per message
   }
 
   private Behavior<Periph.Command> onAcquire(Periph.Acquire cmd) {
@@ -424,7 +490,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
       return; // only the first invalidation runs oninvalidate
     }
     invalid = true;
-    getContext().getLog().info("invalidated: {}", cause);
+    log().info("invalidated: {}", cause);
     emit(Lifetime.invalidated(id, identity, cause));
     args.driver().tell(new PeriphDriver.PeriphInvalidated(id.unit(), id.generation()));
     xpt.tell(new Xpt.UnregisterAsync(path, asyncAdapter));
@@ -456,7 +522,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
 
   private void finishFree() {
     emit(Lifetime.destructorRun(id, identity));
-    getContext().getLog().debug("destructor ran");
+    log().debug("destructor ran");
     if (inXpt) {
       // cf. xpt_remove_periph(), under the same topology lock as the unit's release: sent before
       // UnitFreed, so it reaches the XPT before any AddPeriph of a new owner of this unit
@@ -671,7 +737,10 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   private java.util.function.Predicate<Periph.Command> wakeOn;
   private Runnable onWake;
 
+  private boolean sleeping; // the current behavior is asleep(), not this
+
   private Behavior<Periph.Command> asleep() {
+    sleeping = true;
     return Behaviors.receive(Periph.Command.class).onAnyMessage(this::whileAsleep).build();
   }
 
@@ -970,6 +1039,10 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   }
 
   protected final Logger log() {
-    return getContext().getLog();
+    Logger log = getContext().getLog(); // Pekko clears the MDC after the message once its log was used
+    if (MDC.get("camPeriph") == null) {
+      putMdc(name, pathText); // a DataPath message runs without the MDC: set it now
+    }
+    return log;
   }
 }

@@ -96,12 +96,13 @@ public final class RunCcb {
   }
 
   private ErrorClassifier.Context context(boolean recoveryCcb) {
-    return ErrorClassifier.Context.DEFAULT
-        .withCamFlags(camFlags)
-        .withPeriphInvalid(periph.isInvalid())
-        .withRecoveryInProgress(periph.recoveryInProgress())
-        .withRecoveryCcb(recoveryCcb)
-        .withDeviceType(periph.info.deviceType());
+    return new ErrorClassifier.Context(
+        camFlags,
+        periph.isInvalid(),
+        periph.recoveryInProgress(),
+        recoveryCcb,
+        periph.info.deviceType(),
+        ErrorClassifier.Context.DEFAULT.devActive());
   }
 
   private void onComplete(Ccb.Completed c) {
@@ -111,7 +112,8 @@ public final class RunCcb {
     if (c.status() != org.camstack.stack.ccb.CamStatus.REQ_CMP) {
       periph.onCcbError(c); // cf. daerror() before cam_periph_error()
     }
-    Recovery r = ErrorClassifier.classify(c, senseFlags, retriesLeft, context(false));
+    Recovery r = ErrorClassifier.classify(
+        c, senseFlags, retriesLeft, c.status() == org.camstack.stack.ccb.CamStatus.REQ_CMP ? ErrorClassifier.Context.DEFAULT : context(false));
     sideEffects(r, c);
     if (r instanceof Recovery.Success) {
       owedRelease(r);

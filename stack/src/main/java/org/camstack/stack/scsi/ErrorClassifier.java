@@ -1,6 +1,7 @@
 package org.camstack.stack.scsi;
 
 import org.apache.pekko.util.ByteString;
+import org.camstack.stack.ccb.CamStatus;
 import org.camstack.stack.ccb.Ccb;
 import org.camstack.stack.ccb.CcbFlags;
 import org.camstack.stack.ccb.DeviceInfo;
@@ -84,6 +85,9 @@ public final class ErrorClassifier {
     }
   }
 
+  private static final Recovery SUCCESS = new Recovery.Success(new Fx(false, 0).build());
+  private static final Recovery SUCCESS_RELEASE = new Recovery.Success(new Fx(true, 0).build());
+
   /** {@link #classify(Ccb.Completed, int, int, Context)} with {@link Context#DEFAULT}. */
   public static Recovery classify(Ccb.Completed done, int senseFlags, int retriesLeft) {
     return classify(done, senseFlags, retriesLeft, Context.DEFAULT);
@@ -98,6 +102,10 @@ public final class ErrorClassifier {
    * @param ctx periph state the decision depends on
    */
   public static Recovery classify(Ccb.Completed done, int senseFlags, int retriesLeft, Context ctx) {
+    if (done.status() == CamStatus.REQ_CMP) {
+      // the data path's verdict: shared (records are values), nothing allocated per CCB
+      return done.devQueueFrozen() ? SUCCESS_RELEASE : SUCCESS;
+    }
     Fx fx = new Fx(done.devQueueFrozen(), senseFlags);
     int retries = Math.max(0, retriesLeft);
     switch (done.status()) {

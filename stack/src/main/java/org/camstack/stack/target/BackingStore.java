@@ -15,6 +15,28 @@ import org.camstack.stack.scsi.Bytes;
  */
 public interface BackingStore extends AutoCloseable {
 
+  /** Bytes of the shared zero buffer behind {@link #zeros}. */
+  int SHARED_ZEROS = 1 << 20;
+
+  /**
+   * {@code n} zero bytes: up to 1 MiB a view of one shared, never written buffer (nothing copied or
+   * zeroed per call), beyond that a fresh array. What stores answer for unwritten blocks.
+   */
+  static ByteString zeros(long n) {
+    if (n <= SHARED_ZEROS) {
+      return n == SHARED_ZEROS ? SharedZeros.ALL : ByteString.fromArrayUnsafe(SharedZeros.BYTES, 0, (int) n);
+    }
+    return ByteString.fromArrayUnsafe(new byte[Math.toIntExact(n)]);
+  }
+
+  /** Holder of the shared zero buffer (initialised on first use). */
+  final class SharedZeros {
+    static final byte[] BYTES = new byte[SHARED_ZEROS];
+    static final ByteString ALL = ByteString.fromArrayUnsafe(BYTES);
+
+    private SharedZeros() {}
+  }
+
   /** {@code blocks * blockSize} bytes starting at {@code lba}. */
   ByteString read(long lba, int blocks, int blockSize);
 

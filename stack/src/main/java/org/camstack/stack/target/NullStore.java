@@ -4,12 +4,10 @@ import org.apache.pekko.util.ByteString;
 
 /**
  * Reads zeros, discards writes: CTL's ramdisk without a capacity, for throughput tests and huge
- * LUNs. A read of up to 1 MiB returns a slice of one shared zero buffer (no copy).
+ * LUNs. A read of up to 1 MiB returns a view of one shared zero buffer ({@link
+ * BackingStore#zeros}: no copy).
  */
 public final class NullStore implements BackingStore {
-  private static final int SHARED = 1 << 20;
-  private static final ByteString ZEROS = ByteString.fromArrayUnsafe(new byte[SHARED]);
-
   private volatile long size;
 
   public NullStore(long sizeBytes) {
@@ -18,11 +16,7 @@ public final class NullStore implements BackingStore {
 
   @Override
   public ByteString read(long lba, int blocks, int blockSize) {
-    long n = (long) blocks * blockSize;
-    if (n <= SHARED) {
-      return n == SHARED ? ZEROS : ZEROS.take((int) n);
-    }
-    return ByteString.fromArrayUnsafe(new byte[(int) n]);
+    return BackingStore.zeros((long) blocks * blockSize);
   }
 
   @Override

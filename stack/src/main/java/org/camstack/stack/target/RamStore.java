@@ -21,8 +21,16 @@ import org.apache.pekko.util.ByteString;
  * fails with {@link SpaceExhaustedException} (the disk answers SPACE ALLOCATION FAILED, as a thin
  * LUN whose pool is full) and the node keeps running. Unmapping a whole chunk frees it.
  *
- * <p>Safe for concurrent readers and one writer (chunk and leaf creation are atomic); {@link
- * #resize} may run concurrently with I/O.
+ * <p>Reads copy nothing: a read within one chunk is an immutable view of the chunk's array, a read
+ * of unwritten blocks a view of the one shared zero buffer ({@link BackingStore#zeros}), a read
+ * across chunks the concatenation of such views (no bytes copied). A chunk once handed out is
+ * never written in place again: the next write to it copies the chunk first (copy-on-write) and
+ * swaps the copy in, so a view keeps the contents it was read with. A chunk that no read has seen
+ * since its last write is written in place (a burst of writes costs one copy at most).
+ *
+ * <p>Safe for concurrent readers and one writer at a time (EmuDisk serialises writers on the
+ * store's monitor; chunk and leaf creation are atomic); {@link #resize} may run concurrently with
+ * I/O. A read racing a write of the same blocks may see either contents, as the interface says.
  */
 public final class RamStore implements BackingStore {
   static final int CHUNK_SHIFT = 16;
@@ -43,7 +51,20 @@ public final class RamStore implements BackingStore {
     }
   }
 
-  private record Recent(long index, AtomicReferenceArray<byte[]> leaf) {}
+  private record Recent(long index, AtomicReferenceArray<Chunk> leaf) {}
+
+  /**
+   * 64 KiB of blocks and whether a read handed out a view of them since the last write ({@code
+   * shared}: the next write copies the array first).
+   */
+  private static final class Chunk {
+    final byte[] data;
+    volatile boolean shared;
+
+    Chunk(byte[] data) {
+      this.data = data;
+    }
+  }
 
   /** What the store holds of its budget; shared with the cleaner, so no reference to the store. */
   private static final class Held implements Runnable {
@@ -76,7 +97,7 @@ public final class RamStore implements BackingStore {
     }
   }
 
-  private final Map<Long, AtomicReferenceArray<byte[]>> leaves = new ConcurrentHashMap<>();
+  private final Map<Long, AtomicReferenceArray<Chunk>> leaves = new ConcurrentHashMap<>();
   private final Held held;
   private final Cleaner.Cleanable cleanable;
   private volatile Recent recent;
@@ -96,21 +117,38 @@ public final class RamStore implements BackingStore {
     this.cleanable = CLEANER.register(this, held);
   }
 
-  private AtomicReferenceArray<byte[]> leaf(long li) {
+  private AtomicReferenceArray<Chunk> leaf(long li) {
     Recent r = recent;
     if (r != null && r.index == li) {
       return r.leaf;
     }
-    AtomicReferenceArray<byte[]> leaf = leaves.get(li);
+    AtomicReferenceArray<Chunk> leaf = leaves.get(li);
     if (leaf != null) {
       recent = new Recent(li, leaf);
     }
     return leaf;
   }
 
-  private byte[] chunk(long index) {
-    AtomicReferenceArray<byte[]> leaf = leaf(index >>> LEAF_SHIFT);
+  private Chunk chunk(long index) {
+    AtomicReferenceArray<Chunk> leaf = leaf(index >>> LEAF_SHIFT);
     return leaf == null ? null : leaf.get((int) (index & (LEAF - 1)));
+  }
+
+  /**
+   * The array of the chunk at {@code index} of {@code leaf} to write into: the chunk's own when no
+   * view of it is out, else a copy swapped in (copy-on-write); null when there is no chunk.
+   */
+  private static byte[] writable(AtomicReferenceArray<Chunk> leaf, int ci) {
+    Chunk c = leaf.get(ci);
+    if (c == null) {
+      return null;
+    }
+    if (!c.shared) {
+      return c.data;
+    }
+    Chunk copy = new Chunk(c.data.clone());
+    leaf.set(ci, copy); // one writer at a time: nobody else swaps this slot
+    return copy.data;
   }
 
   /** The chunk to write at {@code index}; null beyond the end; throws when the budget is spent. */
@@ -119,7 +157,7 @@ public final class RamStore implements BackingStore {
       return null;
     }
     long li = index >>> LEAF_SHIFT;
-    AtomicReferenceArray<byte[]> leaf = leaf(li);
+    AtomicReferenceArray<Chunk> leaf = leaf(li);
     if (leaf == null) {
       synchronized (this) {
         leaf = leaves.get(li);
@@ -133,18 +171,17 @@ public final class RamStore implements BackingStore {
       }
     }
     int ci = (int) (index & (LEAF - 1));
-    byte[] c = leaf.get(ci);
+    byte[] c = writable(leaf, ci);
     if (c == null) {
       if (!held.take(CHUNK)) {
         throw exhausted();
       }
-      byte[] fresh = new byte[CHUNK];
-      c = leaf.compareAndExchange(ci, null, fresh);
-      if (c == null) {
-        c = fresh;
-      } else {
-        held.give(CHUNK);
+      Chunk fresh = new Chunk(new byte[CHUNK]);
+      if (leaf.compareAndExchange(ci, null, fresh) == null) {
+        return fresh.data;
       }
+      held.give(CHUNK);
+      c = writable(leaf, ci);
     }
     return c;
   }
@@ -157,23 +194,34 @@ public final class RamStore implements BackingStore {
   @Override
   public ByteString read(long lba, int blocks, int blockSize) {
     int n = blocks * blockSize;
-    byte[] out = new byte[n];
     long pos = lba * blockSize;
     long limit = size;
+    int first = (int) (pos & (CHUNK - 1));
+    if (first + n <= CHUNK) {
+      return view(pos, first, n, limit); // the common case: one chunk, one view
+    }
+    ByteString out = ByteString.emptyByteString();
     int done = 0;
     while (done < n) {
       long p = pos + done;
       int off = (int) (p & (CHUNK - 1));
       int len = Math.min(CHUNK - off, n - done);
-      if (p < limit) {
-        byte[] c = chunk(p >>> CHUNK_SHIFT);
-        if (c != null) {
-          System.arraycopy(c, off, out, done, len);
-        }
-      }
+      out = out.concat(view(p, off, len, limit));
       done += len;
     }
-    return ByteString.fromArrayUnsafe(out);
+    return out;
+  }
+
+  /** {@code len} bytes at {@code p} (offset {@code off} in its chunk), all in one chunk. */
+  private ByteString view(long p, int off, int len, long limit) {
+    Chunk c = p < limit ? chunk(p >>> CHUNK_SHIFT) : null;
+    if (c == null) {
+      return BackingStore.zeros(len);
+    }
+    if (!c.shared) {
+      c.shared = true; // before the view exists: a later write copies the chunk
+    }
+    return ByteString.fromArrayUnsafe(c.data, off, len);
   }
 
   @Override
@@ -231,7 +279,7 @@ public final class RamStore implements BackingStore {
       }
     }
     for (long li : hit) {
-      AtomicReferenceArray<byte[]> leaf = leaves.get(li);
+      AtomicReferenceArray<Chunk> leaf = leaves.get(li);
       if (leaf == null) {
         continue;
       }
@@ -247,7 +295,7 @@ public final class RamStore implements BackingStore {
             held.give(CHUNK);
           }
         } else {
-          byte[] c = leaf.get(ci);
+          byte[] c = writable(leaf, ci);
           if (c != null) {
             Arrays.fill(c, off, off + len, (byte) 0);
           }
@@ -261,7 +309,7 @@ public final class RamStore implements BackingStore {
   }
 
   /** Drops an emptied leaf (under the lock that creates leaves, so no writer re-adds it racily). */
-  private synchronized void dropLeaf(long li, AtomicReferenceArray<byte[]> leaf) {
+  private synchronized void dropLeaf(long li, AtomicReferenceArray<Chunk> leaf) {
     for (int i = 0; i < LEAF; i++) {
       if (leaf.get(i) != null) {
         return;
@@ -338,7 +386,7 @@ public final class RamStore implements BackingStore {
   /** Bytes of chunk memory currently allocated (tests, stats). */
   public long allocatedBytes() {
     long total = 0;
-    for (AtomicReferenceArray<byte[]> leaf : leaves.values()) {
+    for (AtomicReferenceArray<Chunk> leaf : leaves.values()) {
       for (int j = 0; j < LEAF; j++) {
         if (leaf.get(j) != null) {
           total += CHUNK;

@@ -58,6 +58,40 @@ class BackingStoreTest {
   }
 
   @Test
+  void ramStoreReadsAreViewsThatLaterWritesDoNotChange() {
+    RamStore s = new RamStore(4L * RamStore.CHUNK);
+    int perChunk = RamStore.CHUNK / 512;
+    s.write(0, bytes(2 * RamStore.CHUNK, 1), 512);
+    ByteString inOne = s.read(3, 2, 512);
+    ByteString across = s.read(perChunk - 1, 2, 512);
+    long before = s.reservedBytes();
+    s.write(3, bytes(1024, 2), 512); // copy-on-write: the view keeps what it read
+    s.write(perChunk - 1, bytes(1024, 3), 512);
+    s.unmap(0, 8, 512); // a partial unmap of a seen chunk copies too
+    assertTrue(allEqual(inOne, 1), "a view kept its contents");
+    assertTrue(allEqual(across, 1), "a view across chunks kept its contents");
+    assertTrue(Bytes.allZero(s.read(3, 2, 512)));
+    assertTrue(allEqual(s.read(perChunk - 1, 2, 512), 3));
+    assertEquals(before, s.reservedBytes(), "a copy replaces its chunk in the budget");
+    // unwritten blocks read as zeros without allocating chunks
+    assertTrue(Bytes.allZero(s.read(3L * perChunk, perChunk, 512)));
+    assertEquals(2L * RamStore.CHUNK, s.allocatedBytes());
+    // writes with no view out stay in place and are seen by the next read
+    s.write(perChunk + 5, bytes(512, 4), 512);
+    s.write(perChunk + 5, bytes(512, 5), 512);
+    assertTrue(allEqual(s.read(perChunk + 5, 1, 512), 5));
+  }
+
+  private static boolean allEqual(ByteString b, int value) {
+    for (int i = 0; i < b.size(); i++) {
+      if (b.apply(i) != (byte) value) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Test
   void ramStoreUnmapFreesWholeChunksAndZerosPartialOnes() {
     RamStore s = new RamStore(4L * RamStore.CHUNK);
     int perChunk = RamStore.CHUNK / 512;

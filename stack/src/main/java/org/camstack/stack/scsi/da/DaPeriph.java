@@ -11,7 +11,6 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.util.ByteString;
-import org.apache.pekko.util.ByteStringBuilder;
 import org.camstack.stack.ccb.AsyncCode;
 import org.camstack.stack.ccb.CamPriority;
 import org.camstack.stack.ccb.Ccb;
@@ -208,7 +207,7 @@ public final class DaPeriph extends PeriphBase {
    * cf. dastrategy(): a bio for the incarnation {@code generation}; send it with {@link
    * DiskHandle#strategy}. Its CCBs queue with the periph's other I/O within the device's openings.
    */
-  public record Strategy(long generation, Bio bio) implements Command, OrphanedIo.Orphanable {
+  public record Strategy(long generation, Bio bio) implements Command, OrphanedIo.Orphanable, PeriphBase.DataPath {
     @Override
     public void orphaned() {
       if (bio != null && bio.replyTo() != null) {
@@ -616,8 +615,7 @@ public final class DaPeriph extends PeriphBase {
         }
         long lba = offset / blockSize;
         long count = Math.min(length / blockSize, blocks - lba);
-        ByteStringBuilder out = new ByteStringBuilder();
-        transfer(false, lba, count, none, out, e -> done.accept(e, e == Errno.OK ? out.result() : none));
+        transfer(false, lba, count, none, none, done);
       }
       case WRITE -> {
         Errno bad = checkRange(offset, length);
@@ -632,7 +630,7 @@ public final class DaPeriph extends PeriphBase {
           return;
         }
         dirty = true;
-        transfer(true, lba, count, data, null, e -> done.accept(e, none));
+        transfer(true, lba, count, data, none, done);
       }
       case FLUSH -> {
         if (isInvalid()) {
@@ -711,11 +709,15 @@ public final class DaPeriph extends PeriphBase {
     return Errno.OK;
   }
 
-  /** Splits a transfer into commands of at most the device's maximum transfer length. */
+  /**
+   * Splits a transfer into commands of at most the device's maximum transfer length. A read hands
+   * {@code done} the device's data as it came (several commands: their concatenation, no bytes
+   * copied); {@code got} is what earlier commands of the same read returned.
+   */
   private void transfer(
-      boolean write, long lba, long count, ByteString data, ByteStringBuilder out, Consumer<Errno> done) {
+      boolean write, long lba, long count, ByteString data, ByteString got, BiConsumer<Errno, ByteString> done) {
     if (count <= 0) {
-      done.accept(Errno.OK);
+      done.accept(Errno.OK, got);
       return;
     }
     long maxBlocks = Math.max(1, DEFAULT_MAX_XFER_BYTES / blockSize);
@@ -738,13 +740,11 @@ public final class DaPeriph extends PeriphBase {
         CcbFlags.SF_RETRY_UA,
         r -> {
           if (!r.ok()) {
-            done.accept(r.errno());
+            done.accept(r.errno(), ByteString.emptyByteString());
             return;
           }
-          if (!write) {
-            out.append(r.completed().data());
-          }
-          transfer(write, lba + n, count - n, write ? data.drop(bytes) : data, out, done);
+          ByteString sum = write ? got : got.isEmpty() ? r.completed().data() : got.concat(r.completed().data());
+          transfer(write, lba + n, count - n, write ? data.drop(bytes) : data, sum, done);
         });
   }
 
