@@ -91,7 +91,11 @@ public final class IscsiIo {
           }
         }
       };
-      Measurement actor = ActorRunner.runDa(spec, fixtures, b.devfs(), spawner, dispatcher.threads(),
+      java.util.function.IntFunction<String> daNode = i -> {
+        Integer unit = b.daUnits().get(fixtures.get(i).path().toString());
+        return "da" + (unit != null ? unit : i);
+      };
+      Measurement actor = ActorRunner.runDa(spec, fixtures, b.devfs(), daNode, spawner, dispatcher.threads(),
           "open daN (devfs), bios on the da periph -> XptDevice -> iSCSI initiator SIM (IscsiBus, one TCP connection) -> "
               + u, Long.toString(System.nanoTime(), 36));
       link.logoutAndClose(Duration.ofSeconds(3));
