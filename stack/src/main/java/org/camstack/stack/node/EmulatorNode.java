@@ -90,17 +90,25 @@ public final class EmulatorNode {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
       Config config = system.settings().config();
+      // camstack cluster (issue 13): a node joining through seeds checks that every member shares its journal
+      if (!settings.seeds().isEmpty()) {
+        org.camstack.stack.cluster.ClusterJoin.awaitCompatibleMembers(system, settings.journal(), config.getDuration("camstack.cluster.join-timeout"));
+      }
       if (config.getBoolean("camstack.journal.create-schema")) {
         await(JournalSchema.createIfNotExists(system), Duration.ofSeconds(60), "cannot create the journal schema at " + settings.journal());
       }
       String hostId = files.hostId(config.getString("camstack.node.host-id"));
+      org.camstack.stack.cluster.NodeWwns wwns =
+          org.camstack.stack.cluster.NodeWwns.choose(
+              config.getString("camstack.cluster.default-wwns"), settings.journal().kind() != org.camstack.persistence.journal.JournalConfig.Kind.H2, hostId);
+      config = config.withValue(org.camstack.stack.cluster.NodeWwns.SALT_KEY, com.typesafe.config.ConfigValueFactory.fromAnyRef(wwns.hex()));
       JournalWiring wiring =
           await(JournalWiring.load(system, hostId, Duration.ofSeconds(60)), Duration.ofSeconds(70), "cannot load the unit wiring from " + settings.journal());
       ActorRef<AuditWriter.Command> audit = system.systemActorOf(AuditWriter.create(hostId), "lifetime-audit", Props.empty());
       audit.tell(new AuditWriter.Record(org.camstack.persistence.audit.LifetimeEvent.StackStarted.now(java.util.UUID.randomUUID().toString())));
       DurableDevices durable =
           await(
-              DurableDevices.recover(system, hostId, Topology.fromConfig(config), Duration.ofSeconds(60)),
+              DurableDevices.recover(system, hostId, wwns.apply(Topology.fromConfig(config)), Duration.ofSeconds(60)),
               Duration.ofSeconds(70),
               "cannot recover the emulated devices from " + settings.journal());
       flushOnShutdown(system, durable);

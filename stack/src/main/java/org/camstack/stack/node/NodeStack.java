@@ -67,6 +67,8 @@ final class NodeStack implements SimControl {
 
   /** The node's durable devices, or null (devices not journalled). */
   private final DurableDevices durable;
+  /** Default WWNs of LUNs added at runtime (camstack cluster: salted by the host id on a shared journal). */
+  private volatile org.camstack.stack.cluster.NodeWwns wwns = org.camstack.stack.cluster.NodeWwns.TOPOLOGY;
 
   private NodeStack(ActorSystem<?> system, CamStack cam, Duration askTimeout, DurableDevices durable) {
     this.system = system;
@@ -99,6 +101,7 @@ final class NodeStack implements SimControl {
     }
     CamStack cam = CamStack.start(system, config, options);
     NodeStack stack = new NodeStack(system, cam, askTimeout, durable);
+    stack.wwns = org.camstack.stack.cluster.NodeWwns.fromConfig(config);
     stack.boot();
     return stack;
   }
@@ -299,7 +302,7 @@ final class NodeStack implements SimControl {
     }
     Bus b = bus(path);
     return requested.withIdentity(
-        LunSpec.defaultSerial(b.index(), path.target(), path.lun()), LunSpec.defaultWwn(b.index(), path.target(), path.lun()));
+        LunSpec.defaultSerial(b.index(), path.target(), path.lun()), wwns.defaultWwn(b.index(), path.target(), path.lun()));
   }
 
   @Override
