@@ -75,6 +75,9 @@ public final class NodeCommand implements Callable<Integer> {
   @Option(names = "--memory-budget", paramLabel = "SIZE", description = "bytes RAM stores and API buffers may hold together, e.g. 2GiB or 50%% of the heap (default 50%%)")
   String memoryBudget;
 
+  @Option(names = "--shared-store", paramLabel = "DIR", description = "directory every cluster member reaches: the clustered LUNs' data (docs/cluster.md)")
+  Path sharedStore;
+
   private final PrintStream out;
   private final PrintStream err;
 
@@ -155,6 +158,9 @@ public final class NodeCommand implements Callable<Integer> {
     }
     if (iscsiChapFile != null) {
       m.put("camstack.iscsi.chap-file", iscsiChapFile.toString());
+    }
+    if (sharedStore != null) {
+      m.put("camstack.cluster.shared-store", sharedStore.toString());
     }
     return m;
   }

@@ -54,6 +54,7 @@ public final class EmulatorNode {
   private final ActorRef<AuditWriter.Command> audit;
   private final String apiUrl;
   private org.camstack.stack.target.iscsi.IscsiPortal portal; // null when --iscsi-port off
+  private org.camstack.stack.cluster.ClusterLuns clustered; // null without clustered LUNs
 
   private EmulatorNode(
       NodeSettings settings,
@@ -112,7 +113,11 @@ public final class EmulatorNode {
               Duration.ofSeconds(70),
               "cannot recover the emulated devices from " + settings.journal());
       flushOnShutdown(system, durable);
-      NodeStack stack = NodeStack.start(system, config, LifetimeListener.journal(audit), wiring, settings.askTimeout(), durable);
+      org.camstack.stack.cluster.ClusterLuns clustered = org.camstack.stack.cluster.ClusterLuns.fromConfig(system, config);
+      NodeStack stack = NodeStack.start(system, config, LifetimeListener.journal(audit), wiring, settings.askTimeout(), durable, clustered);
+      if (clustered != null) {
+        clustered.start();
+      }
       StackNodeService service =
           new StackNodeService(
               system, stack.xpt(), stack.devfs, stack, wiring, stack.firstScan(), settings.askTimeout(), settings.scanTimeout(),
@@ -131,6 +136,7 @@ public final class EmulatorNode {
 
       EmulatorNode node = new EmulatorNode(settings, files, system, stack, service, binding, audit);
       node.portal = portal;
+      node.clustered = clustered;
       node.registerShutdown();
       await(service.firstScan(), settings.scanTimeout(), "the first scan did not finish");
       node.announce(out);
@@ -229,6 +235,11 @@ public final class EmulatorNode {
   /** The iSCSI portal, empty with {@code --iscsi-port off}. */
   public java.util.Optional<org.camstack.stack.target.iscsi.IscsiPortal> portal() {
     return java.util.Optional.ofNullable(portal);
+  }
+
+  /** The clustered LUNs (camstack.cluster.bus), empty when the node has none. */
+  public java.util.Optional<org.camstack.stack.cluster.ClusterLuns> clusterLuns() {
+    return java.util.Optional.ofNullable(clustered);
   }
 
   /** The management API's base URL, e.g. {@code http://127.0.0.1:8080}. */

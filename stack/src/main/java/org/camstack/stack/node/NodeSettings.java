@@ -274,6 +274,7 @@ public record NodeSettings(
     m.put("pekko.cluster.failure-detector.acceptable-heartbeat-pause", cc.getDuration("acceptable-heartbeat-pause").toMillis() + "ms");
     m.put("pekko.cluster.split-brain-resolver.stable-after", cc.getDuration("stable-after").toMillis() + "ms");
     m.put("pekko.cluster.split-brain-resolver.active-strategy", cc.getString("downing-strategy"));
+    m.put("pekko.cluster.sharding.rebalance-interval", cc.getDuration("rebalance-interval").toMillis() + "ms");
     Duration rt = requestTimeout();
     m.put("pekko.http.server.request-timeout", rt.toMillis() + "ms");
     m.put("pekko.http.server.idle-timeout", rt.plusSeconds(30).toMillis() + "ms");

@@ -95,9 +95,20 @@ final class NodeStack implements SimControl {
   static NodeStack start(
       ActorSystem<?> system, Config config, LifetimeListener listener, WiringSource wiring, Duration askTimeout,
       DurableDevices durable) {
+    return start(system, config, listener, wiring, askTimeout, durable, null);
+  }
+
+  /** ... with the clustered LUNs {@code cluster} (null: none) on a bus of their own after the others. */
+  static NodeStack start(
+      ActorSystem<?> system, Config config, LifetimeListener listener, WiringSource wiring, Duration askTimeout,
+      DurableDevices durable, org.camstack.stack.cluster.ClusterLuns cluster) {
     CamStack.Options options = CamStack.Options.DEFAULT.withListener(listener).withWiring(wiring);
     if (durable != null) {
       options = options.withTopology(durable.topology()).withDeviceHooks(durable);
+    }
+    if (cluster != null) {
+      org.camstack.stack.sim.Topology t = options.topology() != null ? options.topology() : org.camstack.stack.sim.Topology.fromConfig(config);
+      options = options.withTopology(cluster.extend(t)).withDeviceHooks(cluster.hooks(options.deviceHooks()));
     }
     CamStack cam = CamStack.start(system, config, options);
     NodeStack stack = new NodeStack(system, cam, askTimeout, durable);

@@ -138,6 +138,10 @@ public abstract class EmuDevice implements ScsiLun {
     }
   });
   private volatile TargetPortGroups portGroups = TargetPortGroups.LOCAL;
+  /** Where commands go that another node runs (a clustered LUN on a node not its owner); null = here. */
+  private volatile CommandRouter router;
+  /** {@link #dispatch}'s answer for a command the {@link #router} takes. */
+  private static final ScsiResponse ROUTE = new ScsiResponse(0, ByteString.emptyByteString(), ByteString.emptyByteString(), 0, 0, false);
 
   private volatile ByteString stdInquiry;
 
@@ -229,6 +233,35 @@ public abstract class EmuDevice implements ScsiLun {
     if (!next.equals(was)) {
       postUnitAttention(0x2a, 0x06);
     }
+  }
+
+  /**
+   * Hands the commands this node does not run itself to {@code r} (null: run everything here):
+   * after this node's own checks (CDB valid, unit attention of the nexus), every command but
+   * INQUIRY, REQUEST SENSE, REPORT LUNS and MAINTENANCE IN, which the node answers from its own
+   * view (its port, its ALUA model). cf. CTL HA mode 2 ({@code kern.cam.ctl.ha_mode}).
+   */
+  public final void setRouter(CommandRouter r) {
+    this.router = r;
+  }
+
+  /**
+   * Runs a command another node forwarded (this node owns the LUN): as {@link #execute}, except
+   * that the nexus's unit attentions are the forwarding node's to report, not this node's.
+   */
+  public final ScsiResponse executeForwarded(ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId) {
+    if (!lifetime.acquire()) {
+      return absent(cdb, dxferLen);
+    }
+    try {
+      return run(cdb, dataOut, dxferLen, initiatorId, true);
+    } finally {
+      lifetime.release();
+    }
+  }
+
+  private static boolean answeredHere(int op) {
+    return op == INQUIRY || op == REQUEST_SENSE || op == REPORT_LUNS || op == MAINTENANCE_IN;
   }
 
   // ---------------------------------------------------------------- durable state
@@ -333,19 +366,27 @@ public abstract class EmuDevice implements ScsiLun {
   }
 
   private ScsiResponse run(ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId) {
+    return run(cdb, dataOut, dxferLen, initiatorId, false);
+  }
+
+  private ScsiResponse run(ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId, boolean forwarded) {
     ScsiResponse r;
     synchronized (commandLock) {
       try {
-        r = dispatch(cdb, dataOut == null ? ByteString.emptyByteString() : dataOut, Math.max(0, dxferLen), initiatorId);
+        r = dispatch(cdb, dataOut == null ? ByteString.emptyByteString() : dataOut, Math.max(0, dxferLen), initiatorId, forwarded);
       } catch (RuntimeException e) {
         LOG.warn("lun {}: internal error on opcode {}", spec.lun(), cdb == null || cdb.isEmpty() ? -1 : u8(cdb, 0), e);
         r = ScsiResponse.checkCondition(Sense.fixed(Sense.HARDWARE_ERROR, 0x44, 0x00), Math.max(0, dxferLen));
       }
     }
+    if (r == ROUTE) {
+      // outside the lock: the owner may be this node again by the time the command gets there
+      return router.forward(this, cdb, dataOut == null ? ByteString.emptyByteString() : dataOut, Math.max(0, dxferLen), initiatorId);
+    }
     return faults.delayed(r);
   }
 
-  private ScsiResponse dispatch(ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId) {
+  private ScsiResponse dispatch(ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId, boolean forwarded) {
     if (cdb == null || cdb.isEmpty()) {
       return checkCondition(Sense.fixed(Sense.ILLEGAL_REQUEST, 0x20, 0x00), dxferLen);
     }
@@ -364,11 +405,14 @@ public abstract class EmuDevice implements ScsiLun {
     if ((u8(cdb, control) & 0x04) != 0) {
       return invalidCdbField(control, 2, dxferLen); // NACA = 1 while the control page says NORMACA = 0
     }
-    if ((flags & F_NO_UA) == 0) {
+    if ((flags & F_NO_UA) == 0 && !forwarded) {
       ByteString ua = unitAttentions.take(initiatorId);
       if (ua != null) {
         return checkCondition(ua, dxferLen);
       }
+    }
+    if (!forwarded && router != null && !answeredHere(op)) {
+      return ROUTE;
     }
     if (reservations.conflicts(op, cdb, initiatorId)) {
       return ScsiResponse.status(ScsiStatus.RESERV_CONFLICT, dxferLen);
@@ -695,7 +739,7 @@ public abstract class EmuDevice implements ScsiLun {
       }
       return goodData(std, alloc, dxferLen);
     }
-    byte[] vpd = page == 0x83 ? deviceIdentification(relativePort(initiatorId)) : vpdPage(page);
+    byte[] vpd = page == 0x83 ? deviceIdentification(relativePort(portGroups, initiatorId)) : vpdPage(page);
     if (vpd == null) {
       return invalidCdbField(2, -1, dxferLen);
     }
@@ -703,9 +747,9 @@ public abstract class EmuDevice implements ScsiLun {
   }
 
   /** The relative target port the nexus reaches this LUN through; -1 when the id is unknown. */
-  private static int relativePort(int initiatorId) {
+  private static int relativePort(TargetPortGroups groups, int initiatorId) {
     try {
-      return Nexuses.describe(initiatorId).relativeTargetPort();
+      return groups.relativePort(Nexuses.describe(initiatorId).relativeTargetPort());
     } catch (IllegalArgumentException e) {
       return -1;
     }
