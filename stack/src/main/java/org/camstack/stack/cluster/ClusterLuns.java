@@ -202,6 +202,17 @@ public final class ClusterLuns implements CommandRouter {
     return ranHere.get();
   }
 
+  /** This node's copy of {@code wwn}, or null. */
+  public EmuDevice device(String wwn) {
+    return devices.get(wwn);
+  }
+
+  /** {@code B:T:L} of {@code wwn} on this node, or "". */
+  public String path(String wwn) {
+    EmuDevice d = devices.get(wwn);
+    return d == null || d.target() == null ? "" : busIndex + ":" + d.target().targetId() + ":" + d.spec().lun();
+  }
+
   /** The WWNs of the clustered LUNs this node has. */
   public Set<String> wwns() {
     return Set.copyOf(devices.keySet());

@@ -126,6 +126,7 @@ public final class EmulatorNode {
       IscsiApi iscsiApi = new IscsiApi(stack.targets());
       iscsiApi.attach(portal);
       service.attachIscsi(iscsiApi);
+      service.attachCluster(new ClusterApi(system, clustered));
       ManagementRoutes routes = new ManagementRoutes(service, settings.token(), settings.bind(), settings.allowedHosts());
       ServerBinding binding =
           await(

@@ -137,7 +137,8 @@ public final class ManagementRoutes extends AllDirectives {
         pathPrefix("devices", () -> pathPrefix(this::device)),
         pathPrefix("luns", this::luns),
         pathPrefix("devfs", this::devfs),
-        pathPrefix("wiring", this::wiring));
+        pathPrefix("wiring", this::wiring),
+        pathPrefix("cluster", () -> service.cluster().map(c -> c.routes(s -> reply(s::get))).orElseGet(() -> error(404, "this node has no cluster views"))));
   }
 
   private Route device(String dev) {

@@ -24,7 +24,9 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.camstack.persistence.cli.CliRun;
 import org.camstack.persistence.journal.JournalConfig;
+import org.camstack.stack.cli.CtlCommand;
 import org.camstack.stack.durable.DurableJournal;
 import org.camstack.stack.node.ApiModel;
 import org.camstack.stack.node.EmulatorNode;
@@ -188,12 +190,31 @@ class ClusteredLunsPostgresTest {
         }
         return null;
       });
-      await(a.clusterLuns().orElseThrow().move(wwn, self(b)));
+      String bHostPort = "127.0.0.1:" + b.clusterPort();
+      CliRun mv = CliRun.capture(CtlCommand::run, "--node", c.apiUrl(), "lun", "move", "naa." + wwn, "--to", bHostPort);
+      assertEquals(0, mv.exit(), mv::both);
+      assertEquals("LUN " + wwn + " moving to " + self(b) + "\n", mv.out());
       String ownerB = self(b).toString();
       PROBE.awaitAssert(WAIT, Duration.ofMillis(200), () -> {
         for (EmulatorNode n : nodes) {
           assertEquals(ownerB, n.clusterLuns().orElseThrow().owner(wwn), n.apiUrl());
         }
+        return null;
+      });
+      PROBE.awaitAssert(WAIT, Duration.ofMillis(200), () -> {
+        CliRun st = CliRun.capture(CtlCommand::run, "--node", a.apiUrl(), "cluster", "status");
+        assertEquals(0, st.exit(), st::both);
+        String[] lines = st.out().split("\n");
+        assertEquals(4, lines.length, st.out());
+        assertEquals(3, st.out().split(" Up ", -1).length - 1, st.out());
+        assertTrue(st.out().lines().anyMatch(l -> l.startsWith(ownerB + " ") && l.endsWith(" " + wwn)), st.out());
+        CliRun dl = CliRun.capture(CtlCommand::run, "--node", c.apiUrl(), "devlist", "--cluster");
+        assertEquals(0, dl.exit(), dl::both);
+        assertEquals(2, dl.out().lines().count(), dl.out());
+        String row = dl.out().lines().skip(1).findFirst().orElseThrow();
+        assertTrue(row.startsWith("naa." + wwn + " ") && row.contains(" 1:0:0 ") && row.contains(" " + ownerB + " "), row);
+        assertTrue(row.contains(ownerB + "=active/optimized") && row.contains(self(a) + "=active/non-optimized")
+            && row.contains(self(c) + "=active/non-optimized"), row);
         return null;
       });
       byte[] data = new byte[4096];
