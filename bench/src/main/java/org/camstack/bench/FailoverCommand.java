@@ -59,6 +59,10 @@ final class FailoverCommand implements Callable<Integer> {
       description = "camstack.cluster.acceptable-heartbeat-pause of the nodes (default: ${DEFAULT-VALUE})")
   String pause;
 
+  @Option(names = "--heartbeat-interval", paramLabel = "D", defaultValue = "500ms",
+      description = "camstack.cluster.heartbeat-interval of the nodes (default: ${DEFAULT-VALUE})")
+  String heartbeat;
+
   @Option(names = "--stable-after", paramLabel = "D", defaultValue = "2s",
       description = "camstack.cluster.stable-after of the nodes (default: ${DEFAULT-VALUE})")
   String stableAfter;
@@ -78,9 +82,10 @@ final class FailoverCommand implements Callable<Integer> {
     Files.writeString(conf,
         "camstack.topology.buses = [ { name = emusim, targets = [ { id = 0, luns = [ { lun = 0, size = 4M, store = ram } ] } ] } ]\n"
             + "camstack.cluster.bus = { targets = [ { id = 0, luns = [ { lun = 0, size = 64M, wwn = \"" + wwn + "\" } ] } ] }\n"
-            + "camstack.cluster { acceptable-heartbeat-pause = " + pause + ", stable-after = " + stableAfter
+            + "camstack.cluster { heartbeat-interval = " + heartbeat + ", acceptable-heartbeat-pause = " + pause + ", stable-after = " + stableAfter
             + ", rebalance-interval = 500ms, owner-poll = 200ms, forward-timeout = 3s }\n"
-            + "pekko.cluster { gossip-interval = 200ms, leader-actions-interval = 200ms }\n"
+            + "pekko.cluster { gossip-interval = 200ms, leader-actions-interval = 200ms,"
+            + " singleton.hand-over-retry-interval = 200ms, sharding.retry-interval = 500ms }\n"
             + "camstack.journal { user = \"" + (user == null ? "" : user) + "\", password = \"" + (password == null ? "" : password) + "\" }\n");
     List<Long> failoverMs = new ArrayList<>();
     long lost = 0;
@@ -148,8 +153,9 @@ final class FailoverCommand implements Callable<Integer> {
     }
     List<Long> sorted = new ArrayList<>(failoverMs);
     sorted.sort(null);
-    System.out.printf(Locale.ROOT, "bench failover: %d kills of the owner (SIGKILL), 3 nodes, acceptable-heartbeat-pause %s, stable-after %s%n",
-        n, pause, stableAfter);
+    System.out.printf(Locale.ROOT,
+        "bench failover: %d kills of the owner (SIGKILL), 3 nodes, heartbeat-interval %s, acceptable-heartbeat-pause %s, stable-after %s%n",
+        n, heartbeat, pause, stableAfter);
     System.out.printf(Locale.ROOT, "kill -> first acknowledged write on a survivor: min %d ms, median %d ms, max %d ms (all: %s)%n",
         sorted.get(0), sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1), failoverMs);
     System.out.printf(Locale.ROOT, "acknowledged writes checked: %d, lost: %d%n", acked, lost);
