@@ -287,6 +287,34 @@ public final class ClusterLuns implements CommandRouter {
 
   // ------------------------------------------------------------------ CommandRouter
 
+  /**
+   * SET TARGET PORT GROUPS: a descriptor asking active/optimized for a member's group moves the
+   * LUN there (the state change follows, reported by 2A/06); other descriptors change nothing (the
+   * other groups are active/non-optimized by construction). An unknown group is 05/26/00.
+   */
+  @Override
+  public ScsiResponse setTargetPortGroups(EmuDevice device, ByteString parameters, int dxferLen) {
+    Cluster cluster = Cluster.get(system);
+    for (int p = 4; p + 4 <= parameters.size(); p += 4) {
+      int state = parameters.apply(p) & 0x0f;
+      int group = ((parameters.apply(p + 2) & 0xff) << 8) | (parameters.apply(p + 3) & 0xff);
+      Address to = null;
+      for (Member m : cluster.state().getMembers()) {
+        if (portGroup(m.address()) == group && m.status() == MemberStatus.up()) {
+          to = m.address();
+        }
+      }
+      if (to == null) {
+        return ScsiResponse.checkCondition(Sense.fixed(Sense.ILLEGAL_REQUEST, 0x26, 0x00), dxferLen);
+      }
+      if (state == TargetPortGroups.ACTIVE_OPTIMIZED) {
+        LOG.info("clustered LUN {}: SET TARGET PORT GROUPS moves it to {}", device.spec().wwn(), to);
+        move(device.spec().wwn(), to);
+      }
+    }
+    return ScsiResponse.GOOD;
+  }
+
   private static final ByteString TRANSITIONING = Sense.fixed(Sense.NOT_READY, 0x04, 0x0a);
 
   @Override

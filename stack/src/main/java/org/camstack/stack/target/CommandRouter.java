@@ -19,4 +19,12 @@ public interface CommandRouter {
    *     initiator retries (e.g. 02/04/0A ASYMMETRIC ACCESS STATE TRANSITION); never null
    */
   ScsiResponse forward(EmuDevice device, ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId);
+
+  /**
+   * SET TARGET PORT GROUPS arrived at this node's copy: {@code parameters} is its parameter list
+   * (SPC-4 6.45: a 4-byte header, then 4-byte descriptors of state and group id).
+   */
+  default ScsiResponse setTargetPortGroups(EmuDevice device, ByteString parameters, int dxferLen) {
+    return ScsiResponse.checkCondition(org.camstack.stack.scsi.Sense.illegalField(0x20, 0x00, true, 0, -1), dxferLen);
+  }
 }

@@ -31,6 +31,7 @@ import org.camstack.persistence.device.FaultRule;
 import org.camstack.stack.scsi.Bytes;
 import org.camstack.stack.scsi.ScsiResponse;
 import org.camstack.stack.scsi.ScsiStatus;
+import org.camstack.stack.scsi.Opcodes;
 import org.camstack.stack.scsi.Sense;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -243,7 +244,15 @@ public abstract class EmuDevice implements ScsiLun {
    */
   public final void setRouter(CommandRouter r) {
     this.router = r;
+    if (r != null) {
+      // explicit ALUA: SET TARGET PORT GROUPS moves the LUN (INQUIRY TPGS 11b)
+      supports(Opcodes.MAINTENANCE_OUT, SA_SET_TARGET_PORT_GROUPS, 0);
+      stdInquiry = null;
+    }
   }
+
+  /** MAINTENANCE OUT service action SET TARGET PORT GROUPS (SPC-4 6.45). */
+  private static final int SA_SET_TARGET_PORT_GROUPS = 0x0a;
 
   /**
    * Runs a command another node forwarded (this node owns the LUN): as {@link #execute}, except
@@ -261,7 +270,7 @@ public abstract class EmuDevice implements ScsiLun {
   }
 
   private static boolean answeredHere(int op) {
-    return op == INQUIRY || op == REQUEST_SENSE || op == REPORT_LUNS || op == MAINTENANCE_IN;
+    return op == INQUIRY || op == REQUEST_SENSE || op == REPORT_LUNS || op == MAINTENANCE_IN || op == Opcodes.MAINTENANCE_OUT;
   }
 
   // ---------------------------------------------------------------- durable state
@@ -471,6 +480,13 @@ public abstract class EmuDevice implements ScsiLun {
         return sendDiagnostic(cdb, dataOut, dxferLen, initiatorId);
       case MAINTENANCE_IN:
         return maintenanceIn(cdb, dxferLen);
+      case Opcodes.MAINTENANCE_OUT: {
+        CommandRouter rt = router;
+        if (rt != null) {
+          return rt.setTargetPortGroups(this, dataOut, dxferLen);
+        }
+        return checkCondition(Sense.illegalField(0x20, 0x00, true, 0, -1), dxferLen);
+      }
       default:
         return checkCondition(Sense.illegalField(0x20, 0x00, true, 0, -1), dxferLen);
     }
@@ -778,7 +794,7 @@ public abstract class EmuDevice implements ScsiLun {
     b[2] = 0x06; // SPC-4
     b[3] = 0x12; // HiSup, response data format 2 (NormACA clear: NACA = 1 is refused)
     b[4] = (byte) (b.length - 5);
-    b[5] = 0x10; // TPGS 01b: implicit ALUA (REPORT TARGET PORT GROUPS)
+    b[5] = (byte) (router != null ? 0x30 : 0x10); // TPGS 01b implicit ALUA (RTPG); 11b with SET TARGET PORT GROUPS (clustered)
     b[6] = (byte) inquiryByte6();
     b[7] = 0x02; // CmdQue
     Bytes.putAscii(b, 8, spec.vendor(), 8);

@@ -42,7 +42,7 @@ import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
  * it is moved to B; a write through A's stack reads back through C's; REPORT TARGET PORT GROUPS
  * answers the same on all three (B active/optimized, A and C active/non-optimized); when B crashes
  * the survivors down it, the LUN runs again on one of them, the ALUA model drops B, and the data
- * written before the crash reads back.
+ * written before the crash reads back; SET TARGET PORT GROUPS through C moves it to C.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 @EnabledIfEnvironmentVariable(named = DurableJournal.PG_URL, matches = "jdbc:postgresql:.*")
@@ -265,6 +265,29 @@ class ClusteredLunsPostgresTest {
         assertArrayEquals(rtpg(a), rtpg(c));
         return null;
       });
+
+      // explicit ALUA: SET TARGET PORT GROUPS through C asks active/optimized for C's group
+      int gc = ClusterLuns.portGroup(self(c));
+      String params = String.format("00000000%02x00%04x", TargetPortGroups.ACTIVE_OPTIMIZED, gc);
+      ApiModel.Handle h = await(c.service().open("test", new ApiModel.Open(pass(c))));
+      try {
+        int status = -1;
+        for (int i = 0; i < 4 && status != 0; i++) {
+          status = await(c.service().cdb(h.handle(), new ApiModel.Cdb("a40a00000000000000080000", 0, params, 5000))).scsiStatus();
+        }
+        assertEquals(0, status);
+      } finally {
+        await(c.service().close(h.handle()));
+      }
+      String ownerC = self(c).toString();
+      PROBE.awaitAssert(WAIT, Duration.ofMillis(200), () -> {
+        for (EmulatorNode n : nodes) {
+          assertEquals(ownerC, n.clusterLuns().orElseThrow().owner(wwn), n.apiUrl());
+        }
+        assertEquals(TargetPortGroups.ACTIVE_OPTIMIZED, states(rtpg(a)).get(gc));
+        return null;
+      });
+      assertArrayEquals(data, read(a, 8192, data.length));
     } finally {
       for (int i = nodes.size() - 1; i >= 0; i--) {
         await(nodes.get(i).shutdown(), Duration.ofSeconds(60));
