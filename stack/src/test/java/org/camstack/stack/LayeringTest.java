@@ -89,6 +89,8 @@ class LayeringTest {
         S + ".xpt", S + ".periph", S + ".scsi.da", S + ".scsi.pass", S + ".scsi.ses", P + ".audit");
     allow(S + ".durable", S + ".ccb", S + ".scsi", S + ".sim", S + ".target", P, P + ".device",
         P + ".inventory");
+    // the clustered node (docs/cluster.md): sharded LUN entities over the target layer's devices
+    allow(S + ".cluster", S + ".scsi", S + ".sim", S + ".target", P + ".serialization", P + ".journal");
     // the deterministic scheduler: an executor and a clock for any actor system, knows no layer
     allow(S + ".detsim");
     // the programs
@@ -98,7 +100,7 @@ class LayeringTest {
     allow(S + ".node", S, S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".sim",
         S + ".target", S + ".xpt", S + ".periph", S + ".scsi.da", S + ".scsi.pass", S + ".scsi.ses",
         S + ".durable", S + ".iscsi", S + ".target.iscsi", S + ".secret", P, P + ".device", P + ".audit", P + ".journal",
-        P + ".wiring", P + ".inventory");
+        P + ".wiring", P + ".inventory", S + ".cluster");
     allow(S + ".cli", S, S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".sim",
         S + ".target", S + ".xpt", S + ".periph", S + ".scsi.da", S + ".scsi.pass", S + ".scsi.ses",
         S + ".durable", S + ".chaos", S + ".node", S + ".iscsi", S + ".target.iscsi", S + ".secret", P, P + ".device", P + ".audit", P + ".journal",
