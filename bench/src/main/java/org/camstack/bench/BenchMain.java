@@ -31,7 +31,8 @@ import picocli.CommandLine.Option;
       LifecycleCommand.class,
       RecoveryCommand.class,
       JmhCommand.class,
-      IscsiCommand.class
+      IscsiCommand.class,
+      FailoverCommand.class
     })
 public final class BenchMain implements Callable<Integer> {
 

@@ -161,10 +161,13 @@ class BenchSmokeTest {
     assertEquals(2, iscsi.exit());
     assertTrue(iscsi.err().startsWith("camstack bench iscsi: --qd, --blocks, --duration and --repeat must be >= 1"), iscsi.err());
     assertEquals(2, bench("iscsi", "--no-tgt", "--no-camstack").exit(), "nothing left to measure");
+    CliRun failover = bench("failover", "--journal", "jdbc:h2:mem:x");
+    assertEquals(2, failover.exit());
+    assertTrue(failover.err().startsWith("camstack bench failover: --journal jdbc:postgresql://... (or $CAMSTACK_PG_URL) is required"), failover.err());
   }
 
   @ParameterizedTest(name = "bench {0} --help")
-  @ValueSource(strings = {"", "io", "sweep", "lifecycle", "recovery", "jmh", "iscsi"})
+  @ValueSource(strings = {"", "io", "sweep", "lifecycle", "recovery", "jmh", "iscsi", "failover"})
   void everyBenchCommandAnswersHelpAndVersionWithExitZero(String verb) {
     String[] help = verb.isEmpty() ? new String[] {"--help"} : new String[] {verb, "--help"};
     CliRun r = bench(help);

@@ -92,6 +92,8 @@ class LayeringTest {
         S + ".xpt", S + ".periph", S + ".scsi.da", S + ".scsi.pass", S + ".scsi.ses", S + ".scsi.sa", S + ".scsi.ch", S + ".scsi.cd", S + ".scsi.pt", S + ".scsi.sg", P + ".audit");
     allow(S + ".durable", S + ".ccb", S + ".scsi", S + ".sim", S + ".target", P, P + ".device",
         P + ".inventory");
+    // the clustered node (docs/cluster.md): sharded LUN entities over the target layer's devices
+    allow(S + ".cluster", S + ".scsi", S + ".sim", S + ".target", P + ".serialization", P + ".journal");
     // the deterministic scheduler: an executor and a clock for any actor system, knows no layer
     allow(S + ".detsim");
     // the programs
@@ -101,7 +103,7 @@ class LayeringTest {
     allow(S + ".node", S, S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".sim",
         S + ".target", S + ".xpt", S + ".periph", S + ".scsi.da", S + ".scsi.pass", S + ".scsi.ses", S + ".scsi.sa", S + ".scsi.ch", S + ".scsi.cd", S + ".scsi.pt", S + ".scsi.sg",
         S + ".durable", S + ".iscsi", S + ".target.iscsi", S + ".secret", P, P + ".device", P + ".audit", P + ".journal",
-        P + ".wiring", P + ".inventory", S + ".sim.iscsi", P + ".initiator", S + ".node.web");
+        P + ".wiring", P + ".inventory", S + ".sim.iscsi", P + ".initiator", S + ".node.web", S + ".cluster");
     // the node's web page: its feed (lifetime steps, XPT async events, I/O samples) and routes
     allow(S + ".node.web", S + ".node", S + ".ccb", S + ".xpt", P + ".audit", P + ".journal", P + ".inspect");
     allow(S + ".cli", S, S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".sim",

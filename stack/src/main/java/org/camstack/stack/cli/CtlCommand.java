@@ -41,7 +41,7 @@ import picocli.CommandLine.ScopeType;
 @Command(
     name = "ctl",
     mixinStandardHelpOptions = true,
-    subcommands = {CtlCommand.Lun.class, CtlCommand.Inject.class, CtlCommand.Wire.class, CtlCommand.Port.class, CtlCommand.Iscsi.class, TapeCommands.Tape.class, TapeCommands.Changer.class, DeviceCommands.Cd.class, DeviceCommands.Pt.class},
+    subcommands = {CtlCommand.Lun.class, CtlCommand.Inject.class, CtlCommand.Wire.class, CtlCommand.Port.class, CtlCommand.Iscsi.class, TapeCommands.Tape.class, TapeCommands.Changer.class, DeviceCommands.Cd.class, DeviceCommands.Pt.class, ClusterCommands.class},
     description = "camcontrol-style verbs against a running node's management API.",
     synopsisSubcommandLabel = "VERB",
     sortOptions = false,
@@ -172,7 +172,11 @@ public final class CtlCommand implements Callable<Integer> {
   int devlist(
       @Option(names = "-v", description = "bus lines and unconfigured devices") boolean verbose,
       @Option(names = "-b", description = "bus lines only") boolean busOnly,
+      @Option(names = "--cluster", description = "every clustered LUN once: its owner and ALUA state per node") boolean cluster,
       @Mixin Help h) {
+    if (cluster) {
+      return ClusterCommands.devlist(this);
+    }
     Reply<ApiModel.Devlist> r = client().get("/api/devlist", ApiModel.Devlist.class);
     return print(r, d -> DevlistFormat.format(d, verbose, busOnly, style()));
   }
@@ -387,6 +391,14 @@ public final class CtlCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       throw new UsageException("missing sub-verb: add, remove, resize or list");
+    }
+
+    @Command(name = "move", description = "Move a clustered LUN to another member (its initiators see a unit attention).")
+    int move(
+        @Parameters(paramLabel = "WWN") String wwn,
+        @Option(names = "--to", required = true, paramLabel = "NODE", description = "HOST:PORT (cluster port) or target port group id") String to,
+        @Mixin Help h) {
+      return ClusterCommands.move(ctl, wwn, to);
     }
 
     @Command(name = "add", description = "Plug a new LUN at B:T:L.")

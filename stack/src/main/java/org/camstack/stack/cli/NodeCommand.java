@@ -78,6 +78,9 @@ public final class NodeCommand implements Callable<Integer> {
   @Option(names = "--memory-budget", paramLabel = "SIZE", description = "bytes RAM stores and API buffers may hold together, e.g. 2GiB or 50%% of the heap (default 50%%)")
   String memoryBudget;
 
+  @Option(names = "--shared-store", paramLabel = "DIR", description = "directory every cluster member reaches: the clustered LUNs' data (docs/cluster.md)")
+  Path sharedStore;
+
   private final PrintStream out;
   private final PrintStream err;
 
@@ -161,6 +164,9 @@ public final class NodeCommand implements Callable<Integer> {
     }
     if (!iscsiConnect.isEmpty()) {
       m.put("camstack.iscsi.initiator.connect", List.copyOf(iscsiConnect));
+    }
+    if (sharedStore != null) {
+      m.put("camstack.cluster.shared-store", sharedStore.toString());
     }
     return m;
   }

@@ -54,6 +54,7 @@ public final class EmulatorNode {
   private final ActorRef<AuditWriter.Command> audit;
   private final String apiUrl;
   private org.camstack.stack.target.iscsi.IscsiPortal portal; // null when --iscsi-port off
+  private org.camstack.stack.cluster.ClusterLuns clustered; // null without clustered LUNs
 
   private EmulatorNode(
       NodeSettings settings,
@@ -90,23 +91,36 @@ public final class EmulatorNode {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
       Config config = system.settings().config();
+      // camstack cluster (issue 13): a node joining through seeds checks that every member shares its journal
+      if (!settings.seeds().isEmpty()) {
+        org.camstack.stack.cluster.ClusterJoin.awaitCompatibleMembers(system, settings.journal(), config.getDuration("camstack.cluster.join-timeout"));
+      }
       if (config.getBoolean("camstack.journal.create-schema")) {
         await(JournalSchema.createIfNotExists(system), Duration.ofSeconds(60), "cannot create the journal schema at " + settings.journal());
       }
       String hostId = files.hostId(config.getString("camstack.node.host-id"));
+      org.camstack.stack.cluster.NodeWwns wwns =
+          org.camstack.stack.cluster.NodeWwns.choose(
+              config.getString("camstack.cluster.default-wwns"), settings.journal().kind() != org.camstack.persistence.journal.JournalConfig.Kind.H2, hostId);
+      config = config.withValue(org.camstack.stack.cluster.NodeWwns.SALT_KEY, com.typesafe.config.ConfigValueFactory.fromAnyRef(wwns.hex()));
       JournalWiring wiring =
           await(JournalWiring.load(system, hostId, Duration.ofSeconds(60)), Duration.ofSeconds(70), "cannot load the unit wiring from " + settings.journal());
       ActorRef<AuditWriter.Command> audit = system.systemActorOf(AuditWriter.create(hostId), "lifetime-audit", Props.empty());
       audit.tell(new AuditWriter.Record(org.camstack.persistence.audit.LifetimeEvent.StackStarted.now(java.util.UUID.randomUUID().toString())));
       DurableDevices durable =
           await(
-              DurableDevices.recover(system, hostId, Topology.fromConfig(config), Duration.ofSeconds(60)),
+              DurableDevices.recover(system, hostId, wwns.apply(Topology.fromConfig(config)), Duration.ofSeconds(60)),
               Duration.ofSeconds(70),
               "cannot recover the emulated devices from " + settings.journal());
       flushOnShutdown(system, durable);
       org.camstack.stack.node.web.WebFeed webFeed = new org.camstack.stack.node.web.WebFeed(system); // the web page's live view
+      org.camstack.stack.cluster.ClusterLuns clustered = org.camstack.stack.cluster.ClusterLuns.fromConfig(system, config);
       NodeStack stack =
-          NodeStack.start(system, config, LifetimeListener.journal(audit).andThen(webFeed.listener()), wiring, settings.askTimeout(), durable);
+          NodeStack.start(
+              system, config, LifetimeListener.journal(audit).andThen(webFeed.listener()), wiring, settings.askTimeout(), durable, clustered);
+      if (clustered != null) {
+        clustered.start();
+      }
       StackNodeService service =
           new StackNodeService(
               system, stack.xpt(), stack.devfs, stack, wiring, stack.firstScan(), settings.askTimeout(), settings.scanTimeout(),
@@ -121,6 +135,7 @@ public final class EmulatorNode {
               Duration.ofSeconds(70),
               "cannot load the iSCSI initiator sessions from " + settings.journal());
       service.attachInitiator(initiator);
+      service.attachCluster(new ClusterApi(system, clustered));
       webFeed.start(service, stack.xpt());
       ManagementRoutes routes =
           new ManagementRoutes(service, settings.token(), settings.bind(), settings.allowedHosts())
@@ -134,6 +149,7 @@ public final class EmulatorNode {
 
       EmulatorNode node = new EmulatorNode(settings, files, system, stack, service, binding, audit);
       node.portal = portal;
+      node.clustered = clustered;
       node.registerShutdown();
       await(service.firstScan(), settings.scanTimeout(), "the first scan did not finish");
       node.announce(out);
@@ -237,6 +253,11 @@ public final class EmulatorNode {
   /** The iSCSI portal, empty with {@code --iscsi-port off}. */
   public java.util.Optional<org.camstack.stack.target.iscsi.IscsiPortal> portal() {
     return java.util.Optional.ofNullable(portal);
+  }
+
+  /** The clustered LUNs (camstack.cluster.bus), empty when the node has none. */
+  public java.util.Optional<org.camstack.stack.cluster.ClusterLuns> clusterLuns() {
+    return java.util.Optional.ofNullable(clustered);
   }
 
   /** The management API's base URL, e.g. {@code http://127.0.0.1:8080}. */

@@ -152,7 +152,8 @@ public final class ManagementRoutes extends AllDirectives {
         pathPrefix("cd", () -> pathPrefix(this::cd)),
         pathPrefix("wiring", this::wiring),
         pathPrefix("tape", () -> TapeApi.tapeRoutes(service, this)), pathPrefix("changer", () -> TapeApi.changerRoutes(service, this)),
-        pathPrefix("web", () -> web == null ? reject() : web.api()));
+        pathPrefix("web", () -> web == null ? reject() : web.api()),
+        pathPrefix("cluster", () -> service.cluster().map(c -> c.routes(s -> reply(s::get))).orElseGet(() -> error(404, "this node has no cluster views"))));
   }
 
   private Route device(String dev) {

@@ -93,6 +93,11 @@ public interface NodeService {
     throw ApiException.notFound("this node has no target ports");
   }
 
+  /** The cluster views and moves (docs/cluster.md); empty on a node that is not a cluster node. */
+  default java.util.Optional<ClusterApi> cluster() {
+    return java.util.Optional.empty();
+  }
+
   /** The iSCSI sessions (cf. {@code ctladm islist}). */
   default CompletionStage<ApiModel.IscsiSessions> iscsiSessions() {
     throw ApiException.notFound("this node has no iSCSI portal");

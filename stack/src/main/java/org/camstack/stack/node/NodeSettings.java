@@ -83,6 +83,11 @@ public record NodeSettings(
     for (String s : seeds) {
       seedUri(s);
     }
+    // camstack cluster (issue 13): an embedded H2 journal is this process's alone
+    if (journalUrl.map(u -> JournalConfig.kindOf(u) == JournalConfig.Kind.H2).orElse(true) && seeds.stream().anyMatch(s -> !isSelf(s, clusterPort))) {
+      throw new IllegalArgumentException(
+          "a node on the embedded H2 journal cannot join a cluster (--seed): give every member the same --journal jdbc:postgresql://...");
+    }
     token = token.filter(t -> !t.isBlank());
     if (token.isEmpty() && !isLoopback(bind)) {
       throw new IllegalArgumentException(
@@ -224,6 +229,12 @@ public record NodeSettings(
     return "pekko://" + SYSTEM_NAME + "@" + s;
   }
 
+  /** A seed that is this node itself ({@code 127.0.0.1:clusterPort} or {@code localhost:clusterPort}). */
+  static boolean isSelf(String seed, int clusterPort) {
+    String s = seedUri(seed).substring(("pekko://" + SYSTEM_NAME + "@").length());
+    return clusterPort != 0 && (s.equals("127.0.0.1:" + clusterPort) || s.equals("localhost:" + clusterPort));
+  }
+
   static boolean isLoopback(String address) {
     try {
       return InetAddress.getByName(address).isLoopbackAddress();
@@ -256,6 +267,14 @@ public record NodeSettings(
     m.put("pekko.cluster.jmx.multi-mbeans-in-same-jvm", "on");
     m.put("pekko.coordinated-shutdown.exit-jvm", "off");
     m.put("camstack.data-dir", dataDir.toString());
+    // camstack cluster (issue 13): journal role, failure detection and downing from camstack.cluster
+    Config cc = config.getConfig("camstack.cluster");
+    m.put("pekko.cluster.roles", ConfigValueFactory.fromIterable(List.of(org.camstack.stack.cluster.JournalRole.of(journal()))));
+    m.put("pekko.cluster.failure-detector.heartbeat-interval", cc.getDuration("heartbeat-interval").toMillis() + "ms");
+    m.put("pekko.cluster.failure-detector.acceptable-heartbeat-pause", cc.getDuration("acceptable-heartbeat-pause").toMillis() + "ms");
+    m.put("pekko.cluster.split-brain-resolver.stable-after", cc.getDuration("stable-after").toMillis() + "ms");
+    m.put("pekko.cluster.split-brain-resolver.active-strategy", cc.getString("downing-strategy"));
+    m.put("pekko.cluster.sharding.rebalance-interval", cc.getDuration("rebalance-interval").toMillis() + "ms");
     Duration rt = requestTimeout();
     m.put("pekko.http.server.request-timeout", rt.toMillis() + "ms");
     m.put("pekko.http.server.idle-timeout", rt.plusSeconds(30).toMillis() + "ms");

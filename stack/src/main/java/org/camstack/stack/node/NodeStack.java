@@ -67,6 +67,8 @@ final class NodeStack implements SimControl {
 
   /** The node's durable devices, or null (devices not journalled). */
   private final DurableDevices durable;
+  /** Default WWNs of LUNs added at runtime (camstack cluster: salted by the host id on a shared journal). */
+  private volatile org.camstack.stack.cluster.NodeWwns wwns = org.camstack.stack.cluster.NodeWwns.TOPOLOGY;
 
   private NodeStack(ActorSystem<?> system, CamStack cam, Duration askTimeout, DurableDevices durable) {
     this.system = system;
@@ -93,12 +95,24 @@ final class NodeStack implements SimControl {
   static NodeStack start(
       ActorSystem<?> system, Config config, LifetimeListener listener, WiringSource wiring, Duration askTimeout,
       DurableDevices durable) {
+    return start(system, config, listener, wiring, askTimeout, durable, null);
+  }
+
+  /** ... with the clustered LUNs {@code cluster} (null: none) on a bus of their own after the others. */
+  static NodeStack start(
+      ActorSystem<?> system, Config config, LifetimeListener listener, WiringSource wiring, Duration askTimeout,
+      DurableDevices durable, org.camstack.stack.cluster.ClusterLuns cluster) {
     CamStack.Options options = CamStack.Options.DEFAULT.withListener(listener).withWiring(wiring);
     if (durable != null) {
       options = options.withTopology(durable.topology()).withDeviceHooks(durable);
     }
+    if (cluster != null) {
+      org.camstack.stack.sim.Topology t = options.topology() != null ? options.topology() : org.camstack.stack.sim.Topology.fromConfig(config);
+      options = options.withTopology(cluster.extend(t)).withDeviceHooks(cluster.hooks(options.deviceHooks()));
+    }
     CamStack cam = CamStack.start(system, config, options);
     NodeStack stack = new NodeStack(system, cam, askTimeout, durable);
+    stack.wwns = org.camstack.stack.cluster.NodeWwns.fromConfig(config);
     stack.boot();
     return stack;
   }
@@ -299,7 +313,7 @@ final class NodeStack implements SimControl {
     }
     Bus b = bus(path);
     return requested.withIdentity(
-        LunSpec.defaultSerial(b.index(), path.target(), path.lun()), LunSpec.defaultWwn(b.index(), path.target(), path.lun()));
+        LunSpec.defaultSerial(b.index(), path.target(), path.lun()), wwns.defaultWwn(b.index(), path.target(), path.lun()));
   }
 
   @Override

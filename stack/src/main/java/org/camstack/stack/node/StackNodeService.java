@@ -249,6 +249,18 @@ public final class StackNodeService implements NodeService {
     return initiator;
   }
 
+  private volatile ClusterApi clusterApi; // set by the node once its cluster LUNs exist
+
+  /** Serves the cluster area ({@code /api/cluster/...}) from {@code api}. */
+  void attachCluster(ClusterApi api) {
+    this.clusterApi = api;
+  }
+
+  @Override
+  public java.util.Optional<ClusterApi> cluster() {
+    return java.util.Optional.ofNullable(clusterApi);
+  }
+
   /** Serves the target-port verbs ({@code ports}, {@code iscsi ...}) from {@code api}. */
   void attachIscsi(IscsiApi api) {
     this.iscsi = api;

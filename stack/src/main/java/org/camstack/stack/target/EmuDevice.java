@@ -31,6 +31,7 @@ import org.camstack.persistence.device.FaultRule;
 import org.camstack.stack.scsi.Bytes;
 import org.camstack.stack.scsi.ScsiResponse;
 import org.camstack.stack.scsi.ScsiStatus;
+import org.camstack.stack.scsi.Opcodes;
 import org.camstack.stack.scsi.Sense;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -138,6 +139,10 @@ public abstract class EmuDevice implements ScsiLun {
     }
   });
   private volatile TargetPortGroups portGroups = TargetPortGroups.LOCAL;
+  /** Where commands go that another node runs (a clustered LUN on a node not its owner); null = here. */
+  private volatile CommandRouter router;
+  /** {@link #dispatch}'s answer for a command the {@link #router} takes. */
+  private static final ScsiResponse ROUTE = new ScsiResponse(0, ByteString.emptyByteString(), ByteString.emptyByteString(), 0, 0, false);
 
   private volatile ByteString stdInquiry;
 
@@ -229,6 +234,43 @@ public abstract class EmuDevice implements ScsiLun {
     if (!next.equals(was)) {
       postUnitAttention(0x2a, 0x06);
     }
+  }
+
+  /**
+   * Hands the commands this node does not run itself to {@code r} (null: run everything here):
+   * after this node's own checks (CDB valid, unit attention of the nexus), every command but
+   * INQUIRY, REQUEST SENSE, REPORT LUNS and MAINTENANCE IN, which the node answers from its own
+   * view (its port, its ALUA model). cf. CTL HA mode 2 ({@code kern.cam.ctl.ha_mode}).
+   */
+  public final void setRouter(CommandRouter r) {
+    this.router = r;
+    if (r != null) {
+      // explicit ALUA: SET TARGET PORT GROUPS moves the LUN (INQUIRY TPGS 11b)
+      supports(Opcodes.MAINTENANCE_OUT, SA_SET_TARGET_PORT_GROUPS, 0);
+      stdInquiry = null;
+    }
+  }
+
+  /** MAINTENANCE OUT service action SET TARGET PORT GROUPS (SPC-4 6.45). */
+  private static final int SA_SET_TARGET_PORT_GROUPS = 0x0a;
+
+  /**
+   * Runs a command another node forwarded (this node owns the LUN): as {@link #execute}, except
+   * that the nexus's unit attentions are the forwarding node's to report, not this node's.
+   */
+  public final ScsiResponse executeForwarded(ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId) {
+    if (!lifetime.acquire()) {
+      return absent(cdb, dxferLen);
+    }
+    try {
+      return run(cdb, dataOut, dxferLen, initiatorId, true);
+    } finally {
+      lifetime.release();
+    }
+  }
+
+  private static boolean answeredHere(int op) {
+    return op == INQUIRY || op == REQUEST_SENSE || op == REPORT_LUNS || op == MAINTENANCE_IN || op == Opcodes.MAINTENANCE_OUT;
   }
 
   // ---------------------------------------------------------------- durable state
@@ -333,19 +375,27 @@ public abstract class EmuDevice implements ScsiLun {
   }
 
   private ScsiResponse run(ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId) {
+    return run(cdb, dataOut, dxferLen, initiatorId, false);
+  }
+
+  private ScsiResponse run(ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId, boolean forwarded) {
     ScsiResponse r;
     synchronized (commandLock) {
       try {
-        r = dispatch(cdb, dataOut == null ? ByteString.emptyByteString() : dataOut, Math.max(0, dxferLen), initiatorId);
+        r = dispatch(cdb, dataOut == null ? ByteString.emptyByteString() : dataOut, Math.max(0, dxferLen), initiatorId, forwarded);
       } catch (RuntimeException e) {
         LOG.warn("lun {}: internal error on opcode {}", spec.lun(), cdb == null || cdb.isEmpty() ? -1 : u8(cdb, 0), e);
         r = ScsiResponse.checkCondition(Sense.fixed(Sense.HARDWARE_ERROR, 0x44, 0x00), Math.max(0, dxferLen));
       }
     }
+    if (r == ROUTE) {
+      // outside the lock: the owner may be this node again by the time the command gets there
+      return router.forward(this, cdb, dataOut == null ? ByteString.emptyByteString() : dataOut, Math.max(0, dxferLen), initiatorId);
+    }
     return faults.delayed(r);
   }
 
-  private ScsiResponse dispatch(ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId) {
+  private ScsiResponse dispatch(ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId, boolean forwarded) {
     if (cdb == null || cdb.isEmpty()) {
       return checkCondition(Sense.fixed(Sense.ILLEGAL_REQUEST, 0x20, 0x00), dxferLen);
     }
@@ -364,11 +414,14 @@ public abstract class EmuDevice implements ScsiLun {
     if ((u8(cdb, control) & 0x04) != 0) {
       return invalidCdbField(control, 2, dxferLen); // NACA = 1 while the control page says NORMACA = 0
     }
-    if ((flags & F_NO_UA) == 0) {
+    if ((flags & F_NO_UA) == 0 && !forwarded) {
       ByteString ua = unitAttentions.take(initiatorId);
       if (ua != null) {
         return checkCondition(ua, dxferLen);
       }
+    }
+    if (!forwarded && router != null && !answeredHere(op)) {
+      return ROUTE;
     }
     if (reservations.conflicts(op, cdb, initiatorId)) {
       return ScsiResponse.status(ScsiStatus.RESERV_CONFLICT, dxferLen);
@@ -427,6 +480,13 @@ public abstract class EmuDevice implements ScsiLun {
         return sendDiagnostic(cdb, dataOut, dxferLen, initiatorId);
       case MAINTENANCE_IN:
         return maintenanceIn(cdb, dxferLen);
+      case Opcodes.MAINTENANCE_OUT: {
+        CommandRouter rt = router;
+        if (rt != null) {
+          return rt.setTargetPortGroups(this, dataOut, dxferLen);
+        }
+        return checkCondition(Sense.illegalField(0x20, 0x00, true, 0, -1), dxferLen);
+      }
       default:
         return checkCondition(Sense.illegalField(0x20, 0x00, true, 0, -1), dxferLen);
     }
@@ -695,7 +755,7 @@ public abstract class EmuDevice implements ScsiLun {
       }
       return goodData(std, alloc, dxferLen);
     }
-    byte[] vpd = page == 0x83 ? deviceIdentification(relativePort(initiatorId)) : vpdPage(page);
+    byte[] vpd = page == 0x83 ? deviceIdentification(relativePort(portGroups, initiatorId)) : vpdPage(page);
     if (vpd == null) {
       return invalidCdbField(2, -1, dxferLen);
     }
@@ -703,9 +763,9 @@ public abstract class EmuDevice implements ScsiLun {
   }
 
   /** The relative target port the nexus reaches this LUN through; -1 when the id is unknown. */
-  private static int relativePort(int initiatorId) {
+  private static int relativePort(TargetPortGroups groups, int initiatorId) {
     try {
-      return Nexuses.describe(initiatorId).relativeTargetPort();
+      return groups.relativePort(Nexuses.describe(initiatorId).relativeTargetPort());
     } catch (IllegalArgumentException e) {
       return -1;
     }
@@ -734,7 +794,7 @@ public abstract class EmuDevice implements ScsiLun {
     b[2] = 0x06; // SPC-4
     b[3] = 0x12; // HiSup, response data format 2 (NormACA clear: NACA = 1 is refused)
     b[4] = (byte) (b.length - 5);
-    b[5] = 0x10; // TPGS 01b: implicit ALUA (REPORT TARGET PORT GROUPS)
+    b[5] = (byte) (router != null ? 0x30 : 0x10); // TPGS 01b implicit ALUA (RTPG); 11b with SET TARGET PORT GROUPS (clustered)
     b[6] = (byte) inquiryByte6();
     b[7] = 0x02; // CmdQue
     Bytes.putAscii(b, 8, spec.vendor(), 8);

@@ -8,14 +8,15 @@ import org.camstack.stack.scsi.Bytes;
  * each with an access state and the relative target ports in it. Today there is one group (id 1,
  * active/optimized, preferred) holding both ports of this process, the in-process SIM ({@link
  * Nexuses#CAM_SIM_PORT}) and iSCSI ({@link Nexuses#ISCSI_PORT}); a cluster (several nodes, hence
- * several groups and states) builds another value of this class. INQUIRY reports TPGS = 01b
+ * several groups and states) builds another value of this class, its own ports numbered from its
+ * {@code localPortBase} (org.camstack.stack.cluster.ClusterLuns). INQUIRY reports TPGS = 01b
  * (implicit ALUA only: SET TARGET PORT GROUPS is not implemented).
  *
  * <p>Immutable. cf. sys/cam/ctl/ctl.c {@code ctl_report_tagret_port_groups} (sic).
  *
  * @param groups the groups, in reporting order
  */
-public record TargetPortGroups(List<Group> groups) {
+public record TargetPortGroups(List<Group> groups, int localPortBase) {
 
   /** Asymmetric access states (SPC-4 table 174). */
   public static final int ACTIVE_OPTIMIZED = 0x0;
@@ -55,6 +56,24 @@ public record TargetPortGroups(List<Group> groups) {
 
   public TargetPortGroups {
     groups = List.copyOf(groups);
+    if (localPortBase < 0 || localPortBase > 0xffff - 2) {
+      throw new IllegalArgumentException("local port base " + localPortBase + " out of range");
+    }
+  }
+
+  /** One process's model: its ports are {@link Nexuses#CAM_SIM_PORT} and {@link Nexuses#ISCSI_PORT} as they are. */
+  public TargetPortGroups(List<Group> groups) {
+    this(groups, 0);
+  }
+
+  /**
+   * The relative target port id a nexus of this process reaches the LUN through: {@code
+   * localPortBase} plus its frontend's port ({@link Nexuses#CAM_SIM_PORT}, {@link
+   * Nexuses#ISCSI_PORT}). In a cluster every node numbers its ports from its own base, so that the
+   * ids are unique in the SCSI target device the nodes form together (docs/cluster.md).
+   */
+  public int relativePort(int nexusPort) {
+    return localPortBase + nexusPort;
   }
 
   /** The group holding relative target port {@code port}, or null. */

@@ -46,7 +46,9 @@ class NodeFilesTest {
   @Test
   void settingsCheckSeedsPortsAndJournalUrls() {
     NodeSettings s =
-        NodeSettings.load(Optional.empty(), Map.of("camstack.node.seed-nodes", List.of("127.0.0.1:2552"), "camstack.node.port", 0));
+        NodeSettings.load(
+            Optional.empty(),
+            Map.of("camstack.node.seed-nodes", List.of("127.0.0.1:2552"), "camstack.node.port", 0, "camstack.journal.url", "jdbc:postgresql://127.0.0.1/camstack"));
     assertEquals(List.of("127.0.0.1:2552"), s.seeds());
     assertEquals("pekko://camstack@127.0.0.1:2552", NodeSettings.seedUri("127.0.0.1:2552"));
     assertEquals(

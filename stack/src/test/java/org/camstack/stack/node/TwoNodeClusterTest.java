@@ -2,6 +2,8 @@ package org.camstack.stack.node;
 
 import static org.camstack.stack.durable.DurableJournal.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -15,6 +17,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.StreamSupport;
 import org.apache.pekko.actor.Address;
@@ -24,16 +28,26 @@ import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.camstack.persistence.cli.CliRun;
+import org.camstack.persistence.journal.JournalConfig;
+import org.camstack.stack.durable.DurableJournal;
+import org.camstack.stack.target.LunSpec;
 import org.camstack.stack.cli.CtlCommand;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
 
 /**
- * Two nodes in one JVM form one cluster ({@code ./camstack node --seed HOST:PORT}): node A joins
- * itself, node B seeds from A's cluster port; both see two members Up, each serves its own stack's
- * devlist (A has two disks, B three) through its service and its API, and when B stops A sees it
- * removed and stays Up and serving. Both ActorSystems are named {@value NodeSettings#SYSTEM_NAME}.
+ * Two nodes in one JVM form one cluster ({@code ./camstack node --seed HOST:PORT}) on one shared
+ * PostgreSQL journal (when {@code CAMSTACK_PG_URL} is set, as CI does): node A joins itself, node B
+ * seeds from A's cluster port; both see two members Up, each serves its own stack's devlist (A has
+ * two disks, B three) through its service and its API, their default WWNs differ (derived from
+ * each host id: no device history is shared by accident), and when B stops A sees it removed and
+ * stays Up and serving. Both ActorSystems are named {@value NodeSettings#SYSTEM_NAME}.
+ *
+ * <p>Without PostgreSQL: a node on the embedded H2 journal is refused a seed (one-line reason, at
+ * start), and a node on another journal is refused by an H2 member (it does not start; the member
+ * stays Up alone).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class TwoNodeClusterTest {
@@ -60,8 +74,22 @@ class TwoNodeClusterTest {
   }
 
   private static EmulatorNode start(String tag, int disks, List<String> seeds) throws IOException {
+    return start(tag, disks, seeds, Map.of());
+  }
+
+  /** The overrides that put a node on the run's PostgreSQL journal. */
+  private static Map<String, Object> postgres() {
+    JournalConfig pg = DurableJournal.postgres();
+    return Map.of("camstack.journal.url", pg.url(), "camstack.journal.user", pg.user(), "camstack.journal.password", pg.password());
+  }
+
+  private static EmulatorNode start(String tag, int disks, List<String> seeds, Map<String, Object> journal) throws IOException {
+    return EmulatorNode.start(settings(tag, disks, seeds, journal), new PrintStream(OutputStream.nullOutputStream()));
+  }
+
+  private static NodeSettings settings(String tag, int disks, List<String> seeds, Map<String, Object> journal) throws IOException {
     Path dir = Files.createTempDirectory("camstack-cluster-" + tag);
-    Map<String, Object> o = new HashMap<>();
+    Map<String, Object> o = new HashMap<>(journal);
     o.put("camstack.node.port", 0);
     o.put("camstack.node.cluster-port", 0);
     o.put("camstack.node.seed-nodes", seeds);
@@ -69,8 +97,16 @@ class TwoNodeClusterTest {
     // tests only: faster convergence (defaults 1s)
     o.put("pekko.cluster.gossip-interval", "200ms");
     o.put("pekko.cluster.leader-actions-interval", "200ms");
-    NodeSettings s = NodeSettings.load(Optional.of(topologyFile(dir, disks)), o);
-    return EmulatorNode.start(s, new PrintStream(OutputStream.nullOutputStream()));
+    return NodeSettings.load(Optional.of(topologyFile(dir, disks)), o);
+  }
+
+  /** The device keys ({@code naa.<wwn>}) of the node's attached devices, from its wiring. */
+  private static Set<String> deviceKeys(EmulatorNode n) {
+    Set<String> out = new TreeSet<>();
+    for (ApiModel.WiringEntry w : await(n.service().wiring()).entries()) {
+      out.add(w.deviceId());
+    }
+    return out;
   }
 
   private static void stop(EmulatorNode n) {
@@ -133,11 +169,48 @@ class TwoNodeClusterTest {
   }
 
   @Test
+  void aNodeOnTheEmbeddedH2JournalIsRefusedASeed() {
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> settings("h2seed", 1, List.of("127.0.0.1:25999"), Map.of()));
+    assertEquals(
+        "a node on the embedded H2 journal cannot join a cluster (--seed): give every member the same --journal jdbc:postgresql://...",
+        e.getMessage());
+  }
+
+  @Test
+  void aNodeOnAnotherJournalIsRefusedByAnH2MemberWhichStaysUpAlone() throws Exception {
+    EmulatorNode a = null;
+    try {
+      a = start("h2a", 1, List.of());
+      EmulatorNode na = a;
+      PROBE.awaitAssert(WAIT, Duration.ofMillis(100), () -> {
+        assertEquals(List.of(self(na)), up(na));
+        return null;
+      });
+      // never reached: the node checks its peers before it touches its journal
+      Map<String, Object> elsewhere =
+          Map.of("camstack.journal.url", "jdbc:postgresql://127.0.0.1:9/nowhere", "camstack.journal.user", "x", "camstack.journal.password", "x");
+      IllegalStateException e =
+          assertThrows(IllegalStateException.class, () -> start("pgb", 1, List.of("127.0.0.1:" + na.clusterPort()), elsewhere));
+      assertTrue(e.getMessage().startsWith("member camstack@127.0.0.1:" + na.clusterPort() + " runs on its embedded H2 journal"), e.getMessage());
+      assertFalse(e.getMessage().contains("\n"));
+      PROBE.awaitAssert(WAIT, Duration.ofMillis(100), () -> {
+        assertEquals(List.of(self(na)), up(na));
+        return null;
+      });
+      servesOwnDevlist(a, 1);
+    } finally {
+      stop(a);
+    }
+  }
+
+  @Test
+  @EnabledIfEnvironmentVariable(named = DurableJournal.PG_URL, matches = "jdbc:postgresql:.*")
   void aSeededNodeJoinsEachServesItsOwnStackAndTheFirstSurvivesTheSecondLeaving() throws Exception {
     EmulatorNode a = null;
     EmulatorNode b = null;
     try {
-      a = start("a", 2, List.of());
+      a = start("a", 2, List.of(), postgres());
       int seedPort = a.clusterPort();
       assertTrue(seedPort > 0, "no cluster port: " + seedPort);
       EmulatorNode na = a;
@@ -149,7 +222,7 @@ class TwoNodeClusterTest {
             return null;
           });
 
-      b = start("b", 3, List.of("127.0.0.1:" + seedPort));
+      b = start("b", 3, List.of("127.0.0.1:" + seedPort), postgres());
       EmulatorNode nb = b;
       assertEquals(NodeSettings.SYSTEM_NAME, a.system().name());
       assertEquals(NodeSettings.SYSTEM_NAME, b.system().name());
@@ -167,6 +240,13 @@ class TwoNodeClusterTest {
 
       servesOwnDevlist(a, 2);
       servesOwnDevlist(b, 3);
+      // one journal, no shared device: default WWNs come from each node's host id
+      Set<String> ka = deviceKeys(a);
+      Set<String> kb = deviceKeys(b);
+      assertEquals(2, ka.size(), ka::toString);
+      assertEquals(3, kb.size(), kb::toString);
+      assertTrue(ka.stream().noneMatch(kb::contains), () -> "A " + ka + " and B " + kb + " share a WWN");
+      assertFalse(ka.contains("naa." + LunSpec.defaultWwn(0, 0, 0)), ka::toString);
 
       Address gone = self(b);
       b = null;

@@ -1,0 +1,297 @@
+package org.camstack.stack.cluster;
+
+import static org.camstack.stack.durable.DurableJournal.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.StreamSupport;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.camstack.persistence.cli.CliRun;
+import org.camstack.persistence.journal.JournalConfig;
+import org.camstack.stack.cli.CtlCommand;
+import org.camstack.stack.durable.DurableJournal;
+import org.camstack.stack.node.ApiModel;
+import org.camstack.stack.node.EmulatorNode;
+import org.camstack.stack.node.NodeSettings;
+import org.camstack.stack.target.TargetPortGroups;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
+
+/**
+ * Three nodes in one JVM on one PostgreSQL journal and one shared store, with one clustered LUN:
+ * it is moved to B; a write through A's stack reads back through C's; REPORT TARGET PORT GROUPS
+ * answers the same on all three (B active/optimized, A and C active/non-optimized); when B crashes
+ * the survivors down it, the LUN runs again on one of them, the ALUA model drops B, and the data
+ * written before the crash reads back; SET TARGET PORT GROUPS through C moves it to C.
+ */
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
+@EnabledIfEnvironmentVariable(named = DurableJournal.PG_URL, matches = "jdbc:postgresql:.*")
+class ClusteredLunsPostgresTest {
+  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static final ActorTestKit TESTKIT = ActorTestKit.create();
+  private static final TestProbe<Void> PROBE = TESTKIT.createTestProbe();
+  private static final HexFormat HEX = HexFormat.of();
+
+  @AfterAll
+  static void shutdownTestKit() {
+    TESTKIT.shutdownTestKit();
+  }
+
+  private static EmulatorNode start(String tag, Path shared, String wwn, List<String> seeds) throws IOException {
+    Path dir = Files.createTempDirectory("camstack-clustered-" + tag);
+    Path topo = dir.resolve("topology.conf");
+    Files.writeString(
+        topo,
+        "camstack.topology.buses = [ { name = emusim, targets = [ { id = 0, luns = [ { lun = 0, size = 4M, store = ram } ] } ] } ]\n"
+            + "camstack.cluster.bus = { targets = [ { id = 0, luns = [ { lun = 0, size = 8M, wwn = \"" + wwn + "\" } ] } ] }\n");
+    JournalConfig pg = DurableJournal.postgres();
+    Map<String, Object> o = new HashMap<>();
+    o.put("camstack.journal.url", pg.url());
+    o.put("camstack.journal.user", pg.user());
+    o.put("camstack.journal.password", pg.password());
+    o.put("camstack.node.port", 0);
+    o.put("camstack.node.cluster-port", 0);
+    o.put("camstack.node.seed-nodes", seeds);
+    o.put("camstack.data-dir", dir.resolve("data").toString());
+    o.put("camstack.iscsi.port", "off");
+    o.put("camstack.cluster.shared-store", shared.toString());
+    o.put("camstack.cluster.acceptable-heartbeat-pause", "2s");
+    o.put("camstack.cluster.stable-after", "2s");
+    o.put("camstack.cluster.rebalance-interval", "500ms");
+    o.put("camstack.cluster.owner-poll", "200ms");
+    o.put("pekko.cluster.gossip-interval", "200ms");
+    o.put("pekko.cluster.leader-actions-interval", "200ms");
+    return EmulatorNode.start(NodeSettings.load(Optional.of(topo), o), new PrintStream(OutputStream.nullOutputStream()));
+  }
+
+  private static Address self(EmulatorNode n) {
+    return Cluster.get(n.system()).selfMember().address();
+  }
+
+  private static long up(EmulatorNode n) {
+    return StreamSupport.stream(Cluster.get(n.system()).state().getMembers().spliterator(), false)
+        .filter(m -> m.status() == MemberStatus.up())
+        .count();
+  }
+
+  /** The da unit of the clustered LUN (bus 1) on node {@code n}. */
+  private static String da(EmulatorNode n) {
+    for (ApiModel.Bus b : await(n.service().devlist()).buses()) {
+      for (ApiModel.Device d : b.devices()) {
+        if (d.bus() == 1 && !d.unconfigured()) {
+          for (String p : d.periphs()) {
+            if (p.startsWith("da")) {
+              return p;
+            }
+          }
+        }
+      }
+    }
+    throw new AssertionError("no da on bus 1");
+  }
+
+  private static String pass(EmulatorNode n) {
+    for (ApiModel.Bus b : await(n.service().devlist()).buses()) {
+      for (ApiModel.Device d : b.devices()) {
+        if (d.bus() == 1 && !d.unconfigured()) {
+          for (String p : d.periphs()) {
+            if (p.startsWith("pass")) {
+              return p;
+            }
+          }
+        }
+      }
+    }
+    throw new AssertionError("no pass on bus 1");
+  }
+
+  private static void write(EmulatorNode n, long offset, byte[] data) {
+    ApiModel.Handle h = await(n.service().open("test", new ApiModel.Open(da(n))));
+    try {
+      await(n.service().write(h.handle(), new ApiModel.Write(offset, HEX.formatHex(data))));
+    } finally {
+      await(n.service().close(h.handle()));
+    }
+  }
+
+  private static byte[] read(EmulatorNode n, long offset, int length) {
+    ApiModel.Handle h = await(n.service().open("test", new ApiModel.Open(da(n))));
+    try {
+      return HEX.parseHex(await(n.service().read(h.handle(), new ApiModel.Read(offset, length))).dataHex());
+    } finally {
+      await(n.service().close(h.handle()));
+    }
+  }
+
+  /** REPORT TARGET PORT GROUPS (extended header off) through the node's pass device; retries UAs. */
+  private static byte[] rtpg(EmulatorNode n) {
+    ApiModel.Handle h = await(n.service().open("test", new ApiModel.Open(pass(n))));
+    try {
+      for (int i = 0; i < 4; i++) {
+        ApiModel.CdbResult r = await(n.service().cdb(h.handle(), new ApiModel.Cdb("a30a00000000000004000000", 1024, null, 5000)));
+        if (r.scsiStatus() == 0) {
+          return HEX.parseHex(r.dataHex());
+        }
+      }
+      throw new AssertionError("REPORT TARGET PORT GROUPS failed on " + n.apiUrl());
+    } finally {
+      await(n.service().close(h.handle()));
+    }
+  }
+
+  /** Group id &rarr; access state from RTPG data. */
+  private static Map<Integer, Integer> states(byte[] rtpg) {
+    Map<Integer, Integer> out = new java.util.TreeMap<>();
+    int p = 4;
+    while (p + 8 <= rtpg.length) {
+      int id = ((rtpg[p + 2] & 0xff) << 8) | (rtpg[p + 3] & 0xff);
+      out.put(id, rtpg[p] & 0x0f);
+      p += 8 + 4 * (rtpg[p + 7] & 0xff);
+    }
+    return out;
+  }
+
+  @Test
+  void oneOwnerForwardingAluaAndFailover() throws Exception {
+    Path shared = Files.createTempDirectory("camstack-shared");
+    String wwn = DurableJournal.wwn(0xc0);
+    List<EmulatorNode> nodes = new ArrayList<>();
+    try {
+      EmulatorNode a = start("a", shared, wwn, List.of());
+      nodes.add(a);
+      String seed = "127.0.0.1:" + a.clusterPort();
+      EmulatorNode b = start("b", shared, wwn, List.of(seed));
+      nodes.add(b);
+      EmulatorNode c = start("c", shared, wwn, List.of(seed));
+      nodes.add(c);
+      PROBE.awaitAssert(WAIT, Duration.ofMillis(200), () -> {
+        for (EmulatorNode n : nodes) {
+          assertEquals(3, up(n));
+        }
+        return null;
+      });
+      String bHostPort = "127.0.0.1:" + b.clusterPort();
+      CliRun mv = CliRun.capture(CtlCommand::run, "--node", c.apiUrl(), "lun", "move", "naa." + wwn, "--to", bHostPort);
+      assertEquals(0, mv.exit(), mv::both);
+      assertEquals("LUN " + wwn + " moving to " + self(b) + "\n", mv.out());
+      String ownerB = self(b).toString();
+      PROBE.awaitAssert(WAIT, Duration.ofMillis(200), () -> {
+        for (EmulatorNode n : nodes) {
+          assertEquals(ownerB, n.clusterLuns().orElseThrow().owner(wwn), n.apiUrl());
+        }
+        return null;
+      });
+      PROBE.awaitAssert(WAIT, Duration.ofMillis(200), () -> {
+        CliRun st = CliRun.capture(CtlCommand::run, "--node", a.apiUrl(), "cluster", "status");
+        assertEquals(0, st.exit(), st::both);
+        String[] lines = st.out().split("\n");
+        assertEquals(4, lines.length, st.out());
+        assertEquals(3, st.out().split(" Up ", -1).length - 1, st.out());
+        assertTrue(st.out().lines().anyMatch(l -> l.startsWith(ownerB + " ") && l.endsWith(" " + wwn)), st.out());
+        CliRun dl = CliRun.capture(CtlCommand::run, "--node", c.apiUrl(), "devlist", "--cluster");
+        assertEquals(0, dl.exit(), dl::both);
+        assertEquals(2, dl.out().lines().count(), dl.out());
+        String row = dl.out().lines().skip(1).findFirst().orElseThrow();
+        assertTrue(row.startsWith("naa." + wwn + " ") && row.contains(" 1:0:0 ") && row.contains(" " + ownerB + " "), row);
+        assertTrue(row.contains(ownerB + "=active/optimized") && row.contains(self(a) + "=active/non-optimized")
+            && row.contains(self(c) + "=active/non-optimized"), row);
+        return null;
+      });
+      byte[] data = new byte[4096];
+      new java.util.Random(7).nextBytes(data);
+      long ranOnA = a.clusterLuns().orElseThrow().commandsRunHere();
+      long ranOnB = b.clusterLuns().orElseThrow().commandsRunHere();
+      long ranOnC = c.clusterLuns().orElseThrow().commandsRunHere();
+      write(a, 8192, data);
+      assertArrayEquals(data, read(c, 8192, data.length));
+      // A's write and C's read ran on the owner, B, and nowhere else
+      assertTrue(b.clusterLuns().orElseThrow().commandsRunHere() >= ranOnB + 2);
+      assertEquals(ranOnA, a.clusterLuns().orElseThrow().commandsRunHere());
+      assertEquals(ranOnC, c.clusterLuns().orElseThrow().commandsRunHere());
+
+      int gb = ClusterLuns.portGroup(self(b));
+      Map<Integer, Integer> expected = new java.util.TreeMap<>();
+      for (EmulatorNode n : nodes) {
+        expected.put(ClusterLuns.portGroup(self(n)), n == b ? TargetPortGroups.ACTIVE_OPTIMIZED : TargetPortGroups.ACTIVE_NON_OPTIMIZED);
+      }
+      PROBE.awaitAssert(WAIT, Duration.ofMillis(200), () -> {
+        byte[] ra = rtpg(a);
+        assertEquals(expected, states(ra));
+        assertArrayEquals(ra, rtpg(b));
+        assertArrayEquals(ra, rtpg(c));
+        return null;
+      });
+      assertTrue(expected.containsKey(gb));
+
+      // B crashes: no coordinated shutdown, the survivors must find out and down it
+      Address gone = self(b);
+      nodes.remove(b);
+      DurableJournal.crash(b.system());
+      PROBE.awaitAssert(WAIT, Duration.ofMillis(200), () -> {
+        for (EmulatorNode n : nodes) {
+          String owner = n.clusterLuns().orElseThrow().owner(wwn);
+          assertTrue(owner.equals(self(a).toString()) || owner.equals(self(c).toString()), owner);
+          assertEquals(2, up(n));
+        }
+        return null;
+      });
+      assertArrayEquals(data, read(c, 8192, data.length));
+      assertArrayEquals(data, read(a, 8192, data.length));
+      PROBE.awaitAssert(WAIT, Duration.ofMillis(200), () -> {
+        Map<Integer, Integer> s = states(rtpg(a));
+        assertEquals(2, s.size(), s::toString);
+        assertTrue(!s.containsKey(ClusterLuns.portGroup(gone)), s::toString);
+        assertEquals(1, s.values().stream().filter(v -> v == TargetPortGroups.ACTIVE_OPTIMIZED).count(), s::toString);
+        assertArrayEquals(rtpg(a), rtpg(c));
+        return null;
+      });
+
+      // explicit ALUA: SET TARGET PORT GROUPS through C asks active/optimized for C's group
+      int gc = ClusterLuns.portGroup(self(c));
+      String params = String.format("00000000%02x00%04x", TargetPortGroups.ACTIVE_OPTIMIZED, gc);
+      ApiModel.Handle h = await(c.service().open("test", new ApiModel.Open(pass(c))));
+      try {
+        int status = -1;
+        for (int i = 0; i < 4 && status != 0; i++) {
+          status = await(c.service().cdb(h.handle(), new ApiModel.Cdb("a40a00000000000000080000", 0, params, 5000))).scsiStatus();
+        }
+        assertEquals(0, status);
+      } finally {
+        await(c.service().close(h.handle()));
+      }
+      String ownerC = self(c).toString();
+      PROBE.awaitAssert(WAIT, Duration.ofMillis(200), () -> {
+        for (EmulatorNode n : nodes) {
+          assertEquals(ownerC, n.clusterLuns().orElseThrow().owner(wwn), n.apiUrl());
+        }
+        assertEquals(TargetPortGroups.ACTIVE_OPTIMIZED, states(rtpg(a)).get(gc));
+        return null;
+      });
+      assertArrayEquals(data, read(a, 8192, data.length));
+    } finally {
+      for (int i = nodes.size() - 1; i >= 0; i--) {
+        await(nodes.get(i).shutdown(), Duration.ofSeconds(60));
+      }
+    }
+  }
+}
