@@ -140,7 +140,8 @@ public final class ManagementRoutes extends AllDirectives {
         pathPrefix("devfs", this::devfs),
         pathPrefix("cd", () -> pathPrefix(this::cd)),
         pathPrefix("wiring", this::wiring),
-        pathPrefix("tape", () -> TapeApi.tapeRoutes(service, this)), pathPrefix("changer", () -> TapeApi.changerRoutes(service, this)));
+        pathPrefix("tape", () -> TapeApi.tapeRoutes(service, this)), pathPrefix("changer", () -> TapeApi.changerRoutes(service, this)),
+        pathPrefix("smp", () -> SmpApi.routes(service, this)));
   }
 
   private Route device(String dev) {
