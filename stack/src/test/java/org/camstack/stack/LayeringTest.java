@@ -66,6 +66,8 @@ class LayeringTest {
     // replays the same events); the stack's lifetime package only builds them
     allow(S + ".lifetime", S + ".ccb", P + ".audit");
     allow(S + ".scsi", S + ".ccb");
+    // SMP frames (smp_all.c): a codec next to the SCSI one, used by the expander and the host side
+    allow(S + ".scsi.smp", S + ".scsi");
     // owner-only secret files (API token, CHAP secrets): one reader, no dependencies
     allow(S + ".secret");
     // the iSCSI PDU codec and text negotiation: a pure library, shared by the target and initiator
@@ -73,7 +75,7 @@ class LayeringTest {
     allow(S + ".devfs", S + ".ccb", S + ".lifetime", P + ".audit");
     // cf. sys/cam/ctl: the target layer's LUNs answer CDBs for any frontend and keep their fault
     // rules in the journal's form; they never see the initiator side (xpt, periphs, devfs, SIMs)
-    allow(S + ".target", S + ".scsi", P + ".device");
+    allow(S + ".target", S + ".scsi", S + ".scsi.smp", P + ".device");
     // cf. ctl_frontend_iscsi.c: the iSCSI frontend is a port of the target layer
     allow(S + ".target.iscsi", S + ".target", S + ".scsi", S + ".iscsi", P + ".device");
     // cf. cam_xpt_sim.h: a SIM sees the XPT's SIM interface, never periphs or devfs; the emulated
@@ -103,7 +105,7 @@ class LayeringTest {
     allow(S + ".node", S, S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".sim",
         S + ".target", S + ".xpt", S + ".periph", S + ".scsi.da", S + ".scsi.pass", S + ".scsi.ses", S + ".scsi.sa", S + ".scsi.ch", S + ".scsi.cd", S + ".scsi.pt", S + ".scsi.sg",
         S + ".durable", S + ".iscsi", S + ".target.iscsi", S + ".secret", P, P + ".device", P + ".audit", P + ".journal",
-        P + ".wiring", P + ".inventory", S + ".sim.iscsi", P + ".initiator", S + ".node.web", S + ".cluster");
+        P + ".wiring", P + ".inventory", S + ".sim.iscsi", P + ".initiator", S + ".node.web", S + ".cluster", S + ".scsi.smp");
     // the node's web page: its feed (lifetime steps, XPT async events, I/O samples) and routes
     allow(S + ".node.web", S + ".node", S + ".ccb", S + ".xpt", P + ".audit", P + ".journal", P + ".inspect");
     allow(S + ".cli", S, S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".sim",

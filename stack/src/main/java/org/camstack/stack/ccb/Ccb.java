@@ -112,6 +112,30 @@ public sealed interface Ccb {
     }
   }
 
+  /**
+   * XPT_SMP_IO: one SMP request frame to an SMP target (a SAS expander) and its response frame.
+   * cf. {@code struct ccb_smpio}. The completion carries the response frame in {@link
+   * Completed#data()} (at most {@code responseLen} bytes); frames are encoded by {@code
+   * org.camstack.stack.scsi.smp.Smp}.
+   *
+   * @param request the SMP request frame (frame type 0x40, function, ...; without the CRC)
+   * @param responseLen the bytes the host accepts for the response frame
+   */
+  record SmpIo(Header header, ByteString request, int responseLen) implements Ccb {
+    public SmpIo {
+      if (request == null) {
+        throw new IllegalArgumentException("request must not be null");
+      }
+      if (responseLen < 0) {
+        throw new IllegalArgumentException("negative response length " + responseLen);
+      }
+    }
+
+    public FuncCode funcCode() {
+      return FuncCode.XPT_SMP_IO;
+    }
+  }
+
   /** XPT_GDEV_TYPE: inquiry data and type of the device. Result: {@link DeviceInfo}. */
   record GetDevType(Header header) implements Ccb {
     public FuncCode funcCode() {

@@ -30,7 +30,9 @@ public enum FuncCode {
   XPT_GET_TRAN_SETTINGS(0x15, 0),
   XPT_SET_TRAN_SETTINGS(0x16, 0),
   XPT_CALC_GEOMETRY(0x17, 0),
-  XPT_SCAN_TGT(0x1e, Flags.QUEUED | Flags.USER_CCB | Flags.XPT_ONLY);
+  XPT_SCAN_TGT(0x1e, Flags.QUEUED | Flags.USER_CCB | Flags.XPT_ONLY),
+  /** Serial Management Protocol request to an SMP target (a SAS expander). */
+  XPT_SMP_IO(0x1b, Flags.DEV_QUEUED);
 
   /** {@code XPT_FC_*} bits. */
   public static final class Flags {

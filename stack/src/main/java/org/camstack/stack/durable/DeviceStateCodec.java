@@ -106,6 +106,7 @@ public final class DeviceStateCodec {
       case PROCESSOR, SAFTE -> TYPE_PROCESSOR;
       case TAPE -> TYPE_SEQUENTIAL;
       case CHANGER -> TYPE_CHANGER;
+      case EXPANDER -> TYPE_EXPANDER;
     };
   }
 
@@ -117,9 +118,13 @@ public final class DeviceStateCodec {
       case TYPE_PROCESSOR -> "EMU-SAFTE".equals(product) ? LunSpec.Type.SAFTE : LunSpec.Type.PROCESSOR;
       case TYPE_SEQUENTIAL -> LunSpec.Type.TAPE;
       case TYPE_CHANGER -> LunSpec.Type.CHANGER;
+      case TYPE_EXPANDER -> LunSpec.Type.EXPANDER;
       default -> LunSpec.Type.DISK;
     };
   }
+
+  /** Journal device type of a SAS expander's SCSI face (T_STORARRAY). */
+  static final int TYPE_EXPANDER = 0x0c;
 
   /** Journal device type of a tape drive (SCSI T_SEQUENTIAL). */
   static final int TYPE_SEQUENTIAL = 0x01;
@@ -169,7 +174,7 @@ public final class DeviceStateCodec {
         c.removable(),
         base == null ? 0 : base.rotationRate(),
         c.slot(),
-        base == null ? (type == LunSpec.Type.ENCLOSURE || type == LunSpec.Type.SAFTE || type == LunSpec.Type.CHANGER ? 8 : 0) : base.slots(),
+        base == null ? (type == LunSpec.Type.ENCLOSURE || type == LunSpec.Type.SAFTE || type == LunSpec.Type.CHANGER || type == LunSpec.Type.EXPANDER ? 8 : 0) : base.slots(),
         base == null ? 32 : base.queueDepth());
   }
 

@@ -108,6 +108,11 @@ public interface NodeService {
     throw ApiException.notFound("this node has no iSCSI portal");
   }
 
+  /** The SMP area (camcontrol smp* through an expander's pass device); 404 on nodes without one. */
+  default SmpApi smp() {
+    throw ApiException.notFound("this node has no SMP API");
+  }
+
   /** The tape area (mt / chio over the sa and ch drivers); 404 on nodes without one. */
   default TapeApi tape() {
     throw ApiException.notFound("this node has no tape API");

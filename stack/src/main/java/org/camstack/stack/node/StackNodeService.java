@@ -43,6 +43,7 @@ public final class StackNodeService implements NodeService {
   private final ScsiCommandApi scsi;
   private final LunApi luns;
   private final TapeApi tape;
+  private final SmpApi smp;
   private final FaultApi faults;
   private final DevfsApi files;
   private final StatsApi stats;
@@ -73,6 +74,7 @@ public final class StackNodeService implements NodeService {
     this.faults = new FaultApi(ccbs, sims, limits);
     this.files = new DevfsApi(ccbs, devfs, limits);
     this.tape = new TapeApi(system, devfs, askTimeout, limits);
+    this.smp = new SmpApi(system, devfs, askTimeout);
     this.stats = new StatsApi(ccbs, edt);
     this.wiring = new WiringApi(ccbs, wiring);
     this.devices = new DevicesApi(ccbs, sims, files, devfs, system, limits);
@@ -206,6 +208,11 @@ public final class StackNodeService implements NodeService {
   @Override
   public TapeApi tape() {
     return tape;
+  }
+
+  @Override
+  public SmpApi smp() {
+    return smp;
   }
 
   // ------------------------------------------------------------------ devfs scripting

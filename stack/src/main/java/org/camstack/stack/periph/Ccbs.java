@@ -14,6 +14,8 @@ public final class Ccbs {
   public static Ccb withHeader(Ccb ccb, Ccb.Header h) {
     if (ccb instanceof Ccb.ScsiIo s) {
       return new Ccb.ScsiIo(h, s.cdb(), s.dataOut(), s.dxferLen(), s.initiatorId());
+    } else if (ccb instanceof Ccb.SmpIo s) {
+      return new Ccb.SmpIo(h, s.request(), s.responseLen());
     } else if (ccb instanceof Ccb.Noop) {
       return new Ccb.Noop(h);
     } else if (ccb instanceof Ccb.GetDevType) {

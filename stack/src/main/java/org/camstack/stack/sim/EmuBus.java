@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.util.ByteString;
 import org.camstack.stack.target.EmuDevice;
+import org.camstack.stack.target.EmuExpander;
 import org.camstack.stack.target.EmuTarget;
 
 /**
@@ -46,6 +47,15 @@ public final class EmuBus implements SimDataPath {
   public ScsiResponse execute(int target, long lun, ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId) {
     EmuTarget t = targets.get(target);
     return t == null ? null : t.execute(lun, cdb, dataOut, dxferLen, initiatorId);
+  }
+
+  @Override
+  public ByteString smp(int target, long lun, ByteString request, int responseLen) {
+    EmuTarget t = targets.get(target);
+    if (t == null) {
+      return null;
+    }
+    return t.device(lun) instanceof EmuExpander x ? x.smp(request) : ByteString.emptyByteString();
   }
 
   @Override

@@ -29,6 +29,7 @@ import org.camstack.stack.target.EmuDevice;
 import org.camstack.stack.target.EmuDevices;
 import org.camstack.stack.target.EmuDisk;
 import org.camstack.stack.target.EmuEnclosure;
+import org.camstack.stack.target.EmuExpander;
 import org.camstack.stack.target.EmuTarget;
 import org.camstack.stack.target.EnclosureView;
 import org.camstack.stack.target.TapeLibrary;
@@ -72,7 +73,8 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
           OnDevice,
           GetBus,
           Registered,
-          Recorded {}
+          Recorded,
+          PhyChange {}
 
   /**
    * Plugs a LUN into an existing target (the others report UA 3F/0E). cf. {@code ctladm create} /
@@ -164,6 +166,18 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
       implements Command {}
 
   /**
+   * A phy of an expander on this bus changed (PHY CONTROL): the disk on it leaves ({@code up}
+   * false: the target is parked, it answers selection timeout and the XPT is asked to rescan it),
+   * comes back (the same parked target object, its data intact, then a rescan), or is reset. cf. a
+   * SAS HBA driver seeing a phy go down or up in an expander's change event. No reply.
+   */
+  private record PhyChange(int target, int change) implements Command {
+    static final int DOWN = 0;
+    static final int UP = 1;
+    static final int HARD_RESET = 2;
+  }
+
+  /**
    * @param spec the bus and its power-on targets
    * @param xpt where the bus registers (the SIM view of the XPT)
    * @throws IllegalArgumentException when a LUN of the spec cannot be built (e.g. a missing file)
@@ -222,6 +236,8 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
   private final Map<String, Integer> slotOfDisk = new java.util.HashMap<>();
   private final List<ActorRef<BusInfo>> waiting = new ArrayList<>();
   private int pathId = -1;
+  /** Targets taken off the bus by a disabled expander phy, by target id (back on link reset). */
+  private final Map<Integer, EmuTarget> parked = new java.util.HashMap<>();
   /** A plug or pull waits for the hooks: other control messages wait for it. */
   private boolean recording;
 
@@ -252,6 +268,7 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
       path.targets().put(e.getKey(), new EmuTarget(e.getKey(), devs));
     }
     tapes.powerOn();
+    wireExpanders(ctx.getSelf());
     int misc = (spec.scanOnRegister() ? 0 : HbaFlags.PIM_NOSCAN) | (spec.seqScan() ? HbaFlags.PIM_SEQSCAN : 0);
     Ccb.PathInqResult cpi =
         new Ccb.PathInqResult(
@@ -290,6 +307,7 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
         .onMessage(OnDevice.class, this::onOnDevice)
         .onMessage(GetBus.class, this::onGetBus)
         .onMessage(Registered.class, this::onRegistered)
+        .onMessage(PhyChange.class, this::onPhyChange)
         .onSignal(PostStop.class, s -> onPostStop())
         .build();
   }
@@ -541,6 +559,68 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
     } catch (IllegalArgumentException e) {
       m.replyTo().tell(StatusReply.error(e.getMessage()));
     }
+    return this;
+  }
+
+  /**
+   * Wires each expander's phys to the bus's disks at power-on: phy i to the i-th target (by
+   * target id) whose LUN 0 is a disk.
+   */
+  private void wireExpanders(ActorRef<Command> self) {
+    List<EmuExpander.PhyLink> links = new ArrayList<>();
+    for (EmuTarget t : new TreeMap<>(path.targets()).values()) {
+      EmuDevice d = t.device(0);
+      if (d != null && d.spec().type() == LunSpec.Type.DISK) {
+        links.add(new EmuExpander.PhyLink(links.size(), t.targetId(), d.spec().wwn()));
+      }
+    }
+    EmuExpander.PhyWiring wiring =
+        new EmuExpander.PhyWiring() {
+          public void phyDown(int target) {
+            self.tell(new PhyChange(target, PhyChange.DOWN));
+          }
+
+          public void phyUp(int target) {
+            self.tell(new PhyChange(target, PhyChange.UP));
+          }
+
+          public void hardReset(int target) {
+            self.tell(new PhyChange(target, PhyChange.HARD_RESET));
+          }
+        };
+    for (EmuTarget t : path.targets().values()) {
+      for (EmuDevice d : t.luns().values()) {
+        if (d instanceof EmuExpander x) {
+          x.wire(links.subList(0, Math.min(links.size(), x.phys())), wiring);
+        }
+      }
+    }
+  }
+
+  private Behavior<Command> onPhyChange(PhyChange m) {
+    if (m.change() == PhyChange.HARD_RESET) {
+      if (!path.resetTarget(m.target())) {
+        getContext().getLog().debug("{}: hard reset of phy to target {}: no target", simName(), m.target());
+      }
+      return this;
+    }
+    if (m.change() == PhyChange.DOWN) {
+      EmuTarget t = path.targets().remove(m.target());
+      if (t == null) {
+        return this;
+      }
+      parked.put(m.target(), t);
+      getContext().getLog().info("{}: target {} off the bus (expander phy disabled)", simName(), m.target());
+    } else {
+      EmuTarget t = parked.remove(m.target());
+      if (t == null || path.targets().putIfAbsent(m.target(), t) != null) {
+        getContext().getLog().warn("{}: target {} cannot come back on its phy (gone or replaced)", simName(), m.target());
+        return this;
+      }
+      getContext().getLog().info("{}: target {} back on the bus (expander phy enabled)", simName(), m.target());
+    }
+    occupancyChanged();
+    rescan(m.target());
     return this;
   }
 

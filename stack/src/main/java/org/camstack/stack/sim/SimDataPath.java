@@ -40,6 +40,18 @@ public interface SimDataPath {
   boolean resetTarget(int target);
 
   /**
+   * cf. {@code sim_action(XPT_SMP_IO)}: sends one SMP request frame to the SMP target at {@code
+   * target}/{@code lun} (a SAS expander). Runs on the calling device queue's thread.
+   *
+   * @return the response frame; an empty frame when the device is not an SMP target (the CCB then
+   *     completes {@code CAM_REQ_INVALID}); null when no target answers (CAM_SEL_TIMEOUT). This
+   *     default: no SMP on this bus.
+   */
+  default ByteString smp(int target, long lun, ByteString request, int responseLen) {
+    return ByteString.emptyByteString();
+  }
+
+  /**
    * The tag depth the SIM grants one LUN (e.g. its configured queue depth); the XPT uses the
    * smaller of this and the bus's queue depth for a tagged device.
    */

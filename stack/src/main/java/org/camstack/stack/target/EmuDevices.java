@@ -40,6 +40,8 @@ public final class EmuDevices {
         return new EmuProcessor(spec);
       case SAFTE:
         return new EmuSafte(spec, enclosure == null ? EnclosureView.EMPTY : enclosure);
+      case EXPANDER:
+        return new EmuExpander(spec);
       default:
         throw new IllegalArgumentException("lun " + spec.lun() + ": unsupported type " + spec.type());
     }

@@ -11,7 +11,7 @@ import java.util.Locale;
  *
  * <pre>
  * lun = 0                  # 0..16383 (peripheral addressing below 256, flat above)
- * type = disk              # disk | enclosure | tape | changer | cd | processor | safte
+ * type = disk              # disk | enclosure | tape | changer | cd | processor | safte | expander
  * vendor = "CAMSTACK"      # INQUIRY vendor (8 chars)
  * product = "EMU-DISK"     # "EMU-SES" for an enclosure (16 chars)
  * revision = "0001"        # (4 chars)
@@ -66,7 +66,9 @@ public record LunSpec(
     /** A processor device (peripheral type 0x03) with SEND / RECEIVE: {@link EmuProcessor}. */
     PROCESSOR,
     /** A SAF-TE enclosure processor (type 0x03, READ / WRITE BUFFER): {@link EmuSafte}. */
-    SAFTE
+    SAFTE,
+    /** A SAS expander (an SMP target; peripheral type 0x0c on the SCSI side); {@code slots} is its number of phys: {@link EmuExpander}. */
+    EXPANDER
   }
 
   /** Where a disk keeps its blocks. */
@@ -155,7 +157,7 @@ public record LunSpec(
         config.hasPath("removable") ? config.getBoolean("removable") : type == Type.CDROM,
         config.hasPath("rotation-rate") ? config.getInt("rotation-rate") : 0,
         config.hasPath("enclosure-slot") ? config.getInt("enclosure-slot") : -1,
-        config.hasPath("slots") ? config.getInt("slots") : type == Type.ENCLOSURE || type == Type.SAFTE || type == Type.CHANGER ? 8 : 0,
+        config.hasPath("slots") ? config.getInt("slots") : type == Type.ENCLOSURE || type == Type.SAFTE || type == Type.CHANGER || type == Type.EXPANDER ? 8 : 0,
         config.hasPath("queue-depth") ? config.getInt("queue-depth") : 32);
   }
 
@@ -265,8 +267,11 @@ public record LunSpec(
         return Type.PROCESSOR;
       case "safte":
         return Type.SAFTE;
+      case "expander":
+      case "smp":
+        return Type.EXPANDER;
       default:
-        throw new IllegalArgumentException("lun " + lun + ": unknown type '" + s + "' (disk | enclosure | tape | changer | cd | processor | safte)");
+        throw new IllegalArgumentException("lun " + lun + ": unknown type '" + s + "' (disk | enclosure | tape | changer | cd | processor | safte | expander)");
     }
   }
 
@@ -284,6 +289,8 @@ public record LunSpec(
         return "EMU-PROCESSOR";
       case SAFTE:
         return "EMU-SAFTE";
+      case EXPANDER:
+        return "EMU-EXPANDER";
       default:
         return "EMU-SES";
     }

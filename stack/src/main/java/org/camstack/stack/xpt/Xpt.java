@@ -331,6 +331,7 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
   private Behavior<Command> onAction(Action a) {
     Ccb ccb = a.ccb();
     if (ccb instanceof Ccb.ScsiIo
+        || ccb instanceof Ccb.SmpIo
         || ccb instanceof Ccb.ResetDev
         || ccb instanceof Ccb.RelSimQ
         || ccb instanceof Ccb.Abort

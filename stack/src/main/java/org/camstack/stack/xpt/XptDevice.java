@@ -302,6 +302,7 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
    */
   public static boolean answersItself(Ccb ccb) {
     return ccb instanceof Ccb.ScsiIo
+        || ccb instanceof Ccb.SmpIo
         || ccb instanceof Ccb.ResetDev
         || ccb instanceof Ccb.RelSimQ
         || ccb instanceof Ccb.Abort
@@ -314,7 +315,7 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
     if (!answersItself(ccb)) {
       // EDT-level codes: the XPT owns the answer (cf. xpt_action_default()).
       xpt.tell(new Xpt.Action(ccb));
-    } else if (ccb instanceof Ccb.ScsiIo || ccb instanceof Ccb.ResetDev) {
+    } else if (ccb instanceof Ccb.ScsiIo || ccb instanceof Ccb.SmpIo || ccb instanceof Ccb.ResetDev) {
       onQueued(ccb);
     } else if (ccb instanceof Ccb.RelSimQ r) {
       onRelSimQ(r);
@@ -376,10 +377,37 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
   private void dispatch(Ccb ccb) {
     if (ccb instanceof Ccb.ScsiIo io) {
       dispatchScsiIo(io);
+    } else if (ccb instanceof Ccb.SmpIo smp) {
+      dispatchSmpIo(smp);
     } else if (ccb instanceof Ccb.ResetDev) {
       dispatchResetDev(ccb);
     } else {
       throw new IllegalStateException("not a device-queued CCB: " + ccb.funcCode());
+    }
+  }
+
+  /**
+   * cf. {@code sim_action(XPT_SMP_IO)}: the SIM hands the request frame to the SMP target and
+   * completes with its response frame; a device that is no SMP target completes REQ_INVALID, an
+   * absent one SEL_TIMEOUT.
+   */
+  private void dispatchSmpIo(Ccb.SmpIo io) {
+    org.apache.pekko.util.ByteString response;
+    try {
+      response = dataPath.smp(path.target(), path.lun(), io.request(), io.responseLen());
+    } catch (RuntimeException e) {
+      log.warn("{}: SIM data path threw on an SMP request", path, e);
+      finish(io, SimIo.failed(io, CamStatus.UNREC_HBA_ERROR));
+      return;
+    }
+    if (response == null) {
+      finish(io, SimIo.failed(io, CamStatus.SEL_TIMEOUT));
+    } else if (response.isEmpty()) {
+      finish(io, SimIo.failed(io, CamStatus.REQ_INVALID));
+    } else {
+      org.apache.pekko.util.ByteString data = response.size() > io.responseLen() ? response.take(io.responseLen()) : response;
+      finish(io, new Ccb.Completed(io, CamStatus.REQ_CMP, 0, 0, org.apache.pekko.util.ByteString.emptyByteString(), data,
+          io.responseLen() - data.size(), null));
     }
   }
 

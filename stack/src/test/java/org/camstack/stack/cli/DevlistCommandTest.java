@@ -133,7 +133,8 @@ class DevlistCommandTest {
             "<CAMSTACK EMU-PROCESSOR 0001>      at scbus3 target 1 lun 0 ",
             "<CAMSTACK EMU-SAFTE 0001>          at scbus3 target 2 lun 0 ",
             "<CAMSTACK EMU-DISK 0001>           at scbus3 target 3 lun 0 ",
-            "<CAMSTACK EMU-DISK 0001>           at scbus3 target 4 lun 0 ");
+            "<CAMSTACK EMU-DISK 0001>           at scbus3 target 4 lun 0 ",
+            "<CAMSTACK EMU-EXPANDER 0001>       at scbus3 target 5 lun 0 ");
     assertEquals(where.size(), lines.size(), r.out());
     java.util.Set<String> names = new java.util.TreeSet<>();
     for (int i = 0; i < where.size(); i++) {
@@ -147,6 +148,7 @@ class DevlistCommandTest {
               : w.contains("EMU-CDROM") ? List.of("pass", "sg", "cd")
               : w.contains("EMU-PROCESSOR") ? List.of("pass", "sg", "pt")
               : w.contains("EMU-SAFTE") ? List.of("pass", "sg", "pt", "ses")
+              : w.contains("EMU-EXPANDER") ? List.of("pass", "sg")
               : List.of("pass", "sg", "da");
       java.util.Set<String> got = periphSet(line);
       assertEquals(new java.util.TreeSet<>(kinds), new java.util.TreeSet<>(got.stream().map(n -> n.replaceAll("\\d+$", "")).toList()), line);
@@ -154,7 +156,7 @@ class DevlistCommandTest {
     }
     // camcontrol's numbering: every unit once, the first free one (discovery order decides who)
     java.util.Set<String> expected = new java.util.TreeSet<>();
-    for (int u = 0; u < 17; u++) {
+    for (int u = 0; u < 18; u++) {
       expected.add("pass" + u);
       expected.add("sg" + u);
     }

@@ -152,4 +152,61 @@ class DevicesApiTest {
     assertFalse(safte.equals(ses), "the SAF-TE enclosure is a second ses");
     periphAt("3:2:0", "pt"); // a SAF-TE processor is a processor device too
   }
+
+  /** Whether {@code driver} is attached at {@code btl} now (404 = no device there). */
+  private static boolean attached(String btl, String driver) throws Exception {
+    Reply r = call("GET", "/api/devices/" + btl + "/periphs", null);
+    if (r.status() != 200) {
+      return false;
+    }
+    for (JsonNode p : r.json().get("periphs")) {
+      if (p.get("periph").asText().equals(driver)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Asks until {@code driver} at {@code btl} is (or is no longer) attached; bounded, no sleep. */
+  private static void awaitAttached(String btl, String driver, boolean want) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (attached(btl, driver) != want) {
+      assertTrue(System.nanoTime() < deadline, driver + " at " + btl + (want ? " did not come back" : " did not leave"));
+      Thread.onSpinWait();
+    }
+  }
+
+  @Test
+  void smpVerbsAgainstTheDefaultTopologysExpander() throws Exception {
+    String pass = periphAt("3:5:0", "pass");
+    assertTrue(ctl("smp", pass, "rg").contains("Number of Phys: 8"));
+    assertTrue(ctl("smp", pass, "mi").contains("Product: EMU-EXPANDER"));
+    JsonNode phys = ok("GET", "/api/smp/" + pass + "/phylist", null).json().get("phys");
+    assertEquals(8, phys.size());
+    assertEquals("ssp end device", phys.get(0).get("attached").asText(), "phy 0 leads to the disk at target 3");
+    assertEquals("ssp end device", phys.get(1).get("attached").asText());
+    assertEquals("none", phys.get(2).get("attached").asText());
+    assertTrue(ctl("smp", pass, "phylist").startsWith("8 PHYs:"));
+
+    // bad input and SMP function results
+    assertEquals(400, call("POST", "/api/smp/" + pass + "/pc", "{\"phy\": 0, \"op\": \"explode\"}").status());
+    assertEquals(400, call("POST", "/api/smp/" + pass + "/pc", "{\"op\": \"disable\"}").status());
+    Reply noPhy = call("POST", "/api/smp/" + pass + "/pc", "{\"phy\": 9, \"op\": \"disable\"}");
+    assertEquals(409, noPhy.status());
+    assertTrue(noPhy.json().toString().contains("Phy Does Not Exist"), noPhy.json().toString());
+    assertEquals(400, call("GET", "/api/smp/da0/rg", null).status());
+    String diskPass = periphAt("3:3:0", "pass");
+    Reply notSmp = call("GET", "/api/smp/" + diskPass + "/rg", null);
+    assertEquals(409, notSmp.status());
+    assertTrue(notSmp.json().toString().contains("not an SMP target"), notSmp.json().toString());
+
+    // PHY CONTROL: the disk on phy 0 leaves and comes back as the same da
+    String da = periphAt("3:3:0", "da");
+    assertTrue(ctl("smp", pass, "pc", "0", "disable").contains("SMP Function Accepted"));
+    awaitAttached("3:3:0", "da", false);
+    assertEquals("disabled", ok("GET", "/api/smp/" + pass + "/phylist", null).json().get("phys").get(0).get("linkRate").asText());
+    assertTrue(ctl("smp", pass, "pc", "0", "linkreset").contains("SMP Function Accepted"));
+    awaitAttached("3:3:0", "da", true);
+    assertEquals(da, periphAt("3:3:0", "da"), "the same unit");
+  }
 }

@@ -76,7 +76,8 @@ class EmuSimStackTest {
               s.path(0, 0, 0), s.path(0, 1, 0), s.path(0, 2, 0), s.path(0, 6, 0),
               s.path(1, 0, 0), s.path(1, 3, 0), s.path(1, 5, 0), s.path(1, 5, 3), s.path(1, 5, 7),
               s.path(2, 0, 0), s.path(2, 1, 0), s.path(2, 2, 0),
-              CamPath.of(3, 0, 0), CamPath.of(3, 1, 0), CamPath.of(3, 2, 0), CamPath.of(3, 3, 0), CamPath.of(3, 4, 0)),
+              CamPath.of(3, 0, 0), CamPath.of(3, 1, 0), CamPath.of(3, 2, 0), CamPath.of(3, 3, 0), CamPath.of(3, 4, 0),
+              CamPath.of(3, 5, 0)),
           s.configured());
       DeviceInfo ses = s.action(r -> new Ccb.GetDevType(TestStack.header(s.path(0, 6, 0), r))).resultAs(DeviceInfo.class);
       assertEquals(DeviceInfo.T_ENCLOSURE, ses.deviceType());
