@@ -269,7 +269,8 @@ public final class DeviceStateCodec {
       List<FaultRule> faults,
       Map<String, Long> delays,
       List<UaEntry> unitAttentions,
-      Reservations.Durable pr) {}
+      Reservations.Durable pr,
+      String medium) {}
 
   /** What of {@code d} the journal keeps, now. */
   public static View view(EmuDevice d) {
@@ -286,7 +287,8 @@ public final class DeviceStateCodec {
         faults,
         delays(d.delay()),
         uaEntries(d.unitAttentions()),
-        d.reservations().durable());
+        d.reservations().durable(),
+        d instanceof org.camstack.stack.target.EmuCdrom cd && cd.image() != null ? "file:" + cd.image() : null);
   }
 
   private static Map<String, String> hexPages(Map<Integer, byte[]> pages) {
@@ -390,6 +392,10 @@ public final class DeviceStateCodec {
    */
   public static List<Step> diff(View v, DeviceEntity.Configured s, Set<String> fired) {
     List<Step> out = new ArrayList<>();
+    if (v.medium() != null && !v.medium().equals(s.config().storeKind())) {
+      String kind = v.medium(); // a disc loaded at runtime: played again after a restart
+      out.add(Step.of("ChangeMedium " + kind, r -> new DeviceEntity.ChangeMedium(kind, r)));
+    }
     media(v, s, out);
     if (v.blocks() >= 0 && v.blocks() != s.blocks()) {
       out.add(Step.of("ChangeCapacity " + v.blocks(), r -> new DeviceEntity.ChangeCapacity(v.blocks(), 0, r)));
