@@ -154,6 +154,13 @@ public final class DeviceStateCodec {
     } else {
       store = LunSpec.StoreKind.RAM;
     }
+    if (type == LunSpec.Type.CDROM && file != null && !java.nio.file.Files.isReadable(java.nio.file.Path.of(file))
+        && base != null && !file.equals(base.file())) {
+      // a disc loaded at runtime whose image is gone: the drive plays the topology's disc instead
+      LOG.warn("device [{}]: image {} from the journal is not readable, the topology's {} instead", deviceKey, file, base.file());
+      file = base.file();
+      store = file == null ? LunSpec.StoreKind.RAM : LunSpec.StoreKind.FILE;
+    }
     return new LunSpec(
         lun,
         type,
