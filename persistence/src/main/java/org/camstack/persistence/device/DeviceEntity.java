@@ -577,9 +577,7 @@ public final class DeviceEntity
     b.forStateType(Configured.class)
         .onCommand(Create.class, this::onCreateAgain)
         .onCommand(Reconfigure.class, this::onReconfigure)
-        .onCommand(ChangeMedium.class, (s, c) -> c.storeKind() == null || c.storeKind().equals(s.config().storeKind())
-            ? ack(c.replyTo())
-            : persistAck(new MediumChanged(c.storeKind()), c.replyTo()))
+        .onCommand(ChangeMedium.class, this::onChangeMedium)
         .onCommand(Plug.class, this::onPlug)
         .onCommand(Unplug.class, this::onUnplug)
         .onCommand(ChangeCapacity.class, this::onChangeCapacity)
@@ -631,6 +629,13 @@ public final class DeviceEntity
             new DeviceReconfigured(c.config()),
             posted(s, ASC_INQUIRY_CHANGED, ASCQ_INQUIRY_CHANGED, "inquiry data has changed")),
         c.replyTo());
+  }
+
+  private ReplyEffect<Event, State> onChangeMedium(Configured s, ChangeMedium c) {
+    if (c.storeKind() == null || !c.storeKind().startsWith("file:")) {
+      return error(c.replyTo(), "a medium is file:PATH, got " + c.storeKind());
+    }
+    return c.storeKind().equals(s.config().storeKind()) ? ack(c.replyTo()) : persistAck(new MediumChanged(c.storeKind()), c.replyTo());
   }
 
   private ReplyEffect<Event, State> onPlug(Configured s, Plug c) {
