@@ -55,6 +55,7 @@ class LayeringTest {
     allow(P + ".wiring", P, P + ".serialization");
     allow(P + ".inventory", P, P + ".serialization", P + ".device");
     allow(P + ".initiator", P, P + ".serialization");
+    allow(P + ".library", P, P + ".serialization");
     // the command-line conventions shared by every program (picocli helpers, tables, version)
     allow(P + ".cli");
     allow(P + ".inspect", P, P + ".serialization", P + ".journal", P + ".audit", P + ".device",
@@ -93,7 +94,7 @@ class LayeringTest {
     allow(S, S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".sim", S + ".target",
         S + ".xpt", S + ".periph", S + ".scsi.da", S + ".scsi.pass", S + ".scsi.ses", S + ".scsi.sa", S + ".scsi.ch", S + ".scsi.cd", S + ".scsi.pt", S + ".scsi.sg", P + ".audit");
     allow(S + ".durable", S + ".ccb", S + ".scsi", S + ".sim", S + ".target", P, P + ".device",
-        P + ".inventory");
+        P + ".inventory", P + ".library");
     // the clustered node (docs/cluster.md): sharded LUN entities over the target layer's devices
     allow(S + ".cluster", S + ".scsi", S + ".sim", S + ".target", P + ".serialization", P + ".journal");
     // the deterministic scheduler: an executor and a clock for any actor system, knows no layer

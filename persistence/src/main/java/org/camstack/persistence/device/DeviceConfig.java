@@ -82,6 +82,13 @@ public record DeviceConfig(
         storeKind, removable, enclosureKey, slotIndex);
   }
 
+  /** This configuration with another backing store ({@code ram}, {@code file:PATH}, ...). */
+  public DeviceConfig withStoreKind(String kind) {
+    return new DeviceConfig(
+        bus, target, lun, deviceType, vendor, product, revision, serial, blocks, blockSize,
+        kind, removable, enclosure, slot);
+  }
+
   /** This configuration with a removable medium (RMB set). */
   public DeviceConfig withRemovable(boolean rmb) {
     return new DeviceConfig(

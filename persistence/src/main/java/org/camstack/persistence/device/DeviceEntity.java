@@ -97,6 +97,14 @@ public final class DeviceEntity
   public record Reconfigure(DeviceConfig config, ActorRef<StatusReply<Done>> replyTo)
       implements Command {}
 
+  /**
+   * A removable medium with a backing of its own (a CD/DVD image) was put in at runtime ({@code
+   * ctl cd load}): the configuration's store kind becomes {@code storeKind} ({@code file:PATH}), so
+   * the device plays it again after a restart. Idempotent; no unit attention (the device posted
+   * its own medium change).
+   */
+  public record ChangeMedium(String storeKind, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
   /** The device was plugged in (hot-plug or start-up). Idempotent. cf. AC_FOUND_DEVICE. */
   public record Plug(ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
@@ -250,6 +258,9 @@ public final class DeviceEntity
 
   /** The configuration was replaced. */
   public record DeviceReconfigured(DeviceConfig config) implements Event {}
+
+  /** The medium's backing changed at runtime (see {@link ChangeMedium}). */
+  public record MediumChanged(String storeKind) implements Event {}
 
   /** Plugged in. */
   public record DevicePlugged() implements Event {}
@@ -566,6 +577,7 @@ public final class DeviceEntity
     b.forStateType(Configured.class)
         .onCommand(Create.class, this::onCreateAgain)
         .onCommand(Reconfigure.class, this::onReconfigure)
+        .onCommand(ChangeMedium.class, this::onChangeMedium)
         .onCommand(Plug.class, this::onPlug)
         .onCommand(Unplug.class, this::onUnplug)
         .onCommand(ChangeCapacity.class, this::onChangeCapacity)
@@ -617,6 +629,13 @@ public final class DeviceEntity
             new DeviceReconfigured(c.config()),
             posted(s, ASC_INQUIRY_CHANGED, ASCQ_INQUIRY_CHANGED, "inquiry data has changed")),
         c.replyTo());
+  }
+
+  private ReplyEffect<Event, State> onChangeMedium(Configured s, ChangeMedium c) {
+    if (c.storeKind() == null || !c.storeKind().startsWith("file:")) {
+      return error(c.replyTo(), "a medium is file:PATH, got " + c.storeKind());
+    }
+    return c.storeKind().equals(s.config().storeKind()) ? ack(c.replyTo()) : persistAck(new MediumChanged(c.storeKind()), c.replyTo());
   }
 
   private ReplyEffect<Event, State> onPlug(Configured s, Plug c) {
@@ -891,6 +910,7 @@ public final class DeviceEntity
         .onEvent(DeviceDecommissioned.class, (s, e) -> new Decommissioned(e.cause(), configOf(s)));
     b.forStateType(Configured.class)
         .onEvent(DeviceReconfigured.class, DeviceEntity::applyReconfigured)
+        .onEvent(MediumChanged.class, (s, e) -> s.withConfig(s.config().withStoreKind(e.storeKind())))
         .onEvent(DevicePlugged.class, (s, e) -> s.withPlugged(true))
         .onEvent(DeviceUnplugged.class, (s, e) -> s.withPlugged(false))
         .onEvent(

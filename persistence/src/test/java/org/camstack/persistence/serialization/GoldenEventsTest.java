@@ -91,6 +91,8 @@ class GoldenEventsTest {
     events.addAll(List.of(DeviceEntity.State.class.getPermittedSubclasses()));
     events.addAll(List.of(HostWiringEntity.Event.class.getPermittedSubclasses()));
     events.addAll(List.of(HostInventoryEntity.Event.class.getPermittedSubclasses()));
+    events.addAll(List.of(org.camstack.persistence.library.LibraryEntity.Event.class.getPermittedSubclasses()));
+    events.add(org.camstack.persistence.library.LibraryEntity.State.class);
     events.addAll(List.of(LifetimeEvent.class.getPermittedSubclasses()));
     for (Class<?> c : events) {
       assertTrue(samples.contains(c), "no golden sample for " + c.getName());

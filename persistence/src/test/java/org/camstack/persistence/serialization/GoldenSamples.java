@@ -11,6 +11,7 @@ import org.camstack.persistence.device.DeviceEntity;
 import org.camstack.persistence.device.FaultRule;
 import org.camstack.persistence.device.UnitAttention;
 import org.camstack.persistence.inventory.HostInventoryEntity;
+import org.camstack.persistence.library.LibraryEntity;
 import org.camstack.persistence.wiring.HostWiringEntity;
 
 /**
@@ -32,6 +33,7 @@ final class GoldenSamples {
     String d = DeviceEntity.ENTITY_TYPE;
     put(m, d, new DeviceEntity.DeviceCreated(CONFIG));
     put(m, d, new DeviceEntity.DeviceReconfigured(CONFIG.withRemovable(true)));
+    put(m, d, new DeviceEntity.MediumChanged("file:/var/tmp/disc.iso"));
     put(m, d, new DeviceEntity.DevicePlugged());
     put(m, d, new DeviceEntity.DeviceUnplugged("yanked"));
     put(m, d, new DeviceEntity.CapacityChanged(4096, 4096));
@@ -77,6 +79,14 @@ final class GoldenSamples {
             List.of(UA),
             8));
 
+    String lib = LibraryEntity.ENTITY_TYPE;
+    put(m, lib, new LibraryEntity.CartridgeImported("CAM000L6", 0x1000));
+    put(m, lib, new LibraryEntity.CartridgeExported("NEW000L6", 0x10));
+    put(m, lib, new LibraryEntity.CartridgeMoved("CAM000L6", 0x1000, 0x100, 0x1000));
+    put(m, lib, new LibraryEntity.DrivePositionChanged("CAM000L6", 0x100, 3));
+    put(m, lib, new LibraryEntity.BlockLengthChanged(0x101, 512));
+    put(m, lib, new LibraryEntity.State(true,
+        Map.of("CAM000L6", new LibraryEntity.Place(0x100, 0x1000, 3)), Map.of(0x101, 512)));
     String w = HostWiringEntity.ENTITY_TYPE;
     put(m, w, new HostWiringEntity.UnitWired(WWN, "da", 3, true));
     put(m, w, new HostWiringEntity.UnitUnwired(WWN, "da", 3));

@@ -159,6 +159,13 @@ public final class DeviceStateCodec {
     } else {
       store = LunSpec.StoreKind.RAM;
     }
+    if (type == LunSpec.Type.CDROM && file != null && !java.nio.file.Files.isReadable(java.nio.file.Path.of(file))
+        && base != null && !file.equals(base.file())) {
+      // a disc loaded at runtime whose image is gone: the drive plays the topology's disc instead
+      LOG.warn("device [{}]: image {} from the journal is not readable, the topology's {} instead", deviceKey, file, base.file());
+      file = base.file();
+      store = file == null ? LunSpec.StoreKind.RAM : LunSpec.StoreKind.FILE;
+    }
     return new LunSpec(
         lun,
         type,
@@ -274,7 +281,8 @@ public final class DeviceStateCodec {
       List<FaultRule> faults,
       Map<String, Long> delays,
       List<UaEntry> unitAttentions,
-      Reservations.Durable pr) {}
+      Reservations.Durable pr,
+      String medium) {}
 
   /** What of {@code d} the journal keeps, now. */
   public static View view(EmuDevice d) {
@@ -291,7 +299,8 @@ public final class DeviceStateCodec {
         faults,
         delays(d.delay()),
         uaEntries(d.unitAttentions()),
-        d.reservations().durable());
+        d.reservations().durable(),
+        d instanceof org.camstack.stack.target.EmuCdrom cd && cd.image() != null ? "file:" + cd.image() : null);
   }
 
   private static Map<String, String> hexPages(Map<Integer, byte[]> pages) {
@@ -395,6 +404,10 @@ public final class DeviceStateCodec {
    */
   public static List<Step> diff(View v, DeviceEntity.Configured s, Set<String> fired) {
     List<Step> out = new ArrayList<>();
+    if (v.medium() != null && !v.medium().equals(s.config().storeKind())) {
+      String kind = v.medium(); // a disc loaded at runtime: played again after a restart
+      out.add(Step.of("ChangeMedium " + kind, r -> new DeviceEntity.ChangeMedium(kind, r)));
+    }
     media(v, s, out);
     if (v.blocks() >= 0 && v.blocks() != s.blocks()) {
       out.add(Step.of("ChangeCapacity " + v.blocks(), r -> new DeviceEntity.ChangeCapacity(v.blocks(), 0, r)));

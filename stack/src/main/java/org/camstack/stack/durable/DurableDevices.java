@@ -90,6 +90,8 @@ public final class DurableDevices implements DeviceHooks.Factory {
   private final Map<String, DeviceEntity.Configured> toRestore = new ConcurrentHashMap<>();
   private volatile Topology topology;
   private volatile List<Placement> pulled = List.of();
+  /** The buses' tape libraries (set at recovery). */
+  private volatile DurableLibraries libraries;
 
   private DurableDevices(
       ActorSystem<?> system, String hostId, Topology fileTopology, ActorRef<HostInventoryEntity.Command> inventory, Duration timeout) {
@@ -157,7 +159,13 @@ public final class DurableDevices implements DeviceHooks.Factory {
               Set<String> keys = new TreeSet<>(seen);
               keys.addAll(inv.members().keySet());
               return states(keys).thenApply(states -> build(fromFile, inv, states));
-            });
+            })
+        .thenCompose(
+            d -> DurableLibraries.recover(system, hostId, topology, timeout)
+                .thenApply(l -> {
+                  libraries = l;
+                  return d;
+                }));
   }
 
   /** Reads every device's state (spawning its entity). */
@@ -410,6 +418,10 @@ public final class DurableDevices implements DeviceHooks.Factory {
           AskPattern.<DeviceBridge.Command, Done>ask(t.bridge, DeviceBridge.Flush::new, timeout, system.scheduler())
               .toCompletableFuture());
     }
+    DurableLibraries l = libraries;
+    if (l != null) {
+      all.add(l.flush().toCompletableFuture());
+    }
     return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(v -> Done.getInstance());
   }
 
@@ -422,6 +434,12 @@ public final class DurableDevices implements DeviceHooks.Factory {
       @Override
       public void poweredOn(int target, EmuDevice device) {
         DurableDevices.this.poweredOn(device);
+      }
+
+      @Override
+      public org.camstack.stack.target.LibraryStateSink library() {
+        DurableLibraries l = libraries;
+        return l == null ? org.camstack.stack.target.LibraryStateSink.NONE : l.sink(number);
       }
 
       @Override

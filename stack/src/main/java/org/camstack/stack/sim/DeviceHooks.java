@@ -42,6 +42,14 @@ public interface DeviceHooks {
   default void poweredOn(int target, EmuDevice device) {}
 
   /**
+   * Where the bus's tape library keeps its metadata (cartridge places, positions, block lengths);
+   * asked once, before the library powers on. Default: nowhere (a fresh library each time).
+   */
+  default org.camstack.stack.target.LibraryStateSink library() {
+    return org.camstack.stack.target.LibraryStateSink.NONE;
+  }
+
+  /**
    * Devices about to be hot-plugged into {@code target} (a new target, or LUNs of an existing
    * one). They enter the data path, and the SIM acknowledges, once the stage completes; a failed
    * stage refuses the plug.

@@ -209,8 +209,9 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
   }
 
   /**
-   * As above, and the bus's tape library (drives and changer) keeps its cartridges and event log
-   * under {@code tapeDir/<bus name><unit>} (null: in memory).
+   * As above, and the bus's tape library (drives and changer) keeps its cartridges' contents under
+   * {@code tapeDir/<bus name><unit>} (null: in memory) and its metadata through {@link
+   * DeviceHooks#library()}.
    */
   public static Behavior<Command> create(
       BusSpec spec, ActorRef<Xpt.Command> xpt, DeviceHooks hooks, TargetInventory targets, java.nio.file.Path tapeDir) {
@@ -267,6 +268,7 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
       }
       path.targets().put(e.getKey(), new EmuTarget(e.getKey(), devs));
     }
+    tapes.setStateSink(this.hooks.library());
     tapes.powerOn();
     wireExpanders(ctx.getSelf());
     int misc = (spec.scanOnRegister() ? 0 : HbaFlags.PIM_NOSCAN) | (spec.seqScan() ? HbaFlags.PIM_SEQSCAN : 0);

@@ -175,6 +175,7 @@ public class EmuCdrom extends EmuDevice {
       open(iso);
       pendingEvent = EVENT_NEW_MEDIA;
     }
+    stateChanged(DeviceStateSink.MEDIA); // the image itself is durable (another disc may replace one)
     postUnitAttention(0x28, 0x00);
   }
 

@@ -164,6 +164,11 @@ public class EmuTape extends EmuDevice {
     return c;
   }
 
+  /** Puts the block length of a restored drive back (0: variable). */
+  public synchronized void restoreBlockSize(int length) {
+    blockSize = Math.max(0, Math.min(length, MAX_BLOCK));
+  }
+
   /** Puts the position of a restored drive back (clamped to EOD). */
   public synchronized void restorePosition(int position) {
     pos = cartridge == null ? 0 : Math.max(0, Math.min(position, cartridge.size()));
@@ -566,9 +571,11 @@ public class EmuTape extends EmuDevice {
       }
     }
     ScsiResponse r = super.executeCommand(op, cdb, data, dxferLen, initiatorId);
-    if (r.scsiStatus() != ScsiStatus.GOOD) {
-      synchronized (this) {
+    synchronized (this) {
+      if (r.scsiStatus() != ScsiStatus.GOOD) {
         blockSize = was;
+      } else if (blockSize != was) {
+        listener.blockLengthChanged(this, blockSize);
       }
     }
     return r;

@@ -1,13 +1,9 @@
 package org.camstack.stack.target;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -25,15 +21,16 @@ import org.slf4j.LoggerFactory;
  * at BOP); moved out of it, it is taken out of the drive.
  *
  * <p>Durable state: with a directory, each cartridge's contents live in {@code <BARCODE>.tape}
- * there (see {@link Cartridge}) and the library's state is event-sourced in {@code library.log}:
- * one line per event ({@code put ADDR BARCODE SOURCE}, {@code move FROM TO}, {@code take ADDR},
- * {@code pos DRIVE N}), replayed at power-on and then compacted into the events that rebuild the
- * current state. Without a directory everything is in memory. A fresh library fills its storage
- * elements with cartridges labelled {@code CAM000L6}, {@code CAM001L6}, ...
+ * there (see {@link Cartridge}); the library's metadata (which cartridge is where and its home,
+ * a loaded cartridge's position, each drive's block length) goes to its {@link LibraryStateSink}
+ * (the node's journal: one event per import, export, move, position and block length change) and
+ * comes back from it at power-on. Without a directory the contents are in memory. A library the
+ * sink never saw stocked fills its storage elements with cartridges labelled {@code CAM000L6},
+ * {@code CAM001L6}, ...
  *
  * <p>Locking: the library's monitor guards the element state; a drive's own monitor its medium.
- * Order: library, then drive; a drive reports its position to the event log, which has its own
- * lock and never calls out, so the two paths never wait for each other crosswise.
+ * Order: library, then drive; a drive reports its position and block length to the sink, which
+ * never calls back, so the two paths never wait for each other crosswise.
  *
  * <p>cf. mhVTL (vtllibrary + vtltape sharing cartridge files), tgt's smc.c.
  */
@@ -54,7 +51,7 @@ public final class TapeLibrary {
   private final Path dir; // null: memory only
   private final long capacity;
   private final long earlyWarning;
-  private final EventLog log;
+  private volatile LibraryStateSink sink = LibraryStateSink.NONE;
 
   // guarded by this
   private final List<EmuTape> drives = new ArrayList<>();
@@ -68,7 +65,7 @@ public final class TapeLibrary {
   private boolean poweredOn;
 
   /**
-   * @param dir where cartridges and the event log live, or null for memory only
+   * @param dir where the cartridges' contents live, or null for memory only
    */
   public TapeLibrary(Path dir) {
     this(dir, Cartridge.DEFAULT_CAPACITY, Cartridge.DEFAULT_EARLY_WARNING);
@@ -78,10 +75,14 @@ public final class TapeLibrary {
     this.dir = dir;
     this.capacity = capacity;
     this.earlyWarning = earlyWarning;
-    this.log = new EventLog(dir == null ? null : dir.resolve("library.log"));
   }
 
-  /** The directory holding cartridges and the log, or null. */
+  /** Where the library's metadata goes (set before {@link #powerOn}); null for nowhere. */
+  public void setStateSink(LibraryStateSink s) {
+    sink = s == null ? LibraryStateSink.NONE : s;
+  }
+
+  /** The directory holding the cartridges' contents, or null. */
   public Path dir() {
     return dir;
   }
@@ -100,8 +101,21 @@ public final class TapeLibrary {
     } else {
       drives.set(index, drive);
     }
-    int element = index;
-    drive.setListener((d, p) -> log.append("pos " + element + " " + p));
+    int element = DT + index;
+    drive.setListener(new TapeListener() {
+      @Override
+      public void positionChanged(EmuTape d, int position) {
+        Cartridge c = d.cartridge(); // the drive's lock is held: no library lock here
+        if (c != null) {
+          sink.positionChanged(c.barcode(), element, position);
+        }
+      }
+
+      @Override
+      public void blockLengthChanged(EmuTape d, int length) {
+        sink.blockLengthChanged(element, length);
+      }
+    });
   }
 
   /** A changer of this bus joins; the library has {@code storageSlots} storage elements. */
@@ -141,68 +155,39 @@ public final class TapeLibrary {
         throw new UncheckedIOException("cannot create " + dir, e);
       }
     }
-    List<String> events = log.read();
-    if (events.isEmpty()) {
+    LibraryStateSink.Recorded recorded = sink.recorded();
+    if (recorded == null) {
       for (int i = 0; i < slots.length; i++) {
-        put(ST + i, String.format(Locale.ROOT, "CAM%03dL6", i), ST + i);
+        String barcode = String.format(Locale.ROOT, "CAM%03dL6", i);
+        put(ST + i, barcode, ST + i);
+        sink.imported(barcode, ST + i);
       }
     } else {
-      Map<Integer, Integer> positions = new HashMap<>();
-      for (String e : events) {
-        try {
-          replay(e, positions);
-        } catch (RuntimeException ex) {
-          LOG.warn("tape library {}: event '{}' skipped: {}", dir, e, ex.getMessage());
-        }
-      }
-      for (Map.Entry<Integer, Integer> p : positions.entrySet()) {
-        if (p.getKey() < drives.size()) {
-          drives.get(p.getKey()).restorePosition(p.getValue());
-        }
-      }
+      restore(recorded);
     }
-    log.rewrite(snapshot());
     changers.forEach(EmuChanger::refreshAddressPage);
   }
 
-  private void replay(String event, Map<Integer, Integer> positions) {
-    String[] f = event.trim().split(" ");
-    switch (f[0]) {
-      case "put":
-        put(Integer.parseInt(f[1]), f[2], Integer.parseInt(f[3]));
-        break;
-      case "move":
-        String err = moveChecked(Integer.parseInt(f[1]), Integer.parseInt(f[2]));
-        if (err != null) {
-          throw new IllegalStateException(err);
+  /** Puts every recorded cartridge back in its element (a drive's at its position), and the block lengths. */
+  private void restore(LibraryStateSink.Recorded recorded) {
+    List<Map.Entry<String, LibraryStateSink.Place>> places = new ArrayList<>(recorded.cartridges().entrySet());
+    places.sort(Map.Entry.comparingByKey());
+    for (Map.Entry<String, LibraryStateSink.Place> e : places) {
+      LibraryStateSink.Place p = e.getValue();
+      try {
+        put(p.address(), e.getKey(), p.source());
+        if (kind(p.address()) == TYPE_DT) {
+          drives.get(p.address() - DT).restorePosition((int) Math.min(Integer.MAX_VALUE, p.position()));
         }
-        break;
-      case "take":
-        take(Integer.parseInt(f[1]));
-        break;
-      case "pos":
-        positions.put(Integer.parseInt(f[1]), Integer.parseInt(f[2]));
-        break;
-      default:
-        throw new IllegalArgumentException("unknown event");
-    }
-  }
-
-  /** Events that rebuild the current state. */
-  private List<String> snapshot() {
-    List<String> out = new ArrayList<>();
-    for (int a : addresses()) {
-      Cartridge c = at(a);
-      if (c != null) {
-        out.add("put " + a + " " + c.barcode() + " " + sourceOf.getOrDefault(c.barcode(), a));
+      } catch (RuntimeException ex) {
+        LOG.warn("tape library {}: cartridge {} not restored to element {}: {}", dir, e.getKey(), p.address(), ex.getMessage());
       }
     }
-    for (int i = 0; i < drives.size(); i++) {
-      if (drives.get(i).cartridge() != null) {
-        out.add("pos " + i + " " + drives.get(i).position());
+    recorded.blockLengths().forEach((address, length) -> {
+      if (kind(address) == TYPE_DT) {
+        drives.get(address - DT).restoreBlockSize(length);
       }
-    }
-    return out;
+    });
   }
 
   private Cartridge cartridge(String barcode) {
@@ -330,9 +315,10 @@ public final class TapeLibrary {
    * @return null when done, else why not (one line); the SCSI front maps it to sense
    */
   public synchronized String move(int from, int to) {
+    Cartridge c = at(from);
     String err = moveChecked(from, to);
-    if (err == null) {
-      log.append("move " + from + " " + to);
+    if (err == null && from != to) {
+      sink.moved(c.barcode(), from, to, sourceOf.getOrDefault(c.barcode(), from));
     }
     return err;
   }
@@ -389,10 +375,8 @@ public final class TapeLibrary {
     Cartridge b = take(first);
     setAt(first, a);
     setAt(second, b);
-    log.append("take " + source);
-    log.append("take " + first);
-    log.append("put " + first + " " + a.barcode() + " " + sourceOf.getOrDefault(a.barcode(), source));
-    log.append("put " + second + " " + b.barcode() + " " + sourceOf.getOrDefault(b.barcode(), first));
+    sink.moved(a.barcode(), source, first, sourceOf.getOrDefault(a.barcode(), source));
+    sink.moved(b.barcode(), first, second, sourceOf.getOrDefault(b.barcode(), first));
     return null;
   }
 
@@ -410,7 +394,7 @@ public final class TapeLibrary {
       }
       put(IE, barcode, IE);
       mailslotImported = true;
-      log.append("put " + IE + " " + barcode + " " + IE);
+      sink.imported(barcode, IE);
       tell = List.copyOf(changers);
     }
     tell.forEach(c -> c.postUnitAttention(0x28, 0x01));
@@ -425,7 +409,7 @@ public final class TapeLibrary {
         return null;
       }
       barcode = take(IE).barcode();
-      log.append("take " + IE);
+      sink.exported(barcode, IE);
       tell = List.copyOf(changers);
     }
     tell.forEach(c -> c.postUnitAttention(0x28, 0x01));
@@ -440,63 +424,5 @@ public final class TapeLibrary {
       out.put(a, c == null ? null : c.barcode());
     }
     return out;
-  }
-
-  // ---------------------------------------------------------------- event log
-
-  /** The append-only event log; its own lock, never calls out. */
-  private static final class EventLog {
-    private final Path file;
-
-    EventLog(Path file) {
-      this.file = file;
-    }
-
-    synchronized List<String> read() {
-      if (file == null || !Files.exists(file)) {
-        return List.of();
-      }
-      try {
-        List<String> out = new ArrayList<>();
-        for (String l : Files.readAllLines(file, StandardCharsets.US_ASCII)) {
-          if (!l.isBlank()) {
-            out.add(l);
-          }
-        }
-        return out;
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read " + file, e);
-      }
-    }
-
-    synchronized void append(String event) {
-      if (file == null) {
-        return;
-      }
-      try {
-        Files.writeString(file, event + "\n", StandardCharsets.US_ASCII, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-      } catch (IOException e) {
-        LOG.warn("tape library: cannot append to {}: {}", file, e.toString());
-      }
-    }
-
-    synchronized void rewrite(List<String> events) {
-      if (file == null) {
-        return;
-      }
-      try {
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.US_ASCII)) {
-          for (String e : events) {
-            w.write(e);
-            w.write('\n');
-          }
-        }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot write " + file, e);
-      }
-    }
   }
 }

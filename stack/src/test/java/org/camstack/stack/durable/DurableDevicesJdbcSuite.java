@@ -34,6 +34,7 @@ import org.camstack.stack.sim.EmuSim;
 import org.camstack.stack.scsi.ScsiResponse;
 import org.camstack.stack.sim.Topology;
 import org.camstack.stack.target.Delay;
+import org.camstack.stack.target.EmuCdrom;
 import org.camstack.stack.target.EmuDevice;
 import org.camstack.stack.target.EmuDisk;
 import org.camstack.stack.target.LunSpec;
@@ -134,6 +135,48 @@ abstract class DurableDevicesJdbcSuite {
   private static void assertSense(ScsiResponse r, int key, int asc, int ascq) {
     assertEquals(ScsiStatus.CHECK_COND, r.scsiStatus(), () -> "expected CHECK CONDITION, got " + r);
     assertEquals(List.of(key, asc, ascq), List.of(Sense.key(r.sense()), Sense.asc(r.sense()), Sense.ascq(r.sense())), r::toString);
+  }
+
+  // ------------------------------------------------------------------ cd: the disc in the drive
+
+  @Test
+  void aDiscLoadedAtRuntimeIsPlayedAgainAfterARestart() throws java.io.IOException {
+    String host = DurableJournal.host("cdload");
+    String w = DurableJournal.wwn(0x300);
+    java.nio.file.Path dir = DurableJournal.dataDir("cdload-isos");
+    java.nio.file.Files.createDirectories(dir);
+    java.nio.file.Path first = dir.resolve("first.iso");
+    java.nio.file.Path second = dir.resolve("second.iso");
+    java.nio.file.Files.write(first, new byte[4 * 2048]);
+    java.nio.file.Files.write(second, new byte[8 * 2048]);
+    Config topology =
+        ConfigFactory.parseString(
+            "camstack.topology.buses = [ { name = emusim, scan-on-register = false, rescan-on-change = false, targets = [\n"
+                + "{ id = 0, luns = [ { lun = 0, type = cd, wwn = \"" + w + "\", file = \"" + first + "\" } ] }\n"
+                + "] } ]");
+    Node a = new Node(host, topology);
+    EmuCdrom cd = (EmuCdrom) a.dev(w);
+    assertEquals(first, cd.image());
+    cd.load(second); // ctl cd load
+    a.stop();
+
+    Node b = new Node(host, topology);
+    EmuCdrom again = (EmuCdrom) b.dev(w);
+    assertEquals(second, again.image());
+    assertEquals(8, again.sectors());
+    assertTrue(again.eject()); // ctl cd eject
+    b.stop();
+    // the runtime disc's image is gone: the node still starts (the topology's disc instead)
+    java.nio.file.Files.delete(second);
+
+    Node c = new Node(host, topology);
+    try {
+      EmuCdrom ejected = (EmuCdrom) c.dev(w);
+      assertTrue(ejected.isTrayOpen());
+      assertFalse(ejected.isMediumPresent());
+    } finally {
+      c.stop();
+    }
   }
 
   // ------------------------------------------------------------------ restart

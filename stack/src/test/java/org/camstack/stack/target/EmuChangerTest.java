@@ -5,11 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.util.ByteString;
+import org.camstack.persistence.journal.JournalConfig;
+import org.camstack.stack.durable.DurableJournal;
+import org.camstack.stack.durable.DurableLibraries;
 import org.camstack.stack.scsi.Bytes;
 import org.camstack.stack.scsi.ScsiResponse;
 import org.camstack.stack.scsi.ScsiStatus;
@@ -34,7 +40,12 @@ class EmuChangerTest {
     final EmuTape d1;
 
     Lib(Path dir) {
+      this(dir, LibraryStateSink.NONE);
+    }
+
+    Lib(Path dir, LibraryStateSink sink) {
       library = new TapeLibrary(dir);
+      library.setStateSink(sink);
       changer = (EmuChanger) EmuDevices.create(LunSpec.changer(0, 4), null, library);
       d0 = (EmuTape) EmuDevices.create(LunSpec.tape(1), null, library);
       d1 = (EmuTape) EmuDevices.create(LunSpec.tape(2), null, library);
@@ -202,21 +213,47 @@ class EmuChangerTest {
 
   @Test
   void theLibraryOutlivesItsProcess(@TempDir Path dir) {
-    Lib lib = new Lib(dir);
-    assertGood(run(lib.changer, move(0x1000, 0x100), 0));
-    lib.d0.clearUnitAttentions();
-    assertGood(out(lib.d0, EmuTapeTest.write6(false, 3), bytes(3, 'q')));
-    assertGood(run(lib.d0, EmuTapeTest.weof(1), 0));
-    assertGood(out(lib.d0, EmuTapeTest.write6(false, 2), bytes(2, 'r')));
-    assertGood(run(lib.changer, exchange(0x1001, 0x1002, 0x1001), 0));
-    lib.library.importCartridge("NEW000L6");
-    // power cycle: a new library over the same directory
-    Lib again = new Lib(dir);
-    assertEquals(inventory(lib.library), inventory(again.library));
-    assertEquals(3, again.d0.position()); // where the drive stood
-    assertEquals(3, again.d0.cartridge().size());
-    assertGood(run(again.changer, move(0x100, 0x101), 0));
-    again.d1.clearUnitAttentions();
-    assertArrayEquals(bytes(3, 'q').toArray(), run(again.d1, EmuTapeTest.read6(false, false, 3), 3).data().toArray());
+    JournalConfig journal = DurableJournal.freshH2("EmuChangerTest");
+    String host = DurableJournal.host("library");
+    ActorSystem<Void> a = DurableJournal.system("library-a", journal, ConfigFactory.empty());
+    Lib lib;
+    try {
+      DurableLibraries durable = DurableJournal.await(DurableLibraries.recover(a, host, List.of(2), Duration.ofSeconds(30)));
+      lib = new Lib(dir, durable.sink(2));
+      assertGood(run(lib.changer, move(0x1000, 0x100), 0));
+      lib.d0.clearUnitAttentions();
+      assertGood(out(lib.d0, EmuTapeTest.write6(false, 3), bytes(3, 'q')));
+      assertGood(run(lib.d0, EmuTapeTest.weof(1), 0));
+      assertGood(out(lib.d0, EmuTapeTest.write6(false, 2), bytes(2, 'r')));
+      assertGood(run(lib.changer, exchange(0x1001, 0x1002, 0x1001), 0));
+      assertGood(out(lib.d1, cdb(0x15, 0x10, 0, 0, 12, 0), EmuTapeTest.modeSelectBlockSize(512)));
+      lib.library.importCartridge("NEW000L6");
+      DurableJournal.await(durable.flush());
+    } finally {
+      DurableJournal.crash(a);
+    }
+    // power cycle: a new process, a new library over the same cartridge files and journal
+    ActorSystem<Void> b = DurableJournal.system("library-b", journal, ConfigFactory.empty());
+    try {
+      DurableLibraries durable = DurableJournal.await(DurableLibraries.recover(b, host, List.of(2), Duration.ofSeconds(30)));
+      Lib again = new Lib(dir, durable.sink(2));
+      assertEquals(inventory(lib.library), inventory(again.library));
+      assertEquals(3, again.d0.position()); // where the drive stood
+      assertEquals(3, again.d0.cartridge().size());
+      assertEquals(512, again.d1.blockSize()); // the drive's fixed block length
+      assertEquals(0, again.d0.blockSize());
+      assertGood(run(again.changer, move(0x100, 0x101), 0));
+      again.d1.clearUnitAttentions();
+      assertGood(out(again.d1, cdb(0x15, 0x10, 0, 0, 12, 0), EmuTapeTest.modeSelectBlockSize(0)));
+      assertArrayEquals(bytes(3, 'q').toArray(), run(again.d1, EmuTapeTest.read6(false, false, 3), 3).data().toArray());
+      // nothing of the library's state is in a file next to the cartridges
+      try (Stream<Path> files = java.nio.file.Files.list(dir)) {
+        assertEquals(List.of(), files.filter(f -> !f.getFileName().toString().endsWith(".tape")).toList());
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } finally {
+      DurableJournal.crash(b);
+    }
   }
 }
