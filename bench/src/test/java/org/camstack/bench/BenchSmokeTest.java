@@ -145,6 +145,8 @@ class BenchSmokeTest {
     assertEquals(40, row.get("recovered").asLong());
     assertEquals(160, row.get("eventsWritten").asLong());
     assertTrue(row.get("recoverSeconds").asDouble() > 0);
+    assertEquals(40, row.get("bulkRecovered").asLong(), "the bulk read finds every device configured and plugged");
+    assertEquals(2, row.get("bulkQueries").asLong(), "two queries for up to 1,000 devices");
   }
 
   @Test

@@ -14,6 +14,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.camstack.bench.harness.DispatcherSettings;
 import org.camstack.bench.harness.ResourceMeter;
 import org.camstack.bench.report.Progress;
+import org.camstack.persistence.device.DeviceEntity;
+import org.camstack.persistence.device.DeviceStates;
 import org.camstack.persistence.journal.JournalSchema;
 import org.camstack.stack.CamStackConfig;
 
@@ -22,6 +24,8 @@ import org.camstack.stack.CamStackConfig;
  * {@code DeviceEntity} histories (create, plug, stop/start cycles) and terminates; a second one,
  * on the same journal, starts all N entities and asks each for its state: the clock runs from the
  * first start to the last answer (each answer follows the replay of its snapshot and events).
+ * Before that, on the same fresh system, the bulk path ({@link DeviceStates}) reads all N states
+ * (the way a node starts, see DurableDevices), timed and counted separately.
  */
 public final class RecoveryBench {
   private RecoveryBench() {}
@@ -44,7 +48,10 @@ public final class RecoveryBench {
       long recovered,
       ResourceMeter.Usage recoverUsage,
       long heapAfterRecoveryBytes,
-      long recoveryQueries) {
+      long recoveryQueries,
+      double bulkSeconds,
+      long bulkRecovered,
+      long bulkQueries) {
 
     public Map<String, Object> figures() {
       Map<String, Object> m = new LinkedHashMap<>();
@@ -60,6 +67,10 @@ public final class RecoveryBench {
       m.put("heapUsedAfterBytes", heapAfterRecoveryBytes);
       m.put("recoveryQueries", recoveryQueries < 0 ? null : recoveryQueries);
       m.put("queriesPerDevice", recoveryQueries < 0 || devices == 0 ? null : (double) recoveryQueries / devices);
+      m.put("bulkSeconds", bulkSeconds);
+      m.put("bulkRecovered", bulkRecovered);
+      m.put("bulkQueries", bulkQueries < 0 ? null : bulkQueries);
+      m.put("bulkQueriesPerDevice", bulkQueries < 0 || devices == 0 ? null : (double) bulkQueries / devices);
       return m;
     }
   }
@@ -97,6 +108,14 @@ public final class RecoveryBench {
     ActorSystem<Fleet.Command> reader = ActorSystem.create(Fleet.create(), "bench-recovery-read", cfg);
     try {
       JournalSchema.createIfNotExists(reader).toCompletableFuture().get(60, TimeUnit.SECONDS);
+      // the bulk path first (DeviceStates: two queries per 1,000 devices), on the cold database
+      QueryCounter bulkQueries = QueryCounter.start(journal.config());
+      long b0 = System.nanoTime();
+      Map<String, DeviceEntity.State> bulk = DeviceStates.readNow(reader, keys);
+      double bulkSecs = (System.nanoTime() - b0) / 1e9;
+      long bulkQ = bulkQueries.stop();
+      long bulkOk = bulk.values().stream().filter(st -> st instanceof DeviceEntity.Configured c && c.plugged()).count();
+      // then every entity recovering itself (three round trips each)
       CompletableFuture<Long> done = new CompletableFuture<>();
       QueryCounter queries = QueryCounter.start(journal.config());
       ResourceMeter.Snapshot snap = ResourceMeter.start();
@@ -108,7 +127,7 @@ public final class RecoveryBench {
       Runtime rt = Runtime.getRuntime();
       long heap = rt.totalMemory() - rt.freeMemory();
       progress.stepDone();
-      return new Result(o.devices(), events, writeSeconds, secs, recovered, usage, heap, queries.stop());
+      return new Result(o.devices(), events, writeSeconds, secs, recovered, usage, heap, queries.stop(), bulkSecs, bulkOk, bulkQ);
     } finally {
       terminate(reader);
     }

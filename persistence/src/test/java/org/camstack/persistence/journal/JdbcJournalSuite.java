@@ -37,6 +37,7 @@ import org.camstack.persistence.audit.LifetimeListener;
 import org.camstack.persistence.cli.CliRun;
 import org.camstack.persistence.device.DeviceConfig;
 import org.camstack.persistence.device.DeviceEntity;
+import org.camstack.persistence.device.DeviceStates;
 import org.camstack.persistence.device.FaultRule;
 import org.camstack.persistence.device.UnitAttention;
 import org.camstack.persistence.inspect.JournalInspector;
@@ -260,6 +261,11 @@ abstract class JdbcJournalSuite {
 
     ActorTestKit second = startNode(getClass().getSimpleName() + "-second", journal());
     try {
+      // the bulk path (snapshot + later events, two queries) agrees with the entity's recovery
+      var bulk = DeviceStates.read(second.system(), List.of(dev, wwn("never")))
+          .toCompletableFuture().get(30, TimeUnit.SECONDS);
+      assertEquals(before, bulk.get(dev));
+      assertInstanceOf(DeviceEntity.Unconfigured.class, bulk.get(wwn("never")));
       var d = second.spawn(DeviceEntity.create(dev, 5));
       DeviceEntity.State after = ask(second, d, DeviceEntity.Get::new);
       assertEquals(before, after);

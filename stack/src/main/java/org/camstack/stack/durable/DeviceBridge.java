@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -94,13 +95,18 @@ final class DeviceBridge extends AbstractBehavior<DeviceBridge.Command> {
     }
   }
 
-  static Behavior<Command> create(String key, ActorRef<DeviceEntity.Command> entity, DeviceEntity.State known, Duration timeout) {
+  /**
+   * @param entity the device's entity, asked for only when the bridge first needs it
+   * @param known the entity's state if already read (the bulk read at start), else null: the bridge
+   *     then reads it from the entity first
+   */
+  static Behavior<Command> create(String key, Supplier<ActorRef<DeviceEntity.Command>> entity, DeviceEntity.State known, Duration timeout) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new DeviceBridge(ctx, timers, key, entity, known, timeout)));
   }
 
   private final TimerScheduler<Command> timers;
   private final String key;
-  private final ActorRef<DeviceEntity.Command> entity;
+  private final Supplier<ActorRef<DeviceEntity.Command>> entity;
   private final Duration timeout;
   private final ArrayDeque<Command> ops = new ArrayDeque<>();
   private final List<ActorRef<StatusReply<Done>>> opWaiters = new ArrayList<>();
@@ -117,7 +123,7 @@ final class DeviceBridge extends AbstractBehavior<DeviceBridge.Command> {
       ActorContext<Command> ctx,
       TimerScheduler<Command> timers,
       String key,
-      ActorRef<DeviceEntity.Command> entity,
+      Supplier<ActorRef<DeviceEntity.Command>> entity,
       DeviceEntity.State known,
       Duration timeout) {
     super(ctx);
@@ -307,6 +313,7 @@ final class DeviceBridge extends AbstractBehavior<DeviceBridge.Command> {
   private void execute(List<DeviceStateCodec.Step> steps, Command op) {
     busy = true;
     current = op;
+    ActorRef<DeviceEntity.Command> entity = this.entity.get();
     List<CompletableFuture<StatusReply<?>>> replies = new ArrayList<>();
     for (DeviceStateCodec.Step s : steps) {
       replies.add(s.send(entity, timeout, getContext().getSystem().scheduler()).toCompletableFuture());

@@ -22,6 +22,7 @@ import org.apache.pekko.japi.function.Function;
 import org.apache.pekko.pattern.StatusReply;
 import org.camstack.persistence.device.DeviceConfig;
 import org.camstack.persistence.device.DeviceEntity;
+import org.camstack.persistence.device.DeviceStates;
 import org.camstack.persistence.inventory.HostInventoryEntity;
 import org.camstack.stack.sim.BusSpec;
 import org.camstack.stack.sim.DeviceHooks;
@@ -65,18 +66,50 @@ public final class DurableDevices implements DeviceHooks.Factory {
     }
   }
 
-  /** One device this node records. */
-  private static final class Tracked {
+  /**
+   * One device this node records. Its entity is spawned on first use (a write, or a read of its
+   * state): a device whose state came from the bulk read and that nothing changes never costs an
+   * entity recovery (issue 15).
+   */
+  private final class Tracked {
     final String key;
-    final ActorRef<DeviceEntity.Command> entity;
-    final ActorRef<DeviceBridge.Command> bridge;
+    /** Spawned by {@link #bridge()}. Guarded by this. */
+    private ActorRef<DeviceBridge.Command> bridge;
+    /** The state read in bulk, handed to the bridge so it need not ask the entity. Guarded by this. */
+    private DeviceEntity.State known;
+    /** Spawned by {@link #entity()}. Guarded by this. */
+    private ActorRef<DeviceEntity.Command> entity;
     /** The device instance in the data path, or null. Guarded by this. */
     EmuDevice live;
 
-    Tracked(String key, ActorRef<DeviceEntity.Command> entity, ActorRef<DeviceBridge.Command> bridge) {
+    Tracked(String key) {
       this.key = key;
-      this.entity = entity;
-      this.bridge = bridge;
+    }
+
+    /** The device's entity, spawned (and so recovered) on the first call. */
+    synchronized ActorRef<DeviceEntity.Command> entity() {
+      if (entity == null) {
+        entity = system.systemActorOf(DeviceEntity.create(key), "device-" + key, Props.empty());
+      }
+      return entity;
+    }
+
+    synchronized boolean spawned() {
+      return entity != null;
+    }
+
+    /** The device's bridge, spawned on the first call (with the state read in bulk, if any). */
+    synchronized ActorRef<DeviceBridge.Command> bridge() {
+      if (bridge == null) {
+        bridge = system.systemActorOf(DeviceBridge.create(key, this::entity, known, timeout), "device-bridge-" + key, Props.empty());
+      }
+      return bridge;
+    }
+
+    synchronized void know(DeviceEntity.State s) {
+      if (bridge == null && entity == null) {
+        known = s;
+      }
     }
   }
 
@@ -147,18 +180,22 @@ public final class DurableDevices implements DeviceHooks.Factory {
         }
       }
     }
+    Map<String, DeviceEntity.State> read = new ConcurrentHashMap<>();
     return this.<HostInventoryEntity.Command, HostInventoryEntity.State>ask(inventory, HostInventoryEntity.GetInventory::new)
         .thenCompose(
             inv -> {
               Set<String> keys = new TreeSet<>(seen);
               keys.addAll(inv.members().keySet());
-              return states(keys).thenCompose(states -> repair(fromFile, inv, states));
+              return bulkStates(keys).thenCompose(states -> {
+                read.putAll(states);
+                return repair(fromFile, inv, states);
+              });
             })
         .thenCompose(
             inv -> {
               Set<String> keys = new TreeSet<>(seen);
               keys.addAll(inv.members().keySet());
-              return states(keys).thenApply(states -> build(fromFile, inv, states));
+              return states(keys, read).thenApply(states -> build(fromFile, inv, states));
             })
         .thenCompose(
             d -> DurableLibraries.recover(system, hostId, topology, timeout)
@@ -168,12 +205,37 @@ public final class DurableDevices implements DeviceHooks.Factory {
                 }));
   }
 
-  /** Reads every device's state (spawning its entity). */
-  private CompletionStage<Map<String, DeviceEntity.State>> states(Set<String> keys) {
+  /**
+   * Every device's state in two queries ({@link DeviceStates}); if that fails (no JDBC journal),
+   * from the entities, one recovery each.
+   */
+  private CompletionStage<Map<String, DeviceEntity.State>> bulkStates(Set<String> keys) {
+    return DeviceStates.read(system, keys)
+        .handle((m, e) -> {
+          if (e == null) {
+            return CompletableFuture.completedFuture(m);
+          }
+          LOG.info("host [{}]: bulk read unavailable ({}), recovering {} devices one by one", hostId, e.getMessage(), keys.size());
+          return states(keys, Map.of());
+        })
+        .thenCompose(f -> f);
+  }
+
+  /**
+   * Every device's state: from its entity if it was spawned (it may have written since) or
+   * {@code known} lacks it, else from {@code known}.
+   */
+  private CompletionStage<Map<String, DeviceEntity.State>> states(Set<String> keys, Map<String, DeviceEntity.State> known) {
     Map<String, CompletableFuture<DeviceEntity.State>> all = new TreeMap<>();
     for (String k : keys) {
       Tracked t = track(k);
-      all.put(k, this.<DeviceEntity.Command, DeviceEntity.State>ask(t.entity, DeviceEntity.Get::new).toCompletableFuture());
+      DeviceEntity.State s = known.get(k);
+      if (!t.spawned() && s != null) {
+        t.know(s);
+        all.put(k, CompletableFuture.completedFuture(s));
+      } else {
+        all.put(k, this.<DeviceEntity.Command, DeviceEntity.State>ask(t.entity(), DeviceEntity.Get::new).toCompletableFuture());
+      }
     }
     return CompletableFuture.allOf(all.values().toArray(CompletableFuture[]::new))
         .thenApply(
@@ -195,7 +257,7 @@ public final class DurableDevices implements DeviceHooks.Factory {
     List<String> forget = new ArrayList<>();
     for (Placement p : fromFile) {
       String k = p.key();
-      ActorRef<DeviceEntity.Command> e = tracked.get(k).entity;
+      Tracked e = track(k); // its entity is spawned only if it needs a repair
       DeviceConfig cfg = DeviceStateCodec.config(busNumber(p.busIndex(), bus(p.busIndex())), p.target(), p.spec());
       HostInventoryEntity.Member m = inv.member(k);
       boolean plugged = m == null || m.plugged();
@@ -204,15 +266,15 @@ public final class DurableDevices implements DeviceHooks.Factory {
         boolean fileEdited = m == null || !cfg.equals(m.topologyConfig());
         if (fileEdited && !c.config().equals(cfg)) {
           LOG.info("device [{}]: the topology file changed its configuration", k);
-          work.add(ack(e, r -> new DeviceEntity.Reconfigure(cfg, r)));
+          work.add(ack(e.entity(), r -> new DeviceEntity.Reconfigure(cfg, r)));
         }
         if (c.plugged() != plugged) {
-          work.add(repairPlug(k, e, plugged));
+          work.add(repairPlug(k, e.entity(), plugged));
         }
       } else {
-        work.add(ack(e, r -> new DeviceEntity.Create(cfg, r)));
+        work.add(ack(e.entity(), r -> new DeviceEntity.Create(cfg, r)));
         if (plugged) { // a new device joins plugged
-          work.add(ack(e, DeviceEntity.Plug::new));
+          work.add(ack(e.entity(), DeviceEntity.Plug::new));
         }
       }
     }
@@ -222,14 +284,14 @@ public final class DurableDevices implements DeviceHooks.Factory {
       if (fileConfigs.containsKey(k)) {
         continue;
       }
-      ActorRef<DeviceEntity.Command> e = tracked.get(k).entity;
+      Tracked e = track(k); // its entity is spawned only if it needs a repair
       if (m.fromTopology()) {
         LOG.info("device [{}]: no longer in the topology file, decommissioned", k);
         forget.add(k);
-        work.add(ack(e, r -> new DeviceEntity.Decommission("removed from the topology", r)));
+        work.add(ack(e.entity(), r -> new DeviceEntity.Decommission("removed from the topology", r)));
       } else if (states.get(k) instanceof DeviceEntity.Configured c) {
         if (c.plugged() != m.plugged()) {
-          work.add(repairPlug(k, e, m.plugged()));
+          work.add(repairPlug(k, e.entity(), m.plugged()));
         }
       } else {
         LOG.info("device [{}]: plugged at runtime but never created (interrupted plug), forgotten", k);
@@ -397,12 +459,17 @@ public final class DurableDevices implements DeviceHooks.Factory {
     if (t == null) {
       return CompletableFuture.completedFuture(new DeviceEntity.Unconfigured());
     }
-    return ask(t.entity, DeviceEntity.Get::new);
+    return ask(t.entity(), DeviceEntity.Get::new);
   }
 
   /** The host's inventory (asks its entity). */
   public CompletionStage<HostInventoryEntity.State> inventory() {
     return ask(inventory, HostInventoryEntity.GetInventory::new);
+  }
+
+  /** How many device entities this node spawned (each one recovered itself): tests, diagnostics. */
+  int entitiesSpawned() {
+    return (int) tracked.values().stream().filter(Tracked::spawned).count();
   }
 
   /** The host's inventory entity (tests: to stage an interrupted plug or pull). */
@@ -415,7 +482,7 @@ public final class DurableDevices implements DeviceHooks.Factory {
     List<CompletableFuture<Done>> all = new ArrayList<>();
     for (Tracked t : tracked.values()) {
       all.add(
-          AskPattern.<DeviceBridge.Command, Done>ask(t.bridge, DeviceBridge.Flush::new, timeout, system.scheduler())
+          AskPattern.<DeviceBridge.Command, Done>ask(t.bridge(), DeviceBridge.Flush::new, timeout, system.scheduler())
               .toCompletableFuture());
     }
     DurableLibraries l = libraries;
@@ -472,7 +539,7 @@ public final class DurableDevices implements DeviceHooks.Factory {
       }
       t.live = device;
     }
-    t.bridge.tell(new DeviceBridge.Attach(device, system.ignoreRef()));
+    t.bridge().tell(new DeviceBridge.Attach(device, system.ignoreRef()));
   }
 
   private CompletionStage<Done> plugging(int bus, int target, List<EmuDevice> devices) {
@@ -500,7 +567,7 @@ public final class DurableDevices implements DeviceHooks.Factory {
               mine.forEach(
                   (t, d) -> {
                     DeviceConfig cfg = DeviceStateCodec.config(bus, target, d.spec());
-                    all.add(ackBridge(t.bridge, r -> new DeviceBridge.Plug(d, cfg, r)).toCompletableFuture());
+                    all.add(ackBridge(t.bridge(), r -> new DeviceBridge.Plug(d, cfg, r)).toCompletableFuture());
                   });
               return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
             })
@@ -534,7 +601,7 @@ public final class DurableDevices implements DeviceHooks.Factory {
         .thenCompose(
             x -> {
               List<CompletableFuture<Done>> all = new ArrayList<>();
-              mine.forEach((t, d) -> all.add(ackBridge(t.bridge, r -> new DeviceBridge.Unplug(d, cause, r)).toCompletableFuture()));
+              mine.forEach((t, d) -> all.add(ackBridge(t.bridge(), r -> new DeviceBridge.Unplug(d, cause, r)).toCompletableFuture()));
               return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
             })
         .thenApply(
@@ -552,17 +619,18 @@ public final class DurableDevices implements DeviceHooks.Factory {
     }
   }
 
-  /** The entity and bridge of a device, spawned on first use. */
+  /** The record of a device (its entity and bridge are spawned on first use). */
   private Tracked track(String key) {
-    return tracked.computeIfAbsent(
-        key,
-        k -> {
-          ActorRef<DeviceEntity.Command> e =
-              system.systemActorOf(DeviceEntity.create(k), "device-" + k, Props.empty());
-          ActorRef<DeviceBridge.Command> b =
-              system.systemActorOf(DeviceBridge.create(k, e, null, timeout), "device-bridge-" + k, Props.empty());
-          return new Tracked(k, e, b);
-        });
+    return tracked.computeIfAbsent(key, Tracked::new);
+  }
+
+  /** {@link #track(String)}, remembering {@code known} (if not null) for the bridge. */
+  private Tracked track(String key, DeviceEntity.State known) {
+    Tracked t = track(key);
+    if (known != null) {
+      t.know(known);
+    }
+    return t;
   }
 
   // ------------------------------------------------------------------ asks

@@ -240,6 +240,9 @@ abstract class DurableDevicesJdbcSuite {
 
     Node b = new Node(host, topology);
     try {
+      // the restart read every state in bulk: no entity recovered one by one, none spawned
+      await(b.durable.flush());
+      assertEquals(0, b.durable.entitiesSpawned(), "entities spawned by a clean restart");
       assertEquals(targetsBefore, b.targets());
       assertEquals(Map.of(0, List.of(0L), 1, List.of(0L), 2, List.of(0L), 3, List.of(0L, 1L, 2L)), b.targets());
       for (Map.Entry<String, DeviceStateCodec.View> e : before.entrySet()) {
