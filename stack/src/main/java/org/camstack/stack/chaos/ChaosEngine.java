@@ -751,7 +751,7 @@ public final class ChaosEngine {
       firstCycle.putIfAbsent(v.kind(), cycle);
       examples.putIfAbsent(v.kind(), v);
       if (v.kind() == ViolationKind.DUPLICATE_NAME && bugAAt < 0
-          && v.names().stream().anyMatch(n -> n.startsWith("pass") || (net != null && n.startsWith("da")))) {
+          && (net != null || v.names().stream().anyMatch(n -> n.startsWith("pass")))) { // --iscsi: da, pass or sg
         bugAAt = cycle;
       }
       if (v.kind() == ViolationKind.DESTROY_DEADLOCK && bugBAt < 0 && v.names().stream().anyMatch(n -> n.startsWith("ses"))) {
@@ -776,6 +776,15 @@ public final class ChaosEngine {
 
   private void runCycle(ChaosSchedule.Cycle planned) throws InterruptedException, TimeoutException, ExecutionException {
     nodeNames = nodes().stream().map(Devfs.NodeInfo::name).toList();
+    if (net != null && nodeNames.isEmpty() && !net.down) {
+      // wall-clock pacing: a reconnect (backoff) and its rescan take milliseconds, an empty cycle
+      // microseconds; let the devices come back (at most 1 s) instead of spinning through empty cycles
+      long until = clockNanos() + Duration.ofSeconds(1).toNanos();
+      while (nodeNames.isEmpty() && clockNanos() < until) {
+        pause(Duration.ofMillis(10));
+        nodeNames = nodes().stream().map(Devfs.NodeInfo::name).toList();
+      }
+    }
     List<ChaosSchedule.Op> plan = planned != null ? planned.ops() : generate();
     recorded.add(new ChaosSchedule.Cycle(cycle, plan));
     if (settings.timeline()) {

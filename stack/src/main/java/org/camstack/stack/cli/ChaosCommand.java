@@ -255,7 +255,7 @@ public final class ChaosCommand implements Callable<Integer> {
     }
     if (r.settings().legacy()) {
       out.println(
-          "bug A (duplicate name panic, pass): "
+          (r.settings().iscsi() ? "bug A (duplicate name panic):       " : "bug A (duplicate name panic, pass): ")
               + (r.bugAFoundAt() >= 0 ? "found at cycle " + r.bugAFoundAt() : "not found"));
       out.println(
           "bug B (close deadlock, ses):        "

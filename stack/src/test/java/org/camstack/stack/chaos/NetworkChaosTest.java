@@ -46,10 +46,11 @@ class NetworkChaosTest {
   void legacyModeReproducesTheDuplicateNamePanicThroughAReconnectStorm() {
     ChaosEngine.Report r =
         ChaosEngine.run(
-            ChaosEngine.Settings.of(seed(), 400, 4, true).withIscsi(true).withStopOnKind(ViolationKind.DUPLICATE_NAME),
+            ChaosEngine.Settings.of(seed(), 600, 4, true).withIscsi(true).withStopOnKind(ViolationKind.DUPLICATE_NAME),
             null);
 
     assertTrue(r.violationsByKind().getOrDefault(ViolationKind.DUPLICATE_NAME, 0) > 0, "seed " + seed() + ": " + r.summaryLine() + " " + r.violationsByKind() + " " + r.examples());
+    assertTrue(r.bugAFoundAt() > 0, "bug A");
     String dup = r.examples().get(ViolationKind.DUPLICATE_NAME).message();
     assertTrue(dup.startsWith("make_dev_credv: bad si_name (error=17") || dup.matches("devfs name \\w+ created for .* while .* still holds it"), dup);
   }
