@@ -42,7 +42,7 @@ import org.junit.jupiter.api.Timeout;
  * attention 29/03). The portal counts the requests it receives by function.
  */
 @Timeout(60)
-class IscsiTaskManagementTest {
+class IscsiInitiatorTaskManagementTest {
   static final String HOST = "tmf";
   static final Duration WAIT = Duration.ofSeconds(20);
   static final int ABORT_TASK = 1;
@@ -75,13 +75,16 @@ class IscsiTaskManagementTest {
     kit.shutdownTestKit();
   }
 
-  /** The path of LUN 0 once da attached to it. */
-  private CamPath lun0() {
-    return kit.createTestProbe().awaitAssert(WAIT, Duration.ofMillis(50), () -> {
+  /** The path of LUN 0 once da attached to it and the target has nothing in flight (attach done). */
+  private CamPath lun0() throws Exception {
+    CamPath p = kit.createTestProbe().awaitAssert(WAIT, Duration.ofMillis(50), () -> {
       List<org.camstack.stack.periph.PeriphDriver.UnitInfo> das = rig.units("da").units();
       assertEquals(1, das.size(), "da attached: " + das);
       return das.get(0).path();
     });
+    rig.stack.awaitPeriphs(WAIT);
+    awaitInFlightAtTarget(0);
+    return p;
   }
 
   /** A 1-block READ(10) with a long timeout (the delay fault would otherwise outlast it). */
@@ -102,7 +105,7 @@ class IscsiTaskManagementTest {
   }
 
   @Test
-  void xptAbortOfACommandInFlightSendsAbortTaskAndCompletesTheCcbAborted() {
+  void xptAbortOfACommandInFlightSendsAbortTaskAndCompletesTheCcbAborted() throws Exception {
     CamPath path = lun0();
     target.device(0).setDelay(Delay.fixed(30_000_000_000L)); // held by the target for 30 s
     TestProbe<Ccb.Completed> owner = kit.createTestProbe();
@@ -138,7 +141,7 @@ class IscsiTaskManagementTest {
   }
 
   @Test
-  void xptResetDevSendsLogicalUnitResetWhichAbortsTheTaskInFlight() {
+  void xptResetDevSendsLogicalUnitResetWhichAbortsTheTaskInFlight() throws Exception {
     CamPath path = lun0();
     target.device(0).setDelay(Delay.fixed(30_000_000_000L));
     TestProbe<Ccb.Completed> reader = kit.createTestProbe();
