@@ -50,7 +50,18 @@ import org.camstack.stack.scsi.pass.PassPeriph;
 import org.camstack.stack.scsi.ses.SesPeriph;
 import org.camstack.stack.sim.BusSpec;
 import org.camstack.stack.sim.EmuSim;
+import org.camstack.stack.target.EmuDevice;
+import org.camstack.stack.target.EmuDevices;
+import org.camstack.stack.target.EmuTarget;
 import org.camstack.stack.target.LunSpec;
+import org.camstack.stack.target.TargetInventory;
+import org.camstack.stack.target.iscsi.IscsiPortal;
+import org.camstack.stack.target.iscsi.PortalConfig;
+import org.camstack.stack.target.iscsi.TargetNames;
+import org.camstack.stack.sim.iscsi.IscsiSim;
+import org.camstack.stack.sim.iscsi.IscsiUrl;
+import org.camstack.stack.sim.iscsi.TcpProxy;
+import java.util.Optional;
 
 /**
  * Seeded random schedules of open, I/O, close, hot-unplug, re-plug, rescan, bus reset and
@@ -114,7 +125,8 @@ public final class ChaosEngine {
       Mode mode,
       ChaosSchedule replay,
       ViolationKind stopOnKind,
-      boolean timeline) {
+      boolean timeline,
+      boolean iscsi) {
     public Settings {
       if (cycles < 0 || clients < 1 || clients > 64) {
         throw new IllegalArgumentException("cycles must be >= 0 and clients 1..64");
@@ -122,9 +134,23 @@ public final class ChaosEngine {
       if (mode == null) {
         mode = Mode.DETERMINISTIC;
       }
+      if (iscsi && replay != null) {
+        throw new IllegalArgumentException("an --iscsi run crosses a real network: it cannot be replayed");
+      }
+      if (iscsi) {
+        mode = Mode.THREADS; // socket threads deliver the target's answers: not on the deterministic world
+      }
       if (replay != null && mode != Mode.DETERMINISTIC) {
         throw new IllegalArgumentException("a schedule can only be replayed deterministically");
       }
+    }
+
+    /** Without the network (every caller before {@code chaos --iscsi}). */
+    public Settings(
+        long seed, int cycles, int clients, boolean legacy, int progressEvery, int settleEvery, boolean stopOnSeedBugs,
+        Duration opTimeout, Mode mode, ChaosSchedule replay, ViolationKind stopOnKind, boolean timeline) {
+      this(seed, cycles, clients, legacy, progressEvery, settleEvery, stopOnSeedBugs, opTimeout, mode, replay, stopOnKind,
+          timeline, false);
     }
 
     public static Settings of(long seed, int cycles, int clients, boolean legacy) {
@@ -140,27 +166,35 @@ public final class ChaosEngine {
     }
 
     public Settings withProgressEvery(int n) {
-      return new Settings(seed, cycles, clients, legacy, n, settleEvery, stopOnSeedBugs, opTimeout, mode, replay, stopOnKind, timeline);
+      return new Settings(seed, cycles, clients, legacy, n, settleEvery, stopOnSeedBugs, opTimeout, mode, replay, stopOnKind, timeline, iscsi);
     }
 
     public Settings withStopOnSeedBugs(boolean stop) {
-      return new Settings(seed, cycles, clients, legacy, progressEvery, settleEvery, stop, opTimeout, mode, replay, stopOnKind, timeline);
+      return new Settings(seed, cycles, clients, legacy, progressEvery, settleEvery, stop, opTimeout, mode, replay, stopOnKind, timeline, iscsi);
     }
 
     public Settings withSettleEvery(int n) {
-      return new Settings(seed, cycles, clients, legacy, progressEvery, n, stopOnSeedBugs, opTimeout, mode, replay, stopOnKind, timeline);
+      return new Settings(seed, cycles, clients, legacy, progressEvery, n, stopOnSeedBugs, opTimeout, mode, replay, stopOnKind, timeline, iscsi);
     }
 
     public Settings withMode(Mode m) {
-      return new Settings(seed, cycles, clients, legacy, progressEvery, settleEvery, stopOnSeedBugs, opTimeout, m, replay, stopOnKind, timeline);
+      return new Settings(seed, cycles, clients, legacy, progressEvery, settleEvery, stopOnSeedBugs, opTimeout, m, replay, stopOnKind, timeline, iscsi);
     }
 
     public Settings withStopOnKind(ViolationKind k) {
-      return new Settings(seed, cycles, clients, legacy, progressEvery, settleEvery, stopOnSeedBugs, opTimeout, mode, replay, k, timeline);
+      return new Settings(seed, cycles, clients, legacy, progressEvery, settleEvery, stopOnSeedBugs, opTimeout, mode, replay, k, timeline, iscsi);
+    }
+
+    /**
+     * {@code chaos --iscsi}: every device sits behind an in-JVM iSCSI portal reached through the
+     * initiator SIM and a TCP proxy the nemesis cuts; implies {@link Mode#THREADS}.
+     */
+    public Settings withIscsi(boolean on) {
+      return new Settings(seed, cycles, clients, legacy, progressEvery, settleEvery, stopOnSeedBugs, opTimeout, on ? Mode.THREADS : mode, replay, stopOnKind, timeline, on);
     }
 
     public Settings withTimeline(boolean t) {
-      return new Settings(seed, cycles, clients, legacy, progressEvery, settleEvery, stopOnSeedBugs, opTimeout, mode, replay, stopOnKind, t);
+      return new Settings(seed, cycles, clients, legacy, progressEvery, settleEvery, stopOnSeedBugs, opTimeout, mode, replay, stopOnKind, t, iscsi);
     }
   }
 
@@ -284,8 +318,13 @@ public final class ChaosEngine {
   }
 
   static Config config() {
+    return config(false);
+  }
+
+  /** With {@code iscsi}, no emulated bus at all: every device comes through the initiator SIM. */
+  static Config config(boolean iscsi) {
     return ConfigFactory.parseString(
-            topology()
+            (iscsi ? "camstack.topology.buses = []\n" : topology())
                 + "pekko.loglevel = ERROR\n"
                 + "pekko.stdout-loglevel = OFF\n"
                 + "pekko.log-dead-letters = off\n"
@@ -321,6 +360,7 @@ public final class ChaosEngine {
   private final DetSim sim;
   private ActorSystem<SpawnProtocol.Command> system;
   private CamStack stack;
+  private final Net net;
   private List<String> nodeNames = List.of();
   private int bugAAt = -1;
   private int bugBAt = -1;
@@ -351,6 +391,154 @@ public final class ChaosEngine {
     }
     this.sim =
         settings.mode() == Mode.DETERMINISTIC ? new DetSim(settings.seed() * 0x9E3779B97F4A7C15L + 1, MAX_TURN_COST) : null;
+    this.net = settings.iscsi() ? new Net() : null;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // chaos --iscsi: a camstack iSCSI portal in the same JVM, reached through a TCP proxy
+
+  /** LUNs the portal's target starts with (disks of 8192 blocks). */
+  static final int NET_LUNS = 4;
+
+  /**
+   * Session loss long enough for this is a device loss (cf. kern.iscsi.fail_on_disconnection):
+   * short, so that a reconnect storm loses the devices and brings them back many times.
+   */
+  static final Duration NET_FAIL_ON_DISCONNECTION = Duration.ofMillis(250);
+
+  /** The network side of an --iscsi run: the target, its portal, the proxy, the initiator SIM. */
+  private static final class Net {
+    EmuTarget target;
+    IscsiPortal portal;
+    TcpProxy proxy;
+    ActorRef<IscsiSim.Command> sim;
+    int pathId = -1;
+    boolean down;
+    final java.util.TreeSet<Integer> lunsPresent = new java.util.TreeSet<>();
+    final java.util.TreeSet<Integer> lunsAbsent = new java.util.TreeSet<>();
+  }
+
+  private static EmuDevice netDisk(int lun) {
+    return EmuDevices.create(LunSpec.disk(lun, 8192, 512), null);
+  }
+
+  /** Starts the portal, the proxy and the initiator SIM; waits for every LUN's da. */
+  private void startNet() throws TimeoutException, ExecutionException, InterruptedException {
+    List<EmuDevice> disks = new ArrayList<>();
+    for (int l = 0; l < NET_LUNS; l++) {
+      disks.add(netDisk(l));
+      net.lunsPresent.add(l);
+    }
+    net.target = new EmuTarget(0, disks);
+    TargetInventory inventory = new TargetInventory();
+    Map<Integer, EmuTarget> bus = new java.util.concurrent.ConcurrentHashMap<>();
+    bus.put(0, net.target);
+    inventory.publish(0, bus);
+    net.portal =
+        await(IscsiPortal.start(system, "127.0.0.1", 0, PortalConfig.defaults("chaos"), inventory).toCompletableFuture(),
+            Duration.ofSeconds(10));
+    try {
+      net.proxy = new TcpProxy(net.portal.port());
+    } catch (java.io.IOException e) {
+      throw new ExecutionException("cannot start the TCP proxy", e);
+    }
+    IscsiSim.Settings d = IscsiSim.Settings.DEFAULT;
+    IscsiSim.Settings fast =
+        new IscsiSim.Settings(d.initiatorName(), NET_FAIL_ON_DISCONNECTION, Duration.ofMillis(20), Duration.ofMillis(100),
+            d.noopInterval(), d.noopTimeout(), d.resetTimeout(), d.timing());
+    IscsiUrl url = new IscsiUrl("127.0.0.1", net.proxy.port(), TargetNames.name("chaos", 0, 0));
+    net.sim = system.systemActorOf(IscsiSim.create(url, Optional.empty(), -1, 0, fast, stack.xpt()), "chaos-iscsi0", Props.empty());
+    long deadline = clockNanos() + Duration.ofSeconds(30).toNanos();
+    while (clockNanos() < deadline) {
+      IscsiSim.Status st = askBlocking(net.sim, IscsiSim.GetStatus::new);
+      net.pathId = st == null ? -1 : st.pathId();
+      PeriphDriver.Units da = askBlocking(stack.drivers().get("da"), PeriphDriver.ListUnits::new);
+      if (net.pathId >= 0 && da != null && da.units().size() == NET_LUNS) {
+        stack.awaitPeriphs(Duration.ofSeconds(30));
+        return;
+      }
+      pause(Duration.ofMillis(20));
+    }
+    throw new TimeoutException("the iSCSI LUNs did not attach within 30 s");
+  }
+
+  private Pending launchNet(ChaosSchedule.Op op) {
+    String what = op.format();
+    if (net == null) {
+      return skipped("nemesis", what);
+    }
+    String outcome = "ok";
+    if (op instanceof ChaosSchedule.NetDrop) {
+      net.proxy.dropAll();
+    } else if (op instanceof ChaosSchedule.NetDown) {
+      net.down = true;
+      net.proxy.refuse(true);
+      net.proxy.dropAll();
+    } else if (op instanceof ChaosSchedule.NetUp) {
+      net.down = false;
+      net.proxy.refuse(false);
+    } else if (op instanceof ChaosSchedule.LunPull lp) {
+      if (!net.lunsPresent.remove(lp.lun())) {
+        return skipped("nemesis", what);
+      }
+      net.target.removeLun(lp.lun());
+      net.lunsAbsent.add(lp.lun());
+    } else if (op instanceof ChaosSchedule.LunPlug lp) {
+      if (!net.lunsAbsent.contains(lp.lun())) {
+        return skipped("nemesis", what);
+      }
+      try {
+        net.target.addLun(netDisk(lp.lun()));
+        net.lunsAbsent.remove(lp.lun());
+        net.lunsPresent.add(lp.lun());
+      } catch (IllegalArgumentException e) {
+        outcome = "refused (the pulled LUN still drains)";
+      }
+    }
+    String o = outcome;
+    return new Pending("nemesis", what, CompletableFuture.completedFuture(null), r -> o);
+  }
+
+  /** The nemesis of an --iscsi run: the network and the target's LUNs, rescans and acquires. */
+  private ChaosSchedule.Op netOp() {
+    int roll = rnd.nextInt(100);
+    if (net.down) {
+      return roll < 60 ? new ChaosSchedule.NetUp() : roll < 80 ? new ChaosSchedule.Rescan(net.pathId) : null;
+    }
+    if (roll < 16) {
+      return new ChaosSchedule.NetDrop();
+    } else if (roll < 36) {
+      return new ChaosSchedule.NetDown();
+    } else if (roll < 48) {
+      return net.lunsPresent.size() < 2 ? null : new ChaosSchedule.LunPull(pickOf(net.lunsPresent));
+    } else if (roll < 68) {
+      return net.lunsAbsent.isEmpty() ? null : new ChaosSchedule.LunPlug(pickOf(net.lunsAbsent));
+    } else if (roll < 85) {
+      return new ChaosSchedule.Rescan(net.pathId);
+    }
+    List<String> names = new ArrayList<>(stack.drivers().keySet());
+    return new ChaosSchedule.Acquire(names.get(rnd.nextInt(names.size())), rnd.nextInt(1 << 30));
+  }
+
+  private int pickOf(java.util.TreeSet<Integer> set) {
+    List<Integer> l = new ArrayList<>(set);
+    return l.get(rnd.nextInt(l.size()));
+  }
+
+  /** Teardown of an --iscsi run: the network back, the session removed (logout, bus deregistered). */
+  private void stopNet() throws InterruptedException {
+    net.proxy.refuse(false);
+    net.down = false;
+    try {
+      CompletionStage<StatusReply<Done>> s =
+          AskPattern.ask(net.sim, IscsiSim.Remove::new, Duration.ofSeconds(10), system.scheduler());
+      StatusReply<Done> r = await(s.toCompletableFuture(), Duration.ofSeconds(10));
+      if (!r.isSuccess()) {
+        checker.report(violation(ViolationKind.CLIENT_REPLY, "iscsi remove: " + r.getError().getMessage(), List.of()));
+      }
+    } catch (ExecutionException | TimeoutException e) {
+      checker.report(violation(ViolationKind.CLIENT_REPLY, "iscsi remove: no answer: " + sanitize(String.valueOf(e)), List.of()));
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -385,7 +573,7 @@ public final class ChaosEngine {
     long t0 = System.nanoTime();
     java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
     long cpu0 = mx.getCurrentThreadCpuTime();
-    Config config = config();
+    Config config = config(settings.iscsi());
     if (sim != null) {
       config = sim.config().withFallback(config);
     }
@@ -417,6 +605,9 @@ public final class ChaosEngine {
               config,
               CamStack.Options.DEFAULT.withListener(listener).withDevfs(devfs).withLegacyMode(settings.legacy()));
       boot();
+      if (net != null) {
+        startNet();
+      }
       for (int b = 0; b < stack.topology().buses().size(); b++) {
         BusSpec bus = stack.topology().buses().get(b);
         present.put(b, new TreeMap<>(bus.targets()));
@@ -440,7 +631,7 @@ public final class ChaosEngine {
                   "cycle %6d/%d  ops %7d  violations %d  %.1fs",
                   cyclesRun, total, ops, checker.violationCount(), (System.nanoTime() - t0) / 1e9));
         }
-        if (settings.stopOnSeedBugs() && bugAAt >= 0 && bugBAt >= 0) {
+        if (settings.stopOnSeedBugs() && bugAAt >= 0 && (bugBAt >= 0 || net != null)) { // no ses behind --iscsi
           break;
         }
       }
@@ -505,6 +696,13 @@ public final class ChaosEngine {
   }
 
   private void shutdown() {
+    if (net != null && net.proxy != null) {
+      try {
+        net.proxy.close();
+      } catch (java.io.IOException e) {
+        // exiting anyway
+      }
+    }
     system.terminate();
     try {
       if (sim != null) {
@@ -552,7 +750,8 @@ public final class ChaosEngine {
       LifetimeEvent.ProtocolViolation v = all.get(i);
       firstCycle.putIfAbsent(v.kind(), cycle);
       examples.putIfAbsent(v.kind(), v);
-      if (v.kind() == ViolationKind.DUPLICATE_NAME && bugAAt < 0 && v.names().stream().anyMatch(n -> n.startsWith("pass"))) {
+      if (v.kind() == ViolationKind.DUPLICATE_NAME && bugAAt < 0
+          && (net != null || v.names().stream().anyMatch(n -> n.startsWith("pass")))) { // --iscsi: da, pass or sg
         bugAAt = cycle;
       }
       if (v.kind() == ViolationKind.DESTROY_DEADLOCK && bugBAt < 0 && v.names().stream().anyMatch(n -> n.startsWith("ses"))) {
@@ -577,6 +776,15 @@ public final class ChaosEngine {
 
   private void runCycle(ChaosSchedule.Cycle planned) throws InterruptedException, TimeoutException, ExecutionException {
     nodeNames = nodes().stream().map(Devfs.NodeInfo::name).toList();
+    if (net != null && nodeNames.isEmpty() && !net.down) {
+      // wall-clock pacing: a reconnect (backoff) and its rescan take milliseconds, an empty cycle
+      // microseconds; let the devices come back (at most 1 s) instead of spinning through empty cycles
+      long until = clockNanos() + Duration.ofSeconds(1).toNanos();
+      while (nodeNames.isEmpty() && clockNanos() < until) {
+        pause(Duration.ofMillis(10));
+        nodeNames = nodes().stream().map(Devfs.NodeInfo::name).toList();
+      }
+    }
     List<ChaosSchedule.Op> plan = planned != null ? planned.ops() : generate();
     recorded.add(new ChaosSchedule.Cycle(cycle, plan));
     if (settings.timeline()) {
@@ -625,7 +833,7 @@ public final class ChaosEngine {
       out.add(clientOp(c));
     }
     if (rnd.nextInt(100) < 55) {
-      ChaosSchedule.Op g = globalOp();
+      ChaosSchedule.Op g = net != null ? netOp() : globalOp();
       if (g != null) {
         out.add(g);
       }
@@ -740,7 +948,7 @@ public final class ChaosEngine {
       return new Pending(
           "nemesis", "replug " + rp.bus() + ":" + rp.target(), simAsk(s, r -> new EmuSim.AddTarget(rp.target(), luns, r)), ChaosEngine::status);
     } else if (op instanceof ChaosSchedule.Rescan rs) {
-      if (rs.bus() >= stack.sims().size()) {
+      if (rs.bus() >= stack.sims().size() && (net == null || rs.bus() != net.pathId)) {
         return skipped("nemesis", "rescan " + rs.bus());
       }
       CompletableFuture<Ccb.Completed> f =
@@ -757,6 +965,10 @@ public final class ChaosEngine {
       return new Pending("nemesis", "reset " + rs.bus(), simAsk(stack.sims().get(rs.bus()), EmuSim.ResetBus::new), ChaosEngine::status);
     } else if (op instanceof ChaosSchedule.Acquire aq) {
       return acquireAttempt(aq);
+    } else if (op instanceof ChaosSchedule.NetDrop || op instanceof ChaosSchedule.NetDown
+        || op instanceof ChaosSchedule.NetUp || op instanceof ChaosSchedule.LunPull
+        || op instanceof ChaosSchedule.LunPlug) {
+      return launchNet(op);
     }
     throw new IllegalArgumentException("unknown operation " + op);
   }
@@ -1011,6 +1223,19 @@ public final class ChaosEngine {
 
   /** Close every file, pull every target, and check that nothing is left behind. */
   private void teardown() throws InterruptedException {
+    if (net != null) {
+      for (Client c : clients) {
+        for (Devfs.FileHandle fh : c.files) {
+          try {
+            await(this.<Devfs.DevReply>ask(r -> new Devfs.Close(fh, r)), settings.opTimeout());
+          } catch (ExecutionException | TimeoutException e) {
+            checker.report(violation(ViolationKind.CLIENT_REPLY, "teardown: no answer: " + sanitize(String.valueOf(e)), List.of()));
+          }
+        }
+        c.files.clear();
+      }
+      stopNet();
+    }
     List<CompletableFuture<?>> all = new ArrayList<>();
     for (Client c : clients) {
       for (Devfs.FileHandle fh : c.files) {

@@ -118,6 +118,49 @@ public record ChaosSchedule(long seed, int clients, boolean legacy, int settleEv
     }
   }
 
+  /**
+   * {@code chaos --iscsi}: the network nemesis cuts every TCP connection between the initiator SIM
+   * and the portal (the TCP proxy); the SIM reconnects at once (a blip).
+   */
+  public record NetDrop() implements Op {
+    @Override
+    public String format() {
+      return "netdrop";
+    }
+  }
+
+  /** {@code chaos --iscsi}: the portal becomes unreachable (connections cut, new ones refused). */
+  public record NetDown() implements Op {
+    @Override
+    public String format() {
+      return "netdown";
+    }
+  }
+
+  /** {@code chaos --iscsi}: the portal is reachable again. */
+  public record NetUp() implements Op {
+    @Override
+    public String format() {
+      return "netup";
+    }
+  }
+
+  /** {@code chaos --iscsi}: LUN {@code lun} is pulled on the target side (EmuTarget.removeLun). */
+  public record LunPull(int lun) implements Op {
+    @Override
+    public String format() {
+      return "lunpull " + lun;
+    }
+  }
+
+  /** {@code chaos --iscsi}: a pulled LUN is plugged back on the target side (EmuTarget.addLun). */
+  public record LunPlug(int lun) implements Op {
+    @Override
+    public String format() {
+      return "lunplug " + lun;
+    }
+  }
+
   /** How many operations in all. */
   public int opCount() {
     int n = 0;
@@ -233,6 +276,11 @@ public record ChaosSchedule(long seed, int clients, boolean legacy, int settleEv
       case "rescan" -> new Rescan(Integer.parseInt(w[1]));
       case "reset" -> new Reset(Integer.parseInt(w[1]));
       case "acquire" -> new Acquire(w[1], Integer.parseInt(w[2]));
+      case "netdrop" -> new NetDrop();
+      case "netdown" -> new NetDown();
+      case "netup" -> new NetUp();
+      case "lunpull" -> new LunPull(Integer.parseInt(w[1]));
+      case "lunplug" -> new LunPlug(Integer.parseInt(w[1]));
       default -> throw new IllegalArgumentException("unknown operation " + w[0]);
     };
   }

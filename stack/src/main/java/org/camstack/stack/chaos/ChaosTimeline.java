@@ -88,6 +88,10 @@ public final class ChaosTimeline {
       return "sim";
     } else if (what.startsWith("rescan")) {
       return "xpt";
+    } else if (what.startsWith("net")) {
+      return "network";
+    } else if (what.startsWith("lunp")) {
+      return "iscsi target";
     } else if (what.startsWith("acquire ")) {
       String[] w = what.split(" ");
       return w.length > 1 ? w[1] : "periph";

@@ -72,6 +72,15 @@ public final class ChaosCommand implements Callable<Integer> {
   @Option(names = "--threads", description = "real dispatcher threads and the wall clock: stress, NOT reproducible")
   boolean threads;
 
+  @Option(
+      names = "--iscsi",
+      description = {
+        "across the network: every device is a LUN of an in-JVM camstack iSCSI portal attached through",
+        "the initiator SIM and a TCP proxy; the nemesis cuts and restores the connection (fail-on-disconnection",
+        "250 ms: a reconnect storm loses the devices) and pulls and plugs LUNs on the target; implies --threads"
+      })
+  boolean iscsi;
+
   private PrintStream out;
   private PrintStream err;
 
@@ -93,6 +102,9 @@ public final class ChaosCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (iscsi) {
+      threads = true; // the target answers on socket threads: not reproducible
+    }
     if (threads && (record != null || replay != null || shrink)) {
       err.println("camstack chaos: --threads runs are not reproducible: no --record, --replay or --shrink");
       return 2;
@@ -120,14 +132,15 @@ public final class ChaosCommand implements Callable<Integer> {
       settings =
           ChaosEngine.Settings.of(s, cycles, clients, legacy)
               .withStopOnSeedBugs(stopOnBugs)
-              .withMode(threads ? ChaosEngine.Mode.THREADS : ChaosEngine.Mode.DETERMINISTIC);
+              .withMode(threads ? ChaosEngine.Mode.THREADS : ChaosEngine.Mode.DETERMINISTIC)
+              .withIscsi(iscsi);
     }
     if (printTimeline) {
       settings = settings.withTimeline(true);
     }
     int n = settings.cycles();
     settings = settings.withProgressEvery(Math.max(1, Math.min(500, Math.max(n / 10, 1))));
-    String mode = settings.legacy() ? "legacy (2012-pre) mode" : "fixed mode";
+    String mode = (settings.legacy() ? "legacy (2012-pre) mode" : "fixed mode") + (iscsi ? ", over iSCSI (TCP proxy, 250 ms fail-on-disconnection)" : "");
     out.printf(
         "chaos: seed %d, %d cycles, %d clients, %s, %s%n",
         settings.seed(),
@@ -242,11 +255,12 @@ public final class ChaosCommand implements Callable<Integer> {
     }
     if (r.settings().legacy()) {
       out.println(
-          "bug A (duplicate name panic, pass): "
+          (r.settings().iscsi() ? "bug A (duplicate name panic):       " : "bug A (duplicate name panic, pass): ")
               + (r.bugAFoundAt() >= 0 ? "found at cycle " + r.bugAFoundAt() : "not found"));
       out.println(
           "bug B (close deadlock, ses):        "
-              + (r.bugBFoundAt() >= 0 ? "found at cycle " + r.bugBFoundAt() : "not found"));
+              + (r.settings().iscsi() ? "not applicable (no enclosure behind --iscsi)"
+                  : r.bugBFoundAt() >= 0 ? "found at cycle " + r.bugBFoundAt() : "not found"));
     }
     double wall = r.elapsed().toNanos() / 1e9;
     if (r.settings().mode() == ChaosEngine.Mode.DETERMINISTIC) {

@@ -104,7 +104,7 @@ public final class Main implements Callable<Integer> {
       name = "chaos",
       description = {
         "Seeded lifetime chaos on the real stack; exit 0 = no violation, 1 = violations, 2 = bad usage.",
-        "Options (parsed by the chaos engine): --seed S  --cycles N  --clients C  --legacy  --stop-on-bugs"
+        "Options (parsed by the chaos engine): --seed S  --cycles N  --clients C  --legacy  --stop-on-bugs  --iscsi"
       })
   static final class Chaos implements Callable<Integer> {
     @Parameters(arity = "0..*", paramLabel = "OPTION", description = "passed to the chaos engine")

@@ -1068,6 +1068,7 @@ public final class IscsiConnection {
 
   private void onTmf(Pdu p) {
     int fn = Bhs.tmfFunction(p);
+    sessions.countTmf(fn);
     long lun = decodeLun(p.lun());
     int response;
     EmuTarget target = inventory.target(bus, targetId);

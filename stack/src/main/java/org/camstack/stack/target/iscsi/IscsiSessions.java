@@ -54,6 +54,22 @@ public final class IscsiSessions implements TargetInventory.TaskAborter {
 
   private record Entry(Info info, Control control) {}
 
+  /** Task management requests received, by function code (RFC 7143 §11.5.1; 0 unused). */
+  private final java.util.concurrent.atomic.AtomicLongArray tmfsByFunction = new java.util.concurrent.atomic.AtomicLongArray(16);
+
+  /** A connection received a TASK MANAGEMENT FUNCTION REQUEST with function {@code fn}. */
+  void countTmf(int fn) {
+    tmfsByFunction.incrementAndGet(fn & 0x0f);
+  }
+
+  /**
+   * How many task management requests of function {@code fn} (1 ABORT TASK, 5 LOGICAL UNIT RESET,
+   * ...) this portal's sessions received (for tests and statistics).
+   */
+  public long tmfsReceived(int fn) {
+    return tmfsByFunction.get(fn & 0x0f);
+  }
+
   private final Map<Integer, Entry> byTsih = new TreeMap<>();
   private final Map<String, Integer> byKey = new HashMap<>();
   private int nextTsih = 1;

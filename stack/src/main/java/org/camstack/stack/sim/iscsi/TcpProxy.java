@@ -15,9 +15,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A loopback TCP proxy for connection-loss tests: forwards each accepted connection to the target
  * port; {@link #dropAll()} cuts every live connection (both sockets closed, as a cable pulled);
  * {@link #refuse(boolean)} makes new connections close at once (the target unreachable). Threads
- * are daemons; {@link #close()} stops everything.
+ * are daemons; {@link #close()} stops everything. Used by the initiator tests and by {@code chaos
+ * --iscsi} (the network nemesis).
  */
-final class TcpProxy implements AutoCloseable {
+public final class TcpProxy implements AutoCloseable {
   private final ServerSocket server;
   private final int targetPort;
   private final List<Socket> live = new CopyOnWriteArrayList<>();
@@ -25,7 +26,7 @@ final class TcpProxy implements AutoCloseable {
   private final AtomicInteger accepted = new AtomicInteger();
   private volatile boolean closed;
 
-  TcpProxy(int targetPort) throws IOException {
+  public TcpProxy(int targetPort) throws IOException {
     this.targetPort = targetPort;
     this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     Thread t = new Thread(this::acceptLoop, "tcp-proxy-" + server.getLocalPort());
@@ -33,20 +34,20 @@ final class TcpProxy implements AutoCloseable {
     t.start();
   }
 
-  int port() {
+  public int port() {
     return server.getLocalPort();
   }
 
-  int accepted() {
+  public int accepted() {
     return accepted.get();
   }
 
-  void refuse(boolean r) {
+  public void refuse(boolean r) {
     refusing.set(r);
   }
 
   /** Cuts every live connection. */
-  void dropAll() {
+  public void dropAll() {
     for (Socket s : live) {
       closeQuietly(s);
     }
