@@ -3,8 +3,8 @@
 'use strict';
 
 const $ = (id) => document.getElementById(id);
-const LANES = ['xpt', 'periph', 'devfs', 'driver'];
-const LANE_NAMES = { xpt: 'XPT', periph: 'periph', devfs: 'devfs', driver: 'driver' };
+const LANES = ['xpt', 'periph', 'devfs', 'driver', 'cluster'];
+const LANE_NAMES = { xpt: 'XPT', periph: 'periph', devfs: 'devfs', driver: 'driver', cluster: 'cluster' };
 // the protocol's order for one periph incarnation (docs/lifetime.md)
 const ORDER = { 'cam_periph_alloc': 0, 'make_dev': 1, 'make_dev_alias': 1, 'invalidate': 2,
   'destroy_dev_sched_cb': 3, 'dev-gone callback': 4, 'destructor': 5, 'unit freed': 6 };
@@ -18,7 +18,7 @@ const KEEP_POINTS = 300;
 const state = {
   token: sessionStorage.getItem('camstack.token') || '', streaming: false,
   tree: null, periphs: [], steps: [], seen: new Set(), selected: null,
-  follow: '', journal: null, io: new Map(), retry: 1000,
+  follow: '', journal: null, io: new Map(), retry: 1000, cluster: null,
 };
 
 // ------------------------------------------------------------------ HTTP
@@ -148,6 +148,9 @@ function dispatch(chunk) {
     drawTimeline();
   } else if (type === 'io') {
     addIo(v);
+  } else if (type === 'cluster') {
+    state.cluster = v;
+    drawCluster();
   }
 }
 
@@ -379,6 +382,9 @@ function addStep(s) {
   state.seen.add(s.seq);
   state.steps.push(s);
   if (state.steps.length > 4000) state.steps.splice(0, state.steps.length - 4000);
+  if (s.lane === 'cluster' && ![...$('tl-device').options].some((o) => o.value === 'cluster')) {
+    $('tl-device').append(el('option', { value: 'cluster', text: 'cluster events' }));
+  }
   if (/^\d+:\d+:\d+$/.test(s.path) && ![...$('tl-device').options].some((o) => o.value === s.path)) {
     $('tl-device').append(el('option', { value: s.path, text: 'LUN ' + s.path }));
   }
@@ -395,6 +401,7 @@ function journalStep(r, i) {
 /** The steps to draw: the journal's, a chosen LUN's, or the latest teardown's. */
 function currentSteps() {
   if (state.journal) return state.journal;
+  if (state.follow === 'cluster') return state.steps.filter((s) => s.lane === 'cluster').slice(-80);
   let path = state.follow;
   if (!path) {
     for (let i = state.steps.length - 1; i >= 0; i--) {
@@ -448,16 +455,18 @@ function drawTimeline() {
   const laneH = 60, left = 70;
   const avail = Math.max(600, $('tl-svg').clientWidth - 4);
   const dx = Math.max(72, Math.min(150, (avail - left - 60) / Math.max(1, steps.length)));
-  const w = Math.max(avail, left + 60 + steps.length * dx), h = LANES.length * laneH + 10;
+  // the cluster lane only where there is a cluster (or its steps are drawn)
+  const lanes = LANES.filter((l) => l !== 'cluster' || (state.cluster && !state.cluster.single) || steps.some((s) => s.lane === 'cluster'));
+  const w = Math.max(avail, left + 60 + steps.length * dx), h = lanes.length * laneH + 10;
   const root = svg('svg', { width: w, height: h, role: 'img', 'aria-label': 'lifetime swimlanes' });
-  LANES.forEach((l, i) => {
+  lanes.forEach((l, i) => {
     const y = 10 + i * laneH;
     root.append(svg('rect', { x: 0, y, width: w, height: laneH, fill: i % 2 ? '#fafbfc' : '#f3f5f7' }));
     root.append(svg('text', { x: 6, y: y + laneH / 2 + 4, 'font-weight': 600 }, LANE_NAMES[l]));
   });
   let prev = null;
   steps.forEach((s, i) => {
-    const li = Math.max(0, LANES.indexOf(s.lane));
+    const li = Math.max(0, lanes.indexOf(s.lane));
     const x = left + 20 + i * dx, y = 10 + li * laneH + 30;
     const up = i % 2 === 0; // labels alternate above and below the dots so neighbours never overlap
     const color = s.bad ? '#c0162b' : '#0b5cad';
@@ -478,6 +487,46 @@ function drawTimeline() {
       (s.incarnation || '') + ' ' + (s.path || '') + ' ' + (s.detail || '') + (s.bad ? '  ← violation' : '') })));
   const wwn = steps.map((s) => s.deviceId).filter(Boolean).pop();
   if (wwn && !$('tl-wwn').value) $('tl-wwn').placeholder = wwn;
+}
+
+// ------------------------------------------------------------------ cluster
+
+const shortAddr = (a) => a.replace(/^[a-z]+:\/\/[^@]*@/, '');
+
+/** The cluster panel: one line on a single node; else members and each clustered LUN's owner and ALUA states. */
+function drawCluster() {
+  const c = state.cluster;
+  const box = $('cluster');
+  if (c.single) {
+    $('cluster-sum').textContent = '';
+    box.replaceChildren(el('p', { id: 'cluster-single', class: 'mono', text: 'single node ' + shortAddr(c.self) + ' · no clustered LUNs' }));
+    if (state.tree) drawTimeline();
+    return;
+  }
+  const up = c.members.filter((m) => m.status === 'Up' && m.reachable).length;
+  $('cluster-sum').textContent = c.members.length + ' member(s), ' + up + ' up and reachable · ' + c.luns.length + ' clustered LUN(s)';
+  const th = (...names) => el('tr', {}, ...names.map((n) => el('th', { scope: 'col', text: n })));
+  const members = el('table', { id: 'cluster-members', class: 'ctab', tabindex: '0', 'aria-label': 'members' },
+    el('thead', {}, th('member', 'status', 'reachable', 'port group', 'LUNs owned')),
+    el('tbody', {}, ...c.members.map((m) => el('tr', { 'data-member': m.address, 'data-status': m.status },
+      el('td', { class: 'mono', text: shortAddr(m.address) + (m.self ? ' (this node)' : '') }),
+      el('td', { class: m.status === 'Up' ? 'ok' : 'bad', text: m.status }),
+      el('td', { class: m.reachable ? 'ok' : 'bad', text: m.reachable ? 'yes' : 'no' }),
+      el('td', { class: 'mono', text: String(m.portGroup) }),
+      el('td', { class: 'mono', text: m.lunsOwned.join(' ') || '–' })))));
+  const nodes = c.members.map((m) => m.address);
+  const luns = el('table', { id: 'cluster-luns', class: 'ctab', tabindex: '0', 'aria-label': 'clustered LUNs: owner and ALUA state per node' },
+    el('thead', {}, th('LUN', 'path', 'owner', ...nodes.map((n) => 'ALUA on ' + shortAddr(n)))),
+    el('tbody', {}, ...c.luns.map((l) => el('tr', { 'data-wwn': l.wwn, 'data-owner': l.owner },
+      el('td', { class: 'mono', text: l.wwn }),
+      el('td', { class: 'mono', text: l.path }),
+      el('td', { class: 'mono' + (l.owner ? '' : ' bad'), text: l.owner ? shortAddr(l.owner) : 'none yet' }),
+      ...nodes.map((n) => {
+        const st = l.states[n] || '–';
+        return el('td', { 'data-node': n, class: st === 'active/optimized' ? 'opt' : st === 'unavailable' || st === 'offline' ? 'bad' : '', text: st });
+      })))));
+  box.replaceChildren(members, c.luns.length ? luns : el('p', { class: 'muted', text: 'no clustered LUNs' }));
+  if (state.tree) drawTimeline();
 }
 
 // ------------------------------------------------------------------ live I/O

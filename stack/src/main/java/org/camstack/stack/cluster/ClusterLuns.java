@@ -78,6 +78,8 @@ public final class ClusterLuns implements CommandRouter {
   /** Commands the entities on this node ran for any node (this one included). */
   private final java.util.concurrent.atomic.AtomicLong ranHere = new java.util.concurrent.atomic.AtomicLong();
   private volatile ClusterSharding sharding;
+  /** Told after an owner or an ALUA model changed ({@link #watch}). */
+  private final List<Runnable> watchers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private ClusterLuns(ActorSystem<?> system, Path sharedStore, Config busConfig, Duration forwardTimeout, Duration pollInterval) {
     this.system = system;
@@ -235,11 +237,26 @@ public final class ClusterLuns implements CommandRouter {
     return ExternalShardAllocation.get(system).getClient(ClusterLun.TYPE.name()).setShardLocation(wwn, address);
   }
 
+  /**
+   * Calls {@code onChange} after a LUN's owner or a copy's ALUA model changed (on the owner
+   * watch's thread: it must not block). The web page's cluster view re-reads on it.
+   */
+  public void watch(Runnable onChange) {
+    watchers.add(onChange);
+  }
+
+  private void changed() {
+    for (Runnable w : watchers) {
+      w.run();
+    }
+  }
+
   /** The entity reported where it runs. */
   void ownerIs(String wwn, String address) {
     String was = owners.put(wwn, address);
     if (!address.equals(was)) {
       LOG.info("clustered LUN {}: owner {}", wwn, address);
+      changed();
     }
   }
 
@@ -248,6 +265,7 @@ public final class ClusterLuns implements CommandRouter {
     Cluster cluster = Cluster.get(system);
     Set<Member> unreachable = cluster.state().getUnreachable();
     String self = cluster.selfMember().address().toString();
+    boolean aluaChanged = false;
     for (Map.Entry<String, EmuDevice> e : devices.entrySet()) {
       String owner = owners.getOrDefault(e.getKey(), "");
       List<TargetPortGroups.Group> groups = new ArrayList<>();
@@ -264,7 +282,12 @@ public final class ClusterLuns implements CommandRouter {
       }
       groups.sort(Comparator.comparingInt(TargetPortGroups.Group::id));
       int mine = portGroup(cluster.selfMember().address());
-      e.getValue().setPortGroups(new TargetPortGroups(groups, 2 * (mine - 1)));
+      TargetPortGroups next = new TargetPortGroups(groups, 2 * (mine - 1));
+      aluaChanged |= !next.equals(e.getValue().portGroups());
+      e.getValue().setPortGroups(next);
+    }
+    if (aluaChanged) {
+      changed();
     }
     if (LOG.isDebugEnabled()) {
       LOG.debug("ALUA refreshed on {}: owners {}", self, owners);

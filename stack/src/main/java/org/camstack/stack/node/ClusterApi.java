@@ -57,7 +57,18 @@ public final class ClusterApi extends AllDirectives {
             pathPrefix(wwn -> path("move", () -> post(() -> parameter("to", to -> reply.apply(() -> move(wwn, to)))))))));
   }
 
-  CompletionStage<Status> status() {
+  /**
+   * Calls {@code onChange} after a clustered LUN's owner or ALUA state changed on this node (never
+   * on a node without clustered LUNs); membership changes come from Pekko Cluster's own events.
+   */
+  public void watch(Runnable onChange) {
+    if (luns != null) {
+      luns.watch(onChange);
+    }
+  }
+
+  /** {@code GET /api/cluster/status}. */
+  public CompletionStage<Status> status() {
     Cluster c = Cluster.get(system);
     Address self = c.selfMember().address();
     List<MemberView> out = new ArrayList<>();
@@ -83,7 +94,8 @@ public final class ClusterApi extends AllDirectives {
     return CompletableFuture.completedFuture(new Status(self.toString(), out));
   }
 
-  CompletionStage<Luns> luns() {
+  /** {@code GET /api/cluster/luns}. */
+  public CompletionStage<Luns> luns() {
     List<LunView> out = new ArrayList<>();
     if (luns != null) {
       Cluster c = Cluster.get(system);

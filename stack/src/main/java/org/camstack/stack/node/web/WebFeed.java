@@ -28,7 +28,12 @@ import org.camstack.persistence.audit.LifetimeEvent;
 import org.camstack.persistence.audit.LifetimeListener;
 import org.camstack.stack.ccb.AsyncCode;
 import org.camstack.stack.ccb.CamPath;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
 import org.camstack.stack.node.ApiModel;
+import org.camstack.stack.node.ClusterApi;
 import org.camstack.stack.node.ManagementRoutes;
 import org.camstack.stack.node.NodeService;
 import org.camstack.stack.xpt.AsyncEvent;
@@ -40,7 +45,8 @@ import org.camstack.stack.xpt.Xpt;
  * next to the journal's) and the XPT's async events ({@code xpt_register_async} on the wildcard
  * path, through {@link XptTap}), the state of each periph incarnation derived from them, the
  * device tree (devlist + topology + periph states, re-read at most every {@value #TREE_DEBOUNCE_MS}
- * ms after a change) and one I/O sample per LUN per second ({@link IoStats#sample()}, only while a
+ * ms after a change), the cluster view (Pekko Cluster's membership events and the clustered LUNs'
+ * owner and ALUA changes, {@link ClusterTap}, {@link ClusterApi#watch}) and one I/O sample per LUN per second ({@link IoStats#sample()}, only while a
  * page is connected). Everything goes out as server-sent events through one {@link BroadcastHub}
  * (see {@link #events()}); a slow page loses its oldest events, never slows the stack.
  *
@@ -62,7 +68,8 @@ public final class WebFeed {
    *
    * @param seq this node's step number (a page drops repeats)
    * @param timeMicros wall clock, microseconds since the epoch
-   * @param lane {@code xpt}, {@code periph}, {@code devfs} or {@code driver}
+   * @param lane {@code xpt}, {@code periph}, {@code devfs}, {@code driver} or {@code cluster}
+   *     (members up, unreachable, down, removed; a LUN's owner, moved or failed over)
    * @param step the protocol's name for it ({@code AC_LOST_DEVICE}, {@code destroy_dev_sched_cb}, ...)
    * @param incarnation {@code da0#3}, empty for XPT events
    * @param path {@code B:T:L} the step concerns, empty when unknown
@@ -97,6 +104,14 @@ public final class WebFeed {
   /** {@code io} event. */
   public record IoSample(long timeMillis, List<IoPoint> luns) {}
 
+  /**
+   * {@code cluster} event: the members and the clustered LUNs ({@code GET /api/cluster/status} and
+   * {@code /luns} in one), sent after {@code tree} on every stream and again on each change.
+   *
+   * @param single whether the node is alone with no clustered LUN (the page says "single node")
+   */
+  public record ClusterView(String self, boolean single, List<ClusterApi.MemberView> members, List<ClusterApi.LunView> luns) {}
+
   private final ActorSystem<?> system;
   private final BoundedSourceQueue<ServerSentEvent> queue;
   private final Source<ServerSentEvent, NotUsed> hub;
@@ -112,6 +127,9 @@ public final class WebFeed {
   /** path &rarr; when its AC_LOST_DEVICE was drawn (wall clock, micros): the tap's late copy is not drawn twice. */
   private final Map<String, Long> lostDrawn = new java.util.HashMap<>();
   private volatile NodeService service;
+  private final AtomicBoolean clusterDirty = new AtomicBoolean();
+  /** The last {@code cluster} event published (guarded by this): the next read is compared to it. */
+  private ClusterView lastCluster;
 
   /** A periph incarnation's mutable state, under the feed's lock. */
   private static final class Periph {
@@ -174,11 +192,19 @@ public final class WebFeed {
             AsyncCode.AC_BUS_RESET, AsyncCode.AC_SENT_BDR, AsyncCode.AC_UNIT_ATTENTION, AsyncCode.AC_INQ_CHANGED);
     xpt.tell(new Xpt.RegisterAsync(codes, CamPath.XPT, tap, null));
     system.scheduler().scheduleAtFixedRate(Duration.ofSeconds(1), Duration.ofSeconds(1), this::sampleIo, system.executionContext());
+    service.cluster().ifPresent(
+        api -> {
+          api.watch(this::markClusterDirty);
+          ActorRef<ClusterEvent.ClusterDomainEvent> members = system.systemActorOf(ClusterTap.create(this), "web-cluster-tap", Props.empty());
+          Cluster.get(system).subscriptions().tell(Subscribe.create(members.<ClusterEvent.MemberEvent>narrow(), ClusterEvent.MemberEvent.class));
+          Cluster.get(system).subscriptions().tell(Subscribe.create(members.<ClusterEvent.ReachabilityEvent>narrow(), ClusterEvent.ReachabilityEvent.class));
+          markClusterDirty();
+        });
   }
 
   /**
-   * The stream a page reads: {@code hello} (recent steps, periph states), then {@code tree}, then
-   * live {@code step}, {@code tree} and {@code io} events, with a heartbeat every 15 s.
+   * The stream a page reads: {@code hello} (recent steps, periph states), then {@code tree} and
+   * {@code cluster}, then live {@code step}, {@code tree}, {@code cluster} and {@code io} events, with a heartbeat every 15 s.
    */
   public Source<ServerSentEvent, NotUsed> events() {
     Hello hello;
@@ -187,6 +213,7 @@ public final class WebFeed {
     }
     return Source.single(sse("hello", hello))
         .concat(Source.completionStage(tree()).map(t -> sse("tree", t)))
+        .concat(Source.completionStage(cluster()).map(c -> sse("cluster", c)))
         .concat(hub.buffer(1024, OverflowStrategy.dropHead()))
         .keepAlive(Duration.ofSeconds(15), ServerSentEvent::heartbeat)
         .via(pagesSwitch.flow())
@@ -201,6 +228,20 @@ public final class WebFeed {
   /** Events the bounded queue dropped (pages too slow, or a burst larger than the queue). */
   public long dropped() {
     return dropped.get();
+  }
+
+  /** The cluster view now (a node without the cluster API: alone). */
+  CompletionStage<ClusterView> cluster() {
+    NodeService s = service;
+    java.util.Optional<ClusterApi> api = s == null ? java.util.Optional.empty() : s.cluster();
+    if (api.isEmpty()) {
+      return java.util.concurrent.CompletableFuture.completedFuture(new ClusterView(s == null ? "" : s.nodeName(), true, List.of(), List.of()));
+    }
+    return api.get()
+        .status()
+        .thenCombine(
+            api.get().luns(),
+            (st, l) -> new ClusterView(st.self(), st.members().size() <= 1 && l.luns().isEmpty(), st.members(), l.luns()));
   }
 
   /** The tree now. */
@@ -320,6 +361,82 @@ public final class WebFeed {
       publish("step", step);
     }
     markTreeDirty();
+  }
+
+  /** A membership or reachability event (from {@link ClusterTap}): drawn in the cluster lane. */
+  void onCluster(ClusterEvent.ClusterDomainEvent e) {
+    String name;
+    Member m;
+    if (e instanceof ClusterEvent.MemberUp u) {
+      name = "member up";
+      m = u.member();
+    } else if (e instanceof ClusterEvent.MemberLeft l) {
+      name = "member leaving";
+      m = l.member();
+    } else if (e instanceof ClusterEvent.MemberDowned d) {
+      name = "member down";
+      m = d.member();
+    } else if (e instanceof ClusterEvent.MemberRemoved r) {
+      name = "member removed";
+      m = r.member();
+    } else if (e instanceof ClusterEvent.UnreachableMember u) {
+      name = "member unreachable";
+      m = u.member();
+    } else if (e instanceof ClusterEvent.ReachableMember r) {
+      name = "member reachable";
+      m = r.member();
+    } else {
+      markClusterDirty(); // joining, weakly up, exited: the panel shows them, the timeline does not
+      return;
+    }
+    if (!(e instanceof ClusterEvent.MemberUp && m.address().equals(Cluster.get(system).selfMember().address()))) {
+      clusterStep(name, "", m.address().toString()); // (this node coming up is not news on its own page)
+    }
+    markClusterDirty();
+  }
+
+  /** A step of the cluster lane. */
+  private void clusterStep(String name, String path, String detail) {
+    synchronized (this) {
+      Step step = new Step(seq.incrementAndGet(), LifetimeEvent.nowMicros(), "cluster", name, "", "", path, detail, false);
+      remember(step);
+      publish("step", step);
+    }
+  }
+
+  private void markClusterDirty() {
+    if (service == null || !clusterDirty.compareAndSet(false, true)) {
+      return;
+    }
+    system.scheduler().scheduleOnce(
+        Duration.ofMillis(TREE_DEBOUNCE_MS),
+        () -> {
+          clusterDirty.set(false);
+          cluster().thenAccept(this::publishCluster);
+        },
+        system.executionContext());
+  }
+
+  /** Publishes {@code v} when it differs from the last, with a step for each LUN whose owner changed. */
+  private synchronized void publishCluster(ClusterView v) {
+    if (v.equals(lastCluster)) {
+      return;
+    }
+    Map<String, String> was = new java.util.HashMap<>();
+    if (lastCluster != null) {
+      lastCluster.luns().forEach(l -> was.put(l.wwn(), l.owner()));
+    }
+    for (ClusterApi.LunView l : v.luns()) {
+      String from = was.getOrDefault(l.wwn(), "");
+      if (l.owner().isEmpty() || l.owner().equals(from)) {
+        continue;
+      }
+      boolean fromLive = v.members().stream().anyMatch(m -> m.address().equals(from) && m.reachable() && m.status().equals("Up"));
+      String name = from.isEmpty() ? "owner" : fromLive ? "owner moved" : "failover";
+      clusterStep(name, l.path(), l.wwn() + (from.isEmpty() ? "" : " from " + from) + " to " + l.owner());
+    }
+    lastCluster = v;
+    publish("cluster", v);
   }
 
   private static String detail(AsyncEvent e) {

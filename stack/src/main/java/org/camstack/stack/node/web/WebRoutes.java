@@ -26,7 +26,7 @@ import org.camstack.stack.node.ManagementRoutes;
  *
  * <ul>
  *   <li>{@code GET /api/web/events}: server-sent events ({@link WebFeed#events()}): {@code hello},
- *       {@code tree}, {@code step}, {@code io}.
+ *       {@code tree}, {@code cluster}, {@code step}, {@code io}.
  *   <li>{@code GET /api/web/timeline?device=WWN}: {@code journal timeline WWN} as JSON ({@link
  *       TimelineQuery.Timeline}); 404 when the journal knows nothing of the device.
  * </ul>

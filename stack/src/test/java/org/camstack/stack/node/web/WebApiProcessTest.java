@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The web page's HTTP side without a browser, on a real node process with a token: the page and
  * its assets load without the token (the page asks for it), {@code /api/web/*} wants it; the event
- * stream opens with {@code hello} and {@code tree}, then carries a hot-unplug's steps in the
+ * stream opens with {@code hello}, {@code tree} and {@code cluster} (a single node: one member Up,
+ * no clustered LUN), then carries a hot-unplug's steps in the
  * protocol's order, XPT first; the journal timeline of the pulled device comes back as JSON.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
@@ -57,7 +58,7 @@ class WebApiProcessTest {
   record Event(String type, JsonNode data) {}
 
   /** Reads the next event from an SSE line stream (heartbeats skipped). */
-  private static Event next(Iterator<String> lines) throws Exception {
+  static Event next(Iterator<String> lines) throws Exception {
     String type = "message";
     StringBuilder data = new StringBuilder();
     while (lines.hasNext()) {
@@ -104,6 +105,15 @@ class WebApiProcessTest {
         Event tree = next(lines);
         assertEquals("tree", tree.type());
         assertTrue(tree.data().get("devlist").toString().contains("\"path\":\"0:0:0\""));
+        Event cluster = next(lines);
+        assertEquals("cluster", cluster.type(), "the cluster view follows the tree");
+        assertTrue(cluster.data().get("single").asBoolean(), "one member, no clustered LUN: " + cluster.data());
+        assertEquals(1, cluster.data().get("members").size(), cluster.data().toString());
+        JsonNode me = cluster.data().get("members").get(0);
+        assertEquals(cluster.data().get("self").asText(), me.get("address").asText());
+        assertTrue(me.get("self").asBoolean() && me.get("reachable").asBoolean(), me.toString());
+        assertEquals("Up", me.get("status").asText());
+        assertEquals(0, cluster.data().get("luns").size());
 
         assertEquals(200, HTTP.send(HttpRequest.newBuilder(URI.create(url + "/api/luns/0:0:0"))
             .header("Authorization", "Bearer " + TOKEN).DELETE().build(), HttpResponse.BodyHandlers.ofString()).statusCode());

@@ -44,7 +44,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * driven by Selenium through Debian's chromedriver. The page shows the default topology ({@code
  * da0} in the tree), the IOPS chart of a LUN moves while the test reads from it through the API,
  * the page's Pull button (with its confirmation) hot-unplugs da0's LUN, da0 leaves the tree and
- * the timeline shows the teardown's steps in the protocol's order, with no violation. Any browser
+ * the timeline shows the teardown's steps in the protocol's order, with no violation, and the
+ * Cluster panel says "single node". Any browser
  * console error fails the test, and so does a page wider than a phone's screen at 390 px. Screenshots
  * go to {@code target/web-*.png}; with {@code
  * -Dcamstack.web.screenshot=FILE} the last one is copied there (docs/web-page.png).
@@ -178,6 +179,8 @@ class WebPageBrowserTest {
         assertEquals(0, driver.findElements(By.cssSelector("#tl-list li.bad")).size(), "no step of the teardown is a violation");
         assertEquals(TEARDOWN.size(), driver.findElements(By.cssSelector("#tl-svg g[data-incarnation^='da0#']")).stream()
             .filter(g -> TEARDOWN.contains(g.getAttribute("data-step"))).count(), "the swimlanes draw the same steps");
+        // the cluster panel: a single node, one line (the cluster event came right after the tree)
+        assertTrue(driver.findElement(By.id("cluster-single")).getText().startsWith("single node "), "the cluster panel's single-node line");
         Thread.sleep(1500); // wall-clock pause so the charts carry a few seconds of load in the picture
         driver.manage().window().setSize(new Dimension(1280, 1350)); // the whole page in one picture
         Path last = shot(driver, target.resolve("web-2-after-pull.png"));
