@@ -95,8 +95,9 @@ class LayeringTest {
         S + ".xpt", S + ".periph", S + ".scsi.da", S + ".scsi.pass", S + ".scsi.ses", S + ".scsi.sa", S + ".scsi.ch", S + ".scsi.cd", S + ".scsi.pt", S + ".scsi.sg", P + ".audit");
     allow(S + ".durable", S + ".ccb", S + ".scsi", S + ".sim", S + ".target", P, P + ".device",
         P + ".inventory", P + ".library");
-    // the clustered node (docs/cluster.md): sharded LUN entities over the target layer's devices
-    allow(S + ".cluster", S + ".scsi", S + ".sim", S + ".target", P + ".serialization", P + ".journal");
+    // the clustered node (docs/cluster.md): sharded LUN entities over the target layer's devices, their
+    // device state in the device journal (persistence.device through durable's bridge and codec)
+    allow(S + ".cluster", S + ".scsi", S + ".sim", S + ".target", S + ".durable", P + ".serialization", P + ".journal", P + ".device");
     // the deterministic scheduler: an executor and a clock for any actor system, knows no layer
     allow(S + ".detsim");
     // the programs

@@ -1,12 +1,16 @@
 package org.camstack.stack.cluster;
 
+import java.time.Duration;
 import java.util.function.Function;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
@@ -15,8 +19,13 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 import org.apache.pekko.util.ByteString;
 import org.camstack.persistence.serialization.CborSerializable;
 import org.camstack.persistence.serialization.JsonSerializable;
+import org.camstack.persistence.device.DeviceConfig;
+import org.camstack.persistence.device.DeviceEntity;
+import org.camstack.stack.durable.DeviceBridge;
+import org.camstack.stack.durable.DeviceStateCodec;
 import org.camstack.stack.scsi.ScsiResponse;
 import org.camstack.stack.scsi.Sense;
+import org.camstack.stack.target.DeviceStateSink;
 import org.camstack.stack.target.EmuDevice;
 import org.camstack.stack.target.Nexuses;
 
@@ -32,6 +41,14 @@ import org.camstack.stack.target.Nexuses;
  * planned move) is recorded as {@link OwnerStarted}, so the journal tells who owned the LUN when.
  * The LUN's data lives in the shared file store; writes are in the file before they are
  * acknowledged, so a new owner reads what the old one acknowledged.
+ *
+ * <p>The LUN's device state (capacity, media, mode pages, SPC-2 and persistent reservations, fault
+ * rules, delay) is the same {@link DeviceEntity} journal as a durable device's, keyed {@code
+ * naa.<wwn>}: while the entity runs, a {@link DeviceBridge} child keeps it up to date with this
+ * node's copy; when the entity starts on a node (first use, failover, planned move) it first reads
+ * that journal and restores it into the node's copy ({@link DeviceStateCodec#restore}), and runs
+ * no command before (they are stashed). Unit attentions stay per node. A planned move flushes the
+ * bridge before the entity stops ({@link Handoff}).
  *
  * <p>cf. CTL HA ({@code ctl_ha.c}): the primary runs the LUN, the secondary forwards (ha_mode 2).
  */
@@ -63,6 +80,18 @@ public final class ClusterLun extends EventSourcedBehavior<ClusterLun.Command, C
   /** The entity's own note to record that it started here (after recovery). */
   private record Started() implements Command {}
 
+  /**
+   * Sharding's stop message (rebalance, planned move, shutdown): the device state is flushed to
+   * the journal, then the entity stops. No reply. cf. CTL HA's failover of a LUN's state to the peer.
+   */
+  public record Handoff() implements Command {}
+
+  /** The device journal as read at the start (null state: it could not be read). */
+  private record Restored(DeviceEntity.State state, Throwable failure) implements Command {}
+
+  /** The bridge flushed (or gave up) during a {@link Handoff}: stop now. */
+  private record Flushed() implements Command {}
+
   /** The answer to {@link Execute}: a {@link ScsiResponse} on the wire. */
   public record Completion(int status, byte[] sense, byte[] data, int resid, long delayNanos, boolean dropped) implements CborSerializable {
     static Completion of(ScsiResponse r) {
@@ -89,21 +118,37 @@ public final class ClusterLun extends EventSourcedBehavior<ClusterLun.Command, C
   private final String wwn;
   private final ActorContext<Command> ctx;
   private final Function<String, EmuDevice> devices;
+  private final Function<String, EmuDevice> copies;
+  private final Function<String, DeviceConfig> configs;
   private final String self;
+  /** The device state was restored (or there is none): commands run instead of being stashed. */
+  private boolean ready;
+  private ActorRef<DeviceBridge.Command> bridge;
+  private EmuDevice attached;
 
-  private ClusterLun(String wwn, ActorContext<Command> ctx, Function<String, EmuDevice> devices) {
+  /** How long the journal may take to answer at start and handoff. */
+  private static final Duration JOURNAL_TIMEOUT = Duration.ofSeconds(10);
+
+  private ClusterLun(
+      String wwn, ActorContext<Command> ctx, Function<String, EmuDevice> devices, Function<String, EmuDevice> copies, Function<String, DeviceConfig> configs) {
     super(PersistenceId.of(TYPE.name(), wwn));
     this.wwn = wwn;
     this.ctx = ctx;
     this.devices = devices;
+    this.copies = copies;
+    this.configs = configs;
     this.self = org.apache.pekko.cluster.typed.Cluster.get(ctx.getSystem()).selfMember().address().toString();
   }
 
   /**
-   * @param devices this node's copy of a clustered LUN by WWN (null when the node has none)
+   * @param devices this node's copy of a clustered LUN by WWN to run a command on (null when the
+   *     node has none)
+   * @param copies the same without counting a command (restore, journal)
+   * @param configs the journal configuration of a clustered LUN by WWN
    */
-  public static Behavior<Command> create(String wwn, Function<String, EmuDevice> devices) {
-    return Behaviors.setup(ctx -> new ClusterLun(wwn, ctx, devices));
+  public static Behavior<Command> create(
+      String wwn, Function<String, EmuDevice> devices, Function<String, EmuDevice> copies, Function<String, DeviceConfig> configs) {
+    return Behaviors.setup(ctx -> new ClusterLun(wwn, ctx, devices, copies, configs));
   }
 
   @Override
@@ -113,19 +158,39 @@ public final class ClusterLun extends EventSourcedBehavior<ClusterLun.Command, C
 
   @Override
   public SignalHandler<State> signalHandler() {
-    return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), s -> ctx.getSelf().tell(new Started())).build();
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), s -> ctx.getSelf().tell(new Started()))
+        .onSignal(PostStop.instance(), s -> detach())
+        .build();
   }
 
   @Override
   public CommandHandler<Command, Event, State> commandHandler() {
     return newCommandHandlerBuilder()
         .forAnyState()
-        .onCommand(Started.class, (s, c) -> Effect().persist(new OwnerStarted(self, System.currentTimeMillis())))
+        .onCommand(Started.class, (s, c) -> Effect().persist(new OwnerStarted(self, System.currentTimeMillis())).thenRun(st -> takeOver()))
+        .onCommand(Restored.class, (s, c) -> {
+          restore(c);
+          ready = true;
+          return Effect().none().thenUnstashAll();
+        })
+        .onCommand(Handoff.class, (s, c) -> {
+          if (bridge == null) {
+            return Effect().stop();
+          }
+          ctx.ask(Done.class, bridge, JOURNAL_TIMEOUT, DeviceBridge.Flush::new, (ok, e) -> new Flushed());
+          return Effect().none();
+        })
+        .onCommand(Flushed.class, (s, c) -> Effect().stop())
+        .onCommand(Noted.class, (s, c) -> Effect().none())
         .onCommand(WhereIsOwner.class, (s, c) -> {
           c.replyTo().tell(new Owner(wwn, self));
           return Effect().none();
         })
         .onCommand(Execute.class, (s, c) -> {
+          if (!ready) {
+            return Effect().stash();
+          }
           if (System.currentTimeMillis() > c.deadlineMillis()) {
             ctx.getLog().debug("clustered LUN {}: command past its deadline not run", wwn);
             return Effect().none();
@@ -134,6 +199,67 @@ public final class ClusterLun extends EventSourcedBehavior<ClusterLun.Command, C
           return Effect().none();
         })
         .build();
+  }
+
+  /** Starts the device journal and its bridge here and reads the journal ({@link Restored}). */
+  private void takeOver() {
+    EmuDevice d = copies.apply(wwn);
+    if (d == null) {
+      ctx.getSelf().tell(new Restored(null, null));
+      return;
+    }
+    String key = "naa." + wwn;
+    ActorRef<DeviceEntity.Command> journal = ctx.spawn(DeviceEntity.create(key), "device-state");
+    bridge = ctx.spawn(DeviceBridge.create(key, journal, null, JOURNAL_TIMEOUT, true), "device-bridge");
+    ctx.<DeviceEntity.Command, StatusReply<DeviceEntity.State>>ask(
+        ClusterLun.<DeviceEntity.State>replyClass(),
+        journal,
+        JOURNAL_TIMEOUT,
+        DeviceEntity.Get::new,
+        (r, e) -> r != null && r.isSuccess() ? new Restored(r.getValue(), null) : new Restored(null, e != null ? e : r.getError()));
+  }
+
+  /** Puts the journal's state into this node's copy, then lets the bridge keep the journal current. */
+  private void restore(Restored r) {
+    EmuDevice d = copies.apply(wwn);
+    if (d == null || bridge == null) {
+      return;
+    }
+    if (r.failure() != null) {
+      ctx.getLog().warn("clustered LUN {}: device state not read from the journal, serving this node's copy as is: {}", wwn, r.failure().toString());
+    } else if (r.state() instanceof DeviceEntity.Configured c) {
+      DeviceStateCodec.restore(c, d, true);
+      ctx.getLog().info("clustered LUN {}: device state restored from the journal", wwn);
+    }
+    attached = d;
+    if (r.state() instanceof DeviceEntity.Configured) {
+      ctx.ask(ClusterLun.<Done>replyClass(), bridge, JOURNAL_TIMEOUT, rt -> new DeviceBridge.Attach(d, rt), (ok, e) -> logged("attach", e));
+    } else if (r.failure() == null) {
+      DeviceConfig cfg = configs.apply(wwn);
+      ctx.ask(ClusterLun.<Done>replyClass(), bridge, JOURNAL_TIMEOUT, rt -> new DeviceBridge.Plug(d, cfg, rt), (ok, e) -> logged("plug", e));
+    }
+  }
+
+  private Command logged(String what, Throwable e) {
+    if (e != null) {
+      ctx.getLog().warn("clustered LUN {}: device journal {} failed: {}", wwn, what, e.toString());
+    }
+    return new Noted();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> Class<StatusReply<T>> replyClass() {
+    return (Class<StatusReply<T>>) (Class<?>) StatusReply.class;
+  }
+
+  /** A reply that needs no action. */
+  private record Noted() implements Command {}
+
+  private void detach() {
+    if (attached != null && attached.stateSink() != DeviceStateSink.NONE) {
+      attached.setStateSink(DeviceStateSink.NONE);
+    }
+    attached = null;
   }
 
   private ScsiResponse execute(Execute c) {

@@ -72,6 +72,8 @@ public final class ClusterLuns implements CommandRouter {
   private final Duration pollInterval;
   /** This node's copy of each clustered LUN, by WWN. */
   private final Map<String, EmuDevice> devices = new ConcurrentHashMap<>();
+  /** Target id of each clustered LUN on the bus, by WWN. */
+  private final Map<String, Integer> targets = new ConcurrentHashMap<>();
   /** Owner address of each LUN as last reported by its entity. */
   private final Map<String, String> owners = new ConcurrentHashMap<>();
   private volatile int busIndex = -1;
@@ -156,6 +158,7 @@ public final class ClusterLuns implements CommandRouter {
           @Override
           public void poweredOn(int target, EmuDevice device) {
             devices.put(device.spec().wwn(), device);
+            targets.put(device.spec().wwn(), target);
             device.setRouter(ClusterLuns.this);
           }
         };
@@ -166,7 +169,8 @@ public final class ClusterLuns implements CommandRouter {
   public void start() {
     ClusterSharding cs = ClusterSharding.get(system);
     cs.init(
-        Entity.of(ClusterLun.TYPE, ec -> ClusterLun.create(ec.getEntityId(), this::ranHere))
+        Entity.of(ClusterLun.TYPE, ec -> ClusterLun.create(ec.getEntityId(), this::ranHere, devices::get, this::config))
+            .withStopMessage(new ClusterLun.Handoff())
             .withMessageExtractor(new OneShardPerLun())
             .withAllocationStrategy(new ExternalShardAllocationStrategy(system, ClusterLun.TYPE.name(), Timeout.create(Duration.ofSeconds(5))))
             .withEntityProps(DispatcherSelector.fromConfig("camstack.cluster.lun-dispatcher")));
@@ -191,6 +195,12 @@ public final class ClusterLuns implements CommandRouter {
     public ClusterLun.Command unwrapMessage(ShardingEnvelope<ClusterLun.Command> envelope) {
       return envelope.message();
     }
+  }
+
+  /** The device journal's configuration of clustered LUN {@code wwn} (its entity's Create). */
+  private org.camstack.persistence.device.DeviceConfig config(String wwn) {
+    EmuDevice d = devices.get(wwn);
+    return org.camstack.stack.durable.DeviceStateCodec.config(busIndex, targets.getOrDefault(wwn, 0), d.spec());
   }
 
   /** This node's copy of {@code wwn} for its entity to run a command on (counted), or null. */

@@ -40,16 +40,16 @@ import org.camstack.stack.target.EmuDevice;
  * <p>A journal failure (timeout, database down) is retried every second; a refused command is
  * logged (the entity says why) and the next change tries again.
  */
-final class DeviceBridge extends AbstractBehavior<DeviceBridge.Command> {
+public final class DeviceBridge extends AbstractBehavior<DeviceBridge.Command> {
 
   /** Messages to a bridge. */
-  sealed interface Command {}
+  public sealed interface Command {}
 
   /** A device of the power-on topology (already plugged in the journal), restored and live. */
-  record Attach(EmuDevice device, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+  public record Attach(EmuDevice device, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
   /** A device is hot-plugged with this configuration (Create or Reconfigure as needed, then Plug). */
-  record Plug(EmuDevice device, DeviceConfig config, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+  public record Plug(EmuDevice device, DeviceConfig config, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
   /** The device is being pulled: record its last state, then Unplug, then detach. */
   record Unplug(EmuDevice device, String cause, ActorRef<StatusReply<Done>> replyTo) implements Command {}
@@ -58,7 +58,7 @@ final class DeviceBridge extends AbstractBehavior<DeviceBridge.Command> {
   record Dirty(EmuDevice device) implements Command {}
 
   /** Replies once the journal agrees with the device (nothing in flight). */
-  record Flush(ActorRef<Done> replyTo) implements Command {}
+  public record Flush(ActorRef<Done> replyTo) implements Command {}
 
   /** Replies with the entity state the bridge last read. */
   record GetState(ActorRef<DeviceEntity.State> replyTo) implements Command {}
@@ -101,13 +101,23 @@ final class DeviceBridge extends AbstractBehavior<DeviceBridge.Command> {
    *     then reads it from the entity first
    */
   static Behavior<Command> create(String key, Supplier<ActorRef<DeviceEntity.Command>> entity, DeviceEntity.State known, Duration timeout) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new DeviceBridge(ctx, timers, key, entity, known, timeout)));
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new DeviceBridge(ctx, timers, key, entity, known, timeout, false)));
+  }
+
+  /**
+   * @param clustered the device is a clustered LUN's copy on its owner: the journal keeps its
+   *     shared state ({@link DeviceStateCodec#view(EmuDevice, boolean)})
+   */
+  public static Behavior<Command> create(
+      String key, ActorRef<DeviceEntity.Command> entity, DeviceEntity.State known, Duration timeout, boolean clustered) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new DeviceBridge(ctx, timers, key, () -> entity, known, timeout, clustered)));
   }
 
   private final TimerScheduler<Command> timers;
   private final String key;
   private final Supplier<ActorRef<DeviceEntity.Command>> entity;
   private final Duration timeout;
+  private final boolean clustered;
   private final ArrayDeque<Command> ops = new ArrayDeque<>();
   private final List<ActorRef<StatusReply<Done>>> opWaiters = new ArrayList<>();
   private final List<ActorRef<Done>> flushWaiters = new ArrayList<>();
@@ -125,8 +135,10 @@ final class DeviceBridge extends AbstractBehavior<DeviceBridge.Command> {
       String key,
       Supplier<ActorRef<DeviceEntity.Command>> entity,
       DeviceEntity.State known,
-      Duration timeout) {
+      Duration timeout,
+      boolean clustered) {
     super(ctx);
+    this.clustered = clustered;
     this.timers = timers;
     this.key = key;
     this.entity = entity;
@@ -238,7 +250,7 @@ final class DeviceBridge extends AbstractBehavior<DeviceBridge.Command> {
       return;
     }
     if (device != null && state instanceof DeviceEntity.Configured c) {
-      List<DeviceStateCodec.Step> steps = DeviceStateCodec.diff(DeviceStateCodec.view(device), c, sink.fired);
+      List<DeviceStateCodec.Step> steps = DeviceStateCodec.diff(DeviceStateCodec.view(device, clustered), c, sink.fired);
       if (!steps.isEmpty()) {
         if (rounds < MAX_ROUNDS) {
           rounds++;
@@ -282,7 +294,7 @@ final class DeviceBridge extends AbstractBehavior<DeviceBridge.Command> {
     }
     Unplug u = (Unplug) op;
     if (u.device() == device && state instanceof DeviceEntity.Configured c) {
-      steps.addAll(DeviceStateCodec.diff(DeviceStateCodec.view(device), c, sink.fired));
+      steps.addAll(DeviceStateCodec.diff(DeviceStateCodec.view(device, clustered), c, sink.fired));
     }
     if (state instanceof DeviceEntity.Configured) {
       steps.add(DeviceStateCodec.Step.of("Unplug", r -> new DeviceEntity.Unplug(u.cause(), r)));

@@ -286,6 +286,17 @@ public final class DeviceStateCodec {
 
   /** What of {@code d} the journal keeps, now. */
   public static View view(EmuDevice d) {
+    return view(d, false);
+  }
+
+  /**
+   * What of {@code d} the journal keeps, now.
+   *
+   * @param clustered a clustered LUN's shared state (docs/cluster.md): persistent reservations
+   *     whatever APTPL says, and no unit attentions (each node's copy keeps its own nexuses' UAs;
+   *     {@code unitAttentions} is then null and {@link #diff} leaves the journal's alone)
+   */
+  public static View view(EmuDevice d, boolean clustered) {
     List<FaultRule> faults = d.faults();
     int h = d.reservationHolder();
     return new View(
@@ -298,8 +309,8 @@ public final class DeviceStateCodec {
         h < 0 ? "" : String.valueOf(h),
         faults,
         delays(d.delay()),
-        uaEntries(d.unitAttentions()),
-        d.reservations().durable(),
+        clustered ? null : uaEntries(d.unitAttentions()),
+        d.reservations().durable(clustered),
         d instanceof org.camstack.stack.target.EmuCdrom cd && cd.image() != null ? "file:" + cd.image() : null);
   }
 
@@ -317,6 +328,14 @@ public final class DeviceStateCodec {
    * order: the restored unit attentions replace whatever a resize posted).
    */
   public static void restore(DeviceEntity.Configured s, EmuDevice d) {
+    restore(s, d, false);
+  }
+
+  /**
+   * Like {@link #restore(DeviceEntity.Configured, EmuDevice)}; for a {@code clustered} LUN taken
+   * over by a new owner the unit attentions are left as they are (they are per node).
+   */
+  public static void restore(DeviceEntity.Configured s, EmuDevice d, boolean clustered) {
     if (d instanceof EmuDisk disk && s.blocks() > 0 && disk.blocks() != s.blocks()) {
       disk.resize(s.blocks());
     }
@@ -362,7 +381,9 @@ public final class DeviceStateCodec {
       }
     }
     d.setDelay(delay(s.delays()));
-    d.restoreUnitAttentions(uaSnapshot(s.unitAttentions()));
+    if (!clustered) {
+      d.restoreUnitAttentions(uaSnapshot(s.unitAttentions()));
+    }
   }
 
   // ------------------------------------------------------------------ diff
@@ -439,7 +460,9 @@ public final class DeviceStateCodec {
         out.add(Step.of("SetDelay " + c + " " + want, r -> new DeviceEntity.SetDelay(c, want, r)));
       }
     }
-    unitAttentions(v, s, out);
+    if (v.unitAttentions() != null) {
+      unitAttentions(v, s, out);
+    }
     return out;
   }
 

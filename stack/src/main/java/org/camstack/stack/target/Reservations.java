@@ -840,8 +840,18 @@ public final class Reservations {
 
   /** What of the persistent reservations a restart keeps (APTPL), now. */
   public Durable durable() {
+    return durable(false);
+  }
+
+  /**
+   * The persistent reservations in durable form, now.
+   *
+   * @param evenWithoutAptpl true for a clustered LUN, whose registrations and reservation move with
+   *     the LUN to its next owner whatever APTPL says (cf. CTL HA syncing PR state to the peer)
+   */
+  public Durable durable(boolean evenWithoutAptpl) {
     State s = state;
-    if (!s.aptpl || s.regs.isEmpty()) {
+    if ((!s.aptpl && !evenWithoutAptpl) || s.regs.isEmpty()) {
       return Durable.NONE;
     }
     Map<String, Long> keys = new LinkedHashMap<>();

@@ -25,6 +25,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.camstack.persistence.cli.CliRun;
+import org.camstack.persistence.device.FaultRule;
 import org.camstack.persistence.journal.JournalConfig;
 import org.camstack.stack.cli.CtlCommand;
 import org.camstack.stack.durable.DurableJournal;
@@ -288,6 +289,142 @@ class ClusteredLunsPostgresTest {
         return null;
       });
       assertArrayEquals(data, read(a, 8192, data.length));
+    } finally {
+      for (int i = nodes.size() - 1; i >= 0; i--) {
+        await(nodes.get(i).shutdown(), Duration.ofSeconds(60));
+      }
+    }
+  }
+
+  /** One CDB through the node's pass device, retried past unit attentions (sense key 6). */
+  private static ApiModel.CdbResult cdb(EmulatorNode n, String cdbHex, int dataIn, String dataOut) {
+    ApiModel.Handle h = await(n.service().open("test", new ApiModel.Open(pass(n))));
+    try {
+      ApiModel.CdbResult r = null;
+      for (int i = 0; i < 8; i++) {
+        r = await(n.service().cdb(h.handle(), new ApiModel.Cdb(cdbHex, dataIn, dataOut, 5000)));
+        byte[] sense = r.senseHex() == null ? new byte[0] : HEX.parseHex(r.senseHex());
+        if (!(r.scsiStatus() == 2 && sense.length > 2 && (sense[2] & 0x0f) == 6)) {
+          return r;
+        }
+      }
+      return r;
+    } finally {
+      await(n.service().close(h.handle()));
+    }
+  }
+
+  private static final long PR_KEY = 0x1122334455667788L;
+
+  /** MODE SENSE(10), DBD, caching page: the page's WCE bit. */
+  private static boolean wce(EmulatorNode n) {
+    ApiModel.CdbResult r = cdb(n, "5a08080000000000fc00", 252, null);
+    assertEquals(0, r.scsiStatus(), r::toString);
+    byte[] d = HEX.parseHex(r.dataHex());
+    assertEquals(0x08, d[8] & 0x3f);
+    return (d[10] & 0x04) != 0;
+  }
+
+  /**
+   * The clustered LUN's shared state seen through {@code n}: PR key and WRITE EXCLUSIVE holder,
+   * the fault rule, and (for the holder, A: MODE SENSE conflicts for others) WCE.
+   */
+  private static void assertCarried(EmulatorNode n, boolean holder, boolean wce) {
+    ApiModel.CdbResult keys = cdb(n, "5e000000000000010000", 256, null);
+    assertEquals(0, keys.scsiStatus(), keys::toString);
+    byte[] k = HEX.parseHex(keys.dataHex());
+    assertEquals(8, java.nio.ByteBuffer.wrap(k, 4, 4).getInt(), keys::toString);
+    assertEquals(PR_KEY, java.nio.ByteBuffer.wrap(k, 8, 8).getLong());
+    ApiModel.CdbResult res = cdb(n, "5e010000000000010000", 256, null);
+    assertEquals(0, res.scsiStatus(), res::toString);
+    byte[] rv = HEX.parseHex(res.dataHex());
+    assertEquals(16, java.nio.ByteBuffer.wrap(rv, 4, 4).getInt(), res::toString);
+    assertEquals(PR_KEY, java.nio.ByteBuffer.wrap(rv, 8, 8).getLong());
+    assertEquals(0x01, rv[21] & 0x0f); // WRITE EXCLUSIVE
+    if (holder) {
+      assertEquals(wce, wce(n));
+    } else {
+      assertEquals(0x18, cdb(n, "5a08080000000000fc00", 252, null).scsiStatus()); // the reservation holds
+    }
+    ApiModel.CdbResult rd = cdb(n, "28000000006400000100", 512, null);
+    assertEquals(2, rd.scsiStatus(), rd::toString);
+    byte[] sense = HEX.parseHex(rd.senseHex());
+    assertEquals(0x03, sense[2] & 0x0f, rd::toString);
+    assertEquals(0x11, sense[12] & 0xff, rd::toString);
+  }
+
+  @Test
+  void deviceStateFollowsTheLunOnFailoverAndMove() throws Exception {
+    Path shared = Files.createTempDirectory("camstack-shared");
+    String wwn = DurableJournal.wwn(0xc1);
+    List<EmulatorNode> nodes = new ArrayList<>();
+    try {
+      EmulatorNode a = start("a", shared, wwn, List.of());
+      nodes.add(a);
+      String seed = "127.0.0.1:" + a.clusterPort();
+      EmulatorNode b = start("b", shared, wwn, List.of(seed));
+      nodes.add(b);
+      EmulatorNode c = start("c", shared, wwn, List.of(seed));
+      nodes.add(c);
+      PROBE.awaitAssert(WAIT, Duration.ofMillis(200), () -> {
+        for (EmulatorNode n : nodes) {
+          assertEquals(3, up(n));
+        }
+        return null;
+      });
+      CliRun mv = CliRun.capture(CtlCommand::run, "--node", c.apiUrl(), "lun", "move", "naa." + wwn, "--to", "127.0.0.1:" + b.clusterPort());
+      assertEquals(0, mv.exit(), mv::both);
+      PROBE.awaitAssert(WAIT, Duration.ofMillis(200), () -> {
+        for (EmulatorNode n : nodes) {
+          assertEquals(self(b).toString(), n.clusterLuns().orElseThrow().owner(wwn), n.apiUrl());
+        }
+        return null;
+      });
+      // through A (forwarded to the owner B): REGISTER, RESERVE WRITE EXCLUSIVE, WCE flipped
+      String key = String.format("%016x", PR_KEY);
+      ApiModel.CdbResult reg = cdb(a, "5f000000000000001800", 0, "0000000000000000" + key + "0000000000000000");
+      assertEquals(0, reg.scsiStatus(), reg::toString);
+      ApiModel.CdbResult rsv = cdb(a, "5f010100000000001800", 0, key + "0000000000000000" + "0000000000000000");
+      assertEquals(0, rsv.scsiStatus(), rsv::toString);
+      boolean before = wce(a);
+      ApiModel.CdbResult ms = cdb(a, "5a08080000000000fc00", 252, null);
+      byte[] page = java.util.Arrays.copyOfRange(HEX.parseHex(ms.dataHex()), 8, HEX.parseHex(ms.dataHex()).length);
+      page[0] &= 0x3f;
+      page[2] ^= 0x04;
+      byte[] param = new byte[8 + page.length];
+      System.arraycopy(page, 0, param, 8, page.length);
+      ApiModel.CdbResult sel = cdb(a, String.format("55100000000000%04x00", param.length), 0, HEX.formatHex(param));
+      assertEquals(0, sel.scsiStatus(), sel::toString);
+      assertEquals(!before, wce(a));
+      b.clusterLuns().orElseThrow().device(wwn).addFault(FaultRule.mediumError("cluster-state", FaultRule.READ, 100, 1).continuous());
+      assertCarried(a, true, !before);
+
+      // B crashes: the survivor that takes the LUN restores its state from the journal
+      nodes.remove(b);
+      DurableJournal.crash(b.system());
+      PROBE.awaitAssert(WAIT, Duration.ofMillis(200), () -> {
+        for (EmulatorNode n : nodes) {
+          String owner = n.clusterLuns().orElseThrow().owner(wwn);
+          assertTrue(owner.equals(self(a).toString()) || owner.equals(self(c).toString()), owner);
+          assertEquals(2, up(n));
+        }
+        return null;
+      });
+      assertCarried(c, false, !before);
+      assertCarried(a, true, !before);
+
+      // planned move to the other survivor keeps it too
+      EmulatorNode other = a.clusterLuns().orElseThrow().owner(wwn).equals(self(a).toString()) ? c : a;
+      CliRun mv2 = CliRun.capture(CtlCommand::run, "--node", a.apiUrl(), "lun", "move", "naa." + wwn, "--to", "127.0.0.1:" + other.clusterPort());
+      assertEquals(0, mv2.exit(), mv2::both);
+      PROBE.awaitAssert(WAIT, Duration.ofMillis(200), () -> {
+        for (EmulatorNode n : nodes) {
+          assertEquals(self(other).toString(), n.clusterLuns().orElseThrow().owner(wwn), n.apiUrl());
+        }
+        return null;
+      });
+      assertCarried(a, true, !before);
+      assertCarried(c, false, !before);
     } finally {
       for (int i = nodes.size() - 1; i >= 0; i--) {
         await(nodes.get(i).shutdown(), Duration.ofSeconds(60));
