@@ -10,7 +10,9 @@
 # About 10 minutes with the second JDK, 6 without (--one-jdk). Every io row is
 # `bench io --duration 3s --warmup 1s --repeat 3` (medians, stacks interleaved); the table's
 # command column is exactly what ran. A run whose 1-minute load average at its start was above 1.5
-# is flagged "busy" in the last column: do not publish its figures.
+# is flagged "busy" in the last column: do not publish its figures. Before every row the script
+# waits (up to SETTLE_MAX seconds, default 120) for the 1-minute load average to fall below
+# SETTLE_LOAD (default 1.2), because the previous row's own load stays in that average for a minute.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="${OUT:-$ROOT/target/quiet-run}"
@@ -20,7 +22,7 @@ for a in "$@"; do
   case "$a" in
     --one-jdk) SECOND=0 ;;
     --fast) TIMING=(--duration 1s --warmup 0.5s --repeat 1) ;;
-    -h|--help) sed -n 2,14p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,17p "$0"; exit 0 ;;
     *) echo "quiet-run: unknown option $a" >&2; exit 2 ;;
   esac
 done
@@ -40,12 +42,25 @@ busy() { jq -r 'if .environment.quietAtStart == false then "busy (" + (.environm
 ROWS=()
 row() { ROWS+=("$1"); }
 
+SETTLE_LOAD="${SETTLE_LOAD:-1.2}"
+SETTLE_MAX="${SETTLE_MAX:-120}"
+settle() {
+  local waited=0 load
+  while :; do
+    load="$(cut -d' ' -f1 /proc/loadavg)"
+    awk -v l="$load" -v t="$SETTLE_LOAD" 'BEGIN { exit !(l < t) }' && break
+    [ "$waited" -ge "$SETTLE_MAX" ] && { echo "quiet-run: load $load still >= $SETTLE_LOAD after ${waited}s" >&2; break; }
+    sleep 5; waited=$((waited + 5))
+  done
+}
+
 # io_row LABEL FLOOR GOAL METRIC ARGS...: METRIC iops (in M) or lat (p50 / p99 us)
 io_row() {
   local label="$1" floor="$2" goal="$3" metric="$4" tag; shift 4
   tag="$(echo "$JDK-$label" | tr -c 'A-Za-z0-9.-' '_')"
   local json="$OUT/$tag.json"
   local cmd=(bench io "${TIMING[@]}" "$@")
+  settle
   echo "quiet-run: [$JDK] ${cmd[*]}" >&2
   JAVA_HOME="$JH" "$ROOT/camstack" "${cmd[@]}" --quiet --json "$json" >"$OUT/$tag.txt" 2>&1 || {
     row "| $label | $JDK | \`${cmd[*]}\` | FAILED (see $OUT/$tag.txt) | | | | $floor | $goal | | |"; return; }
@@ -85,6 +100,7 @@ dispatcher_rows() {
 
 persist_rows() {
   local json="$OUT/$JDK-lifecycle.json" cmd=(bench lifecycle --duration 5s --warmup 2s)
+  settle
   echo "quiet-run: [$JDK] ${cmd[*]}" >&2
   if JAVA_HOME="$JH" "$ROOT/camstack" "${cmd[@]}" --quiet --json "$json" >"$OUT/$JDK-lifecycle.txt" 2>&1; then
     row "| lifecycle (plug, probe, attach pass+da, pull, detach), H2 | $JDK | \`${cmd[*]}\` | $(num "$(jq -r '.results[0].cyclesPerSec' "$json")") cycles/s ($(num "$(jq -r '.results[0].lifetimeEvents / .results[0].cycles' "$json")" 1 1) events/cycle, $(num "$(jq -r '.results[0].journalWritesPerCycle' "$json")" 1 2) journal writes/cycle) | – | – | – | 2,000 | 5,000 | | $(busy "$json") |"
@@ -92,6 +108,7 @@ persist_rows() {
     row "| lifecycle, H2 | $JDK | \`${cmd[*]}\` | FAILED (see $OUT/$JDK-lifecycle.txt) | | | | 2,000 | 5,000 | | |"
   fi
   json="$OUT/$JDK-recovery.json"; cmd=(bench recovery --devices 10000)
+  settle
   echo "quiet-run: [$JDK] ${cmd[*]}" >&2
   if JAVA_HOME="$JH" "$ROOT/camstack" "${cmd[@]}" --quiet --json "$json" >"$OUT/$JDK-recovery.txt" 2>&1; then
     row "| recovery of 10,000 devices, H2 | $JDK | \`${cmd[*]}\` | $(num "$(jq -r '.results[0].recoverSeconds' "$json")" 1 2) s (persist $(num "$(jq -r '.results[0].eventsPersistedPerSec' "$json")") events/s, $(num "$(jq -r '.results[0].queriesPerDevice // empty' "$json")" 1 2) queries/device) | – | – | – | 3 s | 1 s | | $(busy "$json") |"
