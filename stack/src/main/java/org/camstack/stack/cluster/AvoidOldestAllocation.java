@@ -27,7 +27,9 @@ import scala.jdk.javaapi.FutureConverters;
  * singleton), and when the LUN's owner is also the coordinator's node a crash costs the
  * coordinator's hand-over on top of the LUN's (docs/cluster.md "Where the time goes"). Among the
  * other members the one with the fewest LUNs is chosen, then the youngest (the least likely to
- * become the coordinator's next home). {@code camstack.cluster.avoid-oldest = off} turns this off.
+ * become the coordinator's next home). A shard nobody placed that is on the oldest member anyway
+ * (allocated while it was alone) is moved off at a rebalance, one at a time. {@code
+ * camstack.cluster.avoid-oldest = off} turns this off.
  */
 final class AvoidOldestAllocation implements ShardCoordinator.StartableAllocationStrategy {
   /** How long an allocation waits for the placements before it keeps the external strategy's choice. */
@@ -54,20 +56,51 @@ final class AvoidOldestAllocation implements ShardCoordinator.StartableAllocatio
     CompletionStage<ActorRef> chosen = FutureConverters.asJava(external.allocateShard(requester, shardId, current));
     // the placements (ReadMajority: every member runs the replicator, ClusterLuns.start); without
     // an answer in time, the external strategy's choice stands
-    CompletionStage<ShardLocations> pins =
-        ExternalShardAllocation.get((org.apache.pekko.actor.ClassicActorSystemProvider) system)
-            .getClient(typeName)
-            .getShardLocations()
-            .toCompletableFuture()
-            .completeOnTimeout(null, PINS_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS)
-            .exceptionally(e -> null);
+    CompletionStage<ShardLocations> pins = pins();
     return FutureConverters.asScala(chosen.thenCombine(pins, (ref, locations) -> choose(ref, shardId, regions, locations)).toCompletableFuture());
   }
 
   @Override
   public Future<scala.collection.immutable.Set<String>> rebalance(
       scala.collection.immutable.Map<ActorRef, IndexedSeq<String>> current, scala.collection.immutable.Set<String> inProgress) {
-    return external.rebalance(current, inProgress);
+    Future<scala.collection.immutable.Set<String>> placed = external.rebalance(current, inProgress);
+    if (!inProgress.isEmpty()) {
+      return placed;
+    }
+    Map<ActorRef, IndexedSeq<String>> regions = CollectionConverters.asJava(current);
+    return FutureConverters.asScala(
+        FutureConverters.asJava(placed).thenCombine(pins(), (p, locations) -> p.isEmpty() && locations != null ? offOldest(regions, locations) : p).toCompletableFuture());
+  }
+
+  /**
+   * One shard nobody placed that sits on the oldest member while another member's region could
+   * take it (e.g. the first LUN allocated while the oldest was alone): handed over, and allocated
+   * off the oldest ({@link #allocateShard}). Empty when there is none.
+   */
+  private scala.collection.immutable.Set<String> offOldest(Map<ActorRef, IndexedSeq<String>> regions, ShardLocations locations) {
+    Cluster cluster = Cluster.get(system);
+    for (Map.Entry<ActorRef, IndexedSeq<String>> e : regions.entrySet()) {
+      if (preferred(e.getKey(), regions, cluster) == e.getKey()) {
+        continue; // not the oldest, or no other region to go to
+      }
+      for (String shard : CollectionConverters.asJava(e.getValue())) {
+        ExternalShardAllocationStrategy.ShardLocation pin = locations.getShardLocations().get(shard);
+        if (pin == null || !pin.address().equals(address(e.getKey(), cluster))) {
+          return scala.collection.immutable.Set$.MODULE$.<String>empty().$plus(shard);
+        }
+      }
+    }
+    return scala.collection.immutable.Set$.MODULE$.empty();
+  }
+
+  /** The placements (null: not known within {@link #PINS_TIMEOUT_MS}). */
+  private java.util.concurrent.CompletableFuture<ShardLocations> pins() {
+    return ExternalShardAllocation.get((org.apache.pekko.actor.ClassicActorSystemProvider) system)
+        .getClient(typeName)
+        .getShardLocations()
+        .toCompletableFuture()
+        .completeOnTimeout(null, PINS_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS)
+        .exceptionally(e -> null);
   }
 
   /** {@code ref} (the external strategy's choice), or a region off the oldest member. */
