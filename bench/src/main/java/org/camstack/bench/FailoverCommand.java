@@ -247,7 +247,8 @@ final class FailoverCommand implements Callable<Integer> {
   }
 
   private static String awaitReady(Path data, Process p) throws Exception {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    // a loaded machine (several builds at once) may take minutes to start a JVM
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
     Path info = data.resolve("node.json");
     while (System.nanoTime() < end) {
       if (!p.isAlive()) {
@@ -261,7 +262,7 @@ final class FailoverCommand implements Callable<Integer> {
       }
       Thread.sleep(100);
     }
-    throw new IllegalStateException("node " + data + " not ready within 120 s");
+    throw new IllegalStateException("node " + data + " not ready within 300 s");
   }
 
   private static JsonNode call(String url, String method, String path, Object body) throws IOException, InterruptedException {
