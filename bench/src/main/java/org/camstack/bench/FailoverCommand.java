@@ -55,7 +55,7 @@ final class FailoverCommand implements Callable<Integer> {
   @Option(names = "--kills", paramLabel = "N", description = "owner kills (default 10, quick 2)")
   Integer kills;
 
-  @Option(names = "--acceptable-heartbeat-pause", paramLabel = "D", defaultValue = "1500ms",
+  @Option(names = "--acceptable-heartbeat-pause", paramLabel = "D", defaultValue = "2s",
       description = "camstack.cluster.acceptable-heartbeat-pause of the nodes (default: ${DEFAULT-VALUE})")
   String pause;
 
