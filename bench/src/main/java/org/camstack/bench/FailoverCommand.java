@@ -201,8 +201,7 @@ final class FailoverCommand implements Callable<Integer> {
   }
 
   /** The phases {@code org.camstack.stack.cluster.FailoverPhases} logs, in order. */
-  private static final List<String> PHASES =
-      List.of("unreachable", "downed", "removed", "oldest", "entity-started", "recovered", "restored", "first-command");
+  private static final List<String> PHASES = org.camstack.stack.cluster.FailoverPhases.ORDER;
 
   private static final java.util.regex.Pattern PHASE = java.util.regex.Pattern.compile("failover phase (\\S+) at (\\d+)");
 
