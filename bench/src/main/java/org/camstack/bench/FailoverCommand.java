@@ -63,9 +63,13 @@ final class FailoverCommand implements Callable<Integer> {
       description = "camstack.cluster.heartbeat-interval of the nodes (default: ${DEFAULT-VALUE})")
   String heartbeat;
 
-  @Option(names = "--stable-after", paramLabel = "D", defaultValue = "2s",
+  @Option(names = "--stable-after", paramLabel = "D", defaultValue = "1s",
       description = "camstack.cluster.stable-after of the nodes (default: ${DEFAULT-VALUE})")
   String stableAfter;
+
+  @Option(names = "--down-removal-margin", paramLabel = "D", defaultValue = "500ms",
+      description = "camstack.cluster.down-removal-margin of the nodes (default: ${DEFAULT-VALUE}; auto = stable-after)")
+  String margin;
 
   private final List<Process> processes = new ArrayList<>();
 
@@ -83,15 +87,19 @@ final class FailoverCommand implements Callable<Integer> {
         "camstack.topology.buses = [ { name = emusim, targets = [ { id = 0, luns = [ { lun = 0, size = 4M, store = ram } ] } ] } ]\n"
             + "camstack.cluster.bus = { targets = [ { id = 0, luns = [ { lun = 0, size = 64M, wwn = \"" + wwn + "\" } ] } ] }\n"
             + "camstack.cluster { heartbeat-interval = " + heartbeat + ", acceptable-heartbeat-pause = " + pause + ", stable-after = " + stableAfter
-            + ", rebalance-interval = 500ms, owner-poll = 200ms, forward-timeout = 3s }\n"
-            + "pekko.cluster { gossip-interval = 200ms, leader-actions-interval = 200ms,"
-            + " singleton.hand-over-retry-interval = 200ms, sharding.retry-interval = 500ms }\n"
+            + ", down-removal-margin = " + margin + ", rebalance-interval = 500ms, owner-poll = 200ms, forward-timeout = 3s }\n"
+            + "pekko.cluster.singleton.hand-over-retry-interval = 200ms\n"
             + "camstack.journal { user = \"" + (user == null ? "" : user) + "\", password = \"" + (password == null ? "" : password) + "\" }\n");
     List<Long> failoverMs = new ArrayList<>();
+    List<Map<String, Long>> phases = new ArrayList<>();
+    double loadBefore = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     long lost = 0;
     long acked = 0;
     try {
       String[] urls = new String[3];
+      String[] tags = {"n0", "n1", "n2"};
+      // the members in join order: the first is the oldest, where the shard coordinator runs
+      List<Integer> joined = new ArrayList<>(List.of(0, 1, 2));
       Process[] procs = new Process[3];
       procs[0] = start(work, conf, shared, "n0", null);
       urls[0] = awaitReady(work.resolve("n0"), procs[0]);
@@ -118,6 +126,7 @@ final class FailoverCommand implements Callable<Integer> {
         for (int w = 0; w < 5; w++, lba++) {
           writeUntilAcked(urls[client], da, lba, written, Long.MAX_VALUE);
         }
+        long killedAt = System.currentTimeMillis();
         procs[victim].destroyForcibly();
         long killed = System.nanoTime();
         procs[victim].waitFor(30, TimeUnit.SECONDS);
@@ -133,11 +142,23 @@ final class FailoverCommand implements Callable<Integer> {
             lost++;
           }
         }
+        Map<String, Long> ph = new LinkedHashMap<>();
+        for (int i = 0; i < 3; i++) {
+          if (i != victim) {
+            phasesSince(work.resolve(tags[i] + ".err"), killedAt, ph);
+          }
+        }
+        ph.put("acked", ms);
+        phases.add(ph);
         if (!common.quiet) {
-          System.err.printf(Locale.ROOT, "kill %d/%d: owner %s, first acknowledged write after %d ms%n", k + 1, n, owner, ms);
+          System.err.printf(Locale.ROOT, "kill %d/%d: owner %s%s, first acknowledged write after %d ms; phases (ms after the kill) %s%n",
+              k + 1, n, owner, victim == joined.get(0) ? " (oldest member: the shard coordinator's node)" : "", ms, ph);
         }
         String live = urls[client].equals(urls[victim]) ? urls[(victim + 2) % 3] : urls[client];
-        procs[victim] = start(work, conf, shared, "n" + victim + "-" + (k + 1), self(live).replace("pekko://camstack@", ""));
+        tags[victim] = "n" + victim + "-" + (k + 1);
+        joined.remove(Integer.valueOf(victim));
+        joined.add(victim);
+        procs[victim] = start(work, conf, shared, tags[victim], self(live).replace("pekko://camstack@", ""));
         urls[victim] = awaitReady(work.resolve("n" + victim + "-" + (k + 1)), procs[victim]);
         awaitMembers(urls[client], 3);
       }
@@ -159,7 +180,53 @@ final class FailoverCommand implements Callable<Integer> {
     System.out.printf(Locale.ROOT, "kill -> first acknowledged write on a survivor: min %d ms, median %d ms, max %d ms (all: %s)%n",
         sorted.get(0), sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1), failoverMs);
     System.out.printf(Locale.ROOT, "acknowledged writes checked: %d, lost: %d%n", acked, lost);
+    System.out.printf(Locale.ROOT, "load average (1 min): %.2f before, %.2f after%n", loadBefore,
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+    System.out.println("phases, ms after the kill (first survivor to log each; median / max over the kills; n = kills that had it):");
+    List<String> names = new ArrayList<>(PHASES);
+    names.add("acked");
+    for (String name : names) {
+      List<Long> v = new ArrayList<>();
+      for (Map<String, Long> ph : phases) {
+        if (ph.containsKey(name)) {
+          v.add(ph.get(name));
+        }
+      }
+      if (!v.isEmpty()) {
+        v.sort(null);
+        System.out.printf(Locale.ROOT, "  %-15s median %6d  max %6d  n %d%n", name, v.get(v.size() / 2), v.get(v.size() - 1), v.size());
+      }
+    }
     return lost == 0 ? 0 : 1;
+  }
+
+  /** The phases {@code org.camstack.stack.cluster.FailoverPhases} logs, in order. */
+  private static final List<String> PHASES = org.camstack.stack.cluster.FailoverPhases.ORDER;
+
+  private static final java.util.regex.Pattern PHASE = java.util.regex.Pattern.compile("failover phase (\\S+) at (\\d+)");
+
+  /** Adds to {@code into} each phase a node logged at or after {@code since} (ms after it; the earliest wins). */
+  private static void phasesSince(Path log, long since, Map<String, Long> into) throws IOException {
+    if (!Files.isRegularFile(log)) {
+      return;
+    }
+    for (String line : Files.readAllLines(log)) {
+      java.util.regex.Matcher m = PHASE.matcher(line);
+      if (m.find()) {
+        long at = Long.parseLong(m.group(2));
+        if (at >= since) {
+          into.merge(m.group(1), at - since, Math::min);
+        }
+      }
+    }
+    Map<String, Long> ordered = new LinkedHashMap<>();
+    for (String p : PHASES) {
+      if (into.containsKey(p)) {
+        ordered.put(p, into.get(p));
+      }
+    }
+    into.clear();
+    into.putAll(ordered);
   }
 
   private Process start(Path work, Path conf, Path shared, String tag, String seed) throws IOException {
@@ -179,7 +246,8 @@ final class FailoverCommand implements Callable<Integer> {
   }
 
   private static String awaitReady(Path data, Process p) throws Exception {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    // a loaded machine (several builds at once) may take minutes to start a JVM
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
     Path info = data.resolve("node.json");
     while (System.nanoTime() < end) {
       if (!p.isAlive()) {
@@ -193,7 +261,7 @@ final class FailoverCommand implements Callable<Integer> {
       }
       Thread.sleep(100);
     }
-    throw new IllegalStateException("node " + data + " not ready within 120 s");
+    throw new IllegalStateException("node " + data + " not ready within 300 s");
   }
 
   private static JsonNode call(String url, String method, String path, Object body) throws IOException, InterruptedException {

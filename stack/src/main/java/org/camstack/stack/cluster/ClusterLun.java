@@ -123,6 +123,8 @@ public final class ClusterLun extends EventSourcedBehavior<ClusterLun.Command, C
   private final String self;
   /** The device state was restored (or there is none): commands run instead of being stashed. */
   private boolean ready;
+  /** A command ran since the entity started here. */
+  private boolean served;
   private ActorRef<DeviceBridge.Command> bridge;
   private EmuDevice attached;
 
@@ -138,6 +140,7 @@ public final class ClusterLun extends EventSourcedBehavior<ClusterLun.Command, C
     this.copies = copies;
     this.configs = configs;
     this.self = org.apache.pekko.cluster.typed.Cluster.get(ctx.getSystem()).selfMember().address().toString();
+    FailoverPhases.note(FailoverPhases.ENTITY_STARTED, wwn);
   }
 
   /**
@@ -159,7 +162,10 @@ public final class ClusterLun extends EventSourcedBehavior<ClusterLun.Command, C
   @Override
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
-        .onSignal(RecoveryCompleted.instance(), s -> ctx.getSelf().tell(new Started()))
+        .onSignal(RecoveryCompleted.instance(), s -> {
+          FailoverPhases.note(FailoverPhases.RECOVERED, wwn);
+          ctx.getSelf().tell(new Started());
+        })
         .onSignal(PostStop.instance(), s -> detach())
         .build();
   }
@@ -172,6 +178,7 @@ public final class ClusterLun extends EventSourcedBehavior<ClusterLun.Command, C
         .onCommand(Restored.class, (s, c) -> {
           restore(c);
           ready = true;
+          FailoverPhases.note(FailoverPhases.RESTORED, wwn);
           return Effect().none().thenUnstashAll();
         })
         .onCommand(Handoff.class, (s, c) -> {
@@ -196,6 +203,10 @@ public final class ClusterLun extends EventSourcedBehavior<ClusterLun.Command, C
             return Effect().none();
           }
           c.replyTo().tell(Completion.of(execute(c)));
+          if (!served) {
+            served = true;
+            FailoverPhases.note(FailoverPhases.FIRST_COMMAND, wwn);
+          }
           return Effect().none();
         })
         .build();

@@ -70,6 +70,7 @@ public final class ClusterLuns implements CommandRouter {
   private final Config busConfig;
   private final Duration forwardTimeout;
   private final Duration pollInterval;
+  private final boolean avoidOldest;
   /** This node's copy of each clustered LUN, by WWN. */
   private final Map<String, EmuDevice> devices = new ConcurrentHashMap<>();
   /** Target id of each clustered LUN on the bus, by WWN. */
@@ -83,8 +84,9 @@ public final class ClusterLuns implements CommandRouter {
   /** Told after an owner or an ALUA model changed ({@link #watch}). */
   private final List<Runnable> watchers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-  private ClusterLuns(ActorSystem<?> system, Path sharedStore, Config busConfig, Duration forwardTimeout, Duration pollInterval) {
+  private ClusterLuns(ActorSystem<?> system, Path sharedStore, Config busConfig, Duration forwardTimeout, Duration pollInterval, boolean avoidOldest) {
     this.system = system;
+    this.avoidOldest = avoidOldest;
     this.sharedStore = sharedStore;
     this.busConfig = busConfig;
     this.forwardTimeout = forwardTimeout;
@@ -111,7 +113,8 @@ public final class ClusterLuns implements CommandRouter {
     if (!Files.isDirectory(store)) {
       throw new IllegalArgumentException("shared store " + store + " is not a directory");
     }
-    return new ClusterLuns(system, store, withFileStores(cc.getConfig("bus"), store), cc.getDuration("forward-timeout"), cc.getDuration("owner-poll"));
+    return new ClusterLuns(system, store, withFileStores(cc.getConfig("bus"), store), cc.getDuration("forward-timeout"), cc.getDuration("owner-poll"),
+        cc.getBoolean("avoid-oldest"));
   }
 
   /** Every LUN of the bus on a file {@code DIR/<wwn>.img}; a RAM or null store is refused. */
@@ -168,15 +171,23 @@ public final class ClusterLuns implements CommandRouter {
   /** Starts sharding for the clustered LUNs and the owner watch (after the stack started). */
   public void start() {
     ClusterSharding cs = ClusterSharding.get(system);
+    // start the placements' replicator on every member: the allocation reads them with ReadMajority
+    ExternalShardAllocation.get(system).getClient(ClusterLun.TYPE.name());
     cs.init(
         Entity.of(ClusterLun.TYPE, ec -> ClusterLun.create(ec.getEntityId(), this::ranHere, devices::get, this::config))
             .withStopMessage(new ClusterLun.Handoff())
             .withMessageExtractor(new OneShardPerLun())
-            .withAllocationStrategy(new ExternalShardAllocationStrategy(system, ClusterLun.TYPE.name(), Timeout.create(Duration.ofSeconds(5))))
+            .withAllocationStrategy(allocation())
             .withEntityProps(DispatcherSelector.fromConfig("camstack.cluster.lun-dispatcher")));
     sharding = cs;
     system.systemActorOf(OwnerWatch.create(this, pollInterval), "cluster-owner-watch", Props.empty());
     LOG.info("clustered LUNs on bus {}: {} (shared store {})", busIndex, new TreeMap<>(devices).keySet(), sharedStore);
+  }
+
+  /** Where a LUN's shard goes: where it was placed ({@link #move}), else preferably off the oldest member. */
+  private org.apache.pekko.cluster.sharding.ShardCoordinator.ShardAllocationStrategy allocation() {
+    ExternalShardAllocationStrategy external = new ExternalShardAllocationStrategy(system, ClusterLun.TYPE.name(), Timeout.create(Duration.ofSeconds(5)));
+    return avoidOldest ? new AvoidOldestAllocation(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system), ClusterLun.TYPE.name(), external) : external;
   }
 
   /** Shard id = entity id = WWN, so that a LUN can be placed on a node of its own ({@link #move}). */
@@ -350,6 +361,29 @@ public final class ClusterLuns implements CommandRouter {
 
   private static final ByteString TRANSITIONING = Sense.fixed(Sense.NOT_READY, 0x04, 0x0a);
 
+  /** A forwarded command waiting for its completion, and the owner it was sent to. */
+  private record Pending(String owner, java.util.concurrent.CompletableFuture<ClusterLun.Completion> done) {}
+
+  /** The forwarded commands waiting on this node (failed at once when their owner is removed). */
+  private final Set<Pending> pending = ConcurrentHashMap.newKeySet();
+
+  /**
+   * {@code address} left the membership (downed after a crash, or left): the forwarded commands
+   * sent to it will never be answered, so they get 02/04/0A now instead of at their timeout, and
+   * the initiator's retry goes to the LUN's next owner (buffered by sharding until it runs).
+   */
+  void memberRemoved(String address) {
+    int n = 0;
+    for (Pending p : pending) {
+      if (p.owner().equals(address) && p.done().completeExceptionally(new TimeoutException("owner " + address + " removed"))) {
+        n++;
+      }
+    }
+    if (n > 0) {
+      LOG.info("{} forwarded commands to removed owner {} answered 02/04/0A for retry", n, address);
+    }
+  }
+
   @Override
   public ScsiResponse forward(EmuDevice device, ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId) {
     ClusterSharding cs = sharding;
@@ -368,19 +402,28 @@ public final class ClusterLuns implements CommandRouter {
     long deadline = System.currentTimeMillis() + forwardTimeout.toMillis() - 1000;
     byte[] c = cdb.toArray();
     byte[] d = dataOut.toArray();
+    String wwn = device.spec().wwn();
+    Pending p = new Pending(owners.getOrDefault(wwn, ""), new java.util.concurrent.CompletableFuture<>());
+    pending.add(p);
     try {
-      ClusterLun.Completion done =
-          entity(device.spec().wwn())
-              .<ClusterLun.Completion>ask(r -> new ClusterLun.Execute(c, d, dxferLen, port, rel, deadline, r), forwardTimeout)
-              .toCompletableFuture()
-              .get(forwardTimeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
-      return done.toResponse();
+      entity(wwn)
+          .<ClusterLun.Completion>ask(r -> new ClusterLun.Execute(c, d, dxferLen, port, rel, deadline, r), forwardTimeout)
+          .whenComplete((ok, e) -> {
+            if (e != null) {
+              p.done().completeExceptionally(e);
+            } else {
+              p.done().complete(ok);
+            }
+          });
+      return p.done().get(forwardTimeout.toMillis() + 1000, TimeUnit.MILLISECONDS).toResponse();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return ScsiResponse.checkCondition(TRANSITIONING, dxferLen);
     } catch (ExecutionException | TimeoutException e) {
-      LOG.debug("clustered LUN {}: owner did not answer: {}", device.spec().wwn(), e.toString());
+      LOG.debug("clustered LUN {}: owner did not answer: {}", wwn, e.toString());
       return ScsiResponse.checkCondition(TRANSITIONING, dxferLen);
+    } finally {
+      pending.remove(p);
     }
   }
 }

@@ -275,6 +275,12 @@ public record NodeSettings(
     m.put("pekko.cluster.split-brain-resolver.stable-after", cc.getDuration("stable-after").toMillis() + "ms");
     m.put("pekko.cluster.split-brain-resolver.active-strategy", cc.getString("downing-strategy"));
     m.put("pekko.cluster.sharding.rebalance-interval", cc.getDuration("rebalance-interval").toMillis() + "ms");
+    if (!cc.getString("down-removal-margin").equals("auto")) {
+      m.put("pekko.cluster.down-removal-margin", cc.getDuration("down-removal-margin").toMillis() + "ms");
+    }
+    m.put("pekko.cluster.gossip-interval", cc.getDuration("gossip-interval").toMillis() + "ms");
+    m.put("pekko.cluster.leader-actions-interval", cc.getDuration("leader-actions-interval").toMillis() + "ms");
+    m.put("pekko.cluster.sharding.retry-interval", cc.getDuration("shard-retry-interval").toMillis() + "ms");
     Duration rt = requestTimeout();
     m.put("pekko.http.server.request-timeout", rt.toMillis() + "ms");
     m.put("pekko.http.server.idle-timeout", rt.plusSeconds(30).toMillis() + "ms");
