@@ -6,17 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.StreamSupport;
 import org.apache.pekko.actor.Address;
@@ -26,12 +22,11 @@ import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.camstack.persistence.cli.CliRun;
 import org.camstack.persistence.device.FaultRule;
-import org.camstack.persistence.journal.JournalConfig;
 import org.camstack.stack.cli.CtlCommand;
 import org.camstack.stack.durable.DurableJournal;
 import org.camstack.stack.node.ApiModel;
+import org.camstack.stack.node.ClusterProcesses;
 import org.camstack.stack.node.EmulatorNode;
-import org.camstack.stack.node.NodeSettings;
 import org.camstack.stack.target.TargetPortGroups;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -59,31 +54,9 @@ class ClusteredLunsPostgresTest {
   }
 
   private static EmulatorNode start(String tag, Path shared, String wwn, List<String> seeds) throws IOException {
-    Path dir = Files.createTempDirectory("camstack-clustered-" + tag);
-    Path topo = dir.resolve("topology.conf");
-    Files.writeString(
-        topo,
-        "camstack.topology.buses = [ { name = emusim, targets = [ { id = 0, luns = [ { lun = 0, size = 4M, store = ram } ] } ] } ]\n"
-            + "camstack.cluster.bus = { targets = [ { id = 0, luns = [ { lun = 0, size = 8M, wwn = \"" + wwn + "\" } ] } ] }\n");
-    JournalConfig pg = DurableJournal.postgres();
-    Map<String, Object> o = new HashMap<>();
-    o.put("camstack.journal.url", pg.url());
-    o.put("camstack.journal.user", pg.user());
-    o.put("camstack.journal.password", pg.password());
-    o.put("camstack.node.port", 0);
-    o.put("camstack.node.cluster-port", 0);
-    o.put("camstack.node.seed-nodes", seeds);
-    o.put("camstack.data-dir", dir.resolve("data").toString());
-    o.put("camstack.iscsi.port", "off");
-    o.put("camstack.cluster.shared-store", shared.toString());
-    o.put("camstack.cluster.acceptable-heartbeat-pause", "2s");
-    o.put("camstack.cluster.stable-after", "2s");
-    o.put("camstack.cluster.rebalance-interval", "500ms");
-    o.put("camstack.cluster.owner-poll", "200ms");
-    o.put("pekko.cluster.gossip-interval", "200ms");
-    o.put("pekko.cluster.leader-actions-interval", "200ms");
-    return EmulatorNode.start(NodeSettings.load(Optional.of(topo), o), new PrintStream(OutputStream.nullOutputStream()));
+    return ClusterProcesses.startInJvm(tag, shared, wwn, seeds, true);
   }
+
 
   private static Address self(EmulatorNode n) {
     return Cluster.get(n.system()).selfMember().address();
