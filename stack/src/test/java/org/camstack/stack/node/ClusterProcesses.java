@@ -29,9 +29,10 @@ import org.camstack.stack.sim.iscsi.TcpProxy;
  * the failure-detection settings every cluster test uses, a node in this JVM on them ({@link
  * #startInJvm}), and a cluster of real {@code camstack node} processes ({@link #start}): N nodes
  * on loopback with ports chosen free at run time, the PostgreSQL journal of {@code
- * CAMSTACK_PG_URL}, one shared store directory, every node seeded with every node (so a node
- * restarted with the same arguments rejoins), waited for until {@code /api/cluster/status} shows N
- * Up on every node, and stopped by PID in {@link #close()}.
+ * CAMSTACK_PG_URL}, one shared store directory, every node seeded with every other node (node 0's
+ * first start alone has no seed: it forms the cluster; a node restarted with its arguments joins
+ * the running members), waited for until {@code /api/cluster/status} shows N Up on every node, and
+ * stopped by PID in {@link #close()}.
  *
  * <p>With {@code proxied}, each node's artery (Pekko remoting) traffic reaches it through a small
  * TCP proxy in this JVM: the node advertises the proxy's port ({@code --cluster-port}) and binds
@@ -49,8 +50,15 @@ public final class ClusterProcesses implements AutoCloseable {
    */
   public static final Duration FAILOVER_BOUND = Duration.ofSeconds(20);
 
-  /** How long a cluster may take to form, or to agree on a change (bounded polling of the API). */
+  /** How long a cluster may take to agree on a change (bounded polling of the API). */
   public static final Duration WAIT = Duration.ofSeconds(90);
+
+  /**
+   * How long a clustered node process may take to be ready (journal, recovery, joining, the first
+   * scan of the clustered bus, which waits for the shard coordinator's state): over 90 s has been
+   * seen on a 2-core machine running six builds.
+   */
+  public static final Duration READY = Duration.ofSeconds(180);
 
   /** Failure detection and placement tuned for tests (in-JVM and process clusters alike). */
   public static final Map<String, String> FAST = fast();
@@ -148,10 +156,13 @@ public final class ClusterProcesses implements AutoCloseable {
       Files.writeString(conf, common + own);
       List<String> a = new ArrayList<>(List.of("--config", conf.toString(), "--journal", pg.url(), "--shared-store", shared.toString(),
           "--iscsi-port", Integer.toString(iscsiPort[i]), "--cluster-port", Integer.toString(clusterPort[i])));
-      // every node seeded with every node, itself included: node 0 forms the cluster first; a
-      // node restarted later with these same arguments joins the running members
+      // seeded with every other node: a node can only join running members, never form an island
+      // of its own (as a first seed node restarted under load may); node 0's first start alone
+      // has no seed and forms the cluster (launch)
       for (int j = 0; j < n; j++) {
-        a.addAll(List.of("--seed", hostPort(j)));
+        if (j != i) {
+          a.addAll(List.of("--seed", hostPort(j)));
+        }
       }
       args.add(a);
     }
@@ -166,16 +177,18 @@ public final class ClusterProcesses implements AutoCloseable {
     ClusterProcesses c = null;
     try {
       c = new ClusterProcesses(rig, n, wwns, proxied);
-      for (int i = 0; i < n; i++) {
-        c.launch(i);
+      c.launch(0, List.of("--seed"));
+      for (int i = 1; i < n; i++) {
+        c.launch(i, List.of());
       }
       for (int i = 0; i < n; i++) {
-        c.urls[i] = c.procs[i].awaitReady();
+        c.urls[i] = c.procs[i].awaitReady(READY);
       }
       c.awaitMembers(n, c.all());
       return c;
     } catch (Exception | Error e) {
       if (c != null) {
+        System.out.println(c.logs());
         c.close();
       } else {
         rig.close();
@@ -190,8 +203,16 @@ public final class ClusterProcesses implements AutoCloseable {
     }
   }
 
-  private void launch(int i) throws IOException {
-    procs[i] = rig.start("node" + i, "node" + i + "-" + System.nanoTime(), args.get(i).toArray(String[]::new));
+  /** Starts node {@code i} with its arguments, less the options named in {@code without} (and their values). */
+  private void launch(int i, List<String> without) throws IOException {
+    List<String> a = new ArrayList<>();
+    List<String> all = args.get(i);
+    for (int k = 0; k < all.size(); k += 2) {
+      if (!without.contains(all.get(k))) {
+        a.addAll(all.subList(k, k + 2));
+      }
+    }
+    procs[i] = rig.start("node" + i, "node" + i + "-" + System.nanoTime(), a.toArray(String[]::new));
     urls[i] = null;
   }
 
@@ -321,8 +342,8 @@ public final class ClusterProcesses implements AutoCloseable {
   /** Starts node {@code i} again with its arguments and data directory; waits for its API. */
   public void restart(int i) throws IOException {
     assertTrue(!procs[i].process().isAlive(), "node " + i + " still runs");
-    launch(i);
-    urls[i] = procs[i].awaitReady();
+    launch(i, List.of());
+    urls[i] = procs[i].awaitReady(READY);
   }
 
   /**

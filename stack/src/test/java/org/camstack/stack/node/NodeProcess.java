@@ -93,7 +93,12 @@ public final class NodeProcess implements AutoCloseable {
 
   /** The API URL from the {@code node.json} the node writes once ready (90 s at most). */
   public String awaitReady() {
-    return probe.awaitAssert(Duration.ofSeconds(90), Duration.ofMillis(100), () -> {
+    return awaitReady(Duration.ofSeconds(90));
+  }
+
+  /** The API URL from the {@code node.json} the node writes once ready ({@code max} at most). */
+  public String awaitReady(Duration max) {
+    return probe.awaitAssert(max, Duration.ofMillis(100), () -> {
       assertAlive();
       Optional<NodeFiles.NodeInfo> info = NodeFiles.readInfo(data);
       assertTrue(info.isPresent() && info.get().pid() == process.pid(), "node.json not written yet");

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
  * before and after the kill, reads back through C. The initiator saw nothing but CHECK CONDITIONs
  * it retried (unit attentions, 02/04/0A while the owner was away).
  */
-@Timeout(value = 300, unit = TimeUnit.SECONDS)
+@Timeout(value = 480, unit = TimeUnit.SECONDS)
 @EnabledIfEnvironmentVariable(named = DurableJournal.PG_URL, matches = "jdbc:postgresql:.*")
 class ClusterFailoverProcessTest {
   private static final int BS = 512;

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
  * resolver as the minority) has ended: its process exits (code 0), and started again with the same
  * arguments it rejoins — three Up, the LUN owned once, the data intact.
  */
-@Timeout(value = 240, unit = TimeUnit.SECONDS)
+@Timeout(value = 480, unit = TimeUnit.SECONDS)
 @EnabledIfEnvironmentVariable(named = DurableJournal.PG_URL, matches = "jdbc:postgresql:.*")
 class ClusterPartitionProcessTest {
   private static final int BS = 512;

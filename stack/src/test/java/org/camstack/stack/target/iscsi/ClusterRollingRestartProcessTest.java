@@ -31,7 +31,7 @@ import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
  * without an acknowledged write, every acknowledged write reads back at the end, and the cluster
  * ends with three members Up and every LUN owned by exactly one of them.
  */
-@Timeout(value = 300, unit = TimeUnit.SECONDS)
+@Timeout(value = 600, unit = TimeUnit.SECONDS)
 @EnabledIfEnvironmentVariable(named = DurableJournal.PG_URL, matches = "jdbc:postgresql:.*")
 class ClusterRollingRestartProcessTest {
   private static final int BS = 512;
