@@ -197,10 +197,28 @@ public final class ClusterProcesses implements AutoCloseable {
     }
   }
 
+  /**
+   * A port that is free now, chosen below the kernel's ephemeral range: a port handed out by the
+   * kernel (port 0) is soon reused for some outbound connection on a busy machine, while the node
+   * that is to bind it is still starting; one below that range is only taken by a listener.
+   */
   private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
+    int low = 32768;
+    try {
+      low = Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+")[0]);
+    } catch (IOException | RuntimeException e) {
+      // not Linux: the usual start of the range
     }
+    java.util.Random random = new java.util.Random();
+    for (int attempt = 0; attempt < 1000; attempt++) {
+      int port = 10000 + random.nextInt(Math.max(1, low - 10000));
+      try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+        return s.getLocalPort();
+      } catch (IOException e) {
+        // taken: another
+      }
+    }
+    throw new IOException("no free port below " + low);
   }
 
   /** Starts node {@code i} with its arguments, less the options named in {@code without} (and their values). */

@@ -36,6 +36,8 @@ import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
 class ClusterRollingRestartProcessTest {
   private static final int BS = 512;
   private static final int LUNS = 3;
+  /** The writers cycle through the first LBAS blocks (block i at LBA i % LBAS). */
+  private static final int LBAS = 1024;
 
   private static byte[] block(int lun, int i) {
     byte[] b = new byte[BS];
@@ -45,7 +47,7 @@ class ClusterRollingRestartProcessTest {
     return b;
   }
 
-  /** A multipath-like writer of one LUN: fresh blocks at LBA 0, 1, 2, ... until stopped. */
+  /** A multipath-like writer of one LUN: fresh blocks i = 0, 1, 2, ... at LBA i % LBAS, until stopped. */
   private static final class Writer implements Runnable {
     private final ClusterProcesses c;
     private final List<String> iqns;
@@ -53,7 +55,7 @@ class ClusterRollingRestartProcessTest {
     private volatile boolean stop;
     private RawInitiator session;
     private int path;
-    /** Acknowledged blocks so far (each at LBA = its index). */
+    /** Acknowledged blocks so far. */
     final AtomicInteger acked = new AtomicInteger();
     /** Longest time without an acknowledged write, ns. */
     volatile long longestGap;
@@ -106,7 +108,7 @@ class ClusterRollingRestartProcessTest {
           }
           reconnects++;
         }
-        int status = session.write(lun, i, block(lun, i), BS, 0);
+        int status = session.write(lun, i % LBAS, block(lun, i), BS, 0);
         if (status == 0) {
           failing = 0;
           return true;
