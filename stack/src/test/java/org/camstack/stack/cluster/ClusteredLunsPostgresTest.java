@@ -58,6 +58,22 @@ class ClusteredLunsPostgresTest {
   }
 
 
+  /** A, B and C (seeded with A) on one shared store, added to {@code nodes} as they start; waits for 3 Up on each. */
+  private static void threeNodes(String wwn, List<EmulatorNode> nodes) throws IOException {
+    Path shared = Files.createTempDirectory("camstack-shared");
+    EmulatorNode a = start("a", shared, wwn, List.of());
+    nodes.add(a);
+    String seed = "127.0.0.1:" + a.clusterPort();
+    nodes.add(start("b", shared, wwn, List.of(seed)));
+    nodes.add(start("c", shared, wwn, List.of(seed)));
+    PROBE.awaitAssert(WAIT, Duration.ofMillis(200), () -> {
+      for (EmulatorNode n : nodes) {
+        assertEquals(3, up(n));
+      }
+      return null;
+    });
+  }
+
   private static Address self(EmulatorNode n) {
     return Cluster.get(n.system()).selfMember().address();
   }
@@ -147,23 +163,13 @@ class ClusteredLunsPostgresTest {
 
   @Test
   void oneOwnerForwardingAluaAndFailover() throws Exception {
-    Path shared = Files.createTempDirectory("camstack-shared");
     String wwn = DurableJournal.wwn(0xc0);
     List<EmulatorNode> nodes = new ArrayList<>();
     try {
-      EmulatorNode a = start("a", shared, wwn, List.of());
-      nodes.add(a);
-      String seed = "127.0.0.1:" + a.clusterPort();
-      EmulatorNode b = start("b", shared, wwn, List.of(seed));
-      nodes.add(b);
-      EmulatorNode c = start("c", shared, wwn, List.of(seed));
-      nodes.add(c);
-      PROBE.awaitAssert(WAIT, Duration.ofMillis(200), () -> {
-        for (EmulatorNode n : nodes) {
-          assertEquals(3, up(n));
-        }
-        return null;
-      });
+      threeNodes(wwn, nodes);
+      EmulatorNode a = nodes.get(0);
+      EmulatorNode b = nodes.get(1);
+      EmulatorNode c = nodes.get(2);
       String bHostPort = "127.0.0.1:" + b.clusterPort();
       CliRun mv = CliRun.capture(CtlCommand::run, "--node", c.apiUrl(), "lun", "move", "naa." + wwn, "--to", bHostPort);
       assertEquals(0, mv.exit(), mv::both);
@@ -328,23 +334,13 @@ class ClusteredLunsPostgresTest {
 
   @Test
   void deviceStateFollowsTheLunOnFailoverAndMove() throws Exception {
-    Path shared = Files.createTempDirectory("camstack-shared");
     String wwn = DurableJournal.wwn(0xc1);
     List<EmulatorNode> nodes = new ArrayList<>();
     try {
-      EmulatorNode a = start("a", shared, wwn, List.of());
-      nodes.add(a);
-      String seed = "127.0.0.1:" + a.clusterPort();
-      EmulatorNode b = start("b", shared, wwn, List.of(seed));
-      nodes.add(b);
-      EmulatorNode c = start("c", shared, wwn, List.of(seed));
-      nodes.add(c);
-      PROBE.awaitAssert(WAIT, Duration.ofMillis(200), () -> {
-        for (EmulatorNode n : nodes) {
-          assertEquals(3, up(n));
-        }
-        return null;
-      });
+      threeNodes(wwn, nodes);
+      EmulatorNode a = nodes.get(0);
+      EmulatorNode b = nodes.get(1);
+      EmulatorNode c = nodes.get(2);
       CliRun mv = CliRun.capture(CtlCommand::run, "--node", c.apiUrl(), "lun", "move", "naa." + wwn, "--to", "127.0.0.1:" + b.clusterPort());
       assertEquals(0, mv.exit(), mv::both);
       PROBE.awaitAssert(WAIT, Duration.ofMillis(200), () -> {

@@ -205,10 +205,12 @@ public final class ClusterProcesses implements AutoCloseable {
   private static int freePort() throws IOException {
     int low = 32768;
     try {
-      low = Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+")[0]);
+      // readAllLines: Files.readString trusts the size /proc reports and returns a truncated value
+      low = Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim().split("\\s+")[0]);
     } catch (IOException | RuntimeException e) {
       // not Linux: the usual start of the range
     }
+    low = low > 11000 ? low : 32768;
     java.util.Random random = new java.util.Random();
     for (int attempt = 0; attempt < 1000; attempt++) {
       int port = 10000 + random.nextInt(Math.max(1, low - 10000));
