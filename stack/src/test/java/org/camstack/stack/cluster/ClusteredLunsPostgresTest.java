@@ -6,17 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.StreamSupport;
 import org.apache.pekko.actor.Address;
@@ -26,12 +22,11 @@ import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.camstack.persistence.cli.CliRun;
 import org.camstack.persistence.device.FaultRule;
-import org.camstack.persistence.journal.JournalConfig;
 import org.camstack.stack.cli.CtlCommand;
 import org.camstack.stack.durable.DurableJournal;
 import org.camstack.stack.node.ApiModel;
+import org.camstack.stack.node.ClusterProcesses;
 import org.camstack.stack.node.EmulatorNode;
-import org.camstack.stack.node.NodeSettings;
 import org.camstack.stack.target.TargetPortGroups;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -59,30 +54,24 @@ class ClusteredLunsPostgresTest {
   }
 
   private static EmulatorNode start(String tag, Path shared, String wwn, List<String> seeds) throws IOException {
-    Path dir = Files.createTempDirectory("camstack-clustered-" + tag);
-    Path topo = dir.resolve("topology.conf");
-    Files.writeString(
-        topo,
-        "camstack.topology.buses = [ { name = emusim, targets = [ { id = 0, luns = [ { lun = 0, size = 4M, store = ram } ] } ] } ]\n"
-            + "camstack.cluster.bus = { targets = [ { id = 0, luns = [ { lun = 0, size = 8M, wwn = \"" + wwn + "\" } ] } ] }\n");
-    JournalConfig pg = DurableJournal.postgres();
-    Map<String, Object> o = new HashMap<>();
-    o.put("camstack.journal.url", pg.url());
-    o.put("camstack.journal.user", pg.user());
-    o.put("camstack.journal.password", pg.password());
-    o.put("camstack.node.port", 0);
-    o.put("camstack.node.cluster-port", 0);
-    o.put("camstack.node.seed-nodes", seeds);
-    o.put("camstack.data-dir", dir.resolve("data").toString());
-    o.put("camstack.iscsi.port", "off");
-    o.put("camstack.cluster.shared-store", shared.toString());
-    o.put("camstack.cluster.acceptable-heartbeat-pause", "2s");
-    o.put("camstack.cluster.stable-after", "2s");
-    o.put("camstack.cluster.rebalance-interval", "500ms");
-    o.put("camstack.cluster.owner-poll", "200ms");
-    o.put("pekko.cluster.gossip-interval", "200ms");
-    o.put("pekko.cluster.leader-actions-interval", "200ms");
-    return EmulatorNode.start(NodeSettings.load(Optional.of(topo), o), new PrintStream(OutputStream.nullOutputStream()));
+    return ClusterProcesses.startInJvm(tag, shared, wwn, seeds, true);
+  }
+
+
+  /** A, B and C (seeded with A) on one shared store, added to {@code nodes} as they start; waits for 3 Up on each. */
+  private static void threeNodes(String wwn, List<EmulatorNode> nodes) throws IOException {
+    Path shared = Files.createTempDirectory("camstack-shared");
+    EmulatorNode a = start("a", shared, wwn, List.of());
+    nodes.add(a);
+    String seed = "127.0.0.1:" + a.clusterPort();
+    nodes.add(start("b", shared, wwn, List.of(seed)));
+    nodes.add(start("c", shared, wwn, List.of(seed)));
+    PROBE.awaitAssert(WAIT, Duration.ofMillis(200), () -> {
+      for (EmulatorNode n : nodes) {
+        assertEquals(3, up(n));
+      }
+      return null;
+    });
   }
 
   private static Address self(EmulatorNode n) {
@@ -174,23 +163,13 @@ class ClusteredLunsPostgresTest {
 
   @Test
   void oneOwnerForwardingAluaAndFailover() throws Exception {
-    Path shared = Files.createTempDirectory("camstack-shared");
     String wwn = DurableJournal.wwn(0xc0);
     List<EmulatorNode> nodes = new ArrayList<>();
     try {
-      EmulatorNode a = start("a", shared, wwn, List.of());
-      nodes.add(a);
-      String seed = "127.0.0.1:" + a.clusterPort();
-      EmulatorNode b = start("b", shared, wwn, List.of(seed));
-      nodes.add(b);
-      EmulatorNode c = start("c", shared, wwn, List.of(seed));
-      nodes.add(c);
-      PROBE.awaitAssert(WAIT, Duration.ofMillis(200), () -> {
-        for (EmulatorNode n : nodes) {
-          assertEquals(3, up(n));
-        }
-        return null;
-      });
+      threeNodes(wwn, nodes);
+      EmulatorNode a = nodes.get(0);
+      EmulatorNode b = nodes.get(1);
+      EmulatorNode c = nodes.get(2);
       String bHostPort = "127.0.0.1:" + b.clusterPort();
       CliRun mv = CliRun.capture(CtlCommand::run, "--node", c.apiUrl(), "lun", "move", "naa." + wwn, "--to", bHostPort);
       assertEquals(0, mv.exit(), mv::both);
@@ -355,23 +334,13 @@ class ClusteredLunsPostgresTest {
 
   @Test
   void deviceStateFollowsTheLunOnFailoverAndMove() throws Exception {
-    Path shared = Files.createTempDirectory("camstack-shared");
     String wwn = DurableJournal.wwn(0xc1);
     List<EmulatorNode> nodes = new ArrayList<>();
     try {
-      EmulatorNode a = start("a", shared, wwn, List.of());
-      nodes.add(a);
-      String seed = "127.0.0.1:" + a.clusterPort();
-      EmulatorNode b = start("b", shared, wwn, List.of(seed));
-      nodes.add(b);
-      EmulatorNode c = start("c", shared, wwn, List.of(seed));
-      nodes.add(c);
-      PROBE.awaitAssert(WAIT, Duration.ofMillis(200), () -> {
-        for (EmulatorNode n : nodes) {
-          assertEquals(3, up(n));
-        }
-        return null;
-      });
+      threeNodes(wwn, nodes);
+      EmulatorNode a = nodes.get(0);
+      EmulatorNode b = nodes.get(1);
+      EmulatorNode c = nodes.get(2);
       CliRun mv = CliRun.capture(CtlCommand::run, "--node", c.apiUrl(), "lun", "move", "naa." + wwn, "--to", "127.0.0.1:" + b.clusterPort());
       assertEquals(0, mv.exit(), mv::both);
       PROBE.awaitAssert(WAIT, Duration.ofMillis(200), () -> {

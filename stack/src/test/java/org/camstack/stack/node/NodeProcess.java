@@ -18,7 +18,10 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.camstack.persistence.cli.CliRun;
+import org.camstack.stack.cli.CtlCommand;
 
 /**
  * A real {@code camstack node} process for end-to-end tests (test code): started with the test's
@@ -46,14 +49,17 @@ public final class NodeProcess implements AutoCloseable {
   }
 
   /**
-   * Starts {@code camstack node --port 0 --cluster-port 0 --data DATA EXTRA...}; output goes to
+   * Starts {@code camstack node --port 0 --cluster-port 0 --data DATA EXTRA...} ({@code
+   * --cluster-port 0} only when {@code extra} names no {@code --cluster-port}); output goes to
    * {@code DATA-TAG.out} / {@code .err} beside {@code data}. {@code probe} does the waiting.
    */
   public static NodeProcess start(TestProbe<?> probe, Path data, String tag, String... extra) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1", "-Xss1m", "-cp",
-        System.getProperty("java.class.path"), "org.camstack.stack.cli.Main", "node", "--port", "0", "--cluster-port", "0",
-        "--data", data.toString()));
+        System.getProperty("java.class.path"), "org.camstack.stack.cli.Main", "node", "--port", "0", "--data", data.toString()));
+    if (!List.of(extra).contains("--cluster-port")) {
+      cmd.addAll(List.of("--cluster-port", "0"));
+    }
     cmd.addAll(List.of(extra));
     Path out = data.resolveSibling(data.getFileName() + "-" + tag + ".out");
     Path err = data.resolveSibling(data.getFileName() + "-" + tag + ".err");
@@ -87,7 +93,12 @@ public final class NodeProcess implements AutoCloseable {
 
   /** The API URL from the {@code node.json} the node writes once ready (90 s at most). */
   public String awaitReady() {
-    return probe.awaitAssert(Duration.ofSeconds(90), Duration.ofMillis(100), () -> {
+    return awaitReady(Duration.ofSeconds(90));
+  }
+
+  /** The API URL from the {@code node.json} the node writes once ready ({@code max} at most). */
+  public String awaitReady(Duration max) {
+    return probe.awaitAssert(max, Duration.ofMillis(100), () -> {
       assertAlive();
       Optional<NodeFiles.NodeInfo> info = NodeFiles.readInfo(data);
       assertTrue(info.isPresent() && info.get().pid() == process.pid(), "node.json not written yet");
@@ -138,5 +149,59 @@ public final class NodeProcess implements AutoCloseable {
     HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     JsonNode json = r.body().isEmpty() ? null : ManagementRoutes.MAPPER.readTree(r.body());
     return new Reply(r.statusCode(), json, r.body());
+  }
+
+  /** {@code ctl --node API ARGS...} in this JVM, output captured. */
+  public static CliRun ctl(String api, String... args) {
+    String[] all = new String[args.length + 2];
+    all[0] = "--node";
+    all[1] = api;
+    System.arraycopy(args, 0, all, 2, args.length);
+    return CliRun.capture(CtlCommand::run, all);
+  }
+
+  /**
+   * What a node-process test sets up (test code): an ActorTestKit whose probe does the waiting, a
+   * fresh work directory, and every node started through it; {@link #close()} stops those nodes by
+   * PID (in reverse order), shuts the testkit down and deletes the work directory.
+   */
+  public static final class Rig implements AutoCloseable {
+    private final ActorTestKit kit = ActorTestKit.create();
+    private final TestProbe<Void> probe = kit.createTestProbe();
+    private final Path work;
+    private final List<NodeProcess> started = new ArrayList<>();
+
+    public Rig(String prefix) throws IOException {
+      work = Files.createTempDirectory(prefix);
+    }
+
+    public Path work() {
+      return work;
+    }
+
+    public TestProbe<Void> probe() {
+      return probe;
+    }
+
+    /** {@link NodeProcess#start} with data directory {@code WORK/dataName}, stopped in {@link #close()}. */
+    public NodeProcess start(String dataName, String tag, String... extra) throws IOException {
+      NodeProcess p = NodeProcess.start(probe, work.resolve(dataName), tag, extra);
+      started.add(p);
+      return p;
+    }
+
+    @Override
+    public void close() throws Exception {
+      try {
+        for (int i = started.size() - 1; i >= 0; i--) {
+          started.get(i).close();
+        }
+      } finally {
+        kit.shutdownTestKit();
+        try (var paths = Files.walk(work)) {
+          paths.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+      }
+    }
   }
 }

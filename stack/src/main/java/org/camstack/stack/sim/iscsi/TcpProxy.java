@@ -10,11 +10,13 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntPredicate;
 
 /**
  * A loopback TCP proxy for connection-loss tests: forwards each accepted connection to the target
  * port; {@link #dropAll()} cuts every live connection (both sockets closed, as a cable pulled);
- * {@link #refuse(boolean)} makes new connections close at once (the target unreachable). Threads
+ * {@link #refuse(boolean)} makes new connections close at once (the target unreachable); {@link
+ * #refusePeers} does both for the connections from some peers only (a partition). Threads
  * are daemons; {@link #close()} stops everything. Used by the initiator tests and by {@code chaos
  * --iscsi} (the network nemesis).
  */
@@ -24,6 +26,7 @@ public final class TcpProxy implements AutoCloseable {
   private final List<Socket> live = new CopyOnWriteArrayList<>();
   private final AtomicBoolean refusing = new AtomicBoolean();
   private final AtomicInteger accepted = new AtomicInteger();
+  private volatile IntPredicate refusedPeers = peer -> false;
   private volatile boolean closed;
 
   public TcpProxy(int targetPort) throws IOException {
@@ -46,6 +49,19 @@ public final class TcpProxy implements AutoCloseable {
     refusing.set(r);
   }
 
+  /**
+   * Cuts the live connections whose peer (client) port matches, and closes new ones from such
+   * peers at once; {@code peer -> false} ends it.
+   */
+  public void refusePeers(IntPredicate peerPort) {
+    refusedPeers = peerPort;
+    for (Socket s : live) {
+      if (s.getLocalPort() == port() && peerPort.test(s.getPort())) {
+        closeQuietly(s); // its pipes close the partner
+      }
+    }
+  }
+
   /** Cuts every live connection. */
   public void dropAll() {
     for (Socket s : live) {
@@ -63,7 +79,7 @@ public final class TcpProxy implements AutoCloseable {
         return;
       }
       accepted.incrementAndGet();
-      if (refusing.get()) {
+      if (refusing.get() || refusedPeers.test(in.getPort())) {
         closeQuietly(in);
         continue;
       }

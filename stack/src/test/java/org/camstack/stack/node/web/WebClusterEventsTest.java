@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,20 +14,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.apache.pekko.cluster.typed.Cluster;
-import org.camstack.persistence.journal.JournalConfig;
 import org.camstack.stack.durable.DurableJournal;
+import org.camstack.stack.node.ClusterProcesses;
 import org.camstack.stack.node.EmulatorNode;
-import org.camstack.stack.node.NodeSettings;
 import org.camstack.stack.node.web.WebApiProcessTest.Event;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -48,33 +43,9 @@ class WebClusterEventsTest {
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private static EmulatorNode start(String tag, Path shared, String wwn, List<String> seeds, boolean postgres) throws IOException {
-    Path dir = Files.createTempDirectory("camstack-webcluster-" + tag);
-    Path topo = dir.resolve("topology.conf");
-    Files.writeString(
-        topo,
-        "camstack.topology.buses = [ { name = emusim, targets = [ { id = 0, luns = [ { lun = 0, size = 4M, store = ram } ] } ] } ]\n"
-            + "camstack.cluster.bus = { targets = [ { id = 0, luns = [ { lun = 0, size = 8M, wwn = \"" + wwn + "\" } ] } ] }\n");
-    Map<String, Object> o = new HashMap<>();
-    if (postgres) {
-      JournalConfig pg = DurableJournal.postgres();
-      o.put("camstack.journal.url", pg.url());
-      o.put("camstack.journal.user", pg.user());
-      o.put("camstack.journal.password", pg.password());
-    }
-    o.put("camstack.node.port", 0);
-    o.put("camstack.node.cluster-port", 0);
-    o.put("camstack.node.seed-nodes", seeds);
-    o.put("camstack.data-dir", dir.resolve("data").toString());
-    o.put("camstack.iscsi.port", "off");
-    o.put("camstack.cluster.shared-store", shared.toString());
-    o.put("camstack.cluster.acceptable-heartbeat-pause", "2s");
-    o.put("camstack.cluster.stable-after", "2s");
-    o.put("camstack.cluster.rebalance-interval", "500ms");
-    o.put("camstack.cluster.owner-poll", "200ms");
-    o.put("pekko.cluster.gossip-interval", "200ms");
-    o.put("pekko.cluster.leader-actions-interval", "200ms");
-    return EmulatorNode.start(NodeSettings.load(Optional.of(topo), o), new PrintStream(OutputStream.nullOutputStream()));
+    return ClusterProcesses.startInJvm("web-" + tag, shared, wwn, seeds, postgres);
   }
+
 
   private static String self(EmulatorNode n) {
     return Cluster.get(n.system()).selfMember().address().toString();

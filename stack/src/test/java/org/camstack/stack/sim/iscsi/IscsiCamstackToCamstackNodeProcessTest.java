@@ -1,5 +1,6 @@
 package org.camstack.stack.sim.iscsi;
 
+import static org.camstack.stack.node.NodeProcess.ctl;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,10 +12,8 @@ import java.util.List;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.camstack.persistence.cli.CliRun;
-import org.camstack.stack.cli.CtlCommand;
 import org.camstack.stack.node.NodeProcess;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,40 +32,18 @@ class IscsiCamstackToCamstackNodeProcessTest {
   private static final Pattern IQN = Pattern.compile("(iqn\\.[\\w.:-]+\\.b0\\.t0)\\b");
   private static final Pattern LUN1 = Pattern.compile("at scbus\\d+ target 0 lun 1 \\(([^)]*)\\)");
 
-  private final ActorTestKit kit = ActorTestKit.create();
-  private final TestProbe<Void> probe = kit.createTestProbe();
-  private Path work;
-  private NodeProcess nodeA;
-  private NodeProcess nodeB;
+  private NodeProcess.Rig rig;
+  private TestProbe<Void> probe;
 
   @BeforeEach
   void setUp() throws Exception {
-    work = Files.createTempDirectory("camstack-c2c");
+    rig = new NodeProcess.Rig("camstack-c2c");
+    probe = rig.probe();
   }
 
   @AfterEach
   void tearDown() throws Exception {
-    try {
-      if (nodeA != null) {
-        nodeA.close();
-      }
-      if (nodeB != null) {
-        nodeB.close();
-      }
-    } finally {
-      kit.shutdownTestKit();
-      try (var paths = Files.walk(work)) {
-        paths.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-      }
-    }
-  }
-
-  private static CliRun ctl(String api, String... args) {
-    String[] all = new String[args.length + 2];
-    all[0] = "--node";
-    all[1] = api;
-    System.arraycopy(args, 0, all, 2, args.length);
-    return CliRun.capture(CtlCommand::run, all);
+    rig.close();
   }
 
   /** A's periphs of the remote LUN 1 (sorted), once it has da and pass. */
@@ -84,7 +61,7 @@ class IscsiCamstackToCamstackNodeProcessTest {
 
   @Test
   void aLunPulledOnBLeavesAAndComesBackWithTheSameUnits() throws Exception {
-    nodeB = NodeProcess.start(probe, work.resolve("b"), "nodeB", "--iscsi-port", "0");
+    NodeProcess nodeB = rig.start("b", "nodeB", "--iscsi-port", "0");
     String apiB = nodeB.awaitReady();
     int port = nodeB.awaitIscsiPort();
     CliRun plug = ctl(apiB, "lun", "add", "0:0:1", "--size", "64M", "--backing", "ram");
@@ -94,9 +71,9 @@ class IscsiCamstackToCamstackNodeProcessTest {
     assertTrue(iqn.find(), ports.out());
     String url = "iscsi://127.0.0.1:" + port + "/" + iqn.group(1);
 
-    Path conf = work.resolve("a.conf");
+    Path conf = rig.work().resolve("a.conf");
     Files.writeString(conf, "camstack.topology.buses = []\n");
-    nodeA = NodeProcess.start(probe, work.resolve("a"), "nodeA", "--iscsi-port", "off", "--config", conf.toString());
+    NodeProcess nodeA = rig.start("a", "nodeA", "--iscsi-port", "off", "--config", conf.toString());
     String apiA = nodeA.awaitReady();
     CliRun add = ctl(apiA, "iscsi", "add", url);
     assertEquals(0, add.exit(), add.both());

@@ -1,17 +1,14 @@
 package org.camstack.stack.sim.iscsi;
 
+import static org.camstack.stack.node.NodeProcess.ctl;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.camstack.persistence.cli.CliRun;
-import org.camstack.stack.cli.CtlCommand;
 import org.camstack.stack.node.NodeProcess;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,42 +27,27 @@ class IscsiInitiatorNodeProcessTest {
   private static final Pattern IET_DISK =
       Pattern.compile("<IET VIRTUAL-DISK 0001>\\s+at scbus(\\d+) target 0 lun 1 \\(([^)]*)\\)");
 
-  private final ActorTestKit kit = ActorTestKit.create();
-  private final TestProbe<Void> probe = kit.createTestProbe();
-  private Path work;
+  private NodeProcess.Rig rig;
+  private TestProbe<Void> probe;
   private Tgt tgt;
-  private NodeProcess node;
 
   @BeforeEach
   void setUp() throws Exception {
     Tgt.requireTgt();
-    work = Files.createTempDirectory("camstack-initiator-node");
-    tgt = Tgt.start(work, 32L << 20);
+    rig = new NodeProcess.Rig("camstack-initiator-node");
+    probe = rig.probe();
+    tgt = Tgt.start(rig.work(), 32L << 20);
   }
 
   @AfterEach
   void tearDown() throws Exception {
     try {
-      if (node != null) {
-        node.close();
-      }
       if (tgt != null) {
         tgt.close();
       }
     } finally {
-      kit.shutdownTestKit();
-      try (var paths = Files.walk(work)) {
-        paths.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-      }
+      rig.close();
     }
-  }
-
-  private static CliRun ctl(String api, String... args) {
-    String[] all = new String[args.length + 2];
-    all[0] = "--node";
-    all[1] = api;
-    System.arraycopy(args, 0, all, 2, args.length);
-    return CliRun.capture(CtlCommand::run, all);
   }
 
   /** The IET disk's periph list once it has da and pass. */
@@ -83,7 +65,7 @@ class IscsiInitiatorNodeProcessTest {
 
   @Test
   void addListRestartRemove() throws Exception {
-    node = NodeProcess.start(probe, work.resolve("data"), "node1", "--iscsi-port", "off");
+    NodeProcess node = rig.start("data", "node1", "--iscsi-port", "off");
     String api = node.awaitReady();
     CliRun add = ctl(api, "iscsi", "add", tgt.url());
     assertEquals(0, add.exit(), add.both());
@@ -98,7 +80,7 @@ class IscsiInitiatorNodeProcessTest {
 
     // durable: the restarted node reconnects the session; the disk has the same units
     assertEquals(0, node.stop());
-    node = NodeProcess.start(probe, work.resolve("data"), "node2", "--iscsi-port", "off");
+    node = rig.start("data", "node2", "--iscsi-port", "off");
     api = node.awaitReady();
     assertEquals(periphs, awaitIetDisk(api), "same units after the restart");
 

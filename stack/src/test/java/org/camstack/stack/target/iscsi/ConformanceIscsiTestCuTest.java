@@ -71,7 +71,6 @@ class ConformanceIscsiTestCuTest {
 
   private final ActorTestKit testKit = ActorTestKit.create();
   private final TestProbe<Void> probe = testKit.createTestProbe();
-  private final List<Process> started = new ArrayList<>();
   private Path work;
   private NodeProcess node;
   private boolean external;
@@ -116,15 +115,6 @@ class ConformanceIscsiTestCuTest {
       if (node != null) {
         node.close(); // by PID: SIGTERM, then SIGKILL
       }
-      for (Process p : started) {
-        if (p.isAlive()) {
-          p.destroy(); // SIGTERM: the node stops cleanly
-          if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            p.waitFor(30, TimeUnit.SECONDS);
-          }
-        }
-      }
     } finally {
       testKit.shutdownTestKit();
       if (work != null && failing.isEmpty()) {
@@ -167,11 +157,15 @@ class ConformanceIscsiTestCuTest {
 
   /** Runs a tool with output to a file (no pipe to fill), killed by PID when it overruns. */
   ToolRun tool(Duration timeout, String... command) throws IOException, InterruptedException {
-    Path out = Files.createTempFile(work, command[0], ".out");
+    return runTool(work, timeout, command);
+  }
+
+  /** {@link #tool} with its output file in {@code dir}. */
+  static ToolRun runTool(Path dir, Duration timeout, String... command) throws IOException, InterruptedException {
+    Path out = Files.createTempFile(dir, command[0], ".out");
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
     long t0 = System.nanoTime();
     Process p = pb.start();
-    started.add(p);
     try {
       if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         p.destroyForcibly();
@@ -182,8 +176,8 @@ class ConformanceIscsiTestCuTest {
     } finally {
       if (p.isAlive()) {
         p.destroyForcibly();
+        p.waitFor(10, TimeUnit.SECONDS);
       }
-      started.remove(p);
     }
     return new ToolRun(p.exitValue(), Files.readString(out, StandardCharsets.ISO_8859_1), Duration.ofNanos(System.nanoTime() - t0));
   }

@@ -128,9 +128,13 @@ public final class RawInitiator implements AutoCloseable {
 
   /** READ(10); returns the data, or null if the command did not end GOOD. */
   byte[] read(long lun, long lba, int blocks, int blockSize) throws IOException {
+    return dataIn(lun, InitiatorPdus.read10(lba, blocks), blocks * blockSize);
+  }
+
+  /** A data-in command ({@code cdb}, up to {@code len} bytes); returns the data, or null if it did not end GOOD. */
+  byte[] dataIn(long lun, byte[] cdb, int len) throws IOException {
     int tag = itt++;
-    int len = blocks * blockSize;
-    send(InitiatorPdus.scsi(tag, cmdSn++, lun, true, false, true, len, InitiatorPdus.read10(lba, blocks), new byte[0]));
+    send(InitiatorPdus.scsi(tag, cmdSn++, lun, true, false, true, len, cdb, new byte[0]));
     byte[] data = new byte[len];
     while (true) {
       Pdu p = nextFor(tag);
