@@ -48,7 +48,10 @@ class DaPeriphTest {
     return rig.device(D);
   }
 
-  /** The next CCB, answering Schedule requests on the way with all openings asked for. */
+  /**
+   * The next CCB, answering Schedule requests on the way with all openings asked for (a CCB sent
+   * with its grant, ScheduledAction, is taken as granted).
+   */
   private Ccb.ScsiIo next() {
     XptDevice.Command c =
         dev().fishForMessage(
@@ -58,10 +61,12 @@ class DaPeriphTest {
                     s.replyTo().tell(new XptDevice.Start(s.priority(), s.count()));
                     return FishingOutcomes.continueAndIgnore();
                   }
-                  return m instanceof XptDevice.Action ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore();
+                  return m instanceof XptDevice.Action || m instanceof XptDevice.ScheduledAction
+                      ? FishingOutcomes.complete()
+                      : FishingOutcomes.continueAndIgnore();
                 })
             .get(0);
-    return (Ccb.ScsiIo) ((XptDevice.Action) c).ccb();
+    return (Ccb.ScsiIo) (c instanceof XptDevice.ScheduledAction s ? s.ccb() : ((XptDevice.Action) c).ccb());
   }
 
   private static void ok(Ccb.ScsiIo io, ByteString data) {
