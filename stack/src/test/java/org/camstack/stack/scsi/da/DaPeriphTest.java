@@ -178,6 +178,29 @@ class DaPeriphTest {
   }
 
   @Test
+  void aDeclinedScheduledActionWaitsForAStartAtItsPlaceAheadOfLaterIo() {
+    rig.found(TestDevices.disk(D));
+    probe(1 << 16, 512);
+    Devfs.FileHandle fh = rig.openOk("da0");
+    TestProbe<Devfs.DevReply> first = read(fh, 512);
+    XptDevice.ScheduledAction sa = dev().expectMessageClass(XptDevice.ScheduledAction.class, Duration.ofSeconds(3));
+    sa.declinedTo().tell(new XptDevice.Declined(sa.ccb())); // no opening now
+    XptDevice.Schedule sched = dev().expectMessageClass(XptDevice.Schedule.class, Duration.ofSeconds(3));
+    assertEquals(1, sched.count());
+    TestProbe<Devfs.DevReply> second = read(fh, 1024);
+    dev().expectNoMessage(Duration.ofMillis(150)); // queued behind the first; a Schedule is already asked
+    sched.replyTo().tell(new XptDevice.Start(sched.priority(), 2));
+    Ccb.ScsiIo a = (Ccb.ScsiIo) dev().expectMessageClass(XptDevice.Action.class, Duration.ofSeconds(3)).ccb();
+    Ccb.ScsiIo b = (Ccb.ScsiIo) dev().expectMessageClass(XptDevice.Action.class, Duration.ofSeconds(3)).ccb();
+    assertEquals(sa.ccb(), a); // the declined CCB itself, first
+    assertEquals(1024, b.dxferLen());
+    ok(a, ByteString.fromArray(new byte[512]));
+    ok(b, ByteString.fromArray(new byte[1024]));
+    assertEquals(512, first.receiveMessage().data().size());
+    assertEquals(1024, second.receiveMessage().data().size());
+  }
+
+  @Test
   void deleteSendsUnmapWithinTheBlockLimits() {
     rig.found(TestDevices.disk(D));
     probe(1 << 20, 512);
