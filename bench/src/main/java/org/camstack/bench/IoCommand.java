@@ -111,6 +111,8 @@ final class IoCommand implements Callable<Integer> {
         Column.dec1("p999us", "p99.9 us"),
         Column.dec1("maxus", "max us"),
         Column.dec2("cpuCoresBusy", "cores"),
+        Column.dec2("cpuUsPerIo", "CPU us/IO"),
+        Column.dec2("threadCpuUsPerIo", "thr CPU us/IO"),
         Column.count("gcMillis", "GC ms"),
         Column.count("allocBytesPerIo", "B/IO"),
         Column.dec2("threadsPerLun", "thr/LUN"),

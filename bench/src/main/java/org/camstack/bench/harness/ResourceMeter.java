@@ -23,8 +23,15 @@ public final class ResourceMeter {
    * @param gcMillis collection time summed over collectors
    * @param gcCount collections
    * @param allocatedBytes bytes allocated by live threads (-1 when the JVM does not say)
+   * @param threadCpuNanos CPU time of the live Java threads (the actors' and the load's work;
+   *     without the JIT compiler and GC threads, which a busy machine makes dominate at low rates;
+   *     -1 when the JVM does not say)
    */
-  public record Usage(long wallNanos, long cpuNanos, long gcMillis, long gcCount, long allocatedBytes) {
+  public record Usage(long wallNanos, long cpuNanos, long gcMillis, long gcCount, long allocatedBytes, long threadCpuNanos) {
+
+    public Usage(long wallNanos, long cpuNanos, long gcMillis, long gcCount, long allocatedBytes) {
+      this(wallNanos, cpuNanos, gcMillis, gcCount, allocatedBytes, -1);
+    }
 
     /** Cores busy on average: CPU time / wall time. */
     public double coresBusy() {
@@ -38,7 +45,7 @@ public final class ResourceMeter {
 
     /** The same usage with the allocation counted by the load threads themselves. */
     public Usage withAllocated(long bytes) {
-      return new Usage(wallNanos, cpuNanos, gcMillis, gcCount, bytes);
+      return new Usage(wallNanos, cpuNanos, gcMillis, gcCount, bytes, threadCpuNanos);
     }
 
     public Map<String, Object> describe() {
@@ -59,6 +66,7 @@ public final class ResourceMeter {
     private final long gcMillis;
     private final long gcCount;
     private final long alloc = allocatedBytes();
+    private final long threadCpu = threadCpuNanos();
 
     private Snapshot() {
       long t = 0;
@@ -74,7 +82,8 @@ public final class ResourceMeter {
     public Usage delta() {
       Snapshot end = new Snapshot();
       long a = alloc < 0 || end.alloc < 0 ? -1 : Math.max(0, end.alloc - alloc);
-      return new Usage(end.wall - wall, end.cpu - cpu, end.gcMillis - gcMillis, end.gcCount - gcCount, a);
+      long tc = threadCpu < 0 || end.threadCpu < 0 ? -1 : Math.max(0, end.threadCpu - threadCpu);
+      return new Usage(end.wall - wall, end.cpu - cpu, end.gcMillis - gcMillis, end.gcCount - gcCount, a, tc);
     }
   }
 
@@ -97,6 +106,25 @@ public final class ResourceMeter {
       return sun.getThreadAllocatedBytes(Thread.currentThread().getId());
     }
     return -1;
+  }
+
+  /** CPU time of the live Java threads (threads that die inside the interval are not counted), or -1. */
+  static long threadCpuNanos() {
+    ThreadMXBean t = ManagementFactory.getThreadMXBean();
+    if (!t.isThreadCpuTimeSupported()) {
+      return -1;
+    }
+    if (!t.isThreadCpuTimeEnabled()) {
+      t.setThreadCpuTimeEnabled(true);
+    }
+    long sum = 0;
+    for (long id : t.getAllThreadIds()) {
+      long c = t.getThreadCpuTime(id);
+      if (c > 0) {
+        sum += c;
+      }
+    }
+    return sum;
   }
 
   static long allocatedBytes() {

@@ -70,6 +70,8 @@ public record Measurement(
     }
     m.put("threads", threads);
     m.putAll(usage.describe());
+    m.put("cpuUsPerIo", usage.cpuNanos() < 0 || tally.completed == 0 ? null : usage.cpuNanos() / 1e3 / tally.completed);
+    m.put("threadCpuUsPerIo", usage.threadCpuNanos() < 0 || tally.completed == 0 ? null : usage.threadCpuNanos() / 1e3 / tally.completed);
     m.put("allocBytesPerIo", usage.allocatedBytes() < 0 || tally.completed == 0 ? null : (double) usage.allocatedBytes() / tally.completed);
     if (threadsPerLun >= 0) {
       m.put("threadsPerLun", threadsPerLun);

@@ -18,11 +18,17 @@ import org.camstack.stack.ccb.Ccb;
  */
 final class CcbBook {
 
-  /** A CCB sent and not completed, with what to do with its completion. */
-  record Outstanding(Ccb ccb, Consumer<Ccb.Completed> onDone, boolean toXpt) {}
+  /**
+   * A CCB sent and not completed, with what to do with its completion; {@code seq} is its place in
+   * the allocation queue when it was sent as a {@code ScheduledAction} (-1 otherwise).
+   */
+  record Outstanding(Ccb ccb, Consumer<Ccb.Completed> onDone, boolean toXpt, long seq) {}
 
-  /** A CCB waiting for an opening (cf. the periph's bio queue before dastart()). */
-  record Queued(Ccb ccb, Consumer<Ccb.Completed> done, long seq) {}
+  /**
+   * A CCB waiting for an opening (cf. the periph's bio queue before dastart()); {@code traced}: its
+   * issue was already emitted (a declined {@code ScheduledAction}).
+   */
+  record Queued(Ccb ccb, Consumer<Ccb.Completed> done, long seq, boolean traced) {}
 
   private final InFlight inflight = new InFlight();
   private final PriorityQueue<Queued> allocQueue =
@@ -42,7 +48,20 @@ final class CcbBook {
 
   /** Records {@code ccb} as sent; throws if its id is already in flight (a broken invariant). */
   void sent(String periph, Ccb ccb, Consumer<Ccb.Completed> onDone, boolean xpt) {
-    if (!inflight.putIfAbsent(ccb.ccbId(), new Outstanding(ccb, onDone, xpt))) {
+    sent(periph, new Outstanding(ccb, onDone, xpt, -1));
+  }
+
+  /**
+   * Records {@code ccb} as sent to the device with its grant asked in the same message (a {@code
+   * ScheduledAction}): it takes its place in the allocation order now, kept if it is declined.
+   */
+  void sentScheduled(String periph, Ccb ccb, Consumer<Ccb.Completed> onDone) {
+    sent(periph, new Outstanding(ccb, onDone, false, queueSeq++));
+  }
+
+  private void sent(String periph, Outstanding o) {
+    Ccb ccb = o.ccb();
+    if (!inflight.putIfAbsent(ccb.ccbId(), o)) {
       throw new IllegalStateException(periph + ": ccb id " + ccb.ccbId() + " reused");
     }
   }
@@ -169,7 +188,24 @@ final class CcbBook {
   }
 
   void enqueue(Ccb ccb, Consumer<Ccb.Completed> done) {
-    allocQueue.add(new Queued(ccb, done, queueSeq++));
+    allocQueue.add(new Queued(ccb, done, queueSeq++, false));
+  }
+
+  /**
+   * A declined {@code ScheduledAction}: no longer in flight, queued again at the place it was
+   * given when sent (ahead of everything scheduled after it). Null when it was not in flight.
+   */
+  Outstanding declined(long ccbId) {
+    Outstanding o = inflight.remove(ccbId);
+    if (o != null) {
+      allocQueue.add(new Queued(o.ccb(), o.onDone(), o.seq(), true));
+    }
+    return o;
+  }
+
+  /** Whether a CCB may go out as a {@code ScheduledAction}: nothing queued, no Schedule asked. */
+  boolean idle() {
+    return !scheduled && allocQueue.isEmpty();
   }
 
   /** The head of the queue if a Schedule should be asked for now (and marks it asked), else null. */

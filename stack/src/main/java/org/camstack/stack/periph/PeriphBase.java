@@ -75,6 +75,8 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
 
   private record Started(XptDevice.Start start) implements Internal, DataPath {}
 
+  private record Declined(XptDevice.Declined declined) implements Internal, DataPath {}
+
   private record DeviceQueueGone() implements Internal {}
 
   private record HoldWaiterGone(ActorRef<StatusReply<Done>> waiter) implements Internal {}
@@ -161,6 +163,8 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   protected final ActorRef<Devfs.CdevCall> callAdapter;
   private final ActorRef<AsyncEvent> asyncAdapter;
   private final ActorRef<XptDevice.Start> startAdapter;
+  private final ActorRef<XptDevice.Declined> declineAdapter;
+  private boolean scheduledActions = true; // send a CCB with its grant (ScheduledAction) while openings are free
   private final CcbBook ccbs = new CcbBook(); // in flight, allocation queue, recoveries
 
   private final RefBook refs = new RefBook(); // by reason; which of them clients took
@@ -194,6 +198,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     this.callAdapter = context.messageAdapter(Devfs.CdevCall.class, DevCall::new);
     this.asyncAdapter = context.messageAdapter(AsyncEvent.class, AsyncArrived::new);
     this.startAdapter = context.messageAdapter(XptDevice.Start.class, Started::new);
+    this.declineAdapter = context.messageAdapter(XptDevice.Declined.class, Declined::new);
     this.node =
         new DevNode(
             devfs,
@@ -335,6 +340,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
             .onMessage(AsyncArrived.class, this::onAsyncArrived)
             .onMessage(RunLater.class, this::onRunLater)
             .onMessage(Started.class, this::onStarted)
+            .onMessage(Declined.class, this::onDeclined)
             .onMessage(DeviceQueueGone.class, this::onDeviceQueueGone);
     addHandlers(b);
     return b.build();
@@ -854,12 +860,16 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
       xptAction(ccb, onDone); // an EDT-level code (e.g. XPT_DEV_ADVINFO): the XPT's to complete
       return;
     }
+    send(ccb, onDone, true);
+  }
+
+  private void send(Ccb ccb, Consumer<Ccb.Completed> onDone, boolean trace) {
     ccbs.sent(name, ccb, onDone, false);
     rules.holdOwn(this, RefToken.CCB);
     if (deviceGone) {
       ccbAdapter.tell(Ccb.Completed.of(ccb, org.camstack.stack.ccb.CamStatus.DEV_NOT_THERE));
     } else {
-      if (args.settings().listener().tracesCcbs()) emit(Lifetime.ccbIssued(id, identity, ccb)); // the device emits its completion
+      if (trace && args.settings().listener().tracesCcbs()) emit(Lifetime.ccbIssued(id, identity, ccb)); // the device emits its completion
       device.tell(new XptDevice.Action(ccb));
     }
   }
@@ -894,8 +904,34 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
       return;
     }
     rules.holdOwn(this, RefToken.CCB);
+    if (scheduledActions && !deviceGone && ccb instanceof Ccb.ScsiIo && ccbs.idle()) {
+      // nothing waits here: ask for the opening and send the CCB in one message (the device
+      // declines it when it cannot grant one now, and it is queued here as below)
+      ccbs.sentScheduled(name, ccb, onDone);
+      if (args.settings().listener().tracesCcbs()) emit(Lifetime.ccbIssued(id, identity, ccb));
+      device.tell(new XptDevice.ScheduledAction(ccb, declineAdapter));
+      return;
+    }
     ccbs.enqueue(ccb, onDone);
     requestStart();
+  }
+
+  /**
+   * The device could not grant an opening for a {@link XptDevice.ScheduledAction}: the CCB waits
+   * here again, at its place, and goes through Schedule/Start; CCBs are scheduled that way until
+   * a Start leaves openings unused. The CCB reference it holds stays (now the queue's).
+   */
+  private Behavior<Periph.Command> onDeclined(Declined msg) {
+    if (ccbs.declined(msg.declined().ccb().ccbId()) == null) {
+      return next(); // completed meanwhile (the device queue went away): nothing to queue
+    }
+    scheduledActions = false;
+    if (invalid || deviceGone) {
+      flushQueue();
+    } else {
+      requestStart();
+    }
+    return next();
   }
 
   private void requestStart() {
@@ -915,11 +951,16 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     while (granted > 0 && ccbs.queued() > 0) {
       CcbBook.Queued q = ccbs.poll();
       granted--;
-      action(q.ccb(), q.done());
-      rules.dropOwn(this, RefToken.CCB); // the queue's reference; action() holds its own
+      if (q.traced()) {
+        send(q.ccb(), q.done(), false); // a declined ScheduledAction: its issue was traced when first sent
+      } else {
+        action(q.ccb(), q.done());
+      }
+      rules.dropOwn(this, RefToken.CCB); // the queue's reference; the send holds its own
     }
     if (granted > 0) {
       device.tell(new XptDevice.ReleaseOpenings(granted));
+      scheduledActions = true; // openings were left over: the next CCB may ask for one with itself
     }
     requestStart();
     return next();

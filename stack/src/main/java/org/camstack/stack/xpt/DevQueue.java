@@ -298,6 +298,23 @@ public final class DevQueue {
     return new Grant(w.priority(), granted, w.replyTo());
   }
 
+  /**
+   * A grant of one opening at {@code priority} now, as {@link #schedule} + {@link #pollGrant} would
+   * give with no waiter ahead, without queueing a waiter: true (and the opening counts as granted)
+   * when no periph waits and an opening is free (or the priority is out-of-band). Allocates
+   * nothing.
+   */
+  public boolean grantNow(int priority) {
+    if (!allocq.isEmpty()) {
+      return false;
+    }
+    if (openings - allocated <= 0 && priority > CamPriority.OOB) {
+      return false;
+    }
+    allocated++;
+    return true;
+  }
+
   /** Every waiter, removed (device lost: each gets {@code Start(priority, 0)}). */
   public List<Grant> drainWaiters() {
     List<Grant> out = new ArrayList<>(allocq.size());

@@ -47,6 +47,7 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
   public sealed interface Command
       permits Action,
           Schedule,
+          ScheduledAction,
           ReleaseDevq,
           FreezeDevq,
           ReleaseOpenings,
@@ -81,6 +82,25 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
    * ReleaseOpenings}. A lost device answers {@code Start(priority, 0)}.
    */
   public record Schedule(int priority, int count, ActorRef<Start> replyTo) implements Command {}
+
+  /**
+   * cf. {@code xpt_schedule(periph, priority)} + {@code periph_start()} + {@code xpt_action(ccb)} in
+   * one message, for a periph whose start routine only sends its next queued CCB: when no periph
+   * waits ahead and an opening can be granted now (the rule of {@link Schedule} for one opening),
+   * the device grants it and takes the CCB as an {@link Action} at once; the reply is then exactly
+   * one {@link Ccb.Completed} to {@code ccb.header().replyTo()}. Otherwise nothing changes at the
+   * device and the CCB comes back as {@link Declined} to {@code declinedTo}: the periph queues it
+   * again and asks with {@link Schedule}. A lost device completes it with DEV_NOT_THERE. This saves
+   * the Schedule/Start round trip per I/O on the da strategy path while openings are free.
+   */
+  public record ScheduledAction(Ccb ccb, ActorRef<Declined> declinedTo) implements Command {
+    public ScheduledAction {
+      Objects.requireNonNull(ccb, "ccb");
+    }
+  }
+
+  /** The answer to a {@link ScheduledAction} that could not be granted an opening now. */
+  public record Declined(Ccb ccb) {}
 
   /** cf. {@code periph_start(periph, ccb)}: {@code granted} openings reserved for the receiver. */
   public record Start(int priority, int granted) {}
@@ -275,6 +295,7 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
     return newReceiveBuilder()
         .onMessage(Action.class, this::onAction)
         .onMessage(Schedule.class, this::onSchedule)
+        .onMessage(ScheduledAction.class, this::onScheduledAction)
         .onMessage(ReleaseDevq.class, this::onReleaseDevq)
         .onMessage(FreezeDevq.class, this::onFreezeDevq)
         .onMessage(ReleaseOpenings.class, this::onReleaseOpenings)
@@ -691,6 +712,23 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
     }
     q.schedule(s.priority(), s.count(), s.replyTo());
     runQueue();
+    return this;
+  }
+
+  private Behavior<Command> onScheduledAction(ScheduledAction s) {
+    Ccb ccb = s.ccb();
+    if (!(ccb instanceof Ccb.ScsiIo)) {
+      return onAction(new Action(ccb)); // only SCSI I/O is scheduled this way; anything else is a plain action
+    }
+    if (lost || !path.equals(ccb.path())) {
+      onQueued(ccb); // completes it with DEV_NOT_THERE or PATH_INVALID
+      return this;
+    }
+    if (!q.grantNow(ccb.header().priority())) {
+      s.declinedTo().tell(new Declined(ccb));
+      return this;
+    }
+    onQueued(ccb);
     return this;
   }
 

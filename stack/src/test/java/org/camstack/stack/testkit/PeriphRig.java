@@ -192,15 +192,18 @@ public final class PeriphRig {
   // ---------------------------------------------------------------------------------------------
   // Device side
 
-  /** The next CCB the periph sent to {@code path}'s device queue. */
+  /**
+   * The next CCB the periph sent to {@code path}'s device queue (an Action, or a ScheduledAction
+   * taken as granted).
+   */
   public Ccb nextCcb(CamPath path) {
     XptDevice.Command c = device(path).fishForMessage(
         Duration.ofSeconds(3),
-        m -> m instanceof XptDevice.Action
+        m -> m instanceof XptDevice.Action || m instanceof XptDevice.ScheduledAction
             ? org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.complete()
             : org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore())
         .get(0);
-    return ((XptDevice.Action) c).ccb();
+    return c instanceof XptDevice.ScheduledAction s ? s.ccb() : ((XptDevice.Action) c).ccb();
   }
 
   /** Answers an XPT_DEV_ADVINFO(PHYS_PATH) with {@code physPath}. */

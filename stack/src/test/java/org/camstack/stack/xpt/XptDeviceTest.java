@@ -301,6 +301,42 @@ class XptDeviceTest {
   }
 
   @Test
+  void scheduledActionRunsAtOnceWhenAnOpeningIsFreeAndIsDeclinedOtherwise() {
+    Rig r = new Rig();
+    r.relsim(Ccb.RelSimQ.ADJUST_OPENINGS, 2, 0, 0);
+    TestProbe<XptDevice.Declined> declined = testKit.createTestProbe();
+    TestProbe<XptDevice.Start> a = testKit.createTestProbe();
+    // an opening is free and no one waits: granted and run in the same message
+    Ccb first = tur(r.path, 0, r.done.getRef());
+    r.dev.tell(new XptDevice.ScheduledAction(first, declined.getRef()));
+    assertEquals(first, r.done.expectMessageClass(Ccb.Completed.class, WAIT).ccb());
+    declined.expectNoMessage(QUIET);
+    assertEquals(0, r.stats().allocated()); // its completion returned the opening it was granted
+    // both openings granted to another periph: declined, nothing changed at the device
+    r.dev.tell(new XptDevice.Schedule(CamPriority.NORMAL, 2, a.getRef()));
+    assertEquals(new XptDevice.Start(CamPriority.NORMAL, 2), a.expectMessageClass(XptDevice.Start.class, WAIT));
+    Ccb second = tur(r.path, 0, r.done.getRef());
+    r.dev.tell(new XptDevice.ScheduledAction(second, declined.getRef()));
+    assertEquals(new XptDevice.Declined(second), declined.expectMessageClass(XptDevice.Declined.class, WAIT));
+    r.done.expectNoMessage(QUIET);
+    assertEquals(2, r.stats().allocated());
+    // one opening handed back and granted to yet another periph: still none free, declined again
+    r.dev.tell(new XptDevice.ReleaseOpenings(1));
+    TestProbe<XptDevice.Start> b = testKit.createTestProbe();
+    r.dev.tell(new XptDevice.Schedule(CamPriority.NORMAL, 2, b.getRef()));
+    assertEquals(new XptDevice.Start(CamPriority.NORMAL, 1), b.expectMessageClass(XptDevice.Start.class, WAIT));
+    Ccb third = tur(r.path, 0, r.done.getRef());
+    r.dev.tell(new XptDevice.ScheduledAction(third, declined.getRef()));
+    assertEquals(new XptDevice.Declined(third), declined.expectMessageClass(XptDevice.Declined.class, WAIT));
+    r.dev.tell(new XptDevice.ReleaseOpenings(3));
+    // nobody waits and the openings are free again: runs, and completes exactly once
+    r.dev.tell(new XptDevice.ScheduledAction(third, declined.getRef()));
+    assertEquals(third, r.done.expectMessageClass(Ccb.Completed.class, WAIT).ccb());
+    r.done.expectNoMessage(QUIET);
+    declined.expectNoMessage(QUIET);
+  }
+
+  @Test
   void malformedCcbsCompleteWithAnErrorStatus() {
     Rig r = new Rig();
     Ccb.ScsiIo empty = new Ccb.ScsiIo(header(r.path, r.done.getRef()), ByteString.emptyByteString(), ByteString.emptyByteString(), 0);

@@ -48,7 +48,10 @@ class DaPeriphTest {
     return rig.device(D);
   }
 
-  /** The next CCB, answering Schedule requests on the way with all openings asked for. */
+  /**
+   * The next CCB, answering Schedule requests on the way with all openings asked for (a CCB sent
+   * with its grant, ScheduledAction, is taken as granted).
+   */
   private Ccb.ScsiIo next() {
     XptDevice.Command c =
         dev().fishForMessage(
@@ -58,10 +61,12 @@ class DaPeriphTest {
                     s.replyTo().tell(new XptDevice.Start(s.priority(), s.count()));
                     return FishingOutcomes.continueAndIgnore();
                   }
-                  return m instanceof XptDevice.Action ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore();
+                  return m instanceof XptDevice.Action || m instanceof XptDevice.ScheduledAction
+                      ? FishingOutcomes.complete()
+                      : FishingOutcomes.continueAndIgnore();
                 })
             .get(0);
-    return (Ccb.ScsiIo) ((XptDevice.Action) c).ccb();
+    return (Ccb.ScsiIo) (c instanceof XptDevice.ScheduledAction s ? s.ccb() : ((XptDevice.Action) c).ccb());
   }
 
   private static void ok(Ccb.ScsiIo io, ByteString data) {
@@ -170,6 +175,29 @@ class DaPeriphTest {
     TestProbe<Devfs.DevReply> bad = testKit.createTestProbe();
     rig.devfs.tell(new Devfs.Read(fh, 100, 512, bad.getRef()));
     assertEquals(Errno.EINVAL, bad.receiveMessage().errno());
+  }
+
+  @Test
+  void aDeclinedScheduledActionWaitsForAStartAtItsPlaceAheadOfLaterIo() {
+    rig.found(TestDevices.disk(D));
+    probe(1 << 16, 512);
+    Devfs.FileHandle fh = rig.openOk("da0");
+    TestProbe<Devfs.DevReply> first = read(fh, 512);
+    XptDevice.ScheduledAction sa = dev().expectMessageClass(XptDevice.ScheduledAction.class, Duration.ofSeconds(3));
+    sa.declinedTo().tell(new XptDevice.Declined(sa.ccb())); // no opening now
+    XptDevice.Schedule sched = dev().expectMessageClass(XptDevice.Schedule.class, Duration.ofSeconds(3));
+    assertEquals(1, sched.count());
+    TestProbe<Devfs.DevReply> second = read(fh, 1024);
+    dev().expectNoMessage(Duration.ofMillis(150)); // queued behind the first; a Schedule is already asked
+    sched.replyTo().tell(new XptDevice.Start(sched.priority(), 2));
+    Ccb.ScsiIo a = (Ccb.ScsiIo) dev().expectMessageClass(XptDevice.Action.class, Duration.ofSeconds(3)).ccb();
+    Ccb.ScsiIo b = (Ccb.ScsiIo) dev().expectMessageClass(XptDevice.Action.class, Duration.ofSeconds(3)).ccb();
+    assertEquals(sa.ccb(), a); // the declined CCB itself, first
+    assertEquals(1024, b.dxferLen());
+    ok(a, ByteString.fromArray(new byte[512]));
+    ok(b, ByteString.fromArray(new byte[1024]));
+    assertEquals(512, first.receiveMessage().data().size());
+    assertEquals(1024, second.receiveMessage().data().size());
   }
 
   @Test
