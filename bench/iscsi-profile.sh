@@ -15,7 +15,9 @@
 # It starts `camstack node --iscsi-port 0` on a fresh data dir, runs libiscsi's
 # `iscsi-perf -m QD -b 8 -r` (4 KiB random READ(16)) against the default topology's 1 GiB RAM disk
 # (bus 0 target 0 LUN 0), then stops the node by its PID. One line of results on stdout:
-#   LABEL iops=N cpu_us_per_io=X bytes_per_io=Y
+#   LABEL iops=N node_cores=C cpu_us_per_io=X bytes_per_io=Y syscalls_per_io=S ctxsw_per_io=W
+# (syscalls: the node's read and write system calls from /proc/PID/io; ctxsw: context switches of
+# all its threads, voluntary and not; both show how well a burst is batched)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CLASSES="$ROOT/stack/target/classes"
@@ -83,13 +85,20 @@ done
 
 perf() { iscsi-perf -i iqn.2026-12.org.camstack:bench -m "$QD" -b 8 -t "$1" -r "$URL" 2>&1 | tr '\r' '\n'; }
 ticks() { awk '{print $14 + $15}' "/proc/$NODE/stat"; }
+# read/write system calls (/proc/PID/io) and context switches of all the node's threads
+sysc() { awk '/^syscr|^syscw/ {n += $2} END {print n}' "/proc/$NODE/io"; }
+ctxsw() { cat /proc/"$NODE"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {n += $2} END {print n}'; }
 
 [ "$WARM" -gt 0 ] && perf "$WARM" >"$OUT/warmup.txt"
 C0="$(ticks)"
+S0="$(sysc)"
+X0="$(ctxsw)"
 T0="$(date +%s.%N)"
 perf "$SECS" >"$OUT/perf.txt"
 T1="$(date +%s.%N)"
 C1="$(ticks)"
+S1="$(sysc)"
+X1="$(ctxsw)"
 echo "$T0 $T1" >"$OUT/window.txt" # the measured run, epoch seconds (to cut JFR events to it)
 IOPS="$(grep -o 'iops average [0-9]*' "$OUT/perf.txt" | tail -1 | awk '{print $3}')"
 stop_node
@@ -131,12 +140,13 @@ print("%.0f" % (total / ((b - a) * iops)))
 EOF
 )"
 fi
-python3 - "$LABEL" "$IOPS" "$C0" "$C1" "$HZ" "$T0" "$T1" "$SECS" "${BYTES:-nan}" <<'EOF' | tee "$OUT/summary.txt"
+python3 - "$LABEL" "$IOPS" "$C0" "$C1" "$HZ" "$T0" "$T1" "$SECS" "${BYTES:-nan}" "$((S1 - S0))" "$((X1 - X0))" <<'EOF' | tee "$OUT/summary.txt"
 import sys
-label, iops, c0, c1, hz, t0, t1, secs, b = sys.argv[1:]
+label, iops, c0, c1, hz, t0, t1, secs, b, sc, cs = sys.argv[1:]
 iops, c0, c1, hz, t0, t1, secs = float(iops), float(c0), float(c1), float(hz), float(t0), float(t1), float(secs)
 cpu = (c1 - c0) / hz
 ios = iops * secs  # iscsi-perf's average over its own SECS seconds
-print("%s iops=%.0f node_cores=%.2f cpu_us_per_io=%.2f bytes_per_io=%s" % (label, iops, cpu / (t1 - t0), cpu / ios * 1e6, b))
+print("%s iops=%.0f node_cores=%.2f cpu_us_per_io=%.2f bytes_per_io=%s syscalls_per_io=%.3f ctxsw_per_io=%.3f"
+      % (label, iops, cpu / (t1 - t0), cpu / ios * 1e6, b, float(sc) / ios, float(cs) / ios))
 EOF
 echo "recording and logs: $OUT" >&2
