@@ -1,5 +1,7 @@
 package org.camstack.stack.iscsi;
 
+import org.apache.pekko.util.ByteString;
+
 /**
  * Per-opcode views of the raw BHS fields of a {@link Pdu} (RFC 7143 §11) and a builder for the
  * target's PDUs. Offsets are BHS offsets (the opcode-specific words start at 20); every getter
@@ -53,8 +55,8 @@ public final class Bhs {
 
   /** The 16-byte CDB field (bytes 32&ndash;47), followed by an extended-CDB AHS (type 1) if any. */
   public static byte[] cdb(Pdu p) {
-    byte[] spec = p.specific();
-    byte[] ahs = p.ahs();
+    byte[] spec = p.specificRef(); // read only
+    byte[] ahs = p.ahsRef();
     // AHS: 2-byte length, 1-byte type, then the type-specific bytes (the extended CDB after 1 reserved byte)
     if (ahs.length >= 4 && (ahs[2] & 0xFF) == 1) {
       int len = ((ahs[0] & 0xFF) << 8) | (ahs[1] & 0xFF); // counts the reserved byte + CDB tail
@@ -232,16 +234,48 @@ public final class Bhs {
     }
 
     public Pdu build(byte[] data) {
-      return new Pdu(opcode, immediate, fin, flags, bytes2to3, lun, itt, specific, new byte[0], data);
+      return new Pdu(opcode, immediate, fin, flags, bytes2to3, lun, itt, specific.clone(), Pdu.NONE, data.clone(), true);
     }
 
     public Pdu build() {
-      return build(new byte[0]);
+      return build(Pdu.NONE);
+    }
+
+    /**
+     * The PDU's bytes on the wire straight away, without a {@link Pdu} in between: the BHS (no AHS)
+     * is written once into the frame's header and {@code data} is referenced, not copied (the
+     * socket copies it once, when it writes). What {@code PduCodec.encode(build(data), s)} gives,
+     * for the hot path (Data-In, SCSI Response).
+     *
+     * @throws IllegalArgumentException for a data segment over 24 bits
+     */
+    public ByteString encode(ByteString data, PduCodec.Settings s) {
+      int n = data.size();
+      if (n > Pdu.MAX_DATA_LENGTH) {
+        throw new IllegalArgumentException("data segment over 24 bits: " + n);
+      }
+      byte[] head = new byte[Pdu.BHS_LENGTH + (s.headerDigest() ? 4 : 0)];
+      head[0] = (byte) ((immediate ? 0x40 : 0) | opcode.code());
+      head[1] = (byte) ((fin ? 0x80 : 0) | flags);
+      head[2] = (byte) (bytes2to3 >>> 8);
+      head[3] = (byte) bytes2to3;
+      head[5] = (byte) (n >>> 16);
+      head[6] = (byte) (n >>> 8);
+      head[7] = (byte) n;
+      for (int i = 0; i < 8; i++) {
+        head[8 + i] = (byte) (lun >>> (56 - 8 * i));
+      }
+      head[16] = (byte) (itt >>> 24);
+      head[17] = (byte) (itt >>> 16);
+      head[18] = (byte) (itt >>> 8);
+      head[19] = (byte) itt;
+      System.arraycopy(specific, 0, head, 20, Pdu.SPECIFIC_LENGTH);
+      return PduCodec.frame(head, data, s);
     }
 
     /** With an Additional Header Segment (e.g. the extended-CDB AHS of a CDB over 16 bytes). */
     public Pdu build(byte[] ahs, byte[] data) {
-      return new Pdu(opcode, immediate, fin, flags, bytes2to3, lun, itt, specific, ahs, data);
+      return new Pdu(opcode, immediate, fin, flags, bytes2to3, lun, itt, specific.clone(), ahs.clone(), data.clone(), true);
     }
   }
 

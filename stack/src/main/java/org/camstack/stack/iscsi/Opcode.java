@@ -52,9 +52,11 @@ public enum Opcode {
 
   /** The opcode of a six-bit code, empty if the code is reserved. */
   public static Optional<Opcode> of(int code) {
-    if (code < 0 || code > 0x3F) {
-      return Optional.empty();
-    }
-    return Optional.ofNullable(BY_CODE[code]);
+    return Optional.ofNullable(ofCode(code));
+  }
+
+  /** The opcode of a six-bit code, null if the code is reserved (the decoder's, no Optional per PDU). */
+  static Opcode ofCode(int code) {
+    return code < 0 || code > 0x3F ? null : BY_CODE[code];
   }
 }

@@ -8,7 +8,8 @@ import java.util.Objects;
  * and the data segment. The fields common to every opcode are named; the opcode-specific ones are
  * kept raw ({@link #flags()}: byte 1 bits 0&ndash;6, {@link #bytes2to3()}, and {@link #specific()}:
  * BHS bytes 20&ndash;47). TotalAHSLength and DataSegmentLength are derived from the AHS and data.
- * Immutable: byte arrays are copied in and out. Digests and padding belong to the wire, see {@link
+ * Immutable: byte arrays are copied in and out (the codec and {@link Bhs.Builder} of this package
+ * hand over fresh arrays and skip the copy in). Digests and padding belong to the wire, see {@link
  * PduCodec}.
  */
 public final class Pdu {
@@ -43,6 +44,16 @@ public final class Pdu {
    */
   public Pdu(Opcode opcode, boolean immediate, boolean fin, int flags, int bytes2to3, long lun,
       int initiatorTaskTag, byte[] specific, byte[] ahs, byte[] data) {
+    this(opcode, immediate, fin, flags, bytes2to3, lun, initiatorTaskTag, specific.clone(), ahs.clone(), data.clone(), true);
+  }
+
+  /**
+   * Takes the arrays as they are, without the defensive copies: for the codec and the builder of
+   * this package, which hand over arrays nobody else holds (a decoded PDU costs no second copy of
+   * its data segment). The marker argument only tells the constructors apart.
+   */
+  Pdu(Opcode opcode, boolean immediate, boolean fin, int flags, int bytes2to3, long lun,
+      int initiatorTaskTag, byte[] specific, byte[] ahs, byte[] data, boolean owned) {
     this.opcode = Objects.requireNonNull(opcode, "opcode");
     if ((flags & ~0x7F) != 0) {
       throw new IllegalArgumentException("flags must fit 7 bits: " + flags);
@@ -65,15 +76,18 @@ public final class Pdu {
     this.bytes2to3 = bytes2to3;
     this.lun = lun;
     this.initiatorTaskTag = initiatorTaskTag;
-    this.specific = specific.clone();
-    this.ahs = ahs.clone();
-    this.data = data.clone();
+    this.specific = specific;
+    this.ahs = ahs;
+    this.data = data;
   }
 
   /** A PDU with no AHS, opcode-specific bytes zero. */
   public static Pdu of(Opcode opcode, boolean fin, long lun, int itt, byte[] data) {
-    return new Pdu(opcode, false, fin, 0, 0, lun, itt, new byte[SPECIFIC_LENGTH], new byte[0], data);
+    return new Pdu(opcode, false, fin, 0, 0, lun, itt, new byte[SPECIFIC_LENGTH], NONE, data.clone(), true);
   }
+
+  /** The empty AHS or data segment, shared (never written). */
+  static final byte[] NONE = new byte[0];
 
   public Opcode opcode() {
     return opcode;
@@ -124,6 +138,24 @@ public final class Pdu {
 
   public byte[] data() {
     return data.clone();
+  }
+
+  /** Copies the data segment into {@code dst} at {@code off} (no intermediate copy, unlike {@link #data()}). */
+  public void copyData(byte[] dst, int off) {
+    System.arraycopy(data, 0, dst, off, data.length);
+  }
+
+  // read-only views for this package (the codec and Bhs): never written, never handed out
+  byte[] specificRef() {
+    return specific;
+  }
+
+  byte[] ahsRef() {
+    return ahs;
+  }
+
+  byte[] dataRef() {
+    return data;
   }
 
   /** A big-endian 32-bit word of the opcode-specific bytes, by its BHS offset (20..44). */

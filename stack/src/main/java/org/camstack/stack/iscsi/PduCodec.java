@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.zip.CRC32C;
+import org.apache.pekko.util.ByteString;
 
 /**
  * The iSCSI wire format (RFC 7143 §11.2): BHS, AHS, optional HeaderDigest, data segment padded to
@@ -69,8 +70,8 @@ public final class PduCodec {
 
   /** The bytes of one PDU on the wire. */
   public static byte[] encode(Pdu pdu, Settings s) {
-    byte[] ahs = pdu.ahs();
-    byte[] data = pdu.data();
+    byte[] ahs = pdu.ahsRef(); // read only
+    byte[] data = pdu.dataRef();
     int headerLen = Pdu.BHS_LENGTH + ahs.length;
     int dataStart = headerLen + (s.headerDigest() ? 4 : 0);
     int dataPadded = padded(data.length);
@@ -86,6 +87,37 @@ public final class PduCodec {
       putDigest(out, dataStart + dataPadded, crc32c(out, dataStart, dataPadded));
     }
     return out;
+  }
+
+  /**
+   * A frame from its header ({@code head}: the BHS with DataSegmentLength filled in, no AHS, and 4
+   * more bytes for the HeaderDigest when the settings have one, computed here) and its data
+   * segment, which is referenced, not copied: header, data, then the padding and DataDigest (when
+   * the segment is not empty) in one small tail.
+   */
+  static ByteString frame(byte[] head, ByteString data, Settings s) {
+    if (s.headerDigest()) {
+      putDigest(head, Pdu.BHS_LENGTH, crc32c(head, 0, Pdu.BHS_LENGTH));
+    }
+    ByteString out = ByteString.fromArrayUnsafe(head);
+    int n = data.size();
+    if (n == 0) {
+      return out;
+    }
+    int pad = padded(n) - n;
+    boolean digest = s.dataDigest();
+    out = out.concat(data);
+    if (pad == 0 && !digest) {
+      return out;
+    }
+    byte[] tail = new byte[pad + (digest ? 4 : 0)];
+    if (digest) {
+      CRC32C c = new CRC32C();
+      c.update(data.asByteBuffer()); // a read-only view of one array; a copy only for a composite
+      c.update(tail, 0, pad); // the padding is zero and covered too
+      putDigest(tail, pad, (int) c.getValue());
+    }
+    return out.concat(ByteString.fromArrayUnsafe(tail));
   }
 
   /**
@@ -126,42 +158,85 @@ public final class PduCodec {
       return feed(chunk, 0, chunk.length);
     }
 
+    /** {@link #feed(byte[], int, int)} of a chunk from the socket (its array is read, not copied, when compact). */
+    public List<Decoded> feed(ByteString chunk) {
+      byte[] a = chunk.toArrayUnsafe();
+      return feed(a, 0, a.length);
+    }
+
+    /**
+     * Decodes what {@code chunk[off, off+n)} completes. Whole frames are parsed in place, from the
+     * chunk; only an unfinished frame's bytes are copied into the decoder (the chunk is not kept:
+     * the caller may reuse it).
+     */
     public List<Decoded> feed(byte[] chunk, int off, int n) {
-      List<Decoded> out = new ArrayList<>();
+      List<Decoded> out = new ArrayList<>(4);
       if (failed != null) {
         out.add(new Decoded.Error("decoder failed earlier: " + failed));
         return out;
       }
-      append(chunk, off, n);
-      int pos = 0;
-      while (true) {
-        if (len - pos < Pdu.BHS_LENGTH) {
-          break;
+      int pos = off;
+      int end = off + n;
+      if (len > 0) { // finish the frame held from the last chunk first
+        int take = Math.min(Pdu.BHS_LENGTH - len, end - pos);
+        if (take > 0) {
+          append(chunk, pos, take);
+          pos += take;
         }
-        int need = frameLength(pos);
+        if (len < Pdu.BHS_LENGTH) {
+          return out;
+        }
+        int need = frameLength(buf, 0);
         if (need < 0) {
           out.add(new Decoded.Error(failed));
           len = 0;
           return out;
         }
-        if (len - pos < need) {
+        take = Math.min(need - len, end - pos);
+        append(chunk, pos, take);
+        pos += take;
+        if (len < need) {
+          return out;
+        }
+        len = 0;
+        if (!emit(buf, 0, out)) {
+          return out;
+        }
+      }
+      while (end - pos >= Pdu.BHS_LENGTH) {
+        int need = frameLength(chunk, pos);
+        if (need < 0) {
+          out.add(new Decoded.Error(failed));
+          return out;
+        }
+        if (end - pos < need) {
           break;
         }
-        Decoded d = parse(pos);
-        out.add(d);
-        if (d instanceof Decoded.Error e) {
-          failed = e.message();
-          len = 0;
+        if (!emit(chunk, pos, out)) {
           return out;
         }
         pos += need;
       }
-      System.arraycopy(buf, pos, buf, 0, len - pos);
-      len -= pos;
+      append(chunk, pos, end - pos); // the start of the next frame, if any
       return out;
     }
 
+    /** Parses the frame at {@code b[pos]} into {@code out}; false (and failed) when it is broken. */
+    private boolean emit(byte[] b, int pos, List<Decoded> out) {
+      Decoded d = parse(b, pos);
+      out.add(d);
+      if (d instanceof Decoded.Error e) {
+        failed = e.message();
+        len = 0;
+        return false;
+      }
+      return true;
+    }
+
     private void append(byte[] chunk, int off, int n) {
+      if (n <= 0) {
+        return;
+      }
       if (len + n > buf.length) {
         buf = Arrays.copyOf(buf, Math.max(len + n, buf.length * 2));
       }
@@ -169,15 +244,15 @@ public final class PduCodec {
       len += n;
     }
 
-    /** The whole frame's length from the BHS at pos, or -1 (and {@link #failed} set). */
-    private int frameLength(int pos) {
-      int code = buf[pos] & 0x3F;
-      if (Opcode.of(code).isEmpty()) {
+    /** The whole frame's length from the BHS at b[pos], or -1 (and {@link #failed} set). */
+    private int frameLength(byte[] b, int pos) {
+      int code = b[pos] & 0x3F;
+      if (Opcode.ofCode(code) == null) {
         failed = String.format("reserved opcode 0x%02x", code);
         return -1;
       }
-      int ahsLen = (buf[pos + 4] & 0xFF) * 4;
-      int dsl = ((buf[pos + 5] & 0xFF) << 16) | ((buf[pos + 6] & 0xFF) << 8) | (buf[pos + 7] & 0xFF);
+      int ahsLen = (b[pos + 4] & 0xFF) * 4;
+      int dsl = ((b[pos + 5] & 0xFF) << 16) | ((b[pos + 6] & 0xFF) << 8) | (b[pos + 7] & 0xFF);
       if (dsl > settings.maxDataSegmentLength()) {
         failed = "data segment of " + dsl + " bytes exceeds the maximum of " + settings.maxDataSegmentLength();
         return -1;
@@ -186,38 +261,39 @@ public final class PduCodec {
           + (settings.dataDigest() && dsl > 0 ? 4 : 0);
     }
 
-    private Decoded parse(int pos) {
-      int b0 = buf[pos] & 0xFF;
-      Opcode opcode = Opcode.of(b0 & 0x3F).orElseThrow();
-      int ahsLen = (buf[pos + 4] & 0xFF) * 4;
-      int dsl = ((buf[pos + 5] & 0xFF) << 16) | ((buf[pos + 6] & 0xFF) << 8) | (buf[pos + 7] & 0xFF);
+    private Decoded parse(byte[] b, int pos) {
+      int b0 = b[pos] & 0xFF;
+      Opcode opcode = Opcode.ofCode(b0 & 0x3F);
+      int ahsLen = (b[pos + 4] & 0xFF) * 4;
+      int dsl = ((b[pos + 5] & 0xFF) << 16) | ((b[pos + 6] & 0xFF) << 8) | (b[pos + 7] & 0xFF);
       int headerLen = Pdu.BHS_LENGTH + ahsLen;
       int dataStart = pos + headerLen;
       if (settings.headerDigest()) {
-        int want = crc32c(buf, pos, headerLen);
-        int got = getDigest(buf, pos + headerLen);
+        int want = crc32c(b, pos, headerLen);
+        int got = getDigest(b, pos + headerLen);
         if (want != got) {
           return new Decoded.Error(String.format("header digest mismatch: computed 0x%08x, received 0x%08x", want, got));
         }
         dataStart += 4;
       }
       if (settings.dataDigest() && dsl > 0) {
-        int want = crc32c(buf, dataStart, padded(dsl));
-        int got = getDigest(buf, dataStart + padded(dsl));
+        int want = crc32c(b, dataStart, padded(dsl));
+        int got = getDigest(b, dataStart + padded(dsl));
         if (want != got) {
           return new Decoded.Error(String.format("data digest mismatch: computed 0x%08x, received 0x%08x", want, got));
         }
       }
       long lun = 0;
       for (int i = 0; i < 8; i++) {
-        lun = (lun << 8) | (buf[pos + 8 + i] & 0xFF);
+        lun = (lun << 8) | (b[pos + 8 + i] & 0xFF);
       }
-      int itt = ((buf[pos + 16] & 0xFF) << 24) | ((buf[pos + 17] & 0xFF) << 16) | ((buf[pos + 18] & 0xFF) << 8) | (buf[pos + 19] & 0xFF);
-      Pdu pdu = new Pdu(opcode, (b0 & 0x40) != 0, (buf[pos + 1] & 0x80) != 0, buf[pos + 1] & 0x7F,
-          ((buf[pos + 2] & 0xFF) << 8) | (buf[pos + 3] & 0xFF), lun, itt,
-          Arrays.copyOfRange(buf, pos + 20, pos + Pdu.BHS_LENGTH),
-          Arrays.copyOfRange(buf, pos + Pdu.BHS_LENGTH, pos + headerLen),
-          Arrays.copyOfRange(buf, dataStart, dataStart + dsl));
+      int itt = ((b[pos + 16] & 0xFF) << 24) | ((b[pos + 17] & 0xFF) << 16) | ((b[pos + 18] & 0xFF) << 8) | (b[pos + 19] & 0xFF);
+      // fresh arrays, handed over to the PDU without a second copy
+      Pdu pdu = new Pdu(opcode, (b0 & 0x40) != 0, (b[pos + 1] & 0x80) != 0, b[pos + 1] & 0x7F,
+          ((b[pos + 2] & 0xFF) << 8) | (b[pos + 3] & 0xFF), lun, itt,
+          Arrays.copyOfRange(b, pos + 20, pos + Pdu.BHS_LENGTH),
+          ahsLen == 0 ? Pdu.NONE : Arrays.copyOfRange(b, pos + Pdu.BHS_LENGTH, pos + headerLen),
+          dsl == 0 ? Pdu.NONE : Arrays.copyOfRange(b, dataStart, dataStart + dsl), true);
       return new Decoded.Frame(pdu);
     }
   }

@@ -7,18 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.camstack.stack.cli.CtlCommand;
+import org.camstack.stack.node.ApiTestNode.Reply;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,43 +26,27 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class DevicesApiTest {
   private static final String TOKEN = "dev1ces-token";
+  private static ApiTestNode rig;
   private static EmulatorNode node;
   private static Path data;
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   @BeforeAll
   static void startNode() throws Exception {
-    data = Files.createTempDirectory("camstack-devices");
-    NodeSettings s =
-        NodeSettings.load(
-            Optional.empty(),
-            Map.of(
-                "camstack.data-dir", data.toString(),
-                "camstack.node.port", 0,
-                "camstack.node.cluster-port", 0,
-                "camstack.node.token", TOKEN));
-    node = EmulatorNode.start(s, new PrintStream(new ByteArrayOutputStream()));
+    rig = ApiTestNode.start("camstack-devices", TOKEN);
+    node = rig.node;
+    data = rig.data;
   }
 
   @AfterAll
   static void stopNode() throws Exception {
-    if (node != null) {
-      node.shutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    if (rig != null) {
+      rig.close();
     }
   }
 
-  private record Reply(int status, JsonNode json) {}
 
   private static Reply call(String method, String path, String body) throws Exception {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(node.apiUrl() + path)).timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + TOKEN);
-    if (body != null) {
-      b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
-    } else {
-      b.method(method, HttpRequest.BodyPublishers.noBody());
-    }
-    HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    return new Reply(r.statusCode(), ManagementRoutes.MAPPER.readTree(r.body()));
+    return rig.call(method, path, body);
   }
 
   private static Reply ok(String method, String path, String body) throws Exception {

@@ -6,10 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -18,6 +15,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.camstack.stack.node.ApiTestNode.Reply;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,45 +30,27 @@ import org.junit.jupiter.api.Timeout;
 class ManagementRoutesTest {
 
   private static final String TOKEN = "s3cret-token";
+  private static ApiTestNode rig;
   private static EmulatorNode node;
   private static Path data;
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   @BeforeAll
   static void startNode() throws Exception {
-    data = Files.createTempDirectory("camstack-routes");
-    NodeSettings s =
-        NodeSettings.load(
-            Optional.empty(),
-            Map.of(
-                "camstack.data-dir", data.toString(),
-                "camstack.node.port", 0,
-                "camstack.node.cluster-port", 0,
-                "camstack.node.token", TOKEN));
-    node = EmulatorNode.start(s, new PrintStream(new ByteArrayOutputStream()));
+    rig = ApiTestNode.start("camstack-routes", TOKEN);
+    node = rig.node;
+    data = rig.data;
   }
 
   @AfterAll
   static void stopNode() throws Exception {
-    if (node != null) {
-      node.shutdown().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    if (rig != null) {
+      rig.close();
     }
   }
 
-  private record Reply(int status, JsonNode json) {}
 
   private static Reply call(String method, String path, String body, String token) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(node.apiUrl() + path)).timeout(Duration.ofSeconds(30));
-    if (token != null) {
-      b.header("Authorization", "Bearer " + token);
-    }
-    if (body != null) {
-      b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
-    } else {
-      b.method(method, HttpRequest.BodyPublishers.noBody());
-    }
-    HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    return new Reply(r.statusCode(), ManagementRoutes.MAPPER.readTree(r.body()));
+    return rig.call(method, path, body, token, Map.of());
   }
 
   private static Reply call(String method, String path, String body) throws Exception {
@@ -229,12 +209,7 @@ class ManagementRoutesTest {
   // ------------------------------------------------------------------ hardening (issue 10)
 
   private static Reply callWith(String method, String path, String body, Map<String, String> headers) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(node.apiUrl() + path)).timeout(Duration.ofSeconds(30));
-    b.header("Authorization", "Bearer " + TOKEN);
-    headers.forEach(b::header);
-    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-    HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    return new Reply(r.statusCode(), ManagementRoutes.MAPPER.readTree(r.body()));
+    return rig.call(method, path, body, TOKEN, headers);
   }
 
   @Test
@@ -304,7 +279,7 @@ class ManagementRoutesTest {
       } else {
         b.method(method, HttpRequest.BodyPublishers.noBody());
       }
-      fs.add(HTTP.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString()));
+      fs.add(ApiTestNode.HTTP.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString()));
     }
     java.util.List<Integer> out = new java.util.ArrayList<>();
     for (var f : fs) {

@@ -1,7 +1,6 @@
 package org.camstack.stack.target.iscsi;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.pekko.stream.Attributes;
@@ -15,18 +14,21 @@ import org.apache.pekko.stream.stage.GraphStage;
 import org.apache.pekko.stream.stage.GraphStageLogic;
 import org.apache.pekko.stream.stage.TimerGraphStageLogic;
 import org.apache.pekko.util.ByteString;
+import org.apache.pekko.util.ByteStringBuilder;
 import org.camstack.stack.target.TargetInventory;
 
 /**
  * The socket side of one iSCSI connection: a Pekko Streams stage between the TCP flow's bytes in
- * and bytes out, wrapping an {@link IscsiConnection}. Backpressured: it pulls more input only while
- * fewer than {@value #HIGH_WATER} chunks wait to be written, so a slow reader stalls its own
- * initiator and nothing else. Timers (delayed completions, NOP pings) and requests from other
- * threads (logout, drop) run on the stage's own thread.
+ * and bytes out, wrapping an {@link IscsiConnection}. What the engine writes while it handles one
+ * event (a chunk of input, a timer, a request from another thread) is gathered without copying and
+ * pushed as one element when the event is done: a burst of commands in one TCP read is answered by
+ * one write. Backpressured: it pulls more input only while fewer than {@value #HIGH_WATER} bytes
+ * wait to be written, so a slow reader stalls its own initiator and nothing else. Timers (delayed
+ * completions, NOP pings) and requests from other threads (logout, drop) run on the stage's own
+ * thread.
  */
 final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>> {
-  static final int HIGH_WATER = 64;
-  static final int BATCH = 256 * 1024;
+  static final int HIGH_WATER = 1 << 20;
 
   private final Inlet<ByteString> in = Inlet.create("iscsi.in");
   private final Outlet<ByteString> out = Outlet.create("iscsi.out");
@@ -53,12 +55,17 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
   @Override
   public GraphStageLogic createLogic(Attributes attrs) {
     return new TimerGraphStageLogic(shape) {
-      private final ArrayDeque<ByteString> queue = new ArrayDeque<>();
+      // written, not yet pushed: ByteStringBuilder keeps the engine's ByteStrings by reference
+      private ByteStringBuilder pending = new ByteStringBuilder();
       private final Map<Long, Runnable> timers = new HashMap<>();
       private long nextTimer;
       private boolean closing;
       private IscsiConnection engine;
-      private final AsyncCallback<Runnable> callback = createAsyncCallback(Runnable::run);
+      private final AsyncCallback<Runnable> callback = createAsyncCallback(r -> {
+        r.run();
+        flush();
+        maybePull();
+      });
 
       {
         IscsiSessions.Control control = new IscsiSessions.Control() {
@@ -79,9 +86,8 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
         };
         IscsiConnection.Wire wire = new IscsiConnection.Wire() {
           @Override
-          public void write(byte[] bytes) {
-            queue.add(ByteString.fromArrayUnsafe(bytes));
-            flush();
+          public void write(ByteString bytes) {
+            pending.append(bytes); // pushed when the current event is done (flush)
           }
 
           @Override
@@ -97,7 +103,6 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
             if (!isClosed(in)) {
               cancel(in);
             }
-            flush();
           }
         };
         engine = new IscsiConnection(config, inventory, sessions, wire, portalAddress, remote, control);
@@ -105,8 +110,8 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
         setHandler(in, new AbstractInHandler() {
           @Override
           public void onPush() {
-            ByteString b = grab(in);
-            engine.onBytes(b.toArray());
+            engine.onBytes(grab(in));
+            flush();
             maybePull();
           }
 
@@ -148,6 +153,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
         Runnable r = timers.remove(key);
         if (r != null) {
           r.run();
+          flush();
           maybePull();
         }
       }
@@ -157,22 +163,20 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
         engine.onClosed();
       }
 
+      /** Pushes everything written so far as one element, when downstream wants it. */
       private void flush() {
-        if (!queue.isEmpty() && isAvailable(out)) {
-          // one push for whatever is queued (up to 256 KiB): the TCP stage writes it as one chunk
-          ByteString b = queue.poll();
-          while (!queue.isEmpty() && b.size() + queue.peek().size() <= BATCH) {
-            b = b.concat(queue.poll());
-          }
+        if (pending.length() > 0 && isAvailable(out)) {
+          ByteString b = pending.result();
+          pending = new ByteStringBuilder();
           push(out, b);
         }
-        if (closing && queue.isEmpty()) {
+        if (closing && pending.length() == 0) {
           completeStage();
         }
       }
 
       private void maybePull() {
-        if (!closing && queue.size() < HIGH_WATER && !isClosed(in) && !hasBeenPulled(in)) {
+        if (!closing && pending.length() < HIGH_WATER && !isClosed(in) && !hasBeenPulled(in)) {
           pull(in);
         }
       }

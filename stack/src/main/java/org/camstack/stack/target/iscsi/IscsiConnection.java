@@ -51,8 +51,11 @@ public final class IscsiConnection {
 
   /** What the engine needs from its transport. */
   public interface Wire {
-    /** Sends bytes, in call order. */
-    void write(byte[] bytes);
+    /**
+     * Sends bytes, in call order. The bytes may be sent later than the call returns (the stage
+     * writes what one burst of input produced in one go), never reordered.
+     */
+    void write(ByteString bytes);
 
     /** Runs {@code r} on the engine's thread after {@code nanos}. */
     void schedule(long nanos, Runnable r);
@@ -177,6 +180,11 @@ public final class IscsiConnection {
 
   /** Bytes from the socket, any split. */
   public void onBytes(byte[] chunk) {
+    onBytes(ByteString.fromArrayUnsafe(chunk));
+  }
+
+  /** Bytes from the socket, any split (read in place: a whole PDU in the chunk is not copied first). */
+  public void onBytes(ByteString chunk) {
     if (phase == Phase.CLOSED) {
       return;
     }
@@ -661,7 +669,7 @@ public final class IscsiConnection {
     int nextR2tOffset; // next offset to solicit
     int r2tSn;
     int outstandingR2t;
-    final Map<Integer, int[]> r2ts = new HashMap<>(); // ttt -> {offset, length, expected DataSN}
+    Map<Integer, int[]> r2ts = Map.of(); // ttt -> {offset, length, expected DataSN}; a HashMap once an R2T is sent
     boolean executing;
     LunTask lunTask; // set once started on the LUN; completed in forget(), once
     int attr = SIMPLE; // task attribute (SAM-5 8.6)
@@ -713,7 +721,7 @@ public final class IscsiConnection {
       }
       // grown as data arrives (never beyond EDTL): a hostile EDTL with no data costs nothing
       t.out = new byte[Math.max(imm, (int) Math.min(edtl, 65536))];
-      System.arraycopy(p.data(), 0, t.out, 0, imm);
+      p.copyData(t.out, 0);
       t.received = imm;
       t.unsolicitedEnd = p.fin() || initialR2t ? imm : (int) Math.min(firstBurst, edtl);
       t.nextR2tOffset = t.unsolicitedEnd;
@@ -759,6 +767,9 @@ public final class IscsiConnection {
     while (t.outstandingR2t < maxR2t && t.nextR2tOffset < t.edtl) {
       int len = (int) Math.min(maxBurst, t.edtl - t.nextR2tOffset);
       int ttt = newTtt();
+      if (t.r2ts.isEmpty()) {
+        t.r2ts = new HashMap<>();
+      }
       t.r2ts.put(ttt, new int[] {t.nextR2tOffset, len, 0});
       byTtt.put(ttt, t);
       t.outstandingR2t++;
@@ -808,7 +819,7 @@ public final class IscsiConnection {
     if (off + len > t.out.length) {
       t.out = java.util.Arrays.copyOf(t.out, (int) Math.min(t.edtl, Math.max(off + len, 2L * t.out.length)));
     }
-    System.arraycopy(p.data(), 0, t.out, (int) off, len);
+    p.copyData(t.out, (int) off);
     t.received += len;
     if (seq != null && p.fin()) {
       if (off + len != (long) seq[0] + seq[1]) {
@@ -945,24 +956,26 @@ public final class IscsiConnection {
         if (status) {
           b.flags(0x01 | residFlags).byte3(r.scsiStatus()).word(24, statSn++).word(44, (int) resid);
         }
-        send(b.build(data.slice(off, off + len).toArray()));
+        // the LUN's bytes go out as they are (an immutable view of the store): no copy until the socket's
+        wire.write(b.encode(len == n ? data : data.slice(off, off + len), tx));
         off += len;
       }
       if (collapse) {
         return;
       }
     }
-    byte[] sense = r.sense().toArray();
-    byte[] seg = new byte[0];
-    if (sense.length > 0) {
-      seg = new byte[2 + sense.length];
-      seg[0] = (byte) (sense.length >>> 8);
-      seg[1] = (byte) sense.length;
-      System.arraycopy(sense, 0, seg, 2, sense.length);
+    ByteString seg = ByteString.emptyByteString();
+    int senseLength = r.sense().size();
+    if (senseLength > 0) { // SenseLength, then the sense data (§11.4.7)
+      byte[] b = new byte[2 + senseLength];
+      b[0] = (byte) (senseLength >>> 8);
+      b[1] = (byte) senseLength;
+      r.sense().copyToArray(b, 2, senseLength);
+      seg = ByteString.fromArrayUnsafe(b);
     }
-    send(Bhs.of(Opcode.SCSI_RESPONSE).fin(true).flags(residFlags).byte2(0).byte3(r.scsiStatus()).itt(t.itt)
+    wire.write(Bhs.of(Opcode.SCSI_RESPONSE).fin(true).flags(residFlags).byte2(0).byte3(r.scsiStatus()).itt(t.itt)
         .word(20, 0).word(24, statSn++).word(28, expCmdSn).word(32, window()).word(36, dataSn)
-        .word(40, 0).word(44, (int) resid).build(seg));
+        .word(40, 0).word(44, (int) resid).encode(seg, tx));
   }
 
   /**
@@ -980,10 +993,12 @@ public final class IscsiConnection {
     if (t.attr == ORDERED) {
       orderedTasks--;
     }
-    for (Integer ttt : t.r2ts.keySet()) {
-      byTtt.remove(ttt);
+    if (!t.r2ts.isEmpty()) {
+      for (Integer ttt : t.r2ts.keySet()) {
+        byTtt.remove(ttt);
+      }
+      t.r2ts = Map.of();
     }
-    t.r2ts.clear();
     LunTask lt = t.lunTask;
     if (lt != null) {
       t.lunTask = null;
@@ -1185,7 +1200,7 @@ public final class IscsiConnection {
   // =============================================================================================
 
   private void send(Pdu p) {
-    wire.write(PduCodec.encode(p, tx));
+    wire.write(ByteString.fromArrayUnsafe(PduCodec.encode(p, tx)));
   }
 
   /**

@@ -39,7 +39,7 @@ class IscsiConnectionTest {
     boolean closed;
 
     @Override
-    public void write(byte[] bytes) {
+    public void write(org.apache.pekko.util.ByteString bytes) {
       for (PduCodec.Decoded d : decoder.feed(bytes)) {
         out.add(((PduCodec.Decoded.Frame) d).pdu());
       }
