@@ -21,12 +21,12 @@ class FailoverSettingsTest {
   }
 
   @Test
-  void defaultsAreTheSafeOnes() {
+  void defaultsFailOverWithinTheFloor() {
     Config c = system(Map.of());
-    assertEquals(Duration.ofSeconds(1), c.getDuration("pekko.cluster.failure-detector.heartbeat-interval"));
-    assertEquals(Duration.ofSeconds(3), c.getDuration("pekko.cluster.failure-detector.acceptable-heartbeat-pause"));
-    assertEquals(Duration.ofSeconds(5), c.getDuration("pekko.cluster.split-brain-resolver.stable-after"));
-    assertEquals("off", c.getString("pekko.cluster.down-removal-margin"), "auto: Pekko takes stable-after");
+    assertEquals(Duration.ofMillis(500), c.getDuration("pekko.cluster.failure-detector.heartbeat-interval"));
+    assertEquals(Duration.ofMillis(2500), c.getDuration("pekko.cluster.failure-detector.acceptable-heartbeat-pause"));
+    assertEquals(Duration.ofSeconds(2), c.getDuration("pekko.cluster.split-brain-resolver.stable-after"));
+    assertEquals(Duration.ofSeconds(1), c.getDuration("pekko.cluster.down-removal-margin"));
     assertEquals(Duration.ofMillis(250), c.getDuration("pekko.cluster.gossip-interval"));
     assertEquals(Duration.ofMillis(250), c.getDuration("pekko.cluster.leader-actions-interval"));
     assertEquals(Duration.ofMillis(200), c.getDuration("pekko.cluster.sharding.retry-interval"));
