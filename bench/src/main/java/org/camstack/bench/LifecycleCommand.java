@@ -123,8 +123,8 @@ final class LifecycleCommand implements Callable<Integer> {
           report.note(msgs.toString());
         }
         double cps = r.cycles() / secs;
-        report.summary("attach + detach cycles/s", String.format(Locale.ROOT, "%,.0f (target >= 1,000 with H2: %s)",
-            cps, cps >= 1000 ? "met" : String.format(Locale.ROOT, "missed, %.0f%% of it", cps / 10)));
+        report.summary("attach + detach cycles/s (pass + da)", String.format(Locale.ROOT, "%,.0f (issue 15 with H2: floor 2,000 %s, goal 5,000)",
+            cps, cps >= 2000 ? "met" : String.format(Locale.ROOT, "missed, %.0f%% of it", cps / 20)));
       } finally {
         system.terminate();
         system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
