@@ -136,6 +136,24 @@ class BenchSmokeTest {
   }
 
   @Test
+  void lifecycleSaysWhatACycleCostsInEventsJournalWritesMessagesAndActors() throws Exception {
+    Path json = dir.resolve("lifecycle.json");
+    CliRun r = bench("lifecycle", "--slots", "2", "--duration", "300ms", "--warmup", "100ms", "--count-messages", "--quiet",
+        "--json", json.toString());
+
+    assertEquals(0, r.exit(), r.err());
+    JsonNode row = new ObjectMapper().readTree(json.toFile()).at("/results/0");
+    assertTrue(row.get("cycles").asLong() > 0, row::toString);
+    // pass + da: 13 lifetime events each, 7 of them journaled (docs/benchmarks.md, Lifecycle)
+    assertEquals(26.0, row.get("eventsPerCycle").asDouble(), 1e-9, row::toString);
+    assertEquals(14.0, row.get("persistedPerCycle").asDouble(), 1e-9, row::toString);
+    // one XptDevice, two probes (plug and pull), the pass and da periphs: nothing else is spawned
+    assertEquals(5.0, row.get("actorsPerCycle").asDouble(), 1e-9, row::toString);
+    assertTrue(row.get("messagesPerCycle").asDouble() > 0, row::toString);
+    assertTrue(row.get("journalWritesPerCycle").asDouble() <= 14.0, row::toString);
+  }
+
+  @Test
   void recoveryBringsBackEveryDeviceFromAnH2Journal() throws Exception {
     Path json = dir.resolve("recovery.json");
     CliRun r = bench("recovery", "--devices", "40", "--quiet", "--json", json.toString());

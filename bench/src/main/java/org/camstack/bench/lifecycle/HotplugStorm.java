@@ -72,8 +72,6 @@ public final class HotplugStorm extends AbstractBehavior<Object> {
   private Run run;
   private int[] targets;
   private long cycles;
-  private long events;
-  private Map<String, Long> kinds = new java.util.TreeMap<>();
   private long lastBatches;
   private long flushedSeqNr;
   private int active;
@@ -109,7 +107,6 @@ public final class HotplugStorm extends AbstractBehavior<Object> {
         .onMessage(LifetimeEvent.PeriphRegistered.class, this::onRegistered)
         .onMessage(LifetimeEvent.DevfsNodeCreated.class, this::onNodeCreated)
         .onMessage(LifetimeEvent.UnitFreed.class, this::onUnitFreed)
-        .onMessage(LifetimeEvent.class, this::countEvent)
         .onMessage(AuditWriter.Stats.class, this::onWriterStats)
         .onMessage(Ccb.Completed.class, c -> this)
         .onMessage(StatusReply.class, this::onFlushed)
@@ -140,8 +137,7 @@ public final class HotplugStorm extends AbstractBehavior<Object> {
   private void start() {
     targets = new int[run.slots()];
     cycles = 0;
-    events = 0;
-    kinds = new java.util.TreeMap<>();
+    listener.resetCounts();
     startNanos = System.nanoTime();
     for (int i = 0; i < targets.length; i++) {
       targets[i] = i < INITIATOR ? i : i + 1;
@@ -150,26 +146,13 @@ public final class HotplugStorm extends AbstractBehavior<Object> {
     }
   }
 
-  private Behavior<Object> countEvent(LifetimeEvent e) {
-    count(e);
-    return this;
-  }
-
-  /** One lifetime event of the measured storm, by kind (what a cycle costs, issue 15). */
-  private void count(LifetimeEvent e) {
-    events++;
-    kinds.merge(e.getClass().getSimpleName(), 1L, Long::sum);
-  }
-
   /** Events name the periph incarnation; its registration says where it is. */
   private Behavior<Object> onRegistered(LifetimeEvent.PeriphRegistered e) {
-    count(e);
     targetOf.put(e.incarnation(), org.camstack.stack.ccb.CamPath.parse(e.path()).target());
     return this;
   }
 
   private Behavior<Object> onNodeCreated(LifetimeEvent.DevfsNodeCreated e) {
-    count(e);
     int t = targetOf.get(e.incarnation());
     if (nodes.merge(t, 1, Integer::sum) == DRIVERS.size() && Boolean.TRUE.equals(attached.get(t))) {
       detach(t); // every driver has its node: pull the disk
@@ -178,7 +161,6 @@ public final class HotplugStorm extends AbstractBehavior<Object> {
   }
 
   private Behavior<Object> onUnitFreed(LifetimeEvent.UnitFreed e) {
-    count(e);
     int t = targetOf.remove(e.incarnation());
     if (freed.merge(t, 1, Integer::sum) < DRIVERS.size()) {
       return this; // the other driver's unit is still held
@@ -220,7 +202,9 @@ public final class HotplugStorm extends AbstractBehavior<Object> {
     run = null;
     long persisted = seqNr - lastSeqNr; // the audit log's sequence number counts every run
     lastSeqNr = seqNr;
-    f.complete(new Result(cycles, events, persisted, startNanos, endNanos, Map.copyOf(kinds), journalWrites));
+    Map<String, Long> kinds = listener.counts(); // what a cycle costs, by kind (issue 15)
+    long events = kinds.values().stream().mapToLong(Long::longValue).sum();
+    f.complete(new Result(cycles, events, persisted, startNanos, endNanos, kinds, journalWrites));
   }
 
   /** Plug a fresh disk at {@code target} and rescan the LUN. */

@@ -49,6 +49,37 @@ public final class AuditWriter extends AbstractBehavior<AuditWriter.Command> {
   public record Record(LifetimeEvent event) implements Command {}
 
   /**
+   * Takes every event waiting in {@code feed} (a {@link LifetimeListener#journal} listener's
+   * queue). Local only: the listener sends one when its queue goes from idle to non-empty, so a
+   * burst of events costs one message instead of one {@link Record} each. No reply.
+   */
+  public record Drain(Feed feed) implements Command, org.apache.pekko.actor.NoSerializationVerificationNeeded {}
+
+  /**
+   * The queue between the emitters of one {@link LifetimeListener#journal} listener and the writer:
+   * lock-free and linearizable (emitters never block; an event offered before a {@link Flush} is
+   * sent is taken before that flush is answered), with a doorbell: at most one {@link Drain} is
+   * pending at a time.
+   */
+  public static final class Feed {
+    private final java.util.concurrent.ConcurrentLinkedQueue<LifetimeEvent> queue = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicBoolean rung = new java.util.concurrent.atomic.AtomicBoolean();
+    private final ActorRef<Command> writer;
+
+    public Feed(ActorRef<Command> writer) {
+      this.writer = writer;
+    }
+
+    /** Any thread, never blocks: queue {@code e} and ring the writer unless a drain is pending. */
+    public void offer(LifetimeEvent e) {
+      queue.offer(e);
+      if (!rung.get() && rung.compareAndSet(false, true)) {
+        writer.tell(new Drain(this));
+      }
+    }
+  }
+
+  /**
    * Replies with the log's sequence number once every event recorded before this message is
    * persisted (-1 if this writer has not written anything yet).
    */
@@ -161,6 +192,7 @@ public final class AuditWriter extends AbstractBehavior<AuditWriter.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Record.class, this::onRecord)
+        .onMessage(Drain.class, this::onDrain)
         .onMessage(Flush.class, this::onFlush)
         .onMessage(GetStats.class, this::onGetStats)
         .onMessage(SeqNrKnown.class, this::onSeqNrKnown)
@@ -184,20 +216,32 @@ public final class AuditWriter extends AbstractBehavior<AuditWriter.Command> {
   }
 
   private Behavior<Command> onRecord(Record r) {
-    if (r.event() == null) {
-      return this;
+    if (r.event() != null) {
+      take(r.event());
+      writeNext();
     }
+    return this;
+  }
+
+  private Behavior<Command> onDrain(Drain d) {
+    d.feed().rung.set(false); // before polling: an event offered after the last poll rings again
+    for (LifetimeEvent e; (e = d.feed().queue.poll()) != null; ) {
+      take(e);
+    }
+    writeNext();
+    return this;
+  }
+
+  private void take(LifetimeEvent e) {
     if (buffer.size() >= settings.maxBuffer()) {
       dropped++;
       if (Long.bitCount(dropped) == 1) { // 1, 2, 4, 8, ...: don't flood the log
         getContext().getLog().warn("audit buffer full: [{}] lifetime events dropped", dropped);
       }
-      return this;
+      return;
     }
-    buffer.add(r.event());
+    buffer.add(e);
     recorded++;
-    writeNext();
-    return this;
   }
 
   private Behavior<Command> onFlush(Flush f) {

@@ -6,6 +6,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.TypedActorContext;
 import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
@@ -101,6 +102,18 @@ public final class LifetimeAudit
         persistenceId(hostId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
     this.hostId = hostId;
+  }
+
+  /**
+   * The behavior without Pekko's event publishing: by default every persisted event is also
+   * published to the system event stream (a {@code PublishedEvent} for projections), one message
+   * and one allocation per audit event that nothing here subscribes to.
+   */
+  @Override
+  @SuppressWarnings("unchecked")
+  public Behavior<Command> apply(TypedActorContext<Command> ctx) {
+    // what the javadsl's apply returns (the Scala behavior is a Behavior), with publishing off
+    return (Behavior<Command>) (Object) createEventSourcedBehavior().withEventPublishing(false);
   }
 
   @Override

@@ -39,13 +39,17 @@ public interface LifetimeListener {
   }
 
   /**
-   * The host's audit trail: tells {@code writer} {@link AuditWriter.Record} for every {@link
-   * LifetimeEvent#journaled()} event (group commit; the writer counts drops, never blocks).
+   * The host's audit trail: every {@link LifetimeEvent#journaled()} event goes to {@code writer}
+   * (group commit; the writer counts drops, never blocks) through an {@link AuditWriter.Feed}: a
+   * lock-free queue and one {@link AuditWriter.Drain} message per burst instead of one {@link
+   * AuditWriter.Record} per event. {@code writer} must be local (a remote or sharded writer takes
+   * {@link AuditWriter.Record}s).
    */
   static LifetimeListener journal(ActorRef<AuditWriter.Command> writer) {
+    AuditWriter.Feed feed = new AuditWriter.Feed(writer);
     return event -> {
       if (event.journaled()) {
-        writer.tell(new AuditWriter.Record(event));
+        feed.offer(event);
       }
     };
   }

@@ -148,4 +148,34 @@ class LifetimeAuditTest {
     var v = (LifetimeEvent.ProtocolViolation) events.get(2);
     assertEquals(List.of("pass3"), v.names());
   }
+
+  @Test
+  void theJournalFeedRingsOncePerBurstAndLosesNothing() {
+    String host = "feed-host-" + hosts++;
+    ActorRef<AuditWriter.Command> writer = testKit.spawn(AuditWriter.create(host));
+    TestProbe<AuditWriter.Command> doorbell = testKit.createTestProbe();
+    AuditWriter.Feed feed = new AuditWriter.Feed(doorbell.getRef());
+    for (int i = 0; i < 5; i++) {
+      feed.offer(registered(i));
+    }
+    // five events, one message: the writer has not drained yet, so the bell rang once
+    AuditWriter.Drain first = doorbell.expectMessageClass(AuditWriter.Drain.class);
+    doorbell.expectNoMessage(Duration.ofMillis(100));
+    writer.tell(first);
+    feed.offer(registered(5)); // offered after the drain was handed on: rings again or is taken by it
+    TestProbe<StatusReply<Long>> flushed = testKit.createTestProbe();
+    writer.tell(new AuditWriter.Flush(flushed.getRef()));
+    long seq = flushed.receiveMessage(Duration.ofSeconds(10)).getValue();
+    if (seq == 5) { // the drain ran before the sixth offer: that one rang the bell again
+      writer.tell(doorbell.expectMessageClass(AuditWriter.Drain.class));
+      writer.tell(new AuditWriter.Flush(flushed.getRef()));
+      seq = flushed.receiveMessage(Duration.ofSeconds(10)).getValue();
+    }
+    assertEquals(6L, seq);
+    List<Object> expected = new ArrayList<>();
+    for (int i = 0; i <= 5; i++) {
+      expected.add(registered(i));
+    }
+    assertEquals(expected, journal.persistedInStorage(LifetimeAudit.persistenceId(host).id()));
+  }
 }
