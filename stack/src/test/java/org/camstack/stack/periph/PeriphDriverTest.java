@@ -171,6 +171,7 @@ class PeriphDriverTest {
 
     TestProbe<PeriphDriver.Units> p = testKit.createTestProbe();
     p.awaitAssert(
+        java.time.Duration.ofSeconds(15), // the 3 s default ran out once on a machine at load 20
         () -> {
           rig.driver.tell(new PeriphDriver.ListUnits(p.getRef()));
           PeriphDriver.Units u = p.receiveMessage();
