@@ -31,7 +31,7 @@ import org.camstack.stack.xpt.Xpt;
  * black hole (cf. scsi_targ_bh.c): INQUIRY with peripheral qualifier 3, 05/25/00 for the rest; a
  * target with no enabled LUN answers selection timeout.
  *
- * <p>This is the in-JVM interface; {@code node/TargApi} exposes it over the management API.
+ * <p>This is the in-JVM interface; {@code node/TargApi} exposes it over the management API (docs/devices.md).
  */
 public final class TargBus implements AsyncSimDataPath {
   private static final ByteString NOT_SUPPORTED = Sense.fixed(Sense.ILLEGAL_REQUEST, 0x25, 0x00);
