@@ -109,6 +109,9 @@ final class CtlClient {
       throw new CtlException("interrupted", 0);
     }
     String text = resp.body();
+    if (resp.statusCode() == 204) {
+      return new Reply<>(null, "null"); // nothing to report (e.g. no ATIO came within the wait)
+    }
     if (resp.statusCode() / 100 != 2) {
       throw new CtlException(errorText(resp.statusCode(), text), resp.statusCode());
     }

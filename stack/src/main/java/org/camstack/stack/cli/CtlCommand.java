@@ -41,7 +41,7 @@ import picocli.CommandLine.ScopeType;
 @Command(
     name = "ctl",
     mixinStandardHelpOptions = true,
-    subcommands = {CtlCommand.Lun.class, CtlCommand.Inject.class, CtlCommand.Wire.class, CtlCommand.Port.class, CtlCommand.Iscsi.class, TapeCommands.Tape.class, TapeCommands.Changer.class, DeviceCommands.Cd.class, DeviceCommands.Pt.class, ClusterCommands.class, SmpCommands.SmpVerb.class},
+    subcommands = {CtlCommand.Lun.class, CtlCommand.Inject.class, CtlCommand.Wire.class, CtlCommand.Port.class, CtlCommand.Iscsi.class, TapeCommands.Tape.class, TapeCommands.Changer.class, DeviceCommands.Cd.class, DeviceCommands.Pt.class, ClusterCommands.class, SmpCommands.SmpVerb.class, TargCommands.class},
     description = "camcontrol-style verbs against a running node's management API.",
     synopsisSubcommandLabel = "VERB",
     sortOptions = false,

@@ -154,6 +154,7 @@ public final class ManagementRoutes extends AllDirectives {
         pathPrefix("tape", () -> TapeApi.tapeRoutes(service, this)), pathPrefix("changer", () -> TapeApi.changerRoutes(service, this)),
         pathPrefix("web", () -> web == null ? reject() : web.api()),
         pathPrefix("smp", () -> SmpApi.routes(service, this)),
+        pathPrefix("targ", () -> TargApi.routes(service, this)),
         pathPrefix("cluster", () -> service.cluster().map(c -> c.routes(s -> reply(s::get))).orElseGet(() -> error(404, "this node has no cluster views"))));
   }
 

@@ -113,6 +113,11 @@ public interface NodeService {
     throw ApiException.notFound("this node has no SMP API");
   }
 
+  /** The targ(4) area (a user program plays a target-mode LUN); 404 on nodes without one. */
+  default TargApi targ() {
+    throw ApiException.notFound("this node has no targ API");
+  }
+
   /** The tape area (mt / chio over the sa and ch drivers); 404 on nodes without one. */
   default TapeApi tape() {
     throw ApiException.notFound("this node has no tape API");

@@ -44,6 +44,7 @@ public final class StackNodeService implements NodeService {
   private final LunApi luns;
   private final TapeApi tape;
   private final SmpApi smp;
+  private final TargApi targ;
   private final FaultApi faults;
   private final DevfsApi files;
   private final StatsApi stats;
@@ -75,6 +76,7 @@ public final class StackNodeService implements NodeService {
     this.files = new DevfsApi(ccbs, devfs, limits);
     this.tape = new TapeApi(system, devfs, askTimeout, limits);
     this.smp = new SmpApi(system, devfs, askTimeout);
+    this.targ = new TargApi(system, xpt, ccbs, askTimeout, scanTimeout, limits);
     this.stats = new StatsApi(ccbs, edt);
     this.wiring = new WiringApi(ccbs, wiring);
     this.devices = new DevicesApi(ccbs, sims, files, devfs, system, limits);
@@ -208,6 +210,11 @@ public final class StackNodeService implements NodeService {
   @Override
   public TapeApi tape() {
     return tape;
+  }
+
+  @Override
+  public TargApi targ() {
+    return targ;
   }
 
   @Override

@@ -1,9 +1,12 @@
 package org.camstack.stack.sim;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -28,7 +31,7 @@ import org.camstack.stack.xpt.Xpt;
  * black hole (cf. scsi_targ_bh.c): INQUIRY with peripheral qualifier 3, 05/25/00 for the rest; a
  * target with no enabled LUN answers selection timeout.
  *
- * <p>This is the in-JVM interface; the management API does not expose it yet.
+ * <p>This is the in-JVM interface; {@code node/TargApi} exposes it over the management API (docs/devices.md).
  */
 public final class TargBus implements AsyncSimDataPath {
   private static final ByteString NOT_SUPPORTED = Sense.fixed(Sense.ILLEGAL_REQUEST, 0x25, 0x00);
@@ -66,20 +69,108 @@ public final class TargBus implements AsyncSimDataPath {
 
   private record Pending(Lun lun, Done done, int dxferLen) {}
 
+  /** What became of a CTIO: cf. the CCB status a CTIO completes with. */
+  public enum CtioResult {
+    /** The command completed with the CTIO's data and status. */
+    ANSWERED,
+    /** This LUN never had a command with that tag. */
+    UNKNOWN_TAG,
+    /** The command already ended (answered, timed out, aborted, LUN disabled): {@link Lun#ended} says how. */
+    ENDED
+  }
+
+  /** How many ended tags a LUN remembers, so that a second or late CTIO gets a precise answer. */
+  static final int ENDED_MEMORY = 1024;
+
   /** An enabled LUN: the user program's end. Thread-safe. */
   public final class Lun {
     private final int target;
     private final long lun;
-    private final LinkedBlockingQueue<Atio> atios = new LinkedBlockingQueue<>();
+    private final ArrayDeque<Atio> atios = new ArrayDeque<>();
+    private final ArrayDeque<CompletableFuture<Atio>> waiters = new ArrayDeque<>();
+    private final LinkedHashMap<Long, String> ended = new LinkedHashMap<>(64, 0.75f, false) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<Long, String> eldest) {
+        return size() > ENDED_MEMORY;
+      }
+    };
+    private boolean disabled;
 
     private Lun(int target, long lun) {
       this.target = target;
       this.lun = lun;
     }
 
+    public int target() {
+      return target;
+    }
+
+    public long lun() {
+      return lun;
+    }
+
     /** The next command, waiting at most {@code timeout}; null when none came. */
     public Atio accept(Duration timeout) throws InterruptedException {
-      return atios.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      CompletableFuture<Atio> f = next();
+      try {
+        return f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        return cancel(f) ? null : f.join();
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw new IllegalStateException(e.getCause());
+      }
+    }
+
+    /**
+     * The next command without blocking: completes with it when it comes (in arrival order), or
+     * with null once the LUN is disabled. A waiter given up by its timeout must be handed to {@link
+     * #cancel}; when that returns false a command is (being) handed to it and must not be lost.
+     */
+    public CompletableFuture<Atio> next() {
+      synchronized (this) {
+        Atio a = atios.poll();
+        if (a != null) {
+          return CompletableFuture.completedFuture(a);
+        }
+        if (disabled) {
+          return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Atio> f = new CompletableFuture<>();
+        waiters.add(f);
+        return f;
+      }
+    }
+
+    /** @return true when {@code waiter} was still waiting (it will get no command) */
+    public boolean cancel(CompletableFuture<Atio> waiter) {
+      synchronized (this) {
+        return waiters.remove(waiter);
+      }
+    }
+
+    private void deliver(Atio a) {
+      CompletableFuture<Atio> w;
+      synchronized (this) {
+        w = waiters.poll();
+        if (w == null) {
+          atios.add(a);
+          return;
+        }
+      }
+      w.complete(a); // outside the lock: the waiter's continuation may run here
+    }
+
+    private void end(long tag, String how) {
+      synchronized (this) {
+        ended.put(tag, how);
+      }
+    }
+
+    /** How command {@code tag} of this LUN ended ("answered", "timed out or aborted", "lun disabled"), or null. */
+    public String ended(long tag) {
+      synchronized (this) {
+        return ended.get(tag);
+      }
     }
 
     /**
@@ -89,24 +180,42 @@ public final class TargBus implements AsyncSimDataPath {
      * @return false when the command is no longer waiting (timed out, aborted, or not this LUN's)
      */
     public boolean ctio(long tag, Ctio c) {
+      return answer(tag, c) == CtioResult.ANSWERED;
+    }
+
+    /** {@link #ctio} with the reason of a refusal. */
+    public CtioResult answer(long tag, Ctio c) {
       Pending p = pending.get(tag);
       if (p == null || p.lun() != this || !pending.remove(tag, p)) {
-        return false;
+        return ended(tag) != null ? CtioResult.ENDED : CtioResult.UNKNOWN_TAG;
       }
+      end(tag, "answered");
       ScsiResponse r = c.scsiStatus() == ScsiStatus.GOOD
           ? ScsiResponse.good(c.data(), p.dxferLen())
           : c.scsiStatus() == ScsiStatus.CHECK_COND
               ? ScsiResponse.checkCondition(c.sense(), p.dxferLen())
               : ScsiResponse.status(c.scsiStatus(), p.dxferLen());
       p.done().answered(r);
-      return true;
+      return CtioResult.ANSWERED;
     }
 
-    /** cf. disabling the LUN (TARGIOCDISABLE): its waiting commands fail with selection timeout. */
+    /**
+     * cf. disabling the LUN (TARGIOCDISABLE): its waiting commands fail with selection timeout,
+     * commands not yet accepted are dropped, and waiting {@link #next} calls get null.
+     */
     public void disable() {
       luns.remove(key(target, lun), this);
+      List<CompletableFuture<Atio>> w;
+      synchronized (this) {
+        disabled = true;
+        atios.clear();
+        w = List.copyOf(waiters);
+        waiters.clear();
+      }
+      w.forEach(f -> f.complete(null));
       pending.forEach((tag, p) -> {
         if (p.lun() == this && pending.remove(tag, p)) {
+          end(tag, "lun disabled");
           p.done().failed(CamStatus.SEL_TIMEOUT);
         }
       });
@@ -161,7 +270,7 @@ public final class TargBus implements AsyncSimDataPath {
     }
     long tag = nextTag.getAndIncrement();
     pending.put(tag, new Pending(l, done, dxferLen));
-    l.atios.add(new Atio(tag, target, lun, cdb, dataOut, dxferLen, initiatorId));
+    l.deliver(new Atio(tag, target, lun, cdb, dataOut, dxferLen, initiatorId));
     return tag;
   }
 
@@ -180,7 +289,10 @@ public final class TargBus implements AsyncSimDataPath {
 
   @Override
   public void abort(long handle) {
-    pending.remove(handle);
+    Pending p = pending.remove(handle);
+    if (p != null) {
+      p.lun().end(handle, "timed out or aborted");
+    }
   }
 
   @Override
@@ -223,8 +335,13 @@ public final class TargBus implements AsyncSimDataPath {
    */
   public static void register(ActorRef<Xpt.Command> xpt, TargBus bus, String name, int unit, int maxLun,
       ActorRef<Xpt.BusRegistered> replyTo) {
+    xpt.tell(registration(bus, name, unit, maxLun, replyTo));
+  }
+
+  /** The {@link Xpt.RegisterBus} message {@link #register} sends (for an ask). */
+  public static Xpt.RegisterBus registration(TargBus bus, String name, int unit, int maxLun, ActorRef<Xpt.BusRegistered> replyTo) {
     Ccb.PathInqResult cpi = new Ccb.PathInqResult(1, HbaFlags.PI_TAG_ABLE, HbaFlags.PIM_NOSCAN, 15, maxLun, 7,
         "camstack", "TARG", name, unit, 0, 300_000, 1 << 20);
-    xpt.tell(new Xpt.RegisterBus(cpi, -1, 16, bus, replyTo));
+    return new Xpt.RegisterBus(cpi, -1, 16, bus, replyTo);
   }
 }

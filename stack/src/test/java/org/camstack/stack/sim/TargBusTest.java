@@ -164,7 +164,8 @@ class TargBusTest {
       assertEquals(List.of(), rig.units("da").units().stream().filter(u -> u.path().equals(CamPath.of(pathId, 0, 1))).toList(),
           "the black hole answers the other LUNs: nothing attaches there");
 
-      Devfs.FileHandle fh = rig.openOk("da" + unit);
+      // the da's node appears once its READ CAPACITY (answered by the program) finished attaching it
+      Devfs.FileHandle fh = p.awaitAssert(StackRig.WAIT, () -> rig.openOk("da" + unit));
       Devfs.DevReply r = rig.call(c -> new Devfs.Read(fh, 5 * 512L, 3 * 512, c));
       assertEquals(Errno.OK, r.errno());
       byte[] want = new byte[3 * 512];
