@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.camstack.stack.scsi.Bytes;
+import org.camstack.stack.testkit.UserProgramDisk;
 
 /**
  * A user program of targ(4) over the management API (test code): plays a disk of {@link #BLOCKS}
@@ -98,14 +99,7 @@ final class TargDiskProgram implements Runnable {
           }
           return checkCondition(0x5, 0x24);
         }
-        byte[] b = new byte[36];
-        b[2] = 0x05;
-        b[3] = 0x02;
-        b[4] = 31;
-        b[7] = 0x02;
-        Bytes.putAscii(b, 8, "USERPROG", 8);
-        Bytes.putAscii(b, 16, "TARG-DISK", 16);
-        Bytes.putAscii(b, 32, "0001", 4);
+        byte[] b = UserProgramDisk.standardInquiry();
         return good(b);
       }
       case 0x00: // TEST UNIT READY

@@ -21,6 +21,7 @@ import org.camstack.stack.ccb.CcbFlags;
 import org.camstack.stack.ccb.Errno;
 import org.camstack.stack.devfs.Devfs;
 import org.camstack.stack.scsi.Bytes;
+import org.camstack.stack.testkit.UserProgramDisk;
 import org.camstack.stack.scsi.Cdbs;
 import org.camstack.stack.scsi.Sense;
 import org.camstack.stack.testkit.StackRig;
@@ -93,14 +94,7 @@ class TargBusTest {
           }
           return TargBus.Ctio.checkCondition(Sense.fixed(Sense.ILLEGAL_REQUEST, 0x24, 0));
         }
-        byte[] b = new byte[36];
-        b[2] = 0x05;
-        b[3] = 0x02;
-        b[4] = 31;
-        b[7] = 0x02;
-        Bytes.putAscii(b, 8, "USERPROG", 8);
-        Bytes.putAscii(b, 16, "TARG-DISK", 16);
-        Bytes.putAscii(b, 32, "0001", 4);
+        byte[] b = UserProgramDisk.standardInquiry();
         return TargBus.Ctio.good(ByteString.fromArray(b));
       }
       case 0x00: // TEST UNIT READY
