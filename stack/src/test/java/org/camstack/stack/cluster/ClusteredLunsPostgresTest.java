@@ -86,33 +86,27 @@ class ClusteredLunsPostgresTest {
 
   /** The da unit of the clustered LUN (bus 1) on node {@code n}. */
   private static String da(EmulatorNode n) {
-    for (ApiModel.Bus b : await(n.service().devlist()).buses()) {
-      for (ApiModel.Device d : b.devices()) {
-        if (d.bus() == 1 && !d.unconfigured()) {
-          for (String p : d.periphs()) {
-            if (p.startsWith("da")) {
-              return p;
-            }
-          }
-        }
-      }
-    }
-    throw new AssertionError("no da on bus 1");
+    return unit(n, "da");
   }
 
   private static String pass(EmulatorNode n) {
+    return unit(n, "pass");
+  }
+
+  /** The clustered LUN's (bus 1) periph whose name starts with {@code driver} on node {@code n}. */
+  private static String unit(EmulatorNode n, String driver) {
     for (ApiModel.Bus b : await(n.service().devlist()).buses()) {
       for (ApiModel.Device d : b.devices()) {
         if (d.bus() == 1 && !d.unconfigured()) {
           for (String p : d.periphs()) {
-            if (p.startsWith("pass")) {
+            if (p.startsWith(driver)) {
               return p;
             }
           }
         }
       }
     }
-    throw new AssertionError("no pass on bus 1");
+    throw new AssertionError("no " + driver + " on bus 1");
   }
 
   private static void write(EmulatorNode n, long offset, byte[] data) {
