@@ -74,6 +74,14 @@ public final class ClusterLun extends EventSourcedBehavior<ClusterLun.Command, C
       byte[] cdb, byte[] dataOut, int dxferLen, String initiatorPort, int relativePort, long deadlineMillis, ActorRef<Completion> replyTo)
       implements Command {}
 
+  /**
+   * A reset of the LUN arrived at some member (LOGICAL UNIT RESET, a SIM's BUS DEVICE RESET):
+   * resets the owner's copy (reservation, medium removal, mode pages) and posts {@code asc/ascq}
+   * on every member's copy for every nexus ({@link ClusterUnitAttentions}). Reply: {@link Done}
+   * once the members acknowledged. cf. {@code ctl_lun_reset()} and its {@code CTL_MSG_MANAGE_TASKS}.
+   */
+  public record Reset(int asc, int ascq, ActorRef<Done> replyTo) implements Command {}
+
   /** Where the entity runs. Reply: {@link Owner}. */
   public record WhereIsOwner(ActorRef<Owner> replyTo) implements Command {}
 
@@ -190,6 +198,13 @@ public final class ClusterLun extends EventSourcedBehavior<ClusterLun.Command, C
         })
         .onCommand(Flushed.class, (s, c) -> Effect().stop())
         .onCommand(Noted.class, (s, c) -> Effect().none())
+        .onCommand(Reset.class, (s, c) -> {
+          if (!ready) {
+            return Effect().stash();
+          }
+          reset(c);
+          return Effect().none();
+        })
         .onCommand(WhereIsOwner.class, (s, c) -> {
           c.replyTo().tell(new Owner(wwn, self));
           return Effect().none();
@@ -202,7 +217,7 @@ public final class ClusterLun extends EventSourcedBehavior<ClusterLun.Command, C
             ctx.getLog().debug("clustered LUN {}: command past its deadline not run", wwn);
             return Effect().none();
           }
-          c.replyTo().tell(Completion.of(execute(c)));
+          answer(c);
           if (!served) {
             served = true;
             FailoverPhases.note(FailoverPhases.FIRST_COMMAND, wwn);
@@ -271,6 +286,35 @@ public final class ClusterLun extends EventSourcedBehavior<ClusterLun.Command, C
       attached.setStateSink(DeviceStateSink.NONE);
     }
     attached = null;
+  }
+
+  /**
+   * Runs {@code c} and answers it; the unit attentions the command established for other nexuses
+   * are first posted on every member ({@link ClusterUnitAttentions#publish}), so that the
+   * initiator cannot overtake them on another path.
+   */
+  private void answer(Execute c) {
+    java.util.List<ClusterUnitAttentions.Posted> uas = new java.util.ArrayList<>();
+    ScsiResponse r = ClusterUnitAttentions.collecting(uas, () -> execute(c));
+    EmuDevice d = uas.isEmpty() ? null : copies.apply(wwn);
+    if (d == null || !(d.unitAttentionFanout() instanceof ClusterUnitAttentions fan)) {
+      c.replyTo().tell(Completion.of(r));
+      return;
+    }
+    fan.publish(wwn, uas).whenComplete((ok, e) -> c.replyTo().tell(Completion.of(r)));
+  }
+
+  /** {@link Reset}: the owner's copy's state, then the condition on every member. */
+  private void reset(Reset c) {
+    EmuDevice d = copies.apply(wwn);
+    if (d == null || !(d.unitAttentionFanout() instanceof ClusterUnitAttentions fan)) {
+      c.replyTo().tell(Done.getInstance());
+      return;
+    }
+    d.resetState();
+    ctx.getLog().info("clustered LUN {}: reset (29/{}) on the owner, posting it on every member", wwn, Integer.toHexString(c.ascq()));
+    fan.publish(wwn, java.util.List.of(new ClusterUnitAttentions.Posted(c.asc() << 8 | c.ascq(), "", 0, false, true)))
+        .whenComplete((ok, e) -> c.replyTo().tell(Done.getInstance()));
   }
 
   private ScsiResponse execute(Execute c) {

@@ -84,8 +84,12 @@ public final class ClusterLuns implements CommandRouter {
   /** Told after an owner or an ALUA model changed ({@link #watch}). */
   private final List<Runnable> watchers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
+  /** Unit attentions that hold on every member (LUN reset, conditions the owner establishes). */
+  private final ClusterUnitAttentions unitAttentions;
+
   private ClusterLuns(ActorSystem<?> system, Path sharedStore, Config busConfig, Duration forwardTimeout, Duration pollInterval, boolean avoidOldest) {
     this.system = system;
+    this.unitAttentions = new ClusterUnitAttentions(system, this);
     this.avoidOldest = avoidOldest;
     this.sharedStore = sharedStore;
     this.busConfig = busConfig;
@@ -163,6 +167,7 @@ public final class ClusterLuns implements CommandRouter {
             devices.put(device.spec().wwn(), device);
             targets.put(device.spec().wwn(), target);
             device.setRouter(ClusterLuns.this);
+            device.setUnitAttentionFanout(unitAttentions);
           }
         };
     return (index, bus) -> index == busIndex ? mine : others.forBus(index, bus);
@@ -180,6 +185,7 @@ public final class ClusterLuns implements CommandRouter {
             .withAllocationStrategy(allocation())
             .withEntityProps(DispatcherSelector.fromConfig("camstack.cluster.lun-dispatcher")));
     sharding = cs;
+    unitAttentions.start();
     system.systemActorOf(OwnerWatch.create(this, pollInterval), "cluster-owner-watch", Props.empty());
     LOG.info("clustered LUNs on bus {}: {} (shared store {})", busIndex, new TreeMap<>(devices).keySet(), sharedStore);
   }
@@ -239,6 +245,11 @@ public final class ClusterLuns implements CommandRouter {
   /** The WWNs of the clustered LUNs this node has. */
   public Set<String> wwns() {
     return Set.copyOf(devices.keySet());
+  }
+
+  /** Sharding started ({@link #start}). */
+  boolean started() {
+    return sharding != null;
   }
 
   EntityRef<ClusterLun.Command> entity(String wwn) {

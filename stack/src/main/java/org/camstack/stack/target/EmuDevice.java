@@ -141,6 +141,8 @@ public abstract class EmuDevice implements ScsiLun {
   private volatile TargetPortGroups portGroups = TargetPortGroups.LOCAL;
   /** Where commands go that another node runs (a clustered LUN on a node not its owner); null = here. */
   private volatile CommandRouter router;
+  /** Where unit attentions and resets that hold cluster-wide go (a clustered LUN's copy); null = this copy only. */
+  private volatile UnitAttentionFanout fanout;
   /** {@link #dispatch}'s answer for a command the {@link #router} takes. */
   private static final ScsiResponse ROUTE = new ScsiResponse(0, ByteString.emptyByteString(), ByteString.emptyByteString(), 0, 0, false);
 
@@ -232,8 +234,22 @@ public abstract class EmuDevice implements ScsiLun {
       portGroups = next;
     }
     if (!next.equals(was)) {
-      postUnitAttention(0x2a, 0x06);
+      // each node posts its own ALUA change to its own nexuses: never fanned out
+      unitAttentions.post(UnitAttentionSnapshot.code(0x2a, 0x06), UnitAttentions.NOBODY);
     }
+  }
+
+  /**
+   * Hands the unit attentions this copy establishes while running a command, and its resets, to
+   * {@code f} (a clustered LUN: every member's copy posts them); null: this copy only.
+   */
+  public final void setUnitAttentionFanout(UnitAttentionFanout f) {
+    this.fanout = f;
+  }
+
+  /** The fan-out set by {@link #setUnitAttentionFanout}, or null. */
+  public final UnitAttentionFanout unitAttentionFanout() {
+    return fanout;
   }
 
   /**
@@ -623,13 +639,42 @@ public abstract class EmuDevice implements ScsiLun {
    * ctl_build_ua}).
    */
   public void reset(int asc, int ascq) {
+    UnitAttentionFanout f = fanout;
+    if (f != null && f.reset(this, asc, ascq) != null) {
+      return; // the cluster resets the owner's copy and posts asc/ascq on every member
+    }
+    resetState();
+    unitAttentions.resetTo(UnitAttentionSnapshot.code(asc, ascq));
+  }
+
+  /**
+   * A LOGICAL UNIT RESET (task management): {@link #reset}, completed once the unit attention is
+   * established on every nexus, those of other cluster members included (the task management
+   * response must not overtake it). cf. {@code ctl_lun_reset()}.
+   */
+  public final java.util.concurrent.CompletionStage<Void> lunReset(int asc, int ascq) {
+    UnitAttentionFanout f = fanout;
+    java.util.concurrent.CompletionStage<Void> s = f == null ? null : f.reset(this, asc, ascq);
+    if (s != null) {
+      return s;
+    }
+    resetState();
+    unitAttentions.resetTo(UnitAttentionSnapshot.code(asc, ascq));
+    return java.util.concurrent.CompletableFuture.completedFuture(null);
+  }
+
+  /**
+   * The state part of a reset, without unit attentions: releases the SPC-2 reservation and the
+   * medium-removal prevention and reverts current mode values to the saved ones (the owner's copy
+   * of a clustered LUN, {@link UnitAttentionFanout#reset}).
+   */
+  public final void resetState() {
     reservations.reset();
     synchronized (preventers) {
       preventers.clear();
       prevented = false;
     }
     modePages.revertToSaved();
-    unitAttentions.resetTo(UnitAttentionSnapshot.code(asc, ascq));
     stateChanged(DeviceStateSink.RESERVATION | DeviceStateSink.MEDIA | DeviceStateSink.MODE_PAGES);
   }
 
@@ -637,7 +682,7 @@ public abstract class EmuDevice implements ScsiLun {
 
   /** Posts a unit attention to every initiator (including ones not seen yet). */
   public final void postUnitAttention(int asc, int ascq) {
-    unitAttentions.post(UnitAttentionSnapshot.code(asc, ascq), UnitAttentions.NOBODY);
+    postUnitAttention(asc, ascq, UnitAttentions.NOBODY);
   }
 
   /**
@@ -645,13 +690,40 @@ public abstract class EmuDevice implements ScsiLun {
    * nexus loss 29/07; commands cleared by another initiator 2F/00).
    */
   public final void postUnitAttentionTo(int initiatorId, int asc, int ascq) {
-    unitAttentions.postTo(initiatorId, UnitAttentionSnapshot.code(asc, ascq));
+    UnitAttentionFanout f = fanout;
+    int code = UnitAttentionSnapshot.code(asc, ascq);
+    if (f == null || !f.posted(this, code, initiatorId, true)) {
+      unitAttentions.postTo(initiatorId, code);
+    }
   }
 
   /** Posts a unit attention to every initiator except {@code exceptInitiator}. */
   public final void postUnitAttention(int asc, int ascq, int exceptInitiator) {
-    unitAttentions.post(UnitAttentionSnapshot.code(asc, ascq), exceptInitiator);
+    UnitAttentionFanout f = fanout;
+    int code = UnitAttentionSnapshot.code(asc, ascq);
+    if (f == null || !f.posted(this, code, exceptInitiator, false)) {
+      unitAttentions.post(code, exceptInitiator);
+    }
   }
+
+  /**
+   * Posts on this copy only, bypassing the fan-out: {@code code} ({@code asc << 8 | ascq}) for
+   * every nexus but {@code exceptInitiator} ({@link #NOBODY_EXCEPTED}: all), for {@code
+   * exceptInitiator} alone when {@code only}, or, when {@code reset}, replacing whatever is
+   * pending for every nexus. Called by a cluster member for a condition another member established.
+   */
+  public final void postUnitAttentionHere(int code, int exceptInitiator, boolean only, boolean reset) {
+    if (reset) {
+      unitAttentions.resetTo(code);
+    } else if (only) {
+      unitAttentions.postTo(exceptInitiator, code);
+    } else {
+      unitAttentions.post(code, exceptInitiator);
+    }
+  }
+
+  /** {@link #postUnitAttentionHere}: no nexus excepted. */
+  public static final int NOBODY_EXCEPTED = UnitAttentions.NOBODY;
 
   /** Sets a deferred error (response code 0x71) reported by the next command of any initiator. */
   public final void postDeferredError(int key, int asc, int ascq) {

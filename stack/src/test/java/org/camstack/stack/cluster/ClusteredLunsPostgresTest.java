@@ -394,4 +394,92 @@ class ClusteredLunsPostgresTest {
       }
     }
   }
+
+  /** One CDB through the node's pass device, as it comes (no retry). */
+  private static ApiModel.CdbResult once(EmulatorNode n, String cdbHex, int dataIn) {
+    ApiModel.Handle h = await(n.service().open("test", new ApiModel.Open(pass(n))));
+    try {
+      return await(n.service().cdb(h.handle(), new ApiModel.Cdb(cdbHex, dataIn, null, 5000)));
+    } finally {
+      await(n.service().close(h.handle()));
+    }
+  }
+
+  private static final String TUR = "000000000000";
+
+  /** TEST UNIT READY through {@code n} until GOOD: whatever was pending is reported. */
+  private static void drain(EmulatorNode n) {
+    for (int i = 0; i < 16; i++) {
+      if (once(n, TUR, 0).scsiStatus() == 0) {
+        return;
+      }
+    }
+    throw new AssertionError("TEST UNIT READY never GOOD through " + n.apiUrl());
+  }
+
+  /** The next TEST UNIT READY through {@code n} reports UNIT ATTENTION {@code asc/ascq}, and the one after it is GOOD (exactly once). */
+  private static void assertUnitAttentionOnce(EmulatorNode n, int asc, int ascq) {
+    ApiModel.CdbResult r = once(n, TUR, 0);
+    assertEquals(2, r.scsiStatus(), () -> n.apiUrl() + ": " + r);
+    byte[] sense = HEX.parseHex(r.senseHex());
+    assertEquals(List.of(6, asc, ascq), List.of(sense[2] & 0x0f, sense[12] & 0xff, sense[13] & 0xff), () -> n.apiUrl() + ": " + r);
+    ApiModel.CdbResult next = once(n, TUR, 0);
+    assertEquals(0, next.scsiStatus(), () -> n.apiUrl() + ": reported twice? " + next);
+  }
+
+  /**
+   * docs/cluster.md, "Unit attentions across the cluster": the owner is B. A MODE SELECT through A
+   * (run on B) posts 2A/01 to the nexuses of B and C, once each, and not to A's, which changed the
+   * parameters; a LUN reset arriving at A (as iSCSI task management and the SIM's BUS DEVICE RESET
+   * call it) releases the SPC-2 reservation C holds on the owner and posts 29/03 to every nexus of
+   * every node, once each.
+   */
+  @Test
+  void unitAttentionsOfTheOwnerAndALunResetReachEveryNodeOnce() throws Exception {
+    String wwn = DurableJournal.wwn(0xc2);
+    List<EmulatorNode> nodes = new ArrayList<>();
+    try {
+      threeNodes(wwn, nodes);
+      EmulatorNode a = nodes.get(0);
+      EmulatorNode b = nodes.get(1);
+      EmulatorNode c = nodes.get(2);
+      CliRun mv = CliRun.capture(CtlCommand::run, "--node", c.apiUrl(), "lun", "move", "naa." + wwn, "--to", "127.0.0.1:" + b.clusterPort());
+      assertEquals(0, mv.exit(), mv::both);
+      PROBE.awaitAssert(WAIT, Duration.ofMillis(200), () -> {
+        for (EmulatorNode n : nodes) {
+          assertEquals(self(b).toString(), n.clusterLuns().orElseThrow().owner(wwn), n.apiUrl());
+        }
+        return null;
+      });
+      nodes.forEach(ClusteredLunsPostgresTest::drain);
+
+      // MODE SELECT through A flips WCE on the owner: 2A/01 for every nexus but A's
+      ApiModel.CdbResult ms = cdb(a, "5a08080000000000fc00", 252, null);
+      byte[] page = java.util.Arrays.copyOfRange(HEX.parseHex(ms.dataHex()), 8, HEX.parseHex(ms.dataHex()).length);
+      page[0] &= 0x3f;
+      page[2] ^= 0x04;
+      byte[] param = new byte[8 + page.length];
+      System.arraycopy(page, 0, param, 8, page.length);
+      ApiModel.CdbResult sel = cdb(a, String.format("55100000000000%04x00", param.length), 0, HEX.formatHex(param));
+      assertEquals(0, sel.scsiStatus(), sel::toString);
+      assertUnitAttentionOnce(c, 0x2a, 0x01);
+      assertUnitAttentionOnce(b, 0x2a, 0x01);
+      assertEquals(0, once(a, TUR, 0).scsiStatus(), "the nexus that changed the parameters is not told");
+
+      // C reserves (SPC-2, on the owner B); A conflicts
+      assertEquals(0, cdb(c, "160000000000", 0, null).scsiStatus());
+      assertEquals(0x18, once(a, "28000000000000000100", 512).scsiStatus());
+
+      // a LUN reset arriving at A: the owner's reservation goes, 29/03 on every node once
+      await(a.clusterLuns().orElseThrow().device(wwn).lunReset(0x29, 0x03));
+      for (EmulatorNode n : nodes) {
+        assertUnitAttentionOnce(n, 0x29, 0x03);
+      }
+      assertEquals(0, once(a, "28000000000000000100", 512).scsiStatus(), "the reset released C's reservation on the owner");
+    } finally {
+      for (int i = nodes.size() - 1; i >= 0; i--) {
+        await(nodes.get(i).shutdown(), Duration.ofSeconds(60));
+      }
+    }
+  }
 }

@@ -1117,7 +1117,17 @@ public final class IscsiConnection {
         } else {
           abortLun(lun);
           sessions.abortTasks(target, lun, IscsiSessions.ANY_NEXUS, false, control);
-          d.reset(0x29, 0x03); // to every nexus, as CTL's ctl_do_lun_reset (libiscsi MultipathIO.Reset checks it)
+          // to every nexus, as CTL's ctl_do_lun_reset (libiscsi MultipathIO.Reset checks it); a clustered
+          // LUN's reaches the other members' nexuses too, and the response waits for that (docs/cluster.md)
+          java.util.concurrent.CompletableFuture<Void> reset = d.lunReset(0x29, 0x03).toCompletableFuture();
+          if (!reset.isDone()) {
+            reset.whenComplete((ok, e) -> control.run(() -> {
+              if (phase == Phase.FULL_FEATURE) {
+                tmfResponse(p, fn, 0);
+              }
+            }));
+            return;
+          }
           response = 0;
         }
       }
@@ -1140,6 +1150,10 @@ public final class IscsiConnection {
     if (sessionType != SessionType.NORMAL) {
       response = 255;
     }
+    tmfResponse(p, fn, response);
+  }
+
+  private void tmfResponse(Pdu p, int fn, int response) {
     send(Bhs.of(Opcode.TASK_MGMT_RESPONSE).fin(true).byte2(response).itt(p.initiatorTaskTag())
         .word(24, statSn++).word(28, expCmdSn).word(32, window()).build());
     if (fn == 7 && response == 0) {
