@@ -305,7 +305,7 @@ public final class ClusterLuns implements CommandRouter {
         if (m.status() != MemberStatus.up() && m.status() != MemberStatus.weaklyUp()) {
           continue;
         }
-        int tpg = portGroup(m.address());
+        int tpg = portGroup(m);
         int state =
             unreachable.contains(m)
                 ? TargetPortGroups.UNAVAILABLE
@@ -313,7 +313,7 @@ public final class ClusterLuns implements CommandRouter {
         groups.add(new TargetPortGroups.Group(tpg, state, false, List.of(2 * tpg - 1, 2 * tpg)));
       }
       groups.sort(Comparator.comparingInt(TargetPortGroups.Group::id));
-      int mine = portGroup(cluster.selfMember().address());
+      int mine = portGroup(cluster.selfMember());
       TargetPortGroups next = new TargetPortGroups(groups, 2 * (mine - 1));
       aluaChanged |= !next.equals(e.getValue().portGroups());
       e.getValue().setPortGroups(next);
@@ -327,17 +327,12 @@ public final class ClusterLuns implements CommandRouter {
   }
 
   /**
-   * The target port group of a member: 1..32767 from its address (FNV-1a of {@code host:port}),
-   * the same on every node; its ports are {@code 2g-1} (SIM) and {@code 2g} (iSCSI).
+   * The target port group of a member: the small integer it carries as its {@code tpg=N} role
+   * ({@link PortGroupIds}), the same on every node and across its restarts; its ports are {@code
+   * 2g-1} (SIM) and {@code 2g} (iSCSI).
    */
-  public static int portGroup(Address a) {
-    String s = a.host().getOrElse(() -> "") + ":" + a.port().getOrElse(() -> 0);
-    int h = 0x811c9dc5;
-    for (int i = 0; i < s.length(); i++) {
-      h ^= s.charAt(i);
-      h *= 0x01000193;
-    }
-    return 1 + Math.floorMod(h, 32767);
+  public static int portGroup(Member m) {
+    return PortGroupIds.of(m);
   }
 
   // ------------------------------------------------------------------ CommandRouter
@@ -355,7 +350,7 @@ public final class ClusterLuns implements CommandRouter {
       int group = ((parameters.apply(p + 2) & 0xff) << 8) | (parameters.apply(p + 3) & 0xff);
       Address to = null;
       for (Member m : cluster.state().getMembers()) {
-        if (portGroup(m.address()) == group && m.status() == MemberStatus.up()) {
+        if (portGroup(m) == group && m.status() == MemberStatus.up()) {
           to = m.address();
         }
       }

@@ -87,7 +87,7 @@ public final class ClusterApi extends AllDirectives {
               m.status().toString(),
               !c.state().getUnreachable().contains(m),
               m.address().equals(self),
-              ClusterLuns.portGroup(m.address()),
+              ClusterLuns.portGroup(m),
               JournalRole.in(m.getRoles()).orElse("").replace(JournalRole.PREFIX, ""),
               owned));
     }
@@ -101,7 +101,7 @@ public final class ClusterApi extends AllDirectives {
       Cluster c = Cluster.get(system);
       Map<Integer, String> byGroup = new TreeMap<>();
       for (Member m : c.state().getMembers()) {
-        byGroup.put(ClusterLuns.portGroup(m.address()), m.address().toString());
+        byGroup.put(ClusterLuns.portGroup(m), m.address().toString());
       }
       for (String w : new java.util.TreeSet<>(luns.wwns())) {
         EmuDevice d = luns.device(w);
@@ -131,7 +131,7 @@ public final class ClusterApi extends AllDirectives {
     for (Member m : c.state().getMembers()) {
       Address a = m.address();
       String hp = a.host().getOrElse(() -> "") + ":" + a.port().getOrElse(() -> 0);
-      if (a.toString().equals(to) || hp.equals(to) || String.valueOf(ClusterLuns.portGroup(a)).equals(to)) {
+      if (a.toString().equals(to) || hp.equals(to) || String.valueOf(ClusterLuns.portGroup(m)).equals(to)) {
         return a;
       }
     }

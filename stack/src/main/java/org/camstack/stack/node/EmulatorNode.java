@@ -85,7 +85,11 @@ public final class EmulatorNode {
     ActorSystem<Void> system = null;
     try {
       org.camstack.stack.target.MemoryBudget.process().setLimit(settings.memoryBudget());
-      system = ActorSystem.create(Behaviors.empty(), NodeSettings.SYSTEM_NAME, settings.systemConfig());
+      // camstack cluster (issue 13): this node's ALUA target port group id, carried as a role every member reads
+      int portGroup =
+          org.camstack.stack.cluster.PortGroupIds.assign(
+              settings.journal(), files.hostId(settings.config().getString("camstack.node.host-id")), settings.config().getInt("camstack.cluster.port-group"));
+      system = ActorSystem.create(Behaviors.empty(), NodeSettings.SYSTEM_NAME, org.camstack.stack.cluster.PortGroupIds.withRole(settings.systemConfig(), portGroup));
       Cluster cluster = Cluster.get(system);
       if (settings.seeds().isEmpty()) {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));

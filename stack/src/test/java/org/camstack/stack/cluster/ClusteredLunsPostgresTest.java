@@ -78,6 +78,10 @@ class ClusteredLunsPostgresTest {
     return Cluster.get(n.system()).selfMember().address();
   }
 
+  private static org.apache.pekko.cluster.Member member(EmulatorNode n) {
+    return Cluster.get(n.system()).selfMember();
+  }
+
   private static long up(EmulatorNode n) {
     return StreamSupport.stream(Cluster.get(n.system()).state().getMembers().spliterator(), false)
         .filter(m -> m.status() == MemberStatus.up())
@@ -203,10 +207,10 @@ class ClusteredLunsPostgresTest {
       assertEquals(ranOnA, a.clusterLuns().orElseThrow().commandsRunHere());
       assertEquals(ranOnC, c.clusterLuns().orElseThrow().commandsRunHere());
 
-      int gb = ClusterLuns.portGroup(self(b));
+      int gb = ClusterLuns.portGroup(member(b));
       Map<Integer, Integer> expected = new java.util.TreeMap<>();
       for (EmulatorNode n : nodes) {
-        expected.put(ClusterLuns.portGroup(self(n)), n == b ? TargetPortGroups.ACTIVE_OPTIMIZED : TargetPortGroups.ACTIVE_NON_OPTIMIZED);
+        expected.put(ClusterLuns.portGroup(member(n)), n == b ? TargetPortGroups.ACTIVE_OPTIMIZED : TargetPortGroups.ACTIVE_NON_OPTIMIZED);
       }
       PROBE.awaitAssert(WAIT, Duration.ofMillis(200), () -> {
         byte[] ra = rtpg(a);
@@ -219,6 +223,7 @@ class ClusteredLunsPostgresTest {
 
       // B crashes: no coordinated shutdown, the survivors must find out and down it
       Address gone = self(b);
+      int goneGroup = ClusterLuns.portGroup(member(b));
       nodes.remove(b);
       DurableJournal.crash(b.system());
       PROBE.awaitAssert(WAIT, Duration.ofMillis(200), () -> {
@@ -234,14 +239,14 @@ class ClusteredLunsPostgresTest {
       PROBE.awaitAssert(WAIT, Duration.ofMillis(200), () -> {
         Map<Integer, Integer> s = states(rtpg(a));
         assertEquals(2, s.size(), s::toString);
-        assertTrue(!s.containsKey(ClusterLuns.portGroup(gone)), s::toString);
+        assertTrue(!s.containsKey(goneGroup), s::toString);
         assertEquals(1, s.values().stream().filter(v -> v == TargetPortGroups.ACTIVE_OPTIMIZED).count(), s::toString);
         assertArrayEquals(rtpg(a), rtpg(c));
         return null;
       });
 
       // explicit ALUA: SET TARGET PORT GROUPS through C asks active/optimized for C's group
-      int gc = ClusterLuns.portGroup(self(c));
+      int gc = ClusterLuns.portGroup(member(c));
       String params = String.format("00000000%02x00%04x", TargetPortGroups.ACTIVE_OPTIMIZED, gc);
       ApiModel.Handle h = await(c.service().open("test", new ApiModel.Open(pass(c))));
       try {

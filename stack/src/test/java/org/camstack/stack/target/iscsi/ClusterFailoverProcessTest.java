@@ -43,14 +43,6 @@ class ClusterFailoverProcessTest {
   private static final List<String> MULTIPATH =
       List.of("SCSI.MultipathIO.Simple", "SCSI.MultipathIO.Reset", "SCSI.MultipathIO.CompareAndWrite", "SCSI.MultipathIO.CompareAndWriteAsync");
 
-  /**
-   * Known gap: a LUN RESET through one node sets the reset unit attention only for the nexuses of
-   * that node, so the test's TUR through the other node sees none. It is allowed to fail with this
-   * assertion only (and welcome to pass).
-   */
-  private static final String RESET = "SCSI.MultipathIO.Reset";
-  private static final String RESET_GAP = "CU_ASSERT_NOT_EQUAL(num_uas,0)";
-
   private static byte[] block(int i) {
     byte[] b = new byte[BS];
     for (int k = 0; k < BS; k++) {
@@ -101,10 +93,6 @@ class ClusterFailoverProcessTest {
           + run.describe());
       assertEquals(MULTIPATH, run.results().stream().map(ConformanceResults.Result::name).toList(), mp.output());
       for (ConformanceResults.Result r : run.results()) {
-        if (r.name().equals(RESET) && r.outcome() == ConformanceResults.Outcome.FAIL && r.reason().contains(RESET_GAP)) {
-          System.out.println("cluster multipath: known gap (docs/cluster.md, Tests): " + r);
-          continue;
-        }
         assertEquals(ConformanceResults.Outcome.PASS, r.outcome(), () -> r + "\n" + mp.output());
       }
 
