@@ -49,13 +49,19 @@ final class ClusterCommands implements Callable<Integer> {
   }
 
   static String lunsText(ClusterApi.Luns l) {
-    TextTable t = new TextTable("WWN", "PATH", "OWNER", "ALUA STATE PER NODE");
+    TextTable t = new TextTable("WWN", "PATH", "OWNER", "ALUA STATE PER NODE", "TPG PER NODE");
     for (ClusterApi.LunView v : l.luns()) {
       StringBuilder st = new StringBuilder();
       for (Map.Entry<String, String> e : v.states().entrySet()) {
         st.append(st.length() == 0 ? "" : " ").append(e.getKey()).append('=').append(e.getValue());
       }
-      t.add("naa." + v.wwn(), v.path(), v.owner().isEmpty() ? "(none yet)" : v.owner(), st.toString());
+      StringBuilder tpg = new StringBuilder();
+      if (v.portGroups() != null) {
+        for (Map.Entry<String, Integer> e : v.portGroups().entrySet()) {
+          tpg.append(tpg.length() == 0 ? "" : " ").append(e.getKey()).append('=').append(e.getValue());
+        }
+      }
+      t.add("naa." + v.wwn(), v.path(), v.owner().isEmpty() ? "(none yet)" : v.owner(), st.toString(), tpg.length() == 0 ? "-" : tpg.toString());
     }
     return t.render();
   }

@@ -77,10 +77,12 @@ public final class ClusterLun extends EventSourcedBehavior<ClusterLun.Command, C
   /**
    * A reset of the LUN arrived at some member (LOGICAL UNIT RESET, a SIM's BUS DEVICE RESET):
    * resets the owner's copy (reservation, medium removal, mode pages) and posts {@code asc/ascq}
-   * on every member's copy for every nexus ({@link ClusterUnitAttentions}). Reply: {@link Done}
+   * on every member's copy for every nexus ({@link ClusterUnitAttentions}); the other members abort
+   * their frontends' tasks of the LUN ({@code origin}, the host:port of the member it arrived at,
+   * aborted its own). Reply: {@link Done}
    * once the members acknowledged. cf. {@code ctl_lun_reset()} and its {@code CTL_MSG_MANAGE_TASKS}.
    */
-  public record Reset(int asc, int ascq, ActorRef<Done> replyTo) implements Command {}
+  public record Reset(int asc, int ascq, String origin, ActorRef<Done> replyTo) implements Command {}
 
   /** Where the entity runs. Reply: {@link Owner}. */
   public record WhereIsOwner(ActorRef<Owner> replyTo) implements Command {}
@@ -313,7 +315,7 @@ public final class ClusterLun extends EventSourcedBehavior<ClusterLun.Command, C
     }
     d.resetState();
     ctx.getLog().info("clustered LUN {}: reset (29/{}) on the owner, posting it on every member", wwn, Integer.toHexString(c.ascq()));
-    fan.publish(wwn, java.util.List.of(new ClusterUnitAttentions.Posted(c.asc() << 8 | c.ascq(), "", 0, false, true)))
+    fan.publish(wwn, java.util.List.of(ClusterUnitAttentions.Posted.reset(c.asc() << 8 | c.ascq(), c.origin())))
         .whenComplete((ok, e) -> c.replyTo().tell(Done.getInstance()));
   }
 

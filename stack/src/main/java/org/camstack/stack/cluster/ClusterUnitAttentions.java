@@ -87,7 +87,12 @@ public final class ClusterUnitAttentions implements UnitAttentionFanout {
   private record Listed(Receptionist.Listing listing) implements Command {}
 
   /** One condition collected on the owner, its nexus already named cluster-wide. */
-  public record Posted(int code, String nexusPort, int nexusRel, boolean only, boolean reset) {}
+  public record Posted(int code, String nexusPort, int nexusRel, boolean only, boolean reset) {
+    /** A reset's condition; {@code origin} (host:port of the member the reset arrived at) is carried as {@code origin/}. */
+    static Posted reset(int code, String origin) {
+      return new Posted(code, origin + "/", 0, false, true);
+    }
+  }
 
   private static final ThreadLocal<List<Posted>> SCOPE = new ThreadLocal<>();
 
@@ -148,7 +153,7 @@ public final class ClusterUnitAttentions implements UnitAttentionFanout {
     int code = asc << 8 | ascq;
     CompletableFuture<Void> done = new CompletableFuture<>();
     luns.entity(wwn)
-        .<Done>ask(r -> new ClusterLun.Reset(asc, ascq, r), ACK_TIMEOUT.multipliedBy(2))
+        .<Done>ask(r -> new ClusterLun.Reset(asc, ascq, selfHostPort(), r), ACK_TIMEOUT.multipliedBy(2))
         .whenComplete((ok, e) -> {
           if (e == null) {
             done.complete(null);
@@ -156,7 +161,7 @@ public final class ClusterUnitAttentions implements UnitAttentionFanout {
           }
           // the owner is away (failover): the condition still reaches every member
           LOG.info("clustered LUN {}: reset not confirmed by its owner ({}); posting 29/{} on the members", wwn, e.toString(), ascq);
-          publish(wwn, List.of(new Posted(code, "", 0, false, true))).whenComplete((x, f) -> done.complete(null));
+          publish(wwn, List.of(Posted.reset(code, selfHostPort()))).whenComplete((x, f) -> done.complete(null));
         });
     return done;
   }
@@ -260,7 +265,12 @@ public final class ClusterUnitAttentions implements UnitAttentionFanout {
     if (d == null) {
       return;
     }
-    int nexus = a.nexusPort().isEmpty() ? EmuDevice.NOBODY_EXCEPTED : localNexus(d, selfHostPort(), a.nexusPort(), a.nexusRel());
+    String self = selfHostPort();
+    if (a.reset() && !a.nexusPort().equals(self + "/") && d.target() != null && d.target().inventory() != null) {
+      // a LUN reset that arrived at another member: this member's frontends abort their tasks of the LUN
+      d.target().inventory().abortAllTasks(d.target(), d.lun());
+    }
+    int nexus = a.nexusPort().isEmpty() || a.reset() ? EmuDevice.NOBODY_EXCEPTED : localNexus(d, self, a.nexusPort(), a.nexusRel());
     if (a.only() && nexus == EmuDevice.NOBODY_EXCEPTED) {
       return; // that nexus is another member's
     }

@@ -35,7 +35,7 @@ public final class ClusterApi extends AllDirectives {
   public record Status(String self, List<MemberView> members) {}
 
   /** One clustered LUN: its owner and each node's ALUA state ({@code active/optimized}, ...). */
-  public record LunView(String wwn, String path, String owner, Map<String, String> states) {}
+  public record LunView(String wwn, String path, String owner, Map<String, String> states, Map<String, Integer> portGroups) {}
 
   /** {@code GET /api/cluster/luns}. */
   public record Luns(List<LunView> luns) {}
@@ -106,11 +106,13 @@ public final class ClusterApi extends AllDirectives {
       for (String w : new java.util.TreeSet<>(luns.wwns())) {
         EmuDevice d = luns.device(w);
         Map<String, String> states = new TreeMap<>();
+        Map<String, Integer> groups = new TreeMap<>();
         for (TargetPortGroups.Group g : d.portGroups().groups()) {
           states.put(byGroup.getOrDefault(g.id(), "group " + g.id()), stateName(g.state()));
+          groups.put(byGroup.getOrDefault(g.id(), "group " + g.id()), g.id());
         }
         String path = d.target() == null || d.target().inventory() == null ? "" : luns.path(w);
-        out.add(new LunView(w, path, luns.owner(w), states));
+        out.add(new LunView(w, path, luns.owner(w), states, groups));
       }
     }
     return CompletableFuture.completedFuture(new Luns(out));

@@ -52,6 +52,17 @@ public final class TargetInventory {
     void abortTasks(EmuTarget target, long lun, int initiatorId);
   }
 
+  /** {@link TaskAborter#abortTasks}: the tasks of every nexus (a LUN reset). */
+  public static final int ANY_NEXUS = Integer.MIN_VALUE;
+
+  /**
+   * Asks every frontend to abort every nexus's tasks on {@code lun} of {@code target}, without a
+   * response (a LUN reset that arrived at another cluster member, docs/cluster.md).
+   */
+  public void abortAllTasks(EmuTarget target, long lun) {
+    abortTasks(target, lun, ANY_NEXUS);
+  }
+
   /** Registers a frontend's task aborter (see {@link TaskAborter}). */
   public void addTaskAborter(TaskAborter a) {
     aborters.add(a);

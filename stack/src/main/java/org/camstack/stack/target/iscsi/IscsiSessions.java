@@ -49,7 +49,7 @@ public final class IscsiSessions implements TargetInventory.TaskAborter {
   /** {@link Control#abortTasks}: every LUN of the target. */
   public static final long ALL_LUNS = -1;
   /** {@link Control#abortTasks}: whichever nexus the session is. */
-  public static final int ANY_NEXUS = Integer.MIN_VALUE;
+  public static final int ANY_NEXUS = org.camstack.stack.target.TargetInventory.ANY_NEXUS;
 
   /**
    * One session as {@code ctl iscsi sessions} shows it.
