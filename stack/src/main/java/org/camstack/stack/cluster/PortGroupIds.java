@@ -46,8 +46,10 @@ public final class PortGroupIds {
    * This node's group id: {@code configured} (1..{@value #MAX}), or for 0 the one recorded for
    * {@code hostId} in {@code journal}'s database (assigned on first use).
    *
+   * @return the id, or 0 when the database cannot be reached or written (logged): the node then
+   *     carries no role and its members see the hashed id ({@link #of}); a node whose journal is
+   *     unreachable fails later anyway, and one refused by its peers (another journal) says so first
    * @throws IllegalArgumentException one line: {@code configured} out of range
-   * @throws IllegalStateException one line: the database cannot be reached or written
    */
   public static int assign(JournalConfig journal, String hostId, int configured) {
     if (configured < 0 || configured > MAX) {
@@ -72,10 +74,14 @@ public final class PortGroupIds {
         }
       } catch (SQLException e) {
         last = e; // a concurrent CREATE TABLE or an id another node took meanwhile: pick again
+        if (e.getSQLState() != null && e.getSQLState().startsWith("08")) {
+          break; // cannot connect: no point in retrying
+        }
       }
     }
-    throw new IllegalStateException("cannot record the target port group of host [" + hostId + "] in " + journal + ": "
-        + (last == null ? "no free id in 1.." + MAX : last.getMessage()));
+    LOG.warn("cannot record the target port group of host [{}] in {}: {}; the members will see a group id hashed from this node's address",
+        hostId, journal, last == null ? "no free id in 1.." + MAX : last.getMessage());
+    return 0;
   }
 
   /** One attempt: the id, or 0 when another node took the chosen id meanwhile. */
@@ -123,11 +129,13 @@ public final class PortGroupIds {
     return 0; // read back by the next attempt
   }
 
-  /** {@code system} (a node's actor system configuration) with the role {@code tpg=group} added. */
+  /** {@code system} (a node's actor system configuration) with the role {@code tpg=group} added (none for 0). */
   public static Config withRole(Config system, int group) {
     List<String> roles = new ArrayList<>(system.getStringList("pekko.cluster.roles"));
     roles.removeIf(r -> r.startsWith(ROLE_PREFIX));
-    roles.add(ROLE_PREFIX + group);
+    if (group > 0) {
+      roles.add(ROLE_PREFIX + group);
+    }
     return system.withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(roles));
   }
 
