@@ -120,6 +120,13 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
   public record AliasResult(String alias, Errno errno) {}
 
   /**
+   * cf. {@code make_dev_alias(pdev, fmt, ...)}: a second name {@code alias} for the node {@code
+   * parentNodeId}, gone with it. Reply: {@link AliasResult} when {@code replyTo} is non-null (EEXIST
+   * when the name is taken, ENXIO when the parent is destroyed or being destroyed).
+   */
+  public record MakeDevAlias(long parentNodeId, String alias, ActorRef<AliasResult> replyTo) implements Command {}
+
+  /**
    * cf. {@code destroy_dev_sched_cb(dev, cb, arg)}; {@code callback == null} is {@code
    * destroy_dev_sched(dev)}. Non-blocking: from now on new calls fail ENXIO; the node is destroyed
    * on the destroy task once no call is inside; then {@code callback} gets {@link NodeGone}. A
@@ -431,6 +438,7 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
     return newReceiveBuilder()
         .onMessage(MakeDev.class, this::onMakeDev)
         .onMessage(MakePhysPathAlias.class, this::onMakePhysPathAlias)
+        .onMessage(MakeDevAlias.class, this::onMakeDevAlias)
         .onMessage(DestroyDevSched.class, this::onDestroyDevSched)
         .onMessage(DestroyDev.class, this::onDestroyDev)
         .onMessage(CallReturn.class, this::onCallReturn)
@@ -546,11 +554,21 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
       replyAlias(cmd, old, bad);
       return this;
     }
+    if (!addAlias(parent, alias)) {
+      replyAlias(cmd, old, Errno.EEXIST);
+      return this;
+    }
+    destroyAlias(parent, old);
+    replyAlias(cmd, alias, Errno.OK);
+    return this;
+  }
+
+  /** Adds {@code alias} under {@code parent}; false (a duplicate reported) when the name is taken. */
+  private boolean addAlias(Node parent, String alias) {
     Node existing = conflicting(alias);
     if (existing != null) {
       duplicate(alias, parent.owner, existing);
-      replyAlias(cmd, old, Errno.EEXIST);
-      return this;
+      return false;
     }
     Node node = new Node(nextNodeId++, alias, parent.owner, false, parent);
     parent.children.add(node);
@@ -559,8 +577,27 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
     Owner o = parent.owner;
     listener.onEvent(
         Lifetime.aliasAdded(o.periph(), o.identity(), alias, parent.name));
-    destroyAlias(parent, old);
-    replyAlias(cmd, alias, Errno.OK);
+    return true;
+  }
+
+  private Behavior<Command> onMakeDevAlias(MakeDevAlias cmd) {
+    Node parent = nodes.get(cmd.parentNodeId());
+    Errno e;
+    if (parent == null || parent.state != State.ACTIVE || parent.parent != null) {
+      e = Errno.ENXIO;
+    } else {
+      String alias = cmd.alias() == null ? "" : cmd.alias();
+      e = checkName(alias);
+      if (e == Errno.OK && alias.length() > SPECNAMELEN) {
+        e = Errno.ENAMETOOLONG;
+      }
+      if (e == Errno.OK && !addAlias(parent, alias)) {
+        e = Errno.EEXIST;
+      }
+    }
+    if (cmd.replyTo() != null) {
+      cmd.replyTo().tell(new AliasResult(e == Errno.OK ? cmd.alias() : "", e));
+    }
     return this;
   }
 

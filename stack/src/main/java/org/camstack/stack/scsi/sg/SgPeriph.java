@@ -66,6 +66,27 @@ public final class SgPeriph extends PeriphBase {
     makeDev(name, !legacy);
   }
 
+  /**
+   * cf. the rest of sgregister(): the Linux name as an alias, {@code sg<letter>} for units 0..25
+   * ({@code sga}..{@code sgz}) and {@code sg<letter><letter>} up to unit 701 ({@code sgaa}, {@code
+   * sgab}, ...); it goes with the node.
+   */
+  @Override
+  protected void onNodeCreated(long nodeId, String nodeName) {
+    String alias = linuxName(id.unit());
+    if (alias != null && !isInvalid()) {
+      devfs.tell(new Devfs.MakeDevAlias(nodeId, alias, null));
+    }
+  }
+
+  /** {@code sga} for unit 0, {@code sgz} for 25, {@code sgaa} for 26, {@code sgzz} for 701; null beyond. */
+  public static String linuxName(int unit) {
+    if (unit < 0 || unit >= 26 * 27) {
+      return null;
+    }
+    return unit < 26 ? "sg" + (char) ('a' + unit) : "sg" + (char) ('a' + unit / 26 - 1) + (char) ('a' + unit % 26);
+  }
+
   /** cf. sgcleanup(). */
   @Override
   protected void cleanup() {
