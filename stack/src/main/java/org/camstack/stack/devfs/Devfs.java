@@ -122,7 +122,9 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
   /**
    * cf. {@code make_dev_alias(pdev, fmt, ...)}: a second name {@code alias} for the node {@code
    * parentNodeId}, gone with it. Reply: {@link AliasResult} when {@code replyTo} is non-null (EEXIST
-   * when the name is taken, ENXIO when the parent is destroyed or being destroyed).
+   * when the name is taken, a DUPLICATE_NAME as for make_dev; ENXIO when the parent is destroyed or
+   * being destroyed, recorded as ALIAS_ON_INVALID: the driver must make it before it schedules the
+   * node's destroy, as sgregister() does right after make_dev).
    */
   public record MakeDevAlias(long parentNodeId, String alias, ActorRef<AliasResult> replyTo) implements Command {}
 
@@ -517,17 +519,8 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
   private Behavior<Command> onMakePhysPathAlias(MakePhysPathAlias cmd) {
     Node parent = nodes.get(cmd.parentNodeId());
     String old = cmd.oldAlias() == null ? "" : cmd.oldAlias();
-    if (parent == null || parent.state != State.ACTIVE || parent.parent != null) {
-      String pname = parent == null ? "node " + cmd.parentNodeId() : parent.name;
-      String what = parent == null ? "destroyed" : "being destroyed";
-      Owner o = parent == null ? null : parent.owner;
-      violation(
-          ViolationKind.ALIAS_ON_INVALID,
-          "make_dev_physpath_alias: parent " + pname + " is " + what + " (physpath " + cmd.physPath() + ")",
-          o == null ? null : o.periph(),
-          o == null ? null : o.path(),
-          o == null ? "" : o.identity(),
-          List.of(pname));
+    if (!aliasableParent(parent)) {
+      aliasOnDeadParent(parent, cmd.parentNodeId(), "make_dev_physpath_alias", "physpath " + cmd.physPath());
       replyAlias(cmd, "", Errno.ENXIO);
       return this;
     }
@@ -580,10 +573,29 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
     return true;
   }
 
+  private static boolean aliasableParent(Node parent) {
+    return parent != null && parent.state == State.ACTIVE && parent.parent == null;
+  }
+
+  /** An alias asked for a node that is destroyed or being destroyed: cf. bug C, a violation. */
+  private void aliasOnDeadParent(Node parent, long parentNodeId, String call, String detail) {
+    String pname = parent == null ? "node " + parentNodeId : parent.name;
+    String what = parent == null ? "destroyed" : "being destroyed";
+    Owner o = parent == null ? null : parent.owner;
+    violation(
+        ViolationKind.ALIAS_ON_INVALID,
+        call + ": parent " + pname + " is " + what + " (" + detail + ")",
+        o == null ? null : o.periph(),
+        o == null ? null : o.path(),
+        o == null ? "" : o.identity(),
+        List.of(pname));
+  }
+
   private Behavior<Command> onMakeDevAlias(MakeDevAlias cmd) {
     Node parent = nodes.get(cmd.parentNodeId());
     Errno e;
-    if (parent == null || parent.state != State.ACTIVE || parent.parent != null) {
+    if (!aliasableParent(parent)) {
+      aliasOnDeadParent(parent, cmd.parentNodeId(), "make_dev_alias", "alias " + cmd.alias());
       e = Errno.ENXIO;
     } else {
       String alias = cmd.alias() == null ? "" : cmd.alias();

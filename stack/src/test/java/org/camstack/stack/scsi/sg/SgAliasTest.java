@@ -42,12 +42,16 @@ class SgAliasTest {
   @CsvSource({"0, sga", "1, sgb", "25, sgz", "26, sgaa", "27, sgab", "51, sgaz", "52, sgba", "701, sgzz"})
   void linuxNames(int unit, String name) {
     assertEquals(name, SgPeriph.linuxName(unit));
+    assertEquals(unit, SgPeriph.unitOfLinuxName(name));
   }
 
   @Test
   void noNameBeyondTwoLetters() {
     assertNull(SgPeriph.linuxName(702));
     assertNull(SgPeriph.linuxName(-1));
+    for (String notLinux : new String[] {"sg0", "sg", "sgaaa", "sgA", "pass0", "sg{a"}) {
+      assertEquals(-1, SgPeriph.unitOfLinuxName(notLinux), notLinux);
+    }
   }
 
   private static List<String> names(StackRig rig) {
