@@ -867,13 +867,18 @@ public final class ChaosEngine {
         roll < 34 ? "pass" : roll < 64 ? "da" : roll < 82 ? "ses" : roll < 88 ? "sa" : roll < 92 ? "ch"
             : roll < 96 ? "sg" : roll < 98 ? "cd" : "pt";
     List<String> candidates = new ArrayList<>();
+    List<String> units = new ArrayList<>();
     for (String n : nodeNames) {
-      if (prefix.equals(driverOf(n))) {
+      String driver = driverOf(n);
+      if (prefix.equals(driver)) {
         candidates.add(n);
       }
+      if (!driver.isEmpty()) {
+        units.add(n);
+      }
     }
-    if (candidates.isEmpty()) {
-      return nodeNames.isEmpty() ? "-" : nodeNames.get(rnd.nextInt(nodeNames.size()));
+    if (candidates.isEmpty()) { // none of that kind (e.g. --iscsi: da, pass, sg only): any unit
+      return units.isEmpty() ? "-" : units.get(rnd.nextInt(units.size()));
     }
     return candidates.get(rnd.nextInt(candidates.size()));
   }
