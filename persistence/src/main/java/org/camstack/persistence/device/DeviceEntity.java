@@ -35,7 +35,8 @@ import org.camstack.persistence.serialization.JsonSerializable;
  *
  * <p>What is durable: creation and configuration, plugged/unplugged, capacity, media state
  * (started, loaded, removal prevented), changed mode pages, the SPC-2 reservation holder, the
- * persistent reservation keys/holder/type, fault rules and delays, and pending unit attentions.
+ * persistent reservation keys/holder/type, fault rules and delays, pending unit attentions, and a
+ * SAS expander's disabled phys.
  * What is not: refcounts, queues, in-flight commands (a reboot loses them in a kernel too).
  *
  * <p>Phases: {@link Unconfigured} (never created) → {@link Configured} → {@link Decommissioned}
@@ -241,6 +242,14 @@ public final class DeviceEntity
   public record ConsumeUnitAttention(long id, ActorRef<StatusReply<Done>> replyTo)
       implements Command {}
 
+  /**
+   * A SAS expander's phy was disabled (SMP PHY CONTROL DISABLE) or enabled again (LINK RESET or
+   * HARD RESET of a disabled phy): the phy stays so after a restart. Idempotent; error for a phy
+   * number outside 0..255.
+   */
+  public record SetPhyEnabled(int phy, boolean enabled, ActorRef<StatusReply<Done>> replyTo)
+      implements Command {}
+
   /** Removes the device from the topology. Idempotent. */
   public record Decommission(String cause, ActorRef<StatusReply<Done>> replyTo)
       implements Command {}
@@ -344,6 +353,9 @@ public final class DeviceEntity
   /** A unit attention condition was reported and cleared. */
   public record UnitAttentionConsumed(long id) implements Event {}
 
+  /** A SAS expander's phy was disabled ({@code enabled} false) or enabled again. */
+  public record PhyStateChanged(int phy, boolean enabled) implements Event {}
+
   /** Removed from the topology. */
   public record DeviceDecommissioned(String cause) implements Event {}
 
@@ -401,6 +413,9 @@ public final class DeviceEntity
    * @param delays command class → extra delay in microseconds
    * @param unitAttentions pending UAs, oldest first
    * @param nextUnitAttentionId id for the next posted UA
+   * @param disabledPhys a SAS expander's disabled phys, ascending (version 2; empty for any other
+   *     device and in version-1 snapshots, see {@link
+   *     org.camstack.persistence.serialization.ConfiguredMigration})
    */
   public record Configured(
       DeviceConfig config,
@@ -413,7 +428,8 @@ public final class DeviceEntity
       List<FaultRule> faultRules,
       Map<String, Long> delays,
       List<UnitAttention> unitAttentions,
-      long nextUnitAttentionId)
+      long nextUnitAttentionId,
+      List<Integer> disabledPhys)
       implements State {
 
     public Configured {
@@ -421,60 +437,73 @@ public final class DeviceEntity
       faultRules = List.copyOf(faultRules);
       delays = Map.copyOf(delays);
       unitAttentions = List.copyOf(unitAttentions);
+      disabledPhys = disabledPhys == null ? List.of() : List.copyOf(new java.util.TreeSet<>(disabledPhys));
     }
 
     static Configured fresh(DeviceConfig config) {
       return new Configured(
           config, false, config.blocks(), config.blockSize(), Media.READY, Map.of(),
-          Reservations.NONE, List.of(), Map.of(), List.of(), 1);
+          Reservations.NONE, List.of(), Map.of(), List.of(), 1, List.of());
     }
 
     Configured withConfig(DeviceConfig c) {
       return new Configured(
           c, plugged, blocks, blockSize, media, modePages, reservations, faultRules, delays,
-          unitAttentions, nextUnitAttentionId);
+          unitAttentions, nextUnitAttentionId, disabledPhys);
     }
 
     Configured withPlugged(boolean p) {
       return new Configured(
           config, p, blocks, blockSize, media, modePages, reservations, faultRules, delays,
-          unitAttentions, nextUnitAttentionId);
+          unitAttentions, nextUnitAttentionId, disabledPhys);
     }
 
     Configured withCapacity(long b, int bs) {
       return new Configured(
           config, plugged, b, bs, media, modePages, reservations, faultRules, delays,
-          unitAttentions, nextUnitAttentionId);
+          unitAttentions, nextUnitAttentionId, disabledPhys);
     }
 
     Configured withMedia(Media m) {
       return new Configured(
           config, plugged, blocks, blockSize, m, modePages, reservations, faultRules, delays,
-          unitAttentions, nextUnitAttentionId);
+          unitAttentions, nextUnitAttentionId, disabledPhys);
     }
 
     Configured withModePages(Map<String, String> pages) {
       return new Configured(
           config, plugged, blocks, blockSize, media, pages, reservations, faultRules, delays,
-          unitAttentions, nextUnitAttentionId);
+          unitAttentions, nextUnitAttentionId, disabledPhys);
     }
 
     Configured withReservations(Reservations r) {
       return new Configured(
           config, plugged, blocks, blockSize, media, modePages, r, faultRules, delays,
-          unitAttentions, nextUnitAttentionId);
+          unitAttentions, nextUnitAttentionId, disabledPhys);
     }
 
     Configured withFaults(List<FaultRule> rules, Map<String, Long> d) {
       return new Configured(
           config, plugged, blocks, blockSize, media, modePages, reservations, rules, d,
-          unitAttentions, nextUnitAttentionId);
+          unitAttentions, nextUnitAttentionId, disabledPhys);
     }
 
     Configured withUnitAttentions(List<UnitAttention> uas, long nextId) {
       return new Configured(
           config, plugged, blocks, blockSize, media, modePages, reservations, faultRules, delays,
-          uas, nextId);
+          uas, nextId, disabledPhys);
+    }
+
+    Configured withPhy(int phy, boolean enabled) {
+      java.util.TreeSet<Integer> d = new java.util.TreeSet<>(disabledPhys);
+      if (enabled) {
+        d.remove(phy);
+      } else {
+        d.add(phy);
+      }
+      return new Configured(
+          config, plugged, blocks, blockSize, media, modePages, reservations, faultRules, delays,
+          unitAttentions, nextUnitAttentionId, List.copyOf(d));
     }
 
     /** The fault rule with this id, or null. */
@@ -602,6 +631,7 @@ public final class DeviceEntity
         .onCommand(SetDelay.class, this::onSetDelay)
         .onCommand(PostUnitAttention.class, this::onPostUnitAttention)
         .onCommand(ConsumeUnitAttention.class, this::onConsumeUnitAttention)
+        .onCommand(SetPhyEnabled.class, this::onSetPhyEnabled)
         .onCommand(Decommission.class, this::onDecommission)
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s)));
     // Any other command outside Configured: the device does not exist (yet or any more).
@@ -636,6 +666,14 @@ public final class DeviceEntity
       return error(c.replyTo(), "a medium is file:PATH, got " + c.storeKind());
     }
     return c.storeKind().equals(s.config().storeKind()) ? ack(c.replyTo()) : persistAck(new MediumChanged(c.storeKind()), c.replyTo());
+  }
+
+  private ReplyEffect<Event, State> onSetPhyEnabled(Configured s, SetPhyEnabled c) {
+    if (c.phy() < 0 || c.phy() > 255) {
+      return error(c.replyTo(), "phy " + c.phy() + " is not a phy number (0..255)");
+    }
+    boolean enabled = !s.disabledPhys().contains(c.phy());
+    return enabled == c.enabled() ? ack(c.replyTo()) : persistAck(new PhyStateChanged(c.phy(), c.enabled()), c.replyTo());
   }
 
   private ReplyEffect<Event, State> onPlug(Configured s, Plug c) {
@@ -942,7 +980,8 @@ public final class DeviceEntity
         .onEvent(FaultRulesCleared.class, (s, e) -> s.withFaults(List.of(), Map.of()))
         .onEvent(DelaySet.class, DeviceEntity::applyDelaySet)
         .onEvent(UnitAttentionPosted.class, DeviceEntity::applyUnitAttentionPosted)
-        .onEvent(UnitAttentionConsumed.class, DeviceEntity::applyUnitAttentionConsumed);
+        .onEvent(UnitAttentionConsumed.class, DeviceEntity::applyUnitAttentionConsumed)
+        .onEvent(PhyStateChanged.class, (s, e) -> s.withPhy(e.phy(), e.enabled()));
     return b.build();
   }
 

@@ -81,6 +81,24 @@ class DeviceEntityTest {
   }
 
   @Test
+  void anExpandersPhyStateIsIdempotentAndSurvivesARecovery() {
+    created(DISK);
+    var off = run(rt -> new DeviceEntity.SetPhyEnabled(3, false, rt));
+    assertEquals(new DeviceEntity.PhyStateChanged(3, false), off.event());
+    assertTrue(run(rt -> new DeviceEntity.SetPhyEnabled(3, false, rt)).hasNoEvents());
+    assertTrue(run(rt -> new DeviceEntity.SetPhyEnabled(5, true, rt)).hasNoEvents(), "enabled already");
+    run(rt -> new DeviceEntity.SetPhyEnabled(1, false, rt));
+    assertEquals(java.util.List.of(1, 3), ((Configured) entity.restart().state()).disabledPhys());
+
+    var on = run(rt -> new DeviceEntity.SetPhyEnabled(3, true, rt));
+    assertEquals(new DeviceEntity.PhyStateChanged(3, true), on.event());
+    assertEquals(java.util.List.of(1), ((Configured) on.state()).disabledPhys());
+    var bad = run(rt -> new DeviceEntity.SetPhyEnabled(256, false, rt));
+    assertEquals(WWN + ": phy 256 is not a phy number (0..255)", bad.reply().getError().getMessage());
+    assertTrue(bad.hasNoEvents());
+  }
+
+  @Test
   void commandsBeforeCreateAreRefusedWithAnError() {
     var r = run(DeviceEntity.Plug::new);
     assertTrue(r.reply().isError());

@@ -84,6 +84,16 @@ class GoldenEventsTest {
   }
 
   @Test
+  void configuredVersion1DecodesThroughTheMigrationWithEveryPhyEnabled() throws Exception {
+    String v1 = resource("golden/CamDevice/Configured.v1.json");
+    String manifest = DeviceEntity.Configured.class.getName(); // no "#N": version 1
+    DeviceEntity.Configured decoded =
+        (DeviceEntity.Configured) serialization.deserialize(v1.getBytes(StandardCharsets.UTF_8), JACKSON_JSON, manifest).get();
+    assertEquals(List.of(), decoded.disabledPhys());
+    assertEquals(8, decoded.nextUnitAttentionId());
+  }
+
+  @Test
   void everyEventClassHasASample() {
     var samples = GoldenSamples.all().values().stream().map(Object::getClass).toList();
     List<Class<?>> events = new ArrayList<>();

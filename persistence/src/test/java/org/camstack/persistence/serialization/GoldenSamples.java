@@ -59,6 +59,7 @@ final class GoldenSamples {
     put(m, d, new DeviceEntity.DelaySet("write", 1500));
     put(m, d, new DeviceEntity.UnitAttentionPosted(UA));
     put(m, d, new DeviceEntity.UnitAttentionConsumed(7));
+    put(m, d, new DeviceEntity.PhyStateChanged(3, false));
     put(m, d, new DeviceEntity.DeviceDecommissioned("removed"));
     // snapshots
     put(m, d, new DeviceEntity.Unconfigured());
@@ -77,7 +78,8 @@ final class GoldenSamples {
             List.of(RULE),
             Map.of("write", 1500L),
             List.of(UA),
-            8));
+            8,
+            List.of(1, 3)));
 
     String lib = LibraryEntity.ENTITY_TYPE;
     put(m, lib, new LibraryEntity.CartridgeImported("CAM000L6", 0x1000));

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -854,9 +855,11 @@ public final class ChaosEngine {
   }
 
   /**
-   * A node to open: pass 34%, da 30%, ses 18%, sa 6%, ch 4%, sg 4%, cd 2%, pt 2% (then any of that
-   * kind, aliases included). cd, pt and sg answer the chaos ioctl with ENOTTY; their open and close
-   * are what matters (the 2012-05-27 close race).
+   * A node to open: pass 34%, da 30%, ses 18%, sa 6%, ch 4%, sg 4%, cd 2%, pt 2% (then any unit of
+   * that driver by its exact unit name, {@link #driverOf}, pass's physical-path aliases included;
+   * sg's Linux names such as {@code sga} are not picked, so a schedule does not depend on them).
+   * cd, pt and sg answer the chaos ioctl with ENOTTY; their open and close are what matters (the
+   * 2012-05-27 close race).
    */
   private String pickNode() {
     int roll = rnd.nextInt(100);
@@ -864,19 +867,36 @@ public final class ChaosEngine {
         roll < 34 ? "pass" : roll < 64 ? "da" : roll < 82 ? "ses" : roll < 88 ? "sa" : roll < 92 ? "ch"
             : roll < 96 ? "sg" : roll < 98 ? "cd" : "pt";
     List<String> candidates = new ArrayList<>();
+    List<String> units = new ArrayList<>();
     for (String n : nodeNames) {
-      if (base(n).startsWith(prefix)) {
+      String driver = driverOf(n);
+      if (prefix.equals(driver)) {
         candidates.add(n);
       }
+      if (!driver.isEmpty()) {
+        units.add(n);
+      }
     }
-    if (candidates.isEmpty()) {
-      return nodeNames.isEmpty() ? "-" : nodeNames.get(rnd.nextInt(nodeNames.size()));
+    if (candidates.isEmpty()) { // none of that kind (e.g. --iscsi: da, pass, sg only): any unit
+      return units.isEmpty() ? "-" : units.get(rnd.nextInt(units.size()));
     }
     return candidates.get(rnd.nextInt(candidates.size()));
   }
 
   private static String base(String name) {
     return name.contains("/") ? name.substring(name.lastIndexOf('/') + 1) : name;
+  }
+
+  private static final Pattern UNIT_NAME = Pattern.compile("([a-z]+)([0-9]+)");
+
+  /**
+   * The driver whose unit {@code name} is ({@code pass} for {@code pass3} and for a physical-path
+   * alias {@code .../pass3}), "" for any other name: an exact unit-name match, so sg's Linux alias
+   * {@code sga} is no {@code sg} unit and {@code sa0} no {@code ses} one.
+   */
+  static String driverOf(String name) {
+    Matcher m = UNIT_NAME.matcher(base(name));
+    return m.matches() ? m.group(1) : "";
   }
 
   private ChaosSchedule.Op globalOp() {
@@ -994,12 +1014,12 @@ public final class ChaosEngine {
 
   private Pending io(Client c, Devfs.FileHandle fh, ChaosSchedule.Io io) {
     String who = "client" + c.id;
-    String base = base(fh.name());
+    String driver = driverOf(fh.name());
     int roll = io.roll();
     long off = 512L * io.block();
     Devfs.IoctlCmd cmd;
     String what;
-    if (base.startsWith("da")) {
+    if (driver.equals("da")) {
       if (roll < 45) {
         return new Pending(who, "read " + fh.name() + " @" + off, this.<Devfs.DevReply>ask(r -> new Devfs.Read(fh, off, 4096, r)), ChaosEngine::errno);
       } else if (roll < 85) {
@@ -1014,7 +1034,7 @@ public final class ChaosEngine {
         cmd = new DaPeriph.Delete(off, 4096);
         what = "delete @" + off;
       }
-    } else if (base.startsWith("ses")) {
+    } else if (driver.equals("ses")) {
       if (roll < 50) {
         cmd = new SesPeriph.GetElementStatus(io.element());
         what = "get element " + io.element();
@@ -1025,7 +1045,7 @@ public final class ChaosEngine {
         cmd = new SesPeriph.SetElementStatus(io.element(), io.flag(), false);
         what = "set element " + io.element() + " ident " + io.flag();
       }
-    } else if (base.startsWith("sa")) {
+    } else if (driver.equals("sa")) {
       if (roll < 40) {
         cmd = new org.camstack.stack.scsi.sa.SaPeriph.MtGet();
         what = "mt status";
@@ -1036,7 +1056,7 @@ public final class ChaosEngine {
         cmd = new org.camstack.stack.scsi.sa.SaPeriph.ReadBlock(512);
         what = "read block";
       }
-    } else if (base.startsWith("ch")) {
+    } else if (driver.equals("ch")) {
       if (roll < 60) {
         cmd = new org.camstack.stack.scsi.ch.ChPeriph.GetStatus(null);
         what = "chio status";

@@ -120,6 +120,15 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
   public record AliasResult(String alias, Errno errno) {}
 
   /**
+   * cf. {@code make_dev_alias(pdev, fmt, ...)}: a second name {@code alias} for the node {@code
+   * parentNodeId}, gone with it. Reply: {@link AliasResult} when {@code replyTo} is non-null (EEXIST
+   * when the name is taken, a DUPLICATE_NAME as for make_dev; ENXIO when the parent is destroyed or
+   * being destroyed, recorded as ALIAS_ON_INVALID: the driver must make it before it schedules the
+   * node's destroy, as sgregister() does right after make_dev).
+   */
+  public record MakeDevAlias(long parentNodeId, String alias, ActorRef<AliasResult> replyTo) implements Command {}
+
+  /**
    * cf. {@code destroy_dev_sched_cb(dev, cb, arg)}; {@code callback == null} is {@code
    * destroy_dev_sched(dev)}. Non-blocking: from now on new calls fail ENXIO; the node is destroyed
    * on the destroy task once no call is inside; then {@code callback} gets {@link NodeGone}. A
@@ -431,6 +440,7 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
     return newReceiveBuilder()
         .onMessage(MakeDev.class, this::onMakeDev)
         .onMessage(MakePhysPathAlias.class, this::onMakePhysPathAlias)
+        .onMessage(MakeDevAlias.class, this::onMakeDevAlias)
         .onMessage(DestroyDevSched.class, this::onDestroyDevSched)
         .onMessage(DestroyDev.class, this::onDestroyDev)
         .onMessage(CallReturn.class, this::onCallReturn)
@@ -509,17 +519,8 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
   private Behavior<Command> onMakePhysPathAlias(MakePhysPathAlias cmd) {
     Node parent = nodes.get(cmd.parentNodeId());
     String old = cmd.oldAlias() == null ? "" : cmd.oldAlias();
-    if (parent == null || parent.state != State.ACTIVE || parent.parent != null) {
-      String pname = parent == null ? "node " + cmd.parentNodeId() : parent.name;
-      String what = parent == null ? "destroyed" : "being destroyed";
-      Owner o = parent == null ? null : parent.owner;
-      violation(
-          ViolationKind.ALIAS_ON_INVALID,
-          "make_dev_physpath_alias: parent " + pname + " is " + what + " (physpath " + cmd.physPath() + ")",
-          o == null ? null : o.periph(),
-          o == null ? null : o.path(),
-          o == null ? "" : o.identity(),
-          List.of(pname));
+    if (!aliasableParent(parent)) {
+      aliasOnDeadParent(parent, cmd.parentNodeId(), "make_dev_physpath_alias", "physpath " + cmd.physPath());
       replyAlias(cmd, "", Errno.ENXIO);
       return this;
     }
@@ -546,11 +547,21 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
       replyAlias(cmd, old, bad);
       return this;
     }
+    if (!addAlias(parent, alias)) {
+      replyAlias(cmd, old, Errno.EEXIST);
+      return this;
+    }
+    destroyAlias(parent, old);
+    replyAlias(cmd, alias, Errno.OK);
+    return this;
+  }
+
+  /** Adds {@code alias} under {@code parent}; false (a duplicate reported) when the name is taken. */
+  private boolean addAlias(Node parent, String alias) {
     Node existing = conflicting(alias);
     if (existing != null) {
       duplicate(alias, parent.owner, existing);
-      replyAlias(cmd, old, Errno.EEXIST);
-      return this;
+      return false;
     }
     Node node = new Node(nextNodeId++, alias, parent.owner, false, parent);
     parent.children.add(node);
@@ -559,8 +570,46 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
     Owner o = parent.owner;
     listener.onEvent(
         Lifetime.aliasAdded(o.periph(), o.identity(), alias, parent.name));
-    destroyAlias(parent, old);
-    replyAlias(cmd, alias, Errno.OK);
+    return true;
+  }
+
+  private static boolean aliasableParent(Node parent) {
+    return parent != null && parent.state == State.ACTIVE && parent.parent == null;
+  }
+
+  /** An alias asked for a node that is destroyed or being destroyed: cf. bug C, a violation. */
+  private void aliasOnDeadParent(Node parent, long parentNodeId, String call, String detail) {
+    String pname = parent == null ? "node " + parentNodeId : parent.name;
+    String what = parent == null ? "destroyed" : "being destroyed";
+    Owner o = parent == null ? null : parent.owner;
+    violation(
+        ViolationKind.ALIAS_ON_INVALID,
+        call + ": parent " + pname + " is " + what + " (" + detail + ")",
+        o == null ? null : o.periph(),
+        o == null ? null : o.path(),
+        o == null ? "" : o.identity(),
+        List.of(pname));
+  }
+
+  private Behavior<Command> onMakeDevAlias(MakeDevAlias cmd) {
+    Node parent = nodes.get(cmd.parentNodeId());
+    Errno e;
+    if (!aliasableParent(parent)) {
+      aliasOnDeadParent(parent, cmd.parentNodeId(), "make_dev_alias", "alias " + cmd.alias());
+      e = Errno.ENXIO;
+    } else {
+      String alias = cmd.alias() == null ? "" : cmd.alias();
+      e = checkName(alias);
+      if (e == Errno.OK && alias.length() > SPECNAMELEN) {
+        e = Errno.ENAMETOOLONG;
+      }
+      if (e == Errno.OK && !addAlias(parent, alias)) {
+        e = Errno.EEXIST;
+      }
+    }
+    if (cmd.replyTo() != null) {
+      cmd.replyTo().tell(new AliasResult(e == Errno.OK ? cmd.alias() : "", e));
+    }
     return this;
   }
 

@@ -25,6 +25,7 @@ import org.camstack.stack.scsi.SenseTables;
 import org.camstack.stack.target.Delay;
 import org.camstack.stack.target.EmuDevice;
 import org.camstack.stack.target.EmuDisk;
+import org.camstack.stack.target.EmuExpander;
 import org.camstack.stack.target.LunSpec;
 import org.camstack.stack.target.Reservations;
 import org.camstack.stack.target.UnitAttentionSnapshot;
@@ -46,6 +47,7 @@ import org.slf4j.LoggerFactory;
  *   <li>delay: {@code any} = the fixed part, {@code any-random} = the random part, in microseconds
  *       (as {@code PUT /api/luns/.../delay} takes them);
  *   <li>mode page: the current values, {@code PP} &rarr; hex (a restored page is current and saved);
+ *   <li>expander phys: the disabled ones ({@code SetPhyEnabled} / {@code PhyStateChanged});
  *   <li>unit attention: pending for initiator {@code N} as initiator {@code "N"}; posted for
  *       initiators not seen yet as {@code "*"}, or {@code "*!a,b"} with the initiators it is not
  *       for;
@@ -269,6 +271,8 @@ public final class DeviceStateCodec {
    * @param holder SPC-2 reservation holder, {@code ""} for none
    * @param pr the persistent reservations a restart keeps (APTPL), {@link Reservations.Durable#NONE}
    *     for none
+   * @param medium a CD/DVD drive's runtime disc as {@code file:PATH}, else null
+   * @param disabledPhys a SAS expander's disabled phys, ascending; null for any other device
    */
   public record View(
       boolean started,
@@ -282,7 +286,8 @@ public final class DeviceStateCodec {
       Map<String, Long> delays,
       List<UaEntry> unitAttentions,
       Reservations.Durable pr,
-      String medium) {}
+      String medium,
+      List<Integer> disabledPhys) {}
 
   /** What of {@code d} the journal keeps, now. */
   public static View view(EmuDevice d) {
@@ -311,7 +316,8 @@ public final class DeviceStateCodec {
         delays(d.delay()),
         clustered ? null : uaEntries(d.unitAttentions()),
         d.reservations().durable(clustered),
-        d instanceof org.camstack.stack.target.EmuCdrom cd && cd.image() != null ? "file:" + cd.image() : null);
+        d instanceof org.camstack.stack.target.EmuCdrom cd && cd.image() != null ? "file:" + cd.image() : null,
+        d instanceof EmuExpander x ? x.disabledPhys() : null);
   }
 
   private static Map<String, String> hexPages(Map<Integer, byte[]> pages) {
@@ -381,6 +387,12 @@ public final class DeviceStateCodec {
       }
     }
     d.setDelay(delay(s.delays()));
+    if (d instanceof EmuExpander x) {
+      List<Integer> skipped = x.restoreDisabledPhys(s.disabledPhys());
+      if (!skipped.isEmpty()) {
+        LOG.warn("{}: disabled phys {} from the journal are not phys of the expander, not restored", d, skipped);
+      }
+    }
     if (!clustered) {
       d.restoreUnitAttentions(uaSnapshot(s.unitAttentions()));
     }
@@ -458,6 +470,16 @@ public final class DeviceStateCodec {
       long want = v.delays().getOrDefault(c, 0L);
       if (want != s.delays().getOrDefault(c, 0L)) {
         out.add(Step.of("SetDelay " + c + " " + want, r -> new DeviceEntity.SetDelay(c, want, r)));
+      }
+    }
+    if (v.disabledPhys() != null && !v.disabledPhys().equals(s.disabledPhys())) {
+      Set<Integer> phys = new TreeSet<>(s.disabledPhys());
+      phys.addAll(v.disabledPhys());
+      for (int phy : phys) {
+        boolean enabled = !v.disabledPhys().contains(phy);
+        if (enabled != !s.disabledPhys().contains(phy)) {
+          out.add(Step.of("SetPhyEnabled " + phy + " " + enabled, r -> new DeviceEntity.SetPhyEnabled(phy, enabled, r)));
+        }
       }
     }
     if (v.unitAttentions() != null) {

@@ -20,6 +20,7 @@ import org.camstack.stack.ccb.DeviceInfo;
 import org.camstack.stack.scsi.ScsiStatus;
 import org.camstack.stack.scsi.Sense;
 import org.camstack.stack.scsi.SenseTables;
+import org.camstack.stack.scsi.sg.SgPeriph;
 import org.camstack.stack.xpt.Xpt;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -97,24 +98,29 @@ final class NodeCcbs {
   /** A device argument, resolved: the name camcontrol would print and the path. */
   record Target(String name, CamPath path, List<String> periphs, DeviceInfo info) {}
 
-  /** {@code da0} / {@code pass3} / {@code B:T:L} to a configured device, else 400 or 404. */
+  /** {@code da0} / {@code pass3} / {@code sga} / {@code B:T:L} to a configured device, else 400 or 404. */
   CompletionStage<Target> resolve(String dev) {
     String d = dev == null ? "" : dev.trim();
     if (d.length() > MAX_DEVICE_NAME) {
       throw ApiException.unprocessable("device name of " + d.length() + " characters is too long (at most " + MAX_DEVICE_NAME + ")");
     }
+    int sgUnit = SgPeriph.unitOfLinuxName(d);
+    if (sgUnit >= 0) {
+      d = "sg" + sgUnit; // sg's Linux name (devfs alias sga, sgb, ...) stands for its unit
+    }
     if (PERIPH_NAME.matcher(d).matches()) {
+      String periph = d;
       return devMatch(CamPath.XPT, d)
           .thenApply(
               m -> {
                 for (Ccb.BusMatch b : m.buses()) {
                   for (Ccb.DeviceMatch dm : b.devices()) {
-                    if (dm.periphs().contains(d) && !dm.unconfigured() && !dm.path().isWildcard()) {
-                      return new Target(d, dm.path(), dm.periphs(), dm.info());
+                    if (dm.periphs().contains(periph) && !dm.unconfigured() && !dm.path().isWildcard()) {
+                      return new Target(periph, dm.path(), dm.periphs(), dm.info());
                     }
                   }
                 }
-                throw ApiException.notFound("no such device: " + d);
+                throw ApiException.notFound("no such device: " + periph);
               });
     }
     CamPath p = path(d);

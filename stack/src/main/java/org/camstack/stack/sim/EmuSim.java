@@ -590,11 +590,25 @@ public final class EmuSim extends AbstractBehavior<EmuSim.Command> {
             self.tell(new PhyChange(target, PhyChange.HARD_RESET));
           }
         };
+    List<Integer> offTheBus = new ArrayList<>();
     for (EmuTarget t : path.targets().values()) {
       for (EmuDevice d : t.luns().values()) {
         if (d instanceof EmuExpander x) {
-          x.wire(links.subList(0, Math.min(links.size(), x.phys())), wiring);
+          List<EmuExpander.PhyLink> wired = links.subList(0, Math.min(links.size(), x.phys()));
+          x.wire(wired, wiring);
+          for (EmuExpander.PhyLink l : wired) {
+            if (x.isDisabled(l.phy())) {
+              offTheBus.add(l.target()); // disabled before the restart (durable phy state)
+            }
+          }
         }
+      }
+    }
+    for (int target : offTheBus) {
+      EmuTarget t = path.targets().remove(target);
+      if (t != null) {
+        parked.put(target, t); // before the bus registers: the first scan never finds it
+        getContext().getLog().info("{}: target {} off the bus from power-on (expander phy disabled)", simName(), target);
       }
     }
   }

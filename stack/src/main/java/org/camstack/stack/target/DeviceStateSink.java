@@ -5,7 +5,7 @@ import org.camstack.persistence.device.FaultRule;
 
 /**
  * Where an emulated device reports that a durable part of its state changed (media, mode pages,
- * reservation, fault rules, delay, capacity, unit attentions), so that someone can record it. The
+ * reservation, fault rules, delay, capacity, unit attentions, expander phys), so that someone can record it. The
  * device only says <em>which</em> aspects changed; the receiver reads the new values from the
  * device when it gets to it (level-triggered), so a burst of changes costs one record.
  *
@@ -30,6 +30,8 @@ public interface DeviceStateSink {
   int CAPACITY = 1 << 5;
   /** A unit attention was posted, reported (consumed) or cleared. */
   int UNIT_ATTENTIONS = 1 << 6;
+  /** A SAS expander's phy was disabled or enabled (SMP PHY CONTROL). */
+  int PHYS = 1 << 7;
 
   /** Ignores everything (a device nobody records). */
   DeviceStateSink NONE = (device, aspects) -> {};

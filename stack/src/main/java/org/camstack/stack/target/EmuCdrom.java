@@ -306,14 +306,9 @@ public class EmuCdrom extends EmuDevice {
     long lba = cdbLba(op, cdb);
     long count = cdbBlocks(op, cdb);
     synchronized (this) {
-      if (lba + count > sectors) {
-        return lbaOutOfRange(dxferLen);
-      }
-      if (count == 0) {
-        return good(dxferLen);
-      }
-      if (count > MAX_TRANSFER_SECTORS) {
-        return invalidCdbField(op == READ_10 ? 7 : 6, -1, dxferLen);
+      ScsiResponse bad = mediaRangeCheck(lba, count, sectors, MAX_TRANSFER_SECTORS, lengthField(op), dxferLen);
+      if (bad != null) {
+        return bad; // the disk's checks (EmuDisk.read); only where the sectors come from differs
       }
       ByteBuffer buf = ByteBuffer.allocate((int) (count * SECTOR));
       if (builtin) {
@@ -328,7 +323,7 @@ public class EmuCdrom extends EmuDevice {
           }
         }
       } catch (IOException e) {
-        return checkCondition(Sense.fixedWithInfo(Sense.MEDIUM_ERROR, 0x11, 0x00, lba), dxferLen);
+        return mediumError(false, lba, dxferLen);
       }
       return ScsiResponse.good(ByteString.fromArrayUnsafe(buf.array()), dxferLen);
     }

@@ -552,6 +552,51 @@ public abstract class EmuDevice implements ScsiLun {
     return invalidCdbField(lengthField, -1, dxferLen);
   }
 
+  /**
+   * The checks a media-access command makes before it touches the medium, in SBC's order (MMC's
+   * READ(10)/(12) make the same): the range against {@code capacity} blocks (21/00), a zero length
+   * (GOOD, nothing to do), the maximum transfer length {@code maxBlocks} (24/00 on {@code
+   * lengthField}, the CDB byte of the transfer-length field, see {@link #lengthField}). Null when
+   * the command may go on. The disk's and the CD/DVD drive's READ paths share it.
+   */
+  protected final ScsiResponse mediaRangeCheck(long lba, long n, long capacity, long maxBlocks, int lengthField, int dxferLen) {
+    if (outOfRange(lba, n, capacity)) {
+      return lbaOutOfRange(dxferLen);
+    }
+    if (n == 0) {
+      return good(dxferLen);
+    }
+    if (n > maxBlocks) {
+      return invalidCdbField(lengthField, -1, dxferLen);
+    }
+    return null;
+  }
+
+  /** Whether blocks {@code lba..lba+n-1} lie outside a medium of {@code capacity} blocks (no overflow). */
+  static boolean outOfRange(long lba, long n, long capacity) {
+    return lba < 0 || n > capacity || lba > capacity - n;
+  }
+
+  /** The medium failed a read (11/00 UNRECOVERED READ ERROR) or a write (0C/00), at {@code lba}. */
+  protected final ScsiResponse mediumError(boolean write, long lba, int dxferLen) {
+    return checkCondition(Sense.fixedWithInfo(Sense.MEDIUM_ERROR, write ? 0x0c : 0x11, 0x00, lba), dxferLen);
+  }
+
+  /** CDB byte of a media-access command's transfer-length field, for field pointers. */
+  static int lengthField(int op) {
+    switch (op >>> 5) {
+      case 0:
+        return 4;
+      case 1:
+      case 2:
+        return 7;
+      case 5:
+        return 6;
+      default:
+        return 10;
+    }
+  }
+
   // ---------------------------------------------------------------- state
 
   /** NOT READY sense for the current state, or null when ready. */

@@ -343,24 +343,8 @@ public class EmuDisk extends EmuDevice {
     }
   }
 
-  /** CDB byte of the transfer-length field, for field pointers. */
-  private static int lengthField(int op) {
-    switch (op >>> 5) {
-      case 0:
-        return 4;
-      case 1:
-      case 2:
-        return 7;
-      case 5:
-        return 6;
-      default:
-        return 10;
-    }
-  }
-
   private boolean outOfRange(long lba, long n) {
-    long cap = blocks;
-    return lba < 0 || n > cap || lba > cap - n;
+    return outOfRange(lba, n, blocks);
   }
 
   private ScsiResponse writeProtected(int dxferLen) {
@@ -372,26 +356,9 @@ public class EmuDisk extends EmuDevice {
     return checkCondition(Sense.fixed(Sense.DATA_PROTECT, 0x27, 0x07), dxferLen);
   }
 
-  /**
-   * The checks every media-access command makes before touching the store, in SBC's order: the
-   * range (21/00), a zero length (GOOD, nothing to do), the MAXIMUM TRANSFER LENGTH (24/00 on
-   * {@code lengthField}). Null when the command may go on.
-   */
+  /** {@link #mediaRangeCheck} against this disk's capacity and MAXIMUM TRANSFER LENGTH. */
   private ScsiResponse rangeCheck(long lba, long n, int lengthField, int dxferLen) {
-    if (outOfRange(lba, n)) {
-      return lbaOutOfRange(dxferLen);
-    }
-    if (n == 0) {
-      return good(dxferLen);
-    }
-    if (n > maxTransferBlocks) {
-      return invalidCdbField(lengthField, -1, dxferLen);
-    }
-    return null;
-  }
-
-  private ScsiResponse mediumError(boolean write, long lba, int dxferLen) {
-    return checkCondition(Sense.fixedWithInfo(Sense.MEDIUM_ERROR, write ? 0x0c : 0x11, 0x00, lba), dxferLen);
+    return mediaRangeCheck(lba, n, blocks, maxTransferBlocks, lengthField, dxferLen);
   }
 
   // ---------------------------------------------------------------- READ / WRITE

@@ -23,8 +23,10 @@ import org.camstack.stack.scsi.smp.Smp;
  *
  * <p>Not emulated: zoning, route tables (no expander is attached to another), SATA devices (REPORT
  * PHY SATA answers "phy does not support SATA"), phy test functions, CONFIGURE functions, the
- * expected-expander-change-count check. The phy state is not durable: after a node restart every
- * phy is enabled. cf. sys/cam/scsi/smp_all.c (FreeBSD).
+ * expected-expander-change-count check. Durable: which phys are disabled ({@link #disabledPhys},
+ * reported as {@link DeviceStateSink#PHYS}, put back by {@link #restoreDisabledPhys} before the
+ * SIM wires the phys, which then keeps the disks of disabled phys off the bus from power-on).
+ * cf. sys/cam/scsi/smp_all.c (FreeBSD).
  */
 public class EmuExpander extends EmuDevice {
   /** Peripheral type of the expander's SCSI face (storage array controller: nothing else attaches). */
@@ -115,6 +117,35 @@ public class EmuExpander extends EmuDevice {
 
   public synchronized boolean isDisabled(int phy) {
     return disabled[phy];
+  }
+
+  /** The disabled phys, ascending (the durable part of the phy state). */
+  public synchronized List<Integer> disabledPhys() {
+    List<Integer> out = new java.util.ArrayList<>();
+    for (int i = 0; i < phys; i++) {
+      if (disabled[i]) {
+        out.add(i);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Puts back the phy state of the journal, on a device that is not wired yet (the wiring is not
+   * told: the SIM parks the targets of disabled phys when it wires them). Phys the expander does
+   * not have are skipped and returned.
+   */
+  public synchronized List<Integer> restoreDisabledPhys(java.util.Collection<Integer> disabledPhys) {
+    List<Integer> skipped = new java.util.ArrayList<>();
+    java.util.Arrays.fill(disabled, false);
+    for (int phy : disabledPhys) {
+      if (phy >= 0 && phy < phys) {
+        disabled[phy] = true;
+      } else {
+        skipped.add(phy);
+      }
+    }
+    return skipped;
   }
 
   /**
@@ -265,6 +296,7 @@ public class EmuExpander extends EmuDevice {
         if (!disabled[phy]) {
           disabled[phy] = true;
           phyChanged(phy);
+          stateChanged(DeviceStateSink.PHYS);
           if (l != null) {
             wiring.phyDown(l.target());
           }
@@ -275,6 +307,7 @@ public class EmuExpander extends EmuDevice {
         phyChanged(phy);
         if (disabled[phy]) {
           disabled[phy] = false;
+          stateChanged(DeviceStateSink.PHYS);
           if (l != null) {
             wiring.phyUp(l.target());
           }

@@ -23,6 +23,18 @@ class LifetimeChaosTest {
     return Long.getLong("chaos.seed", 20120620L);
   }
 
+  /** The chaos mix picks nodes by exact unit name: sg's Linux alias {@code sga} is no sg unit. */
+  @Test
+  void nodesArePickedByTheirExactUnitName() {
+    assertEquals("sg", ChaosEngine.driverOf("sg12"));
+    assertEquals("", ChaosEngine.driverOf("sga"));
+    assertEquals("", ChaosEngine.driverOf("sgab"));
+    assertEquals("sa", ChaosEngine.driverOf("sa0"));
+    assertEquals("ses", ChaosEngine.driverOf("ses1"));
+    assertEquals("pass", ChaosEngine.driverOf("enc@n5000/type@0/slot@1/pass3"));
+    assertEquals("", ChaosEngine.driverOf("targ"));
+  }
+
   @Test
   @Timeout(120)
   void fixedModeRunsWithoutAnyViolation() {

@@ -282,6 +282,51 @@ class DevfsTest {
   }
 
   @Test
+  void aDevAliasResolvesToItsParentDiesWithItAndFreesItsNameWithIt() {
+    Driver d = new Driver("sg", 0, 1);
+    long node = d.makeDev("sg0", true);
+    TestProbe<Devfs.AliasResult> ar = testKit.createTestProbe();
+    devfs.tell(new Devfs.MakeDevAlias(node, "sga", ar.getRef()));
+    assertEquals(new Devfs.AliasResult("sga", Errno.OK), ar.receiveMessage());
+    assertEquals("sg0", nodes().nodes().stream().filter(n -> n.name().equals("sga")).findFirst().orElseThrow().parent());
+
+    open(d, "sga"); // reaches sg0's driver
+
+    TestProbe<Devfs.NodeGone> gone = testKit.createTestProbe();
+    devfs.tell(new Devfs.DestroyDevSched(node, gone.getRef()));
+    devfs.tell(Devfs.RunDestroyQueue.INSTANCE);
+    gone.receiveMessage();
+    assertTrue(nodes().nodes().isEmpty(), nodes().toString()); // the alias went with sg0, before the callback
+
+    Driver again = new Driver("sg", 0, 2); // the unit is reused only after the callback
+    long node2 = again.makeDev("sg0", true);
+    devfs.tell(new Devfs.MakeDevAlias(node2, "sga", ar.getRef()));
+    assertEquals(Errno.OK, ar.receiveMessage().errno());
+    assertTrue(violations().isEmpty(), violations().toString());
+  }
+
+  @Test
+  void aDevAliasThatIsTakenOrOnADyingNodeIsRefusedAndRecorded() {
+    Driver d = new Driver("sg", 0, 1);
+    long node = d.makeDev("sg0", true);
+    Driver other = new Driver("sg", 1, 1);
+    long node1 = other.makeDev("sg1", true);
+    TestProbe<Devfs.AliasResult> ar = testKit.createTestProbe();
+    devfs.tell(new Devfs.MakeDevAlias(node, "sga", ar.getRef()));
+    ar.receiveMessage();
+
+    devfs.tell(new Devfs.MakeDevAlias(node1, "sga", ar.getRef()));
+    assertEquals(new Devfs.AliasResult("", Errno.EEXIST), ar.receiveMessage());
+    assertEquals(ViolationKind.DUPLICATE_NAME, violations().get(0).kind());
+
+    devfs.tell(new Devfs.DestroyDevSched(node1, null));
+    devfs.tell(new Devfs.MakeDevAlias(node1, "sgb", ar.getRef()));
+    assertEquals(Errno.ENXIO, ar.receiveMessage().errno());
+    assertEquals(ViolationKind.ALIAS_ON_INVALID, violations().get(1).kind());
+    assertTrue(violations().get(1).message().startsWith("make_dev_alias: parent sg1 is being destroyed"), violations().get(1).message());
+  }
+
+  @Test
   void aDriverThatStopsWithACallInsideIsAUseAfterFree() {
     Driver d = new Driver("pass", 3, 1);
     d.makeDev("pass3", false);

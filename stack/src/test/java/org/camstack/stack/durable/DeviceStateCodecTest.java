@@ -106,7 +106,7 @@ class DeviceStateCodecTest {
     DeviceEntity.Configured fresh =
         new DeviceEntity.Configured(
             DeviceStateCodec.config(0, 0, SPEC), true, 4096, 512, new DeviceEntity.Media(true, true, false), Map.of(),
-            new DeviceEntity.Reservations("", Map.of(), "", 0, 0), List.of(), Map.of(), List.of(), 1);
+            new DeviceEntity.Reservations("", Map.of(), "", 0, 0), List.of(), Map.of(), List.of(), 1, List.of());
     assertEquals(List.of(), DeviceStateCodec.diff(DeviceStateCodec.view(d), fresh, Set.of()));
     d.execute(ByteString.fromArray(new byte[] {0x16, 0, 0, 0, 0, 0}), ByteString.emptyByteString(), 0, 7); // RESERVE
     assertEquals("[Reserve 7]", DeviceStateCodec.diff(DeviceStateCodec.view(d), fresh, Set.of()).toString());
@@ -116,10 +116,31 @@ class DeviceStateCodecTest {
     assertEquals("[Reserve 7, AddFaultRule b, SetDelay any 10]", steps.toString());
   }
 
+  @Test
+  void anExpandersDisabledPhysAreOneCommandEachAndComeBackOnRestore() {
+    org.camstack.stack.target.LunSpec xs =
+        org.camstack.stack.target.LunSpec.parse("lun = 0, type = expander, slots = 4, bus = 0, target = 5");
+    org.camstack.stack.target.EmuExpander x = new org.camstack.stack.target.EmuExpander(xs);
+    DeviceEntity.Configured fresh =
+        new DeviceEntity.Configured(
+            DeviceStateCodec.config(0, 5, xs), true, 0, 0, new DeviceEntity.Media(true, true, false), Map.of(),
+            new DeviceEntity.Reservations("", Map.of(), "", 0, 0), List.of(), Map.of(), List.of(), 1, List.of(2));
+    assertEquals("[SetPhyEnabled 2 true]", DeviceStateCodec.diff(DeviceStateCodec.view(x), fresh, Set.of()).toString());
+    x.smp(org.camstack.stack.scsi.smp.Smp.phyControl(1, org.camstack.stack.scsi.smp.Smp.PC_DISABLE));
+    x.smp(org.camstack.stack.scsi.smp.Smp.phyControl(2, org.camstack.stack.scsi.smp.Smp.PC_DISABLE));
+    assertEquals("[SetPhyEnabled 1 false]", DeviceStateCodec.diff(DeviceStateCodec.view(x), fresh, Set.of()).toString());
+    assertEquals(null, DeviceStateCodec.view(new EmuDisk(SPEC)).disabledPhys(), "a disk has no phys");
+
+    org.camstack.stack.target.EmuExpander restored = new org.camstack.stack.target.EmuExpander(xs);
+    DeviceStateCodec.restore(fresh, restored);
+    assertEquals(List.of(2), restored.disabledPhys());
+    assertTrue(restored.isDisabled(2) && !restored.isDisabled(1));
+  }
+
   private static DeviceEntity.Configured withPr(Map<String, Long> keys, String holder, int type) {
     return new DeviceEntity.Configured(
         DeviceStateCodec.config(0, 0, SPEC), true, 4096, 512, new DeviceEntity.Media(true, true, false), Map.of(),
-        new DeviceEntity.Reservations("", keys, holder, type, 0), List.of(), Map.of(), List.of(), 1);
+        new DeviceEntity.Reservations("", keys, holder, type, 0), List.of(), Map.of(), List.of(), 1, List.of());
   }
 
   private static void prout(EmuDisk d, int initiator, int sa, int type, long saKey, long key, int flags) {
@@ -161,7 +182,7 @@ class DeviceStateCodecTest {
             DeviceStateCodec.config(0, 0, SPEC), true, SPEC.blocks(), 512, new DeviceEntity.Media(true, true, false),
             Map.of(), new DeviceEntity.Reservations("", Map.of(), "", 0, 0),
             List.of(new FaultRule("old", "error", "read", 0, 9, true, ""), FaultRule.busy("b", FaultRule.ANY)),
-            Map.of(), List.of(), 3);
+            Map.of(), List.of(), 3, List.of());
     DeviceStateCodec.restore(s, d);
     assertEquals(List.of(FaultRule.busy("b", FaultRule.ANY)), d.faults());
   }
@@ -179,7 +200,8 @@ class DeviceStateCodecTest {
             List.of(FaultRule.busy("b", FaultRule.ANY).continuous()),
             Map.of("any", 20L),
             List.of(new org.camstack.persistence.device.UnitAttention(4, "3", 0x2a, 0x09, "")),
-            5);
+            5,
+            List.of());
     DeviceStateCodec.restore(s, d);
     assertEquals(6000, d.blocks());
     assertTrue(!d.isStarted() && !d.isMediumPresent() && d.isRemovalPrevented());

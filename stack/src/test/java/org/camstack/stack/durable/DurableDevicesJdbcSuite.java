@@ -23,7 +23,9 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.util.ByteString;
+import org.camstack.persistence.cli.CliRun;
 import org.camstack.persistence.device.DeviceEntity;
+import org.camstack.persistence.inspect.JournalInspector;
 import org.camstack.persistence.device.FaultRule;
 import org.camstack.persistence.inventory.HostInventoryEntity;
 import org.camstack.persistence.journal.JournalConfig;
@@ -37,6 +39,8 @@ import org.camstack.stack.target.Delay;
 import org.camstack.stack.target.EmuCdrom;
 import org.camstack.stack.target.EmuDevice;
 import org.camstack.stack.target.EmuDisk;
+import org.camstack.stack.target.EmuExpander;
+import org.camstack.stack.scsi.smp.Smp;
 import org.camstack.stack.target.LunSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -174,6 +178,56 @@ abstract class DurableDevicesJdbcSuite {
       EmuCdrom ejected = (EmuCdrom) c.dev(w);
       assertTrue(ejected.isTrayOpen());
       assertFalse(ejected.isMediumPresent());
+    } finally {
+      c.stop();
+    }
+  }
+
+  // ------------------------------------------------------------------ SAS expander: phy state
+
+  @Test
+  void anExpanderPhyDisabledBySmpStaysDisabledAfterARestart() {
+    String host = DurableJournal.host("phys");
+    String d0 = DurableJournal.wwn(0x400);
+    String d1 = DurableJournal.wwn(0x401);
+    String wx = DurableJournal.wwn(0x402);
+    Config topology =
+        ConfigFactory.parseString(
+            "camstack.topology.buses = [ { name = emusim, scan-on-register = false, rescan-on-change = false, targets = [\n"
+                + "{ id = 0, luns = [ " + lun(0, d0, "") + " ] }\n"
+                + "{ id = 1, luns = [ " + lun(0, d1, "") + " ] }\n"
+                + "{ id = 5, luns = [ { lun = 0, type = expander, slots = 4, wwn = \"" + wx + "\" } ] }\n"
+                + "] } ]");
+    Node a = new Node(host, topology);
+    EmuExpander x = (EmuExpander) a.dev(wx);
+    assertEquals(1, x.phyOf(1), "phy 1 carries the disk at target 1");
+    assertEquals(Smp.FR_ACCEPTED, Smp.result(x.smp(Smp.phyControl(1, Smp.PC_DISABLE))));
+    assertFalse(a.targets().containsKey(1), "the disk left the bus with its phy");
+    await(a.durable.flush());
+    assertEquals(List.of(1), ((DeviceEntity.Configured) a.journalOf(wx)).disabledPhys());
+    a.stop();
+    CliRun shown =
+        CliRun.capture(
+            JournalInspector::run, "--url", journal().url(), "--user", journal().user(), "--password", journal().password(),
+            "show", "CamDevice|naa." + wx);
+    assertEquals(0, shown.exit(), shown.both());
+    assertTrue(shown.both().contains("PhyStateChanged"), shown.both());
+
+    Node b = new Node(host, topology);
+    EmuExpander again = (EmuExpander) b.dev(wx);
+    assertEquals(List.of(1), again.disabledPhys());
+    assertEquals(Smp.RATE_PHY_DISABLED, Byte.toUnsignedInt(again.smp(Smp.discover(1)).toArray()[13]));
+    assertFalse(b.targets().containsKey(1), "still off the bus after the restart");
+    assertTrue(b.targets().containsKey(0));
+    assertTrue(b.live(d1), "the parked disk is still the journal's device");
+    assertEquals(Smp.FR_ACCEPTED, Smp.result(again.smp(Smp.phyControl(1, Smp.PC_LINK_RESET))));
+    assertTrue(b.targets().containsKey(1), "link reset brings the disk back");
+    b.stop();
+
+    Node c = new Node(host, topology);
+    try {
+      assertEquals(List.of(), ((EmuExpander) c.dev(wx)).disabledPhys());
+      assertTrue(c.targets().containsKey(1));
     } finally {
       c.stop();
     }

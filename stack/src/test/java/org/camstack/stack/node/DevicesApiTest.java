@@ -118,6 +118,28 @@ class DevicesApiTest {
     ok("POST", "/api/devfs/" + h + "/close", null);
   }
 
+  /** sg's Linux name (the devfs alias {@code sg<letter>}) opens, SG_IOs and names the device like {@code sgN}. */
+  @Test
+  void theLinuxNameOfAnSgNodeWorksLikeTheNode() throws Exception {
+    String sg = periphAt("0:0:0", "sg");
+    String linux = org.camstack.stack.scsi.sg.SgPeriph.linuxName(Integer.parseInt(sg.substring(2)));
+    long h = ok("POST", "/api/devfs/open", "{\"node\": \"/dev/" + linux + "\"}").json().get("handle").asLong();
+    Reply inq = ok("POST", "/api/devfs/" + h + "/sgio", "{\"dxferDirection\": -3, \"cmdHex\": \"120000006000\", \"dxferLen\": 96, \"mxSbLen\": 32}");
+    assertEquals(0, inq.json().get("status").asInt(), inq.json().toString());
+    assertTrue(inq.json().get("dataHex").asText().contains(hex("EMU-DISK")), inq.json().toString());
+    ok("POST", "/api/devfs/" + h + "/close", null);
+
+    assertEquals(ctl("periphlist", sg), ctl("periphlist", linux));
+    assertEquals(ctl("inquiry", sg), ctl("inquiry", linux));
+    String handle = ctl("open", linux).trim();
+    assertTrue(ctl("close", handle).length() > 0);
+    assertEquals(404, call("GET", "/api/devices/sgzz/periphs", null).status(), "sgzz = sg701, no such unit");
+  }
+
+  private static String hex(String ascii) {
+    return java.util.HexFormat.of().formatHex(ascii.getBytes(StandardCharsets.US_ASCII));
+  }
+
   @Test
   void ptSendReceiveAndTheSafTeEnclosure() throws Exception {
     String pt = periphAt("3:1:0", "pt");

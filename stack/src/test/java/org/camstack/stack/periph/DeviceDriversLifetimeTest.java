@@ -1,6 +1,7 @@
 package org.camstack.stack.periph;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -133,5 +134,50 @@ class DeviceDriversLifetimeTest {
     List<LifetimeEvent.ProtocolViolation> dl = awaitViolation(rig, ViolationKind.DESTROY_DEADLOCK);
     assertTrue(dl.get(0).message().startsWith("destroy_dev(sg0): deadlock"), dl.get(0).message());
     assertTrue(dl.get(0).message().contains("d_close"), dl.get(0).message());
+  }
+
+  private static List<String> nodeNames(PeriphRig rig) {
+    return rig.nodes().nodes().stream().map(Devfs.NodeInfo::name).toList();
+  }
+
+  /**
+   * sg's Linux name (cf. sgregister()'s make_dev_alias) lives exactly as long as the node: sg0 is
+   * opened as {@code sga} and lost; a disk arriving before devfs ran the destroy task gets sg1 /
+   * {@code sgb}; once the task ran, sg0 and {@code sga} are gone together and only then is unit 0
+   * free, so the next disk makes sg0 and {@code sga} again without a duplicate name.
+   */
+  @Test
+  void sgFixedTheLinuxAliasIsGoneBeforeTheUnitIsReused() {
+    PeriphRig rig = new PeriphRig(testKit, SgPeriph.SPEC, false);
+    rig.found(TestDevices.disk(target(3)));
+    rig.awaitUnitAt(target(3));
+    awaitNames(rig, "sg0", "sga");
+    Devfs.FileHandle fh = rig.openOk("sga");
+    rig.lost(target(3));
+    rig.awaitDestroyRequested("sg0");
+    assertEquals(Errno.ENXIO, rig.close(fh).errno());
+    assertEquals(Errno.ENXIO, rig.open("sga").errno(), "the alias of a dying node opens nothing");
+
+    rig.found(TestDevices.disk(target(4)));
+    assertEquals(1, rig.awaitUnitAt(target(4)).unit(), "unit 0 waits for its node");
+    awaitNames(rig, "sg1", "sgb");
+    assertTrue(nodeNames(rig).contains("sga"), nodeNames(rig).toString());
+
+    rig.runDestroyTask();
+    awaitEvent(rig, LifetimeEvent.UnitFreed.class, "sg0");
+    assertFalse(nodeNames(rig).contains("sga"), nodeNames(rig).toString());
+    rig.found(TestDevices.disk(target(5)));
+    assertEquals(0, rig.awaitUnitAt(target(5)).unit());
+    awaitNames(rig, "sg0", "sga");
+    assertClean(rig);
+  }
+
+  private static void awaitNames(PeriphRig rig, String... names) {
+    TestProbe<Object> p = testKit.createTestProbe();
+    p.awaitAssert(
+        () -> {
+          assertTrue(nodeNames(rig).containsAll(List.of(names)), nodeNames(rig).toString());
+          return null;
+        });
   }
 }

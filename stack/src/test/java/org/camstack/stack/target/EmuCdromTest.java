@@ -159,6 +159,30 @@ class EmuCdromTest {
     assertEquals(12, u8(r12.data(), 2 * 2048));
   }
 
+  /**
+   * The READ checks the drive shares with the disk ({@code EmuDevice.mediaRangeCheck}): range,
+   * zero length, maximum transfer (field pointer on the CDB's length field: byte 7 of READ(10),
+   * byte 6 of READ(12)), on a built-in blank disc larger than one transfer.
+   */
+  @Test
+  void readChecksTheRangeTheLengthAndTheMaximumTransferLikeTheDisk() {
+    EmuCdrom big = new EmuCdrom(spec("blocks = 4096"));
+    run(big, tur(), 0); // power-on UA
+    int max = EmuCdrom.MAX_TRANSFER_SECTORS;
+    ScsiResponse zero = run(big, read10(5, 0), 0);
+    assertGood(zero);
+    assertEquals(0, zero.data().size());
+    assertGood(run(big, read10(4096 - max, max), max * 2048));
+    ScsiResponse r10 = run(big, read10(0, max + 1), (max + 1) * 2048);
+    assertSense(r10, 5, 0x24, 0x00);
+    assertEquals(List.of(0xc0, 0, 7), List.of(u8(r10.sense(), 15), u8(r10.sense(), 16), u8(r10.sense(), 17)), "READ(10) length field");
+    ScsiResponse r12 = run(big, rw12(0xa8, 0, max + 1), (max + 1) * 2048);
+    assertSense(r12, 5, 0x24, 0x00);
+    assertEquals(6, u8(r12.sense(), 17), "READ(12) length field");
+    assertSense(run(big, rw12(0xa8, 4096 - max, max + 1), 2048), 5, 0x21, 0x00); // the range first
+    assertSense(run(big, rw12(0xa8, 0xffffffffL, 1), 2048), 5, 0x21, 0x00);
+  }
+
   @Test
   void tocInLbaAndMsf() {
     drainUa();

@@ -66,6 +66,46 @@ public final class SgPeriph extends PeriphBase {
     makeDev(name, !legacy);
   }
 
+  /**
+   * cf. the rest of sgregister(): the Linux name as an alias ({@code make_dev_alias}), {@code
+   * sg<letter>} for units 0..25 ({@code sga}..{@code sgz}) and {@code sg<letter><letter>} up to
+   * unit 701 ({@code sgaa}, {@code sgab}, ...). It is a child of the node: devfs destroys it with
+   * the node, before the destroy callback, so it is gone before the unit can be reused. It is asked
+   * for before anything can schedule the node's destroy (this actor's messages to devfs keep their
+   * order), as sgregister() makes it right after make_dev.
+   */
+  @Override
+  protected void onNodeCreated(long nodeId, String nodeName) {
+    String alias = linuxName(id.unit());
+    if (alias != null && !isInvalid()) {
+      devfs.tell(new Devfs.MakeDevAlias(nodeId, alias, null));
+    }
+  }
+
+  /** The last unit with a Linux name ({@code sgzz}). */
+  public static final int LAST_LINUX_NAMED_UNIT = 26 * 27 - 1;
+
+  /**
+   * {@code sga} for unit 0, {@code sgz} for 25, {@code sgaa} for 26, {@code sgzz} for 701; null
+   * beyond. (FreeBSD's arithmetic does not stop there: from unit 702 its first "letter" runs past
+   * z into the ASCII characters after it (left brace, bar, ...), names no Linux program looks for;
+   * camstack makes none.)
+   */
+  public static String linuxName(int unit) {
+    if (unit < 0 || unit > LAST_LINUX_NAMED_UNIT) {
+      return null;
+    }
+    return unit < 26 ? "sg" + (char) ('a' + unit) : "sg" + (char) ('a' + unit / 26 - 1) + (char) ('a' + unit % 26);
+  }
+
+  /** The unit a Linux name stands for ({@code sgb} &rarr; 1, {@code sgaa} &rarr; 26), -1 for any other name. */
+  public static int unitOfLinuxName(String name) {
+    if (name == null || !name.matches("sg[a-z]{1,2}")) {
+      return -1;
+    }
+    return name.length() == 3 ? name.charAt(2) - 'a' : (name.charAt(2) - 'a' + 1) * 26 + name.charAt(3) - 'a';
+  }
+
   /** cf. sgcleanup(). */
   @Override
   protected void cleanup() {
