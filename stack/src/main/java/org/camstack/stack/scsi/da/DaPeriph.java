@@ -247,6 +247,9 @@ public final class DaPeriph extends PeriphBase {
   private DaPeriph(ActorContext<Periph.Command> context, PeriphArgs args) {
     super(context, args);
     OrphanedIo.get(context.getSystem()); // strategy requests that outlive this periph get ENXIO
+    // the strategy path (bio -> this periph -> device queue -> SIM) on one thread: this periph runs
+    // on its device queue's lane (issue 15; a no-op unless the dispatcher is Lanes.Executor)
+    org.camstack.stack.dispatch.Lanes.follow(context.getSelf(), args.device());
     start();
   }
 

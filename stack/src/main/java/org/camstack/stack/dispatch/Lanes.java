@@ -1,0 +1,243 @@
+package org.camstack.stack.dispatch;
+
+import com.typesafe.config.Config;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.actor.ActorCell;
+import org.apache.pekko.actor.InternalActorRef;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.dispatch.DispatcherPrerequisites;
+import org.apache.pekko.dispatch.ExecutorServiceConfigurator;
+import org.apache.pekko.dispatch.ExecutorServiceFactory;
+import org.apache.pekko.dispatch.ForkJoinExecutorConfigurator;
+import org.apache.pekko.dispatch.Mailbox;
+import org.apache.pekko.dispatch.affinity.QueueSelector;
+import org.apache.pekko.dispatch.affinity.QueueSelectorFactory;
+
+/**
+ * Lanes: which dispatcher thread runs which actor, so that one LUN's pipeline (its {@code XptDevice},
+ * its da periph, a load generator in the periph's place) runs on one thread and different LUNs
+ * spread over the cores (issue 15). A lane is one thread with its own queue: a message between two
+ * actors of one lane is enqueued on the running thread's own queue and wakes nobody.
+ *
+ * <p>Who is on a lane: an actor {@link #assign}ed to one, or one that {@link #follow}s another (the
+ * da periph follows its device queue; the device queue is given the next lane round-robin when the
+ * first follower arrives). Everything else (the XPT, probes, devfs, drivers, the node's management,
+ * cluster and journal actors, devices without a da periph) is <em>unassigned</em>.
+ *
+ * <p>{@link Executor} is the executor of camstack's default dispatcher ({@code
+ * camstack-application.conf}): {@code lanes} single-thread lanes (0 = one per core) for the assigned
+ * actors, and Pekko's work-stealing fork-join pool ({@code fork-join-executor}) for the unassigned
+ * ones ({@code unassigned = fork-join}), so the control plane keeps the pool it always had and a
+ * blocking call there cannot stall a LUN's lane. With {@code unassigned = lanes} every actor is on a
+ * lane (unassigned ones by their hash): {@code bench --dispatcher pinned-groups}. {@link Selector}
+ * is the same choice for Pekko's {@code affinity-pool-executor} ({@code --dispatcher affinity}).
+ *
+ * <p>The registry is process-wide (executors are made by reflection, one per actor system) and
+ * keyed by actor; entries of stopped actors are purged when the registry has doubled since the
+ * last purge, so plugging and pulling devices does not grow it.
+ */
+public final class Lanes {
+  private static final Map<org.apache.pekko.actor.ActorRef, Integer> LANE = new ConcurrentHashMap<>();
+  private static final AtomicInteger NEXT = new AtomicInteger();
+  private static final int MIN_PURGE = 1024;
+  private static volatile int purgeAt = MIN_PURGE;
+
+  private Lanes() {}
+
+  /** Runs {@code actor} on lane {@code lane} (modulo the executor's lanes) from its next turn on. */
+  public static void assign(ActorRef<?> actor, int lane) {
+    LANE.put(Adapter.toClassic(actor), lane);
+    purgeIfGrown();
+  }
+
+  /**
+   * Runs {@code actor} on {@code leader}'s lane; a leader without one is given the next lane
+   * round-robin first. Returns the lane. A {@code null} leader (a test stub) assigns nothing.
+   */
+  public static int follow(ActorRef<?> actor, ActorRef<?> leader) {
+    if (leader == null) {
+      return -1;
+    }
+    int lane = LANE.computeIfAbsent(Adapter.toClassic(leader), l -> NEXT.getAndIncrement() & Integer.MAX_VALUE);
+    LANE.put(Adapter.toClassic(actor), lane);
+    purgeIfGrown();
+    return lane;
+  }
+
+  /** The lane {@code actor} is assigned to, or -1. */
+  public static int laneOf(ActorRef<?> actor) {
+    Integer l = LANE.get(Adapter.toClassic(actor));
+    return l == null ? -1 : l;
+  }
+
+  /** Forgets every assignment (the bench, between runs). */
+  public static void clear() {
+    LANE.clear();
+  }
+
+  /** Assigned actors (tests, the report). */
+  public static int assigned() {
+    return LANE.size();
+  }
+
+  private static void purgeIfGrown() {
+    if (LANE.size() >= purgeAt) {
+      LANE.keySet().removeIf(r -> r instanceof InternalActorRef i && i.isTerminated());
+      purgeAt = Math.max(MIN_PURGE, 2 * LANE.size());
+    }
+  }
+
+  /** The assigned lane of a task's actor modulo {@code lanes}, or -1 (not an actor's, unassigned). */
+  static int assignedLane(Runnable task, int lanes) {
+    if (task instanceof Mailbox m) {
+      ActorCell cell = m.actor();
+      if (cell != null) {
+        Integer l = LANE.get(cell.self());
+        if (l != null) {
+          return Math.floorMod(l, lanes);
+        }
+      }
+    }
+    return -1;
+  }
+
+  /** The lane of any task: its actor's assigned lane, else by the actor's (or task's) hash. */
+  static int anyLane(Runnable task, int lanes) {
+    int l = assignedLane(task, lanes);
+    if (l >= 0) {
+      return l;
+    }
+    if (task instanceof Mailbox m && m.actor() != null) {
+      return Math.floorMod(m.actor().self().hashCode(), lanes);
+    }
+    return Math.floorMod(System.identityHashCode(task), lanes);
+  }
+
+  /** The affinity pool's queue selector (config {@code queue-selector}). */
+  public static final class Selector implements QueueSelectorFactory {
+    public Selector(Config config) {}
+
+    @Override
+    public QueueSelector create() {
+      return Lanes::anyLane;
+    }
+  }
+
+  /**
+   * {@code executor = "org.camstack.stack.dispatch.Lanes$Executor"}: {@code lanes} threads (0 or
+   * absent: one per core), each with its own queue; {@code unassigned = fork-join} (default) runs
+   * unassigned actors on the dispatcher's {@code fork-join-executor}, {@code lanes} on a lane by
+   * their hash.
+   */
+  public static final class Executor extends ExecutorServiceConfigurator {
+    private final int lanes;
+    private final ExecutorServiceConfigurator pool; // null: unassigned actors on lanes too
+
+    public Executor(Config config, DispatcherPrerequisites prerequisites) {
+      super(config, prerequisites);
+      int n = config.hasPath("lanes") ? config.getInt("lanes") : 0;
+      this.lanes = n > 0 ? n : Runtime.getRuntime().availableProcessors();
+      String unassigned = config.hasPath("unassigned") ? config.getString("unassigned") : "fork-join";
+      this.pool =
+          switch (unassigned) {
+            case "fork-join" -> new ForkJoinExecutorConfigurator(config.getConfig("fork-join-executor"), prerequisites);
+            case "lanes" -> null;
+            default -> throw new IllegalArgumentException(
+                "lanes executor: unassigned must be fork-join or lanes, not " + unassigned);
+          };
+    }
+
+    @Override
+    public ExecutorServiceFactory createExecutorServiceFactory(String id, ThreadFactory threadFactory) {
+      ExecutorServiceFactory shared = pool == null ? null : pool.createExecutorServiceFactory(id, threadFactory);
+      return () -> new LaneExecutor(lanes, threadFactory, shared == null ? null : shared.createExecutorService());
+    }
+  }
+
+  /** One single-thread executor per lane, and the shared pool for unassigned actors. */
+  static final class LaneExecutor extends AbstractExecutorService {
+    private final ThreadPoolExecutor[] lanes;
+    private final ExecutorService shared; // null: everything on lanes
+    private final AtomicBoolean shutdown = new AtomicBoolean();
+
+    LaneExecutor(int n, ThreadFactory threadFactory, ExecutorService shared) {
+      this.shared = shared;
+      lanes = new ThreadPoolExecutor[n];
+      for (int i = 0; i < n; i++) {
+        // an idle lane parks its thread (no spinning: an idle node costs no CPU)
+        lanes[i] = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), threadFactory);
+      }
+    }
+
+    @Override
+    public void execute(Runnable task) {
+      if (shared == null) {
+        lanes[anyLane(task, lanes.length)].execute(task);
+        return;
+      }
+      int l = assignedLane(task, lanes.length);
+      if (l >= 0) {
+        lanes[l].execute(task);
+      } else {
+        shared.execute(task);
+      }
+    }
+
+    private List<ExecutorService> all() {
+      List<ExecutorService> all = new ArrayList<>(List.of(lanes));
+      if (shared != null) {
+        all.add(shared);
+      }
+      return all;
+    }
+
+    @Override
+    public void shutdown() {
+      shutdown.set(true);
+      all().forEach(ExecutorService::shutdown);
+    }
+
+    @Override
+    public List<Runnable> shutdownNow() {
+      shutdown.set(true);
+      List<Runnable> left = new ArrayList<>();
+      for (ExecutorService e : all()) {
+        left.addAll(e.shutdownNow());
+      }
+      return left;
+    }
+
+    @Override
+    public boolean isShutdown() {
+      return shutdown.get();
+    }
+
+    @Override
+    public boolean isTerminated() {
+      return all().stream().allMatch(ExecutorService::isTerminated);
+    }
+
+    @Override
+    public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+      long until = System.nanoTime() + unit.toNanos(timeout);
+      for (ExecutorService e : all()) {
+        if (!e.awaitTermination(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+}
