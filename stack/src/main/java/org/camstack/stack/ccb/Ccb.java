@@ -322,7 +322,8 @@ public sealed interface Ccb {
       ByteString sense,
       ByteString data,
       int resid,
-      CcbResult result) {
+      CcbResult result)
+      implements org.camstack.stack.periph.Periph.Completion { // a periph receives it without an adapter
 
     public Completed {
       if (ccb == null || status == null || sense == null || data == null) {

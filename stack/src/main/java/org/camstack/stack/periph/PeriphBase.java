@@ -59,8 +59,6 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   /** The base's own messages (adapters, timers, watches). */
   sealed interface Internal extends Periph.Command {}
 
-  private record CcbDone(Ccb.Completed completed) implements Internal, DataPath {}
-
   private record DevCall(Devfs.CdevCall call) implements Internal {}
 
   private record DevGone(Devfs.NodeGone gone) implements Internal {}
@@ -194,7 +192,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     this.device = args.device();
     this.xpt = args.xpt();
     this.devfs = args.devfs();
-    this.ccbAdapter = context.messageAdapter(Ccb.Completed.class, CcbDone::new);
+    this.ccbAdapter = context.getSelf().narrow(); // Ccb.Completed is a Periph.Completion: no adapter
     this.callAdapter = context.messageAdapter(Devfs.CdevCall.class, DevCall::new);
     this.asyncAdapter = context.messageAdapter(AsyncEvent.class, AsyncArrived::new);
     this.startAdapter = context.messageAdapter(XptDevice.Start.class, Started::new);
@@ -333,7 +331,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
             .onMessage(Periph.CancelHold.class, this::onCancelHold)
             .onMessage(HoldWaiterGone.class, this::onHoldWaiterGone)
             .onMessage(Periph.DumpRefs.class, this::onDumpRefs)
-            .onMessage(CcbDone.class, this::onCcbDone)
+            .onMessage(Ccb.Completed.class, this::onCcbDone)
             .onMessage(DevCall.class, this::onDevCall)
             .onMessage(DevGone.class, this::onDevGone)
             .onMessage(NodeMade.class, this::onNodeMade)
@@ -724,7 +722,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
       then.run();
       return;
     }
-    sleepUntil(m -> m instanceof CcbDone d && d.completed().ccb().ccbId() == ccbId, then);
+    sleepUntil(m -> m instanceof Ccb.Completed d && d.ccb().ccbId() == ccbId, then);
   }
 
   /**
@@ -760,8 +758,8 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
       }
       return Behaviors.same();
     }
-    if (m instanceof CcbDone d) {
-      completeCcb(d.completed());
+    if (m instanceof Ccb.Completed d) {
+      completeCcb(d);
     }
     blocked = false;
     Runnable then = onWake;
@@ -1014,8 +1012,8 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     return ccbs.inFlight();
   }
 
-  private Behavior<Periph.Command> onCcbDone(CcbDone msg) {
-    completeCcb(msg.completed());
+  private Behavior<Periph.Command> onCcbDone(Ccb.Completed msg) {
+    completeCcb(msg);
     return next();
   }
 
