@@ -94,9 +94,14 @@ public final class Lanes {
 
   private static void purgeIfGrown() {
     if (LANE.size() >= purgeAt) {
-      LANE.keySet().removeIf(r -> r instanceof InternalActorRef i && i.isTerminated());
+      purgeStopped();
       purgeAt = Math.max(MIN_PURGE, 2 * LANE.size());
     }
+  }
+
+  /** Forgets the actors that have stopped. */
+  static void purgeStopped() {
+    LANE.keySet().removeIf(r -> r instanceof InternalActorRef i && i.isTerminated());
   }
 
   /** The assigned lane of a task's actor modulo {@code lanes}, or -1 (not an actor's, unassigned). */
