@@ -7,12 +7,12 @@ import java.util.Map;
 import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.pekko.actor.ActorCell;
 import org.apache.pekko.actor.InternalActorRef;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -171,18 +171,17 @@ public final class Lanes {
     }
   }
 
-  /** One single-thread executor per lane, and the shared pool for unassigned actors. */
+  /** One {@link Lane} per lane, and the shared pool for unassigned actors. */
   static final class LaneExecutor extends AbstractExecutorService {
-    private final ThreadPoolExecutor[] lanes;
+    private final Lane[] lanes;
     private final ExecutorService shared; // null: everything on lanes
     private final AtomicBoolean shutdown = new AtomicBoolean();
 
     LaneExecutor(int n, ThreadFactory threadFactory, ExecutorService shared) {
       this.shared = shared;
-      lanes = new ThreadPoolExecutor[n];
+      lanes = new Lane[n];
       for (int i = 0; i < n; i++) {
-        // an idle lane parks its thread (no spinning: an idle node costs no CPU)
-        lanes[i] = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), threadFactory);
+        lanes[i] = new Lane(threadFactory);
       }
     }
 
@@ -243,6 +242,132 @@ public final class Lanes {
         }
       }
       return true;
+    }
+  }
+
+  /**
+   * One lane: one thread and a lock-free queue. The thread runs tasks in order; when the queue is
+   * empty it spins briefly (a message from another lane often follows at once) and then parks; a
+   * task offered from another thread unparks it only when it is parked. A task offered by the lane's
+   * own thread (a message between two actors of one LUN) is a queue insert and nothing else.
+   */
+  static final class Lane extends AbstractExecutorService {
+    private static final int SPINS = 64;
+    private final ConcurrentLinkedQueue<Runnable> queue = new ConcurrentLinkedQueue<>();
+    private final ThreadFactory threadFactory;
+    private final AtomicBoolean started = new AtomicBoolean();
+    private volatile Thread thread;
+    private volatile boolean parked;
+    private volatile boolean shutdown;
+    private volatile boolean terminated;
+
+    Lane(ThreadFactory threadFactory) {
+      this.threadFactory = threadFactory;
+    }
+
+    @Override
+    public void execute(Runnable task) {
+      if (shutdown) {
+        throw new java.util.concurrent.RejectedExecutionException("lane shut down");
+      }
+      queue.offer(task);
+      if (!started.get() && started.compareAndSet(false, true)) {
+        Thread t = threadFactory.newThread(this::loop); // started on first use: an unused lane costs nothing
+        thread = t;
+        t.start();
+        return;
+      }
+      if (parked) {
+        LockSupport.unpark(thread);
+      }
+    }
+
+    private void loop() {
+      try {
+        while (true) {
+          Runnable task = queue.poll();
+          if (task == null) {
+            task = idle();
+            if (task == null) {
+              return; // shut down
+            }
+          }
+          try {
+            task.run();
+          } catch (Throwable t) {
+            Thread self = Thread.currentThread();
+            self.getUncaughtExceptionHandler().uncaughtException(self, t);
+          }
+        }
+      } finally {
+        terminated = true;
+      }
+    }
+
+    /** Waits for the next task; null once shut down and drained. */
+    private Runnable idle() {
+      for (int i = 0; i < SPINS; i++) {
+        Thread.onSpinWait();
+        Runnable task = queue.poll();
+        if (task != null) {
+          return task;
+        }
+      }
+      while (true) {
+        parked = true; // then look again: an offer either sees parked or is seen by this poll
+        Runnable task = queue.poll();
+        if (task != null) {
+          parked = false;
+          return task;
+        }
+        if (shutdown) {
+          parked = false;
+          return null;
+        }
+        LockSupport.park(this);
+        parked = false;
+      }
+    }
+
+    @Override
+    public void shutdown() {
+      shutdown = true;
+      Thread t = thread;
+      if (t != null) {
+        LockSupport.unpark(t);
+      } else {
+        terminated = true;
+      }
+    }
+
+    @Override
+    public List<Runnable> shutdownNow() {
+      shutdown();
+      List<Runnable> left = new ArrayList<>();
+      Runnable r;
+      while ((r = queue.poll()) != null) {
+        left.add(r);
+      }
+      return left;
+    }
+
+    @Override
+    public boolean isShutdown() {
+      return shutdown;
+    }
+
+    @Override
+    public boolean isTerminated() {
+      return terminated || (shutdown && thread == null);
+    }
+
+    @Override
+    public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+      Thread t = thread;
+      if (t != null) {
+        t.join(Math.max(1, unit.toMillis(timeout)));
+      }
+      return isTerminated();
     }
   }
 }
