@@ -322,8 +322,7 @@ public sealed interface Ccb {
       ByteString sense,
       ByteString data,
       int resid,
-      CcbResult result)
-      implements org.camstack.stack.periph.Periph.Completion { // a periph receives it without an adapter
+      CcbResult result) {
 
     public Completed {
       if (ccb == null || status == null || sense == null || data == null) {

@@ -24,17 +24,7 @@ public interface Periph {
    * messages ({@code PeriphBase}) and each driver's sealed set ({@link DriverCommand}).
    */
   sealed interface Command
-      permits Acquire, Release, Invalidate, Hold, CancelHold, Unhold, DumpRefs, PeriphBase.Internal, DriverCommand,
-          Completion {}
-
-  /**
-   * A CCB's completion, addressed to the periph itself: the header's {@code replyTo} is the
-   * periph's own ref (narrowed), so the device queue answers without a message adapter (no wrapper
-   * object and no adapter lookup per I/O, issue 15). Implemented by {@link
-   * org.camstack.stack.ccb.Ccb.Completed} only (non-sealed only because Java seals across packages
-   * only inside a named module). A data-path message: handled without the MDC.
-   */
-  non-sealed interface Completion extends Command, PeriphBase.DataPath {}
+      permits Acquire, Release, Invalidate, Hold, CancelHold, Unhold, DumpRefs, PeriphBase.Internal, DriverCommand {}
 
   /**
    * The drivers' extension point: each driver declares one sealed interface extending this one

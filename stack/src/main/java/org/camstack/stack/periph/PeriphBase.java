@@ -59,6 +59,8 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   /** The base's own messages (adapters, timers, watches). */
   sealed interface Internal extends Periph.Command {}
 
+  private record CcbDone(Ccb.Completed completed) implements Internal, DataPath {}
+
   private record DevCall(Devfs.CdevCall call) implements Internal {}
 
   private record DevGone(Devfs.NodeGone gone) implements Internal {}
@@ -192,7 +194,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     this.device = args.device();
     this.xpt = args.xpt();
     this.devfs = args.devfs();
-    this.ccbAdapter = context.getSelf().narrow(); // Ccb.Completed is a Periph.Completion: no adapter
+    this.ccbAdapter = context.messageAdapter(Ccb.Completed.class, CcbDone::new);
     this.callAdapter = context.messageAdapter(Devfs.CdevCall.class, DevCall::new);
     this.asyncAdapter = context.messageAdapter(AsyncEvent.class, AsyncArrived::new);
     this.startAdapter = context.messageAdapter(XptDevice.Start.class, Started::new);
@@ -331,7 +333,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
             .onMessage(Periph.CancelHold.class, this::onCancelHold)
             .onMessage(HoldWaiterGone.class, this::onHoldWaiterGone)
             .onMessage(Periph.DumpRefs.class, this::onDumpRefs)
-            .onMessage(Ccb.Completed.class, this::onCcbDone)
+            .onMessage(CcbDone.class, this::onCcbDone)
             .onMessage(DevCall.class, this::onDevCall)
             .onMessage(DevGone.class, this::onDevGone)
             .onMessage(NodeMade.class, this::onNodeMade)
@@ -722,7 +724,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
       then.run();
       return;
     }
-    sleepUntil(m -> m instanceof Ccb.Completed d && d.ccb().ccbId() == ccbId, then);
+    sleepUntil(m -> m instanceof CcbDone d && d.completed().ccb().ccbId() == ccbId, then);
   }
 
   /**
@@ -758,8 +760,8 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
       }
       return Behaviors.same();
     }
-    if (m instanceof Ccb.Completed d) {
-      completeCcb(d);
+    if (m instanceof CcbDone d) {
+      completeCcb(d.completed());
     }
     blocked = false;
     Runnable then = onWake;
@@ -1012,8 +1014,8 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     return ccbs.inFlight();
   }
 
-  private Behavior<Periph.Command> onCcbDone(Ccb.Completed msg) {
-    completeCcb(msg);
+  private Behavior<Periph.Command> onCcbDone(CcbDone msg) {
+    completeCcb(msg.completed());
     return next();
   }
 
