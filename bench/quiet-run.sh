@@ -91,7 +91,7 @@ io_rows() {
 }
 
 dispatcher_rows() {
-  for d in affinity pinned-groups; do
+  for d in fork-join affinity pinned-groups; do
     io_row "1 LUN QD32 transport, --dispatcher $d" "0.8 M" "1.2 M" iops --luns 1 --qd 32 --dispatcher "$d" --no-baselines
     io_row "1 LUN QD32 da, --dispatcher $d" "0.8 M" "1.2 M" iops --luns 1 --qd 32 --periph da --dispatcher "$d" --no-baselines
     io_row "8 LUNs QD32 transport, --dispatcher $d" "1.6 M" "2.5 M" iops --luns 8 --qd 32 --dispatcher "$d" --no-baselines

@@ -120,9 +120,11 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--quiet", description = "no progress output")
     boolean quiet;
 
-    @Option(names = "--dispatcher", paramLabel = "KIND", defaultValue = "default",
-        description = "executor: default (fork-join), affinity (affinity-pool-executor, a LUN's actors on one queue) "
-            + "or pinned-groups (one thread per LUN group) (default: ${DEFAULT-VALUE})")
+    @Option(names = "--dispatcher", paramLabel = "KIND", defaultValue = "lanes",
+        description = "executor: lanes (the node's: a LUN's pipeline on one thread per lane, other actors on a "
+            + "fork-join pool; also: default), fork-join (every actor on the fork-join pool), affinity "
+            + "(affinity-pool-executor, a LUN's actors on one queue) or pinned-groups (every actor on a lane) "
+            + "(default: ${DEFAULT-VALUE})")
     String dispatcherKind;
 
     DispatcherSettings dispatcher() {

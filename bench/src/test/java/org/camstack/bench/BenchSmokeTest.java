@@ -72,9 +72,9 @@ class BenchSmokeTest {
     assertTrue(actor.get("how").asText().contains("da periph"));
   }
 
-  /** LUN pipelines pinned to lanes: Pekko's affinity pool and a thread per LUN group, both paths. */
+  /** LUN pipelines pinned to lanes: the node's lanes, Pekko's affinity pool, every actor on a lane; both paths. */
   @ParameterizedTest
-  @CsvSource({"affinity,xpt", "affinity,da", "pinned-groups,xpt", "pinned-groups,da"})
+  @CsvSource({"lanes,xpt", "lanes,da", "affinity,xpt", "affinity,da", "pinned-groups,xpt", "pinned-groups,da"})
   void ioRunsOnTheLaneDispatchers(String dispatcher, String periph) throws Exception {
     Path json = dir.resolve("io-" + dispatcher + "-" + periph + ".json");
     CliRun r = bench("io", "--dispatcher", dispatcher, "--periph", periph, "--luns", "3", "--qd", "4", "--store-size", "2m",

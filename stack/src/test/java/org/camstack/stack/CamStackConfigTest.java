@@ -51,6 +51,7 @@ class CamStackConfigTest {
     assertEquals(List.of("org.apache.pekko.event.slf4j.Slf4jLogger"), app.getStringList("pekko.loggers"));
     assertEquals(100, app.getInt("pekko.actor.default-dispatcher.throughput"));
     assertEquals(4, app.getInt("pekko.actor.default-dispatcher.fork-join-executor.parallelism-max"));
+    assertEquals("org.camstack.stack.dispatch.Lanes$Executor", app.getString("pekko.actor.default-dispatcher.executor"));
     assertEquals(8080, app.getInt("camstack.node.port"));
   }
 }

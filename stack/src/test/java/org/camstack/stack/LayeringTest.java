@@ -85,10 +85,14 @@ class LayeringTest {
     allow(S + ".xpt", S + ".ccb", S + ".lifetime", S + ".scsi", S + ".sim", P + ".audit");
     // cf. iscsi(4): the iSCSI initiator is a SIM (the XPT's SIM interface) over the shared iSCSI codec
     allow(S + ".sim.iscsi", S + ".ccb", S + ".scsi", S + ".sim", S + ".xpt", S + ".iscsi", S + ".secret");
+    // the lane dispatcher (issue 15): an executor and its registry of which actor runs on which
+    // lane; no camstack dependency, so any layer may put its actors on a lane
+    allow(S + ".dispatch");
     // cf. cam_xpt_periph.h: periphs see the XPT, devfs and the codecs, never a SIM
     allow(S + ".periph", S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".xpt", P + ".audit");
     for (String driver : List.of(".scsi.da", ".scsi.pass", ".scsi.ses", ".scsi.sa", ".scsi.ch", ".scsi.cd", ".scsi.pt", ".scsi.sg")) {
-      allow(S + driver, S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".xpt", S + ".periph", P + ".audit");
+      allow(S + driver, S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".xpt", S + ".periph", S + ".dispatch",
+          P + ".audit");
     }
     // the boot: every layer below the programs
     allow(S, S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".sim", S + ".target",

@@ -6,7 +6,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.camstack.bench.harness.Lanes;
+import org.camstack.stack.dispatch.Lanes;
 import org.camstack.bench.harness.ResourceMeter;
 import org.camstack.stack.devfs.Devfs;
 import org.camstack.stack.xpt.XptDevice;

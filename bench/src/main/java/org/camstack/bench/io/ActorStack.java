@@ -8,7 +8,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.camstack.bench.harness.DispatcherSettings;
-import org.camstack.bench.harness.Lanes;
+import org.camstack.stack.dispatch.Lanes;
 import org.camstack.stack.CamStackConfig;
 import org.camstack.stack.ccb.CamPath;
 import org.camstack.stack.ccb.Ccb;

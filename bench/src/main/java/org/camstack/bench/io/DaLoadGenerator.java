@@ -2,7 +2,7 @@ package org.camstack.bench.io;
 
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.camstack.bench.harness.Lanes;
+import org.camstack.stack.dispatch.Lanes;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;

@@ -77,6 +77,26 @@ public final class RunCcb {
     periph.schedule(ccb, r::onComplete);
   }
 
+  /**
+   * Whether {@code c} needs none of the recovery {@link #run} does: REQ_CMP without a frozen device
+   * queue (the classifier's shared success: no side effect, no release owed, outcome {@code OK}). A
+   * caller that {@link PeriphBase#schedule}s a CCB with its own completion handler may finish such a
+   * completion itself and must hand any other to {@link #recovering}: the same outcome as {@link
+   * #runScheduled}, without its per-CCB objects on the success path (issue 15).
+   */
+  public static boolean plainSuccess(Ccb.Completed c) {
+    return c.status() == org.camstack.stack.ccb.CamStatus.REQ_CMP && !c.devQueueFrozen();
+  }
+
+  /**
+   * The recovery of {@link #runScheduled} for {@code ccb}, taken up at its first completion: give
+   * that completion to the returned handler; {@code done} runs once with the final outcome.
+   */
+  public static Consumer<Ccb.Completed> recovering(
+      PeriphBase periph, Ccb ccb, int camFlags, int senseFlags, Consumer<Result> done) {
+    return new RunCcb(periph, ccb, camFlags, senseFlags, done)::onComplete;
+  }
+
   /** The errno of the periph layer for one of the classifier's. */
   public static Errno errno(org.camstack.stack.ccb.Errno e) {
     try {

@@ -46,7 +46,11 @@ class NetworkChaosTest {
   void legacyModeReproducesTheDuplicateNamePanicThroughAReconnectStorm() {
     ChaosEngine.Report r =
         ChaosEngine.run(
-            ChaosEngine.Settings.of(seed(), 600, 4, true).withIscsi(true).withStopOnKind(ViolationKind.DUPLICATE_NAME),
+            // up to 2,000 cycles, stopping at the first duplicate name: the panic needs a new periph's
+            // make_dev to reach devfs before the old periph's destructor (a race of real threads);
+            // on the lanes dispatcher (issue 15) the two periphs run on different lane threads and
+            // 600 cycles missed it in 2 of 5 runs (2,000: 4 of 4 found it, in 12-20 s)
+            ChaosEngine.Settings.of(seed(), 2000, 4, true).withIscsi(true).withStopOnKind(ViolationKind.DUPLICATE_NAME),
             null);
 
     assertTrue(r.violationsByKind().getOrDefault(ViolationKind.DUPLICATE_NAME, 0) > 0, "seed " + seed() + ": " + r.summaryLine() + " " + r.violationsByKind() + " " + r.examples());

@@ -247,6 +247,9 @@ public final class DaPeriph extends PeriphBase {
   private DaPeriph(ActorContext<Periph.Command> context, PeriphArgs args) {
     super(context, args);
     OrphanedIo.get(context.getSystem()); // strategy requests that outlive this periph get ENXIO
+    // the strategy path (bio -> this periph -> device queue -> SIM) on one thread: this periph runs
+    // on its device queue's lane (issue 15; a no-op unless the dispatcher is Lanes.Executor)
+    org.camstack.stack.dispatch.Lanes.follow(context.getSelf(), args.device());
     start();
   }
 
@@ -733,6 +736,10 @@ public final class DaPeriph extends PeriphBase {
             cdb,
             write ? data.take(bytes) : ByteString.emptyByteString(),
             bytes);
+    if (n == count) {
+      schedule(io, new LastCommand(io, write, got, done)); // the common case: one object per command
+      return;
+    }
     RunCcb.runScheduled(
         this,
         io,
@@ -746,6 +753,45 @@ public final class DaPeriph extends PeriphBase {
           ByteString sum = write ? got : got.isEmpty() ? r.completed().data() : got.concat(r.completed().data());
           transfer(write, lba + n, count - n, write ? data.drop(bytes) : data, sum, done);
         });
+  }
+
+  /**
+   * The completion of a transfer's last (usually only) command: a plain success completes the
+   * request here; anything else gets the same recovery as {@link RunCcb#runScheduled} (retries,
+   * sense, release of a frozen queue), taken up at this completion. Saves the run's state, its
+   * handler, the result and the continuation per I/O on the strategy path.
+   */
+  private final class LastCommand implements Consumer<Ccb.Completed> {
+    private final Ccb.ScsiIo io;
+    private final boolean write;
+    private final ByteString got;
+    private final BiConsumer<Errno, ByteString> done;
+
+    LastCommand(Ccb.ScsiIo io, boolean write, ByteString got, BiConsumer<Errno, ByteString> done) {
+      this.io = io;
+      this.write = write;
+      this.got = got;
+      this.done = done;
+    }
+
+    @Override
+    public void accept(Ccb.Completed c) {
+      if (RunCcb.plainSuccess(c)) {
+        finished(c);
+        return;
+      }
+      RunCcb.recovering(DaPeriph.this, io, 0, CcbFlags.SF_RETRY_UA, r -> {
+        if (r.ok()) {
+          finished(r.completed());
+        } else {
+          done.accept(r.errno(), ByteString.emptyByteString());
+        }
+      }).accept(c);
+    }
+
+    private void finished(Ccb.Completed c) {
+      done.accept(Errno.OK, write ? got : got.isEmpty() ? c.data() : got.concat(c.data()));
+    }
   }
 
   @Override

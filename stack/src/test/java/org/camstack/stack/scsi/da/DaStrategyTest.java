@@ -80,6 +80,21 @@ class DaStrategyTest {
     return rig.nodes().nodes().stream().filter(n -> n.name().equals(node)).mapToInt(Devfs.NodeInfo::threadCount).sum();
   }
 
+  /** Issue 15: each da periph runs on its device queue's lane, each LUN's queue on its own. */
+  @Test
+  void eachDaPeriphRunsOnItsOwnLane() {
+    StackRig rig = settled();
+    List<PeriphDriver.UnitInfo> das = rig.units("da").units();
+    assertTrue(das.size() >= 2, das::toString);
+    java.util.Set<Integer> lanes = new java.util.HashSet<>();
+    for (PeriphDriver.UnitInfo u : das) {
+      int lane = org.camstack.stack.dispatch.Lanes.laneOf(u.periph());
+      assertTrue(lane >= 0, () -> "da" + u.unit() + " is on no lane");
+      lanes.add(lane);
+    }
+    assertEquals(das.size(), lanes.size(), "one lane (round-robin) per LUN's device queue");
+  }
+
   @Test
   void writeReadFlushAndDeleteGoStraightToThePeriph() {
     StackRig rig = settled();
