@@ -15,6 +15,7 @@ import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.Member;
@@ -33,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * member's role {@code liveness:PORT}); when one ends, the member's liveness port and its artery
  * (remoting) port are probed: if both are refused, no process listens on them any more — the
  * member's process is gone (a partition, a stalled process or a dead host time out instead). The
- * member is then downed at once ({@code Down(address)}), provided that this node, without it,
+ * member is then quarantined (the cluster marks it unreachable at once, so that the leader can
+ * remove it without waiting for the failure detector) and downed ({@code Down(address)}), provided that this node, without it,
  * still sees a strict majority of the members (reachable, their liveness connection not ended):
  * a node cut off from the others never downs them. Anything less certain is left to the failure
  * detector and the resolver. A member that is leaving (Leaving, Exiting) or already Down is never
@@ -132,11 +134,17 @@ public final class CrashDetector {
         ctx -> {
           Cluster cluster = Cluster.get(ctx.getSystem());
           cluster.subscriptions().tell(Subscribe.create(ctx.messageAdapter(ClusterEvent.MemberEvent.class, MemberChanged::new), ClusterEvent.MemberEvent.class));
+          org.apache.pekko.remote.RemoteActorRefProvider provider =
+              (org.apache.pekko.remote.RemoteActorRefProvider) ((org.apache.pekko.actor.ExtendedActorSystem) Adapter.toClassic(ctx.getSystem())).provider();
           return create(
               links,
               () -> view(cluster),
               d -> {
                 if (d.verdict().down()) {
+                  // quarantine first: the cluster then marks the member TERMINATED (unreachable) at
+                  // once, so that the leader removes it after the Down without waiting for the
+                  // failure detector (a Down member still "reachable" is left to stop by itself)
+                  provider.quarantine(d.member().address(), scala.Option.<Object>apply(d.member().longUid()), "camstack crash detector: process confirmed dead");
                   cluster.manager().tell(new Down(d.member().address()));
                 }
               },
