@@ -91,7 +91,7 @@ public final class CrashDetector {
   public record Verdict(boolean down, String why) {}
 
   /** What the detector decided about {@code member} (logged; a {@code down} verdict is carried out). */
-  public record Decided(UniqueAddress member, Verdict verdict) {}
+  public record Decided(UniqueAddress member, String evidence, Verdict verdict) {}
 
   private CrashDetector() {}
 
@@ -230,7 +230,7 @@ public final class CrashDetector {
                   Integer port = watched.remove(p.member());
                   timers.startSingleTimer(p.member(), new Watch(p.member(), port), REWATCH);
                 }
-                decided.accept(new Decided(p.member(), v));
+                decided.accept(new Decided(p.member(), p.evidence(), v));
                 return Behaviors.same();
               })
               .build());

@@ -172,7 +172,7 @@ class CrashDetectorTest {
     p.dies();
     CrashDetector.Decided d = decided.expectMessageClass(CrashDetector.Decided.class, WAIT);
     assertEquals(a, d.member());
-    assertTrue(d.verdict().down(), d.verdict().why());
+    assertTrue(d.verdict().down(), d.evidence() + "; " + d.verdict().why());
   }
 
   @Test
@@ -184,16 +184,16 @@ class CrashDetectorTest {
     p.watchedAs(a);
     p.accepted.close(); // the connection ends, but the process still listens on both ports
     CrashDetector.Decided d = decided.expectMessageClass(CrashDetector.Decided.class, WAIT);
-    assertFalse(d.verdict().down(), d.verdict().why());
-    assertTrue(d.verdict().why().contains("ACCEPTED"), d.verdict().why());
+    assertFalse(d.verdict().down(), d.evidence() + "; " + d.verdict().why());
+    assertTrue(d.verdict().why().contains("ACCEPTED"), d.evidence() + "; " + d.verdict().why());
     // the detector connects to it again
     p.accepted = p.liveness.accept();
     // the artery port alone still accepting is enough to keep it
     p.liveness.close();
     p.accepted.close();
     d = decided.expectMessageClass(CrashDetector.Decided.class, WAIT);
-    assertFalse(d.verdict().down(), d.verdict().why());
-    assertTrue(d.verdict().why().contains("liveness port REFUSED, artery port ACCEPTED"), d.verdict().why());
+    assertFalse(d.verdict().down(), d.evidence() + "; " + d.verdict().why());
+    assertTrue(d.verdict().why().contains("liveness port REFUSED, artery port ACCEPTED"), d.evidence() + "; " + d.verdict().why());
   }
 
   @Test
@@ -222,8 +222,8 @@ class CrashDetectorTest {
     p.accepted.close();
     p.liveness.close();
     CrashDetector.Decided d = decided.expectMessageClass(CrashDetector.Decided.class, WAIT);
-    assertFalse(d.verdict().down(), d.verdict().why());
-    assertTrue(d.verdict().why().contains("artery port TIMEOUT"), d.verdict().why());
+    assertFalse(d.verdict().down(), d.evidence() + "; " + d.verdict().why());
+    assertTrue(d.verdict().why().contains("artery port TIMEOUT"), d.evidence() + "; " + d.verdict().why());
   }
 
   @Test
@@ -238,8 +238,8 @@ class CrashDetectorTest {
     q.watchedAs(b);
     p.dies();
     CrashDetector.Decided d = decided.expectMessageClass(CrashDetector.Decided.class, WAIT);
-    assertFalse(d.verdict().down(), d.verdict().why());
-    assertTrue(d.verdict().why().startsWith("minority"), d.verdict().why());
+    assertFalse(d.verdict().down(), d.evidence() + "; " + d.verdict().why());
+    assertTrue(d.verdict().why().startsWith("minority"), d.evidence() + "; " + d.verdict().why());
   }
 
   @Test
@@ -251,6 +251,6 @@ class CrashDetectorTest {
     p.watchedAs(a);
     p.dies(); // a graceful leave ends the process too
     CrashDetector.Decided d = decided.expectMessageClass(CrashDetector.Decided.class, WAIT);
-    assertFalse(d.verdict().down(), d.verdict().why());
+    assertFalse(d.verdict().down(), d.evidence() + "; " + d.verdict().why());
   }
 }
