@@ -124,6 +124,7 @@ class CrashDetectorTest {
     void watchedAs(UniqueAddress m) throws IOException {
       detector.tell(new CrashDetector.Watch(m, liveness.getLocalPort()));
       accepted = liveness.accept();
+      open.add(accepted); // reachable until the test ends: an unreachable socket is closed by its cleaner at a GC
     }
 
     /** What its kernel does on kill -9: every socket closed. */
@@ -188,6 +189,7 @@ class CrashDetectorTest {
     assertTrue(d.verdict().why().contains("ACCEPTED"), d.evidence() + "; " + d.verdict().why());
     // the detector connects to it again
     p.accepted = p.liveness.accept();
+    open.add(p.accepted);
     // the artery port alone still accepting is enough to keep it
     p.liveness.close();
     p.accepted.close();
