@@ -71,11 +71,24 @@ final class FailoverCommand implements Callable<Integer> {
       description = "camstack.cluster.down-removal-margin of the nodes (default: ${DEFAULT-VALUE}; auto = stable-after)")
   String margin;
 
+  @Option(names = "--crash-detector", paramLabel = "on|off", defaultValue = "on",
+      description = "camstack.cluster.crash-detector of the nodes (default: ${DEFAULT-VALUE})")
+  String crashDetector;
+
+  @Option(names = "--client", paramLabel = "pass|da", defaultValue = "pass",
+      description = "how the client writes: pass = WRITE(10) through the pass periph, retried every 50 ms on any error "
+          + "(an initiator's multipath retry); da = through the da periph's devfs path (CAM's own recovery: "
+          + "02/04/0A is retried with TEST UNIT READY every 500 ms) (default: ${DEFAULT-VALUE})")
+  String client;
+
   private final List<Process> processes = new ArrayList<>();
 
   @Override
   public Integer call() throws Exception {
     int n = kills != null ? kills : common.quick ? 2 : 10;
+    if (!List.of("on", "off").contains(crashDetector) || !List.of("pass", "da").contains(client)) {
+      throw new IllegalArgumentException("--crash-detector on|off, --client pass|da");
+    }
     if (journal == null || !journal.startsWith("jdbc:postgresql:") || n < 1) {
       throw new IllegalArgumentException("--journal jdbc:postgresql://... (or $CAMSTACK_PG_URL) is required and --kills must be >= 1");
     }
@@ -87,7 +100,8 @@ final class FailoverCommand implements Callable<Integer> {
         "camstack.topology.buses = [ { name = emusim, targets = [ { id = 0, luns = [ { lun = 0, size = 4M, store = ram } ] } ] } ]\n"
             + "camstack.cluster.bus = { targets = [ { id = 0, luns = [ { lun = 0, size = 64M, wwn = \"" + wwn + "\" } ] } ] }\n"
             + "camstack.cluster { heartbeat-interval = " + heartbeat + ", acceptable-heartbeat-pause = " + pause + ", stable-after = " + stableAfter
-            + ", down-removal-margin = " + margin + ", rebalance-interval = 500ms, owner-poll = 200ms, forward-timeout = 3s }\n"
+            + ", down-removal-margin = " + margin + ", rebalance-interval = 500ms, owner-poll = 200ms, forward-timeout = 3s"
+            + ", crash-detector = " + crashDetector + " }\n"
             + "pekko.cluster.singleton.hand-over-retry-interval = 200ms\n"
             + "camstack.journal { user = \"" + (user == null ? "" : user) + "\", password = \"" + (password == null ? "" : password) + "\" }\n");
     List<Long> failoverMs = new ArrayList<>();
@@ -120,21 +134,22 @@ final class FailoverCommand implements Callable<Integer> {
             victim = i;
           }
         }
-        int client = (victim + 1) % 3;
-        String da = da(urls[client]);
+        int client = (victim + 1) % 3; // the node the writes go through
+        String da = da(urls[client]); // reads go through da
+        String unit = da(urls[client], this.client); // writes through the --client periph
         Map<Long, byte[]> written = new LinkedHashMap<>();
         for (int w = 0; w < 5; w++, lba++) {
-          writeUntilAcked(urls[client], da, lba, written, Long.MAX_VALUE);
+          writeUntilAcked(urls[client], unit, lba, written, Long.MAX_VALUE);
         }
         long killedAt = System.currentTimeMillis();
         procs[victim].destroyForcibly();
         long killed = System.nanoTime();
         procs[victim].waitFor(30, TimeUnit.SECONDS);
-        writeUntilAcked(urls[client], da, lba++, written, killed + TimeUnit.SECONDS.toNanos(120));
+        writeUntilAcked(urls[client], unit, lba++, written, killed + TimeUnit.SECONDS.toNanos(120));
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
         failoverMs.add(ms);
         for (int w = 0; w < 5; w++, lba++) {
-          writeUntilAcked(urls[client], da, lba, written, Long.MAX_VALUE);
+          writeUntilAcked(urls[client], unit, lba, written, Long.MAX_VALUE);
         }
         for (Map.Entry<Long, byte[]> e : written.entrySet()) {
           acked++;
@@ -175,8 +190,9 @@ final class FailoverCommand implements Callable<Integer> {
     List<Long> sorted = new ArrayList<>(failoverMs);
     sorted.sort(null);
     System.out.printf(Locale.ROOT,
-        "bench failover: %d kills of the owner (SIGKILL), 3 nodes, heartbeat-interval %s, acceptable-heartbeat-pause %s, stable-after %s%n",
-        n, heartbeat, pause, stableAfter);
+        "bench failover: %d kills of the owner (SIGKILL), 3 nodes, heartbeat-interval %s, acceptable-heartbeat-pause %s, stable-after %s, "
+            + "down-removal-margin %s, crash-detector %s, client %s%n",
+        n, heartbeat, pause, stableAfter, margin, crashDetector, client);
     System.out.printf(Locale.ROOT, "kill -> first acknowledged write on a survivor: min %d ms, median %d ms, max %d ms (all: %s)%n",
         sorted.get(0), sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1), failoverMs);
     System.out.printf(Locale.ROOT, "acknowledged writes checked: %d, lost: %d%n", acked, lost);
@@ -320,23 +336,34 @@ final class FailoverCommand implements Callable<Integer> {
 
   /** The da periph of the clustered LUN (bus 1) on a node. */
   private static String da(String url) throws IOException, InterruptedException {
+    return da(url, "da");
+  }
+
+  /** The clustered LUN's (bus 1) periph of {@code driver} (da, pass) on a node. */
+  private static String da(String url, String driver) throws IOException, InterruptedException {
     for (JsonNode b : call(url, "GET", "/api/devlist", null).get("buses")) {
       for (JsonNode d : b.get("devices")) {
         if (d.get("bus").asInt() == 1) {
           for (JsonNode p : d.get("periphs")) {
-            if (p.asText().startsWith("da")) {
+            if (p.asText().startsWith(driver)) {
               return p.asText();
             }
           }
         }
       }
     }
-    throw new IllegalStateException("no da on bus 1 at " + url);
+    throw new IllegalStateException("no " + driver + " on bus 1 at " + url);
   }
 
-  private static void writeUntilAcked(String url, String da, long lba, Map<Long, byte[]> written, long deadline) throws Exception {
+  private void writeUntilAcked(String url, String unit, long lba, Map<Long, byte[]> written, long deadline) throws Exception {
     byte[] data = new byte[BS];
     new java.util.Random(lba * 7919 + System.nanoTime()).nextBytes(data);
+    if (client.equals("pass")) {
+      writeThroughPass(url, unit, lba, data, deadline);
+      written.put(lba, data);
+      return;
+    }
+    String da = unit;
     while (true) {
       try {
         long h = call(url, "POST", "/api/devfs/open", Map.of("node", da)).get("handle").asLong();
@@ -352,6 +379,45 @@ final class FailoverCommand implements Callable<Integer> {
           throw new IllegalStateException("no write acknowledged within the deadline: " + e.getMessage());
         }
         Thread.sleep(20);
+      }
+    }
+  }
+
+  /**
+   * WRITE(10) of one block through the pass periph, as an initiator with its own retry: any
+   * CHECK CONDITION (02/04/0A while the LUN moves, 06/2A/06 after), any other error and a broken
+   * connection are retried after 50 ms, until {@code deadline}.
+   */
+  private static void writeThroughPass(String url, String pass, long lba, byte[] data, long deadline) throws Exception {
+    String cdb = String.format(Locale.ROOT, "2a00%08x000001" + "00", lba);
+    String last = "";
+    while (true) {
+      try {
+        long h = call(url, "POST", "/api/devfs/open", Map.of("node", pass)).get("handle").asLong();
+        try {
+          while (true) {
+            JsonNode r = call(url, "POST", "/api/devfs/" + h + "/cdb", Map.of("cdbHex", cdb, "dataOutHex", HexFormat.of().formatHex(data), "timeoutMs", 5000));
+            if (r.get("scsiStatus").asInt() == 0 && r.get("camStatus").asText().equals("REQ_CMP")) {
+              return;
+            }
+            last = r.get("camStatus").asText() + " " + r.get("sense").asText();
+            if (System.nanoTime() > deadline) {
+              throw new IllegalStateException("no write acknowledged within the deadline: " + last);
+            }
+            Thread.sleep(50);
+          }
+        } finally {
+          try {
+            call(url, "POST", "/api/devfs/" + h + "/close", null);
+          } catch (IOException ignored) {
+            // the node is going away: nothing to close
+          }
+        }
+      } catch (IOException e) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("no write acknowledged within the deadline: " + e.getMessage() + " " + last);
+        }
+        Thread.sleep(50);
       }
     }
   }

@@ -13,6 +13,11 @@ import org.slf4j.LoggerFactory;
 public final class FailoverPhases {
   private static final Logger LOG = LoggerFactory.getLogger(FailoverPhases.class);
 
+  /**
+   * This node's {@link CrashDetector} confirmed a member's process dead (its liveness connection
+   * ended, its liveness and artery ports refused) and downs it.
+   */
+  public static final String CONFIRMED_DEAD = "confirmed-dead";
   /** A member became unreachable (this node's failure detector or gossip). */
   public static final String UNREACHABLE = "unreachable";
   /** The split-brain resolver's decision reached this node: the member is Down. */
@@ -32,7 +37,7 @@ public final class FailoverPhases {
 
   /** Every phase, in the order they happen. */
   public static final java.util.List<String> ORDER =
-      java.util.List.of(UNREACHABLE, DOWNED, REMOVED, OLDEST, ENTITY_STARTED, RECOVERED, RESTORED, FIRST_COMMAND);
+      java.util.List.of(CONFIRMED_DEAD, UNREACHABLE, DOWNED, REMOVED, OLDEST, ENTITY_STARTED, RECOVERED, RESTORED, FIRST_COMMAND);
 
   private FailoverPhases() {}
 

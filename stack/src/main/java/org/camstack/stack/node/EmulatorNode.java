@@ -89,7 +89,27 @@ public final class EmulatorNode {
       int portGroup =
           org.camstack.stack.cluster.PortGroupIds.assign(
               settings.journal(), files.hostId(settings.config().getString("camstack.node.host-id")), settings.config().getInt("camstack.cluster.port-group"));
-      system = ActorSystem.create(Behaviors.empty(), NodeSettings.SYSTEM_NAME, org.camstack.stack.cluster.PortGroupIds.withRole(settings.systemConfig(), portGroup));
+      Config systemConfig = org.camstack.stack.cluster.PortGroupIds.withRole(settings.systemConfig(), portGroup);
+      // camstack cluster (issue 13): the crash detector's liveness listener, advertised as the role liveness:PORT
+      org.camstack.stack.cluster.LivenessLinks liveness = null;
+      if (systemConfig.getBoolean("camstack.cluster.crash-detector")) {
+        liveness = org.camstack.stack.cluster.LivenessLinks.open(systemConfig.getString("pekko.remote.artery.canonical.hostname"));
+        java.util.List<String> roles = new java.util.ArrayList<>(systemConfig.getStringList("pekko.cluster.roles"));
+        roles.add(liveness.role());
+        systemConfig = systemConfig.withValue("pekko.cluster.roles", com.typesafe.config.ConfigValueFactory.fromIterable(roles));
+      }
+      try {
+        system = ActorSystem.create(Behaviors.empty(), NodeSettings.SYSTEM_NAME, systemConfig);
+      } finally {
+        if (liveness != null && system == null) {
+          liveness.close();
+        }
+      }
+      if (liveness != null) {
+        org.camstack.stack.cluster.LivenessLinks links = liveness;
+        system.getWhenTerminated().thenRun(links::close);
+        system.systemActorOf(org.camstack.stack.cluster.CrashDetector.create(links), "crash-detector", Props.empty());
+      }
       Cluster cluster = Cluster.get(system);
       if (settings.seeds().isEmpty()) {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));

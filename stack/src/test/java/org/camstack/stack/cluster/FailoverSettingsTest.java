@@ -30,6 +30,8 @@ class FailoverSettingsTest {
     assertEquals(Duration.ofMillis(250), c.getDuration("pekko.cluster.gossip-interval"));
     assertEquals(Duration.ofMillis(250), c.getDuration("pekko.cluster.leader-actions-interval"));
     assertEquals(Duration.ofMillis(200), c.getDuration("pekko.cluster.sharding.retry-interval"));
+    assertEquals(true, c.getBoolean("camstack.cluster.crash-detector"));
+    assertEquals(false, system(Map.of("camstack.cluster.crash-detector", "off")).getBoolean("camstack.cluster.crash-detector"));
   }
 
   @Test

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -131,6 +132,13 @@ class ClusterFailoverProcessTest {
         Duration failover = Duration.ofNanos(firstAfterKill - killedAt);
         System.out.printf("cluster failover: owner killed, first acknowledged write after %d ms%n", failover.toMillis());
         assertTrue(failover.compareTo(ClusterProcesses.FAILOVER_BOUND) < 0, "failover took " + failover);
+        // the crash detector (on by default) confirmed B dead and downed it, not the resolver
+        String b = c.address(B);
+        c.probe().awaitAssert(ClusterProcesses.WAIT, () -> {
+          String logs = Files.readString(c.process(A).stderrFile()) + Files.readString(c.process(C).stderrFile());
+          assertTrue(logs.lines().anyMatch(l -> l.contains("failover phase confirmed-dead at ") && l.contains(b)), "no confirmed-dead phase for " + b);
+          return null;
+        });
         try (RawInitiator viaC = login(c.iscsiPort(C), c.iqn(C), 0x2c)) {
           for (int i : acked) {
             byte[] got = null;
