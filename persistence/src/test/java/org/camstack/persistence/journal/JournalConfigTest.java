@@ -73,5 +73,6 @@ class JournalConfigTest {
     assertTrue(script.contains("\"snapshot\""));
     assertFalse(script.contains("CREATE UNIQUE INDEX \"event_journal_ordering_idx\""));
     assertTrue(script.contains("DROP INDEX IF EXISTS PUBLIC.\"event_journal_ordering_idx\""));
+    assertTrue(script.contains("ALTER COLUMN \"ordering\" SET CACHE " + JournalSchema.H2_ORDERING_CACHE));
   }
 }

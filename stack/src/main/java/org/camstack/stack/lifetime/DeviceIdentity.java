@@ -55,9 +55,10 @@ public record DeviceIdentity(String wwn, String serial) {
         break;
       }
       if (assoc == 0 && (type == 3 || type == 2)) {
-        StringBuilder hex = new StringBuilder(type == 3 ? "naa." : "eui.");
+        StringBuilder hex = new StringBuilder(4 + 2 * len).append(type == 3 ? "naa." : "eui.");
         for (int i = 0; i < len; i++) {
-          hex.append(String.format("%02x", page.apply(p + 4 + i) & 0xff));
+          int v = page.apply(p + 4 + i) & 0xff; // lowercase, two digits (no String.format: 6 per cycle)
+          hex.append(Character.forDigit(v >> 4, 16)).append(Character.forDigit(v & 0xf, 16));
         }
         if (type == 3) {
           return hex.toString();

@@ -64,6 +64,16 @@ final class AsyncRegistry<S> {
     subscriptions.removeIf(s -> s.subscriber.equals(subscriber));
   }
 
+  /** Whether {@code subscriber} has any subscription left. */
+  boolean has(Object subscriber) {
+    for (Subscription<S> s : subscriptions) {
+      if (s.subscriber.equals(subscriber)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Number of subscriptions. */
   int size() {
     return subscriptions.size();

@@ -352,6 +352,23 @@ final class Edt {
     return d;
   }
 
+  /** Whether {@code holder} still holds a reference on any device (orphans included). */
+  boolean holdsAny(Object holder) {
+    for (Bus bus : buses.values()) {
+      for (Device d : bus.devices()) {
+        if (d.heldBy(holder) > 0) {
+          return true;
+        }
+      }
+    }
+    for (Device d : orphans.values()) {
+      if (d.heldBy(holder) > 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Drops every reference {@code holder} has (it stopped). Returns the devices it held. */
   List<Device> releaseAll(Object holder) {
     List<Device> out = new ArrayList<>();

@@ -772,6 +772,7 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
     }
     ScsiProbe.Result r = m.result();
     boolean expect = d.probeExpectInqChange;
+    getContext().unwatch(m.probe()); // it stops now: its ProbeTerminated would be stale (1 message per probe)
     endProbe(d);
     Target target = bus.targets.get(d.path.target());
     if (d.path.lun() == 0) {
@@ -886,6 +887,7 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
     if (edt.retireIfUnused(d)) {
       log.debug("{}: device retired", d.path);
       d.ref.tell(new XptDevice.Retire());
+      getContext().unwatch(d.ref); // out of the EDT: its DeviceTerminated would be stale
     }
   }
 
@@ -941,7 +943,18 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
 
   private Behavior<Command> onUnregisterAsync(UnregisterAsync m) {
     async.unregister(m.path(), m.subscriber());
+    unwatchIfDone(m.subscriber());
     return this;
+  }
+
+  /**
+   * Stops watching {@code who} once it has no subscription and holds no device reference: its
+   * WatchedStopped would find nothing to drop (two messages per periph and hot-plug cycle saved).
+   */
+  private void unwatchIfDone(ActorRef<?> who) {
+    if (!async.has(who) && !edt.holdsAny(who)) {
+      getContext().unwatch(who);
+    }
   }
 
   /** cf. {@code xpt_register_async()}: insert at the head (or replace, or drop), watch, replay. */
@@ -1049,6 +1062,7 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
       log.debug("{}: ReleaseDevice by a holder with no reference ignored", m.path());
       return this;
     }
+    unwatchIfDone(m.holder());
     retireIfUnused(d);
     return this;
   }

@@ -44,6 +44,18 @@ class AsyncRegistryTest {
     assertEquals(List.of("aen"), reg.recipients(new AsyncEvent.ScsiAen(CamPath.of(1, 0, 0))));
   }
 
+  /** What lets the XPT stop watching a subscriber: any subscription left, on any path. */
+  @Test
+  void aSubscriberHasSubscriptionsUntilItsLastPathIsUnregistered() {
+    reg.register(UA, CamPath.of(0, 1, 0), "da0");
+    reg.register(UA, CamPath.bus(0), "da0");
+    reg.unregister(CamPath.of(0, 1, 0), "da0");
+    assertTrue(reg.has("da0"));
+    assertFalse(reg.has("pass0"));
+    reg.unregister(CamPath.bus(0), "da0");
+    assertFalse(reg.has("da0"));
+  }
+
   @Test
   void reRegisteringReplacesTheSetAnEmptySetUnregistersAndPathsAreSeparate() {
     assertTrue(reg.register(EnumSet.of(AsyncCode.AC_SCSI_AEN), CamPath.XPT, "p"));

@@ -163,6 +163,22 @@ class EdtTest {
     assertEquals(List.of(), edt.releaseAll("ses0"));
   }
 
+  /** What lets the XPT stop watching a holder: a reference anywhere, orphans included, counts. */
+  @Test
+  void aHolderHoldsAnythingUntilItsLastReferenceOnABusOrAnOrphanIsReleased() {
+    Device a = configured(bus(0), 0, 0);
+    Device c = configured(bus(1), 0, 0);
+    edt.acquire(a.path, "da0");
+    edt.acquire(c.path, "da0");
+    edt.removeBus(1);
+    edt.orphan(c);
+    assertFalse(edt.holdsAny("pass0"));
+    edt.release(a.path, "da0");
+    assertTrue(edt.holdsAny("da0"), "the orphan is still held");
+    edt.release(c.path, "da0");
+    assertFalse(edt.holdsAny("da0"));
+  }
+
   @Test
   void removePeriphFindsTheOrphanThatListsItAfterARePlug() {
     Device old = configured(bus(0), 0, 0);

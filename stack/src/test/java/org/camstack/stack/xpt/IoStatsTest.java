@@ -60,6 +60,20 @@ class IoStatsTest {
     assertEquals(0, idle.p99Micros());
   }
 
+  /** The recorder grows with the samples but never past the one-hour clamp. */
+  @Test
+  void aLatencyOverAnHourIsClampedToAnHourAndSmallOnesStayExact() {
+    IoStats s = new IoStats(CamPath.of(0, 1, 0));
+    s.record(0x28, 512, 0, 3, CamStatus.REQ_CMP); // 3 ns: the histogram is still at its first size
+    s.record(0x28, 512, 0, java.util.concurrent.TimeUnit.HOURS.toNanos(2), CamStatus.REQ_CMP);
+    IoStats.Snapshot snap = s.snapshot();
+    assertEquals(3_600_000_000.0, snap.maxMicros(), 36_000_000.0); // 1 h within the 2-digit precision
+    s.record(0x28, 512, 0, 7_000, CamStatus.REQ_CMP); // after the interval histogram was recycled
+    IoStats.Snapshot again = s.snapshot();
+    assertEquals(3, again.reads());
+    assertEquals(7, again.p50Micros(), 0.1);
+  }
+
   @Test
   void registryKeepsTheNewestInstancePerPath() {
     IoStats.Registry r = new IoStats.Registry();
