@@ -4,14 +4,10 @@ import static org.camstack.stack.xpt.XptFixture.assertStatus;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -26,6 +22,7 @@ import org.camstack.stack.ccb.CcbFlags;
 import org.camstack.stack.scsi.ScsiResponse;
 import org.camstack.stack.sim.EmuBus;
 import org.camstack.stack.target.CommandRouter;
+import org.camstack.stack.testkit.LaterRouter;
 import org.camstack.stack.target.EmuDevice;
 import org.camstack.stack.target.EmuDevices;
 import org.camstack.stack.target.LunSpec;
@@ -55,24 +52,6 @@ class ForwardedCcbTest {
     testKit.shutdownTestKit();
   }
 
-  /** A router whose owner answers when the test says so, on the test's thread. */
-  static final class LaterRouter implements CommandRouter {
-    record Forwarded(ByteString cdb, int dxferLen, Consumer<ScsiResponse> done) {}
-
-    final LinkedBlockingQueue<Forwarded> taken = new LinkedBlockingQueue<>();
-
-    @Override
-    public void forward(EmuDevice device, ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId, Consumer<ScsiResponse> done) {
-      taken.add(new Forwarded(cdb, dxferLen, done));
-    }
-
-    Forwarded next() throws InterruptedException {
-      Forwarded f = taken.poll(5, TimeUnit.SECONDS);
-      assertNotNull(f, "the command reached the router");
-      return f;
-    }
-  }
-
   private final EmuBus bus = new EmuBus();
   private final EmuDevice routed = EmuDevices.create(LunSpec.disk(0, 1000, 512), null);
   private final EmuDevice local = EmuDevices.create(LunSpec.disk(1, 1000, 512), null);
@@ -96,10 +75,7 @@ class ForwardedCcbTest {
   /** Whatever a failing test left forwarded is answered, so that no thread stays parked on it. */
   @AfterEach
   void answerTheRest() {
-    LaterRouter.Forwarded f;
-    while ((f = router.taken.poll()) != null) {
-      f.done().accept(ScsiResponse.GOOD);
-    }
+    router.answerAll();
   }
 
   private Ccb.ScsiIo read(CamPath path, int timeoutMs) {
