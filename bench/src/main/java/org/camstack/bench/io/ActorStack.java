@@ -129,7 +129,7 @@ public final class ActorStack implements ActorRunner.Spawner, AutoCloseable {
 
     @Override
     public ScsiResponse execute(
-        int target, long lun, ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId, org.camstack.stack.target.LaterAnswer later, long tag) {
+        int target, long lun, ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId, org.camstack.stack.scsi.LaterAnswer later, long tag) {
       if (target >= 0 && target < lunIndex.length) {
         int[] row = lunIndex[target];
         if (row != null && lun >= 0 && lun < row.length) {

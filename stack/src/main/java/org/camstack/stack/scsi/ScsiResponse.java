@@ -26,7 +26,7 @@ public record ScsiResponse(
 
   /**
    * Not an answer: the LUN answers later, through the caller's callback (a clustered LUN's command
-   * forwarded to its owner: {@code org.camstack.stack.target.LaterAnswer}). Compared by identity;
+   * forwarded to its owner: {@code org.camstack.stack.scsi.LaterAnswer}). Compared by identity;
    * should it ever reach a consumer as an answer, it reads as {@link #DROPPED} (the CCB times out).
    */
   public static final ScsiResponse PENDING =

@@ -51,7 +51,7 @@ public final class EmuBus implements SimDataPath {
 
   @Override
   public ScsiResponse execute(
-      int target, long lun, ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId, org.camstack.stack.target.LaterAnswer later, long tag) {
+      int target, long lun, ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId, org.camstack.stack.scsi.LaterAnswer later, long tag) {
     EmuTarget t = targets.get(target);
     return t == null ? null : t.execute(lun, cdb, dataOut, dxferLen, initiatorId, later, tag);
   }

@@ -34,7 +34,7 @@ public interface SimDataPath {
    */
   default ScsiResponse execute(
       int target, long lun, ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId,
-      org.camstack.stack.target.LaterAnswer later, long tag) {
+      org.camstack.stack.scsi.LaterAnswer later, long tag) {
     return execute(target, lun, cdb, dataOut, dxferLen, initiatorId);
   }
 

@@ -29,6 +29,7 @@ import java.util.Set;
 import org.apache.pekko.util.ByteString;
 import org.camstack.persistence.device.FaultRule;
 import org.camstack.stack.scsi.Bytes;
+import org.camstack.stack.scsi.LaterAnswer;
 import org.camstack.stack.scsi.ScsiResponse;
 import org.camstack.stack.scsi.ScsiStatus;
 import org.camstack.stack.scsi.Opcodes;

@@ -13,6 +13,7 @@ import java.util.TreeMap;
 import org.apache.pekko.util.ByteString;
 import org.camstack.stack.scsi.Bytes;
 import org.camstack.stack.scsi.Sense;
+import org.camstack.stack.scsi.LaterAnswer;
 import org.camstack.stack.scsi.ScsiResponse;
 
 /**

@@ -472,7 +472,7 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
    * command forwarded to its owner) comes back as {@link SimAnswered}, like an asynchronous SIM's.
    * One instance per device queue: the hot path allocates nothing for it.
    */
-  private final org.camstack.stack.target.LaterAnswer laterAnswer = new org.camstack.stack.target.LaterAnswer() {
+  private final org.camstack.stack.scsi.LaterAnswer laterAnswer = new org.camstack.stack.scsi.LaterAnswer() {
     private final ActorRef<Command> self = getContext().getSelf();
 
     @Override

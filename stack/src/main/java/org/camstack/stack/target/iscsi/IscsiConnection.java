@@ -24,7 +24,7 @@ import org.camstack.stack.scsi.ScsiStatus;
 import org.camstack.stack.scsi.Sense;
 import org.camstack.stack.target.EmuDevice;
 import org.camstack.stack.target.EmuTarget;
-import org.camstack.stack.target.LaterAnswer;
+import org.camstack.stack.scsi.LaterAnswer;
 import org.camstack.stack.target.LunTask;
 import org.camstack.stack.target.Nexuses;
 import org.camstack.stack.target.TargetInventory;

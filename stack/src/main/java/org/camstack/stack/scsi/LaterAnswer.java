@@ -1,14 +1,10 @@
-package org.camstack.stack.target;
-
-import org.camstack.stack.scsi.ScsiResponse;
+package org.camstack.stack.scsi;
 
 /**
- * Where a LUN delivers an answer it could not give at once: the asynchronous entry points ({@link
- * EmuDevice#execute(org.apache.pekko.util.ByteString, org.apache.pekko.util.ByteString, int, int,
- * LaterAnswer, long)}, {@link EmuDevice#start(org.apache.pekko.util.ByteString,
- * org.apache.pekko.util.ByteString, int, int, LaterAnswer, long)}) return {@link
+ * Where a LUN delivers an answer it could not give at once: the asynchronous entry points ({@code
+ * target.EmuDevice#execute}, {@code target.EmuDevice#start} with a {@code LaterAnswer}) return {@link
  * ScsiResponse#PENDING} for a command another node runs (a clustered LUN's copy forwarding to its
- * owner, {@link CommandRouter}), and the answer comes here later. One instance serves every command
+ * owner, {@code target.CommandRouter}), and the answer comes here later. One instance serves every command
  * of a frontend (no allocation per command): the {@code tag} the frontend passed with the command
  * says which one.
  *
