@@ -128,6 +128,18 @@ public final class ActorStack implements ActorRunner.Spawner, AutoCloseable {
     }
 
     @Override
+    public ScsiResponse execute(
+        int target, long lun, ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId, org.camstack.stack.scsi.LaterAnswer later, long tag) {
+      if (target >= 0 && target < lunIndex.length) {
+        int[] row = lunIndex[target];
+        if (row != null && lun >= 0 && lun < row.length) {
+          ThreadTrace.record(row[(int) lun]);
+        }
+      }
+      return bus.execute(target, lun, cdb, dataOut, dxferLen, initiatorId, later, tag);
+    }
+
+    @Override
     public void resetBus() {
       bus.resetBus();
     }

@@ -13,9 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -390,11 +389,17 @@ public final class ClusterLuns implements CommandRouter {
     }
   }
 
+  /**
+   * Sends the command to the LUN's entity and returns at once: the entity's completion, or 02/04/0A
+   * when it does not come within {@code camstack.cluster.forward-timeout} or its owner is removed
+   * first ({@link #memberRemoved}), goes to {@code done} on the thread that completes the ask.
+   */
   @Override
-  public ScsiResponse forward(EmuDevice device, ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId) {
+  public void forward(EmuDevice device, ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId, Consumer<ScsiResponse> done) {
     ClusterSharding cs = sharding;
     if (cs == null) {
-      return ScsiResponse.checkCondition(TRANSITIONING, dxferLen);
+      done.accept(ScsiResponse.checkCondition(TRANSITIONING, dxferLen));
+      return;
     }
     Nexuses.Nexus nexus;
     try {
@@ -411,6 +416,15 @@ public final class ClusterLuns implements CommandRouter {
     String wwn = device.spec().wwn();
     Pending p = new Pending(owners.getOrDefault(wwn, ""), new java.util.concurrent.CompletableFuture<>());
     pending.add(p);
+    p.done().whenComplete((ok, e) -> {
+      pending.remove(p);
+      if (e != null) {
+        LOG.debug("clustered LUN {}: owner did not answer: {}", wwn, e.toString());
+        done.accept(ScsiResponse.checkCondition(TRANSITIONING, dxferLen));
+      } else {
+        done.accept(ok.toResponse());
+      }
+    });
     try {
       entity(wwn)
           .<ClusterLun.Completion>ask(r -> new ClusterLun.Execute(c, d, dxferLen, port, rel, deadline, r), forwardTimeout)
@@ -421,15 +435,8 @@ public final class ClusterLuns implements CommandRouter {
               p.done().complete(ok);
             }
           });
-      return p.done().get(forwardTimeout.toMillis() + 1000, TimeUnit.MILLISECONDS).toResponse();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return ScsiResponse.checkCondition(TRANSITIONING, dxferLen);
-    } catch (ExecutionException | TimeoutException e) {
-      LOG.debug("clustered LUN {}: owner did not answer: {}", wwn, e.toString());
-      return ScsiResponse.checkCondition(TRANSITIONING, dxferLen);
-    } finally {
-      pending.remove(p);
+    } catch (RuntimeException e) {
+      p.done().completeExceptionally(e);
     }
   }
 }

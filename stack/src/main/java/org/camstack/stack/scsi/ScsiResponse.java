@@ -24,6 +24,14 @@ public record ScsiResponse(
   public static final ScsiResponse DROPPED =
       new ScsiResponse(ScsiStatus.GOOD, ByteString.emptyByteString(), ByteString.emptyByteString(), 0, 0, true);
 
+  /**
+   * Not an answer: the LUN answers later, through the caller's callback (a clustered LUN's command
+   * forwarded to its owner: {@code org.camstack.stack.scsi.LaterAnswer}). Compared by identity;
+   * should it ever reach a consumer as an answer, it reads as {@link #DROPPED} (the CCB times out).
+   */
+  public static final ScsiResponse PENDING =
+      new ScsiResponse(ScsiStatus.GOOD, ByteString.emptyByteString(), ByteString.emptyByteString(), 0, 0, true);
+
   public static ScsiResponse good(ByteString data, int dxferLen) {
     int n = Math.min(data.size(), dxferLen);
     ByteString d = n == data.size() ? data : data.take(n);

@@ -50,6 +50,13 @@ public final class EmuBus implements SimDataPath {
   }
 
   @Override
+  public ScsiResponse execute(
+      int target, long lun, ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId, org.camstack.stack.scsi.LaterAnswer later, long tag) {
+    EmuTarget t = targets.get(target);
+    return t == null ? null : t.execute(lun, cdb, dataOut, dxferLen, initiatorId, later, tag);
+  }
+
+  @Override
   public ByteString smp(int target, long lun, ByteString request, int responseLen) {
     EmuTarget t = targets.get(target);
     if (t == null) {

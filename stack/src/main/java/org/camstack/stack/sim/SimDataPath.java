@@ -26,6 +26,19 @@ public interface SimDataPath {
       int target, long lun, ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId);
 
   /**
+   * As {@link #execute(int, long, ByteString, ByteString, int, int)}, never blocking the device
+   * queue: a command whose answer comes later (a clustered LUN's command forwarded to its owner)
+   * returns {@link ScsiResponse#PENDING}, and its answer goes to {@code later} with {@code tag},
+   * exactly once, from any thread. The device queue then waits for it as for an {@link
+   * AsyncSimDataPath} command (CCB timeout armed). This default: every answer at once.
+   */
+  default ScsiResponse execute(
+      int target, long lun, ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId,
+      org.camstack.stack.scsi.LaterAnswer later, long tag) {
+    return execute(target, lun, cdb, dataOut, dxferLen, initiatorId);
+  }
+
+  /**
    * cf. {@code XPT_RESET_BUS} in a SIM: resets every target on the bus; every LUN reports the unit
    * attention 29/02 (SCSI BUS RESET OCCURRED) to its next command.
    */

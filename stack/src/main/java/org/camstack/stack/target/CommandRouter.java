@@ -1,24 +1,27 @@
 package org.camstack.stack.target;
 
+import java.util.function.Consumer;
 import org.apache.pekko.util.ByteString;
 import org.camstack.stack.scsi.ScsiResponse;
 
 /**
  * Where a LUN sends the commands another node runs: a clustered LUN's copy on a node that does
  * not own it ({@link EmuDevice#setRouter}). The owner runs them with {@link
- * EmuDevice#executeForwarded} and the answer comes back as the return value. cf. CTL HA mode 2,
+ * EmuDevice#executeForwarded} and the answer comes back through {@code done}. cf. CTL HA mode 2,
  * where the secondary forwards each command and its data to the primary.
  */
 @FunctionalInterface
 public interface CommandRouter {
 
   /**
-   * Runs one command on the owner; called on the frontend's thread, without the LUN's lock.
+   * Sends one command to the owner and returns at once, never blocking: called on the frontend's
+   * thread (a device queue's actor, an iSCSI connection's stream stage), without the LUN's lock.
    *
-   * @return the owner's answer; when the owner cannot be reached in time, a CHECK CONDITION the
-   *     initiator retries (e.g. 02/04/0A ASYMMETRIC ACCESS STATE TRANSITION); never null
+   * @param done told the owner's answer exactly once, from any thread (possibly before this call
+   *     returns); when the owner cannot be reached in time, a CHECK CONDITION the initiator retries
+   *     (e.g. 02/04/0A ASYMMETRIC ACCESS STATE TRANSITION); never null
    */
-  ScsiResponse forward(EmuDevice device, ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId);
+  void forward(EmuDevice device, ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId, Consumer<ScsiResponse> done);
 
   /**
    * SET TARGET PORT GROUPS arrived at this node's copy: {@code parameters} is its parameter list

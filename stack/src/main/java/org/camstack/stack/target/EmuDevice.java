@@ -29,6 +29,7 @@ import java.util.Set;
 import org.apache.pekko.util.ByteString;
 import org.camstack.persistence.device.FaultRule;
 import org.camstack.stack.scsi.Bytes;
+import org.camstack.stack.scsi.LaterAnswer;
 import org.camstack.stack.scsi.ScsiResponse;
 import org.camstack.stack.scsi.ScsiStatus;
 import org.camstack.stack.scsi.Opcodes;
@@ -279,7 +280,7 @@ public abstract class EmuDevice implements ScsiLun {
       return absent(cdb, dxferLen);
     }
     try {
-      return run(cdb, dataOut, dxferLen, initiatorId, true);
+      return run(cdb, dataOut, dxferLen, initiatorId, true, null, 0, false);
     } finally {
       lifetime.release();
     }
@@ -352,31 +353,64 @@ public abstract class EmuDevice implements ScsiLun {
   /**
    * Executes one command; the task ends with the return (a delayed answer is the frontend's to
    * deliver). A frontend that must keep the LUN until it delivered a delayed answer uses {@link
-   * #start}.
+   * #start}. A command another node runs ({@link #setRouter}) is waited for: for synchronous
+   * callers only (API, tools), never an actor's or a stream's thread, which use {@link
+   * #execute(ByteString, ByteString, int, int, LaterAnswer, long)}.
    */
   @Override
   public final ScsiResponse execute(ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId) {
+    return execute(cdb, dataOut, dxferLen, initiatorId, null, 0);
+  }
+
+  /**
+   * Executes one command without ever blocking: answers at once, exactly as {@link
+   * #execute(ByteString, ByteString, int, int)}, unless the command goes to another node ({@link
+   * #setRouter}); then it returns {@link ScsiResponse#PENDING} and the answer goes to {@code later}
+   * with {@code tag}, on any thread. The task ends when the answer is handed over: until then a
+   * removed LUN is not freed. cf. a CTL frontend's {@code fe_datamove}/{@code fe_done} pair.
+   *
+   * @param later where a pending answer goes; null: wait for it here (synchronous callers only)
+   */
+  public final ScsiResponse execute(ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId, LaterAnswer later, long tag) {
     if (!lifetime.acquire()) {
       return absent(cdb, dxferLen);
     }
+    ScsiResponse r = null;
     try {
-      return run(cdb, dataOut, dxferLen, initiatorId);
+      r = run(cdb, dataOut, dxferLen, initiatorId, false, later, tag, true);
+      return r;
     } finally {
-      lifetime.release();
+      if (r != ScsiResponse.PENDING) {
+        lifetime.release(); // a pending answer releases the LUN once delivered (Routed)
+      }
     }
   }
 
   /**
    * Executes one command as a task the frontend completes with {@link LunTask#complete()} once it
-   * delivered the answer: until then a removed LUN is not freed and its number not reused.
+   * delivered the answer: until then a removed LUN is not freed and its number not reused. A
+   * command another node runs is waited for (synchronous callers only; see {@link
+   * #start(ByteString, ByteString, int, int, LaterAnswer, long)}).
    */
   public final LunTask start(ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId) {
+    return start(cdb, dataOut, dxferLen, initiatorId, null, 0);
+  }
+
+  /**
+   * As {@link #start(ByteString, ByteString, int, int)}, never blocking: a command another node
+   * runs gives a task whose {@link LunTask#response()} is {@link ScsiResponse#PENDING}; its answer
+   * goes to {@code later} with {@code tag}, on any thread, and the task holds the LUN until the
+   * frontend completes it (after delivering that answer, or aborting the task).
+   *
+   * @param later where a pending answer goes; null: wait for it here (synchronous callers only)
+   */
+  public final LunTask start(ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId, LaterAnswer later, long tag) {
     if (!lifetime.acquire()) {
       return new LunTask(absent(cdb, dxferLen), null);
     }
     long id = lifetime.started();
     try {
-      return new LunTask(run(cdb, dataOut, dxferLen, initiatorId), lifetime, id);
+      return new LunTask(run(cdb, dataOut, dxferLen, initiatorId, false, later, tag, false), lifetime, id);
     } catch (RuntimeException | Error e) {
       lifetime.completed(id);
       throw e;
@@ -390,11 +424,13 @@ public abstract class EmuDevice implements ScsiLun {
     return t != null ? t.absentLun(cdb, n) : ScsiResponse.checkCondition(NOT_SUPPORTED, n);
   }
 
-  private ScsiResponse run(ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId) {
-    return run(cdb, dataOut, dxferLen, initiatorId, false);
-  }
-
-  private ScsiResponse run(ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId, boolean forwarded) {
+  /**
+   * @param later where a routed command's answer goes (null: wait for it here)
+   * @param releaseOnAnswer a pending answer releases the LUN once delivered ({@link #execute}; a
+   *     {@link LunTask} is released by its frontend instead)
+   */
+  private ScsiResponse run(
+      ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId, boolean forwarded, LaterAnswer later, long tag, boolean releaseOnAnswer) {
     ScsiResponse r;
     synchronized (commandLock) {
       try {
@@ -406,9 +442,86 @@ public abstract class EmuDevice implements ScsiLun {
     }
     if (r == ROUTE) {
       // outside the lock: the owner may be this node again by the time the command gets there
-      return router.forward(this, cdb, dataOut == null ? ByteString.emptyByteString() : dataOut, Math.max(0, dxferLen), initiatorId);
+      return route(cdb, dataOut == null ? ByteString.emptyByteString() : dataOut, Math.max(0, dxferLen), initiatorId, later, tag, releaseOnAnswer);
     }
     return faults.delayed(r);
+  }
+
+  /** 02/04/0A ASYMMETRIC ACCESS STATE TRANSITION: the initiator retries (a router that failed). */
+  private static final ByteString TRANSITIONING = Sense.fixed(Sense.NOT_READY, 0x04, 0x0a);
+
+  /**
+   * Hands a command to the {@link #router}: the answer when the router gave it before returning,
+   * else {@link ScsiResponse#PENDING} (it goes to {@code later}); with no {@code later}, waits for it.
+   */
+  private ScsiResponse route(ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId, LaterAnswer later, long tag, boolean releaseOnAnswer) {
+    CommandRouter rt = router;
+    if (later == null) {
+      // a synchronous caller: the router answers within its forward timeout
+      java.util.concurrent.CompletableFuture<ScsiResponse> f = new java.util.concurrent.CompletableFuture<>();
+      try {
+        rt.forward(this, cdb, dataOut, dxferLen, initiatorId, f::complete);
+      } catch (RuntimeException e) {
+        LOG.warn("lun {}: router threw", spec.lun(), e);
+        f.complete(ScsiResponse.checkCondition(TRANSITIONING, dxferLen));
+      }
+      return f.join();
+    }
+    Routed routed = new Routed(later, tag, releaseOnAnswer);
+    try {
+      rt.forward(this, cdb, dataOut, dxferLen, initiatorId, routed);
+    } catch (RuntimeException e) {
+      LOG.warn("lun {}: router threw", spec.lun(), e);
+      routed.accept(ScsiResponse.checkCondition(TRANSITIONING, dxferLen));
+    }
+    return routed.returned();
+  }
+
+  /**
+   * One command the router took: an answer it gives before {@code forward} returns is returned
+   * inline; a later one goes to the frontend's {@link LaterAnswer} (then the LUN is released, for
+   * {@link #execute}). Allocated only for routed commands. Only the first answer counts.
+   */
+  private final class Routed implements java.util.function.Consumer<ScsiResponse> {
+    private final LaterAnswer later;
+    private final long tag;
+    private final boolean releaseOnAnswer;
+    private boolean answered; // guarded by this
+    private boolean returned; // guarded by this: forward() returned, PENDING was given
+    private ScsiResponse inline; // guarded by this
+
+    Routed(LaterAnswer later, long tag, boolean releaseOnAnswer) {
+      this.later = later;
+      this.tag = tag;
+      this.releaseOnAnswer = releaseOnAnswer;
+    }
+
+    @Override
+    public void accept(ScsiResponse r) {
+      synchronized (this) {
+        if (answered) {
+          return;
+        }
+        answered = true;
+        if (!returned) {
+          inline = r;
+          return;
+        }
+      }
+      try {
+        later.answered(tag, r);
+      } finally {
+        if (releaseOnAnswer) {
+          lifetime.release();
+        }
+      }
+    }
+
+    /** {@code forward} returned: the inline answer, or PENDING. */
+    synchronized ScsiResponse returned() {
+      returned = true;
+      return inline != null ? inline : ScsiResponse.PENDING;
+    }
   }
 
   private ScsiResponse dispatch(ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId, boolean forwarded) {

@@ -13,6 +13,7 @@ import java.util.TreeMap;
 import org.apache.pekko.util.ByteString;
 import org.camstack.stack.scsi.Bytes;
 import org.camstack.stack.scsi.Sense;
+import org.camstack.stack.scsi.LaterAnswer;
 import org.camstack.stack.scsi.ScsiResponse;
 
 /**
@@ -117,9 +118,18 @@ public final class EmuTarget {
    * @see org.camstack.stack.target.ScsiLun#execute
    */
   public ScsiResponse execute(long lun, ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId) {
+    return execute(lun, cdb, dataOut, dxferLen, initiatorId, null, 0);
+  }
+
+  /**
+   * Routes one command without blocking: a command another node runs answers {@link
+   * ScsiResponse#PENDING} and its answer goes to {@code later} ({@link EmuDevice#execute(ByteString,
+   * ByteString, int, int, LaterAnswer, long)}).
+   */
+  public ScsiResponse execute(long lun, ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId, LaterAnswer later, long tag) {
     EmuDevice d = device(lun);
     if (d != null) {
-      return d.execute(cdb, dataOut, dxferLen, initiatorId);
+      return d.execute(cdb, dataOut, dxferLen, initiatorId, later, tag);
     }
     return noSuchLun(cdb, Math.max(0, dxferLen));
   }
@@ -129,9 +139,18 @@ public final class EmuTarget {
    * is not there answers at once with a task that holds nothing.
    */
   public LunTask start(long lun, ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId) {
+    return start(lun, cdb, dataOut, dxferLen, initiatorId, null, 0);
+  }
+
+  /**
+   * As {@link #start(long, ByteString, ByteString, int, int)} without blocking: a command another
+   * node runs gives a {@link ScsiResponse#PENDING} task whose answer goes to {@code later} ({@link
+   * EmuDevice#start(ByteString, ByteString, int, int, LaterAnswer, long)}).
+   */
+  public LunTask start(long lun, ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId, LaterAnswer later, long tag) {
     EmuDevice d = device(lun);
     if (d != null) {
-      return d.start(cdb, dataOut, dxferLen, initiatorId);
+      return d.start(cdb, dataOut, dxferLen, initiatorId, later, tag);
     }
     return new LunTask(noSuchLun(cdb, Math.max(0, dxferLen)), null);
   }

@@ -445,7 +445,7 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
     ScsiResponse r;
     try {
       int init = io.initiatorId() < 0 ? simInitiatorId : io.initiatorId();
-      r = dataPath.execute(path.target(), path.lun(), io.cdb(), io.dataOut(), io.dxferLen(), init);
+      r = dataPath.execute(path.target(), path.lun(), io.cdb(), io.dataOut(), io.dxferLen(), init, laterAnswer, nextTag);
     } catch (RuntimeException e) {
       // an emulator bug must not lose the CCB: complete it as an HBA error
       log.warn("{}: SIM data path threw on opcode [0x{}]", path, Integer.toHexString(io.opcode()), e);
@@ -454,6 +454,8 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
     }
     if (r == null) {
       finish(io, SimIo.failed(io, CamStatus.SEL_TIMEOUT));
+    } else if (r == ScsiResponse.PENDING) {
+      awaitSim(io, t0); // tag nextTag: the answer comes as SimAnswered
     } else if (r.dropped() || r.delayNanos() > 0) {
       goAsync(io, r, t0);
     } else {
@@ -465,12 +467,33 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
     }
   }
 
-  /** Starts the CCB on an asynchronous SIM; its answer comes back as {@link SimAnswered}. */
-  private void startAsync(AsyncSimDataPath async, Ccb.ScsiIo io, long t0) {
+  /**
+   * A pending answer of a synchronous SIM's LUN ({@code LaterAnswer}, e.g. a clustered LUN's
+   * command forwarded to its owner) comes back as {@link SimAnswered}, like an asynchronous SIM's.
+   * One instance per device queue: the hot path allocates nothing for it.
+   */
+  private final org.camstack.stack.scsi.LaterAnswer laterAnswer = new org.camstack.stack.scsi.LaterAnswer() {
+    private final ActorRef<Command> self = getContext().getSelf();
+
+    @Override
+    public void answered(long tag, ScsiResponse response) {
+      self.tell(new SimAnswered(tag, response, null));
+    }
+  };
+
+  /** The CCB's answer comes later, as {@link SimAnswered} with tag {@code nextTag}: timeout armed. */
+  private InFlight awaitSim(Ccb.ScsiIo io, long t0) {
     long tag = nextTag++;
     InFlight f = new InFlight(io, null, t0);
     inFlight.put(tag, f);
     armTimeout(io, f, tag);
+    return f;
+  }
+
+  /** Starts the CCB on an asynchronous SIM; its answer comes back as {@link SimAnswered}. */
+  private void startAsync(AsyncSimDataPath async, Ccb.ScsiIo io, long t0) {
+    long tag = nextTag;
+    InFlight f = awaitSim(io, t0);
     ActorRef<Command> self = getContext().getSelf();
     int init = io.initiatorId() < 0 ? simInitiatorId : io.initiatorId();
     try {
@@ -499,6 +522,11 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
       log.debug("{}: late completion dropped (ccb already completed)", path);
       return this;
     }
+    ScsiResponse r = m.response();
+    if (r != null && (r.dropped() || r.delayNanos() > 0)) {
+      heldBack(m.tag(), f, r); // the owner's injected delay or drop, as for a local answer
+      return this;
+    }
     if (f.timeout != null) {
       f.timeout.cancel();
     }
@@ -509,6 +537,17 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
     }
     runQueue();
     return this;
+  }
+
+  /** A later answer that is itself delayed or dropped: wait on (timeout still armed), as {@link #goAsync}. */
+  private void heldBack(long tag, InFlight f, ScsiResponse r) {
+    InFlight g = new InFlight(f.io, r, f.startNanos);
+    g.timeout = f.timeout;
+    g.simTask = f.simTask;
+    inFlight.put(tag, g);
+    if (!r.dropped()) {
+      getContext().scheduleOnce(Duration.ofNanos(r.delayNanos()), getContext().getSelf(), new SimCompleted(tag));
+    }
   }
 
   /** Tells an asynchronous SIM to forget a command whose CCB completed without its answer. */

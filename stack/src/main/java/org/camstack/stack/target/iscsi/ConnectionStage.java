@@ -24,8 +24,8 @@ import org.camstack.stack.target.TargetInventory;
  * pushed as one element when the event is done: a burst of commands in one TCP read is answered by
  * one write. Backpressured: it pulls more input only while fewer than {@value #HIGH_WATER} bytes
  * wait to be written, so a slow reader stalls its own initiator and nothing else. Timers (delayed
- * completions, NOP pings) and requests from other threads (logout, drop) run on the stage's own
- * thread.
+ * completions, NOP pings), requests from other threads (logout, drop) and a LUN's later answers
+ * (a clustered LUN's command forwarded to its owner) run on the stage's own thread.
  */
 final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>> {
   static final int HIGH_WATER = 1 << 20;
@@ -100,6 +100,11 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
             long key = nextTimer++;
             timers.put(key, r);
             scheduleOnce(key, Duration.ofNanos(nanos));
+          }
+
+          @Override
+          public void post(Runnable r) {
+            callback.invoke(r); // from any thread; runs on the stage's, then flushes
           }
 
           @Override

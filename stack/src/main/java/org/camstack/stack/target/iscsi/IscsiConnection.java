@@ -24,6 +24,7 @@ import org.camstack.stack.scsi.ScsiStatus;
 import org.camstack.stack.scsi.Sense;
 import org.camstack.stack.target.EmuDevice;
 import org.camstack.stack.target.EmuTarget;
+import org.camstack.stack.scsi.LaterAnswer;
 import org.camstack.stack.target.LunTask;
 import org.camstack.stack.target.Nexuses;
 import org.camstack.stack.target.TargetInventory;
@@ -45,6 +46,12 @@ import org.slf4j.LoggerFactory;
  * delay), aborted by task management, or ended by logout or connection loss; a dropped answer holds
  * it until one of the latter. So a LUN pulled meanwhile is freed only after its last iSCSI task,
  * and its number is not reused before (cf. {@code ctl_free_lun()}).
+ *
+ * <p>A command another node runs (a clustered LUN's copy forwarding to its owner) does not stall the
+ * connection: the LUN answers {@link ScsiResponse#PENDING}, the task stays in flight holding its
+ * LUN task, the connection goes on with the other commands, and the answer comes back through the
+ * wire's {@link Wire#post} onto this thread ({@code answeredLater}); a task that ended meanwhile
+ * (ABORT TASK, LUN reset, connection loss) is gone then, and its late answer is dropped.
  */
 public final class IscsiConnection {
   private static final Logger LOG = LoggerFactory.getLogger(IscsiConnection.class);
@@ -59,6 +66,12 @@ public final class IscsiConnection {
 
     /** Runs {@code r} on the engine's thread after {@code nanos}. */
     void schedule(long nanos, Runnable r);
+
+    /**
+     * Runs {@code r} on the engine's thread soon, after the current event; callable from any
+     * thread (a LUN's later answer, {@link LaterAnswer}). Dropped once the connection is gone.
+     */
+    void post(Runnable r);
 
     /** Closes the connection once what was written is sent. */
     void close();
@@ -136,6 +149,11 @@ public final class IscsiConnection {
   private int pingTtt = Bhs.NO_TAG;
   private long lastActivity = System.nanoTime();
   private boolean pingScheduled;
+  // tasks whose LUN answers later (forwarded to another node), by the tag given to the LUN
+  private final Map<Long, Task> answeringLater = new HashMap<>();
+  private long nextLaterTag = 1;
+  private final LaterAnswer laterAnswer = this::postLater;
+  private long lateAnswersDropped;
   // counters (for ctl and tests): each task ends exactly once, completed or aborted
   private long completed;
   private long aborted;
@@ -169,6 +187,16 @@ public final class IscsiConnection {
   /** Tasks in flight. */
   public int inFlight() {
     return tasks.size();
+  }
+
+  /** Tasks whose LUN has not answered yet (forwarded to another node). */
+  public int answeringLater() {
+    return answeringLater.size();
+  }
+
+  /** Later answers that came for a task already ended (aborted, connection gone): dropped. */
+  public long lateAnswersDropped() {
+    return lateAnswersDropped;
   }
 
   public int tsih() {
@@ -674,6 +702,8 @@ public final class IscsiConnection {
     LunTask lunTask; // set once started on the LUN; completed in forget(), once
     int attr = SIMPLE; // task attribute (SAM-5 8.6)
     boolean waiting; // held back by the task attributes (ORDERED, or behind an ORDERED)
+    long overflow; // bytes the CDB's transfer length exceeds EDTL by (O residual), for a later answer
+    long laterTag; // != 0 while the LUN answers later (answeringLater)
 
     Task(int itt, long lun, byte[] cdb, long edtl, boolean read, boolean write) {
       this.itt = itt;
@@ -879,10 +909,37 @@ public final class IscsiConnection {
     } else if (tlBytes > edtl && ScsiTransfer.isBlockRead(op)) {
       overflow = tlBytes - edtl;
     }
-    LunTask lt = target.start(t.lun, ByteString.fromArrayUnsafe(cdb), dataOut, edtl, initiatorId);
+    LunTask lt = target.start(t.lun, ByteString.fromArrayUnsafe(cdb), dataOut, edtl, initiatorId, laterAnswer, nextLaterTag);
     t.lunTask = lt;
     ScsiResponse r = lt.response();
-    final long ovf = overflow;
+    if (r == ScsiResponse.PENDING) { // the answer comes through answeredLater, after this event
+      t.overflow = overflow;
+      t.laterTag = nextLaterTag++;
+      answeringLater.put(t.laterTag, t);
+      return;
+    }
+    answer(t, r, overflow);
+  }
+
+  /** A LUN's later answer, on any thread: onto this connection's thread. */
+  private void postLater(long tag, ScsiResponse r) {
+    wire.post(() -> answeredLater(tag, r));
+  }
+
+  /** The LUN's answer to a task that went to another node: sent now, unless the task ended meanwhile. */
+  private void answeredLater(long tag, ScsiResponse r) {
+    Task t = answeringLater.remove(tag);
+    if (t == null || tasks.get(t.itt) != t) {
+      lateAnswersDropped++;
+      LOG.debug("iSCSI {}: late answer of an ended task dropped", remote);
+      return;
+    }
+    t.laterTag = 0;
+    answer(t, r, t.overflow);
+  }
+
+  /** Delivers the LUN's answer: now, after its injected delay, or never (dropped: until the task ends). */
+  private void answer(Task t, ScsiResponse r, long ovf) {
     if (r.dropped()) {
       return; // never answered: stays in flight until aborted or the connection ends
     }
@@ -998,6 +1055,10 @@ public final class IscsiConnection {
         byTtt.remove(ttt);
       }
       t.r2ts = Map.of();
+    }
+    if (t.laterTag != 0) {
+      answeringLater.remove(t.laterTag); // its answer, if it still comes, is dropped
+      t.laterTag = 0;
     }
     LunTask lt = t.lunTask;
     if (lt != null) {

@@ -50,6 +50,14 @@ class IscsiConnectionTest {
       timers.add(r);
     }
 
+    /** What other threads posted, for the test to run on its own thread. */
+    final java.util.concurrent.ConcurrentLinkedQueue<Runnable> posted = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    @Override
+    public void post(Runnable r) {
+      posted.add(r);
+    }
+
     @Override
     public void close() {
       closed = true;
