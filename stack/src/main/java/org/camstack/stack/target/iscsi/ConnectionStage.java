@@ -83,11 +83,6 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
           public void abortTasks(org.camstack.stack.target.EmuTarget target, long lun, int initiatorId, boolean reportCleared) {
             callback.invoke(() -> engine.abortTasksOf(target, lun, initiatorId, reportCleared));
           }
-
-          @Override
-          public void run(Runnable r) {
-            callback.invoke(r);
-          }
         };
         IscsiConnection.Wire wire = new IscsiConnection.Wire() {
           @Override

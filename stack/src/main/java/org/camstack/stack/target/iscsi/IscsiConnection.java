@@ -1182,7 +1182,7 @@ public final class IscsiConnection {
           // LUN's reaches the other members' nexuses too, and the response waits for that (docs/cluster.md)
           java.util.concurrent.CompletableFuture<Void> reset = d.lunReset(0x29, 0x03).toCompletableFuture();
           if (!reset.isDone()) {
-            reset.whenComplete((ok, e) -> control.run(() -> {
+            reset.whenComplete((ok, e) -> wire.post(() -> {
               if (phase == Phase.FULL_FEATURE) {
                 tmfResponse(p, fn, 0);
               }

@@ -35,15 +35,6 @@ public final class IscsiSessions implements TargetInventory.TaskAborter {
      * reportCleared} and any task was aborted — CLEAR TASK SET).
      */
     default void abortTasks(EmuTarget target, long lun, int initiatorId, boolean reportCleared) {}
-
-    /**
-     * Runs {@code r} on the session's own thread (e.g. a task management response that waited for
-     * the cluster, docs/cluster.md); returns at once. The default runs it inline (an engine driven
-     * by one thread, as in tests).
-     */
-    default void run(Runnable r) {
-      r.run();
-    }
   }
 
   /** {@link Control#abortTasks}: every LUN of the target. */
