@@ -284,6 +284,7 @@ public final class ClusterLuns implements CommandRouter {
 
   /** The entity reported where it runs. */
   void ownerIs(String wwn, String address) {
+    removedOwners.remove(address); // an entity running there: a member (again) with that address
     String was = owners.put(wwn, address);
     if (!address.equals(was)) {
       LOG.info("clustered LUN {}: owner {}", wwn, address);
@@ -373,11 +374,20 @@ public final class ClusterLuns implements CommandRouter {
   private final Set<Pending> pending = ConcurrentHashMap.newKeySet();
 
   /**
+   * Removed members that were a LUN's last reported owner: until the LUN's entity reports from
+   * its new home ({@link #ownerIs}), a command for it would go to the dead member's region and be
+   * lost there until {@code forward-timeout}; it is answered 02/04/0A at once instead (never sent,
+   * so never run), and the initiator's retry finds the new owner.
+   */
+  private final Set<String> removedOwners = ConcurrentHashMap.newKeySet();
+
+  /**
    * {@code address} left the membership (downed after a crash, or left): the forwarded commands
    * sent to it will never be answered, so they get 02/04/0A now instead of at their timeout, and
    * the initiator's retry goes to the LUN's next owner (buffered by sharding until it runs).
    */
   void memberRemoved(String address) {
+    removedOwners.add(address);
     int n = 0;
     for (Pending p : pending) {
       if (p.owner().equals(address) && p.done().completeExceptionally(new TimeoutException("owner " + address + " removed"))) {
@@ -397,7 +407,7 @@ public final class ClusterLuns implements CommandRouter {
   @Override
   public void forward(EmuDevice device, ByteString cdb, ByteString dataOut, int dxferLen, int initiatorId, Consumer<ScsiResponse> done) {
     ClusterSharding cs = sharding;
-    if (cs == null) {
+    if (cs == null || removedOwners.contains(owners.getOrDefault(device.spec().wwn(), ""))) {
       done.accept(ScsiResponse.checkCondition(TRANSITIONING, dxferLen));
       return;
     }
