@@ -239,6 +239,7 @@ public final class DaPeriph extends PeriphBase {
   private boolean dirty; // cf. DA_FLAG_DIRTY
   private final ArrayDeque<Runnable> exclusiveWaiters = new ArrayDeque<>();
   private boolean holdOwned;
+  private boolean onLane; // on its device queue's lane (from the first GetDiskHandle)
   private boolean packInvalid; // cf. DA_FLAG_PACK_INVALID
   private long sizeBeforeProbe;
   private final ArrayDeque<Runnable> heldBack = new ArrayDeque<>(); // normal I/O during a reprobe
@@ -247,9 +248,6 @@ public final class DaPeriph extends PeriphBase {
   private DaPeriph(ActorContext<Periph.Command> context, PeriphArgs args) {
     super(context, args);
     OrphanedIo.get(context.getSystem()); // strategy requests that outlive this periph get ENXIO
-    // the strategy path (bio -> this periph -> device queue -> SIM) on one thread: this periph runs
-    // on its device queue's lane (issue 15; a no-op unless the dispatcher is Lanes.Executor)
-    org.camstack.stack.dispatch.Lanes.follow(context.getSelf(), args.device());
     start();
   }
 
@@ -811,6 +809,15 @@ public final class DaPeriph extends PeriphBase {
         if (w != null && !watchers.contains(w)) {
           watchers.add(w);
           getContext().watchWith(w, new WatcherGone(w));
+        }
+        // the strategy path (bio -> this periph -> device queue -> SIM) on one thread from the
+        // first opener's handle on: this periph runs on its device queue's lane (issue 15; a no-op
+        // unless the dispatcher is Lanes.Executor). Not earlier: attach and detach talk mostly to
+        // the XPT, devfs and the probe on the fork-join pool, and every such message would wake
+        // a parked lane (docs/benchmarks.md, "The lanes and what they cost the control plane")
+        if (!onLane) {
+          onLane = true;
+          org.camstack.stack.dispatch.Lanes.follow(getContext().getSelf(), args.device());
         }
         replyCall(call, Devfs.DevReply.ok(diskHandle()));
       }

@@ -80,7 +80,10 @@ class DaStrategyTest {
     return rig.nodes().nodes().stream().filter(n -> n.name().equals(node)).mapToInt(Devfs.NodeInfo::threadCount).sum();
   }
 
-  /** Issue 15: each da periph runs on its device queue's lane, each LUN's queue on its own. */
+  /**
+   * Issue 15: once opened for the strategy path, each da periph runs on its device queue's lane,
+   * each LUN's queue on its own; before that (attach, probe) it stays on the fork-join pool.
+   */
   @Test
   void eachDaPeriphRunsOnItsOwnLane() {
     StackRig rig = settled();
@@ -88,6 +91,8 @@ class DaStrategyTest {
     assertTrue(das.size() >= 2, das::toString);
     java.util.Set<Integer> lanes = new java.util.HashSet<>();
     for (PeriphDriver.UnitInfo u : das) {
+      assertEquals(-1, org.camstack.stack.dispatch.Lanes.laneOf(u.periph()), () -> "da" + u.unit() + " on a lane before any opener asked for its handle");
+      handle(rig, rig.openOk("da" + u.unit()));
       int lane = org.camstack.stack.dispatch.Lanes.laneOf(u.periph());
       assertTrue(lane >= 0, () -> "da" + u.unit() + " is on no lane");
       lanes.add(lane);
