@@ -340,14 +340,7 @@ class ClusteredLunsPostgresTest {
       EmulatorNode a = nodes.get(0);
       EmulatorNode b = nodes.get(1);
       EmulatorNode c = nodes.get(2);
-      CliRun mv = CliRun.capture(CtlCommand::run, "--node", c.apiUrl(), "lun", "move", "naa." + wwn, "--to", "127.0.0.1:" + b.clusterPort());
-      assertEquals(0, mv.exit(), mv::both);
-      PROBE.awaitAssert(WAIT, Duration.ofMillis(200), () -> {
-        for (EmulatorNode n : nodes) {
-          assertEquals(self(b).toString(), n.clusterLuns().orElseThrow().owner(wwn), n.apiUrl());
-        }
-        return null;
-      });
+      moveAndWait(nodes, wwn, c, b);
       // through A (forwarded to the owner B): REGISTER, RESERVE WRITE EXCLUSIVE, WCE flipped
       String key = String.format("%016x", PR_KEY);
       ApiModel.CdbResult reg = cdb(a, "5f000000000000001800", 0, "0000000000000000" + key + "0000000000000000");
@@ -448,14 +441,7 @@ class ClusteredLunsPostgresTest {
       EmulatorNode a = nodes.get(0);
       EmulatorNode b = nodes.get(1);
       EmulatorNode c = nodes.get(2);
-      CliRun mv = CliRun.capture(CtlCommand::run, "--node", c.apiUrl(), "lun", "move", "naa." + wwn, "--to", "127.0.0.1:" + b.clusterPort());
-      assertEquals(0, mv.exit(), mv::both);
-      PROBE.awaitAssert(WAIT, Duration.ofMillis(200), () -> {
-        for (EmulatorNode n : nodes) {
-          assertEquals(self(b).toString(), n.clusterLuns().orElseThrow().owner(wwn), n.apiUrl());
-        }
-        return null;
-      });
+      moveAndWait(nodes, wwn, c, b);
       nodes.forEach(ClusteredLunsPostgresTest::drain);
 
       // MODE SELECT through A flips WCE on the owner: 2A/01 for every nexus but A's
@@ -486,5 +472,17 @@ class ClusteredLunsPostgresTest {
         await(nodes.get(i).shutdown(), Duration.ofSeconds(60));
       }
     }
+  }
+
+  /** {@code ctl lun move} through {@code via}'s API to {@code to}; returns once every node reports {@code to} as the owner. */
+  private static void moveAndWait(List<EmulatorNode> nodes, String wwn, EmulatorNode via, EmulatorNode to) {
+    CliRun mv = CliRun.capture(CtlCommand::run, "--node", via.apiUrl(), "lun", "move", "naa." + wwn, "--to", "127.0.0.1:" + to.clusterPort());
+    assertEquals(0, mv.exit(), mv::both);
+    PROBE.awaitAssert(WAIT, Duration.ofMillis(200), () -> {
+      for (EmulatorNode n : nodes) {
+        assertEquals(self(to).toString(), n.clusterLuns().orElseThrow().owner(wwn), n.apiUrl());
+      }
+      return null;
+    });
   }
 }
