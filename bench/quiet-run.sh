@@ -7,8 +7,9 @@
 #   JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 bench/quiet-run.sh --one-jdk
 #   bench/quiet-run.sh --fast          # --duration 1s --warmup 0.5s --repeat 1: a dry run (~3 min)
 #
-# About 10 minutes with the second JDK, 6 without (--one-jdk). Every io row is
-# `bench io --duration 3s --warmup 1s --repeat 3` (medians, stacks interleaved); the table's
+# About 12 minutes with the second JDK, 8 without (--one-jdk). Every io row is
+# `bench io --duration 3s --warmup 1s --repeat 3` (medians, stacks interleaved), the lifecycle row
+# `bench lifecycle --duration 10s --warmup 60s --repeat 3` (its JIT warm-up is long); the table's
 # command column is exactly what ran. A run whose 1-minute load average at its start was above 1.5
 # is flagged "busy" in the last column: do not publish its figures. Before every row the script
 # waits (up to SETTLE_MAX seconds, default 120) for the 1-minute load average to fall below
@@ -17,11 +18,12 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="${OUT:-$ROOT/target/quiet-run}"
 TIMING=(--duration 3s --warmup 1s --repeat 3)
+FAST=0
 SECOND=1
 for a in "$@"; do
   case "$a" in
     --one-jdk) SECOND=0 ;;
-    --fast) TIMING=(--duration 1s --warmup 0.5s --repeat 1) ;;
+    --fast) TIMING=(--duration 1s --warmup 0.5s --repeat 1); FAST=1 ;;
     -h|--help) sed -n 2,17p "$0"; exit 0 ;;
     *) echo "quiet-run: unknown option $a" >&2; exit 2 ;;
   esac
@@ -99,11 +101,18 @@ dispatcher_rows() {
 }
 
 persist_rows() {
-  local json="$OUT/$JDK-lifecycle.json" cmd=(bench lifecycle --duration 5s --warmup 2s)
+  # the lifecycle's JIT warm-up takes about a minute on 2 cores (docs/benchmarks.md, "Lifecycle"):
+  # one 60 s warm-up, then three measured runs in the same JVM; the row gives their median
+  local json="$OUT/$JDK-lifecycle.json" cmd=(bench lifecycle --duration 10s --warmup 60s --repeat 3)
+  [ "$FAST" = 1 ] && cmd=(bench lifecycle --duration 1s --warmup 0.5s --repeat 1)
   settle
   echo "quiet-run: [$JDK] ${cmd[*]}" >&2
   if JAVA_HOME="$JH" "$ROOT/camstack" "${cmd[@]}" --quiet --json "$json" >"$OUT/$JDK-lifecycle.txt" 2>&1; then
-    row "| lifecycle (plug, probe, attach pass+da, pull, detach), H2 | $JDK | \`${cmd[*]}\` | $(num "$(jq -r '.results[0].cyclesPerSec' "$json")") cycles/s ($(num "$(jq -r '.results[0].lifetimeEvents / .results[0].cycles' "$json")" 1 1) events/cycle, $(num "$(jq -r '.results[0].journalWritesPerCycle' "$json")" 1 2) journal writes/cycle) | – | – | – | 2,000 | 5,000 | | $(busy "$json") |"
+    local med dropped jit
+    med="$(jq -r '[.results[].cyclesPerSec] | sort | .[(length / 2 | floor)]' "$json")"
+    dropped="$(jq -r '[.results[].dropped] | add' "$json")"
+    jit="$(jq -r '[.results[].jitCoreShare] | max * 100 | round' "$json")"
+    row "| lifecycle (plug, probe, attach pass+da, pull, detach), H2 | $JDK | \`${cmd[*]}\` | $(num "$med") cycles/s, median ($(num "$(jq -r '.results[0].lifetimeEvents / .results[0].cycles' "$json")" 1 1) events/cycle, $(num "$(jq -r '.results[0].journalWritesPerCycle' "$json")" 1 2) journal writes/cycle, $dropped dropped, JIT ≤ $jit % of a core) | – | – | – | 2,000 | 5,000 | | $(busy "$json") |"
   else
     row "| lifecycle, H2 | $JDK | \`${cmd[*]}\` | FAILED (see $OUT/$JDK-lifecycle.txt) | | | | 2,000 | 5,000 | | |"
   fi

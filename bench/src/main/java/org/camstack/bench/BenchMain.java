@@ -149,6 +149,10 @@ public final class BenchMain implements Callable<Integer> {
     if (busy != null) {
       report.note(busy);
     }
+    String jit = org.camstack.bench.harness.ResourceMeter.jitNote();
+    if (jit != null) {
+      report.note(jit);
+    }
     report.printTable(out);
     out.flush();
     if (common.json != null) {

@@ -138,11 +138,16 @@ class BenchSmokeTest {
   @Test
   void lifecycleSaysWhatACycleCostsInEventsJournalWritesMessagesAndActors() throws Exception {
     Path json = dir.resolve("lifecycle.json");
-    CliRun r = bench("lifecycle", "--slots", "2", "--duration", "300ms", "--warmup", "100ms", "--count-messages", "--quiet",
-        "--json", json.toString());
+    CliRun r = bench("lifecycle", "--slots", "2", "--duration", "300ms", "--warmup", "100ms", "--repeat", "2", "--count-messages",
+        "--quiet", "--json", json.toString());
 
     assertEquals(0, r.exit(), r.err());
-    JsonNode row = new ObjectMapper().readTree(json.toFile()).at("/results/0");
+    JsonNode results = new ObjectMapper().readTree(json.toFile()).at("/results");
+    assertEquals(2, results.size(), "one row per measured run: " + results);
+    assertTrue(r.out().contains("(median of 2 runs)"), r.out());
+    JsonNode row = results.get(0);
+    assertEquals(0, row.get("dropped").asLong(), "no lifetime event may be dropped at this rate: " + row);
+    assertTrue(row.has("jitMillis"), row::toString);
     assertTrue(row.get("cycles").asLong() > 0, row::toString);
     // pass + da: 13 lifetime events each, 7 of them journaled (docs/benchmarks.md, Lifecycle)
     assertEquals(26.0, row.get("eventsPerCycle").asDouble(), 1e-9, row::toString);

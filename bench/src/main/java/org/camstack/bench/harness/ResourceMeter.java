@@ -10,7 +10,12 @@ import java.util.Map;
  * CPU, GC and allocation over one measured interval: {@link #start()} before, {@link
  * Snapshot#delta()} after. Process CPU comes from {@code com.sun.management.OperatingSystemMXBean},
  * GC from the {@code GarbageCollectorMXBean}s, allocation from the per-thread counters of the live
- * threads (threads that die inside the interval are not counted; pool threads live on).
+ * threads (threads that die inside the interval are not counted; pool threads live on), JIT
+ * compilation time from the {@code CompilationMXBean}.
+ *
+ * <p>Every measured interval's JIT share is remembered ({@link #maxJitCoreShare()}): a figure taken
+ * while the compiler was still busy is not a steady-state figure, and the report says so (issue 15:
+ * on 2 cores the single C2 thread competes with the work being measured).
  */
 public final class ResourceMeter {
   private ResourceMeter() {}
@@ -26,11 +31,19 @@ public final class ResourceMeter {
    * @param threadCpuNanos CPU time of the live Java threads (the actors' and the load's work;
    *     without the JIT compiler and GC threads, which a busy machine makes dominate at low rates;
    *     -1 when the JVM does not say)
+   * @param jitMillis time the JIT compilers spent compiling (summed over compiler threads; -1 when
+   *     the JVM does not say)
    */
-  public record Usage(long wallNanos, long cpuNanos, long gcMillis, long gcCount, long allocatedBytes, long threadCpuNanos) {
+  public record Usage(
+      long wallNanos, long cpuNanos, long gcMillis, long gcCount, long allocatedBytes, long threadCpuNanos, long jitMillis) {
 
     public Usage(long wallNanos, long cpuNanos, long gcMillis, long gcCount, long allocatedBytes) {
-      this(wallNanos, cpuNanos, gcMillis, gcCount, allocatedBytes, -1);
+      this(wallNanos, cpuNanos, gcMillis, gcCount, allocatedBytes, -1, -1);
+    }
+
+    /** Share of one core the JIT compilers used over the interval (0 when unknown). */
+    public double jitCoreShare() {
+      return wallNanos <= 0 || jitMillis < 0 ? 0 : jitMillis * 1e6 / wallNanos;
     }
 
     /** Cores busy on average: CPU time / wall time. */
@@ -45,7 +58,7 @@ public final class ResourceMeter {
 
     /** The same usage with the allocation counted by the load threads themselves. */
     public Usage withAllocated(long bytes) {
-      return new Usage(wallNanos, cpuNanos, gcMillis, gcCount, bytes, threadCpuNanos);
+      return new Usage(wallNanos, cpuNanos, gcMillis, gcCount, bytes, threadCpuNanos, jitMillis);
     }
 
     public Map<String, Object> describe() {
@@ -55,6 +68,8 @@ public final class ResourceMeter {
       m.put("gcMillis", gcMillis);
       m.put("gcCount", gcCount);
       m.put("allocatedBytes", allocatedBytes);
+      m.put("jitMillis", jitMillis);
+      m.put("jitCoreShare", jitCoreShare());
       return m;
     }
   }
@@ -67,6 +82,7 @@ public final class ResourceMeter {
     private final long gcCount;
     private final long alloc = allocatedBytes();
     private final long threadCpu = threadCpuNanos();
+    private final long jit = jitMillis();
 
     private Snapshot() {
       long t = 0;
@@ -83,8 +99,42 @@ public final class ResourceMeter {
       Snapshot end = new Snapshot();
       long a = alloc < 0 || end.alloc < 0 ? -1 : Math.max(0, end.alloc - alloc);
       long tc = threadCpu < 0 || end.threadCpu < 0 ? -1 : Math.max(0, end.threadCpu - threadCpu);
-      return new Usage(end.wall - wall, end.cpu - cpu, end.gcMillis - gcMillis, end.gcCount - gcCount, a, tc);
+      long j = jit < 0 || end.jit < 0 ? -1 : Math.max(0, end.jit - jit);
+      Usage u = new Usage(end.wall - wall, end.cpu - cpu, end.gcMillis - gcMillis, end.gcCount - gcCount, a, tc, j);
+      maxJitShare.accumulateAndGet(Double.doubleToLongBits(u.jitCoreShare()),
+          (x, y) -> Double.longBitsToDouble(x) >= Double.longBitsToDouble(y) ? x : y);
+      return u;
     }
+  }
+
+  /** Above this share of one core spent compiling in a measured interval, the figure is not steady. */
+  public static final double JIT_BUSY = 0.10;
+
+  private static final java.util.concurrent.atomic.AtomicLong maxJitShare = new java.util.concurrent.atomic.AtomicLong(0);
+
+  /** The largest JIT core share of any measured interval ({@link Snapshot#delta()}) in this JVM. */
+  public static double maxJitCoreShare() {
+    return Double.longBitsToDouble(maxJitShare.get());
+  }
+
+  /**
+   * The note for a run whose measured intervals overlapped JIT compilation ({@code null} when the
+   * compiler stayed under {@link #JIT_BUSY} of a core in every one).
+   */
+  public static String jitNote() {
+    double s = maxJitCoreShare();
+    if (s <= JIT_BUSY) {
+      return null;
+    }
+    return String.format(java.util.Locale.ROOT,
+        "JIT: the compiler used up to %.0f%% of a core during a measured interval: the code was still being compiled "
+            + "(not the steady state; a longer --warmup measures it)", s * 100);
+  }
+
+  /** Total JIT compilation time so far in ms, or -1. */
+  static long jitMillis() {
+    java.lang.management.CompilationMXBean c = ManagementFactory.getCompilationMXBean();
+    return c != null && c.isCompilationTimeMonitoringSupported() ? c.getTotalCompilationTime() : -1;
   }
 
   public static Snapshot start() {

@@ -48,9 +48,16 @@ public final class HotplugStorm extends AbstractBehavior<Object> {
    * @param cycles attach + detach cycles completed
    * @param lifetimeEvents lifetime events the stack emitted
    * @param persisted audit events written to the journal (0 without a journal)
+   * @param startNanos when the first cycle started
+   * @param endNanos when the last cycle ended and, with a journal, every event of the run was
+   *     written (the flush is inside the measured time: a journal that falls behind slows the rate
+   *     instead of hiding a backlog)
+   * @param dropped audit events the writer dropped because its buffer was full (the journal fell
+   *     behind the stack); a run that dropped any is not a valid journaled figure
    */
   public record Result(
-      long cycles, long lifetimeEvents, long persisted, long startNanos, long endNanos, Map<String, Long> eventKinds, long journalWrites) {}
+      long cycles, long lifetimeEvents, long persisted, long startNanos, long endNanos, Map<String, Long> eventKinds,
+      long journalWrites, long dropped) {}
 
   private record BusUp(int pathId) {}
 
@@ -73,6 +80,7 @@ public final class HotplugStorm extends AbstractBehavior<Object> {
   private int[] targets;
   private long cycles;
   private long lastBatches;
+  private long lastDropped;
   private long flushedSeqNr;
   private int active;
   private long ccbIds;
@@ -173,7 +181,7 @@ public final class HotplugStorm extends AbstractBehavior<Object> {
       if (writer != null) {
         writer.tell(new AuditWriter.Flush(getContext().getSelf().narrow()));
       } else {
-        finish(0, 0);
+        finish(0, 0, 0);
       }
     }
     return this;
@@ -193,18 +201,21 @@ public final class HotplugStorm extends AbstractBehavior<Object> {
   private Behavior<Object> onWriterStats(AuditWriter.Stats stats) {
     long writes = stats.batches() - lastBatches; // journal writes (group-commit batches) this run
     lastBatches = stats.batches();
-    finish(flushedSeqNr, writes);
+    long dropped = stats.dropped() - lastDropped;
+    lastDropped = stats.dropped();
+    endNanos = System.nanoTime(); // every event of the run is written (or counted as dropped)
+    finish(flushedSeqNr, writes, dropped);
     return this;
   }
 
-  private void finish(long seqNr, long journalWrites) {
+  private void finish(long seqNr, long journalWrites, long dropped) {
     CompletableFuture<Result> f = run.done();
     run = null;
     long persisted = seqNr - lastSeqNr; // the audit log's sequence number counts every run
     lastSeqNr = seqNr;
     Map<String, Long> kinds = listener.counts(); // what a cycle costs, by kind (issue 15)
     long events = kinds.values().stream().mapToLong(Long::longValue).sum();
-    f.complete(new Result(cycles, events, persisted, startNanos, endNanos, kinds, journalWrites));
+    f.complete(new Result(cycles, events, persisted, startNanos, endNanos, kinds, journalWrites, dropped));
   }
 
   /** Plug a fresh disk at {@code target} and rescan the LUN. */
