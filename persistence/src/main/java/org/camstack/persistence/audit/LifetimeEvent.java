@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import java.time.Instant;
 import java.util.List;
-import org.camstack.persistence.serialization.JsonSerializable;
 
 /**
  * The one lifetime event model: every observable step in the life of a peripheral, its devfs nodes
@@ -38,7 +37,10 @@ import org.camstack.persistence.serialization.JsonSerializable;
  * incarnation on its target. Not journaled.
  *
  * <p>The JSON carries a {@code "type"} property (the simple record name) so that batches of
- * lifetime events can travel inside commands; the journal manifest is the class name as usual.
+ * lifetime events can travel inside commands and inside the audit trail's batch rows ({@link
+ * LifetimeAudit.Batch}); the journal manifest is the class name as usual. Each event still is a
+ * {@link LifetimeAudit.Row} of its own because journals written before batch rows hold one per
+ * row.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
@@ -65,7 +67,7 @@ import org.camstack.persistence.serialization.JsonSerializable;
   @JsonSubTypes.Type(value = LifetimeEvent.LunTaskStarted.class, name = "LunTaskStarted"),
   @JsonSubTypes.Type(value = LifetimeEvent.LunTaskCompleted.class, name = "LunTaskCompleted")
 })
-public sealed interface LifetimeEvent extends JsonSerializable {
+public sealed interface LifetimeEvent extends LifetimeAudit.Row {
 
   /** Peripheral driver name ({@code da}, {@code pass}, {@code ses}); empty for host events. */
   String driver();

@@ -45,7 +45,8 @@ import picocli.CommandLine.Parameters;
  * is opened with {@code AUTO_SERVER=TRUE}, so it can be read while that node runs. Exit codes: 0
  * success (verify: every invariant holds); 1 journal unreachable, not found, or verify found
  * breaches; 2 bad usage. An event that cannot be decoded is shown raw with its id and sequence
- * number and the inspection goes on.
+ * number and the inspection goes on. The lifetime trail's batch rows are shown as their events,
+ * numbered by their place in the log ({@link JournalRow#events()}), as single-event rows were.
  */
 public final class JournalInspector {
 

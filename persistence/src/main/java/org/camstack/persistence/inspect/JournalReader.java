@@ -12,12 +12,19 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Properties;
 import java.util.function.Consumer;
+import org.camstack.persistence.audit.LifetimeAudit;
 import org.camstack.persistence.journal.JournalConfig;
 
 /**
  * Read-only plain-JDBC access to a journal's {@code event_journal} table, on H2 or PostgreSQL. No
  * ActorSystem, no event classes. Identifiers are quoted lower case, which both databases accept
  * for the schema the plugin creates.
+ *
+ * <p>Every method returns EVENTS: a lifetime trail's batch row is expanded into its events ({@link
+ * JournalRow#events()}), numbered by their place in the log, so callers see what a journal of one
+ * event per row showed. Counts ({@code latest(n)}) are in events; {@link #after} pages by whole
+ * rows (the events of one row share its {@code ordering}), so following by ordering never splits
+ * a row.
  */
 final class JournalReader implements AutoCloseable {
 
@@ -112,7 +119,11 @@ final class JournalReader implements AutoCloseable {
     return m;
   }
 
-  /** Every entity with its event count, last sequence number and last write time. */
+  /**
+   * Every entity with its event count, last sequence number and last write time. A lifetime
+   * trail's count and last number are in events (its last row says which event is the last; Pekko
+   * never deletes audit rows, so the count is the last number).
+   */
   List<EntitySummary> summaries() throws SQLException {
     String sql =
         "SELECT \"persistence_id\", COUNT(*), MAX(\"sequence_number\"), MAX(\"write_timestamp\")"
@@ -125,7 +136,23 @@ final class JournalReader implements AutoCloseable {
         out.add(new EntitySummary(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)));
       }
     }
+    for (int i = 0; i < out.size(); i++) {
+      EntitySummary s = out.get(i);
+      if (s.persistenceId().startsWith(LifetimeAudit.ENTITY_TYPE + "|")) {
+        List<JournalRow> last = lastRow(s.persistenceId());
+        if (!last.isEmpty() && last.get(0).isBatch()) {
+          long events = last.get(0).lastEventSeqNr();
+          out.set(i, new EntitySummary(s.persistenceId(), events, events, s.lastWrite()));
+        }
+      }
+    }
     return out;
+  }
+
+  private List<JournalRow> lastRow(String persistenceId) throws SQLException {
+    return rowsOf(
+        "SELECT " + COLUMNS + FROM + " AND \"persistence_id\" = ? ORDER BY \"sequence_number\" DESC LIMIT 1",
+        st -> st.setString(1, persistenceId));
   }
 
   /** The persistence ids whose entity id (after {@code |}) is {@code entityId}. */
@@ -161,17 +188,25 @@ final class JournalReader implements AutoCloseable {
         st -> st.setString(1, escapeLike(entityType) + "|%"));
   }
 
-  /** The last {@code n} events across all entities, oldest first. */
+  /**
+   * The last {@code n} events across all entities, oldest first. The last {@code n} rows hold at
+   * least {@code n} events; a batch row straddling the cut contributes its last events only.
+   */
   List<JournalRow> latest(int n) throws SQLException {
     List<JournalRow> rows =
-        query(
+        rowsOf(
             "SELECT " + COLUMNS + FROM + " ORDER BY \"ordering\" DESC LIMIT ?",
             st -> st.setInt(1, n));
     Collections.reverse(rows);
-    return rows;
+    List<JournalRow> events = expand(rows);
+    return List.copyOf(events.subList(Math.max(0, events.size() - n), events.size()));
   }
 
-  /** Up to {@code limit} events written after {@code ordering}, in global order. */
+  /**
+   * The events of up to {@code limit} rows written after {@code ordering}, in global order: every
+   * event of each row (a batch row is never split), so the next page starts after the last
+   * ordering returned.
+   */
   List<JournalRow> after(long ordering, int limit) throws SQLException {
     return query(
         "SELECT " + COLUMNS + FROM + " AND \"ordering\" > ? ORDER BY \"ordering\" LIMIT ?",
@@ -188,7 +223,7 @@ final class JournalReader implements AutoCloseable {
       st.setFetchSize(500);
       try (ResultSet rs = st.executeQuery()) {
         while (rs.next()) {
-          sink.accept(row(rs));
+          row(rs).events().forEach(sink);
         }
       }
     }
@@ -198,7 +233,21 @@ final class JournalReader implements AutoCloseable {
     void bind(PreparedStatement st) throws SQLException;
   }
 
+  /** The events of the rows {@code sql} selects, in the rows' order. */
   private List<JournalRow> query(String sql, Binder binder) throws SQLException {
+    return expand(rowsOf(sql, binder));
+  }
+
+  private static List<JournalRow> expand(List<JournalRow> rows) {
+    List<JournalRow> out = new ArrayList<>(rows.size());
+    for (JournalRow row : rows) {
+      out.addAll(row.events());
+    }
+    return out;
+  }
+
+  /** The rows {@code sql} selects, as stored. */
+  private List<JournalRow> rowsOf(String sql, Binder binder) throws SQLException {
     List<JournalRow> out = new ArrayList<>();
     try (PreparedStatement st = connection.prepareStatement(sql)) {
       binder.bind(st);

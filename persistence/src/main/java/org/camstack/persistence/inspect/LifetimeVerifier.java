@@ -12,7 +12,8 @@ import org.camstack.persistence.audit.ViolationKind;
 
 /**
  * {@code journal verify}: replays each host's lifetime audit trail ({@code CamLifetime|<host>}),
- * row by row in sequence order, through the one {@link LifetimeChecker} (the same checker live
+ * event by event in log order (a batch row is already expanded into its numbered events by {@link
+ * JournalReader}), through the one {@link LifetimeChecker} (the same checker live
  * runs and chaos use; the rules are documented there and in docs/lifetime.md). This class only
  * decodes rows into {@link LifetimeEvent}s and formats the findings; it checks nothing itself.
  * A row that does not decode is reported as {@code undecodable}.

@@ -1,6 +1,7 @@
 package org.camstack.persistence.audit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
@@ -55,7 +56,7 @@ class LifetimeAuditTest {
 
   @Test
   void appendIsOptimisticAndIdempotentForRetries() {
-    EventSourcedBehaviorTestKit<LifetimeAudit.Command, LifetimeEvent, LifetimeAudit.State> audit =
+    EventSourcedBehaviorTestKit<LifetimeAudit.Command, LifetimeAudit.Row, LifetimeAudit.State> audit =
         EventSourcedBehaviorTestKit.create(testKit.system(), LifetimeAudit.create("es-host"));
     audit.clear();
     List<LifetimeEvent> batch =
@@ -63,7 +64,7 @@ class LifetimeAuditTest {
     var first =
         audit.<StatusReply<Long>>runCommand(rt -> new LifetimeAudit.Append(batch, 0, rt));
     assertEquals(2L, first.reply().getValue());
-    assertEquals(batch, first.events());
+    assertEquals(List.of(new LifetimeAudit.Batch(1, batch)), first.events(), "one row for the batch");
 
     var retry = audit.<StatusReply<Long>>runCommand(rt -> new LifetimeAudit.Append(batch, 0, rt));
     assertEquals(2L, retry.reply().getValue());
@@ -96,8 +97,10 @@ class LifetimeAuditTest {
     assertEquals(n, s.written());
     assertTrue(s.batches() < n / 10, "expected group commit, got " + s);
 
-    List<Object> persisted = journal.persistedInStorage(LifetimeAudit.persistenceId(host).id());
-    List<Object> expected = new ArrayList<>();
+    List<LifetimeEvent> persisted = events(host);
+    assertTrue(journal.persistedInStorage(LifetimeAudit.persistenceId(host).id()).size() <= s.batches() * 8,
+        "one row per " + LifetimeAudit.MAX_EVENTS_PER_ROW + " events of a batch at most");
+    List<LifetimeEvent> expected = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       expected.add(registered(i));
     }
@@ -123,7 +126,7 @@ class LifetimeAuditTest {
     assertEquals(4L, flushed.receiveMessage(Duration.ofSeconds(20)).getValue());
     assertEquals(
         List.of(registered(0), registered(1), registered(2), registered(3)),
-        journal.persistedInStorage(pid));
+        events(host));
     TestProbe<AuditWriter.Stats> stats = testKit.createTestProbe();
     writer.tell(new AuditWriter.GetStats(stats.getRef()));
     assertTrue(stats.receiveMessage().retries() >= 1);
@@ -141,7 +144,7 @@ class LifetimeAuditTest {
     TestProbe<StatusReply<Long>> flushed = testKit.createTestProbe();
     writer.tell(new AuditWriter.Flush(flushed.getRef()));
     assertEquals(3L, flushed.receiveMessage(Duration.ofSeconds(10)).getValue());
-    List<Object> events = journal.persistedInStorage(LifetimeAudit.persistenceId(host).id());
+    List<LifetimeEvent> events = events(host);
     var reg = (PeriphRegistered) events.get(1);
     assertEquals("pass3", reg.periphName());
     assertTrue(reg.timestampMicros() >= before);
@@ -172,10 +175,71 @@ class LifetimeAuditTest {
       seq = flushed.receiveMessage(Duration.ofSeconds(10)).getValue();
     }
     assertEquals(6L, seq);
-    List<Object> expected = new ArrayList<>();
+    List<LifetimeEvent> expected = new ArrayList<>();
     for (int i = 0; i <= 5; i++) {
       expected.add(registered(i));
     }
-    assertEquals(expected, journal.persistedInStorage(LifetimeAudit.persistenceId(host).id()));
+    assertEquals(expected, events(host));
+  }
+
+  /**
+   * The events of a host's trail in the in-memory journal: every row must be a batch row that
+   * continues the numbering exactly (what {@code journal show} and recovery rely on).
+   */
+  private static List<LifetimeEvent> events(String host) {
+    List<LifetimeEvent> out = new ArrayList<>();
+    for (Object row : journal.persistedInStorage(LifetimeAudit.persistenceId(host).id())) {
+      LifetimeAudit.Batch b = assertInstanceOf(LifetimeAudit.Batch.class, row);
+      assertEquals(out.size() + 1, b.firstSeqNr(), "batch rows number events contiguously");
+      out.addAll(b.events());
+    }
+    return out;
+  }
+
+  @Test
+  void aLargeAppendIsOneWriteOfRowsOfAtMostMaxEventsPerRow() {
+    EventSourcedBehaviorTestKit<LifetimeAudit.Command, LifetimeAudit.Row, LifetimeAudit.State> audit =
+        EventSourcedBehaviorTestKit.create(testKit.system(), LifetimeAudit.create("split-host"));
+    audit.clear();
+    int max = LifetimeAudit.MAX_EVENTS_PER_ROW;
+    List<LifetimeEvent> one = List.of(registered(0));
+    assertEquals(1L, audit.<StatusReply<Long>>runCommand(rt -> new LifetimeAudit.Append(one, 0, rt)).reply().getValue());
+    List<LifetimeEvent> big = new ArrayList<>();
+    for (int i = 1; i <= 2 * max + 3; i++) {
+      big.add(registered(i));
+    }
+    var r = audit.<StatusReply<Long>>runCommand(rt -> new LifetimeAudit.Append(big, 1, rt));
+    assertEquals(1L + big.size(), r.reply().getValue());
+    assertEquals(
+        List.of(
+            new LifetimeAudit.Batch(2, big.subList(0, max)),
+            new LifetimeAudit.Batch(2 + max, big.subList(max, 2 * max)),
+            new LifetimeAudit.Batch(2 + 2 * max, big.subList(2 * max, big.size()))),
+        r.events(),
+        "three rows, persisted by one command (one atomic journal write)");
+    assertEquals(new LifetimeAudit.State(1L + big.size()), audit.restart().state());
+  }
+
+  @Test
+  void theEntityRecoversFromAnOldJournalContinuedInBatchRows() {
+    String host = "mixed-host-" + hosts++;
+    String pid = LifetimeAudit.persistenceId(host).id();
+    // an old journal: one event per row; then batch rows written after the upgrade
+    journal.persistForRecovery(
+        pid,
+        List.of(
+            registered(0), registered(1), registered(2),
+            new LifetimeAudit.Batch(4, List.of(registered(3), registered(4))),
+            new LifetimeAudit.Batch(6, List.of(registered(5)))));
+    var audit = testKit.spawn(LifetimeAudit.create(host));
+    TestProbe<StatusReply<Long>> reply = testKit.createTestProbe();
+    audit.tell(new LifetimeAudit.GetSeqNr(reply.getRef()));
+    assertEquals(6L, reply.receiveMessage().getValue(), "3 single-event rows + 3 events in 2 batch rows");
+    audit.tell(new LifetimeAudit.Append(List.of(registered(6)), 6, reply.getRef()));
+    assertEquals(7L, reply.receiveMessage().getValue());
+    assertEquals(
+        new LifetimeAudit.Batch(7, List.of(registered(6))),
+        journal.persistedInStorage(pid).get(5),
+        "the next row continues the event numbering of the mixed log");
   }
 }

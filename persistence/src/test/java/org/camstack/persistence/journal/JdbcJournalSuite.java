@@ -30,6 +30,8 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.Serializers;
 import org.camstack.persistence.audit.AuditWriter;
 import org.camstack.persistence.audit.LifetimeAudit;
 import org.camstack.persistence.audit.LifetimeEvent;
@@ -326,6 +328,270 @@ abstract class JdbcJournalSuite {
         .info("audit burst: {} events/s wall clock ({})", Math.round(events.size() / seconds), s);
     CliRun verify = journal("verify", "--host", hostId);
     assertEquals(0, verify.exit(), verify.out());
+
+    // stored: one row per batch (at most MAX_EVENTS_PER_ROW events), every event once, in order
+    List<LifetimeAudit.Batch> rows = batchRows(LifetimeAudit.persistenceId(hostId).id());
+    List<LifetimeEvent> stored = new ArrayList<>();
+    for (LifetimeAudit.Batch b : rows) {
+      assertEquals(stored.size() + 1, b.firstSeqNr(), "rows number events contiguously");
+      stored.addAll(b.events());
+    }
+    List<LifetimeEvent> all = new ArrayList<>(lifecycles(0, 1_000));
+    all.addAll(events);
+    assertEquals(all, stored, "every event round-trips through the journal, in order");
+    int maxBatch = AuditWriter.Settings.from(node.system().settings().config()).maxBatch();
+    int perRow = LifetimeAudit.MAX_EVENTS_PER_ROW;
+    assertTrue(rows.size() <= s.batches() * ((maxBatch + perRow - 1) / perRow),
+        rows.size() + " rows for " + s);
+    assertTrue(rows.size() * 50L < all.size(), rows.size() + " rows for " + all.size() + " events");
+
+    // a fresh incarnation recovers the count from the batch rows
+    node.stop(writer);
+    var audit = node.spawn(LifetimeAudit.create(hostId));
+    long recovered = ask(node, audit, LifetimeAudit.GetSeqNr::new);
+    assertEquals(all.size(), recovered);
+    node.stop(audit);
+  }
+
+  /** A lifetime trail's rows, decoded: each must be a batch row (manifest {@code ...$Batch}). */
+  private List<LifetimeAudit.Batch> batchRows(String pid) {
+    var serialization = SerializationExtension.get(node.system());
+    List<LifetimeAudit.Batch> out = new ArrayList<>();
+    try (Connection c =
+            DriverManager.getConnection(journal().url(), journal().user(), journal().password());
+        PreparedStatement st =
+            c.prepareStatement(
+                "SELECT \"event_payload\", \"event_ser_id\", \"event_ser_manifest\" FROM \"event_journal\""
+                    + " WHERE \"persistence_id\" = ? ORDER BY \"sequence_number\"")) {
+      st.setString(1, pid);
+      try (ResultSet rs = st.executeQuery()) {
+        while (rs.next()) {
+          assertEquals(LifetimeAudit.Batch.class.getName(), rs.getString(3));
+          out.add((LifetimeAudit.Batch) serialization.deserialize(rs.getBytes(1), rs.getInt(2), rs.getString(3)).get());
+        }
+      }
+    } catch (java.sql.SQLException e) {
+      throw new AssertionError(e);
+    }
+    return out;
+  }
+
+  // Old single-event rows and batch rows ---------------------------------------------------------
+
+  /**
+   * Writes {@code events} the way camstack wrote the trail before batch rows: one row per event,
+   * {@code sequence_number} = the event's number, from {@code firstSeqNr}. Behind Pekko's back,
+   * with Pekko's own serializer, so the bytes and manifests are what the journal held.
+   */
+  private void insertSingleEventRows(String hostId, long firstSeqNr, List<LifetimeEvent> events) {
+    var serialization = SerializationExtension.get(node.system());
+    String sql =
+        "INSERT INTO \"event_journal\" (\"persistence_id\", \"sequence_number\", \"deleted\","
+            + " \"writer\", \"write_timestamp\", \"adapter_manifest\", \"event_payload\","
+            + " \"event_ser_id\", \"event_ser_manifest\") VALUES (?, ?, FALSE, 'before-batch-rows', ?, '', ?, ?, ?)";
+    try (Connection c =
+            DriverManager.getConnection(journal().url(), journal().user(), journal().password());
+        PreparedStatement st = c.prepareStatement(sql)) {
+      long seq = firstSeqNr;
+      for (LifetimeEvent e : events) {
+        var ser = serialization.findSerializerFor(e);
+        st.setString(1, LifetimeAudit.persistenceId(hostId).id());
+        st.setLong(2, seq++);
+        st.setLong(3, System.currentTimeMillis());
+        st.setBytes(4, ser.toBinary(e));
+        st.setInt(5, ser.identifier());
+        st.setString(6, Serializers.manifestFor(ser, e));
+        st.addBatch();
+      }
+      st.executeBatch();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** Appends {@code events} to a host's trail in batches of the given sizes (batch rows). */
+  private long appendInBatches(ActorRef<LifetimeAudit.Command> audit, long seq, List<LifetimeEvent> events, int... sizes) {
+    int from = 0;
+    for (int i = 0; from < events.size(); i++) {
+      int to = Math.min(events.size(), from + sizes[i % sizes.length]);
+      List<LifetimeEvent> batch = events.subList(from, to);
+      long expected = seq;
+      seq = ask(node, audit, rt -> new LifetimeAudit.Append(batch, expected, rt));
+      assertEquals(expected + batch.size(), seq);
+      from = to;
+    }
+    return seq;
+  }
+
+  /** The 2012 ordering (the dupName history) with fixed timestamps: breaches at seq 2,6 and 2,8. */
+  private List<LifetimeEvent> legacyOrdering(String dev) {
+    return List.of(
+        new LifetimeEvent.PeriphRegistered("pass", 3, 1, dev, 1, "scbus0:1:0"),
+        new LifetimeEvent.DevfsNodeCreated("pass", 3, 1, dev, 2, "pass3"),
+        new LifetimeEvent.PeriphInvalidated("pass", 3, 1, dev, 3, "AC_LOST_DEVICE"),
+        new LifetimeEvent.NodeDestroyRequested("pass", 3, 1, dev, 4, "pass3"),
+        new LifetimeEvent.DestructorRun("pass", 3, 1, dev, 5),
+        new LifetimeEvent.UnitFreed("pass", 3, 1, dev, 6),
+        new LifetimeEvent.PeriphRegistered("pass", 3, 2, dev, 7, "scbus0:2:0"),
+        new LifetimeEvent.DevfsNodeCreated("pass", 3, 2, dev, 8, "pass3"),
+        new LifetimeEvent.NodeGone("pass", 3, 1, dev, 9, "pass3"));
+  }
+
+  /**
+   * A journal written before batch rows (events 1-5, one row each) and continued after the
+   * upgrade (events 6-7 and 8-9, one batch row each): the entity recovers from it, and every
+   * reader shows events 1-9 in order, numbered as before, with a tail that cuts a batch row.
+   */
+  @Test
+  void anOldJournalContinuedInBatchRowsRecoversAndReadsWithExactNumbering() {
+    String hostId = host("mixed");
+    String pid = LifetimeAudit.persistenceId(hostId).id();
+    String dev = wwn("mixed");
+    List<LifetimeEvent> events = legacyOrdering(dev);
+    insertSingleEventRows(hostId, 1, events.subList(0, 5));
+    var audit = node.spawn(LifetimeAudit.create(hostId));
+    long recovered = ask(node, audit, LifetimeAudit.GetSeqNr::new);
+    assertEquals(5L, recovered, "recovered from single-event rows");
+    assertEquals(9L, appendInBatches(audit, 5, events.subList(5, 9), 2));
+    node.stop(audit);
+    var again = node.spawn(LifetimeAudit.create(hostId));
+    long recoveredMixed = ask(node, again, LifetimeAudit.GetSeqNr::new);
+    assertEquals(9L, recoveredMixed, "recovered from the mixed journal");
+    node.stop(again);
+    assertEquals(2, batchRowsAfter(pid, 5), "events 6-9 are two batch rows");
+
+    List<String> names =
+        List.of("PeriphRegistered", "DevfsNodeCreated", "PeriphInvalidated", "NodeDestroyRequested",
+            "DestructorRun", "UnitFreed", "PeriphRegistered", "DevfsNodeCreated", "NodeGone");
+    CliRun show = journal("show", pid);
+    assertEquals(0, show.exit(), show.err());
+    List<String> lines = show.out().lines().toList();
+    assertEquals(2 + 9, lines.size(), show.out());
+    for (int i = 0; i < 9; i++) {
+      assertTrue(lines.get(2 + i).matches("\\s*" + (i + 1) + "\\s+\\S+ \\S+\\s+" + names.get(i) + "\\s.*"), lines.get(2 + i));
+    }
+    assertTrue(lines.get(2 + 8).contains("name=pass3"), lines.get(10));
+
+    CliRun tail = journal("tail", "-n", "3");
+    assertEquals(0, tail.exit(), tail.err());
+    List<String> tl = tail.out().lines().toList();
+    assertEquals(4, tl.size(), tail.out());
+    for (int i = 0; i < 3; i++) {
+      assertTrue(tl.get(1 + i).matches(".*" + java.util.regex.Pattern.quote(pid) + "\\s+" + (7 + i) + "\\s+" + names.get(6 + i) + "\\s.*"), tail.out());
+    }
+
+    CliRun export = journal("export", "--json", "--id", pid);
+    assertEquals(0, export.exit(), export.err());
+    List<String> exported = export.out().lines().toList();
+    assertEquals(9, exported.size());
+    ObjectMapper m = new ObjectMapper();
+    try {
+      for (int i = 0; i < 9; i++) {
+        JsonNode o = m.readTree(exported.get(i));
+        assertEquals(i + 1, o.get("seqNr").asLong());
+        assertEquals(names.get(i), o.get("event").asText());
+        assertEquals(LifetimeEvent.class.getName() + "$" + names.get(i), o.get("manifest").asText(),
+            "an event of a batch row exports as a single-event row did");
+        assertEquals(names.get(i), o.get("payload").get("type").asText());
+      }
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+
+    CliRun ids = journal("ids");
+    assertTrue(line(ids.out().lines().toList(), hostId).matches(".*\\s9\\s+9\\s+\\d{4}-.*"), ids.out());
+
+    CliRun verify = journal("verify", "--host", hostId);
+    assertEquals(1, verify.exit(), verify.out());
+    assertTrue(verify.out().contains("BREACH unit-freed-early [" + pid + " seq 2,6]"), verify.out());
+    assertTrue(verify.out().contains("BREACH duplicate-name [" + pid + " seq 2,8]"), verify.out());
+  }
+
+  private int batchRowsAfter(String pid, long seqNr) {
+    try (Connection c =
+            DriverManager.getConnection(journal().url(), journal().user(), journal().password());
+        PreparedStatement st =
+            c.prepareStatement(
+                "SELECT COUNT(*) FROM \"event_journal\" WHERE \"persistence_id\" = ?"
+                    + " AND \"sequence_number\" > ? AND \"event_ser_manifest\" = ?")) {
+      st.setString(1, pid);
+      st.setLong(2, seqNr);
+      st.setString(3, LifetimeAudit.Batch.class.getName());
+      try (ResultSet rs = st.executeQuery()) {
+        rs.next();
+        return rs.getInt(1);
+      }
+    } catch (java.sql.SQLException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /**
+   * {@code journal verify} finds exactly the same breaches, at the same event numbers, in a trail
+   * stored as batch rows as in the same trail stored one event per row: a seeded legacy-mode
+   * history (2012 orderings: units freed before devfs is done, names reused, nodes never gone),
+   * cut into batches of uneven sizes (one bigger than a row) so that breaches span row boundaries.
+   */
+  @Test
+  void verifyFindsTheSameBreachesInBatchRowsAsInSingleEventRows() {
+    List<LifetimeEvent> events = seededLegacyHistory(7, 500);
+    String single = host("v-single");
+    String batched = host("v-batched");
+    insertSingleEventRows(single, 1, events);
+    var audit = node.spawn(LifetimeAudit.create(batched));
+    assertEquals((long) events.size(), appendInBatches(audit, 0, events, 1, 7, 300, 14, 2, 99));
+    node.stop(audit);
+
+    CliRun before = journal("verify", "--host", single);
+    CliRun after = journal("verify", "--host", batched);
+    assertEquals(1, before.exit(), before.out());
+    long breaches = before.out().lines().filter(l -> l.startsWith("BREACH")).count();
+    assertTrue(breaches > 20, breaches + " breaches:\n" + before.out());
+    assertTrue(before.out().contains("BREACH duplicate-name"), before.out());
+    assertEquals(before.out().replace(single, batched), after.out());
+    assertEquals(before.exit(), after.exit());
+  }
+
+  /**
+   * A legacy-mode-like trail (cf. {@code ./camstack chaos --legacy}): {@code cycles} attach/detach
+   * cycles over four pass units; in about one cycle of five the unit is freed before devfs is done
+   * and its NodeGone comes late, sometimes after the unit's next attach.
+   */
+  private List<LifetimeEvent> seededLegacyHistory(long seed, int cycles) {
+    java.util.Random rnd = new java.util.Random(seed);
+    String dev = wwn("seeded");
+    long[] gens = new long[4];
+    LifetimeEvent[] lateGone = new LifetimeEvent[4];
+    List<LifetimeEvent> out = new ArrayList<>();
+    long t = 0;
+    for (int i = 0; i < cycles; i++) {
+      int u = rnd.nextInt(4);
+      long g = ++gens[u];
+      String name = "pass" + u;
+      if (lateGone[u] != null && rnd.nextBoolean()) {
+        out.add(lateGone[u]);
+        lateGone[u] = null;
+      }
+      out.add(new LifetimeEvent.PeriphRegistered("pass", u, g, dev, ++t, "scbus0:" + u + ":0"));
+      out.add(new LifetimeEvent.DevfsNodeCreated("pass", u, g, dev, ++t, name));
+      out.add(new LifetimeEvent.PeriphInvalidated("pass", u, g, dev, ++t, "AC_LOST_DEVICE"));
+      out.add(new LifetimeEvent.NodeDestroyRequested("pass", u, g, dev, ++t, name));
+      if (lateGone[u] == null && rnd.nextInt(5) == 0) {
+        out.add(new LifetimeEvent.DestructorRun("pass", u, g, dev, ++t));
+        out.add(new LifetimeEvent.UnitFreed("pass", u, g, dev, ++t));
+        lateGone[u] = new LifetimeEvent.NodeGone("pass", u, g, dev, ++t, name);
+      } else {
+        out.add(new LifetimeEvent.NodeGone("pass", u, g, dev, ++t, name));
+        out.add(new LifetimeEvent.DestructorRun("pass", u, g, dev, ++t));
+        out.add(new LifetimeEvent.UnitFreed("pass", u, g, dev, ++t));
+      }
+    }
+    for (LifetimeEvent e : lateGone) {
+      if (e != null) {
+        out.add(e);
+      }
+    }
+    return out;
   }
 
   private long record(ActorRef<AuditWriter.Command> writer, List<LifetimeEvent> events) {

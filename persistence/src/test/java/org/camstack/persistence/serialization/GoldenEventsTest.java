@@ -104,6 +104,7 @@ class GoldenEventsTest {
     events.addAll(List.of(org.camstack.persistence.library.LibraryEntity.Event.class.getPermittedSubclasses()));
     events.add(org.camstack.persistence.library.LibraryEntity.State.class);
     events.addAll(List.of(LifetimeEvent.class.getPermittedSubclasses()));
+    events.add(org.camstack.persistence.audit.LifetimeAudit.Batch.class);
     for (Class<?> c : events) {
       assertTrue(samples.contains(c), "no golden sample for " + c.getName());
     }

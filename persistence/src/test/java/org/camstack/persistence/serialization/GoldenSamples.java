@@ -137,6 +137,17 @@ final class GoldenSamples {
     put(m, l, new LifetimeEvent.LunTaskStarted("", -1, 3, "", t, "b0:t1", 2, 17));
     put(m, l, new LifetimeEvent.LunTaskCompleted("", -1, 3, "", t, "b0:t1", 2, 17));
     put(m, l, new LifetimeAudit.State(42));
+    // the row format since batch rows: several events per journal row, numbered from firstSeqNr
+    put(
+        m,
+        l,
+        new LifetimeAudit.Batch(
+            15,
+            List.of(
+                new LifetimeEvent.PeriphRegistered("da", 3, 2, WWN, t, "scbus0:1:0"),
+                new LifetimeEvent.DevfsNodeCreated("da", 3, 2, WWN, t + 1, "da3"),
+                new LifetimeEvent.ProtocolViolation(
+                    "pass", 3, 2, WWN, t + 2, ViolationKind.DUPLICATE_NAME, "pass3 still exists", List.of("pass3")))));
     return m;
   }
 
