@@ -27,6 +27,8 @@ import org.camstack.persistence.audit.LifetimeListener;
 import org.camstack.persistence.audit.ViolationKind;
 import org.camstack.stack.lifetime.Lifetime;
 import org.camstack.stack.lifetime.PeriphId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The device file system: the table of device names and the gate every user call passes through
@@ -51,6 +53,12 @@ import org.camstack.stack.lifetime.PeriphId;
  * ({@link Open}, {@link Close}, {@link Ioctl}, {@link Read}, {@link Write}).
  */
 public final class Devfs extends AbstractBehavior<Devfs.Command> {
+
+  /**
+   * Level checks only, so that a line off at the active level costs no {@code getLog()} (which builds
+   * the actor's logging context and sets the MDC). Pekko names the actor's logger after this class.
+   */
+  private static final Logger LEVELS = LoggerFactory.getLogger(Devfs.class);
 
   /** {@code FREAD}. */
   public static final int FREAD = 0x1;
@@ -482,7 +490,9 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
     Owner o = cmd.owner();
     listener.onEvent(
         Lifetime.nodeCreated(o.periph(), o.identity(), node.name));
-    getContext().getLog().debug("make_dev [{}] node [{}] for [{}]", node.name, node.id, o.periph());
+    if (LEVELS.isDebugEnabled()) {
+      getContext().getLog().debug("make_dev [{}] node [{}] for [{}]", node.name, node.id, o.periph());
+    }
     cmd.replyTo().tell(new MakeDevResult(node.name, node.id, Errno.OK));
     return this;
   }
@@ -930,7 +940,9 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
       deadOwners.remove(o.actor()); // nothing of it left to refuse calls for
       answerOwnerGone(o.actor());
     }
-    getContext().getLog().debug("destroyed [{}] (node {})", node.name, node.id);
+    if (LEVELS.isDebugEnabled()) {
+      getContext().getLog().debug("destroyed [{}] (node {})", node.name, node.id);
+    }
   }
 
   private void freeName(Node node) {
