@@ -419,6 +419,8 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
   private final LifetimeListener listener;
   private final TreeMap<String, Node> names = new TreeMap<>(); // active names only
   private final Map<Long, Node> nodes = new HashMap<>(); // not yet destroyed, incl. aliases
+  // owner actor -> its nodes in `nodes`: ownsNodes() and an owner's death without a walk of all nodes
+  private final Map<ActorRef<?>, Integer> nodesByOwner = new HashMap<>();
   private final Map<Long, FileHandle> files = new HashMap<>();
   private final Map<Long, Call> calls = new LinkedHashMap<>();
   private final Set<Long> forcedCalls = new HashSet<>(); // failed by devfs, the driver may still answer
@@ -484,7 +486,7 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
       return this;
     }
     Node node = new Node(nextNodeId++, cmd.name(), cmd.owner(), cmd.trackClose(), null);
-    nodes.put(node.id, node);
+    addNode(node);
     names.put(node.name, node);
     watch(cmd.owner().actor());
     Owner o = cmd.owner();
@@ -575,7 +577,7 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
     }
     Node node = new Node(nextNodeId++, alias, parent.owner, false, parent);
     parent.children.add(node);
-    nodes.put(node.id, node);
+    addNode(node);
     names.put(alias, node);
     Owner o = parent.owner;
     listener.onEvent(
@@ -929,7 +931,9 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
   private void removeNode(Node node) {
     node.state = State.DESTROYED;
     freeName(node);
-    nodes.remove(node.id);
+    if (nodes.remove(node.id) != null) {
+      nodesByOwner.computeIfPresent(node.owner.actor(), (a, n) -> n == 1 ? null : n - 1);
+    }
     destroyQueue.remove(node);
     if (node.parent != null) {
       node.parent.children.remove(node);
@@ -967,12 +971,12 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
   }
 
   private boolean ownsNodes(ActorRef<?> actor) {
-    for (Node n : nodes.values()) {
-      if (n.owner.actor().equals(actor)) {
-        return true;
-      }
-    }
-    return false;
+    return nodesByOwner.containsKey(actor);
+  }
+
+  private void addNode(Node node) {
+    nodes.put(node.id, node);
+    nodesByOwner.merge(node.owner.actor(), 1, Integer::sum);
   }
 
   private Behavior<Command> onNotifyWhenOwnerGone(NotifyWhenOwnerGone q) {
@@ -1024,7 +1028,7 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
           List.of(node.name));
       failCallsInside(node);
     }
-    for (Node node : List.copyOf(nodes.values())) {
+    for (Node node : ownsNodes(t.actor()) ? List.copyOf(nodes.values()) : List.<Node>of()) {
       if (node.parent != null || !node.owner.actor().equals(t.actor())) {
         continue;
       }
