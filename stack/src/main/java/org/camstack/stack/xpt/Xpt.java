@@ -338,6 +338,9 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
   private final Logger log;
   private final Edt edt = new Edt();
   private final AsyncRegistry<ActorRef<AsyncEvent>> async = new AsyncRegistry<>();
+  // AllocPeriph: holder -> its subscriber (its adapter), watched through the holder only (one watch
+  // and unwatch per periph saved); the holder's stop drops the subscriber's subscriptions too
+  private final Map<ActorRef<?>, ActorRef<AsyncEvent>> subscriberOf = new HashMap<>();
   private final Map<Long, Scan> scans = new HashMap<>();
   private long spawnSeq;
 
@@ -1001,13 +1004,23 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
    */
   private void unwatchIfDone(ActorRef<?> who) {
     if (!async.has(who) && !edt.holdsAny(who)) {
+      ActorRef<AsyncEvent> sub = subscriberOf.get(who);
+      if (sub != null && async.has(sub)) {
+        return; // the holder's watch stands for its subscriber's too
+      }
+      subscriberOf.remove(who);
       getContext().unwatch(who);
     }
   }
 
   /** cf. {@code xpt_register_async()}: insert at the head (or replace, or drop), watch, replay. */
   private void register(Set<AsyncCode> events, CamPath path, ActorRef<AsyncEvent> subscriber) {
-    if (async.register(events, path, subscriber)) {
+    register(events, path, subscriber, true);
+  }
+
+  /** {@code watch} false: the caller watches an actor whose stop stands for the subscriber's. */
+  private void register(Set<AsyncCode> events, CamPath path, ActorRef<AsyncEvent> subscriber, boolean watch) {
+    if (async.register(events, path, subscriber) && watch) {
       getContext().watchWith(subscriber, new WatchedStopped(subscriber));
     }
     for (AsyncEvent ev : AsyncRegistry.replay(events, path, edt)) {
@@ -1018,6 +1031,10 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
   /** A subscriber or a reference holder stopped: drop its subscriptions and its references. */
   private Behavior<Command> onWatchedStopped(WatchedStopped m) {
     async.removeSubscriber(m.who());
+    ActorRef<AsyncEvent> sub = subscriberOf.remove(m.who());
+    if (sub != null) {
+      async.removeSubscriber(sub); // stopped with its holder
+    }
     for (Device d : edt.releaseAll(m.who())) {
       log.debug("{}: reference holder {} stopped", d.path, m.who().path().name());
       retireIfUnused(d);
@@ -1134,11 +1151,17 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
   }
 
   private Behavior<Command> onAllocPeriph(AllocPeriph m) {
-    acquire(m.path(), m.holder());
+    boolean held = acquire(m.path(), m.holder());
     if (m.listed()) {
       addPeriph(m.path(), m.periphName(), m.unit());
     }
-    register(m.events(), m.path(), m.subscriber());
+    if (held && m.subscriber().path().parent().equals(m.holder().path())) {
+      // the subscriber is the holder's adapter (it stops with it): the holder's watch covers it
+      subscriberOf.put(m.holder(), m.subscriber());
+      register(m.events(), m.path(), m.subscriber(), false);
+    } else {
+      register(m.events(), m.path(), m.subscriber());
+    }
     return this;
   }
 
