@@ -27,6 +27,8 @@ import org.camstack.persistence.audit.LifetimeListener;
 import org.camstack.persistence.audit.ViolationKind;
 import org.camstack.stack.lifetime.Lifetime;
 import org.camstack.stack.lifetime.PeriphId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The device file system: the table of device names and the gate every user call passes through
@@ -51,6 +53,12 @@ import org.camstack.stack.lifetime.PeriphId;
  * ({@link Open}, {@link Close}, {@link Ioctl}, {@link Read}, {@link Write}).
  */
 public final class Devfs extends AbstractBehavior<Devfs.Command> {
+
+  /**
+   * Level checks only, so that a line off at the active level costs no {@code getLog()} (which builds
+   * the actor's logging context and sets the MDC). Pekko names the actor's logger after this class.
+   */
+  private static final Logger LEVELS = LoggerFactory.getLogger(Devfs.class);
 
   /** {@code FREAD}. */
   public static final int FREAD = 0x1;
@@ -411,6 +419,8 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
   private final LifetimeListener listener;
   private final TreeMap<String, Node> names = new TreeMap<>(); // active names only
   private final Map<Long, Node> nodes = new HashMap<>(); // not yet destroyed, incl. aliases
+  // owner actor -> its nodes in `nodes`: ownsNodes() and an owner's death without a walk of all nodes
+  private final Map<ActorRef<?>, Integer> nodesByOwner = new HashMap<>();
   private final Map<Long, FileHandle> files = new HashMap<>();
   private final Map<Long, Call> calls = new LinkedHashMap<>();
   private final Set<Long> forcedCalls = new HashSet<>(); // failed by devfs, the driver may still answer
@@ -476,13 +486,15 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
       return this;
     }
     Node node = new Node(nextNodeId++, cmd.name(), cmd.owner(), cmd.trackClose(), null);
-    nodes.put(node.id, node);
+    addNode(node);
     names.put(node.name, node);
     watch(cmd.owner().actor());
     Owner o = cmd.owner();
     listener.onEvent(
         Lifetime.nodeCreated(o.periph(), o.identity(), node.name));
-    getContext().getLog().debug("make_dev [{}] node [{}] for [{}]", node.name, node.id, o.periph());
+    if (LEVELS.isDebugEnabled()) {
+      getContext().getLog().debug("make_dev [{}] node [{}] for [{}]", node.name, node.id, o.periph());
+    }
     cmd.replyTo().tell(new MakeDevResult(node.name, node.id, Errno.OK));
     return this;
   }
@@ -565,7 +577,7 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
     }
     Node node = new Node(nextNodeId++, alias, parent.owner, false, parent);
     parent.children.add(node);
-    nodes.put(node.id, node);
+    addNode(node);
     names.put(alias, node);
     Owner o = parent.owner;
     listener.onEvent(
@@ -919,7 +931,9 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
   private void removeNode(Node node) {
     node.state = State.DESTROYED;
     freeName(node);
-    nodes.remove(node.id);
+    if (nodes.remove(node.id) != null) {
+      nodesByOwner.computeIfPresent(node.owner.actor(), (a, n) -> n == 1 ? null : n - 1);
+    }
     destroyQueue.remove(node);
     if (node.parent != null) {
       node.parent.children.remove(node);
@@ -930,7 +944,9 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
       deadOwners.remove(o.actor()); // nothing of it left to refuse calls for
       answerOwnerGone(o.actor());
     }
-    getContext().getLog().debug("destroyed [{}] (node {})", node.name, node.id);
+    if (LEVELS.isDebugEnabled()) {
+      getContext().getLog().debug("destroyed [{}] (node {})", node.name, node.id);
+    }
   }
 
   private void freeName(Node node) {
@@ -955,12 +971,12 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
   }
 
   private boolean ownsNodes(ActorRef<?> actor) {
-    for (Node n : nodes.values()) {
-      if (n.owner.actor().equals(actor)) {
-        return true;
-      }
-    }
-    return false;
+    return nodesByOwner.containsKey(actor);
+  }
+
+  private void addNode(Node node) {
+    nodes.put(node.id, node);
+    nodesByOwner.merge(node.owner.actor(), 1, Integer::sum);
   }
 
   private Behavior<Command> onNotifyWhenOwnerGone(NotifyWhenOwnerGone q) {
@@ -1012,7 +1028,7 @@ public final class Devfs extends AbstractBehavior<Devfs.Command> {
           List.of(node.name));
       failCallsInside(node);
     }
-    for (Node node : List.copyOf(nodes.values())) {
+    for (Node node : ownsNodes(t.actor()) ? List.copyOf(nodes.values()) : List.<Node>of()) {
       if (node.parent != null || !node.owner.actor().equals(t.actor())) {
         continue;
       }

@@ -33,6 +33,7 @@ import org.camstack.stack.xpt.Xpt;
 import org.camstack.stack.xpt.XptDevice;
 import org.slf4j.Logger;
 import org.slf4j.MDC;
+import org.slf4j.LoggerFactory;
 
 /**
  * What every peripheral instance shares: references by {@link RefToken}, invalidation, the free
@@ -45,7 +46,7 @@ import org.slf4j.MDC;
  * until devfs reports it gone; every open holds OPEN, every outstanding CCB holds CCB. {@link
  * Periph.Invalidate} (once) deregisters async events, runs oninvalidate, asks devfs to destroy the
  * node with a callback, and drops ALLOC. When invalid and unreferenced: destructor, then {@link
- * PeriphDriver.UnitFreed}, then {@link Xpt.RemovePeriph}, then stop.
+ * PeriphDriver.UnitFreed}, then {@link Xpt.FreePeriph}, then stop.
  *
  * <p>Every fixed/legacy difference lives in one {@link LifetimeRules} object per instance, not in
  * branches here. Legacy (2012-pre) lifetime, with {@link PeriphSettings#legacyMode()}: no ALLOC, DEVFS or CCB
@@ -55,6 +56,12 @@ import org.slf4j.MDC;
  * <p>Every handler ends with {@link #next()}: helpers never return behaviors, the state decides.
  */
 public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
+
+  /**
+   * Level checks only, so that a line off at the active level costs no {@code getLog()} (which builds
+   * the actor's logging context and sets the MDC). Pekko names the actor's logger after this class.
+   */
+  private static final Logger LEVELS = LoggerFactory.getLogger(PeriphBase.class);
 
   /** The base's own messages (adapters, timers, watches). */
   sealed interface Internal extends Periph.Command {}
@@ -215,13 +222,13 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
    * constructor. cf. cam_periph_alloc(): xpt_add_periph(), then ctor.
    */
   protected final void start() {
-    xpt.tell(new Xpt.AcquireDevice(path, getContext().getSelf())); // cf. xpt_create_path(): the device ref
-    if (addToXptAtStart()) {
-      addToXpt();
-    }
     Set<AsyncCode> events = EnumSet.of(AsyncCode.AC_LOST_DEVICE);
     events.addAll(asyncEvents());
-    xpt.tell(new Xpt.RegisterAsync(events, path, asyncAdapter, null));
+    // one message: the device ref (xpt_create_path()), the periph list (xpt_add_periph()) and the
+    // async registration, as cam_periph_alloc() does them in one call
+    boolean listed = addToXptAtStart() && !freeing;
+    inXpt = listed;
+    xpt.tell(new Xpt.AllocPeriph(path, id.driver(), id.unit(), listed, events, asyncAdapter, getContext().getSelf()));
     onRegister();
   }
 
@@ -496,7 +503,9 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
       return; // only the first invalidation runs oninvalidate
     }
     invalid = true;
-    log().info("invalidated: {}", cause);
+    if (logsInfo()) {
+      log().info("invalidated: {}", cause);
+    }
     emit(Lifetime.invalidated(id, identity, cause));
     args.driver().tell(new PeriphDriver.PeriphInvalidated(id.unit(), id.generation()));
     xpt.tell(new Xpt.UnregisterAsync(path, asyncAdapter));
@@ -528,13 +537,13 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
 
   private void finishFree() {
     emit(Lifetime.destructorRun(id, identity));
-    log().debug("destructor ran");
-    if (inXpt) {
-      // cf. xpt_remove_periph(), under the same topology lock as the unit's release: sent before
-      // UnitFreed, so it reaches the XPT before any AddPeriph of a new owner of this unit
-      xpt.tell(new Xpt.RemovePeriph(path, id.driver(), id.unit()));
+    if (logsDebug()) {
+      log().debug("destructor ran");
     }
-    xpt.tell(new Xpt.ReleaseDevice(path, getContext().getSelf())); // cf. xpt_free_path(periph->path)
+    // cf. xpt_remove_periph() when listed, under the same topology lock as the unit's release: sent
+    // before UnitFreed, so it reaches the XPT before any AddPeriph of a new owner of this unit; then
+    // xpt_free_path(periph->path). One message, as camperiphfree() does both.
+    xpt.tell(new Xpt.FreePeriph(path, id.driver(), id.unit(), inXpt, getContext().getSelf()));
     rules.afterDestructor(this);
     if (ccbs.inFlight() > 0) {
       emit(
@@ -781,7 +790,9 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   }
 
   private Behavior<Periph.Command> onDevGone(DevGone msg) {
-    getContext().getLog().debug("devfs node [{}] gone", msg.gone().nodeName());
+    if (logsDebug()) {
+      log().debug("devfs node [{}] gone", msg.gone().nodeName());
+    }
     node.gone();
     onNodeGone();
     rules.dropOpensAtNodeGone(this); // cf. passdevgonecb(): no more close calls will come
@@ -1077,6 +1088,20 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
 
   protected final void emit(LifetimeEvent event) {
     args.settings().listener().onEvent(event);
+  }
+
+  /**
+   * Whether {@link #log()} logs at INFO: test it before a line on the attach/detach path, so that a
+   * line off at the active level costs no logging context (Pekko builds it on the first {@code
+   * getLog()}: the actor path string, the MDC).
+   */
+  protected static boolean logsInfo() {
+    return LEVELS.isInfoEnabled();
+  }
+
+  /** Whether {@link #log()} logs at DEBUG; see {@link #logsInfo()}. */
+  protected static boolean logsDebug() {
+    return LEVELS.isDebugEnabled();
   }
 
   protected final Logger log() {

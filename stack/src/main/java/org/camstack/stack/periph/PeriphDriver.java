@@ -25,6 +25,8 @@ import org.camstack.stack.lifetime.Lifetime;
 import org.camstack.stack.lifetime.PeriphId;
 import org.camstack.stack.xpt.AsyncEvent;
 import org.camstack.stack.xpt.Xpt;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One actor per peripheral driver ({@code pass}, {@code da}, {@code ses}): owns the driver's unit
@@ -39,6 +41,12 @@ import org.camstack.stack.xpt.Xpt;
  * (cf. CAM_REQ_INPROG / CAM_PERIPH_NEW_DEV_FOUND) and replayed when that periph's unit is freed.
  */
 public final class PeriphDriver extends AbstractBehavior<PeriphDriver.Command> {
+
+  /**
+   * Level checks only, so that a line off at the active level costs no {@code getLog()} (which builds
+   * the actor's logging context and sets the MDC). Pekko names the actor's logger after this class.
+   */
+  private static final Logger LEVELS = LoggerFactory.getLogger(PeriphDriver.class);
 
   /** Supertype of all messages to a driver. */
   public sealed interface Command {}
@@ -295,7 +303,9 @@ public final class PeriphDriver extends AbstractBehavior<PeriphDriver.Command> {
     getContext().watchWith(ref, new PeriphStopped(unit, generation));
     units.put(unit, new Entry(unit, generation, path, found.info(), ref));
     wiring.assigned(spec.name(), unit, path, found.info(), wired.isPresent() && wired.getAsInt() == unit);
-    getContext().getLog().info("{}{} at {}: {}", spec.name(), unit, path, found.info().identity());
+    if (LEVELS.isInfoEnabled()) { // cf. the kernel's "da0 at ..." line
+      getContext().getLog().info("{}{} at {}: {}", spec.name(), unit, path, found.info().identity());
+    }
   }
 
   /** cf. camperiphnextunit(). */
@@ -356,7 +366,9 @@ public final class PeriphDriver extends AbstractBehavior<PeriphDriver.Command> {
     }
     units.remove(msg.unit());
     settings.listener().onEvent(Lifetime.unitFreed(new PeriphId(spec.name(), msg.unit(), msg.generation()), DeviceIdentity.of(e.info).key()));
-    getContext().getLog().debug("{}{} freed", spec.name(), msg.unit());
+    if (LEVELS.isDebugEnabled()) {
+      getContext().getLog().debug("{}{} freed", spec.name(), msg.unit());
+    }
     replayDeferred(e.path);
     return this;
   }

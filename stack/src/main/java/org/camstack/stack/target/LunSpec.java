@@ -2,6 +2,7 @@ package org.camstack.stack.target;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import java.util.HexFormat;
 import java.util.Locale;
 
 /**
@@ -220,9 +221,14 @@ public record LunSpec(
     return Long.parseUnsignedLong(wwn, 16);
   }
 
+  private static final HexFormat HEX = HexFormat.of();
+  private static final HexFormat HEX_UPPER = HexFormat.of().withUpperCase();
+
   /** Default VPD 0x80 serial: {@code EMU} + bus, target and LUN in hex, e.g. {@code EMU00010002}. */
   public static String defaultSerial(int bus, int target, long lun) {
-    return String.format(Locale.ROOT, "EMU%02X%02X%04X", bus & 0xff, target & 0xff, lun & 0xffff);
+    // HexFormat, not String.format: every hot-plug of the bench builds one (issue 15)
+    return "EMU" + HEX_UPPER.toHexDigits((byte) bus) + HEX_UPPER.toHexDigits((byte) target)
+        + HEX_UPPER.toHexDigits((short) lun);
   }
 
   /**
@@ -231,7 +237,7 @@ public record LunSpec(
    */
   public static String defaultWwn(int bus, int target, long lun) {
     long v = (0x5L << 60) | (0xCA57ACL << 36) | ((long) (bus & 0xff) << 28) | ((long) (target & 0xfff) << 16) | (lun & 0xffff);
-    return String.format(Locale.ROOT, "%016x", v);
+    return HEX.toHexDigits(v);
   }
 
   private static String normalizeWwn(long lun, String wwn) {

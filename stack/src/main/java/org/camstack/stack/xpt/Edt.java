@@ -159,6 +159,8 @@ final class Edt {
 
   private final TreeMap<Integer, Bus> buses = new TreeMap<>();
   private final Map<CamPath, Device> orphans = new HashMap<>(); // lost with their bus, still referenced
+  // holder -> its references on all devices: holdsAny() per release without a walk of the EDT
+  private final Map<Object, Integer> heldRefs = new HashMap<>();
   private final TreeSet<Integer> probeUnits = new TreeSet<>();
   private final List<PeriphId> xptPeriphs = new ArrayList<>();
   private long xptGeneration;
@@ -236,6 +238,10 @@ final class Edt {
 
   /** Every device on a registered bus covered by the (wildcard) path, in EDT order. */
   List<Device> covered(CamPath p) {
+    if (!p.isWildcard()) { // one LUN (a hot-plug's AC_LOST_DEVICE): a lookup, not a walk of the bus
+      Device d = device(p);
+      return d == null ? List.of() : List.of(d);
+    }
     List<Device> out = new ArrayList<>();
     for (Bus bus : buses.values()) {
       if (p.bus() != CamPath.WILDCARD && p.bus() != bus.pathId) {
@@ -306,6 +312,7 @@ final class Edt {
   void drop(Device d) {
     d.configured = false;
     d.periphs.clear();
+    d.holders.forEach((h, n) -> unheld(h, n));
     d.holders.clear();
     if (orphans.get(d.path) == d) {
       orphans.remove(d.path);
@@ -329,6 +336,7 @@ final class Edt {
     Device d = find(p);
     if (d != null) {
       d.holders.merge(holder, 1, Integer::sum);
+      heldRefs.merge(holder, 1, Integer::sum);
     }
     return d;
   }
@@ -349,28 +357,24 @@ final class Edt {
       return null;
     }
     d.holders.computeIfPresent(holder, (h, n) -> n == 1 ? null : n - 1);
+    unheld(holder, 1);
     return d;
+  }
+
+  private void unheld(Object holder, int refs) {
+    heldRefs.computeIfPresent(holder, (h, n) -> n == refs ? null : n - refs);
   }
 
   /** Whether {@code holder} still holds a reference on any device (orphans included). */
   boolean holdsAny(Object holder) {
-    for (Bus bus : buses.values()) {
-      for (Device d : bus.devices()) {
-        if (d.heldBy(holder) > 0) {
-          return true;
-        }
-      }
-    }
-    for (Device d : orphans.values()) {
-      if (d.heldBy(holder) > 0) {
-        return true;
-      }
-    }
-    return false;
+    return heldRefs.containsKey(holder);
   }
 
   /** Drops every reference {@code holder} has (it stopped). Returns the devices it held. */
   List<Device> releaseAll(Object holder) {
+    if (heldRefs.remove(holder) == null) {
+      return List.of(); // e.g. an async subscriber: no walk of the EDT
+    }
     List<Device> out = new ArrayList<>();
     for (Bus bus : buses.values()) {
       for (Device d : bus.devices()) {

@@ -22,6 +22,8 @@ import org.camstack.stack.scsi.Cdbs;
 import org.camstack.stack.scsi.ReportLuns;
 import org.camstack.stack.scsi.ScsiStatus;
 import org.camstack.stack.scsi.Sense;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The probe of one LUN: a short-lived actor running the state machine of {@code scsi_xpt.c}
@@ -42,6 +44,12 @@ import org.camstack.stack.scsi.Sense;
  * for a rescan of the target.
  */
 final class ScsiProbe extends AbstractBehavior<ScsiProbe.Command> {
+
+  /**
+   * Level checks only, so that a line off at the active level costs no {@code getLog()} (which builds
+   * the actor's logging context and sets the MDC). Pekko names the actor's logger after this class.
+   */
+  private static final Logger LEVELS = LoggerFactory.getLogger(ScsiProbe.class);
 
   /** Supertype of the probe's messages: only its own CCB completions. */
   sealed interface Command permits IoDone {}
@@ -161,7 +169,9 @@ final class ScsiProbe extends AbstractBehavior<ScsiProbe.Command> {
     this.retries = retries;
     this.replyTo = ctx.messageAdapter(Ccb.Completed.class, IoDone::new);
     ctx.watch(device);
-    ctx.getLog().debug("{}: probe starts (re-probe: {}, expect inq change: {})", path, previous != null, expectInqChange);
+    if (LEVELS.isDebugEnabled()) { // ctx.getLog() builds the actor's logging context: not per probe
+      ctx.getLog().debug("{}: probe starts (re-probe: {}, expect inq change: {})", path, previous != null, expectInqChange);
+    }
     if (previous != null && path.lun() == 0) {
       send(State.TUR, tur(), 0);
     } else {
@@ -450,7 +460,9 @@ final class ScsiProbe extends AbstractBehavior<ScsiProbe.Command> {
 
   private Behavior<Command> finish(Result r) {
     Result out = rescanTarget && !r.rescanTarget() ? r.withRescanTarget() : r;
-    getContext().getLog().debug("{}: probe done: found [{}] status [{}]", path, out.found(), out.failStatus());
+    if (LEVELS.isDebugEnabled()) {
+      getContext().getLog().debug("{}: probe done: found [{}] status [{}]", path, out.found(), out.failStatus());
+    }
     xpt.tell(new Xpt.ProbeDone(path, getContext().getSelf(), out));
     return Behaviors.stopped();
   }

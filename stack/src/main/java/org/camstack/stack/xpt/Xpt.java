@@ -79,6 +79,8 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
           RemovePeriph,
           AcquireDevice,
           ReleaseDevice,
+          AllocPeriph,
+          FreePeriph,
           RaiseAsync {}
 
   /** Messages a SIM may send. */
@@ -165,6 +167,50 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
   public record ReleaseDevice(CamPath path, ActorRef<?> holder) implements PeriphCommand {
     public ReleaseDevice {
       Objects.requireNonNull(path, "path");
+      Objects.requireNonNull(holder, "holder");
+    }
+  }
+
+  /**
+   * cf. {@code cam_periph_alloc()}: what a new periph asks of the XPT, in one message and in CAM's
+   * order: {@link AcquireDevice} ({@code xpt_create_path()}), {@link AddPeriph} when {@code listed}
+   * ({@code xpt_add_periph()}; a driver that lists itself later sends AddPeriph then), {@link
+   * RegisterAsync} of {@code events} on {@code path} ({@code xpt_register_async()}). Each part as the
+   * single message does it: the reference and the list entry are skipped when the EDT has no device
+   * at {@code path}, the registration replays. The XPT watches {@code holder} once: its stop drops
+   * its references and {@code subscriber}'s subscriptions. No reply.
+   *
+   * @param subscriber where async events go (the periph's adapter)
+   * @param holder the periph itself: holds the device reference
+   */
+  public record AllocPeriph(
+      CamPath path,
+      String periphName,
+      int unit,
+      boolean listed,
+      Set<AsyncCode> events,
+      ActorRef<AsyncEvent> subscriber,
+      ActorRef<?> holder)
+      implements PeriphCommand {
+    public AllocPeriph {
+      Objects.requireNonNull(path, "path");
+      Objects.requireNonNull(periphName, "periphName");
+      events = Set.copyOf(events);
+      Objects.requireNonNull(subscriber, "subscriber");
+      Objects.requireNonNull(holder, "holder");
+    }
+  }
+
+  /**
+   * cf. {@code camperiphfree()}: {@link RemovePeriph} when {@code listed} ({@code
+   * xpt_remove_periph()}), then {@link ReleaseDevice} ({@code xpt_free_path()}), in one message. A
+   * periph sends it after its destructor ran. No reply.
+   */
+  public record FreePeriph(CamPath path, String periphName, int unit, boolean listed, ActorRef<?> holder)
+      implements PeriphCommand {
+    public FreePeriph {
+      Objects.requireNonNull(path, "path");
+      Objects.requireNonNull(periphName, "periphName");
       Objects.requireNonNull(holder, "holder");
     }
   }
@@ -292,6 +338,9 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
   private final Logger log;
   private final Edt edt = new Edt();
   private final AsyncRegistry<ActorRef<AsyncEvent>> async = new AsyncRegistry<>();
+  // AllocPeriph: holder -> its subscriber (its adapter), watched through the holder only (one watch
+  // and unwatch per periph saved); the holder's stop drops the subscriber's subscriptions too
+  private final Map<ActorRef<?>, ActorRef<AsyncEvent>> subscriberOf = new HashMap<>();
   private final Map<Long, Scan> scans = new HashMap<>();
   private long spawnSeq;
 
@@ -311,6 +360,8 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
         .onMessage(RemovePeriph.class, this::onRemovePeriph)
         .onMessage(AcquireDevice.class, this::onAcquireDevice)
         .onMessage(ReleaseDevice.class, this::onReleaseDevice)
+        .onMessage(AllocPeriph.class, this::onAllocPeriph)
+        .onMessage(FreePeriph.class, this::onFreePeriph)
         .onMessage(RaiseAsync.class, this::onRaiseAsync)
         .onMessage(RegisterBus.class, this::onRegisterBus)
         .onMessage(DeregisterBus.class, this::onDeregisterBus)
@@ -953,13 +1004,23 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
    */
   private void unwatchIfDone(ActorRef<?> who) {
     if (!async.has(who) && !edt.holdsAny(who)) {
+      ActorRef<AsyncEvent> sub = subscriberOf.get(who);
+      if (sub != null && async.has(sub)) {
+        return; // the holder's watch stands for its subscriber's too
+      }
+      subscriberOf.remove(who);
       getContext().unwatch(who);
     }
   }
 
   /** cf. {@code xpt_register_async()}: insert at the head (or replace, or drop), watch, replay. */
   private void register(Set<AsyncCode> events, CamPath path, ActorRef<AsyncEvent> subscriber) {
-    if (async.register(events, path, subscriber)) {
+    register(events, path, subscriber, true);
+  }
+
+  /** {@code watch} false: the caller watches an actor whose stop stands for the subscriber's. */
+  private void register(Set<AsyncCode> events, CamPath path, ActorRef<AsyncEvent> subscriber, boolean watch) {
+    if (async.register(events, path, subscriber) && watch) {
       getContext().watchWith(subscriber, new WatchedStopped(subscriber));
     }
     for (AsyncEvent ev : AsyncRegistry.replay(events, path, edt)) {
@@ -970,6 +1031,10 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
   /** A subscriber or a reference holder stopped: drop its subscriptions and its references. */
   private Behavior<Command> onWatchedStopped(WatchedStopped m) {
     async.removeSubscriber(m.who());
+    ActorRef<AsyncEvent> sub = subscriberOf.remove(m.who());
+    if (sub != null) {
+      async.removeSubscriber(sub); // stopped with its holder
+    }
     for (Device d : edt.releaseAll(m.who())) {
       log.debug("{}: reference holder {} stopped", d.path, m.who().path().name());
       retireIfUnused(d);
@@ -1022,48 +1087,89 @@ public final class Xpt extends AbstractBehavior<Xpt.Command> {
   // Periph lists and device references
 
   private Behavior<Command> onAddPeriph(AddPeriph m) {
-    PeriphId id = new PeriphId(m.periphName(), m.unit());
-    if (m.path().equals(CamPath.XPT)) {
+    addPeriph(m.path(), m.periphName(), m.unit());
+    return this;
+  }
+
+  private void addPeriph(CamPath path, String periphName, int unit) {
+    PeriphId id = new PeriphId(periphName, unit);
+    if (path.equals(CamPath.XPT)) {
       edt.addXptPeriph(id);
-      return this;
+      return;
     }
-    Device d = edt.find(m.path());
+    Device d = edt.find(path);
     if (d == null) {
-      log.debug("{}: AddPeriph {} for a device not in the EDT ignored", m.path(), id.display());
-      return this;
+      log.debug("{}: AddPeriph {} for a device not in the EDT ignored", path, id.display());
+      return;
     }
     Edt.addPeriph(d, id);
-    return this;
   }
 
   private Behavior<Command> onRemovePeriph(RemovePeriph m) {
-    PeriphId id = new PeriphId(m.periphName(), m.unit());
-    if (m.path().equals(CamPath.XPT)) {
-      edt.removeXptPeriph(id);
-      return this;
-    }
-    edt.removePeriph(m.path(), id); // the list only: references decide the device's lifetime
+    removePeriph(m.path(), m.periphName(), m.unit());
     return this;
+  }
+
+  private void removePeriph(CamPath path, String periphName, int unit) {
+    PeriphId id = new PeriphId(periphName, unit);
+    if (path.equals(CamPath.XPT)) {
+      edt.removeXptPeriph(id);
+      return;
+    }
+    edt.removePeriph(path, id); // the list only: references decide the device's lifetime
   }
 
   private Behavior<Command> onAcquireDevice(AcquireDevice m) {
-    Device d = edt.acquire(m.path(), m.holder());
-    if (d == null) {
-      log.debug("{}: AcquireDevice for a device not in the EDT ignored", m.path());
-      return this;
-    }
-    getContext().watchWith(m.holder(), new WatchedStopped(m.holder()));
+    acquire(m.path(), m.holder());
     return this;
   }
 
-  private Behavior<Command> onReleaseDevice(ReleaseDevice m) {
-    Device d = edt.release(m.path(), m.holder());
+  /** Whether the holder got its reference (and is watched). */
+  private boolean acquire(CamPath path, ActorRef<?> holder) {
+    Device d = edt.acquire(path, holder);
     if (d == null) {
-      log.debug("{}: ReleaseDevice by a holder with no reference ignored", m.path());
-      return this;
+      log.debug("{}: AcquireDevice for a device not in the EDT ignored", path);
+      return false;
     }
-    unwatchIfDone(m.holder());
+    getContext().watchWith(holder, new WatchedStopped(holder));
+    return true;
+  }
+
+  private Behavior<Command> onReleaseDevice(ReleaseDevice m) {
+    release(m.path(), m.holder());
+    return this;
+  }
+
+  private void release(CamPath path, ActorRef<?> holder) {
+    Device d = edt.release(path, holder);
+    if (d == null) {
+      log.debug("{}: ReleaseDevice by a holder with no reference ignored", path);
+      return;
+    }
+    unwatchIfDone(holder);
     retireIfUnused(d);
+  }
+
+  private Behavior<Command> onAllocPeriph(AllocPeriph m) {
+    boolean held = acquire(m.path(), m.holder());
+    if (m.listed()) {
+      addPeriph(m.path(), m.periphName(), m.unit());
+    }
+    if (held && m.subscriber().path().parent().equals(m.holder().path())) {
+      // the subscriber is the holder's adapter (it stops with it): the holder's watch covers it
+      subscriberOf.put(m.holder(), m.subscriber());
+      register(m.events(), m.path(), m.subscriber(), false);
+    } else {
+      register(m.events(), m.path(), m.subscriber());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onFreePeriph(FreePeriph m) {
+    if (m.listed()) {
+      removePeriph(m.path(), m.periphName(), m.unit());
+    }
+    release(m.path(), m.holder());
     return this;
   }
 

@@ -22,6 +22,7 @@ import org.camstack.stack.scsi.ScsiResponse;
 import org.camstack.stack.sim.AsyncSimDataPath;
 import org.camstack.stack.sim.SimDataPath;
 import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The per-device transport actor: one per LUN the XPT knows (configured or being probed). It owns
@@ -254,7 +255,11 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
   private final ActorRef<Xpt.Command> xpt;
   private final LifetimeListener listener;
   private final String completer;
-  private final Logger log;
+  /**
+   * Not {@code ctx.getLog()}: that builds the actor's logging context (its path string, the MDC) on
+   * every device's creation, a hot-plug cost; the lines carry the path instead.
+   */
+  private static final Logger LOG = LoggerFactory.getLogger(XptDevice.class);
   private final DevQueue q;
   private final IoStats ioStats; // null when camstack.xpt.io-stats = off
   private final Map<Long, InFlight> inFlight = new HashMap<>();
@@ -285,7 +290,6 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
     this.simInitiatorId = simInitiatorId;
     this.defaultTimeoutMs = defaultTimeout.toMillis();
     this.xpt = xpt;
-    this.log = ctx.getLog();
     this.q = new DevQueue(1, Math.max(1, maxTags));
     this.ioStats = IoStats.Registry.get(ctx.getSystem()).register(path);
   }
@@ -417,7 +421,7 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
     try {
       response = dataPath.smp(path.target(), path.lun(), io.request(), io.responseLen());
     } catch (RuntimeException e) {
-      log.warn("{}: SIM data path threw on an SMP request", path, e);
+      LOG.warn("{}: SIM data path threw on an SMP request", path, e);
       finish(io, SimIo.failed(io, CamStatus.UNREC_HBA_ERROR));
       return;
     }
@@ -448,7 +452,7 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
       r = dataPath.execute(path.target(), path.lun(), io.cdb(), io.dataOut(), io.dxferLen(), init, laterAnswer, nextTag);
     } catch (RuntimeException e) {
       // an emulator bug must not lose the CCB: complete it as an HBA error
-      log.warn("{}: SIM data path threw on opcode [0x{}]", path, Integer.toHexString(io.opcode()), e);
+      LOG.warn("{}: SIM data path threw on opcode [0x{}]", path, Integer.toHexString(io.opcode()), e);
       finish(io, SimIo.failed(io, CamStatus.UNREC_HBA_ERROR));
       return;
     }
@@ -510,7 +514,7 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
             }
           });
     } catch (RuntimeException e) {
-      log.warn("{}: SIM data path threw on opcode [0x{}]", path, Integer.toHexString(io.opcode()), e);
+      LOG.warn("{}: SIM data path threw on opcode [0x{}]", path, Integer.toHexString(io.opcode()), e);
       self.tell(new SimAnswered(tag, null, CamStatus.UNREC_HBA_ERROR));
     }
   }
@@ -519,7 +523,7 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
     InFlight f = inFlight.remove(m.tag());
     if (f == null) {
       lateCompletions++;
-      log.debug("{}: late completion dropped (ccb already completed)", path);
+      LOG.debug("{}: late completion dropped (ccb already completed)", path);
       return this;
     }
     ScsiResponse r = m.response();
@@ -569,7 +573,7 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
           ? async.resetLun(path.target(), path.lun())
           : dataPath.resetTarget(path.target());
     } catch (RuntimeException e) {
-      log.warn("{}: SIM reset of target {} threw", path, path.target(), e);
+      LOG.warn("{}: SIM reset of target {} threw", path, path.target(), e);
       finish(ccb, SimIo.failed(ccb, CamStatus.UNREC_HBA_ERROR));
       return;
     }
@@ -619,7 +623,7 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
     InFlight f = inFlight.remove(m.tag());
     if (f == null) {
       lateCompletions++;
-      log.debug("{}: late completion dropped (ccb already completed)", path);
+      LOG.debug("{}: late completion dropped (ccb already completed)", path);
       return this;
     }
     if (f.timeout != null) {
@@ -642,7 +646,7 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
     // the delayed answer stays scheduled: when it comes it is counted as late and dropped
     timedOut++;
     abortAtSim(f);
-    log.debug("{}: ccb [{}] timed out", path, f.io.ccbId());
+    LOG.debug("{}: ccb [{}] timed out", path, f.io.ccbId());
     Ccb.Completed c = SimIo.failed(f.io, CamStatus.CMD_TIMEOUT);
     finish(f.io, c);
     if (ioStats != null) {
@@ -812,7 +816,7 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
     for (DevQueue.Grant g : q.drainWaiters()) {
       g.replyTo().tell(new Start(g.priority(), 0));
     }
-    log.debug("{}: device lost, queue flushed", path);
+    LOG.debug("{}: device lost, queue flushed", path);
     return this;
   }
 
@@ -828,7 +832,7 @@ public final class XptDevice extends AbstractBehavior<XptDevice.Command> {
   private Behavior<Command> onDeviceRevived(DeviceRevived m) {
     lost = false;
     if (q.frozen() > 0) {
-      log.debug("{}: revived with freeze count {}: thawed", path, q.frozen());
+      LOG.debug("{}: revived with freeze count {}: thawed", path, q.frozen());
       q.thaw();
     }
     return this;

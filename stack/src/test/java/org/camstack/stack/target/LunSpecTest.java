@@ -35,6 +35,15 @@ class LunSpecTest {
   }
 
   @Test
+  void defaultIdentityDigits() {
+    assertEquals("EMU00000000", LunSpec.defaultSerial(0, 0, 0));
+    assertEquals("EMUFF0A1234", LunSpec.defaultSerial(0x1ff, 10, 0x51234)); // bus 8 bits, LUN 16 bits
+    assertEquals("5ca57ac000000000", LunSpec.defaultWwn(0, 0, 0));
+    assertEquals("5ca57ac1200a0003", LunSpec.defaultWwn(0x12, 10, 3));
+    assertEquals("5ca57acff000ffff", LunSpec.defaultWwn(0xff, 0x1000, 0x1ffff)); // target 12 bits
+  }
+
+  @Test
   void derivedIdentityIsStableAndUnique() {
     LunSpec a = LunSpec.fromConfig(ConfigFactory.parseString("lun = 0"), 0, 1);
     LunSpec b = LunSpec.fromConfig(ConfigFactory.parseString("lun = 0"), 0, 1);

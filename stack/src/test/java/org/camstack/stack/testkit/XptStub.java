@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -63,9 +64,7 @@ public final class XptStub {
           Map<CamPath, List<String>> periphs = new HashMap<>();
           List<AsyncEvent> raised = new ArrayList<>();
           Map<CamPath, Integer> refs = new HashMap<>();
-          return Behaviors.receive(Object.class)
-              .onMessage(
-                  Xpt.RegisterAsync.class,
+          Consumer<Xpt.RegisterAsync> register =
                   r -> {
                     subs.removeIf(s -> s.subscriber().equals(r.subscriber()) && s.path().equals(r.path()));
                     subs.add(new Sub(r.events(), r.path(), r.subscriber()));
@@ -79,6 +78,23 @@ public final class XptStub {
                     if (r.ack() != null) {
                       r.ack().tell(new Xpt.AsyncRegistered(r.path()));
                     }
+                  };
+          Consumer<Xpt.AddPeriph> addPeriph =
+              a -> periphs.computeIfAbsent(a.path(), p -> new ArrayList<>()).add(0, a.periphName() + a.unit());
+          Consumer<Xpt.RemovePeriph> removePeriph =
+              a -> {
+                List<String> l = periphs.get(a.path());
+                if (l != null) {
+                  l.remove(a.periphName() + a.unit());
+                }
+              };
+          Consumer<CamPath> acquire = path -> refs.merge(path, 1, Integer::sum);
+          Consumer<CamPath> release = path -> refs.computeIfPresent(path, (k, n) -> n == 1 ? null : n - 1);
+          return Behaviors.receive(Object.class)
+              .onMessage(
+                  Xpt.RegisterAsync.class,
+                  r -> {
+                    register.accept(r);
                     return Behaviors.same();
                   })
               .onMessage(
@@ -90,28 +106,44 @@ public final class XptStub {
               .onMessage(
                   Xpt.AddPeriph.class,
                   a -> {
-                    periphs.computeIfAbsent(a.path(), p -> new ArrayList<>()).add(0, a.periphName() + a.unit());
+                    addPeriph.accept(a);
                     return Behaviors.same();
                   })
               .onMessage(
                   Xpt.RemovePeriph.class,
                   a -> {
-                    List<String> l = periphs.get(a.path());
-                    if (l != null) {
-                      l.remove(a.periphName() + a.unit());
-                    }
+                    removePeriph.accept(a);
                     return Behaviors.same();
                   })
               .onMessage(
                   Xpt.AcquireDevice.class,
                   a -> {
-                    refs.merge(a.path(), 1, Integer::sum);
+                    acquire.accept(a.path());
                     return Behaviors.same();
                   })
               .onMessage(
                   Xpt.ReleaseDevice.class,
                   r -> {
-                    refs.computeIfPresent(r.path(), (k, n) -> n == 1 ? null : n - 1);
+                    release.accept(r.path());
+                    return Behaviors.same();
+                  })
+              .onMessage(
+                  Xpt.AllocPeriph.class,
+                  a -> {
+                    acquire.accept(a.path());
+                    if (a.listed()) {
+                      addPeriph.accept(new Xpt.AddPeriph(a.path(), a.periphName(), a.unit()));
+                    }
+                    register.accept(new Xpt.RegisterAsync(a.events(), a.path(), a.subscriber(), null));
+                    return Behaviors.same();
+                  })
+              .onMessage(
+                  Xpt.FreePeriph.class,
+                  f -> {
+                    if (f.listed()) {
+                      removePeriph.accept(new Xpt.RemovePeriph(f.path(), f.periphName(), f.unit()));
+                    }
+                    release.accept(f.path());
                     return Behaviors.same();
                   })
               .onMessage(

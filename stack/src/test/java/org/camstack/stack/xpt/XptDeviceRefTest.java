@@ -16,6 +16,7 @@ import java.util.EnumSet;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.camstack.stack.ccb.AsyncCode;
 import org.camstack.stack.ccb.CamPath;
@@ -206,5 +207,57 @@ class XptDeviceRefTest {
     r.pullAndRescan();
     r.assertRetired(); // the stray release did not count, and nothing held it
     assertStatus(CamStatus.DEV_NOT_THERE, r.x.action(new Ccb.GetDevStats(header(nowhere, r.done.getRef())), r.done));
+  }
+
+  /**
+   * A periph as the XPT sees it after {@link Xpt.AllocPeriph}: it holds the device, is listed, and
+   * gets its async events at its own message adapter; {@code "free"} sends {@link Xpt.FreePeriph}.
+   */
+  private static Behavior<Object> allocating(Rig r, TestProbe<AsyncEvent> events) {
+    return Behaviors.setup(
+        ctx -> {
+          ActorRef<AsyncEvent> adapter = ctx.messageAdapter(AsyncEvent.class, ev -> ev);
+          r.x.xpt.tell(new Xpt.AllocPeriph(r.lun1, "pass", 0, true, EnumSet.of(AsyncCode.AC_LOST_DEVICE), adapter, ctx.getSelf()));
+          return Behaviors.receiveMessage(
+              m -> {
+                if (m instanceof AsyncEvent ev) {
+                  events.getRef().tell(ev);
+                } else if ("free".equals(m)) {
+                  r.x.xpt.tell(new Xpt.FreePeriph(r.lun1, "pass", 0, true, ctx.getSelf()));
+                }
+                return Behaviors.same();
+              });
+        });
+  }
+
+  @Test
+  void allocPeriphHoldsListsAndSubscribesAndFreePeriphUndoesIt() {
+    Rig r = new Rig();
+    TestProbe<AsyncEvent> events = testKit.createTestProbe();
+    ActorRef<Object> pass0 = testKit.spawn(allocating(r, events));
+    TestProbe<Object> quiet = testKit.createTestProbe();
+    quiet.awaitAssert(WAIT, () -> {
+      assertEquals(java.util.List.of("pass0"), r.entry().periphs());
+      return null;
+    });
+    r.pullAndRescan();
+    assertEquals(r.lun1, events.expectMessageClass(AsyncEvent.LostDevice.class, WAIT).path());
+    r.watcher.expectNoMessage(QUIET);
+    assertNotNull(r.entry(), "held: still in the EDT");
+    pass0.tell("free");
+    r.assertRetired();
+  }
+
+  @Test
+  void aPeriphThatStopsAfterAllocPeriphGivesItsReferenceBack() {
+    Rig r = new Rig();
+    TestProbe<AsyncEvent> events = testKit.createTestProbe();
+    ActorRef<Object> pass0 = testKit.spawn(allocating(r, events));
+    r.pullAndRescan();
+    assertEquals(r.lun1, events.expectMessageClass(AsyncEvent.LostDevice.class, WAIT).path());
+    r.watcher.expectNoMessage(QUIET);
+    assertNotNull(r.entry());
+    testKit.stop(pass0); // crashed before its destructor: the holder's watch returns the reference
+    r.assertRetired();
   }
 }

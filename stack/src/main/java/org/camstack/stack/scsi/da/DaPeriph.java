@@ -386,7 +386,9 @@ public final class DaPeriph extends PeriphBase {
     probes++;
     if (nodeId() == 0 && nodeName().isEmpty() && !isInvalid()) {
       makeDev(name, !legacy); // cf. disk_create()
-      log().info("{} MB ({} {} byte sectors), delete method {}", blocks * blockSize / (1024 * 1024), blocks, blockSize, deleteMethod());
+      if (logsInfo()) {
+        log().info("{} MB ({} {} byte sectors), delete method {}", blocks * blockSize / (1024 * 1024), blocks, blockSize, deleteMethod());
+      }
     }
     if (nodeId() != 0 && blocks * blockSize != sizeBeforeProbe) {
       // cf. dadone(): disk_resize(): open handles learn the new size

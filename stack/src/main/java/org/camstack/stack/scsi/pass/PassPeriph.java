@@ -193,7 +193,9 @@ public final class PassPeriph extends PeriphBase {
   /** cf. passoninvalidate(): the base deregisters and, fixed, schedules the node's destroy. */
   @Override
   protected void onInvalidate() {
-    log().debug("oninvalidate: open count {}", openCount());
+    if (logsDebug()) {
+      log().debug("oninvalidate: open count {}", openCount());
+    }
   }
 
   /** cf. passcleanup(). */
