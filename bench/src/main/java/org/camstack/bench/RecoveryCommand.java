@@ -90,6 +90,12 @@ final class RecoveryCommand implements Callable<Integer> {
     double perTenK = r.recoverSeconds() * 10_000.0 / n;
     report.summary("recovery of 10,000 devices (scaled)", String.format(java.util.Locale.ROOT, "%.2f s (target <= 5 s: %s)",
         perTenK, perTenK <= 5 ? "met" : "missed by " + String.format(java.util.Locale.ROOT, "%.1fx", perTenK / 5)));
+    var ph = r.bulkPhases();
+    report.note(String.format(java.util.Locale.ROOT,
+        "bulk read phases: connect %.0f ms, %d queries %.0f ms, row fetch %.0f ms; decoding threads: decode %.0f ms,"
+            + " fold %.0f ms; waiting for them after the last query %.0f ms (%d snapshot + %d event rows)",
+        ph.connectNanos / 1e6, ph.queries, ph.queryNanos / 1e6, ph.fetchNanos / 1e6, ph.decodeNanos / 1e6, ph.foldNanos / 1e6,
+        ph.waitNanos / 1e6, ph.snapshotRows, ph.eventRows));
     if (r.bulkRecovered() != n) {
       report.note((n - r.bulkRecovered()) + " devices did not come back configured and plugged from the bulk read");
     }

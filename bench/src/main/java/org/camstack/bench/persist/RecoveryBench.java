@@ -51,7 +51,8 @@ public final class RecoveryBench {
       long recoveryQueries,
       double bulkSeconds,
       long bulkRecovered,
-      long bulkQueries) {
+      long bulkQueries,
+      DeviceStates.Phases bulkPhases) {
 
     public Map<String, Object> figures() {
       Map<String, Object> m = new LinkedHashMap<>();
@@ -71,6 +72,7 @@ public final class RecoveryBench {
       m.put("bulkRecovered", bulkRecovered);
       m.put("bulkQueries", bulkQueries < 0 ? null : bulkQueries);
       m.put("bulkQueriesPerDevice", bulkQueries < 0 || devices == 0 ? null : (double) bulkQueries / devices);
+      m.put("bulkPhases", bulkPhases.describe());
       return m;
     }
   }
@@ -111,7 +113,8 @@ public final class RecoveryBench {
       // the bulk path first (DeviceStates: two queries per 1,000 devices), on the cold database
       QueryCounter bulkQueries = QueryCounter.start(journal.config());
       long b0 = System.nanoTime();
-      Map<String, DeviceEntity.State> bulk = DeviceStates.readNow(reader, keys);
+      DeviceStates.Phases phases = new DeviceStates.Phases();
+      Map<String, DeviceEntity.State> bulk = DeviceStates.readNow(reader, keys, phases);
       double bulkSecs = (System.nanoTime() - b0) / 1e9;
       long bulkQ = bulkQueries.stop();
       long bulkOk = bulk.values().stream().filter(st -> st instanceof DeviceEntity.Configured c && c.plugged()).count();
@@ -127,7 +130,7 @@ public final class RecoveryBench {
       Runtime rt = Runtime.getRuntime();
       long heap = rt.totalMemory() - rt.freeMemory();
       progress.stepDone();
-      return new Result(o.devices(), events, writeSeconds, secs, recovered, usage, heap, queries.stop(), bulkSecs, bulkOk, bulkQ);
+      return new Result(o.devices(), events, writeSeconds, secs, recovered, usage, heap, queries.stop(), bulkSecs, bulkOk, bulkQ, phases);
     } finally {
       terminate(reader);
     }
