@@ -169,7 +169,10 @@ public final class DeviceStates {
   /** The folded states of one chunk and what decoding and folding them cost. */
   private record Part(Map<String, DeviceEntity.State> states, long decodeNanos, long foldNanos) {}
 
-  /** {@link #read} on the calling thread (decoding on the system's default dispatcher). */
+  /**
+   * {@link #read} on the calling thread, which then waits for the decoding on the system's default
+   * dispatcher: never call it from that dispatcher (use {@link #read}).
+   */
   public static Map<String, DeviceEntity.State> readNow(ActorSystem<?> system, Collection<String> keys) throws SQLException {
     return readNow(system, keys, new Phases());
   }
