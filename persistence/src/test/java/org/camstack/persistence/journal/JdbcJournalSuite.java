@@ -291,6 +291,83 @@ abstract class JdbcJournalSuite {
     }
   }
 
+  /**
+   * The bulk read (issue 15) over one chunk that mixes a device with snapshots (its state is the
+   * latest snapshot plus the events after it), a device without, a key that is bound as a
+   * parameter rather than written as a literal (a quote in it) and an unknown key: each state
+   * equals the entity's own answer and the fold of the device's full history.
+   */
+  @Test
+  void theBulkReadOfSnapshotPlusTailEqualsTheFullHistory() throws Exception {
+    String snap = wwn("bulk-snap");
+    String plain = wwn("bulk-plain");
+    String quoted = wwn("bulk-it's");
+    String unknown = wwn("bulk-never");
+    var s = node.spawn(DeviceEntity.create(snap, 3));
+    ack(node, s, rt -> new DeviceEntity.Create(DeviceConfig.disk(0, 5, 0, "SNAP", 2048, 512), rt));
+    for (int i = 0; i < 4; i++) {
+      ack(node, s, DeviceEntity.Plug::new);
+      ack(node, s, rt -> new DeviceEntity.Unplug("cycle", rt));
+    }
+    ack(node, s, DeviceEntity.Plug::new);
+    ack(node, s, rt -> new DeviceEntity.ChangeCapacity(4096, 0, rt));
+    ack(node, s, rt -> new DeviceEntity.Unplug("last", rt)); // 13 events: a tail after the snapshot at 12
+    var p = node.spawn(DeviceEntity.create(plain, 100));
+    ack(node, p, rt -> new DeviceEntity.Create(DeviceConfig.disk(0, 6, 0, "PLAIN", 2048, 512), rt));
+    ack(node, p, DeviceEntity.Plug::new);
+    var q = node.spawn(DeviceEntity.create(quoted, 100));
+    ack(node, q, rt -> new DeviceEntity.Create(DeviceConfig.disk(0, 7, 0, "QUOTE", 2048, 512), rt));
+    var expected = new java.util.HashMap<String, DeviceEntity.State>();
+    expected.put(snap, ask(node, s, DeviceEntity.Get::new));
+    expected.put(plain, ask(node, p, DeviceEntity.Get::new));
+    expected.put(quoted, ask(node, q, DeviceEntity.Get::new));
+    assertTrue(snapshots(DeviceEntity.persistenceId(snap).id()) > 0, "a snapshot was written");
+    assertTrue(maxSeq("event_journal", snap) > maxSeq("snapshot", snap), "events after the latest snapshot");
+    assertEquals(0, snapshots(DeviceEntity.persistenceId(plain).id()));
+
+    var bulk = DeviceStates.read(node.system(), List.of(snap, plain, quoted, unknown))
+        .toCompletableFuture().get(30, TimeUnit.SECONDS);
+    assertInstanceOf(DeviceEntity.Unconfigured.class, bulk.get(unknown));
+    for (var e : expected.entrySet()) {
+      assertEquals(e.getValue(), bulk.get(e.getKey()), e.getKey());
+      assertEquals(e.getValue(), foldFullHistory(e.getKey()), e.getKey());
+    }
+    assertEquals(4096, ((DeviceEntity.Configured) bulk.get(snap)).blocks());
+  }
+
+  private long maxSeq(String table, String key) throws Exception {
+    try (Connection c =
+            DriverManager.getConnection(journal().url(), journal().user(), journal().password());
+        PreparedStatement ps = c.prepareStatement(
+            "SELECT MAX(\"sequence_number\") FROM \"" + table + "\" WHERE \"persistence_id\" = ?")) {
+      ps.setString(1, DeviceEntity.persistenceId(key).id());
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  /** Every event of the device, decoded and folded from the start (no snapshot). */
+  private DeviceEntity.State foldFullHistory(String key) throws Exception {
+    var ser = org.apache.pekko.serialization.SerializationExtension.get(node.system().classicSystem());
+    var handler = ((DeviceEntity) DeviceEntity.create(key)).eventHandler();
+    DeviceEntity.State st = new DeviceEntity.Unconfigured();
+    try (Connection c =
+            DriverManager.getConnection(journal().url(), journal().user(), journal().password());
+        PreparedStatement ps = c.prepareStatement(
+            "SELECT \"event_ser_id\", \"event_ser_manifest\", \"event_payload\" FROM \"event_journal\""
+                + " WHERE \"persistence_id\" = ? ORDER BY \"sequence_number\"")) {
+      ps.setString(1, DeviceEntity.persistenceId(key).id());
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          st = handler.apply(st, (DeviceEntity.Event) ser.deserialize(rs.getBytes(3), rs.getInt(1), rs.getString(2)).get());
+        }
+      }
+    }
+    return st;
+  }
+
   private long snapshots(String pid) throws Exception {
     try (Connection c =
             DriverManager.getConnection(journal().url(), journal().user(), journal().password());
