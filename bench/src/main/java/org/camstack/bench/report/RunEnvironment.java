@@ -55,7 +55,6 @@ public final class RunEnvironment {
     env.put("loadAverage", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     env.put("loadAverageAtStart", Double.isNaN(startLoad) ? null : startLoad);
     env.put("quietAtStart", loadWarning() == null);
-    env.put("jitMaxCoreShare", org.camstack.bench.harness.ResourceMeter.maxJitCoreShare());
     return env;
   }
 
