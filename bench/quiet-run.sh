@@ -7,7 +7,7 @@
 #   JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 bench/quiet-run.sh --one-jdk
 #   bench/quiet-run.sh --fast          # --duration 1s --warmup 0.5s --repeat 1: a dry run (~3 min)
 #
-# About 12 minutes with the second JDK, 8 without (--one-jdk). Every io row is
+# About 20 minutes with the second JDK, 14 without (--one-jdk). Every io row is
 # `bench io --duration 3s --warmup 1s --repeat 3` (medians, stacks interleaved), the lifecycle row
 # `bench lifecycle --duration 10s --warmup 60s --repeat 3` (its JIT warm-up is long); the table's
 # command column is exactly what ran. A run whose 1-minute load average at its start was above 1.5
