@@ -146,12 +146,22 @@ public final class JournalConfig {
 
   /**
    * The H2 URL for a data directory: {@code
-   * jdbc:h2:file:<abs dir>/camstack;AUTO_SERVER=TRUE;WRITE_DELAY=0}.
+   * jdbc:h2:file:<abs dir>/camstack;AUTO_SERVER=TRUE;WRITE_DELAY=0;MAX_LENGTH_INPLACE_LOB=262144}.
    */
   public static String h2Url(Path dataDir) {
     Path abs = dataDir.toAbsolutePath().normalize();
-    return "jdbc:h2:file:" + abs.resolve(H2_DATABASE_NAME) + ";AUTO_SERVER=TRUE;WRITE_DELAY=0";
+    return "jdbc:h2:file:" + abs.resolve(H2_DATABASE_NAME) + ";AUTO_SERVER=TRUE;WRITE_DELAY=0;MAX_LENGTH_INPLACE_LOB="
+        + H2_INPLACE_LOB;
   }
+
+  /**
+   * Payloads up to this many bytes stay inside the journal row instead of H2's separate LOB store
+   * (H2's default is 256 bytes; the plugin's payload column is a BLOB). A lifetime-trail batch row
+   * is up to ~64 KB of JSON (docs/persistence.md, "The lifetime trail's rows"); in the LOB store such
+   * rows made single journal writes stall for more than 5 s at ~120,000 events/s, inline they did
+   * not (docs/benchmarks.md, "What is still wrong: the H2 journal stalls").
+   */
+  static final int H2_INPLACE_LOB = 262_144;
 
   /** Which database a JDBC URL names; {@link IllegalArgumentException} if not H2 or PostgreSQL. */
   public static Kind kindOf(String url) {

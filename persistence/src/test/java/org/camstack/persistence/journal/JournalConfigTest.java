@@ -17,7 +17,7 @@ class JournalConfigTest {
     JournalConfig jc = JournalConfig.fromConfig(ConfigFactory.load());
     assertEquals(JournalConfig.Kind.H2, jc.kind());
     String expected = Path.of("data").toAbsolutePath().normalize().resolve("camstack").toString();
-    assertEquals("jdbc:h2:file:" + expected + ";AUTO_SERVER=TRUE;WRITE_DELAY=0", jc.url());
+    assertEquals("jdbc:h2:file:" + expected + ";AUTO_SERVER=TRUE;WRITE_DELAY=0;MAX_LENGTH_INPLACE_LOB=262144", jc.url());
   }
 
   @Test
@@ -26,7 +26,7 @@ class JournalConfigTest {
         ConfigFactory.parseString("camstack.data-dir = \"/var/lib/camstack\"")
             .withFallback(ConfigFactory.load());
     assertEquals(
-        "jdbc:h2:file:/var/lib/camstack/camstack;AUTO_SERVER=TRUE;WRITE_DELAY=0", JournalConfig.fromConfig(c).url());
+        "jdbc:h2:file:/var/lib/camstack/camstack;AUTO_SERVER=TRUE;WRITE_DELAY=0;MAX_LENGTH_INPLACE_LOB=262144", JournalConfig.fromConfig(c).url());
   }
 
   @Test
