@@ -253,6 +253,11 @@ class XptDeviceRefTest {
     Rig r = new Rig();
     TestProbe<AsyncEvent> events = testKit.createTestProbe();
     ActorRef<Object> pass0 = testKit.spawn(allocating(r, events));
+    TestProbe<Object> quiet = testKit.createTestProbe();
+    quiet.awaitAssert(WAIT, () -> { // the XPT took the AllocPeriph before the disk is pulled
+      assertEquals(java.util.List.of("pass0"), r.entry().periphs());
+      return null;
+    });
     r.pullAndRescan();
     assertEquals(r.lun1, events.expectMessageClass(AsyncEvent.LostDevice.class, WAIT).path());
     r.watcher.expectNoMessage(QUIET);
