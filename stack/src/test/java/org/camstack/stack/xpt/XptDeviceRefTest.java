@@ -213,6 +213,16 @@ class XptDeviceRefTest {
    * A periph as the XPT sees it after {@link Xpt.AllocPeriph}: it holds the device, is listed, and
    * gets its async events at its own message adapter; {@code "free"} sends {@link Xpt.FreePeriph}.
    */
+  /** Spawns {@link #allocating} and waits until the XPT took its AllocPeriph (pass0 listed). */
+  private ActorRef<Object> spawnAllocated(Rig r, TestProbe<AsyncEvent> events) {
+    ActorRef<Object> pass0 = testKit.spawn(allocating(r, events));
+    testKit.createTestProbe().awaitAssert(WAIT, () -> {
+      assertEquals(java.util.List.of("pass0"), r.entry().periphs());
+      return null;
+    });
+    return pass0;
+  }
+
   private static Behavior<Object> allocating(Rig r, TestProbe<AsyncEvent> events) {
     return Behaviors.setup(
         ctx -> {
@@ -234,12 +244,7 @@ class XptDeviceRefTest {
   void allocPeriphHoldsListsAndSubscribesAndFreePeriphUndoesIt() {
     Rig r = new Rig();
     TestProbe<AsyncEvent> events = testKit.createTestProbe();
-    ActorRef<Object> pass0 = testKit.spawn(allocating(r, events));
-    TestProbe<Object> quiet = testKit.createTestProbe();
-    quiet.awaitAssert(WAIT, () -> {
-      assertEquals(java.util.List.of("pass0"), r.entry().periphs());
-      return null;
-    });
+    ActorRef<Object> pass0 = spawnAllocated(r, events);
     r.pullAndRescan();
     assertEquals(r.lun1, events.expectMessageClass(AsyncEvent.LostDevice.class, WAIT).path());
     r.watcher.expectNoMessage(QUIET);
@@ -252,12 +257,7 @@ class XptDeviceRefTest {
   void aPeriphThatStopsAfterAllocPeriphGivesItsReferenceBack() {
     Rig r = new Rig();
     TestProbe<AsyncEvent> events = testKit.createTestProbe();
-    ActorRef<Object> pass0 = testKit.spawn(allocating(r, events));
-    TestProbe<Object> quiet = testKit.createTestProbe();
-    quiet.awaitAssert(WAIT, () -> { // the XPT took the AllocPeriph before the disk is pulled
-      assertEquals(java.util.List.of("pass0"), r.entry().periphs());
-      return null;
-    });
+    ActorRef<Object> pass0 = spawnAllocated(r, events);
     r.pullAndRescan();
     assertEquals(r.lun1, events.expectMessageClass(AsyncEvent.LostDevice.class, WAIT).path());
     r.watcher.expectNoMessage(QUIET);
