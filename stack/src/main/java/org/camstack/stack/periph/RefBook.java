@@ -11,52 +11,64 @@ import java.util.Map;
  */
 final class RefBook {
 
-  private final EnumMap<RefToken, Integer> held = new EnumMap<>(RefToken.class);
-  private final EnumMap<RefToken, Integer> byClients = new EnumMap<>(RefToken.class);
+  private static final RefToken[] TOKENS = RefToken.values();
+
+  // counts by ordinal: a CCB takes and drops one per I/O, so no boxing and no map on that path
+  private final int[] held = new int[TOKENS.length];
+  private final int[] byClients = new int[TOKENS.length];
+  private int kindsHeld; // tokens with a count above zero
 
   /** Counts one more {@code token}; returns how many are held now. */
   int take(RefToken token) {
-    return held.merge(token, 1, Integer::sum);
+    int n = ++held[token.ordinal()];
+    if (n == 1) {
+      kindsHeld++;
+    }
+    return n;
   }
 
   /** Counts one less {@code token}; returns how many are left, or -1 if none was held. */
   int drop(RefToken token) {
-    return dec(held, token);
+    int i = token.ordinal();
+    if (held[i] == 0) {
+      return -1;
+    }
+    if (--held[i] == 0) {
+      kindsHeld--;
+    }
+    return held[i];
   }
 
   int held(RefToken token) {
-    return held.getOrDefault(token, 0);
+    return held[token.ordinal()];
   }
 
   boolean none() {
-    return held.isEmpty();
+    return kindsHeld == 0;
   }
 
   /** An immutable copy, tokens with none absent. */
   Map<RefToken, Integer> snapshot() {
-    return Map.copyOf(held);
+    EnumMap<RefToken, Integer> m = new EnumMap<>(RefToken.class);
+    for (RefToken t : TOKENS) {
+      if (held[t.ordinal()] > 0) {
+        m.put(t, held[t.ordinal()]);
+      }
+    }
+    return Map.copyOf(m);
   }
 
   /** A client's {@link Periph.Acquire} of {@code token} was granted. */
   void clientTook(RefToken token) {
-    byClients.merge(token, 1, Integer::sum);
+    byClients[token.ordinal()]++;
   }
 
   /** A client gives one {@code token} back: false if no client Acquire of it is outstanding. */
   boolean clientGives(RefToken token) {
-    return token != null && dec(byClients, token) >= 0;
-  }
-
-  private static int dec(EnumMap<RefToken, Integer> m, RefToken token) {
-    Integer n = m.get(token);
-    if (n == null) {
-      return -1;
+    if (token == null || byClients[token.ordinal()] == 0) {
+      return false;
     }
-    if (n == 1) {
-      m.remove(token);
-    } else {
-      m.put(token, n - 1);
-    }
-    return n - 1;
+    byClients[token.ordinal()]--;
+    return true;
   }
 }

@@ -269,13 +269,17 @@ public final class DaPeriph extends PeriphBase {
             m -> {
               watchers.remove(m.watcher());
               return next();
-            })
-        .onMessage(
-            Strategy.class,
-            m -> {
-              onStrategy(m);
-              return next();
             });
+  }
+
+  @Override
+  protected void addDataPathHandlers(org.apache.pekko.actor.typed.javadsl.ReceiveBuilder<Periph.Command> b) {
+    b.onMessage(
+        Strategy.class,
+        m -> {
+          onStrategy(m);
+          return next();
+        });
   }
 
   /** cf. daregister(): start the probe; the disk is created when it is done. */
