@@ -65,7 +65,6 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   /** The base's own messages (adapters, timers, watches). */
   sealed interface Internal extends Periph.Command {}
 
-  /** A completion while asleep, for {@link #whileAsleep} (see {@link MdcReceive}). */
   private record CcbDone(Ccb.Completed completed) implements Internal, DataPath {}
 
   private record DevCall(Devfs.CdevCall call) implements Internal {}
@@ -115,28 +114,16 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
   }
 
   /**
-   * Where this periph's CCBs complete: its own address, taking {@link Ccb.Completed} as it is. A
-   * message adapter would wrap each completion twice (Pekko's envelope for adapted messages, then
-   * {@link CcbDone}) and look the adapter up in a list per completion, the message a periph gets
-   * most (issue 15). Only {@link MdcReceive} sees the unlisted type: it takes it first.
+   * The periph's receive: a CCB's completion goes straight to its handler, the other {@link
+   * DataPath} messages to {@code handlers} without the MDC, every other message and signal with
+   * it (B9). A receive of its own rather than a {@code BehaviorInterceptor}: an interceptor is a
+   * layer every message pays for, and the completion, first, skips the handler table's scan
+   * (issue 15: both were a fifth of the da strategy path's samples). While asleep ({@code
+   * completions} false) a completion goes to the handlers like any message.
    */
-  @SuppressWarnings("unchecked")
-  private static ActorRef<Ccb.Completed> completionPort(ActorContext<Periph.Command> context) {
-    return (ActorRef<Ccb.Completed>) (ActorRef<?>) context.getSelf();
-  }
-
-  /**
-   * The periph's receive: a CCB's completion ({@link #completionPort}) goes straight to its
-   * handler, the other {@link DataPath} messages to {@code handlers} without the MDC, every other
-   * message and signal with it (B9). A receive of its own rather than a {@code
-   * BehaviorInterceptor}: an interceptor is a layer every message pays for, and the completion,
-   * first, skips the handler table's scan (issue 15: both were 20 % of the da strategy path's
-   * samples). While asleep ({@code completions} false) a completion reaches the handlers as a
-   * {@link CcbDone}.
-   */
-  private final class MdcReceive extends Receive<Object> { // Object: no cast to Periph.Command before the completion test
+  private final class MdcReceive extends Receive<Periph.Command> {
     private final Receive<Periph.Command> handlers;
-    private final boolean completions; // straight to completeCcb (not while asleep)
+    private final boolean completions; // CcbDone straight to completeCcb (not while asleep)
 
     MdcReceive(Receive<Periph.Command> handlers, boolean completions) {
       this.handlers = handlers;
@@ -144,46 +131,31 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
     }
 
     @Override
-    public Behavior<Object> receiveMessage(Object m) throws Exception {
-      if (m instanceof Ccb.Completed c) { // a completion arrives as it is, not as a Periph.Command
-        if (completions) {
-          completeCcb(c);
-          return widen(next());
-        }
-        return widen(handlers.receiveMessage(new CcbDone(c)));
+    public Behavior<Periph.Command> receiveMessage(Periph.Command msg) throws Exception {
+      if (completions && msg instanceof CcbDone d) {
+        completeCcb(d.completed());
+        return next();
       }
-      Periph.Command msg = (Periph.Command) m;
       if (msg instanceof DataPath) {
-        return widen(handlers.receiveMessage(msg));
+        return handlers.receiveMessage(msg);
       }
       putMdc(name, pathText);
       try {
-        return widen(handlers.receiveMessage(msg));
+        return handlers.receiveMessage(msg);
       } finally {
         MDC.clear();
       }
     }
 
     @Override
-    public Behavior<Object> receiveSignal(Signal sig) throws Exception {
+    public Behavior<Periph.Command> receiveSignal(Signal sig) throws Exception {
       putMdc(name, pathText);
       try {
-        return widen(handlers.receiveSignal(sig));
+        return handlers.receiveSignal(sig);
       } finally {
         MDC.clear();
       }
     }
-
-    /** As the periph's behavior, whose messages are Periph.Command (and, unlisted, completions). */
-    @SuppressWarnings("unchecked")
-    <T> T asPeriphBehavior() {
-      return (T) this;
-    }
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Behavior<Object> widen(Behavior<Periph.Command> b) {
-    return (Behavior<Object>) (Behavior<?>) b;
   }
 
   private static void putMdc(String periph, String camPath) {
@@ -249,7 +221,9 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
             context.messageAdapter(Devfs.MakeDevResult.class, NodeMade::new),
             context.messageAdapter(Devfs.NodeGone.class, DevGone::new),
             context.messageAdapter(Devfs.Destroyed.class, SyncDestroyed::new));
-    this.ccbAdapter = completionPort(context);
+    // last: Pekko matches an adapted message against the most recently registered adapter first,
+    // and a CCB's completion is the message a periph gets most
+    this.ccbAdapter = context.messageAdapter(Ccb.Completed.class, CcbDone::new);
     context.watchWith(device, new DeviceQueueGone());
     rules.holdOwn(this, RefToken.ALLOC); // cf. cam_periph_alloc(): "Dropped by invalidation"
   }
@@ -386,7 +360,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
         .onMessage(RunLater.class, this::onRunLater)
         .onMessage(DeviceQueueGone.class, this::onDeviceQueueGone);
     addHandlers(b);
-    return new MdcReceive(b.build(), true).asPeriphBehavior();
+    return new MdcReceive(b.build(), true);
   }
 
   /**
@@ -798,7 +772,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
 
   private Behavior<Periph.Command> asleep() {
     sleeping = true;
-    return new MdcReceive(newReceiveBuilder().onAnyMessage(this::whileAsleep).build(), false).asPeriphBehavior();
+    return new MdcReceive(newReceiveBuilder().onAnyMessage(this::whileAsleep).build(), false);
   }
 
   private Behavior<Periph.Command> whileAsleep(Periph.Command m) {
