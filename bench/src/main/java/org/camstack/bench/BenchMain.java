@@ -52,6 +52,7 @@ public final class BenchMain implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    org.camstack.stack.dispatch.CommonPool.atLeastTwo(); // first: before anything starts the pool
     useBenchLogging();
     System.exit(run(args, System.out, System.err));
   }

@@ -43,6 +43,7 @@ public final class Main implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    org.camstack.stack.dispatch.CommonPool.atLeastTwo(); // first: before anything starts the pool
     if (args.length > 0 && args[0].equals("node")) {
       NodeCommand.catchSignalsEarly(System.out, System.err); // a signal during start-up: exit 0 too
     }
