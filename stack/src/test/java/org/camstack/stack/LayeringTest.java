@@ -114,7 +114,8 @@ class LayeringTest {
         P + ".wiring", P + ".inventory", S + ".sim.iscsi", P + ".initiator", S + ".node.web", S + ".cluster", S + ".scsi.smp");
     // the node's web page: its feed (lifetime steps, XPT async events, I/O samples) and routes
     allow(S + ".node.web", S + ".node", S + ".ccb", S + ".xpt", P + ".audit", P + ".journal", P + ".inspect");
-    allow(S + ".cli", S, S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".sim",
+    // the mains size the JDK's common pool first (dispatch.CommonPool)
+    allow(S + ".cli", S, S + ".dispatch", S + ".ccb", S + ".lifetime", S + ".scsi", S + ".devfs", S + ".sim",
         S + ".target", S + ".xpt", S + ".periph", S + ".scsi.da", S + ".scsi.pass", S + ".scsi.ses", S + ".scsi.sa", S + ".scsi.ch", S + ".scsi.cd", S + ".scsi.pt", S + ".scsi.sg",
         S + ".durable", S + ".chaos", S + ".node", S + ".iscsi", S + ".target.iscsi", S + ".secret", P, P + ".device", P + ".audit", P + ".journal",
         P + ".wiring", P + ".inventory", P + ".inspect", P + ".cli", S + ".sim.iscsi");
