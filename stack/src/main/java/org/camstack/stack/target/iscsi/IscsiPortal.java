@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.Materializer;
@@ -51,18 +53,40 @@ public final class IscsiPortal {
     IscsiSessions sessions = new IscsiSessions();
     inventory.addTaskAborter(sessions); // PREEMPT AND ABORT reaches this portal's tasks
     Materializer mat = Materializer.matFromSystem(system);
+    Materializer connections = connectionMaterializer(system);
     return Tcp.get(system).bind(host, port)
         .to(Sink.foreach(conn -> {
           InetSocketAddress local = conn.localAddress();
           String portalAddress = hostPart(local) + ":" + local.getPort();
           String remote = hostPart(conn.remoteAddress()) + ":" + conn.remoteAddress().getPort();
-          conn.handleWith(Flow.fromGraph(new ConnectionStage(config, inventory, sessions, portalAddress, remote)), mat);
+          conn.handleWith(Flow.fromGraph(new ConnectionStage(config, inventory, sessions, portalAddress, remote)), connections);
         }))
         .run(mat)
         .thenApply(b -> {
           InetSocketAddress a = b.localAddress();
           return new IscsiPortal(b, sessions, config, hostPart(a) + ":" + a.getPort(), inventory);
         });
+  }
+
+  /**
+   * The materializer of the portal's connections: the system's settings, but without TCP write
+   * coalescing ({@code io.tcp.coalesce-writes = 0}). With it, Pekko's TCP stage holds a write back
+   * to join it with later ones, through empty writes to the connection actor (up to 10 per burst);
+   * the connection stage already pushes one element per burst (all the PDUs one event produced),
+   * so for iSCSI the coalescing only adds hand-offs (docs/iscsi.md, "Frontend
+   * cost per I/O"). Only here: the management API and the cluster transport keep the default. The
+   * TCP stage reads this value from the materializer's settings alone (no attribute), hence the
+   * deprecated settings class. One per portal; it is not shut down with the portal (a dropped
+   * session's last PDUs may still be on their way out), and idle it is one actor until the system
+   * terminates.
+   */
+  @SuppressWarnings("deprecation")
+  static Materializer connectionMaterializer(ActorSystem<?> system) {
+    Config stream = system.settings().config().getConfig("pekko.stream.materializer");
+    org.apache.pekko.stream.ActorMaterializerSettings settings =
+        org.apache.pekko.stream.ActorMaterializerSettings.create(
+            ConfigFactory.parseString("io.tcp.coalesce-writes = 0").withFallback(stream));
+    return org.apache.pekko.stream.ActorMaterializer.create(settings, system.classicSystem(), "iscsi-portal");
   }
 
   static boolean isLoopback(String host) {

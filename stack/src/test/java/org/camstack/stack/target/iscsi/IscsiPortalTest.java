@@ -64,6 +64,15 @@ class IscsiPortalTest {
     kit.shutdownTestKit();
   }
 
+  /** docs/iscsi.md, "Frontend cost per I/O": the connections' writes are not held back. */
+  @Test
+  @SuppressWarnings("deprecation")
+  void theConnectionsWriteWithoutCoalescingWhileTheSystemKeepsItsDefault() {
+    assertEquals(0, IscsiPortal.connectionMaterializer(kit.system()).settings().ioSettings().coalesceWrites());
+    assertEquals(
+        10, org.apache.pekko.stream.Materializer.matFromSystem(kit.system()).settings().ioSettings().coalesceWrites());
+  }
+
   @Test
   void writeThenReadBackOverTheSocket() throws Exception {
     try (RawInitiator ini = new RawInitiator(portal.port())) {
