@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
@@ -19,6 +20,7 @@ import org.camstack.stack.devfs.Devfs;
 import org.camstack.stack.scsi.pt.PtPeriph;
 import org.camstack.stack.scsi.sg.SgIo;
 import org.camstack.stack.scsi.sg.SgPeriph;
+import org.camstack.stack.scsi.ErrorClassifier;
 import org.camstack.stack.sim.EmuSim;
 import org.camstack.stack.target.LunSpec;
 import org.camstack.stack.testkit.StackRig;
@@ -168,7 +170,10 @@ class CdPeriphTest {
 
     local.simDo(local.sim(0), r -> new EmuSim.RemoveTarget(1, r));
     TestProbe<Object> p = Second.KIT.createTestProbe();
+    // the re-scan finds the target gone only after selection timeouts, each retried after
+    // periph_selto_delay (ErrorClassifier.SELTO_DELAY_MS): 2 s and more, past the probe's 3 s default
     p.awaitAssert(
+        Duration.ofMillis(10 * ErrorClassifier.SELTO_DELAY_MS),
         () -> {
           assertEquals(Errno.ENXIO, local.ioctl(fh, new CdPeriph.GetMediaInfo()).errno());
           return null;
