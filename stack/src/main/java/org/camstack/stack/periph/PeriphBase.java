@@ -381,7 +381,7 @@ public abstract class PeriphBase extends AbstractBehavior<Periph.Command> {
       sleeping = false;
       return this; // wake up: back from asleep() to the receive of this class
     }
-    return Behaviors.same(); // not this: an interceptor would re-wrap a returned behavior per message
+    return Behaviors.same(); // the receive of this class stays
   }
 
   private Behavior<Periph.Command> onAcquire(Periph.Acquire cmd) {

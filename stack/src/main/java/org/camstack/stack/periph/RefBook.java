@@ -16,27 +16,16 @@ final class RefBook {
   // counts by ordinal: a CCB takes and drops one per I/O, so no boxing and no map on that path
   private final int[] held = new int[TOKENS.length];
   private final int[] byClients = new int[TOKENS.length];
-  private int kindsHeld; // tokens with a count above zero
 
   /** Counts one more {@code token}; returns how many are held now. */
   int take(RefToken token) {
-    int n = ++held[token.ordinal()];
-    if (n == 1) {
-      kindsHeld++;
-    }
-    return n;
+    return ++held[token.ordinal()];
   }
 
   /** Counts one less {@code token}; returns how many are left, or -1 if none was held. */
   int drop(RefToken token) {
     int i = token.ordinal();
-    if (held[i] == 0) {
-      return -1;
-    }
-    if (--held[i] == 0) {
-      kindsHeld--;
-    }
-    return held[i];
+    return held[i] == 0 ? -1 : --held[i];
   }
 
   int held(RefToken token) {
@@ -44,12 +33,17 @@ final class RefBook {
   }
 
   boolean none() {
-    return kindsHeld == 0;
+    for (int n : held) {
+      if (n > 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** An immutable copy, tokens with none absent. */
   Map<RefToken, Integer> snapshot() {
-    EnumMap<RefToken, Integer> m = new EnumMap<>(RefToken.class);
+    Map<RefToken, Integer> m = new EnumMap<>(RefToken.class);
     for (RefToken t : TOKENS) {
       if (held[t.ordinal()] > 0) {
         m.put(t, held[t.ordinal()]);
